@@ -1,0 +1,173 @@
+"""`StoreEnvironment`: one BigCommerce store and where its credentials live."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from controller.api.base import (
+    DURATION_PATTERN,
+    CommonStatus,
+    LocalObjectReference,
+    Model,
+    SecretKeyReference,
+)
+
+DEFAULT_API_URL = "https://api.bigcommerce.com"
+ITEM_KINDS = ("products", "variants", "categories", "brands", "customFields", "images", "scripts")
+ItemKind = Literal[
+    "products", "variants", "categories", "brands", "customFields", "images", "scripts"
+]
+
+
+class StoreRef(Model):
+    """How to reach the store's API."""
+
+    hash: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9]+$")] = Field(
+        description="The store hash, as in https://api.bigcommerce.com/stores/{hash}/v3."
+    )
+    api_url: Annotated[str, Field(pattern=r"^https?://[^\s/]+(:[0-9]+)?(/[^\s]*)?$")] = Field(
+        DEFAULT_API_URL,
+        description="API origin; point it at the emulator or a proxy. The store path is appended.",
+    )
+    credentials_secret_ref: SecretKeyReference = Field(
+        description="Secret key holding the X-Auth-Token; only the operator reads it."
+    )
+
+
+class CatalogBinding(Model):
+    """The desired catalog kept continuously in sync with this store."""
+
+    snapshot_ref: LocalObjectReference
+
+
+class SyncPolicy(Model):
+    """How the operator treats differences between the store and its desired catalog."""
+
+    mode: Literal["observe", "sync"] = Field(
+        "observe", description="observe reports drift only; sync applies the desired catalog."
+    )
+    self_heal: bool = Field(
+        False, description="In sync mode, also correct drift made in the store."
+    )
+    prune: bool = Field(False, description="Delete store items that the desired catalog lacks.")
+    interval: Annotated[str, Field(pattern=DURATION_PATTERN)] = Field(
+        "5m", description="Drift check period, e.g. 30s, 5m, 1h."
+    )
+    max_delete_percent: Annotated[int, Field(ge=0, le=100)] = Field(
+        10, description="Refuse a plan that deletes more than this share of any item kind."
+    )
+
+
+class IgnoreDifference(Model):
+    """Fields of one item kind that are never compared nor written."""
+
+    kind: ItemKind
+    fields: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
+
+
+class StoreEnvironmentSpec(Model):
+    """Desired state of a `StoreEnvironment`."""
+
+    role: Literal["production", "sandbox"]
+    platform: Literal["bigcommerce"] = "bigcommerce"
+    store: StoreRef
+    region: Annotated[str, Field(max_length=63)] | None = None
+    timezone: (
+        Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z_]+(/[A-Za-z0-9_+\-]+)*$")] | None
+    ) = Field(None, description="IANA zone overriding the store's own (observed) time zone.")
+    clone_from: LocalObjectReference | None = Field(
+        None, description="Sandbox only: seed this store from that environment's live catalog."
+    )
+    catalog: CatalogBinding | None = None
+    sync_policy: SyncPolicy = Field(default_factory=SyncPolicy)
+    ignore_differences: list[IgnoreDifference] = Field(default_factory=list)
+    suspend: bool = Field(False, description="Stop all writes; observation continues.")
+
+    @model_validator(mode="after")
+    def _clone_only_for_sandboxes(self) -> StoreEnvironmentSpec:
+        if self.clone_from is not None and self.role != "sandbox":
+            raise ValueError("cloneFrom is allowed only when role is sandbox")
+        return self
+
+    model_config = Model.model_config | {
+        "json_schema_extra": {
+            "x-kubernetes-validations": [
+                {
+                    "rule": "!has(self.cloneFrom) || self.role == 'sandbox'",
+                    "message": "spec.cloneFrom is allowed only when spec.role is sandbox",
+                    "fieldPath": ".cloneFrom",
+                }
+            ]
+        }
+    }
+
+
+class StoreInfo(Model):
+    """The store profile as observed."""
+
+    name: str | None = None
+    domain: str | None = None
+    timezone: str | None = None
+    currency: str | None = None
+    plan: str | None = None
+
+
+class Inventory(Model):
+    """Item counts observed in the store."""
+
+    products: int = 0
+    variants: int = 0
+    categories: int = 0
+    brands: int = 0
+
+
+class DriftCounts(Model):
+    """Drift of one item kind."""
+
+    missing: int = 0
+    extra: int = 0
+    changed: int = 0
+
+
+class DriftSample(Model):
+    """One drifted item."""
+
+    kind: str
+    key: str
+    change: Literal["missing", "extra", "changed"]
+    fields: list[str] = Field(default_factory=list)
+
+
+class DriftStatus(Model):
+    """Differences between the store and its desired catalog."""
+
+    in_sync: bool
+    revision: str | None = None
+    counts: dict[str, DriftCounts] = Field(default_factory=dict)
+    samples: Annotated[list[DriftSample], Field(max_length=20)] = Field(default_factory=list)
+
+
+class CloneStatus(Model):
+    """Progress of seeding a sandbox from another environment."""
+
+    source: str
+    phase: Literal["Pending", "Running", "Succeeded", "Failed"]
+    progress: str | None = None
+    refresh_token: str | None = Field(
+        None, description="Value of the refresh annotation last served."
+    )
+    finished_at: datetime | None = None
+
+
+class StoreEnvironmentStatus(CommonStatus):
+    """Observed state of a `StoreEnvironment`."""
+
+    store: StoreInfo | None = None
+    inventory: Inventory | None = None
+    last_synced_revision: str | None = None
+    last_checked_at: datetime | None = None
+    drift: DriftStatus | None = None
+    clone: CloneStatus | None = None

@@ -1,0 +1,123 @@
+"""`CatalogSnapshot`: a desired catalog, from Git, from a capture of a live store, or inline."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field, JsonValue, model_validator
+
+from controller.api.base import CommonStatus, K8sName, LocalObjectReference, Model, SecretReference
+
+_FREEFORM: dict[str, JsonValue] = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+GIT_REF_PATTERN = r"^[^\s~^:?*\[\\]+$"
+
+
+class GitSource(Model):
+    """A path at a ref of a Git repository."""
+
+    url: Annotated[str, Field(min_length=1, max_length=2048)]
+    ref: Annotated[str, Field(min_length=1, max_length=255, pattern=GIT_REF_PATTERN)] = Field(
+        "main", description="Branch, tag or commit SHA."
+    )
+    path: Annotated[str, Field(max_length=1024)] = Field(
+        ".", description="Directory inside the repository; it may not leave the repository."
+    )
+    secret_ref: SecretReference | None = Field(
+        None, description="Secret with 'token' (HTTPS) or 'identity' and 'known_hosts' (SSH)."
+    )
+
+
+class CaptureTarget(Model):
+    """Where a capture is committed."""
+
+    url: Annotated[str, Field(min_length=1, max_length=2048)]
+    branch: Annotated[str, Field(min_length=1, max_length=255, pattern=GIT_REF_PATTERN)] = "main"
+    path: Annotated[str, Field(max_length=1024)] = "."
+    secret_ref: SecretReference | None = None
+
+
+class CaptureSource(Model):
+    """Export a live store into Git; the snapshot is then the captured revision."""
+
+    environment_ref: LocalObjectReference
+    git: CaptureTarget
+
+
+class InlineCatalog(Model):
+    """A small catalog written in the resource itself (same fields as the catalog files)."""
+
+    products: list[dict[str, Any]] = Field(
+        default_factory=list, json_schema_extra={"items": _FREEFORM}
+    )
+    categories: list[dict[str, Any]] = Field(
+        default_factory=list, json_schema_extra={"items": _FREEFORM}
+    )
+    brands: list[dict[str, Any]] = Field(
+        default_factory=list, json_schema_extra={"items": _FREEFORM}
+    )
+
+
+class SnapshotSource(Model):
+    """Exactly one of `git`, `capture` or `inline`."""
+
+    git: GitSource | None = None
+    capture: CaptureSource | None = None
+    inline: InlineCatalog | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> SnapshotSource:
+        given = [name for name in ("git", "capture", "inline") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "exactly one of git, capture or inline must be set"
+                f" (got {', '.join(given) or 'none'})"
+            )
+        return self
+
+    model_config = Model.model_config | {
+        "json_schema_extra": {
+            "x-kubernetes-validations": [
+                {
+                    "rule": "[has(self.git), has(self.capture), has(self.inline)]"
+                    ".filter(x, x).size() == 1",
+                    "message": "spec.source: exactly one of git, capture or inline must be set",
+                }
+            ]
+        }
+    }
+
+
+class CatalogSnapshotSpec(Model):
+    """Desired state of a `CatalogSnapshot`."""
+
+    source: SnapshotSource
+
+
+class CatalogCounts(Model):
+    """Item counts of a catalog."""
+
+    products: int = 0
+    variants: int = 0
+    categories: int = 0
+    brands: int = 0
+    custom_fields: int = 0
+    scripts: int = 0
+
+
+class CatalogError(Model):
+    """One problem found while loading a catalog."""
+
+    file: str | None = None
+    line: int | None = None
+    field: str | None = None
+    message: str
+
+
+class CatalogSnapshotStatus(CommonStatus):
+    """Observed state of a `CatalogSnapshot`."""
+
+    revision: str | None = Field(None, description="Commit SHA of the last good catalog.")
+    digest: str | None = Field(None, description="sha256 of the normalised catalog content.")
+    counts: CatalogCounts | None = None
+    errors: Annotated[list[CatalogError], Field(max_length=50)] = Field(default_factory=list)
+    captured_from: K8sName | None = None

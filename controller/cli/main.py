@@ -1,0 +1,90 @@
+"""Entry point of the ``stagingpro`` command: argument parsing and one-line errors."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from controller import __version__
+from controller.api.crdgen import render_crds, write_crds
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_CHANGES = 2
+
+Command = Callable[[argparse.Namespace], int]
+
+
+class CliError(Exception):
+    """An expected problem, reported as one line without a traceback."""
+
+
+def _cmd_crds(args: argparse.Namespace) -> int:
+    if args.check:
+        stale = []
+        for name, text in render_crds().items():
+            path = args.output / name
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                stale.append(str(path))
+        if stale:
+            raise CliError(
+                f"out of date with the models: {', '.join(stale)} (run: stagingpro crds)"
+            )
+        print(f"{args.output}: up to date")
+        return EXIT_OK
+    if str(args.output) == "-":
+        sys.stdout.write("---\n".join(render_crds().values()))
+        return EXIT_OK
+    for path in write_crds(args.output):
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    parser = argparse.ArgumentParser(
+        prog="stagingpro",
+        description="Staging, sandbox and GitOps deployment for BigCommerce stores.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"stagingpro {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show details of errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    crds = sub.add_parser(
+        "crds",
+        help="generate the CustomResourceDefinitions from the resource models",
+        description="Write the CRDs generated from controller/api into a directory.",
+        epilog="examples:\n  stagingpro crds\n  stagingpro crds --output - | kubectl apply -f -\n"
+        "  stagingpro crds --check",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    crds.add_argument(
+        "--output", "-o", type=Path, default=Path("crds"), help="directory, or - for stdout"
+    )
+    crds.add_argument("--check", action="store_true", help="fail if the directory is out of date")
+    crds.set_defaults(func=_cmd_crds)
+
+    from controller.cli import commands
+
+    commands.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Command | None = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return EXIT_ERROR
+    try:
+        return func(args)
+    except CliError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
