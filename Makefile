@@ -22,7 +22,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/stagingpro crds --check
+	$(BIN)/stagingpro crds --check --reference docs/api.md
 
 pytest: $(STAMP)
 	$(BIN)/pytest
@@ -31,7 +31,7 @@ demo: $(STAMP)
 	$(BIN)/python -m controller.demo
 
 crds: $(STAMP)
-	$(BIN)/stagingpro crds
+	$(BIN)/stagingpro crds --reference docs/api.md
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

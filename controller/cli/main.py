@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from controller import __version__
-from controller.api.crdgen import render_crds, write_crds
+from controller.api.crdgen import render_crds, render_reference, write_crds
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -28,6 +28,9 @@ def _cmd_crds(args: argparse.Namespace) -> int:
             path = args.output / name
             if not path.exists() or path.read_text(encoding="utf-8") != text:
                 stale.append(str(path))
+        ref = args.reference
+        if ref and (not ref.exists() or ref.read_text(encoding="utf-8") != render_reference()):
+            stale.append(str(ref))
         if stale:
             raise CliError(
                 f"out of date with the models: {', '.join(stale)} (run: stagingpro crds)"
@@ -39,6 +42,10 @@ def _cmd_crds(args: argparse.Namespace) -> int:
         return EXIT_OK
     for path in write_crds(args.output):
         print(f"wrote {path}")
+    if args.reference:
+        args.reference.parent.mkdir(parents=True, exist_ok=True)
+        args.reference.write_text(render_reference(), encoding="utf-8")
+        print(f"wrote {args.reference}")
     return EXIT_OK
 
 
@@ -64,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     crds.add_argument(
         "--output", "-o", type=Path, default=Path("crds"), help="directory, or - for stdout"
     )
+    crds.add_argument("--reference", type=Path, help="also write the Markdown field reference here")
     crds.add_argument("--check", action="store_true", help="fail if the directory is out of date")
     crds.set_defaults(func=_cmd_crds)
 
