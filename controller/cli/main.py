@@ -9,16 +9,14 @@ from pathlib import Path
 
 from controller import __version__
 from controller.api.crdgen import render_crds, render_reference, write_crds
+from controller.cli import emulator_cmd
+from controller.cli.errors import CliError
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
 
 Command = Callable[[argparse.Namespace], int]
-
-
-class CliError(Exception):
-    """An expected problem, reported as one line without a traceback."""
 
 
 def _cmd_crds(args: argparse.Namespace) -> int:
@@ -75,9 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     crds.add_argument("--check", action="store_true", help="fail if the directory is out of date")
     crds.set_defaults(func=_cmd_crds)
 
-    from controller.cli import commands
-
-    commands.register(sub)
+    emulator_cmd.register(sub)
     return parser
 
 

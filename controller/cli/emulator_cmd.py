@@ -1,0 +1,167 @@
+"""`stagingpro emulator`: serve emulated BigCommerce stores on loopback."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+from typing import Any
+
+from controller.cli.errors import CliError
+from controller.emulator import Emulator, FaultConfig, seed_synthetic
+from controller.emulator.runner import parse_store_args
+
+EPILOG = """examples:
+  stagingpro emulator --store production:prodtoken --store sandbox:sandtoken
+  stagingpro emulator --db stores.db --store production:t --seed production=1000
+  stagingpro emulator --store production:t --rate-limit 45 --window-ms 3000 --error-rate 0.1
+
+admin API (never under /stores/): GET /__emulator/stores, PUT /__emulator/stores/HASH/faults,
+GET|DELETE /__emulator/stores/HASH/stats, PUT /__emulator/stores/HASH/rate-limit,
+POST /__emulator/stores/HASH/reset, POST /__emulator/stores/HASH/seed {"products": N}
+"""
+
+
+def register(sub: argparse._SubParsersAction[Any]) -> None:
+    """Add `emulator` to the command line."""
+    parser = sub.add_parser(
+        "emulator",
+        help="serve emulated BigCommerce stores (the embedded default)",
+        description="Serve BigCommerce-compatible stores under /stores/HASH/, persisted in SQLite.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument(
+        "--port", type=int, default=8765, help="port (default 8765; 0 = any free port)"
+    )
+    parser.add_argument(
+        "--db", default=":memory:", help="SQLite file that keeps the stores (default: memory)"
+    )
+    parser.add_argument(
+        "--store", action="append", default=[], metavar="HASH:TOKEN", help="a store to serve"
+    )
+    parser.add_argument(
+        "--timezone",
+        action="append",
+        default=[],
+        metavar="HASH=ZONE",
+        help="a store's IANA time zone (default America/Chicago)",
+    )
+    parser.add_argument(
+        "--seed",
+        action="append",
+        default=[],
+        metavar="HASH=N",
+        help="fill an empty store with N synthetic products",
+    )
+    parser.add_argument(
+        "--rate-limit", type=int, default=450, help="requests per window (0 = unlimited)"
+    )
+    parser.add_argument(
+        "--window-ms", type=int, default=30_000, help="rate-limit window in milliseconds"
+    )
+    parser.add_argument(
+        "--latency-ms", type=float, default=0.0, help="latency added to every request"
+    )
+    parser.add_argument(
+        "--error-rate", type=float, default=0.0, help="share of 5xx before handling"
+    )
+    parser.add_argument(
+        "--error-after-write-rate",
+        type=float,
+        default=0.0,
+        help="share of writes answered 5xx after they were applied",
+    )
+    parser.add_argument(
+        "--bare-429-rate", type=float, default=0.0, help="share of 429s without headers"
+    )
+    parser.add_argument("--drop-rate", type=float, default=0.0, help="share of dropped connections")
+    parser.add_argument(
+        "--slow-body-ms", type=float, default=0.0, help="time to trickle each body out"
+    )
+    parser.add_argument("--fault-seed", type=int, default=0, help="seed of the fault sequence")
+    parser.set_defaults(func=run)
+
+
+def _pairs(values: list[str], flag: str) -> dict[str, str]:
+    out = {}
+    for value in values:
+        key, sep, rest = value.partition("=")
+        if not sep or not key or not rest:
+            raise CliError(f"{flag} {value!r}: expected HASH=VALUE")
+        out[key] = rest
+    return out
+
+
+def build(args: argparse.Namespace) -> Emulator:
+    """An emulator configured from the command line, its stores created and seeded."""
+    try:
+        stores = parse_store_args(args.store)
+        faults = FaultConfig.from_json(
+            {
+                "error_rate": args.error_rate,
+                "error_after_write_rate": args.error_after_write_rate,
+                "bare_429_rate": args.bare_429_rate,
+                "drop_rate": args.drop_rate,
+                "latency_ms": args.latency_ms,
+                "slow_body_ms": args.slow_body_ms,
+                "seed": args.fault_seed,
+            }
+        )
+    except ValueError as error:
+        raise CliError(str(error)) from error
+    zones = _pairs(args.timezone, "--timezone")
+    seeds = _pairs(args.seed, "--seed")
+    known = {h for h, _ in stores}
+    for flag, mapping in (("--timezone", zones), ("--seed", seeds)):
+        for key in mapping:
+            if key not in known:
+                raise CliError(f"{flag} {key}: no --store {key}:TOKEN given")
+    emulator = Emulator(
+        args.db,
+        host=args.host,
+        port=args.port,
+        quota=args.rate_limit,
+        window_ms=args.window_ms,
+        faults=faults,
+    )
+    for hash_, token in stores:
+        profile = {"timezone": zones[hash_]} if hash_ in zones else {}
+        emulator.add_store(hash_, token, **profile)
+    for hash_, count in seeds.items():
+        if not count.isdigit():
+            raise CliError(f"--seed {hash_}={count}: expected a number of products")
+        if emulator.db.counts(hash_)["products"] == 0:
+            seed_synthetic(emulator.db, hash_, int(count))
+    return emulator
+
+
+async def _serve(emulator: Emulator) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    url = await emulator.start()
+    print(f"emulator listening on {url} (admin API: {url}/__emulator/stores)", flush=True)
+    for store in emulator.db.stores():
+        counts = emulator.db.counts(store.hash)
+        print(
+            f"  store {store.hash}: {emulator.store_url(store.hash)} "
+            f"({counts['products']} products, time zone {store.timezone})",
+            flush=True,
+        )
+    await stop.wait()
+    await emulator.stop()
+    emulator.db.close()
+    print("emulator stopped", flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until SIGINT or SIGTERM."""
+    emulator = build(args)
+    try:
+        asyncio.run(_serve(emulator))
+    except OSError as error:
+        raise CliError(f"cannot listen on {args.host}:{args.port}: {error.strerror}") from error
+    return 0

@@ -1,0 +1,18 @@
+"""A BigCommerce-compatible store server: many stores in one process, persisted in SQLite, with the
+platform's rules, rate limits and injectable faults. The embedded default and the tests' partner."""
+
+from controller.emulator.control import FaultConfig, StoreControl
+from controller.emulator.db import StoreDB, StoreProfile
+from controller.emulator.runner import Emulator, EmulatorThread
+from controller.emulator.seed import seed_synthetic, synthetic_products
+
+__all__ = [
+    "Emulator",
+    "EmulatorThread",
+    "FaultConfig",
+    "StoreControl",
+    "StoreDB",
+    "StoreProfile",
+    "seed_synthetic",
+    "synthetic_products",
+]

@@ -1,0 +1,52 @@
+"""Errors of the emulated API, in BigCommerce's documented body shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "The requested resource was not found.",
+    409: "Conflict",
+    413: "The request payload is too large.",
+    422: "Unprocessable Entity",
+    429: "Too many requests",
+}
+
+
+class ApiError(Exception):
+    """An error response: status, title and per-field messages."""
+
+    def __init__(self, status: int, title: str | None = None, errors: dict[str, str] | None = None):
+        self.status = status
+        self.title = title or _TITLES.get(status, "Error")
+        self.errors = errors or {}
+        super().__init__(f"{status} {self.title}")
+
+    def body(self, instance: str = "") -> dict[str, Any]:
+        """The JSON body: `{status, title, type, instance?, errors}`."""
+        body: dict[str, Any] = {
+            "status": self.status,
+            "title": self.title,
+            "type": "https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes",
+            "errors": self.errors,
+        }
+        if instance:
+            body["instance"] = instance
+        return body
+
+
+def not_found(what: str) -> ApiError:
+    """404 for a missing record."""
+    return ApiError(404, f"The {what} was not found.")
+
+
+def invalid(field: str, message: str) -> ApiError:
+    """422 naming one field."""
+    return ApiError(422, f"The field '{field}' is invalid.", {field: message})
+
+
+def conflict(field: str, message: str) -> ApiError:
+    """409 naming one field."""
+    return ApiError(409, message, {field: message})

@@ -1,0 +1,88 @@
+"""Deterministic synthetic catalogs for benchmarks and demos, written straight into a store."""
+
+from __future__ import annotations
+
+import random
+
+from controller.emulator.db import StoreDB
+
+DEPARTMENTS = ["Apparel", "Footwear", "Outdoor", "Home", "Kitchen"]
+SECTIONS = ["Men", "Women", "Kids", "Sale"]
+FAMILIES = ["Basics", "Premium", "Seasonal"]
+BRANDS = [f"Brand {chr(65 + i)}{chr(65 + j)}" for i in range(5) for j in range(4)]
+SIZES = ["S", "M", "L", "XL", "XXL", "3XL"]
+COLORS = ["Black", "White", "Navy", "Olive", "Red", "Sand", "Grey", "Teal", "Rust", "Plum"]
+
+
+def synthetic_products(count: int, *, variants: int = 3, seed: int = 0) -> list[dict[str, object]]:
+    """`count` products in the API's create shape (categories and brands by name), deterministic.
+
+    Each product has `variants` variants (Size x Color), two custom fields and one image; categories
+    are given as paths (three levels), to be resolved to ids by the caller.
+    """
+    rng = random.Random(seed)
+    products: list[dict[str, object]] = []
+    for index in range(count):
+        sku = f"SP-{index:06d}"
+        path = f"{rng.choice(DEPARTMENTS)}/{rng.choice(SECTIONS)}/{rng.choice(FAMILIES)}"
+        combos = [(size, color) for color in COLORS for size in SIZES][:variants]
+        products.append(
+            {
+                "name": f"Product {index:06d}",
+                "type": "physical",
+                "sku": sku,
+                "price": round(rng.uniform(5, 500), 2),
+                "weight": round(rng.uniform(0.1, 10), 2),
+                "description": f"<p>Synthetic product {index}.</p>",
+                "is_visible": True,
+                "category_paths": [path],
+                "brand_name": rng.choice(BRANDS),
+                "variants": [
+                    {
+                        "sku": f"{sku}-{size}-{color[:3].upper()}",
+                        "option_values": [
+                            {"option_display_name": "Size", "label": size},
+                            {"option_display_name": "Color", "label": color},
+                        ],
+                    }
+                    for size, color in combos
+                ]
+                if variants > 0
+                else [],
+                "custom_fields": [
+                    {"name": "material", "value": rng.choice(["cotton", "wool", "steel", "oak"])},
+                    {"name": "origin", "value": rng.choice(["US", "PT", "VN", "DE"])},
+                ],
+                "images": [
+                    {"image_url": f"https://cdn.example.test/img/{sku}.jpg", "is_thumbnail": True}
+                ],
+            }
+        )
+    return products
+
+
+def seed_synthetic(
+    db: StoreDB, store: str, count: int, *, variants: int = 3, seed: int = 0
+) -> dict[str, int]:
+    """Fill `store` with a synthetic catalog (in one transaction); returns the store's counts."""
+    products = synthetic_products(count, variants=variants, seed=seed)
+    with db.bulk():
+        category_ids: dict[str, int] = {}
+        for department in DEPARTMENTS:
+            for section in SECTIONS:
+                for family in FAMILIES:
+                    parent = 0
+                    path: list[str] = []
+                    for name in (department, section, family):
+                        path.append(name)
+                        key = "/".join(path)
+                        if key not in category_ids:
+                            category_ids[key] = db.create_categories(
+                                store, [{"name": name, "parent_id": parent, "tree_id": 1}]
+                            )[0]["id"]
+                        parent = category_ids[key]
+        for product in products:
+            body = dict(product)
+            body["categories"] = [category_ids[p] for p in body.pop("category_paths")]  # type: ignore[attr-defined]
+            db.create_product(store, body)
+    return db.counts(store)
