@@ -667,7 +667,6 @@ class StoreDB:
                         "id": self._next_id(store, "option_value"),
                         "label": label_text,
                         "sort_order": len(option["option_values"]),
-                        "value_data": None,
                         "is_default": False,
                     }
                     option["option_values"].append(chosen)
@@ -863,18 +862,15 @@ class StoreDB:
             limit,
             (page - 1) * limit,
         )
-        products = (
-            {
-                d["id"]: d
-                for d in self._docs(
-                    f"SELECT doc FROM products WHERE store=? AND id IN ({','.join('?' * len(docs))})",
-                    store,
-                    *{d["product_id"] for d in docs},
-                )
-            }
-            if docs
-            else {}
-        )
+        product_ids = sorted({d["product_id"] for d in docs})
+        products = {
+            d["id"]: d
+            for d in self._docs(
+                f"SELECT doc FROM products WHERE store=? AND id IN ({','.join('?' * len(product_ids))})",
+                store,
+                *product_ids,
+            )
+        }
         return Page(
             [self._render_variant(d, products[d["product_id"]]) for d in docs], total, page, limit
         )

@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import logging
 import math
 import time
 import uuid
 import zipfile
+import zlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +23,7 @@ from controller.emulator.control import FaultConfig, StoreControl
 from controller.emulator.db import Page, StoreDB, StoreProfile
 from controller.emulator.errors import ApiError, invalid
 
+logger = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 MAX_LIMIT = 250
 DEFAULT_LIMIT = 50
@@ -30,6 +33,7 @@ _WRITE_METHODS = {"POST", "PUT", "DELETE"}
 DB_KEY = web.AppKey("db", StoreDB)
 CONTROLS_KEY = web.AppKey("controls", dict)
 SETTINGS_KEY = web.AppKey("settings", dict)
+CLIENT_ID_KEY = web.RequestKey("client_id", str)
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -403,28 +407,45 @@ async def list_tree_categories(request: web.Request) -> web.Response:
     )
 
 
+def _tree_errors(error: ApiError) -> ApiError:
+    """The category trees API documents no 409: its conflicts (duplicate sibling names) are 422s,
+    while the legacy categories API answers 409 for the same rule."""
+    return ApiError(422, error.title, error.errors) if error.status == 409 else error
+
+
 async def create_tree_categories(request: web.Request) -> web.Response:
     ctx = _Ctx(request)
-    created = ctx.db.create_categories(ctx.store, await _body(request))
+    try:
+        created = ctx.db.create_categories(ctx.store, await _body(request))
+    except ApiError as error:
+        raise _tree_errors(error) from error
     return _json({"data": [StoreDB.tree_category(c) for c in created], "meta": {}}, 201)
 
 
 async def update_tree_categories(request: web.Request) -> web.Response:
     ctx = _Ctx(request)
-    updated = ctx.db.update_categories(ctx.store, await _body(request))
+    try:
+        updated = ctx.db.update_categories(ctx.store, await _body(request))
+    except ApiError as error:
+        raise _tree_errors(error) from error
     return _json({"data": [StoreDB.tree_category(c) for c in updated], "meta": {}})
 
 
 async def delete_tree_categories(request: web.Request) -> web.Response:
+    """202 with `meta` counts; a refusal is a 422 whose error sits under `errors` (as documented)."""
     ctx = _Ctx(request)
-    filters = _filters(request)
-    ids = filters.get("category_id:in")
+    ids = _filters(request).get("category_id:in")
     if not ids:
         raise invalid(
             "category_id:in", "a filter (category_id:in) is required to delete categories"
         )
-    ctx.db.delete_categories(ctx.store, ids)
-    return web.Response(status=204)
+    meta = {"total": len(ids), "success": len(ids), "failed": 0}
+    try:
+        ctx.db.delete_categories(ctx.store, ids)
+    except ApiError as error:
+        meta.update(success=0, failed=len(ids))
+        return _json({"errors": error.body(), "meta": meta}, error.status)
+    return _json({"meta": meta}, 202)
 
 
 async def tree_nodes(request: web.Request) -> web.Response:
@@ -526,7 +547,7 @@ async def delete_brands(request: web.Request) -> web.Response:
 
 
 def _client_id(request: web.Request) -> str:
-    return str(request["client_id"])
+    return request[CLIENT_ID_KEY]
 
 
 async def list_scripts(request: web.Request) -> web.Response:
@@ -810,13 +831,17 @@ async def store_middleware(request: web.Request, handler: Handler) -> web.Stream
         return _error_response(
             request, ApiError(plan.error_before, "Injected server error"), decision.headers()
         )
-    request["client_id"] = f"client-{abs(hash(token)) % 10**8}"
+    # Scripts belong to the API account that created them; one token stands for one account here.
+    request[CLIENT_ID_KEY] = f"client-{zlib.crc32(token.encode()):08x}"
     try:
         response = await handler(request)
     except ApiError as error:
         response = _error_response(request, error)
     except web.HTTPException as error:
         response = _error_response(request, ApiError(error.status, error.reason))
+    except Exception:
+        logger.exception("emulator: unhandled error on %s %s", request.method, request.path)
+        response = _error_response(request, ApiError(500, "Internal Server Error"))
     if plan.error_after and response.status < 300:
         response = _error_response(
             request, ApiError(plan.error_after, "Injected server error after write")
