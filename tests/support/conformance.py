@@ -122,12 +122,12 @@ def _template(api: OpenAPI, exchange: Exchange) -> str | None:
     _, _, rest = path.partition("/stores/")
     rest = "/" + rest.split("/", 2)[2] if rest.count("/") >= 2 else ""
     spec: Any = api.spec
-    for template in spec["paths"]:
+    for template in spec["paths"].keys():  # noqa: SIM118 -- SchemaPath iterates as paths
         pattern = (
             "^" + "".join("[^/]+" if seg.startswith("{") else seg for seg in _split(template)) + "$"
         )
         if re.match(pattern, rest):
-            methods = {m.upper() for m in spec["paths"][template]}
+            methods = {m.upper() for m in spec["paths"][template].keys()}  # noqa: SIM118
             if exchange.method in methods:
                 return str(template)
     return None

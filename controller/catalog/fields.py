@@ -1,0 +1,186 @@
+"""Types and limits of the writable fields of each record kind, from the official OpenAPI specs.
+
+One table serves both sides: the catalog loader checks what authors write, and the emulator checks
+what clients send. A spec is `(type, limit)`: type is str, num, num? (nullable), int, bool, list, obj,
+or a tuple of allowed values; limit is a maximum length for strings and lists, or None.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+FieldSpec = tuple[str | tuple[str, ...], int | None]
+
+PRODUCT: dict[str, FieldSpec] = {
+    "name": ("str", 250),
+    "type": (("physical", "digital"), None),
+    "sku": ("str", 255),
+    "description": ("str", None),
+    "weight": ("num", None),
+    "width": ("num", None),
+    "depth": ("num", None),
+    "height": ("num", None),
+    "price": ("num", None),
+    "cost_price": ("num", None),
+    "retail_price": ("num", None),
+    "sale_price": ("num", None),
+    "map_price": ("num", None),
+    "tax_class_id": ("int", None),
+    "product_tax_code": ("str", 255),
+    "inventory_level": ("int", None),
+    "inventory_warning_level": ("int", None),
+    "inventory_tracking": (("none", "product", "variant"), None),
+    "fixed_cost_shipping_price": ("num", None),
+    "is_free_shipping": ("bool", None),
+    "is_visible": ("bool", None),
+    "is_featured": ("bool", None),
+    "warranty": ("str", 65535),
+    "bin_picking_number": ("str", 255),
+    "layout_file": ("str", 500),
+    "upc": ("str", 14),
+    "mpn": ("str", 255),
+    "gtin": ("str", 14),
+    "search_keywords": ("str", 65535),
+    "availability": (("available", "disabled", "preorder"), None),
+    "availability_description": ("str", 255),
+    "gift_wrapping_options_type": (("any", "none", "list"), None),
+    "sort_order": ("int", None),
+    "condition": (("New", "Used", "Refurbished"), None),
+    "is_condition_shown": ("bool", None),
+    "order_quantity_minimum": ("int", None),
+    "order_quantity_maximum": ("int", None),
+    "page_title": ("str", 255),
+    "meta_keywords": ("list", None),
+    "meta_description": ("str", 65535),
+    "preorder_message": ("str", 255),
+    "is_preorder_only": ("bool", None),
+    "is_price_hidden": ("bool", None),
+    "price_hidden_label": ("str", 200),
+    "open_graph_type": (
+        ("product", "album", "book", "drink", "food", "game", "movie", "song", "tv_show"),
+        None,
+    ),
+    "open_graph_title": ("str", 255),
+    "open_graph_description": ("str", 65535),
+    "open_graph_use_meta_description": ("bool", None),
+    "open_graph_use_product_name": ("bool", None),
+    "open_graph_use_image": ("bool", None),
+}
+
+VARIANT: dict[str, FieldSpec] = {
+    "sku": ("str", 255),
+    "price": ("num?", None),
+    "cost_price": ("num?", None),
+    "sale_price": ("num?", None),
+    "retail_price": ("num?", None),
+    "map_price": ("num?", None),
+    "weight": ("num?", None),
+    "width": ("num?", None),
+    "height": ("num?", None),
+    "depth": ("num?", None),
+    "is_free_shipping": ("bool", None),
+    "fixed_cost_shipping_price": ("num?", None),
+    "purchasing_disabled": ("bool", None),
+    "purchasing_disabled_message": ("str", 255),
+    "upc": ("str", 14),
+    "image_url": ("str", None),
+    "inventory_level": ("int", None),
+    "inventory_warning_level": ("int", None),
+    "bin_picking_number": ("str", 255),
+    "mpn": ("str", 255),
+    "gtin": ("str", 14),
+}
+
+CATEGORY: dict[str, FieldSpec] = {
+    "name": ("str", 50),
+    "description": ("str", 65535),
+    "sort_order": ("int", None),
+    "page_title": ("str", 255),
+    "meta_keywords": ("list", None),
+    "meta_description": ("str", 65535),
+    "layout_file": ("str", 50),
+    "image_url": ("str", None),
+    "is_visible": ("bool", None),
+    "search_keywords": ("str", 255),
+    "default_product_sort": (
+        (
+            "use_store_settings",
+            "featured",
+            "newest",
+            "best_selling",
+            "alpha_asc",
+            "alpha_desc",
+            "avg_customer_review",
+            "price_asc",
+            "price_desc",
+        ),
+        None,
+    ),
+}
+
+BRAND: dict[str, FieldSpec] = {
+    "name": ("str", 255),
+    "page_title": ("str", 255),
+    "meta_keywords": ("list", None),
+    "meta_description": ("str", 65535),
+    "search_keywords": ("str", 255),
+    "image_url": ("str", None),
+}
+
+CUSTOM_FIELD: dict[str, FieldSpec] = {"name": ("str", 250), "value": ("str", 250)}
+
+IMAGE: dict[str, FieldSpec] = {
+    "image_url": ("str", None),
+    "is_thumbnail": ("bool", None),
+    "sort_order": ("int", None),
+    "description": ("str", None),
+}
+
+SCRIPT: dict[str, FieldSpec] = {
+    "name": ("str", 255),
+    "description": ("str", None),
+    "html": ("str", 65536),
+    "src": ("str", None),
+    "auto_uninstall": ("bool", None),
+    "load_method": (("default", "async", "defer"), None),
+    "location": (("head", "footer"), None),
+    "visibility": (("storefront", "all_pages", "checkout", "order_confirmation"), None),
+    "kind": (("src", "script_tag"), None),
+    "consent_category": (("essential", "functional", "analytics", "targeting"), None),
+    "enabled": ("bool", None),
+    "channel_id": ("int", None),
+    "integrity_hashes": ("list", None),
+}
+
+# Fields allowed to be negative (everything numeric else has minimum 0 in the specs).
+SIGNED = frozenset({"sort_order"})
+
+
+def check_value(name: str, spec: FieldSpec, value: Any) -> str | None:
+    """Why `value` is not acceptable for field `name`, or None when it is."""
+    kind, limit = spec
+    if kind == "num?" and value is None:
+        return None
+    ok = (
+        (kind == "str" and isinstance(value, str))
+        or (
+            kind in ("num", "num?")
+            and isinstance(value, int | float)
+            and not isinstance(value, bool)
+        )
+        or (kind == "int" and isinstance(value, int) and not isinstance(value, bool))
+        or (kind == "bool" and isinstance(value, bool))
+        or (kind == "list" and isinstance(value, list))
+        or (kind == "obj" and isinstance(value, dict))
+        or (isinstance(kind, tuple) and value in kind)
+    )
+    if not ok:
+        expected = (
+            f"one of {', '.join(kind)}" if isinstance(kind, tuple) else f"a {kind.rstrip('?')}"
+        )
+        return f"{name} must be {expected}"
+    if kind in ("num", "num?", "int") and value < 0 and name not in SIGNED:
+        return f"{name} must not be negative"
+    if limit is not None and isinstance(value, str | list) and len(value) > limit:
+        return f"{name} must be at most {limit} long"
+    return None

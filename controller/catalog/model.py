@@ -1,0 +1,258 @@
+"""The desired catalog in natural keys: products and variants by SKU, categories by path, brands by
+name, custom fields by name within a product, images by URL in order. No store IDs anywhere.
+
+Items are plain frozen dataclasses holding only the fields the author set (managed fields), so that
+the planner compares and writes nothing else and stays fast for 100k products.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from controller.catalog import fields
+
+# Fields that the catalog may set on each kind (BigCommerce's v3 names); store-set fields (id,
+# date_*, calculated_price, base_variant_id, custom_url, ...) are not among them.
+PRODUCT_FIELDS = frozenset(fields.PRODUCT) - {"sku"}
+VARIANT_FIELDS = frozenset(fields.VARIANT) - {"sku"}
+CATEGORY_FIELDS = frozenset(fields.CATEGORY) - {"name"}
+BRAND_FIELDS = frozenset(fields.BRAND) - {"name"}
+# Stock is operational data owned by the live store: never synced unless a policy asks for it.
+STOCK_FIELDS = frozenset({"inventory_level", "inventory_warning_level"})
+
+MAX_SKU = 255
+MAX_PRODUCT_NAME = 250
+MAX_CATEGORY_NAME = 50
+MAX_CATEGORY_DEPTH = 8
+MAX_CUSTOM_FIELDS = 200
+MAX_CUSTOM_FIELD_TEXT = 250
+MAX_SKUS_PER_PRODUCT = 600
+PATH_SEPARATOR = "/"
+
+
+def sku_key(sku: str) -> str:
+    """SKUs compare without case on the platform."""
+    return sku.casefold()
+
+
+def path_key(path: str) -> str:
+    """Category paths compare without case (sibling names are unique without case)."""
+    return PATH_SEPARATOR.join(part.strip().casefold() for part in path.split(PATH_SEPARATOR))
+
+
+def split_path(path: str) -> list[str]:
+    """The names along a category path."""
+    return [part.strip() for part in path.split(PATH_SEPARATOR)]
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A variant: its SKU, its option values ((option display name, label), ...) and managed fields."""
+
+    sku: str
+    option_values: tuple[tuple[str, str], ...]
+    fields: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Image:
+    """A product image by URL."""
+
+    image_url: str
+    is_thumbnail: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Product:
+    """A product keyed by SKU. `None` in `categories`, `brand`, `variants`, `custom_fields` or
+    `images` means the catalog does not manage that part (the store's value stays)."""
+
+    sku: str
+    fields: Mapping[str, Any]
+    categories: frozenset[str] | None = None  # category paths, as path_key()
+    brand: str | None = None  # brand name; "" means no brand
+    variants: tuple[Variant, ...] | None = None
+    custom_fields: tuple[tuple[str, str], ...] | None = None
+    images: tuple[Image, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Category:
+    """A category keyed by its path ("Apparel/Shoes/Running")."""
+
+    path: str
+    fields: Mapping[str, Any]
+
+    @property
+    def name(self) -> str:
+        """The last name of the path."""
+        return split_path(self.path)[-1]
+
+    @property
+    def parent_path(self) -> str | None:
+        """The parent's path, or None for a root category."""
+        parts = split_path(self.path)
+        return PATH_SEPARATOR.join(parts[:-1]) if len(parts) > 1 else None
+
+    @property
+    def depth(self) -> int:
+        """1 for a root category."""
+        return len(split_path(self.path))
+
+
+@dataclass(frozen=True)
+class Brand:
+    """A brand keyed by name."""
+
+    name: str
+    fields: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Script:
+    """A storefront script keyed by name (fields as in `/content/scripts`)."""
+
+    name: str
+    fields: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """A whole desired catalog. Dicts are keyed by natural key (`sku_key`, `path_key`, casefolded
+    brand name). `categories`/`brands` of None mean that kind is not managed."""
+
+    products: Mapping[str, Product] = field(default_factory=dict)
+    categories: Mapping[str, Category] | None = None
+    brands: Mapping[str, Brand] | None = None
+    scripts: Mapping[str, Script] | None = None
+
+    def counts(self) -> dict[str, int]:
+        """Item counts per kind."""
+        return {
+            "products": len(self.products),
+            "variants": sum(len(p.variants or ()) for p in self.products.values()),
+            "categories": len(self.categories or {}),
+            "brands": len(self.brands or {}),
+            "customFields": sum(len(p.custom_fields or ()) for p in self.products.values()),
+            "scripts": len(self.scripts or {}),
+        }
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a catalog, located as precisely as known."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = ":".join(str(p) for p in (self.file, self.line) if p is not None)
+        label = f"{where}: " if where else ""
+        return f"{label}{self.field + ': ' if self.field else ''}{self.message}"
+
+
+class CatalogInvalid(Exception):
+    """The catalog has problems; nothing may be written from it."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = list(problems)
+        first = "; ".join(str(p) for p in self.problems[:3])
+        more = f" (and {len(self.problems) - 3} more)" if len(self.problems) > 3 else ""
+        super().__init__(f"{len(self.problems)} problem(s) in the catalog: {first}{more}")
+
+
+def validate(
+    catalog: Catalog,
+    *,
+    known_categories: Iterable[str] = (),
+    known_brands: Iterable[str] = (),
+    locate: Mapping[str, tuple[str | None, int | None]] | None = None,
+) -> list[Problem]:
+    """Every rule of the platform a catalog can break before any write: unique SKUs across products
+    and variants, references that resolve (to the catalog or to `known_*` store items), limits."""
+    problems: list[Problem] = []
+    locate = locate or {}
+
+    def at(key: str, message: str, field_name: str | None = None) -> None:
+        file, line = locate.get(key, (None, None))
+        problems.append(Problem(message, file, line, field_name))
+
+    owners: dict[str, str] = {}
+    for key, product in catalog.products.items():
+        name = product.fields.get("name")
+        if not product.sku or len(product.sku) > MAX_SKU:
+            at(f"product:{key}", f"SKU must be 1 to {MAX_SKU} characters", "sku")
+        if isinstance(name, str) and len(name) > MAX_PRODUCT_NAME:
+            at(f"product:{key}", f"name is longer than {MAX_PRODUCT_NAME} characters", "name")
+        for variant in product.variants or ():
+            vkey = sku_key(variant.sku)
+            if vkey in owners or vkey in catalog.products:
+                at(
+                    f"product:{key}",
+                    f"variant SKU {variant.sku!r} is also used by {owners.get(vkey, 'a product')}",
+                    "variants",
+                )
+            owners[vkey] = f"product {product.sku!r}"
+            if not variant.option_values:
+                at(f"product:{key}", f"variant {variant.sku!r} needs option values", "variants")
+        if product.variants and len(product.variants) > MAX_SKUS_PER_PRODUCT:
+            at(f"product:{key}", f"more than {MAX_SKUS_PER_PRODUCT} variants", "variants")
+        if product.custom_fields is not None:
+            if len(product.custom_fields) > MAX_CUSTOM_FIELDS:
+                at(
+                    f"product:{key}",
+                    f"more than {MAX_CUSTOM_FIELDS} custom fields",
+                    "custom_fields",
+                )
+            seen: set[str] = set()
+            for cf_name, cf_value in product.custom_fields:
+                if (
+                    not cf_name
+                    or len(cf_name) > MAX_CUSTOM_FIELD_TEXT
+                    or len(cf_value) > MAX_CUSTOM_FIELD_TEXT
+                ):
+                    at(
+                        f"product:{key}",
+                        f"custom field {cf_name!r}: name and value must be 1 to "
+                        f"{MAX_CUSTOM_FIELD_TEXT} characters",
+                        "custom_fields",
+                    )
+                if cf_name in seen:
+                    at(f"product:{key}", f"custom field {cf_name!r} appears twice", "custom_fields")
+                seen.add(cf_name)
+    for key in catalog.products:
+        if key in owners:
+            at(
+                f"product:{key}",
+                f"SKU {catalog.products[key].sku!r} is also a variant SKU of {owners[key]}",
+                "sku",
+            )
+
+    category_keys = set(catalog.categories or {}) | {path_key(p) for p in known_categories}
+    for key, category in (catalog.categories or {}).items():
+        if category.depth > MAX_CATEGORY_DEPTH:
+            at(f"category:{key}", f"categories nest at most {MAX_CATEGORY_DEPTH} deep", "path")
+        if any(not part or len(part) > MAX_CATEGORY_NAME for part in split_path(category.path)):
+            at(
+                f"category:{key}",
+                f"each name in the path must be 1 to {MAX_CATEGORY_NAME} characters",
+                "path",
+            )
+        parent = category.parent_path
+        if parent is not None and path_key(parent) not in category_keys:
+            at(f"category:{key}", f"parent category {parent!r} does not exist", "path")
+    brand_keys = {b.casefold() for b in (catalog.brands or {})} | {
+        b.casefold() for b in known_brands
+    }
+    for key, product in catalog.products.items():
+        for path in sorted(product.categories or ()):
+            if path not in category_keys:
+                at(f"product:{key}", f"category {path!r} does not exist", "categories")
+        if product.brand and product.brand.casefold() not in brand_keys:
+            at(f"product:{key}", f"brand {product.brand!r} does not exist", "brand")
+    return problems
