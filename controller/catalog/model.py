@@ -169,12 +169,15 @@ class CatalogInvalid(Exception):
 def validate(
     catalog: Catalog,
     *,
-    known_categories: Iterable[str] = (),
-    known_brands: Iterable[str] = (),
+    known_categories: Iterable[str] | None = None,
+    known_brands: Iterable[str] | None = None,
     locate: Mapping[str, tuple[str | None, int | None]] | None = None,
 ) -> list[Problem]:
     """Every rule of the platform a catalog can break before any write: unique SKUs across products
-    and variants, references that resolve (to the catalog or to `known_*` store items), limits."""
+    and variants, references that resolve (to the catalog or to `known_*` store items), limits.
+
+    References to a kind the catalog does not manage (categories or brands of None) are checked only
+    when the store's items are given as `known_*`."""
     problems: list[Problem] = []
     locate = locate or {}
 
@@ -233,7 +236,9 @@ def validate(
                 "sku",
             )
 
-    category_keys = set(catalog.categories or {}) | {path_key(p) for p in known_categories}
+    check_categories = catalog.categories is not None or known_categories is not None
+    check_brands = catalog.brands is not None or known_brands is not None
+    category_keys = set(catalog.categories or {}) | {path_key(p) for p in known_categories or ()}
     for key, category in (catalog.categories or {}).items():
         if category.depth > MAX_CATEGORY_DEPTH:
             at(f"category:{key}", f"categories nest at most {MAX_CATEGORY_DEPTH} deep", "path")
@@ -246,13 +251,11 @@ def validate(
         parent = category.parent_path
         if parent is not None and path_key(parent) not in category_keys:
             at(f"category:{key}", f"parent category {parent!r} does not exist", "path")
-    brand_keys = {b.casefold() for b in (catalog.brands or {})} | {
-        b.casefold() for b in known_brands
-    }
+    brand_keys = set(catalog.brands or {}) | {b.casefold() for b in known_brands or ()}
     for key, product in catalog.products.items():
-        for path in sorted(product.categories or ()):
+        for path in sorted(product.categories or ()) if check_categories else ():
             if path not in category_keys:
                 at(f"product:{key}", f"category {path!r} does not exist", "categories")
-        if product.brand and product.brand.casefold() not in brand_keys:
+        if check_brands and product.brand and product.brand.casefold() not in brand_keys:
             at(f"product:{key}", f"brand {product.brand!r} does not exist", "brand")
     return problems

@@ -1,0 +1,184 @@
+"""A store's catalog as observed, reduced to what the planner compares (records keep their ids)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from controller.catalog.model import (
+    BRAND_FIELDS,
+    CATEGORY_FIELDS,
+    PRODUCT_FIELDS,
+    VARIANT_FIELDS,
+    path_key,
+    sku_key,
+)
+
+
+@dataclass(slots=True)
+class ObservedVariant:
+    """A variant as the store has it."""
+
+    id: int
+    sku: str
+    option_values: tuple[tuple[str, str], ...]
+    fields: dict[str, Any]
+
+
+@dataclass(slots=True)
+class ObservedImage:
+    """An image as the store has it."""
+
+    id: int
+    image_url: str
+    sort_order: int
+    is_thumbnail: bool
+    description: str
+
+
+@dataclass(slots=True)
+class ObservedProduct:
+    """A product as the store has it."""
+
+    id: int
+    sku: str
+    fields: dict[str, Any]
+    category_ids: frozenset[int]
+    brand_id: int
+    base_variant_id: int | None
+    variants: list[ObservedVariant]
+    custom_fields: list[tuple[int, str, str]]  # (id, name, value)
+    images: list[ObservedImage]
+
+
+@dataclass(slots=True)
+class ObservedCategory:
+    """A category as the store has it."""
+
+    id: int
+    parent_id: int
+    name: str
+    fields: dict[str, Any]
+
+
+@dataclass(slots=True)
+class ObservedBrand:
+    """A brand as the store has it."""
+
+    id: int
+    name: str
+    fields: dict[str, Any]
+
+
+@dataclass
+class ObservedCatalog:
+    """Everything observed in one pass, with the natural-key maps derived from it (never stored
+    across passes, so they cannot go stale)."""
+
+    products: dict[str, ObservedProduct] = field(default_factory=dict)  # by sku_key
+    unkeyed_products: list[int] = field(default_factory=list)  # ids of products without a SKU
+    categories: dict[int, ObservedCategory] = field(default_factory=dict)
+    brands: dict[int, ObservedBrand] = field(default_factory=dict)
+
+    def category_paths(self) -> dict[int, str]:
+        """Category id -> path ("Apparel/Shoes"), names as the store spells them."""
+        paths: dict[int, str] = {}
+
+        def path_of(category_id: int, seen: frozenset[int] = frozenset()) -> str:
+            if category_id in paths:
+                return paths[category_id]
+            category = self.categories[category_id]
+            parent = category.parent_id
+            if parent and parent in self.categories and parent not in seen:
+                result = f"{path_of(parent, seen | {category_id})}/{category.name}"
+            else:
+                result = category.name
+            paths[category_id] = result
+            return result
+
+        for category_id in self.categories:
+            path_of(category_id)
+        return paths
+
+    def category_ids_by_path(self) -> dict[str, int]:
+        """path_key -> id (the first id wins should the store hold two equal paths)."""
+        out: dict[str, int] = {}
+        for category_id, path in sorted(self.category_paths().items()):
+            out.setdefault(path_key(path), category_id)
+        return out
+
+    def brand_ids_by_name(self) -> dict[str, int]:
+        """Casefolded name -> id."""
+        return {b.name.casefold(): b.id for b in sorted(self.brands.values(), key=lambda b: b.id)}
+
+    def counts(self) -> dict[str, int]:
+        """Item counts per kind."""
+        return {
+            "products": len(self.products) + len(self.unkeyed_products),
+            "variants": sum(len(p.variants) for p in self.products.values()),
+            "categories": len(self.categories),
+            "brands": len(self.brands),
+        }
+
+
+def product_from_api(data: dict[str, Any]) -> ObservedProduct:
+    """Reduce an API product (with `include=variants,custom_fields,images`)."""
+    base_id = data.get("base_variant_id")
+    variants = [
+        ObservedVariant(
+            id=v["id"],
+            sku=v.get("sku", ""),
+            option_values=tuple(
+                (o["option_display_name"], o["label"]) for o in v.get("option_values", [])
+            ),
+            fields={k: v[k] for k in VARIANT_FIELDS if k in v},
+        )
+        for v in data.get("variants", [])
+        if v["id"] != base_id
+    ]
+    return ObservedProduct(
+        id=data["id"],
+        sku=data.get("sku", ""),
+        fields={k: data[k] for k in PRODUCT_FIELDS if k in data},
+        category_ids=frozenset(data.get("categories", [])),
+        brand_id=data.get("brand_id") or 0,
+        base_variant_id=base_id,
+        variants=variants,
+        custom_fields=[(c["id"], c["name"], c["value"]) for c in data.get("custom_fields", [])],
+        images=[
+            ObservedImage(
+                i["id"],
+                i.get("image_url") or i.get("url_standard", ""),
+                i.get("sort_order", 0),
+                bool(i.get("is_thumbnail")),
+                i.get("description", ""),
+            )
+            for i in sorted(data.get("images", []), key=lambda i: (i.get("sort_order", 0), i["id"]))
+        ],
+    )
+
+
+def category_from_api(data: dict[str, Any]) -> ObservedCategory:
+    """Reduce a category of the trees API (or the legacy API)."""
+    return ObservedCategory(
+        id=int(data["category_id"] if "category_id" in data else data["id"]),
+        parent_id=data.get("parent_id") or 0,
+        name=data["name"],
+        fields={k: data[k] for k in CATEGORY_FIELDS if k in data},
+    )
+
+
+def brand_from_api(data: dict[str, Any]) -> ObservedBrand:
+    """Reduce an API brand."""
+    return ObservedBrand(
+        id=data["id"], name=data["name"], fields={k: data[k] for k in BRAND_FIELDS if k in data}
+    )
+
+
+def add_product(observed: ObservedCatalog, data: dict[str, Any]) -> None:
+    """Add one API product to the observed catalog."""
+    product = product_from_api(data)
+    if product.sku:
+        observed.products.setdefault(sku_key(product.sku), product)
+    else:
+        observed.unkeyed_products.append(product.id)

@@ -1,0 +1,305 @@
+"""Build a `Catalog` from plain items (read from files or from an inline `CatalogSnapshot`),
+reporting every problem at once with file, line and field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from controller.catalog import fields
+from controller.catalog.model import (
+    BRAND_FIELDS,
+    CATEGORY_FIELDS,
+    PRODUCT_FIELDS,
+    VARIANT_FIELDS,
+    Brand,
+    Catalog,
+    CatalogInvalid,
+    Category,
+    Image,
+    Problem,
+    Product,
+    Script,
+    Variant,
+    path_key,
+    sku_key,
+    split_path,
+    validate,
+)
+
+PRODUCT_REFS = frozenset({"sku", "categories", "brand", "variants", "custom_fields", "images"})
+
+
+@dataclass(frozen=True)
+class Item:
+    """One item as written, and where."""
+
+    data: Any
+    file: str | None = None
+    line: int | None = None
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, item: Item, message: str, field: str | None = None) -> None:
+        self.problems.append(Problem(message, item.file, item.line, field))
+
+    def fields(
+        self,
+        item: Item,
+        data: Mapping[str, Any],
+        table: Mapping[str, fields.FieldSpec],
+        allowed: Iterable[str],
+        prefix: str = "",
+    ) -> dict[str, Any]:
+        allowed = set(allowed)
+        out = {}
+        for name, value in data.items():
+            if name not in allowed:
+                self.add(item, f"unknown field {name!r}", prefix + name)
+                continue
+            spec = table.get(name)
+            problem = fields.check_value(name, spec, value) if spec else None
+            if problem:
+                self.add(item, problem, prefix + name)
+                continue
+            out[name] = value
+        return out
+
+
+def _object(c: _Collector, item: Item, what: str) -> dict[str, Any] | None:
+    if not isinstance(item.data, dict):
+        c.add(item, f"a {what} must be a mapping, not {type(item.data).__name__}")
+        return None
+    return item.data
+
+
+def _product(c: _Collector, item: Item) -> Product | None:
+    data = _object(c, item, "product")
+    if data is None:
+        return None
+    sku = data.get("sku")
+    if not isinstance(sku, str) or not sku.strip():
+        c.add(item, "sku is required", "sku")
+        return None
+    managed = c.fields(
+        item,
+        {k: v for k, v in data.items() if k not in PRODUCT_REFS},
+        fields.PRODUCT,
+        PRODUCT_FIELDS,
+    )
+    categories = None
+    if "categories" in data:
+        raw = data["categories"]
+        if not isinstance(raw, list) or not all(isinstance(p, str) and p.strip() for p in raw):
+            c.add(item, "categories must be a list of category paths", "categories")
+        else:
+            categories = frozenset(path_key(p) for p in raw)
+    brand = None
+    if "brand" in data:
+        if data["brand"] is not None and not isinstance(data["brand"], str):
+            c.add(item, "brand must be a brand name", "brand")
+        else:
+            brand = data["brand"] or ""
+    variants = None
+    if "variants" in data:
+        variants = tuple(
+            v
+            for v in (
+                _variant(c, item, i, raw) for i, raw in enumerate(_list(c, item, data, "variants"))
+            )
+            if v is not None
+        )
+    custom_fields = None
+    if "custom_fields" in data:
+        pairs = []
+        for index, raw in enumerate(_list(c, item, data, "custom_fields")):
+            label = f"custom_fields[{index}]"
+            if not isinstance(raw, dict) or set(raw) != {"name", "value"}:
+                c.add(item, "a custom field is {name, value}", label)
+                continue
+            checked = c.fields(
+                item, raw, fields.CUSTOM_FIELD, ("name", "value"), prefix=f"{label}."
+            )
+            if len(checked) == 2:
+                pairs.append((checked["name"], checked["value"]))
+        custom_fields = tuple(pairs)
+    images = None
+    if "images" in data:
+        found = []
+        for index, raw in enumerate(_list(c, item, data, "images")):
+            raw = {"image_url": raw} if isinstance(raw, str) else raw
+            if not isinstance(raw, dict) or not isinstance(raw.get("image_url"), str):
+                c.add(
+                    item,
+                    "an image is an image_url (and is_thumbnail, description)",
+                    f"images[{index}]",
+                )
+                continue
+            checked = c.fields(
+                item,
+                raw,
+                fields.IMAGE,
+                ("image_url", "is_thumbnail", "description"),
+                prefix=f"images[{index}].",
+            )
+            found.append(
+                Image(
+                    checked["image_url"],
+                    bool(checked.get("is_thumbnail", False)),
+                    str(checked.get("description", "")),
+                )
+            )
+        images = tuple(found)
+    return Product(
+        sku=sku,
+        fields=managed,
+        categories=categories,
+        brand=brand,
+        variants=variants,
+        custom_fields=custom_fields,
+        images=images,
+    )
+
+
+def _list(c: _Collector, item: Item, data: Mapping[str, Any], key: str) -> list[Any]:
+    value = data.get(key)
+    if not isinstance(value, list):
+        c.add(item, f"{key} must be a list", key)
+        return []
+    return value
+
+
+def _variant(c: _Collector, item: Item, index: int, raw: Any) -> Variant | None:
+    label = f"variants[{index}]"
+    if not isinstance(raw, dict) or not isinstance(raw.get("sku"), str) or not raw["sku"].strip():
+        c.add(item, "a variant needs a sku", label)
+        return None
+    options = []
+    for value in raw.get("option_values") or []:
+        option = (
+            value.get("option_display_name", value.get("option"))
+            if isinstance(value, dict)
+            else None
+        )
+        text = value.get("label") if isinstance(value, dict) else None
+        if not isinstance(option, str) or not isinstance(text, str) or not option or not text:
+            c.add(item, "an option value is {option_display_name, label}", f"{label}.option_values")
+            continue
+        options.append((option, text))
+    managed = c.fields(
+        item,
+        {k: v for k, v in raw.items() if k not in ("sku", "option_values")},
+        fields.VARIANT,
+        VARIANT_FIELDS,
+        prefix=f"{label}.",
+    )
+    return Variant(sku=raw["sku"], option_values=tuple(options), fields=managed)
+
+
+def build_catalog(
+    products: Iterable[Item],
+    categories: Iterable[Item] | None = None,
+    brands: Iterable[Item] | None = None,
+    scripts: Iterable[Item] | None = None,
+    *,
+    known_categories: Iterable[str] | None = None,
+    known_brands: Iterable[str] | None = None,
+) -> Catalog:
+    """The catalog, or `CatalogInvalid` listing every problem (in file order)."""
+    c = _Collector()
+    locate: dict[str, tuple[str | None, int | None]] = {}
+    product_map: dict[str, Product] = {}
+    for item in products:
+        product = _product(c, item)
+        if product is None:
+            continue
+        key = sku_key(product.sku)
+        if key in product_map:
+            c.add(item, f"SKU {product.sku!r} appears twice", "sku")
+            continue
+        product_map[key] = product
+        locate[f"product:{key}"] = (item.file, item.line)
+    category_map: dict[str, Category] | None = None
+    if categories is not None:
+        category_map = {}
+        for item in categories:
+            data = _object(c, item, "category")
+            if data is None:
+                continue
+            path = data.get("path")
+            if not isinstance(path, str) or not path.strip():
+                c.add(item, "path is required (e.g. Apparel/Shoes)", "path")
+                continue
+            key = path_key(path)
+            if key in category_map:
+                c.add(item, f"category {path!r} appears twice", "path")
+                continue
+            managed = c.fields(
+                item,
+                {k: v for k, v in data.items() if k != "path"},
+                fields.CATEGORY,
+                CATEGORY_FIELDS,
+            )
+            category_map[key] = Category("/".join(split_path(path)), managed)
+            locate[f"category:{key}"] = (item.file, item.line)
+    brand_map: dict[str, Brand] | None = None
+    if brands is not None:
+        brand_map = {}
+        for item in brands:
+            data = _object(c, item, "brand")
+            if data is None:
+                continue
+            name = data.get("name")
+            if not isinstance(name, str) or not name.strip():
+                c.add(item, "name is required", "name")
+                continue
+            if name.casefold() in brand_map:
+                c.add(item, f"brand {name!r} appears twice", "name")
+                continue
+            managed = c.fields(
+                item, {k: v for k, v in data.items() if k != "name"}, fields.BRAND, BRAND_FIELDS
+            )
+            brand_map[name.casefold()] = Brand(name, managed)
+    script_map: dict[str, Script] | None = None
+    if scripts is not None:
+        script_map = {}
+        for item in scripts:
+            data = _object(c, item, "script")
+            if data is None:
+                continue
+            name = data.get("name")
+            if not isinstance(name, str) or not name.strip():
+                c.add(item, "name is required", "name")
+                continue
+            managed = c.fields(
+                item,
+                {k: v for k, v in data.items() if k != "name"},
+                fields.SCRIPT,
+                set(fields.SCRIPT) - {"name"},
+            )
+            script_map[name] = Script(name, managed)
+    catalog = Catalog(
+        products=product_map, categories=category_map, brands=brand_map, scripts=script_map
+    )
+    problems = c.problems + validate(
+        catalog, known_categories=known_categories, known_brands=known_brands, locate=locate
+    )
+    if problems:
+        raise CatalogInvalid(problems)
+    return catalog
+
+
+def from_inline(inline: Mapping[str, Any], *, source: str = "spec.source.inline") -> Catalog:
+    """A catalog from the `inline` source of a `CatalogSnapshot` (items located by list index)."""
+
+    def items(kind: str) -> list[Item] | None:
+        values = inline.get(kind)
+        if values is None:
+            return None
+        return [Item(v, f"{source}.{kind}[{i}]") for i, v in enumerate(values)]
+
+    return build_catalog(items("products") or [], items("categories"), items("brands"))

@@ -1,0 +1,57 @@
+"""Observe a store, check the desired catalog against it, plan, and (optionally) apply.
+
+The operator, the CLI and the standalone loop all drive a store through these functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from controller.catalog.model import Catalog, CatalogInvalid, validate
+from controller.catalog.observed import ObservedCatalog
+from controller.engine.apply import ApplyResult, CatalogStore, Progress, apply
+from controller.planner import Drift, Options, Plan, drift, plan
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A store observed and compared with its desired catalog."""
+
+    observed: ObservedCatalog
+    plan: Plan
+    drift: Drift
+
+
+def check_references(desired: Catalog, observed: ObservedCatalog) -> None:
+    """Raise `CatalogInvalid` when the catalog refers to categories or brands that neither it nor
+    the store has (checked before any write)."""
+    problems = validate(
+        desired,
+        known_categories=observed.category_paths().values(),
+        known_brands=[b.name for b in observed.brands.values()],
+    )
+    if problems:
+        raise CatalogInvalid(problems)
+
+
+async def assess(
+    store: CatalogStore, desired: Catalog, options: Options | None = None
+) -> Assessment:
+    """Observe (read-only), validate references, and compute the plan and the drift."""
+    observed = await store.observe()
+    check_references(desired, observed)
+    options = options or Options()
+    return Assessment(observed, plan(desired, observed, options), drift(desired, observed, options))
+
+
+async def sync(
+    store: CatalogStore,
+    desired: Catalog,
+    options: Options | None = None,
+    *,
+    progress: Progress | None = None,
+) -> tuple[Assessment, ApplyResult]:
+    """Make the store match `desired`: assess, then apply the plan."""
+    assessment = await assess(store, desired, options)
+    result = await apply(assessment.plan, assessment.observed, store, progress=progress)
+    return assessment, result
