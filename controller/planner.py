@@ -515,7 +515,7 @@ class _Planner:
             if step.action == "delete":
                 # nested records first, then products, categories deepest first, brands last
                 return (1, -rank[step.kind], -step.depth, step.key)
-            return (0, rank[step.kind], step.depth, "")
+            return (0, rank[step.kind], step.depth, "" if step.action == "create" else "~")
 
         return sorted(self.steps, key=order)
 

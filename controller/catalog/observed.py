@@ -9,7 +9,14 @@ from controller.catalog.model import (
     BRAND_FIELDS,
     CATEGORY_FIELDS,
     PRODUCT_FIELDS,
+    STOCK_FIELDS,
     VARIANT_FIELDS,
+    Brand,
+    Catalog,
+    Category,
+    Image,
+    Product,
+    Variant,
     path_key,
     sku_key,
 )
@@ -182,3 +189,34 @@ def add_product(observed: ObservedCatalog, data: dict[str, Any]) -> None:
         observed.products.setdefault(sku_key(product.sku), product)
     else:
         observed.unkeyed_products.append(product.id)
+
+
+def to_catalog(observed: ObservedCatalog, *, include_stock: bool = False) -> Catalog:
+    """The observed store as a desired catalog in natural keys (for cloning a store into another
+    and for capturing it into files). Every writable field is kept, so that a field set back to its
+    default is still carried over; stock levels only when asked."""
+    skip = frozenset() if include_stock else STOCK_FIELDS
+    paths = observed.category_paths()
+    brand_names = {b.id: b.name for b in observed.brands.values()}
+    products = {}
+    for key, product in observed.products.items():
+        products[key] = Product(
+            sku=product.sku,
+            fields={k: v for k, v in product.fields.items() if k not in skip},
+            categories=frozenset(path_key(paths[c]) for c in product.category_ids if c in paths),
+            brand=brand_names.get(product.brand_id, ""),
+            variants=tuple(
+                Variant(
+                    v.sku, v.option_values, {k: x for k, x in v.fields.items() if k not in skip}
+                )
+                for v in product.variants
+            ),
+            custom_fields=tuple((name, value) for _, name, value in product.custom_fields),
+            images=tuple(Image(i.image_url, i.is_thumbnail, i.description) for i in product.images),
+        )
+    categories = {
+        path_key(path): Category(path, dict(observed.categories[cid].fields))
+        for cid, path in paths.items()
+    }
+    brands = {b.name.casefold(): Brand(b.name, dict(b.fields)) for b in observed.brands.values()}
+    return Catalog(products=products, categories=categories, brands=brands)

@@ -1,0 +1,245 @@
+"""The planner, case by case: desired + observed -> the steps a user would expect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from controller.catalog.observed import ObservedImage
+from controller.planner import Options, Plan, drift, plan
+from tests.support.builders import desired, observed, product, variant
+
+BASE = {"type": "physical", "price": 10, "weight": 1}
+
+
+def p(sku: str, **fields: Any) -> dict[str, Any]:
+    return {"sku": sku, "name": sku.title(), **BASE, **fields}
+
+
+def summary(result: Plan) -> list[tuple[str, str, str, list[str]]]:
+    return [(s.kind, s.action, s.key, s.fields()) for s in result.steps]
+
+
+def test_an_empty_store_gets_every_item_created_parents_first() -> None:
+    catalog = desired(
+        [p("TEE", categories=["Apparel/Tops"], brand="Acme")],
+        categories=["Apparel/Tops", "Apparel"],
+        brands=["Acme"],
+    )
+    result = plan(catalog, observed())
+    assert [(s.kind, s.action, s.key) for s in result.steps] == [
+        ("brands", "create", "Acme"),
+        ("categories", "create", "Apparel"),
+        ("categories", "create", "Apparel/Tops"),
+        ("products", "create", "TEE"),
+    ]
+    assert result.estimate_requests() == 4
+
+
+def test_price_drift_makes_one_product_update() -> None:
+    result = plan(desired([p("TEE", price=12.5)]), observed([product(1, "TEE")]))
+    assert summary(result) == [("products", "update", "TEE", ["price"])]
+    assert result.steps[0].changes[0].before == 10
+    assert result.steps[0].id == 1
+
+
+def test_numbers_compare_by_value_and_case_of_sku_does_not_matter() -> None:
+    result = plan(desired([p("tee", price=10.0, weight=1.0)]), observed([product(1, "TEE")]))
+    assert result.in_sync
+
+
+def test_fields_the_catalog_does_not_set_are_never_compared() -> None:
+    store = observed(
+        [product(1, "TEE", description="<p>Written in the store</p>", is_featured=True)]
+    )
+    assert plan(desired([p("TEE")]), store).in_sync
+
+
+def test_stock_levels_belong_to_the_store_unless_a_policy_asks() -> None:
+    store = observed([product(1, "TEE", inventory_level=3)])
+    catalog = desired([p("TEE", inventory_level=50)])
+    assert plan(catalog, store).in_sync
+    assert summary(plan(catalog, store, Options(sync_stock=True))) == [
+        ("products", "update", "TEE", ["inventory_level"])
+    ]
+
+
+def test_ignored_fields_are_neither_compared_nor_written() -> None:
+    store = observed([product(1, "TEE", price=8, sale_price=5)])
+    options = Options(ignore={"products": frozenset({"price"})})
+    result = plan(desired([p("TEE", price=10, sale_price=4)]), store, options)
+    assert summary(result) == [("products", "update", "TEE", ["sale_price"])]
+
+
+def test_renamed_category_moves_its_products_and_the_old_one_goes_only_with_prune() -> None:
+    store = observed(
+        [product(1, "TEE", categories=(11,))], categories=[(10, 0, "Apparel"), (11, 10, "Shoes")]
+    )
+    catalog = desired(
+        [p("TEE", categories=["Apparel/Footwear"])], categories=["Apparel", "Apparel/Footwear"]
+    )
+    kept = plan(catalog, store)
+    assert summary(kept) == [
+        ("categories", "create", "Apparel/Footwear", []),
+        ("products", "update", "TEE", ["categories"]),
+    ]
+    assert kept.skipped_deletes == 1
+    pruned = plan(catalog, store, Options(prune=True, max_delete_percent=50))
+    assert summary(pruned)[-1] == ("categories", "delete", "Apparel/Shoes", [])
+
+
+def test_extra_products_stay_without_prune_and_go_with_it() -> None:
+    store = observed([product(1, "KEEP"), product(2, "OLD")])
+    catalog = desired([p("KEEP")])
+    assert plan(catalog, store).in_sync
+    pruned = plan(catalog, store, Options(prune=True, max_delete_percent=50))
+    assert summary(pruned) == [("products", "delete", "OLD", [])]
+    assert pruned.steps[0].id == 2
+
+
+def test_a_plan_deleting_more_than_max_delete_percent_is_refused() -> None:
+    store = observed([product(i, f"P{i}") for i in range(10)])
+    catalog = desired([p(f"P{i}") for i in range(8)])
+    assert plan(catalog, store, Options(prune=True, max_delete_percent=20)).problems == ()
+    refused = plan(catalog, store, Options(prune=True, max_delete_percent=10))
+    assert refused.problems == (
+        "the plan deletes 2 of 10 products (20%), more than maxDeletePercent 10%",
+    )
+    assert (
+        plan(
+            catalog, store, Options(prune=True, max_delete_percent=10, allow_mass_delete=True)
+        ).problems
+        == ()
+    )
+
+
+def test_a_variant_price_change_updates_the_variant_in_place() -> None:
+    store = observed(
+        [product(1, "TEE", variants=[variant(5, "TEE-S", "S", price=10), variant(6, "TEE-M", "M")])]
+    )
+    catalog = desired(
+        [
+            p(
+                "TEE",
+                variants=[
+                    {
+                        "sku": "TEE-S",
+                        "option_values": [{"option_display_name": "Size", "label": "S"}],
+                        "price": 11,
+                    },
+                    {
+                        "sku": "TEE-M",
+                        "option_values": [{"option_display_name": "Size", "label": "M"}],
+                    },
+                ],
+            )
+        ]
+    )
+    result = plan(catalog, store, Options(prune=True))
+    assert summary(result) == [("variants", "update", "TEE/TEE-S", ["price"])]
+    assert result.steps[0].id == 5
+
+
+def test_a_new_variant_is_created_on_its_existing_product() -> None:
+    store = observed([product(1, "TEE", variants=[variant(5, "TEE-S", "S")])])
+    catalog = desired(
+        [
+            p(
+                "TEE",
+                variants=[
+                    {
+                        "sku": "TEE-S",
+                        "option_values": [{"option_display_name": "Size", "label": "S"}],
+                    },
+                    {
+                        "sku": "TEE-L",
+                        "option_values": [{"option_display_name": "Size", "label": "L"}],
+                    },
+                ],
+            )
+        ]
+    )
+    result = plan(catalog, store)
+    assert summary(result) == [("variants", "create", "TEE/TEE-L", [])]
+    assert result.steps[0].product_key == "tee"
+    assert result.steps[0].payload["option_values"] == [
+        {"option_display_name": "Size", "label": "L"}
+    ]
+
+
+def test_custom_fields_are_matched_by_name_within_the_product() -> None:
+    store = observed(
+        [product(1, "TEE", custom_fields=[(7, "material", "cotton"), (8, "fit", "slim")])]
+    )
+    catalog = desired(
+        [
+            p(
+                "TEE",
+                custom_fields=[
+                    {"name": "material", "value": "linen"},
+                    {"name": "origin", "value": "PT"},
+                ],
+            )
+        ]
+    )
+    result = plan(catalog, store, Options(prune=True))
+    assert summary(result) == [
+        ("customFields", "create", "TEE#origin", []),
+        ("customFields", "update", "TEE#material", ["value"]),
+        ("customFields", "delete", "TEE#fit", []),
+    ]
+
+
+def test_images_follow_the_catalogs_order() -> None:
+    store = observed(
+        [
+            product(
+                1,
+                "TEE",
+                images=[
+                    ObservedImage(3, "https://a.jpg", 0, True, ""),
+                    ObservedImage(4, "https://b.jpg", 1, False, ""),
+                ],
+            )
+        ]
+    )
+    catalog = desired(
+        [p("TEE", images=[{"image_url": "https://b.jpg", "is_thumbnail": True}, "https://a.jpg"])]
+    )
+    result = plan(catalog, store)
+    assert summary(result) == [
+        ("images", "update", "TEE@https://b.jpg", ["sort_order", "is_thumbnail"]),
+        ("images", "update", "TEE@https://a.jpg", ["sort_order", "is_thumbnail"]),
+    ]
+
+
+def test_a_brand_change_is_a_product_update_by_name() -> None:
+    store = observed([product(1, "TEE", brand_id=3)], brands=[(3, "Acme"), (4, "Zeta")])
+    result = plan(desired([p("TEE", brand="zeta")]), store)
+    assert summary(result) == [("products", "update", "TEE", ["brand"])]
+
+
+def test_a_product_the_store_lacks_needs_the_fields_to_create_it() -> None:
+    result = plan(desired([{"sku": "NEW", "price": 5}]), observed())
+    assert result.problems == (
+        "product 'NEW' is not in the store and needs name, type, weight to be created",
+    )
+
+
+def test_estimates_follow_the_batch_maxima() -> None:
+    store = observed([product(i, f"P{i}") for i in range(25)])
+    result = plan(desired([p(f"P{i}", price=99) for i in range(25)]), store)
+    assert result.estimate_requests() == 3
+    assert result.estimate_seconds(15.0) == pytest.approx(0.2)
+
+
+def test_drift_reads_the_plan_the_other_way_with_at_most_twenty_samples() -> None:
+    store = observed([product(i, f"P{i}") for i in range(30)] + [product(99, "EXTRA")])
+    catalog = desired([p(f"P{i}", price=11) for i in range(30)] + [p("NEW")])
+    report = drift(catalog, store)
+    assert report.counts == {"products": {"missing": 1, "extra": 1, "changed": 30}}
+    assert len(report.samples) == 20
+    assert report.samples[0] == ("products", "NEW", "missing", ())
+    assert not report.in_sync
+    assert drift(desired([p("P0")]), observed([product(1, "P0")])).in_sync
