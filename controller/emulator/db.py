@@ -50,8 +50,9 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS stores (hash TEXT PRIMARY KEY, token TEXT NOT NULL, profile TEXT NOT NULL,
     id_base INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS seq (store TEXT, kind TEXT, next INTEGER, PRIMARY KEY (store, kind));
-CREATE TABLE IF NOT EXISTS products (store TEXT, id INTEGER, sku_l TEXT, name_l TEXT, doc TEXT,
-    PRIMARY KEY (store, id));
+CREATE TABLE IF NOT EXISTS products (store TEXT, id INTEGER, sku_l TEXT, name_l TEXT, url TEXT,
+    doc TEXT, PRIMARY KEY (store, id));
+CREATE INDEX IF NOT EXISTS products_url ON products (store, url);
 CREATE INDEX IF NOT EXISTS products_sku ON products (store, sku_l);
 CREATE UNIQUE INDEX IF NOT EXISTS products_name ON products (store, name_l);
 CREATE TABLE IF NOT EXISTS variants (store TEXT, id INTEGER, product_id INTEGER, sku_l TEXT,
@@ -151,6 +152,7 @@ class StoreDB:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
         self._lock = threading.RLock()
+        self._id_bases: dict[str, int] = {}
 
     def close(self) -> None:
         """Close the database."""
@@ -186,7 +188,11 @@ class StoreDB:
         return [json.loads(r[0]) for r in self._conn.execute(sql, params)]
 
     def _next_id(self, store: str, kind: str) -> int:
-        base = self._one("SELECT id_base FROM stores WHERE hash=?", store)
+        base = self._id_bases.get(store)
+        if base is None:
+            base = self._id_bases[store] = self._one(
+                "SELECT id_base FROM stores WHERE hash=?", store
+            )
         current = self._one("SELECT next FROM seq WHERE store=? AND kind=?", store, kind)
         value = current if current is not None else base
         self._conn.execute(
@@ -286,17 +292,10 @@ class StoreDB:
         ):
             raise conflict("brand_id", f"Brand {brand_id} does not exist.")
 
-    def _unique_url(self, store: str, table: str, base: str, own_id: int | None) -> str:
+    def _unique_url(self, store: str, base: str) -> str:
+        """A product URL no other product has (the platform appends -2, -3 ...)."""
         url, n = base, 1
-        while any(
-            d.get("custom_url", {}).get("url") == url
-            for d in self._docs(
-                f"SELECT doc FROM {table} WHERE store=? AND id IS NOT ? AND doc LIKE ?",
-                store,
-                own_id,
-                f'%"{url}"%',
-            )
-        ):
+        while self._one("SELECT 1 FROM products WHERE store=? AND url=?", store, url) is not None:
             n += 1
             url = base.rstrip("/") + f"-{n}/"
         return url
@@ -311,8 +310,9 @@ class StoreDB:
                 brand_id = self._insert_brand(store, {"name": name})["id"]
             fields["brand_id"] = brand_id
 
-    def create_product(self, store: str, body: Any) -> dict[str, Any]:
-        """`POST /catalog/products` (one product; inline variants, custom fields and images)."""
+    def create_product(self, store: str, body: Any, *, render: bool = True) -> dict[str, Any]:
+        """`POST /catalog/products` (one product; inline variants, custom fields and images).
+        Seeding passes `render=False` and gets only the id back."""
         fields = clean(body, PRODUCT_FIELDS, required=("name", "type", "weight", "price"))
         with self._tx():
             self._check_name(store, fields["name"], None)
@@ -327,7 +327,7 @@ class StoreDB:
             custom_url = fields.get("custom_url") or {}
             doc["custom_url"] = {
                 "url": custom_url.get("url")
-                or self._unique_url(store, "products", f"/{slug(fields['name'])}/", None),
+                or self._unique_url(store, f"/{slug(fields['name'])}/"),
                 "is_customized": bool(custom_url.get("url")),
             }
             self._write_product(store, product_id, doc)
@@ -338,22 +338,27 @@ class StoreDB:
                 raise invalid("variants", f"at most {MAX_SKUS_PER_PRODUCT} variants per product")
             self._ensure_base_variant(store, product_id, doc)
             for index, variant in enumerate(variants):
-                self._insert_variant(store, product_id, variant, label=f"variants[{index}].")
+                self._insert_variant(
+                    store, product_id, variant, label=f"variants[{index}].", touch=False
+                )
             for index, cf in enumerate(body.get("custom_fields") or []):
                 self._insert_custom_field(store, product_id, cf, label=f"custom_fields[{index}].")
             for index, image in enumerate(body.get("images") or []):
                 self._insert_image(store, product_id, image, label=f"images[{index}].")
+            if not render:
+                return {"id": product_id}
             return self._render_products(store, [self._product_doc(store, product_id)], _ALL)[0]
 
     def _write_product(self, store: str, product_id: int, doc: dict[str, Any]) -> None:
         doc["id"] = product_id
         self._conn.execute(
-            "INSERT OR REPLACE INTO products (store, id, sku_l, name_l, doc) VALUES (?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO products (store, id, sku_l, name_l, url, doc) VALUES (?, ?, ?, ?, ?, ?)",
             (
                 store,
                 product_id,
                 doc.get("sku", "").lower() or None,
                 doc["name"].lower(),
+                doc["custom_url"]["url"],
                 json.dumps(doc),
             ),
         )
@@ -689,7 +694,7 @@ class StoreDB:
         return resolved
 
     def _insert_variant(
-        self, store: str, product_id: int, body: Any, *, label: str = ""
+        self, store: str, product_id: int, body: Any, *, label: str = "", touch: bool = True
     ) -> dict[str, Any]:
         fields = clean(body, VARIANT_FIELDS, required=("sku",), prefix=label)
         product = self._product_doc(store, product_id)
@@ -743,7 +748,8 @@ class StoreDB:
             "INSERT INTO variants (store, id, product_id, sku_l, doc) VALUES (?, ?, ?, ?, ?)",
             (store, variant_id, product_id, doc["sku"].lower(), json.dumps(doc)),
         )
-        self._touch_product(store, product_id)
+        if touch:
+            self._touch_product(store, product_id)
         return self._render_variant(doc, product)
 
     def _touch_product(self, store: str, product_id: int) -> None:

@@ -84,5 +84,5 @@ def seed_synthetic(
         for product in products:
             body = dict(product)
             body["categories"] = [category_ids[p] for p in body.pop("category_paths")]  # type: ignore[attr-defined]
-            db.create_product(store, body)
+            db.create_product(store, body, render=False)
     return db.counts(store)
