@@ -7,7 +7,6 @@ need (SKU and names without case, parent and product ids), so listing 100k produ
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 import threading
@@ -19,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 from controller.emulator.errors import ApiError, conflict, invalid, not_found
 from controller.emulator.fields import (
@@ -83,6 +84,11 @@ CREATE TABLE IF NOT EXISTS themes (store TEXT, uuid TEXT, seq INTEGER, doc TEXT,
     PRIMARY KEY (store, uuid));
 CREATE TABLE IF NOT EXISTS jobs (store TEXT, id TEXT, doc TEXT, PRIMARY KEY (store, id));
 """
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
 
 _CATALOG_TABLES = (
     "products",
@@ -185,7 +191,7 @@ class StoreDB:
         return row[0] if row else None
 
     def _docs(self, sql: str, *params: Any) -> list[dict[str, Any]]:
-        return [json.loads(r[0]) for r in self._conn.execute(sql, params)]
+        return [orjson.loads(r[0]) for r in self._conn.execute(sql, params)]
 
     def _next_id(self, store: str, kind: str) -> int:
         base = self._id_bases.get(store)
@@ -213,7 +219,7 @@ class StoreDB:
             conn.execute(
                 "INSERT INTO stores (hash, token, profile, id_base) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (hash) DO UPDATE SET token=excluded.token, profile=excluded.profile",
-                (profile.hash, profile.token, json.dumps(profile.to_json()), id_base),
+                (profile.hash, profile.token, _dumps(profile.to_json()), id_base),
             )
 
     def stores(self) -> list[StoreProfile]:
@@ -221,7 +227,7 @@ class StoreDB:
         rows = self._conn.execute(
             "SELECT hash, token, profile FROM stores ORDER BY hash"
         ).fetchall()
-        return [StoreProfile(hash=h, token=t, **json.loads(p)) for h, t, p in rows]
+        return [StoreProfile(hash=h, token=t, **orjson.loads(p)) for h, t, p in rows]
 
     def store(self, store: str) -> StoreProfile | None:
         """One store, or None."""
@@ -245,7 +251,7 @@ class StoreDB:
         row = self._one("SELECT doc FROM products WHERE store=? AND id=?", store, product_id)
         if row is None:
             raise not_found("product")
-        doc: dict[str, Any] = json.loads(row)
+        doc: dict[str, Any] = orjson.loads(row)
         return doc
 
     def _check_sku(
@@ -359,7 +365,7 @@ class StoreDB:
                 doc.get("sku", "").lower() or None,
                 doc["name"].lower(),
                 doc["custom_url"]["url"],
-                json.dumps(doc),
+                _dumps(doc),
             ),
         )
         self._conn.execute(
@@ -396,10 +402,10 @@ class StoreDB:
         }
         existing = self._one("SELECT doc FROM variants WHERE store=? AND id=?", store, base_id)
         if existing:
-            variant = {**json.loads(existing), "sku": doc.get("sku", "")}
+            variant = {**orjson.loads(existing), "sku": doc.get("sku", "")}
         self._conn.execute(
             "INSERT OR REPLACE INTO variants (store, id, product_id, sku_l, doc) VALUES (?, ?, ?, ?, ?)",
-            (store, base_id, product_id, variant["sku"].lower() or None, json.dumps(variant)),
+            (store, base_id, product_id, variant["sku"].lower() or None, _dumps(variant)),
         )
         self._write_product(store, product_id, doc)
 
@@ -681,7 +687,7 @@ class StoreDB:
                 )
             self._conn.execute(
                 "INSERT OR REPLACE INTO options (store, id, product_id, doc) VALUES (?, ?, ?, ?)",
-                (store, option["id"], product_id, json.dumps(option)),
+                (store, option["id"], product_id, _dumps(option)),
             )
             resolved.append(
                 {
@@ -746,7 +752,7 @@ class StoreDB:
         }
         self._conn.execute(
             "INSERT INTO variants (store, id, product_id, sku_l, doc) VALUES (?, ?, ?, ?, ?)",
-            (store, variant_id, product_id, doc["sku"].lower(), json.dumps(doc)),
+            (store, variant_id, product_id, doc["sku"].lower(), _dumps(doc)),
         )
         if touch:
             self._touch_product(store, product_id)
@@ -756,7 +762,7 @@ class StoreDB:
         doc = self._product_doc(store, product_id)
         doc["date_modified"] = now_iso()
         self._conn.execute(
-            "UPDATE products SET doc=? WHERE store=? AND id=?", (json.dumps(doc), store, product_id)
+            "UPDATE products SET doc=? WHERE store=? AND id=?", (_dumps(doc), store, product_id)
         )
 
     def create_variant(self, store: str, product_id: int, body: Any) -> dict[str, Any]:
@@ -778,7 +784,7 @@ class StoreDB:
         ).fetchone()
         if row is None or (product_id is not None and row[0] != product_id):
             raise not_found("variant")
-        doc = json.loads(row[1])
+        doc = orjson.loads(row[1])
         fields = clean(body, VARIANT_FIELDS, prefix=label)
         fields.pop("option_values", None)  # option values are fixed once a variant exists
         product = self._product_doc(store, row[0])
@@ -793,7 +799,7 @@ class StoreDB:
             doc.update(changed)
             self._conn.execute(
                 "UPDATE variants SET doc=?, sku_l=? WHERE store=? AND id=?",
-                (json.dumps(doc), doc["sku"].lower(), store, variant_id),
+                (_dumps(doc), doc["sku"].lower(), store, variant_id),
             )
             self._touch_product(store, row[0])
         return self._render_variant(doc, product)
@@ -943,7 +949,7 @@ class StoreDB:
                 option["type"] = body["type"]
                 self._conn.execute(
                     "UPDATE options SET doc=? WHERE store=? AND id=?",
-                    (json.dumps(option), store, option["id"]),
+                    (_dumps(option), store, option["id"]),
                 )
             return option
 
@@ -976,7 +982,7 @@ class StoreDB:
         doc = {"id": self._next_id(store, "custom_field"), "product_id": product_id, **fields}
         self._conn.execute(
             "INSERT INTO custom_fields VALUES (?, ?, ?, ?)",
-            (store, doc["id"], product_id, json.dumps(doc)),
+            (store, doc["id"], product_id, _dumps(doc)),
         )
         return {k: v for k, v in doc.items() if k != "product_id"}
 
@@ -1022,7 +1028,7 @@ class StoreDB:
                 raise conflict("name", "The custom field name and value pair is a duplicate.")
             self._conn.execute(
                 "UPDATE custom_fields SET doc=? WHERE store=? AND id=?",
-                (json.dumps(doc), store, field_id),
+                (_dumps(doc), store, field_id),
             )
             self._touch_product(store, product_id)
             return {k: v for k, v in doc.items() if k != "product_id"}
@@ -1056,7 +1062,7 @@ class StoreDB:
         }
         self._conn.execute(
             "INSERT INTO images VALUES (?, ?, ?, ?)",
-            (store, doc["id"], product_id, json.dumps(doc)),
+            (store, doc["id"], product_id, _dumps(doc)),
         )
         return doc
 
@@ -1088,7 +1094,7 @@ class StoreDB:
                 raise not_found("image")
             doc = {**docs[0], **clean(body, IMAGE_FIELDS), "date_modified": now_iso()}
             self._conn.execute(
-                "UPDATE images SET doc=? WHERE store=? AND id=?", (json.dumps(doc), store, image_id)
+                "UPDATE images SET doc=? WHERE store=? AND id=?", (_dumps(doc), store, image_id)
             )
             return doc
 
@@ -1149,7 +1155,7 @@ class StoreDB:
             doc["url_path"] = self._category_path(cats, doc)
         self._conn.execute(
             "INSERT OR REPLACE INTO categories (store, id, parent_id, name_l, doc) VALUES (?, ?, ?, ?, ?)",
-            (store, doc["id"], parent, doc["name"].lower(), json.dumps(doc)),
+            (store, doc["id"], parent, doc["name"].lower(), _dumps(doc)),
         )
 
     def _new_category(self, store: str, body: Any, label: str) -> dict[str, Any]:
@@ -1353,7 +1359,7 @@ class StoreDB:
         }
         self._conn.execute(
             "INSERT INTO brands VALUES (?, ?, ?, ?)",
-            (store, doc["id"], doc["name"].lower(), json.dumps(doc)),
+            (store, doc["id"], doc["name"].lower(), _dumps(doc)),
         )
         return doc
 
@@ -1385,7 +1391,7 @@ class StoreDB:
             doc.update(fields)
             self._conn.execute(
                 "UPDATE brands SET doc=?, name_l=? WHERE store=? AND id=?",
-                (json.dumps(doc), doc["name"].lower(), store, brand_id),
+                (_dumps(doc), doc["name"].lower(), store, brand_id),
             )
             return doc
 
@@ -1428,7 +1434,7 @@ class StoreDB:
                     doc["brand_id"] = 0
                     conn.execute(
                         "UPDATE products SET doc=? WHERE store=? AND id=?",
-                        (json.dumps(doc), store, doc["id"]),
+                        (_dumps(doc), store, doc["id"]),
                     )
 
     # ---- scripts --------------------------------------------------------------------------------
@@ -1467,7 +1473,7 @@ class StoreDB:
             seq = self._next_id(store, "script")
             self._conn.execute(
                 "INSERT INTO scripts VALUES (?, ?, ?, ?)",
-                (store, doc["uuid"], seq, json.dumps(doc)),
+                (store, doc["uuid"], seq, _dumps(doc)),
             )
             return doc
 
@@ -1497,7 +1503,7 @@ class StoreDB:
             doc["date_modified"] = now_iso()
             self._conn.execute(
                 "UPDATE scripts SET doc=? WHERE store=? AND uuid=?",
-                (json.dumps(doc), store, script_uuid),
+                (_dumps(doc), store, script_uuid),
             )
             return doc
 
@@ -1538,7 +1544,7 @@ class StoreDB:
             }
             seq = self._next_id(store, "theme")
             self._conn.execute(
-                "INSERT INTO themes VALUES (?, ?, ?, ?)", (store, doc["uuid"], seq, json.dumps(doc))
+                "INSERT INTO themes VALUES (?, ?, ?, ?)", (store, doc["uuid"], seq, _dumps(doc))
             )
             return doc
 
@@ -1556,7 +1562,7 @@ class StoreDB:
                 doc["active_variation"] = variation_id if doc["is_active"] else None
                 conn.execute(
                     "UPDATE themes SET doc=? WHERE store=? AND uuid=?",
-                    (json.dumps(doc), store, doc["uuid"]),
+                    (_dumps(doc), store, doc["uuid"]),
                 )
 
     def delete_theme(self, store: str, theme_uuid: str) -> None:
@@ -1572,7 +1578,7 @@ class StoreDB:
         """Store a theme job."""
         with self._tx() as conn:
             conn.execute(
-                "INSERT OR REPLACE INTO jobs VALUES (?, ?, ?)", (store, job["id"], json.dumps(job))
+                "INSERT OR REPLACE INTO jobs VALUES (?, ?, ?)", (store, job["id"], _dumps(job))
             )
 
     def job(self, store: str, job_id: str) -> dict[str, Any]:

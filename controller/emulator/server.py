@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import orjson
 from aiohttp import web
 
 from controller.emulator.control import FaultConfig, StoreControl
@@ -38,7 +39,7 @@ CLIENT_ID_KEY = web.RequestKey("client_id", str)
 
 def _json(data: Any, status: int = 200) -> web.Response:
     return web.Response(
-        body=json.dumps(data, separators=(",", ":")).encode(),
+        body=orjson.dumps(data),
         status=status,
         content_type="application/json",
     )
@@ -124,8 +125,8 @@ def _include(request: web.Request) -> set[str]:
 
 async def _body(request: web.Request) -> Any:
     try:
-        return await request.json(loads=json.loads)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        return orjson.loads(await request.read())
+    except orjson.JSONDecodeError as error:
         raise ApiError(400, "The request body is not valid JSON.", {"body": str(error)}) from error
 
 

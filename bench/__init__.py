@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench [emulator|engine|planner|all]` prints their figures."""

@@ -1,0 +1,20 @@
+"""`python -m bench [emulator|engine|planner|all]`."""
+
+from __future__ import annotations
+
+import sys
+
+from bench import emulator, engine, planner
+
+WHAT = {"emulator": emulator.run, "engine": engine.run, "planner": planner.run}
+
+
+def main() -> None:
+    chosen = sys.argv[1:] or ["all"]
+    for name in WHAT if chosen == ["all"] else chosen:
+        if name not in WHAT:
+            raise SystemExit(f"unknown benchmark {name!r}: choose from {', '.join(WHAT)} or all")
+        WHAT[name]()
+
+
+main()

@@ -1,0 +1,71 @@
+"""Shared plumbing: an emulator in its own process (so it never competes with the client for the
+interpreter), seeded straight into its SQLite file, and server-side request statistics."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from controller.emulator import StoreDB, StoreProfile, seed_synthetic
+
+TOKEN = "bench-token"
+
+
+def seed(db_path: Path, stores: dict[str, int]) -> None:
+    """Create stores with N synthetic products each (3 variants, 2 custom fields, 1 image)."""
+    db = StoreDB(str(db_path))
+    for name, count in stores.items():
+        db.put_store(StoreProfile(name, TOKEN))
+        if count:
+            started = time.perf_counter()
+            seed_synthetic(db, name, count)
+            print(f"  seeded {name}: {count} products in {time.perf_counter() - started:.1f}s", flush=True)
+    db.close()
+
+
+@contextmanager
+def emulator_process(db_path: Path, stores: list[str], *args: str) -> Iterator[tuple[str, int]]:
+    """Serve the stores of `db_path` from a child process; yields (origin URL, pid)."""
+    command = [sys.executable, "-m", "controller", "emulator", "--port", "0", "--db", str(db_path)]
+    for name in stores:
+        command += ["--store", f"{name}:{TOKEN}"]
+    process = subprocess.Popen([*command, *args], stdout=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        assert process.stdout is not None
+        banner = process.stdout.readline()
+        match = re.search(r"listening on (http://\S+)", banner)
+        if not match:
+            raise RuntimeError(f"emulator did not start: {banner!r}")
+        yield match.group(1), process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def stats(url: str, store: str) -> dict[str, Any]:
+    """Requests counted at the server."""
+    data: dict[str, Any] = httpx.get(f"{url}/__emulator/stores/{store}/stats").json()
+    return data
+
+
+def reset_stats(url: str, store: str) -> None:
+    """Forget the server's counts."""
+    httpx.delete(f"{url}/__emulator/stores/{store}/stats")
+
+
+def rss_mib(pid: int, field: str = "VmRSS") -> float:
+    """Resident memory of a process (`VmHWM` for its peak)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0

@@ -1,0 +1,124 @@
+"""The engine at the rate-limit floor: requests against the minimum possible, and wall time against
+the quota floor, with the Pro plan's ratio (450 per 30 s) compressed to 45 per 3 s."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+from bench.common import TOKEN, emulator_process, reset_stats, seed, stats
+from controller.catalog import Item, build_catalog
+from controller.catalog.model import Catalog, Product
+from controller.catalog.observed import to_catalog
+from controller.emulator.seed import BRANDS, DEPARTMENTS, FAMILIES, SECTIONS, synthetic_products
+from controller.engine import sync
+from controller.planner import Options
+from controller.stores import BigCommerceStore, Token
+
+QUOTA, WINDOW_MS = 45, 3_000
+RATE = QUOTA / (WINDOW_MS / 1000)
+CATEGORY_PATHS = [f"{d}/{s}/{f}" for d in DEPARTMENTS for s in SECTIONS for f in FAMILIES]
+
+
+def synthetic_catalog(count: int) -> Catalog:
+    """The seeder's synthetic products as a desired catalog in natural keys."""
+    items = []
+    for raw in synthetic_products(count):
+        item = {k: v for k, v in raw.items() if k not in ("category_paths", "brand_name")}
+        item["categories"] = raw["category_paths"]
+        item["brand"] = raw["brand_name"]
+        items.append(Item(item))
+    paths = sorted({"/".join(p.split("/")[: i + 1]) for p in CATEGORY_PATHS for i in range(3)})
+    return build_catalog(items, [Item({"path": p}) for p in paths], [Item({"name": b}) for b in BRANDS])
+
+
+@dataclass
+class Figures:
+    name: str
+    reads: int
+    writes: int
+    min_reads: int
+    min_writes: int
+    throttled: int
+    seconds: float
+
+    def show(self) -> None:
+        total, minimum = self.reads + self.writes, self.min_reads + self.min_writes
+        floor = total / RATE
+        print(f"  {self.name:<34} reads {self.reads:>4} (min {self.min_reads:>4})  writes {self.writes:>5} "
+              f"(min {self.min_writes:>5})  ratio {total / minimum:5.3f}  "
+              f"wall {self.seconds:6.1f}s / floor {floor:6.1f}s = {self.seconds / floor if floor else 0:5.2f}  "
+              f"429s {self.throttled}")
+
+
+def min_reads(products: int, categories: int, brands: int) -> int:
+    return sum(max(1, math.ceil(n / 250)) for n in (products, categories, brands))
+
+
+async def _measure(url: str, store: str, name: str, desired: Catalog, options: Options,
+                   min_read: int, min_write: int) -> Figures:
+    await asyncio.sleep(WINDOW_MS / 1000)  # start every scenario with a full window
+    reset_stats(url, store)
+    async with BigCommerceStore(url, store, Token(TOKEN)) as client:
+        started = time.perf_counter()
+        _, result = await sync(client, desired, options)
+        elapsed = time.perf_counter() - started
+    if result.errors:
+        raise RuntimeError(f"{name}: {result.errors[:3]}")
+    counted = stats(url, store)
+    reads = counted["by_method"].get("GET", 0)
+    return Figures(name, reads, counted["total"] - reads, min_read, min_write,
+                   counted["by_status"].get("429", 0), elapsed)
+
+
+async def _scenarios(url: str) -> list[Figures]:
+    figures = []
+    initial = synthetic_catalog(1_000)
+    n_categories, n_brands = len(initial.categories or {}), len(initial.brands or {})
+    levels = [sum(1 for p in (initial.categories or {}).values() if p.depth == d) for d in (1, 2, 3)]
+    figures.append(await _measure(
+        url, "empty", "initial sync of 1k products", initial, Options(),
+        min_reads(0, 0, 0), 1_000 + n_brands + sum(math.ceil(n / 50) for n in levels)))
+
+    async with BigCommerceStore(url, "big", Token(TOKEN)) as client:
+        current = to_catalog(await client.observe())
+    products = len(current.products)
+    reads = min_reads(products, n_categories, n_brands)
+    figures.append(await _measure(url, "big", "no-op on 10k", current, Options(), reads, 0))
+
+    changed = dict(current.products)
+    for key in sorted(changed)[::10]:
+        product = changed[key]
+        changed[key] = Product(product.sku, {**product.fields, "price": product.fields["price"] + 1},
+                               product.categories, product.brand, product.variants, product.custom_fields,
+                               product.images)
+    desired = Catalog(changed, current.categories, current.brands)
+    figures.append(await _measure(url, "big", "10% of 10k changed (price)", desired, Options(), reads,
+                                  math.ceil(products / 10 / 10)))
+
+    kept = {k: v for i, (k, v) in enumerate(sorted(desired.products.items())) if i % 20}
+    pruned = Catalog(kept, desired.categories, desired.brands)
+    deleted = products - len(kept)
+    figures.append(await _measure(url, "big", f"prune of 5% ({deleted})", pruned,
+                                  Options(prune=True, max_delete_percent=10), reads, math.ceil(deleted / 250)))
+    return figures
+
+
+def run(products: int = 10_000) -> None:
+    """Print the engine's figures."""
+    print(f"== engine (rate limit {QUOTA} per {WINDOW_MS / 1000:.0f}s = the Pro plan's 450 per 30s, compressed)")
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "engine.db"
+        seed(db, {"empty": 0, "big": products})
+        with emulator_process(db, ["empty", "big"], "--rate-limit", str(QUOTA), "--window-ms", str(WINDOW_MS)) as (
+            url, _pid):
+            for figure in asyncio.run(_scenarios(url)):
+                figure.show()
+    print("  targets: request ratio <= 1.05, wall/floor <= 1.15, no-op writes 0")
+
+
