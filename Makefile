@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test lint pytest demo crds bench clean
+.PHONY: install test lint pytest demo generate bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/stagingpro crds --check --reference docs/api.md
+	$(BIN)/stagingpro schema --check
 
 pytest: $(STAMP)
 	$(BIN)/pytest
@@ -30,8 +31,10 @@ pytest: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m controller.demo
 
-crds: $(STAMP)
+## Regenerate crds/, docs/api.md and docs/schema/ from the models.
+generate: $(STAMP)
 	$(BIN)/stagingpro crds --reference docs/api.md
+	$(BIN)/stagingpro schema
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -152,17 +152,6 @@ def render_crds() -> dict[str, str]:
     }
 
 
-def write_crds(directory: Path) -> list[Path]:
-    """Write every CRD into `directory`; returns the files written."""
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in render_crds().items():
-        path = directory / name
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written
-
-
 def _reference_rows(schema: dict[str, Any], prefix: str) -> list[str]:
     rows = []
     required = set(schema.get("required", []))

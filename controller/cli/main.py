@@ -8,7 +8,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from controller import __version__
-from controller.api.crdgen import render_crds, render_reference, write_crds
+from controller.api.crdgen import render_crds, render_reference
+from controller.catalog.schema import render_schemas
 from controller.cli import emulator_cmd
 from controller.cli.errors import CliError
 
@@ -19,31 +20,45 @@ EXIT_CHANGES = 2
 Command = Callable[[argparse.Namespace], int]
 
 
-def _cmd_crds(args: argparse.Namespace) -> int:
-    if args.check:
-        stale = []
-        for name, text in render_crds().items():
-            path = args.output / name
+def _write_generated(files: dict[str, str], directory: Path, check: bool) -> list[str]:
+    """Write generated files, or with `check` return those that differ from what would be written."""
+    stale = []
+    for name, text in files.items():
+        path = directory / name
+        if check:
             if not path.exists() or path.read_text(encoding="utf-8") != text:
                 stale.append(str(path))
-        ref = args.reference
-        if ref and (not ref.exists() or ref.read_text(encoding="utf-8") != render_reference()):
-            stale.append(str(ref))
-        if stale:
-            raise CliError(
-                f"out of date with the models: {', '.join(stale)} (run: stagingpro crds)"
-            )
-        print(f"{args.output}: up to date")
-        return EXIT_OK
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path}")
+    return stale
+
+
+def _cmd_crds(args: argparse.Namespace) -> int:
     if str(args.output) == "-":
         sys.stdout.write("---\n".join(render_crds().values()))
         return EXIT_OK
-    for path in write_crds(args.output):
-        print(f"wrote {path}")
+    stale = _write_generated(render_crds(), args.output, args.check)
     if args.reference:
-        args.reference.parent.mkdir(parents=True, exist_ok=True)
-        args.reference.write_text(render_reference(), encoding="utf-8")
-        print(f"wrote {args.reference}")
+        stale += _write_generated(
+            {args.reference.name: render_reference()}, args.reference.parent, args.check
+        )
+    if stale:
+        raise CliError(f"out of date with the models: {', '.join(stale)} (run: make generate)")
+    if args.check:
+        print(f"{args.output}: up to date")
+    return EXIT_OK
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    stale = _write_generated(render_schemas(), args.output, args.check)
+    if stale:
+        raise CliError(
+            f"out of date with the field tables: {', '.join(stale)} (run: make generate)"
+        )
+    if args.check:
+        print(f"{args.output}: up to date")
     return EXIT_OK
 
 
@@ -73,6 +88,17 @@ def build_parser() -> argparse.ArgumentParser:
     crds.add_argument("--check", action="store_true", help="fail if the directory is out of date")
     crds.set_defaults(func=_cmd_crds)
 
+    schema = sub.add_parser(
+        "schema",
+        help="write the JSON Schemas of the catalog files",
+        description="Write JSON Schemas for products.jsonl / products/*.yaml, categories.yaml, brands.yaml "
+        "and scripts.yaml, for editors and the CI of catalog repositories.",
+        epilog="examples:\n  stagingpro schema --output docs/schema\n  stagingpro schema --check",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    schema.add_argument("--output", "-o", type=Path, default=Path("docs/schema"), help="directory")
+    schema.add_argument("--check", action="store_true", help="fail if the directory is out of date")
+    schema.set_defaults(func=_cmd_schema)
     emulator_cmd.register(sub)
     return parser
 

@@ -1,0 +1,324 @@
+"""The catalog directory format: human-editable for small catalogs, fast for 100k products, and
+diff-friendly. Field names are BigCommerce's; references are natural keys, never store IDs.
+
+    catalog/
+      products.jsonl      one product per line, sorted by SKU (fast; one changed price = one line)
+      products/*.yaml     or one product per file (human-editable); both may be present
+      categories.yaml     a list of {path: "Apparel/Shoes", ...fields}, sorted by path
+      brands.yaml         a list of {name, ...fields}, sorted by name
+      scripts.yaml        optional: a list of storefront scripts, sorted by name
+
+Writing is deterministic (sorted keys and items, integral floats written as integers), so writing an
+unchanged catalog twice gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import orjson
+import yaml
+
+from controller.catalog.model import Catalog, CatalogInvalid, Image, Problem, Product, Variant
+from controller.catalog.parse import Item, build_catalog
+
+PRODUCTS_JSONL = "products.jsonl"
+PRODUCTS_DIR = "products"
+CATEGORIES = "categories.yaml"
+BRANDS = "brands.yaml"
+SCRIPTS = "scripts.yaml"
+MAX_FILE_BYTES = 512 * 1024 * 1024
+
+
+# ---- reading ---------------------------------------------------------------------------------------
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A YAML loader that remembers the line of every mapping."""
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _strip_lines(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
+    if isinstance(value, list):
+        return [_strip_lines(v) for v in value]
+    return value
+
+
+def _yaml_items(
+    path: Path, label: str, problems: list[Problem], *, single: bool = False
+) -> list[Item]:
+    try:
+        loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problems.append(
+            Problem(
+                f"not valid YAML: {getattr(error, 'problem', error)}",
+                label,
+                mark.line + 1 if mark else None,
+            )
+        )
+        return []
+    except UnicodeDecodeError:
+        problems.append(Problem("not UTF-8 text", label))
+        return []
+    if loaded is None:
+        return []
+    if single:
+        loaded = [loaded]
+    if not isinstance(loaded, list):
+        problems.append(Problem("expected a list of items", label, 1))
+        return []
+    items = []
+    for index, raw in enumerate(loaded):
+        line = raw.get("__line__") if isinstance(raw, dict) else None
+        items.append(Item(_strip_lines(raw), label, line if line is not None else index + 1))
+    return items
+
+
+def _jsonl_items(path: Path, label: str, problems: list[Problem]) -> Iterator[Item]:
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield Item(orjson.loads(line), label, number)
+            except orjson.JSONDecodeError as error:
+                problems.append(Problem(f"not valid JSON: {error}", label, number))
+
+
+def _check_size(path: Path, label: str, problems: list[Problem]) -> bool:
+    if path.stat().st_size > MAX_FILE_BYTES:
+        problems.append(Problem(f"larger than {MAX_FILE_BYTES // 2**20} MiB", label))
+        return False
+    return True
+
+
+def load_directory(directory: Path, *, label_root: str | None = None) -> Catalog:
+    """Load and validate a catalog directory; `CatalogInvalid` lists every problem with its file,
+    line and field. `label_root` names the directory in messages (e.g. the path in the repository)."""
+    root = label_root if label_root is not None else str(directory)
+
+    def label(name: str) -> str:
+        return f"{root.rstrip('/')}/{name}" if root not in ("", ".") else name
+
+    problems: list[Problem] = []
+    if not directory.is_dir():
+        raise CatalogInvalid([Problem("catalog directory does not exist", root)])
+    products: list[Item] = []
+    jsonl = directory / PRODUCTS_JSONL
+    if jsonl.is_file() and _check_size(jsonl, label(PRODUCTS_JSONL), problems):
+        products.extend(_jsonl_items(jsonl, label(PRODUCTS_JSONL), problems))
+    product_dir = directory / PRODUCTS_DIR
+    if product_dir.is_dir():
+        for path in sorted(product_dir.glob("*.y*ml")):
+            name = f"{PRODUCTS_DIR}/{path.name}"
+            if _check_size(path, label(name), problems):
+                products.extend(_yaml_items(path, label(name), problems, single=True))
+
+    def optional(name: str) -> list[Item] | None:
+        path = directory / name
+        if not path.is_file():
+            return None
+        return (
+            _yaml_items(path, label(name), problems)
+            if _check_size(path, label(name), problems)
+            else []
+        )
+
+    categories, brands, scripts = optional(CATEGORIES), optional(BRANDS), optional(SCRIPTS)
+    try:
+        catalog = build_catalog(products, categories, brands, scripts)
+    except CatalogInvalid as invalid:
+        problems.extend(invalid.problems)
+    if problems:
+        raise CatalogInvalid(problems)
+    return catalog
+
+
+# ---- writing ---------------------------------------------------------------------------------------
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _number(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_number(v) for v in value]
+    return value
+
+
+def _ordered(
+    item: Mapping[str, Any], first: tuple[str, ...], last: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """Keys in a stable, readable order: `first`, the rest sorted, then `last`."""
+    middle = sorted(k for k in item if k not in first and k not in last)
+    return {k: item[k] for k in (*first, *middle, *last) if k in item}
+
+
+def product_item(
+    product: Product, category_paths: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """A product as written in the files (`category_paths` maps path keys to display paths)."""
+    item: dict[str, Any] = {"sku": product.sku, **_number(dict(product.fields))}
+    if product.categories is not None:
+        paths = category_paths or {}
+        item["categories"] = sorted(paths.get(k, k) for k in product.categories)
+    if product.brand is not None:
+        item["brand"] = product.brand
+    if product.variants is not None:
+        item["variants"] = [
+            _variant_item(v) for v in sorted(product.variants, key=lambda v: v.sku.casefold())
+        ]
+    if product.custom_fields is not None:
+        item["custom_fields"] = [{"name": n, "value": v} for n, v in product.custom_fields]
+    if product.images is not None:
+        item["images"] = [_image_item(i) for i in product.images]
+    return _ordered(
+        item,
+        ("sku", "name", "type"),
+        ("categories", "brand", "variants", "custom_fields", "images"),
+    )
+
+
+def _variant_item(variant: Variant) -> dict[str, Any]:
+    item = {
+        "sku": variant.sku,
+        **_number(dict(variant.fields)),
+        "option_values": [
+            {"option_display_name": o, "label": label} for o, label in variant.option_values
+        ],
+    }
+    return _ordered(item, ("sku",), ("option_values",))
+
+
+def _image_item(image: Image) -> dict[str, Any] | str:
+    if not image.is_thumbnail and not image.description:
+        return image.image_url
+    item: dict[str, Any] = {"image_url": image.image_url}
+    if image.is_thumbnail:
+        item["is_thumbnail"] = True
+    if image.description:
+        item["description"] = image.description
+    return item
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    return dumper.represent_scalar(
+        "tag:yaml.org,2002:str", value, style="|" if "\n" in value else None
+    )
+
+
+_Dumper.add_representer(str, _str)
+
+
+def _yaml(value: Any) -> str:
+    return yaml.dump(
+        value,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+        default_flow_style=False,
+    )
+
+
+def render(catalog: Catalog, *, layout: str = "jsonl") -> dict[str, str]:
+    """File name -> exact content of the catalog's files (`layout` jsonl or yaml for products)."""
+    files: dict[str, str] = {}
+    paths = {k: c.path for k, c in (catalog.categories or {}).items()}
+    products = [product_item(p, paths) for _, p in sorted(catalog.products.items())]
+    if layout == "jsonl":
+        files[PRODUCTS_JSONL] = "".join(orjson.dumps(p).decode() + "\n" for p in products)
+    elif layout == "yaml":
+        for product in products:
+            files[f"{PRODUCTS_DIR}/{file_name(product['sku'])}.yaml"] = _yaml(product)
+    else:
+        raise ValueError(f"unknown layout {layout!r}: jsonl or yaml")
+    if catalog.categories is not None:
+        files[CATEGORIES] = _yaml(
+            [
+                _ordered({"path": c.path, **_number(dict(c.fields))}, ("path",))
+                for _, c in sorted(catalog.categories.items())
+            ]
+        )
+    if catalog.brands is not None:
+        files[BRANDS] = _yaml(
+            [
+                _ordered({"name": b.name, **_number(dict(b.fields))}, ("name",))
+                for _, b in sorted(catalog.brands.items())
+            ]
+        )
+    if catalog.scripts is not None:
+        files[SCRIPTS] = _yaml(
+            [
+                _ordered({"name": x.name, **_number(dict(x.fields))}, ("name",))
+                for _, x in sorted(catalog.scripts.items())
+            ]
+        )
+    return files
+
+
+def file_name(sku: str) -> str:
+    """A file name for a SKU that is safe on every file system and unique without case."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", sku).strip("._") or "product"
+    if safe != sku:
+        safe = f"{safe}-{hashlib.sha256(sku.encode()).hexdigest()[:8]}"
+    return safe
+
+
+def detect_layout(directory: Path) -> str:
+    """The products layout a directory already uses (jsonl when it has none)."""
+    return (
+        "yaml"
+        if (directory / PRODUCTS_DIR).is_dir() and not (directory / PRODUCTS_JSONL).exists()
+        else "jsonl"
+    )
+
+
+def write_directory(catalog: Catalog, directory: Path, *, layout: str | None = None) -> list[str]:
+    """Write the catalog's files into `directory`, removing product files it no longer has;
+    returns the names written. Files that are not part of the format are left alone."""
+    layout = layout or detect_layout(directory)
+    files = render(catalog, layout=layout)
+    directory.mkdir(parents=True, exist_ok=True)
+    stale = []
+    if (directory / PRODUCTS_DIR).is_dir():
+        stale += [f"{PRODUCTS_DIR}/{p.name}" for p in (directory / PRODUCTS_DIR).glob("*.y*ml")]
+    stale += [n for n in (PRODUCTS_JSONL, CATEGORIES, BRANDS, SCRIPTS) if (directory / n).exists()]
+    for name in stale:
+        if name not in files:
+            (directory / name).unlink()
+    for name, text in files.items():
+        path = directory / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+    return sorted(files)
+
+
+def digest(catalog: Catalog) -> str:
+    """sha256 of the normalised content: equal catalogs have equal digests, whatever their layout."""
+    hasher = hashlib.sha256()
+    for name, text in sorted(render(catalog, layout="jsonl").items()):
+        hasher.update(name.encode() + b"\0" + text.encode() + b"\0")
+    return "sha256:" + hasher.hexdigest()
