@@ -28,7 +28,10 @@ def seed(db_path: Path, stores: dict[str, int]) -> None:
         if count:
             started = time.perf_counter()
             seed_synthetic(db, name, count)
-            print(f"  seeded {name}: {count} products in {time.perf_counter() - started:.1f}s", flush=True)
+            print(
+                f"  seeded {name}: {count} products in {time.perf_counter() - started:.1f}s",
+                flush=True,
+            )
     db.close()
 
 
@@ -38,8 +41,12 @@ def emulator_process(db_path: Path, stores: list[str], *args: str) -> Iterator[t
     command = [sys.executable, "-m", "controller", "emulator", "--port", "0", "--db", str(db_path)]
     for name in stores:
         command += ["--store", f"{name}:{TOKEN}"]
-    process = subprocess.Popen([*command, *args], stdout=subprocess.PIPE, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    process = subprocess.Popen(
+        [*command, *args],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     try:
         assert process.stdout is not None
         banner = process.stdout.readline()

@@ -18,8 +18,12 @@ CONCURRENCY = 8
 
 async def _hammer(url: str, count: int, make: object) -> tuple[float, list[float]]:
     latencies: list[float] = []
-    async with httpx.AsyncClient(base_url=url, headers={"X-Auth-Token": TOKEN}, timeout=60,
-                                 limits=httpx.Limits(max_connections=CONCURRENCY)) as client:
+    async with httpx.AsyncClient(
+        base_url=url,
+        headers={"X-Auth-Token": TOKEN},
+        timeout=60,
+        limits=httpx.Limits(max_connections=CONCURRENCY),
+    ) as client:
         queue = list(range(count))
 
         async def worker() -> None:
@@ -46,22 +50,41 @@ def run(large: int = 100_000) -> None:
             store = f"{url}/stores/bench/v3"
 
             def page(client: httpx.AsyncClient, index: int) -> object:
-                return client.get(f"{store}/catalog/products", params={
-                    "limit": 250, "page": index % 8 + 1, "include": "variants,custom_fields,images"})
+                return client.get(
+                    f"{store}/catalog/products",
+                    params={
+                        "limit": 250,
+                        "page": index % 8 + 1,
+                        "include": "variants,custom_fields,images",
+                    },
+                )
 
             rps, lat = asyncio.run(_hammer(url, 160, page))
-            print(f"  GET products page of 250 with variants, custom fields, images: {rps:7.1f} req/s "
-                  f"(p50 {statistics.median(lat) * 1000:.0f} ms)")
-            ids = [p["id"] for p in httpx.get(f"{store}/catalog/products", params={"limit": 250},
-                                              headers={"X-Auth-Token": TOKEN}).json()["data"]]
+            print(
+                f"  GET products page of 250 with variants, custom fields, images: {rps:7.1f} req/s "
+                f"(p50 {statistics.median(lat) * 1000:.0f} ms)"
+            )
+            ids = [
+                p["id"]
+                for p in httpx.get(
+                    f"{store}/catalog/products",
+                    params={"limit": 250},
+                    headers={"X-Auth-Token": TOKEN},
+                ).json()["data"]
+            ]
 
             def batch(client: httpx.AsyncClient, index: int) -> object:
                 chunk = ids[(index * 10) % 240 : (index * 10) % 240 + 10]
-                return client.put(f"{store}/catalog/products", json=[{"id": i, "price": index % 100 + 1} for i in chunk])
+                return client.put(
+                    f"{store}/catalog/products",
+                    json=[{"id": i, "price": index % 100 + 1} for i in chunk],
+                )
 
             rps, lat = asyncio.run(_hammer(url, 400, batch))
-            print(f"  PUT batch update of 10 products:                              {rps:7.1f} req/s "
-                  f"(p50 {statistics.median(lat) * 1000:.0f} ms)")
+            print(
+                f"  PUT batch update of 10 products:                              {rps:7.1f} req/s "
+                f"(p50 {statistics.median(lat) * 1000:.0f} ms)"
+            )
             print(f"  requests counted by the server: {stats(url, 'bench')['total']}")
 
         if large:
@@ -75,14 +98,22 @@ def run(large: int = 100_000) -> None:
                 with httpx.Client(headers={"X-Auth-Token": TOKEN}, timeout=120) as client:
                     page_number = 1
                     while page_number <= pages:
-                        body = client.get(f"{store}/catalog/products", params={
-                            "limit": 250, "page": page_number, "include": "variants,custom_fields,images"}).json()
+                        body = client.get(
+                            f"{store}/catalog/products",
+                            params={
+                                "limit": 250,
+                                "page": page_number,
+                                "include": "variants,custom_fields,images",
+                            },
+                        ).json()
                         pages = body["meta"]["pagination"]["total_pages"]
                         seen += len(body["data"])
                         if page_number % 40 == 0:
                             samples.append(rss_mib(pid))
                         page_number += 1
                 elapsed = time.perf_counter() - started
-                print(f"  listed {seen} products in {pages} pages in {elapsed:.1f}s ({pages / elapsed:.1f} pages/s); "
-                      f"server RSS {before:.0f} MiB before, {min(samples):.0f}-{max(samples):.0f} MiB during, "
-                      f"peak {rss_mib(pid, 'VmHWM'):.0f} MiB")
+                print(
+                    f"  listed {seen} products in {pages} pages in {elapsed:.1f}s ({pages / elapsed:.1f} pages/s); "
+                    f"server RSS {before:.0f} MiB before, {min(samples):.0f}-{max(samples):.0f} MiB during, "
+                    f"peak {rss_mib(pid, 'VmHWM'):.0f} MiB"
+                )

@@ -10,7 +10,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from bench.common import TOKEN, emulator_process, reset_stats, seed, stats
 from controller.catalog import Item, build_catalog
 from controller.catalog.model import Catalog, Product
@@ -34,7 +33,9 @@ def synthetic_catalog(count: int) -> Catalog:
         item["brand"] = raw["brand_name"]
         items.append(Item(item))
     paths = sorted({"/".join(p.split("/")[: i + 1]) for p in CATEGORY_PATHS for i in range(3)})
-    return build_catalog(items, [Item({"path": p}) for p in paths], [Item({"name": b}) for b in BRANDS])
+    return build_catalog(
+        items, [Item({"path": p}) for p in paths], [Item({"name": b}) for b in BRANDS]
+    )
 
 
 @dataclass
@@ -50,18 +51,27 @@ class Figures:
     def show(self) -> None:
         total, minimum = self.reads + self.writes, self.min_reads + self.min_writes
         floor = total / RATE
-        print(f"  {self.name:<34} reads {self.reads:>4} (min {self.min_reads:>4})  writes {self.writes:>5} "
-              f"(min {self.min_writes:>5})  ratio {total / minimum:5.3f}  "
-              f"wall {self.seconds:6.1f}s / floor {floor:6.1f}s = {self.seconds / floor if floor else 0:5.2f}  "
-              f"429s {self.throttled}")
+        print(
+            f"  {self.name:<34} reads {self.reads:>4} (min {self.min_reads:>4})  writes {self.writes:>5} "
+            f"(min {self.min_writes:>5})  ratio {total / minimum:5.3f}  "
+            f"wall {self.seconds:6.1f}s / floor {floor:6.1f}s = {self.seconds / floor if floor else 0:5.2f}  "
+            f"429s {self.throttled}"
+        )
 
 
 def min_reads(products: int, categories: int, brands: int) -> int:
     return sum(max(1, math.ceil(n / 250)) for n in (products, categories, brands))
 
 
-async def _measure(url: str, store: str, name: str, desired: Catalog, options: Options,
-                   min_read: int, min_write: int) -> Figures:
+async def _measure(
+    url: str,
+    store: str,
+    name: str,
+    desired: Catalog,
+    options: Options,
+    min_read: int,
+    min_write: int,
+) -> Figures:
     await asyncio.sleep(WINDOW_MS / 1000)  # start every scenario with a full window
     reset_stats(url, store)
     async with BigCommerceStore(url, store, Token(TOKEN)) as client:
@@ -72,18 +82,35 @@ async def _measure(url: str, store: str, name: str, desired: Catalog, options: O
         raise RuntimeError(f"{name}: {result.errors[:3]}")
     counted = stats(url, store)
     reads = counted["by_method"].get("GET", 0)
-    return Figures(name, reads, counted["total"] - reads, min_read, min_write,
-                   counted["by_status"].get("429", 0), elapsed)
+    return Figures(
+        name,
+        reads,
+        counted["total"] - reads,
+        min_read,
+        min_write,
+        counted["by_status"].get("429", 0),
+        elapsed,
+    )
 
 
 async def _scenarios(url: str) -> list[Figures]:
     figures = []
     initial = synthetic_catalog(1_000)
     n_categories, n_brands = len(initial.categories or {}), len(initial.brands or {})
-    levels = [sum(1 for p in (initial.categories or {}).values() if p.depth == d) for d in (1, 2, 3)]
-    figures.append(await _measure(
-        url, "empty", "initial sync of 1k products", initial, Options(),
-        min_reads(0, 0, 0), 1_000 + n_brands + sum(math.ceil(n / 50) for n in levels)))
+    levels = [
+        sum(1 for p in (initial.categories or {}).values() if p.depth == d) for d in (1, 2, 3)
+    ]
+    figures.append(
+        await _measure(
+            url,
+            "empty",
+            "initial sync of 1k products",
+            initial,
+            Options(),
+            min_reads(0, 0, 0),
+            1_000 + n_brands + sum(math.ceil(n / 50) for n in levels),
+        )
+    )
 
     async with BigCommerceStore(url, "big", Token(TOKEN)) as client:
         current = to_catalog(await client.observe())
@@ -94,31 +121,56 @@ async def _scenarios(url: str) -> list[Figures]:
     changed = dict(current.products)
     for key in sorted(changed)[::10]:
         product = changed[key]
-        changed[key] = Product(product.sku, {**product.fields, "price": product.fields["price"] + 1},
-                               product.categories, product.brand, product.variants, product.custom_fields,
-                               product.images)
+        changed[key] = Product(
+            product.sku,
+            {**product.fields, "price": product.fields["price"] + 1},
+            product.categories,
+            product.brand,
+            product.variants,
+            product.custom_fields,
+            product.images,
+        )
     desired = Catalog(changed, current.categories, current.brands)
-    figures.append(await _measure(url, "big", "10% of 10k changed (price)", desired, Options(), reads,
-                                  math.ceil(products / 10 / 10)))
+    figures.append(
+        await _measure(
+            url,
+            "big",
+            "10% of 10k changed (price)",
+            desired,
+            Options(),
+            reads,
+            math.ceil(products / 10 / 10),
+        )
+    )
 
     kept = {k: v for i, (k, v) in enumerate(sorted(desired.products.items())) if i % 20}
     pruned = Catalog(kept, desired.categories, desired.brands)
     deleted = products - len(kept)
-    figures.append(await _measure(url, "big", f"prune of 5% ({deleted})", pruned,
-                                  Options(prune=True, max_delete_percent=10), reads, math.ceil(deleted / 250)))
+    figures.append(
+        await _measure(
+            url,
+            "big",
+            f"prune of 5% ({deleted})",
+            pruned,
+            Options(prune=True, max_delete_percent=10),
+            reads,
+            math.ceil(deleted / 250),
+        )
+    )
     return figures
 
 
 def run(products: int = 10_000) -> None:
     """Print the engine's figures."""
-    print(f"== engine (rate limit {QUOTA} per {WINDOW_MS / 1000:.0f}s = the Pro plan's 450 per 30s, compressed)")
+    print(
+        f"== engine (rate limit {QUOTA} per {WINDOW_MS / 1000:.0f}s = the Pro plan's 450 per 30s, compressed)"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "engine.db"
         seed(db, {"empty": 0, "big": products})
-        with emulator_process(db, ["empty", "big"], "--rate-limit", str(QUOTA), "--window-ms", str(WINDOW_MS)) as (
-            url, _pid):
+        with emulator_process(
+            db, ["empty", "big"], "--rate-limit", str(QUOTA), "--window-ms", str(WINDOW_MS)
+        ) as (url, _pid):
             for figure in asyncio.run(_scenarios(url)):
                 figure.show()
     print("  targets: request ratio <= 1.05, wall/floor <= 1.15, no-op writes 0")
-
-

@@ -25,19 +25,39 @@ def observed_store(count: int) -> ObservedCatalog:
     """A store as observed, built in memory (100k products cannot be listed in a bench's time)."""
     state = ObservedCatalog()
     for i in range(60):
-        state.categories[1000 + i] = ObservedCategory(1000 + i, 0 if i < 5 else 1000 + i % 5, f"C{i}", {"is_visible": True})
+        state.categories[1000 + i] = ObservedCategory(
+            1000 + i, 0 if i < 5 else 1000 + i % 5, f"C{i}", {"is_visible": True}
+        )
     for i in range(20):
         state.brands[5000 + i] = ObservedBrand(5000 + i, f"Brand {i}", {})
     for i in range(count):
         sku = f"SP-{i:06d}"
         state.products[sku.casefold()] = ObservedProduct(
-            id=10_000 + i, sku=sku,
-            fields={"name": f"Product {i}", "type": "physical", "price": 10 + i % 90, "weight": 1.0,
-                    "description": f"<p>Product {i}</p>", "is_visible": True, "sale_price": 0, "sort_order": 0},
-            category_ids=frozenset({1005 + i % 55}), brand_id=5000 + i % 20, base_variant_id=None,
-            variants=[ObservedVariant(1_000_000 + i * 3 + v, f"{sku}-{v}", (("Size", str(v)),), {"price": 11.0})
-                      for v in range(3)],
-            custom_fields=[(2_000_000 + i * 2, "material", "cotton"), (2_000_001 + i * 2, "origin", "PT")],
+            id=10_000 + i,
+            sku=sku,
+            fields={
+                "name": f"Product {i}",
+                "type": "physical",
+                "price": 10 + i % 90,
+                "weight": 1.0,
+                "description": f"<p>Product {i}</p>",
+                "is_visible": True,
+                "sale_price": 0,
+                "sort_order": 0,
+            },
+            category_ids=frozenset({1005 + i % 55}),
+            brand_id=5000 + i % 20,
+            base_variant_id=None,
+            variants=[
+                ObservedVariant(
+                    1_000_000 + i * 3 + v, f"{sku}-{v}", (("Size", str(v)),), {"price": 11.0}
+                )
+                for v in range(3)
+            ],
+            custom_fields=[
+                (2_000_000 + i * 2, "material", "cotton"),
+                (2_000_001 + i * 2, "origin", "PT"),
+            ],
             images=[ObservedImage(3_000_000 + i, f"https://cdn.test/{sku}.jpg", 0, True, "")],
         )
     return state
@@ -50,8 +70,15 @@ def child(count: int) -> None:
     products = dict(current.products)
     for key in sorted(products)[::10]:
         p = products[key]
-        products[key] = Product(p.sku, {**p.fields, "price": p.fields["price"] + 1}, p.categories, p.brand,
-                                p.variants, p.custom_fields, p.images)
+        products[key] = Product(
+            p.sku,
+            {**p.fields, "price": p.fields["price"] + 1},
+            p.categories,
+            p.brand,
+            p.variants,
+            p.custom_fields,
+            p.images,
+        )
     desired = Catalog(products, current.categories, current.brands)
     built = time.perf_counter() - started
     cpu = time.process_time()
@@ -61,9 +88,11 @@ def child(count: int) -> None:
     report = drift(desired, observed)
     drift_cpu = time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"  {count} products: built in {built:.1f}s; plan {plan_cpu:.2f} CPU s "
-          f"({len(result.steps)} steps, {result.estimate_requests()} requests); drift {drift_cpu:.2f} CPU s "
-          f"({report.total()} items); peak RSS {peak:.0f} MiB")
+    print(
+        f"  {count} products: built in {built:.1f}s; plan {plan_cpu:.2f} CPU s "
+        f"({len(result.steps)} steps, {result.estimate_requests()} requests); drift {drift_cpu:.2f} CPU s "
+        f"({report.total()} items); peak RSS {peak:.0f} MiB"
+    )
 
 
 def run(count: int = 100_000) -> None:

@@ -8,7 +8,6 @@ Pydantic emits JSON Schema 2020-12; Kubernetes wants structural OpenAPI v3.0: ev
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import yaml
