@@ -52,23 +52,25 @@ CREATE TABLE IF NOT EXISTS stores (hash TEXT PRIMARY KEY, token TEXT NOT NULL, p
     id_base INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS seq (store TEXT, kind TEXT, next INTEGER, PRIMARY KEY (store, kind));
 CREATE TABLE IF NOT EXISTS products (store TEXT, id INTEGER, sku_l TEXT, name_l TEXT, url TEXT,
-    doc TEXT, PRIMARY KEY (store, id));
+    doc TEXT, PRIMARY KEY (store, id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS products_url ON products (store, url);
+-- A narrow index to skip OFFSET rows without reading their documents.
+CREATE INDEX IF NOT EXISTS products_order ON products (store, id);
 CREATE INDEX IF NOT EXISTS products_sku ON products (store, sku_l);
 CREATE UNIQUE INDEX IF NOT EXISTS products_name ON products (store, name_l);
-CREATE TABLE IF NOT EXISTS variants (store TEXT, id INTEGER, product_id INTEGER, sku_l TEXT,
-    doc TEXT, PRIMARY KEY (store, id));
+CREATE TABLE IF NOT EXISTS variants (store TEXT, product_id INTEGER, id INTEGER, sku_l TEXT,
+    doc TEXT, PRIMARY KEY (store, product_id, id)) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS variants_id ON variants (store, id);
 CREATE INDEX IF NOT EXISTS variants_sku ON variants (store, sku_l);
-CREATE INDEX IF NOT EXISTS variants_product ON variants (store, product_id);
-CREATE TABLE IF NOT EXISTS options (store TEXT, id INTEGER, product_id INTEGER, doc TEXT,
-    PRIMARY KEY (store, id));
-CREATE INDEX IF NOT EXISTS options_product ON options (store, product_id);
-CREATE TABLE IF NOT EXISTS custom_fields (store TEXT, id INTEGER, product_id INTEGER, doc TEXT,
-    PRIMARY KEY (store, id));
-CREATE INDEX IF NOT EXISTS custom_fields_product ON custom_fields (store, product_id);
-CREATE TABLE IF NOT EXISTS images (store TEXT, id INTEGER, product_id INTEGER, doc TEXT,
-    PRIMARY KEY (store, id));
-CREATE INDEX IF NOT EXISTS images_product ON images (store, product_id);
+CREATE TABLE IF NOT EXISTS options (store TEXT, product_id INTEGER, id INTEGER, doc TEXT,
+    PRIMARY KEY (store, product_id, id)) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS options_id ON options (store, id);
+CREATE TABLE IF NOT EXISTS custom_fields (store TEXT, product_id INTEGER, id INTEGER, doc TEXT,
+    PRIMARY KEY (store, product_id, id)) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS custom_fields_id ON custom_fields (store, id);
+CREATE TABLE IF NOT EXISTS images (store TEXT, product_id INTEGER, id INTEGER, doc TEXT,
+    PRIMARY KEY (store, product_id, id)) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS images_id ON images (store, id);
 CREATE TABLE IF NOT EXISTS product_categories (store TEXT, product_id INTEGER, category_id INTEGER,
     PRIMARY KEY (store, product_id, category_id));
 CREATE INDEX IF NOT EXISTS product_categories_category ON product_categories (store, category_id);
@@ -156,6 +158,7 @@ class StoreDB:
             "PRAGMA journal_mode=WAL" if path != ":memory:" else "PRAGMA journal_mode=MEMORY"
         )
         self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA cache_size=-65536")  # 64 MiB, whatever the size of the catalog
         self._conn.executescript(_SCHEMA)
         self._lock = threading.RLock()
         self._id_bases: dict[str, int] = {}
@@ -543,11 +546,18 @@ class StoreDB:
             params += [store, *cats]
         clause = " AND ".join(where)
         total = self._one(f"SELECT COUNT(*) FROM products WHERE {clause}", *params)
+        hint = "INDEXED BY products_order" if len(where) == 1 else ""
+        ids = [
+            row[0]
+            for row in self._conn.execute(
+                f"SELECT id FROM products {hint} WHERE {clause} ORDER BY id LIMIT ? OFFSET ?",
+                (*params, limit, (page - 1) * limit),
+            )
+        ]
         docs = self._docs(
-            f"SELECT doc FROM products WHERE {clause} ORDER BY id LIMIT ? OFFSET ?",
-            *params,
-            limit,
-            (page - 1) * limit,
+            f"SELECT doc FROM products WHERE store=? AND id IN ({','.join('?' * len(ids))}) ORDER BY id",
+            store,
+            *ids,
         )
         return Page(self._render_products(store, docs, include), total, page, limit)
 
@@ -559,7 +569,7 @@ class StoreDB:
             return found
         marks = ",".join("?" * len(product_ids))
         for doc in self._docs(
-            f"SELECT doc FROM {table} WHERE store=? AND product_id IN ({marks}) ORDER BY id",
+            f"SELECT doc FROM {table} WHERE store=? AND product_id IN ({marks}) ORDER BY product_id, id",
             store,
             *product_ids,
         ):
@@ -981,7 +991,7 @@ class StoreDB:
             raise conflict(label + "name", "The custom field name and value pair is a duplicate.")
         doc = {"id": self._next_id(store, "custom_field"), "product_id": product_id, **fields}
         self._conn.execute(
-            "INSERT INTO custom_fields VALUES (?, ?, ?, ?)",
+            "INSERT INTO custom_fields (store, id, product_id, doc) VALUES (?, ?, ?, ?)",
             (store, doc["id"], product_id, _dumps(doc)),
         )
         return {k: v for k, v in doc.items() if k != "product_id"}
@@ -1061,7 +1071,7 @@ class StoreDB:
             "date_modified": now_iso(),
         }
         self._conn.execute(
-            "INSERT INTO images VALUES (?, ?, ?, ?)",
+            "INSERT INTO images (store, id, product_id, doc) VALUES (?, ?, ?, ?)",
             (store, doc["id"], product_id, _dumps(doc)),
         )
         return doc
