@@ -1,1 +1,1 @@
-"""Benchmarks: `python -m bench [emulator|engine|planner|all]` prints their figures."""
+"""Benchmarks: `python -m bench [catalog|planner|emulator|engine|all]` prints their figures."""

@@ -1,12 +1,17 @@
-"""`python -m bench [emulator|engine|planner|all]`."""
+"""`python -m bench [catalog|planner|emulator|engine|all]`."""
 
 from __future__ import annotations
 
 import sys
 
-from bench import emulator, engine, planner
+from bench import catalog, emulator, engine, planner
 
-WHAT = {"emulator": emulator.run, "engine": engine.run, "planner": planner.run}
+WHAT = {
+    "catalog": catalog.run,
+    "planner": planner.run,
+    "emulator": emulator.run,
+    "engine": engine.run,
+}
 
 
 def main() -> None:

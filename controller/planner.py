@@ -19,6 +19,7 @@ from controller.catalog.model import (
     Catalog,
     Category,
     Product,
+    bulk_allocation,
     path_key,
     sku_key,
 )
@@ -538,7 +539,8 @@ class _Planner:
 
 def plan(desired: Catalog, observed: ObservedCatalog, options: Options | None = None) -> Plan:
     """The steps that make the store match `desired` (deletes only with `options.prune`)."""
-    return _Planner(desired, observed, options or Options()).run()
+    with bulk_allocation():
+        return _Planner(desired, observed, options or Options()).run()
 
 
 @dataclass(frozen=True)
@@ -564,11 +566,14 @@ _DRIFT_NAMES = {"create": "missing", "delete": "extra", "update": "changed"}
 def drift(desired: Catalog, observed: ObservedCatalog, options: Options | None = None) -> Drift:
     """What differs, per kind (missing, extra, changed), with at most 20 field-level samples."""
     base = options or Options()
-    full = _Planner(
-        desired,
-        observed,
-        Options(prune=True, allow_mass_delete=True, sync_stock=base.sync_stock, ignore=base.ignore),
-    ).run()
+    with bulk_allocation():
+        full = _Planner(
+            desired,
+            observed,
+            Options(
+                prune=True, allow_mass_delete=True, sync_stock=base.sync_stock, ignore=base.ignore
+            ),
+        ).run()
     counts: dict[str, dict[str, int]] = {}
     samples: list[tuple[str, str, str, tuple[str, ...]]] = []
     for step in full.steps:

@@ -133,7 +133,7 @@ def test_symlinks_are_never_followed(remote: Remote, cache: GitCache) -> None:
 def test_files_over_the_limit_are_refused(remote: Remote, tmp_path: Path) -> None:
     remote.commit({"catalog/products.jsonl": "x" * 5000})
     small = GitCache(tmp_path / "small", max_file_bytes=1000)
-    with pytest.raises(SourceTooLarge, match="products.jsonl"):
+    with pytest.raises(SourceTooLarge, match=r"products\.jsonl"):
         small.read(remote.url, small.resolve(remote.url, "main").sha, "catalog")
 
 

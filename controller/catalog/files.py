@@ -23,7 +23,15 @@ from typing import Any
 import orjson
 import yaml
 
-from controller.catalog.model import Catalog, CatalogInvalid, Image, Problem, Product, Variant
+from controller.catalog.model import (
+    Catalog,
+    CatalogInvalid,
+    Image,
+    Problem,
+    Product,
+    Variant,
+    bulk_allocation,
+)
 from controller.catalog.parse import Item, build_catalog
 
 PRODUCTS_JSONL = "products.jsonl"
@@ -122,7 +130,8 @@ def load_directory(directory: Path, *, label_root: str | None = None) -> Catalog
     products: list[Item] = []
     jsonl = directory / PRODUCTS_JSONL
     if jsonl.is_file() and _check_size(jsonl, label(PRODUCTS_JSONL), problems):
-        products.extend(_jsonl_items(jsonl, label(PRODUCTS_JSONL), problems))
+        with bulk_allocation():
+            products.extend(_jsonl_items(jsonl, label(PRODUCTS_JSONL), problems))
     product_dir = directory / PRODUCTS_DIR
     if product_dir.is_dir():
         for path in sorted(product_dir.glob("*.y*ml")):
@@ -142,7 +151,8 @@ def load_directory(directory: Path, *, label_root: str | None = None) -> Catalog
 
     categories, brands, scripts = optional(CATEGORIES), optional(BRANDS), optional(SCRIPTS)
     try:
-        catalog = build_catalog(products, categories, brands, scripts)
+        with bulk_allocation():
+            catalog = build_catalog(products, categories, brands, scripts)
     except CatalogInvalid as invalid:
         problems.extend(invalid.problems)
     if problems:

@@ -17,6 +17,7 @@ from controller.catalog.model import (
     Image,
     Product,
     Variant,
+    bulk_allocation,
     path_key,
     sku_key,
 )
@@ -195,7 +196,11 @@ def to_catalog(observed: ObservedCatalog, *, include_stock: bool = False) -> Cat
     """The observed store as a desired catalog in natural keys (for cloning a store into another
     and for capturing it into files). Every writable field is kept, so that a field set back to its
     default is still carried over; stock levels only when asked."""
-    skip = frozenset() if include_stock else STOCK_FIELDS
+    with bulk_allocation():
+        return _to_catalog(observed, frozenset() if include_stock else STOCK_FIELDS)
+
+
+def _to_catalog(observed: ObservedCatalog, skip: frozenset[str]) -> Catalog:
     paths = observed.category_paths()
     brand_names = {b.id: b.name for b in observed.brands.values()}
     products = {}

@@ -51,23 +51,38 @@ class _Collector:
         self,
         item: Item,
         data: Mapping[str, Any],
-        table: Mapping[str, fields.FieldSpec],
-        allowed: Iterable[str],
+        table: dict[str, fields.FieldSpec],
+        allowed: frozenset[str],
         prefix: str = "",
     ) -> dict[str, Any]:
-        allowed = set(allowed)
+        checks = _CHECKS[id(table)]
         out = {}
         for name, value in data.items():
             if name not in allowed:
                 self.add(item, f"unknown field {name!r}", prefix + name)
                 continue
-            spec = table.get(name)
-            problem = fields.check_value(name, spec, value) if spec else None
-            if problem:
-                self.add(item, problem, prefix + name)
+            check = checks.get(name)
+            if check is not None and not check(value):
+                problem = fields.check_value(name, table[name], value)
+                self.add(item, problem or f"{name} is invalid", prefix + name)
                 continue
             out[name] = value
         return out
+
+
+_TABLES = (
+    fields.PRODUCT,
+    fields.VARIANT,
+    fields.CATEGORY,
+    fields.BRAND,
+    fields.CUSTOM_FIELD,
+    fields.IMAGE,
+    fields.SCRIPT,
+)
+_CHECKS = {id(table): fields.compile_checks(table) for table in _TABLES}
+_CUSTOM_FIELD_KEYS = frozenset({"name", "value"})
+_IMAGE_KEYS = frozenset({"image_url", "is_thumbnail", "description"})
+_SCRIPT_KEYS = frozenset(fields.SCRIPT) - {"name"}
 
 
 def _object(c: _Collector, item: Item, what: str) -> dict[str, Any] | None:
@@ -122,7 +137,7 @@ def _product(c: _Collector, item: Item) -> Product | None:
                 c.add(item, "a custom field is {name, value}", label)
                 continue
             checked = c.fields(
-                item, raw, fields.CUSTOM_FIELD, ("name", "value"), prefix=f"{label}."
+                item, raw, fields.CUSTOM_FIELD, _CUSTOM_FIELD_KEYS, prefix=f"{label}."
             )
             if len(checked) == 2:
                 pairs.append((checked["name"], checked["value"]))
@@ -143,7 +158,7 @@ def _product(c: _Collector, item: Item) -> Product | None:
                 item,
                 raw,
                 fields.IMAGE,
-                ("image_url", "is_thumbnail", "description"),
+                _IMAGE_KEYS,
                 prefix=f"images[{index}].",
             )
             found.append(
@@ -279,7 +294,7 @@ def build_catalog(
                 item,
                 {k: v for k, v in data.items() if k != "name"},
                 fields.SCRIPT,
-                set(fields.SCRIPT) - {"name"},
+                _SCRIPT_KEYS,
             )
             script_map[name] = Script(name, managed)
     catalog = Catalog(

@@ -1,0 +1,119 @@
+"""Resolving a CatalogSnapshot's source to a validated catalog, and capturing a live store into Git.
+
+Used by the operator and by the CLI alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from controller.catalog.files import digest, load_directory, write_directory
+from controller.catalog.model import Catalog
+from controller.catalog.observed import to_catalog
+from controller.catalog.parse import from_inline
+from controller.engine.apply import CatalogStore
+from controller.gitsource import GitCache, GitCredentials, redact_url, safe_path
+
+
+@dataclass(frozen=True)
+class ResolvedCatalog:
+    """A catalog with where it came from: the commit (None for inline), its digest and counts."""
+
+    catalog: Catalog
+    revision: str | None
+    digest: str
+    source: str
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Item counts per kind."""
+        return self.catalog.counts()
+
+
+def _resolved(catalog: Catalog, revision: str | None, source: str) -> ResolvedCatalog:
+    return ResolvedCatalog(catalog, revision, digest(catalog), source)
+
+
+def resolve_git(
+    cache: GitCache, url: str, ref: str, path: str, credentials: GitCredentials | None = None
+) -> ResolvedCatalog:
+    """Resolve `ref`, then load and validate the catalog at `path` of that commit (blocking: run it
+    in a thread from async code). Raises the gitsource errors or `CatalogInvalid`."""
+    revision = cache.resolve(url, ref, credentials)
+    relative = safe_path(path)
+    with cache.materialize(url, revision.sha, relative) as directory:
+        catalog = load_directory(directory, label_root=relative or ".")
+    return _resolved(catalog, revision.sha, f"{redact_url(url)}@{ref}#{relative or '.'}")
+
+
+def resolve_directory(directory: Path) -> ResolvedCatalog:
+    """Load and validate a catalog directory on disk."""
+    return _resolved(load_directory(directory), None, str(directory))
+
+
+def resolve_inline(inline: Mapping[str, Any]) -> ResolvedCatalog:
+    """Validate an inline catalog (`spec.source.inline`)."""
+    return _resolved(from_inline(inline), None, "inline")
+
+
+@dataclass(frozen=True)
+class Capture:
+    """What a capture wrote: the commit (None when nothing changed) and the catalog captured."""
+
+    revision: str | None
+    catalog: Catalog
+    message: str
+
+
+def capture_message(environment: str, store_hash: str, catalog: Catalog) -> str:
+    """The commit message of a capture: the environment, the store and the counts."""
+    counts = catalog.counts()
+    return (
+        f"Capture {environment} (store {store_hash}): {counts['products']} products, "
+        f"{counts['variants']} variants, {counts['categories']} categories, {counts['brands']} brands"
+    )
+
+
+async def capture_to_git(
+    store: CatalogStore,
+    cache: GitCache,
+    url: str,
+    branch: str,
+    path: str,
+    *,
+    environment: str,
+    store_hash: str,
+    credentials: GitCredentials | None = None,
+    author: tuple[str, str] = ("StagingPro", "stagingpro@localhost"),
+    committer: tuple[str, str] | None = None,
+    push: bool = True,
+) -> Capture:
+    """Observe the store and commit its catalog to `branch` (no commit when nothing changed)."""
+    catalog = to_catalog(await store.observe())
+    message = capture_message(environment, store_hash, catalog)
+    sha = await asyncio.to_thread(
+        cache.commit,
+        url,
+        branch,
+        path,
+        lambda directory: write_directory(catalog, directory),
+        message,
+        credentials=credentials,
+        author=author,
+        committer=committer,
+        push=push,
+    )
+    return Capture(sha, catalog, message)
+
+
+async def capture_to_directory(
+    store: CatalogStore, directory: Path, *, layout: str | None = None
+) -> Catalog:
+    """Observe the store and write its catalog files into a directory."""
+    catalog = to_catalog(await store.observe())
+    write_directory(catalog, directory, layout=layout)
+    return catalog
