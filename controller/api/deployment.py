@@ -131,7 +131,9 @@ class TargetStatus(Model):
     finished_at: datetime | None = None
     errors: Annotated[list[str], Field(max_length=50)] = Field(default_factory=list)
     rollback_snapshot: K8sName | None = None
+    rollback_note: str | None = None
     applied_revision: str | None = None
+    outcomes: dict[str, dict[str, int]] = Field(default_factory=dict)
 
 
 class StoreDeploymentStatus(CommonStatus):

@@ -162,6 +162,16 @@ class CloneStatus(Model):
     finished_at: datetime | None = None
 
 
+class DeployedCatalog(Model):
+    """The catalog last deployed to this store (drift is checked against it when the environment
+    has no `catalog.snapshotRef`)."""
+
+    snapshot: str
+    revision: str | None = None
+    deployment: str | None = None
+    at: datetime | None = None
+
+
 class StoreEnvironmentStatus(CommonStatus):
     """Observed state of a `StoreEnvironment`."""
 
@@ -171,3 +181,4 @@ class StoreEnvironmentStatus(CommonStatus):
     last_checked_at: datetime | None = None
     drift: DriftStatus | None = None
     clone: CloneStatus | None = None
+    last_deployed: DeployedCatalog | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import Field, JsonValue, model_validator
@@ -120,4 +121,9 @@ class CatalogSnapshotStatus(CommonStatus):
     digest: str | None = Field(None, description="sha256 of the normalised catalog content.")
     counts: CatalogCounts | None = None
     errors: Annotated[list[CatalogError], Field(max_length=50)] = Field(default_factory=list)
+    source: str | None = Field(None, description="Where the catalog was read from.")
+    last_fetched_at: datetime | None = None
     captured_from: K8sName | None = None
+    capture_token: str | None = Field(
+        None, description="Value of the capture annotation last served."
+    )

@@ -1,0 +1,290 @@
+"""StoreEnvironment: connect, observe, check drift, and (in sync mode) converge; clone sandboxes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from controller.api.base import parse_duration
+from controller.api.conditions import DRIFTED, Reason, set_condition
+from controller.api.environment import (
+    CloneStatus,
+    DriftCounts,
+    DriftSample,
+    DriftStatus,
+    Inventory,
+    StoreEnvironmentStatus,
+    StoreInfo,
+)
+from controller.api.resources import StoreEnvironment
+from controller.catalog.observed import to_catalog
+from controller.engine import assess, sync
+from controller.engine.snapshots import ResolvedCatalog
+from controller.errors import Waiting
+from controller.planner import Drift, Options
+from controller.reconcile.outcome import Event, Outcome, failed, succeeded
+from controller.reconcile.services import Services, open_store
+from controller.reconcile.snapshot import load_snapshot_catalog
+from controller.stores import BigCommerceStore
+
+REFRESH_ANNOTATION = "stagingpro.io/refresh"
+
+
+def ignore_options(env: StoreEnvironment, *, prune: bool | None = None) -> Options:
+    """Planner options from the environment's sync policy and ignoreDifferences."""
+    ignore: dict[str, frozenset[str]] = {}
+    for rule in env.spec.ignore_differences:
+        kind = "customFields" if rule.kind == "customFields" else rule.kind
+        ignore[kind] = ignore.get(kind, frozenset()) | frozenset(rule.fields)
+    policy = env.spec.sync_policy
+    return Options(
+        prune=policy.prune if prune is None else prune,
+        max_delete_percent=policy.max_delete_percent,
+        ignore=ignore,
+    )
+
+
+def drift_status(report: Drift, revision: str | None) -> DriftStatus:
+    """The drift report as status."""
+    return DriftStatus(
+        in_sync=report.in_sync,
+        revision=revision,
+        counts={kind: DriftCounts(**counts) for kind, counts in report.counts.items()},
+        samples=[
+            DriftSample(kind=k, key=key, change=c, fields=list(f))
+            for k, key, c, f in report.samples
+        ],
+    )
+
+
+async def desired_catalog(
+    svc: Services, env: StoreEnvironment, status: StoreEnvironmentStatus
+) -> tuple[ResolvedCatalog, str] | None:
+    """The catalog the store should carry, and the snapshot it comes from: `catalog.snapshotRef`,
+    else the last catalog deployed to it; None when there is neither."""
+    namespace = env.metadata.namespace or "default"
+    name = (
+        env.spec.catalog.snapshot_ref.name
+        if env.spec.catalog
+        else (status.last_deployed.snapshot if status.last_deployed else None)
+    )
+    if name is None:
+        return None
+    snapshot = await svc.world.get("CatalogSnapshot", namespace, name)
+    if snapshot is None:
+        raise Waiting(f"CatalogSnapshot {namespace}/{name} not found", retry_after=30)
+    revision = (
+        None
+        if env.spec.catalog
+        else (status.last_deployed.revision if status.last_deployed else None)
+    )
+    return await load_snapshot_catalog(svc, snapshot, revision=revision), name
+
+
+async def reconcile_environment(obj: dict[str, Any], svc: Services) -> Outcome:
+    """Observe the store, report drift, and converge in sync mode; never deletes store data on its own
+    beyond what `prune` and `maxDeletePercent` allow."""
+    now = svc.clock()
+    status = StoreEnvironmentStatus.model_validate(obj.get("status") or {})
+    meta = obj.get("metadata", {})
+    generation = meta.get("generation")
+    namespace, name = meta.get("namespace", "default"), meta.get("name", "")
+    events: list[Event] = []
+    try:
+        env = StoreEnvironment.model_validate(obj)
+        interval = parse_duration(env.spec.sync_policy.interval)
+        async with await open_store(svc, env) as store:
+            info = await store.store_info()
+            timezone = env.spec.timezone or info.get("timezone", {}).get("name")
+            status.store = StoreInfo(
+                name=info.get("name"),
+                domain=info.get("domain"),
+                timezone=timezone,
+                currency=info.get("currency"),
+                plan=info.get("plan_name"),
+            )
+            svc.metrics.environment_info.labels(
+                namespace, name, env.spec.role, env.spec.store.hash, timezone or ""
+            ).set(1)
+            svc.metrics.credentials_rejected.labels(namespace, name).set(0)
+            if env.spec.clone_from is not None:
+                await _clone(svc, env, store, status, events)
+            desired = await desired_catalog(svc, env, status)
+            if desired is None:
+                observed = await store.observe()
+                counts = observed.counts()
+                status.drift = None
+            else:
+                resolved, snapshot_name = desired
+                options = ignore_options(env)
+                assessment = await assess(store, resolved.catalog, options)
+                counts = assessment.observed.counts()
+                writes = env.spec.sync_policy.mode == "sync" and not env.spec.suspend
+                revision_changed = resolved.revision != status.last_synced_revision
+                if writes and (
+                    revision_changed
+                    or (env.spec.sync_policy.self_heal and not assessment.drift.in_sync)
+                ):
+                    lock = svc.stores.write_lock(env.spec.store.api_url, env.spec.store.hash)
+                    async with lock, svc.stores.parallel:
+                        _, result = await sync(store, resolved.catalog, options)
+                    status.last_synced_revision = resolved.revision or resolved.digest
+                    events.append(
+                        (
+                            "Normal" if not result.errors else "Warning",
+                            "Synced",
+                            f"applied {resolved.source}: {_outcome_text(result.outcomes)}"
+                            + (f"; {len(result.errors)} failed" if result.errors else ""),
+                        )
+                    )
+                    assessment = await assess(store, resolved.catalog, options)
+                    counts = assessment.observed.counts()
+                _record_drift(
+                    svc,
+                    env,
+                    status,
+                    assessment.drift,
+                    resolved.revision or resolved.digest,
+                    snapshot_name,
+                    events,
+                    generation,
+                    now,
+                )
+            status.inventory = Inventory(
+                **{k: counts.get(k, 0) for k in ("products", "variants", "categories", "brands")}
+            )
+        status.last_checked_at = now
+        status.observed_generation = generation
+        message = f"store {env.spec.store.hash} ({status.store.name}), {counts.get('products', 0)} products"
+        if env.spec.suspend:
+            message += "; suspended: no writes"
+        status.conditions = succeeded(
+            status.conditions, Reason.SUCCEEDED, message, generation=generation, now=now
+        )
+        svc.metrics.environment_ready.labels(namespace, name).set(1)
+        svc.metrics.last_sync.labels(namespace, name).set(now.timestamp())
+        return Outcome(_dump(status), interval, events)
+    except Exception as error:
+        status.observed_generation = generation
+        status.last_checked_at = now
+        status.conditions, retry, event = failed(
+            status.conditions, error, generation=generation, now=now
+        )
+        svc.metrics.environment_ready.labels(namespace, name).set(0)
+        if event[1] == Reason.CREDENTIALS_REJECTED:
+            svc.metrics.credentials_rejected.labels(namespace, name).set(1)
+        return Outcome(_dump(status), retry, [*events, event])
+
+
+def _outcome_text(outcomes: dict[str, dict[str, int]]) -> str:
+    parts = [
+        f"{n} {kind} {what}"
+        for kind, by in sorted(outcomes.items())
+        for what, n in sorted(by.items())
+        if n
+    ]
+    return ", ".join(parts) or "nothing to change"
+
+
+def _record_drift(
+    svc: Services,
+    env: StoreEnvironment,
+    status: StoreEnvironmentStatus,
+    report: Drift,
+    revision: str,
+    snapshot: str,
+    events: list[Event],
+    generation: int | None,
+    now: Any,
+) -> None:
+    namespace, name = env.metadata.namespace or "default", env.metadata.name
+    was_drifted = status.drift is not None and not status.drift.in_sync
+    status.drift = drift_status(report, revision)
+    for labels in list(getattr(svc.metrics.drift_items, "_metrics", {})):
+        if labels[:2] == (namespace, name):
+            svc.metrics.drift_items.remove(*labels)
+    for kind, counts in report.counts.items():
+        for change, n in counts.items():
+            svc.metrics.drift_items.labels(namespace, name, kind, change).set(n)
+    svc.metrics.environment_drifted.labels(namespace, name).set(0 if report.in_sync else 1)
+    if report.in_sync:
+        status.conditions = set_condition(
+            status.conditions, DRIFTED, "False", Reason.IN_SYNC, generation=generation, now=now
+        )
+        if was_drifted:
+            events.append(("Normal", "DriftCleared", f"the store matches {snapshot} again"))
+        return
+    summary = ", ".join(
+        f"{kind}: " + ", ".join(f"{n} {c}" for c, n in counts.items() if n)
+        for kind, counts in sorted(report.counts.items())
+    )
+    status.conditions = set_condition(
+        status.conditions,
+        DRIFTED,
+        "True",
+        Reason.DRIFT_DETECTED,
+        f"{report.total()} items differ from {snapshot}: {summary}",
+        generation=generation,
+        now=now,
+    )
+    if not was_drifted:
+        events.append(
+            (
+                "Warning",
+                Reason.DRIFT_DETECTED,
+                f"{report.total()} items differ from {snapshot}: {summary}",
+            )
+        )
+
+
+async def _clone(
+    svc: Services,
+    env: StoreEnvironment,
+    store: BigCommerceStore,
+    status: StoreEnvironmentStatus,
+    events: list[Event],
+) -> None:
+    """Seed a sandbox from its source environment's live catalog (once, and again on the refresh
+    annotation); IDs are remapped through natural keys by the engine."""
+    assert env.spec.clone_from is not None
+    token = env.metadata.annotations.get(REFRESH_ANNOTATION, "")
+    done = (
+        status.clone is not None
+        and status.clone.phase == "Succeeded"
+        and status.clone.refresh_token == token
+    )
+    if done or env.spec.suspend:
+        return
+    namespace = env.metadata.namespace or "default"
+    source_name = env.spec.clone_from.name
+    source_obj = await svc.world.get("StoreEnvironment", namespace, source_name)
+    if source_obj is None:
+        raise Waiting(
+            f"cloneFrom: StoreEnvironment {namespace}/{source_name} not found", retry_after=30
+        )
+    source_env = StoreEnvironment.model_validate(source_obj)
+    status.clone = CloneStatus(source=source_name, phase="Running", refresh_token=token)
+    async with await open_store(svc, source_env) as source:
+        catalog = to_catalog(await source.observe())
+    lock = svc.stores.write_lock(env.spec.store.api_url, env.spec.store.hash)
+    async with lock, svc.stores.parallel:
+        _, result = await sync(store, catalog, Options(prune=True, allow_mass_delete=True))
+    phase = "Succeeded" if not result.errors else "Failed"
+    status.clone = CloneStatus(
+        source=source_name,
+        phase=phase,
+        refresh_token=token,
+        finished_at=svc.clock(),
+        progress=f"{result.done}/{result.total} items, {result.requests} requests"
+        + (f", {len(result.errors)} failed" if result.errors else ""),
+    )
+    events.append(
+        (
+            "Normal" if phase == "Succeeded" else "Warning",
+            "Cloned" if phase == "Succeeded" else "CloneFailed",
+            f"seeded from {source_name}: {_outcome_text(result.outcomes)}",
+        )
+    )
+
+
+def _dump(status: StoreEnvironmentStatus) -> dict[str, Any]:
+    return status.model_dump(mode="json", by_alias=True, exclude_none=True)

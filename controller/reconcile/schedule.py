@@ -1,0 +1,72 @@
+"""Local wall-clock times to UTC instants, per store time zone, with daylight-saving transitions.
+
+A local time that does not exist (spring forward) runs at the first valid instant after it; an
+ambiguous one (fall back) runs at its first occurrence. Both are reported, never silently shifted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+@dataclass(frozen=True)
+class Slot:
+    """When a target runs: the UTC instant, the same instant in local time, and any adjustment."""
+
+    utc: datetime
+    local: datetime
+    zone: str
+    note: str | None = None  # why the instant differs from the wall-clock time asked for
+    reason: str | None = None  # NonexistentLocalTime | AmbiguousLocalTime
+
+    def describe(self) -> str:
+        """e.g. `2026-12-01T09:00:00-05:00 (America/New_York)`."""
+        return f"{self.local.isoformat()} ({self.zone})"
+
+
+def zone_of(name: str) -> ZoneInfo:
+    """The IANA zone, or ValueError naming it."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(f"unknown time zone {name!r}") from error
+
+
+def to_utc(at: str, zone_name: str) -> Slot:
+    """The UTC instant of local wall-clock time `at` (ISO, no offset) in zone `zone_name`."""
+    zone = zone_of(zone_name)
+    wall = datetime.fromisoformat(at)
+    if wall.tzinfo is not None:
+        raise ValueError(f"schedule time {at!r} must not carry an offset: it is local to the store")
+    first = wall.replace(tzinfo=zone, fold=0)
+    second = wall.replace(tzinfo=zone, fold=1)
+    first_utc, second_utc = first.astimezone(UTC), second.astimezone(UTC)
+    if first_utc.astimezone(zone).replace(tzinfo=None) != wall:
+        # In a gap: fold=1 lands before the transition, fold=0 after it; find the transition.
+        low, high = sorted((first_utc, second_utc))
+        while high - low > timedelta(seconds=1):
+            middle = low + (high - low) / 2
+            if middle.astimezone(zone).utcoffset() == low.astimezone(zone).utcoffset():
+                low = middle
+            else:
+                high = middle
+        instant = high.replace(microsecond=0)
+        local = instant.astimezone(zone)
+        return Slot(
+            instant,
+            local,
+            zone_name,
+            f"{at} does not exist in {zone_name} (clocks spring forward); runs at {local.isoformat()}",
+            "NonexistentLocalTime",
+        )
+    if first_utc != second_utc:
+        return Slot(
+            first_utc,
+            first,
+            zone_name,
+            f"{at} happens twice in {zone_name} (clocks fall back); runs at the first, {first.isoformat()}",
+            "AmbiguousLocalTime",
+        )
+    return Slot(first_utc, first, zone_name)

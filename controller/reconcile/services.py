@@ -1,0 +1,194 @@
+"""What reconcilers use besides the resource they reconcile: the world of other objects and
+Secrets (the Kubernetes API, or local files in standalone mode), store clients, Git, metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol
+
+from controller.api.base import SecretKeyReference
+from controller.api.resources import StoreEnvironment
+from controller.api.snapshot import GitSource
+from controller.engine.snapshots import ResolvedCatalog, resolve_git, resolve_inline
+from controller.errors import Stalled
+from controller.gitsource import GitCache, GitCredentials
+from controller.metrics import Metrics
+from controller.stores import BigCommerceStore, RateGovernor, RetryPolicy, Token
+
+EventType = Literal["Normal", "Warning"]
+
+
+class World(Protocol):
+    """Other resources, Secrets and events, as the operator (Kubernetes API) or the standalone loop
+    (files) provides them."""
+
+    async def get(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None: ...
+    async def secret(self, namespace: str, name: str) -> dict[str, bytes] | None: ...
+    async def create(self, kind: str, namespace: str, body: dict[str, Any]) -> None: ...
+    async def patch_status(
+        self, kind: str, namespace: str, name: str, patch: dict[str, Any]
+    ) -> None: ...
+    async def event(
+        self, obj: dict[str, Any], type_: EventType, reason: str, message: str
+    ) -> None: ...
+
+
+class SecretMissing(Stalled):
+    """The credentials Secret, or its key, does not exist (in the resource's own namespace)."""
+
+    reason = "SecretNotFound"
+
+
+class SecretKeyMissing(Stalled):
+    """The Secret exists but lacks the key."""
+
+    reason = "SecretKeyNotFound"
+
+
+async def read_secret_key(world: World, namespace: str, ref: SecretKeyReference) -> str:
+    """The text of one key of a Secret in `namespace`; `SecretMissing` / `SecretKeyMissing` name it."""
+    data = await world.secret(namespace, ref.name)
+    if data is None:
+        raise SecretMissing(f"Secret {namespace}/{ref.name} not found")
+    if ref.key not in data:
+        raise SecretKeyMissing(f"Secret {namespace}/{ref.name} has no key {ref.key!r}")
+    return data[ref.key].decode().strip()
+
+
+class StoreRegistry:
+    """Store clients, one rate governor and one write lock per store (shared by the environment's
+    sync, its clone and every deployment, so that one write operation runs at a time per store),
+    and a bound on stores written in parallel."""
+
+    def __init__(
+        self,
+        metrics: Metrics,
+        *,
+        concurrency: int = 8,
+        parallel_stores: int = 16,
+        retry: RetryPolicy | None = None,
+    ):
+        self.metrics = metrics
+        self.concurrency = concurrency
+        self.retry = retry
+        self._governors: dict[str, RateGovernor] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._parallel = asyncio.Semaphore(parallel_stores)
+
+    @staticmethod
+    def key(api_url: str, store_hash: str) -> str:
+        """Identity of a store."""
+        return f"{api_url.rstrip('/')}/stores/{store_hash}"
+
+    def client(self, api_url: str, store_hash: str, token: str) -> BigCommerceStore:
+        """A client for the store (close it after use; the governor outlives it)."""
+        key = self.key(api_url, store_hash)
+        governor = self._governors.get(key)
+        if governor is None:
+            governor = self._governors[key] = RateGovernor(self.concurrency)
+            wait = self.metrics.rate_limit_wait.labels(store_hash)
+            governor.on_wait = wait.inc
+        return BigCommerceStore(
+            api_url,
+            store_hash,
+            Token(token),
+            governor=governor,
+            retry=self.retry,
+            on_response=self._observer(store_hash, governor),
+        )
+
+    def _observer(
+        self, store_hash: str, governor: RateGovernor
+    ) -> Callable[[str, str, str, int], None]:
+        def observe(store: str, method: str, endpoint: str, status: int) -> None:
+            self.metrics.on_response(store, method, endpoint, status)
+            if governor.state.left is not None:
+                self.metrics.quota_remaining.labels(store_hash).set(max(0, governor.state.left))
+
+        return observe
+
+    def write_lock(self, api_url: str, store_hash: str) -> asyncio.Lock:
+        """The lock every writer to this store holds."""
+        return self._locks.setdefault(self.key(api_url, store_hash), asyncio.Lock())
+
+    @property
+    def parallel(self) -> asyncio.Semaphore:
+        """Bounds the stores being written at once."""
+        return self._parallel
+
+
+class CatalogCache:
+    """Resolved catalogs by revision (a few, least recently used), so that an environment's drift
+    check every interval does not reload unchanged files."""
+
+    def __init__(self, git: GitCache, size: int = 4):
+        self.git = git
+        self.size = size
+        self._entries: OrderedDict[tuple[str, ...], ResolvedCatalog] = OrderedDict()
+
+    async def from_git(
+        self, source: GitSource, ref: str, credentials: GitCredentials | None
+    ) -> ResolvedCatalog:
+        """The catalog at `ref` (a commit, for repeatable reads) of a Git source."""
+        key = ("git", source.url, ref, source.path)
+        found = self._entries.get(key)
+        if found is None:
+            found = await asyncio.to_thread(
+                resolve_git, self.git, source.url, ref, source.path, credentials
+            )
+            self._remember(key, found)
+        return found
+
+    def from_inline(self, inline: dict[str, Any]) -> ResolvedCatalog:
+        """An inline catalog (validated each time: it is small)."""
+        digest = hashlib.sha256(repr(sorted(inline.items())).encode()).hexdigest()
+        key = ("inline", digest)
+        found = self._entries.get(key)
+        if found is None:
+            found = resolve_inline(inline)
+            self._remember(key, found)
+        return found
+
+    def _remember(self, key: tuple[str, ...], value: ResolvedCatalog) -> None:
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+
+@dataclass
+class Services:
+    """Everything a reconciler needs; one instance per operator or standalone loop."""
+
+    world: World
+    stores: StoreRegistry
+    git: GitCache
+    metrics: Metrics
+    catalogs: CatalogCache
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    snapshot_poll_seconds: float = 60.0
+    approval_poll_seconds: float = 15.0
+
+
+async def git_credentials(
+    world: World, namespace: str, secret_name: str | None
+) -> GitCredentials | None:
+    """Git credentials from a Secret of the namespace, if one is named."""
+    if secret_name is None:
+        return None
+    data = await world.secret(namespace, secret_name)
+    if data is None:
+        raise SecretMissing(f"Secret {namespace}/{secret_name} not found")
+    return GitCredentials.from_secret(data)
+
+
+async def open_store(svc: Services, env: StoreEnvironment) -> BigCommerceStore:
+    """A client for an environment's store, with the token from its Secret."""
+    namespace = env.metadata.namespace or "default"
+    token = await read_secret_key(svc.world, namespace, env.spec.store.credentials_secret_ref)
+    return svc.stores.client(env.spec.store.api_url, env.spec.store.hash, token)
