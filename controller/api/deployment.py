@@ -124,6 +124,9 @@ class TargetStatus(Model):
     scheduled_local: str | None = Field(
         None, description="The same instant in local time, with zone."
     )
+    schedule_note: str | None = Field(
+        None, description="Why the run differs from the time asked for."
+    )
     plan: dict[str, PlanCounts] = Field(default_factory=dict)
     estimated_requests: int | None = None
     progress: str | None = None

@@ -1,0 +1,409 @@
+"""StoreDeployment: per target, wait for its store-local time and for approval, plan (shown before
+any write), keep a rollback snapshot, then apply. Level-based: re-running it after a restart resumes
+where each target stood, and the idempotent engine never applies anything twice."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+from typing import Any
+
+from controller.api.conditions import SCHEDULE_ADJUSTED, Reason, set_condition
+from controller.api.deployment import PlanCounts, StoreDeploymentStatus, TargetStatus
+from controller.api.resources import StoreDeployment, StoreEnvironment
+from controller.catalog.files import product_item
+from controller.catalog.model import path_key
+from controller.catalog.observed import ObservedCatalog, to_catalog
+from controller.engine import ApplyResult, apply, assess
+from controller.engine.snapshots import ResolvedCatalog
+from controller.planner import Options, Plan
+from controller.reconcile.outcome import Event, Outcome, failed, progressing, succeeded
+from controller.reconcile.schedule import to_utc
+from controller.reconcile.services import Services, open_store
+from controller.reconcile.snapshot import load_snapshot_catalog
+
+APPROVED_BY = "stagingpro.io/approved-by"
+FINAL = ("Succeeded", "PartiallySucceeded", "Failed")
+ORDER = ("Failed", "Applying", "Planning", "AwaitingApproval", "Scheduled", "Pending")
+LATE_AFTER = timedelta(minutes=1)
+MAX_ROLLBACK_BYTES = 900_000  # a Kubernetes object must stay well under 1.5 MB
+PROGRESS_EVERY = 2.0
+
+
+def aggregate(targets: list[TargetStatus]) -> str:
+    """The deployment's phase from its targets'."""
+    phases = {t.phase for t in targets}
+    if phases and phases <= {"Succeeded"}:
+        return "Succeeded"
+    if phases and phases <= set(FINAL):
+        return "PartiallySucceeded" if phases & {"Succeeded", "PartiallySucceeded"} else "Failed"
+    for phase in ORDER[1:]:
+        if phase in phases:
+            return phase
+    return "Pending"
+
+
+async def reconcile_deployment(obj: dict[str, Any], svc: Services) -> Outcome:
+    """Advance every target as far as it may go now; requeue for the next scheduled instant."""
+    now = svc.clock()
+    status = StoreDeploymentStatus.model_validate(obj.get("status") or {})
+    meta = obj.get("metadata", {})
+    generation = meta.get("generation")
+    namespace, name = meta.get("namespace", "default"), meta.get("name", "")
+    events: list[Event] = []
+    try:
+        deployment = StoreDeployment.model_validate(obj)
+        if status.observed_generation is not None and generation != status.observed_generation:
+            # A changed spec is a new deployment: targets start over (idempotency keeps it safe).
+            status.targets = [t for t in status.targets if t.phase == "Applying"]
+        approver = deployment.metadata.annotations.get(APPROVED_BY)
+        if approver and approver != status.approved_by:
+            status.approved_by = approver
+            events.append(("Normal", "Approved", f"approved by {approver}"))
+        envs = {
+            t: await svc.world.get("StoreEnvironment", namespace, t)
+            for t in deployment.spec.targets
+        }
+        required = deployment.spec.approval.required
+        if required is None:
+            required = any(
+                (e or {}).get("spec", {}).get("role") == "production" for e in envs.values()
+            )
+        resolved, snapshot_name = await _catalog(svc, deployment, status)
+        current = {t.name: t for t in status.targets}
+        work = _Work(svc, deployment, status, resolved, snapshot_name, required, approver, events)
+        results = await asyncio.gather(
+            *(
+                work.target(current.get(t) or TargetStatus(name=t, phase="Pending"), envs[t])
+                for t in deployment.spec.targets
+            )
+        )
+        status.targets = [r[0] for r in results]
+        waits = [r[1] for r in results if r[1] is not None]
+        status.phase = aggregate(status.targets)  # type: ignore[assignment]
+        status.observed_generation = generation
+        notes = [f"{t.name}: {t.schedule_note}" for t in status.targets if t.schedule_note]
+        status.conditions = set_condition(
+            status.conditions,
+            SCHEDULE_ADJUSTED,
+            "True" if notes else "False",
+            "ScheduleAdjusted",
+            "; ".join(notes),
+            generation=generation,
+            now=now,
+        )
+        message = "; ".join(
+            f"{t.name}: {t.phase}" + (f" ({t.progress})" if t.progress else "")
+            for t in status.targets
+        )
+        if status.phase == "Succeeded":
+            status.conditions = succeeded(
+                status.conditions, Reason.SUCCEEDED, message, generation=generation, now=now
+            )
+        elif status.phase in ("Failed", "PartiallySucceeded"):
+            errors = "; ".join(e for t in status.targets for e in t.errors[:1])
+            status.conditions, _, _ = failed(
+                status.conditions,
+                _DeploymentFailed(f"{message}: {errors}"),
+                generation=generation,
+                now=now,
+            )
+        else:
+            status.conditions = progressing(
+                status.conditions, status.phase, message, generation=generation, now=now
+            )
+        svc.metrics.set_deployment_phase(namespace, name, status.phase)
+        return Outcome(_dump(status), min(waits) if waits else None, events)
+    except Exception as error:
+        status.observed_generation = generation
+        status.conditions, retry, event = failed(
+            status.conditions, error, generation=generation, now=now
+        )
+        return Outcome(_dump(status), retry, [*events, event])
+
+
+class _DeploymentFailed(Exception):
+    reason = "DeploymentFailed"
+
+
+async def _catalog(
+    svc: Services, deployment: StoreDeployment, status: StoreDeploymentStatus
+) -> tuple[ResolvedCatalog | None, str | None]:
+    """The catalog to promote, pinned to the revision the first target planned with."""
+    if deployment.spec.catalog is None:
+        return None, None
+    namespace = deployment.metadata.namespace or "default"
+    name = deployment.spec.catalog.snapshot_ref.name
+    snapshot = await svc.world.get("CatalogSnapshot", namespace, name)
+    if snapshot is None:
+        from controller.errors import Waiting
+
+        raise Waiting(f"CatalogSnapshot {namespace}/{name} not found", retry_after=30)
+    pinned = next((t.applied_revision for t in status.targets if t.applied_revision), None)
+    return await load_snapshot_catalog(svc, snapshot, revision=pinned), name
+
+
+class _Work:
+    """One reconcile of one deployment's targets."""
+
+    def __init__(
+        self,
+        svc: Services,
+        deployment: StoreDeployment,
+        status: StoreDeploymentStatus,
+        resolved: ResolvedCatalog | None,
+        snapshot: str | None,
+        required: bool,
+        approver: str | None,
+        events: list[Event],
+    ):
+        self.svc, self.deployment, self.status = svc, deployment, status
+        self.resolved, self.snapshot, self.required, self.approver = (
+            resolved,
+            snapshot,
+            required,
+            approver,
+        )
+        self.events = events
+        self.namespace = deployment.metadata.namespace or "default"
+        self._last_progress = 0.0
+        self._writes: set[asyncio.Future[None]] = set()
+
+    async def target(
+        self, target: TargetStatus, env_obj: dict[str, Any] | None
+    ) -> tuple[TargetStatus, float | None]:
+        """Move one target forward; returns it and when to look again."""
+        svc, spec = self.svc, self.deployment.spec
+        if target.phase in FINAL:
+            return target, None
+        now = svc.clock()
+        if env_obj is None:
+            target.phase, target.errors = (
+                "Pending",
+                [f"StoreEnvironment {self.namespace}/{target.name} not found"],
+            )
+            return target, 30.0
+        env = StoreEnvironment.model_validate(env_obj)
+        target.errors = []
+        if spec.schedule is not None:
+            zone = spec.schedule.timezone
+            if zone == "store":
+                zone = env.spec.timezone or (env_obj.get("status") or {}).get("store", {}).get(
+                    "timezone"
+                )
+            if not zone:
+                target.phase, target.progress = "Pending", "waiting for the store's time zone"
+                return target, 10.0
+            slot = to_utc(spec.schedule.at, zone)
+            target.scheduled_for, target.scheduled_local, target.schedule_note = (
+                slot.utc,
+                slot.describe(),
+                slot.note,
+            )
+            if now < slot.utc:
+                if target.phase != "Scheduled":
+                    self.events.append(
+                        ("Normal", Reason.SCHEDULED, f"{target.name} runs at {slot.describe()}")
+                    )
+                target.phase, target.progress = "Scheduled", None
+                return target, max(0.5, (slot.utc - now).total_seconds())
+            if now - slot.utc > LATE_AFTER and target.started_at is None:
+                late = f"ran late: {slot.describe()} was {int((now - slot.utc).total_seconds() // 60)} min ago"
+                target.schedule_note = f"{slot.note}; {late}" if slot.note else late
+        if self.resolved is None:
+            target.phase, target.errors = (
+                "Failed",
+                ["only catalog releases are supported by this version"],
+            )
+            return target, None
+        target.applied_revision = self.resolved.revision or self.resolved.digest
+        was_waiting = target.phase == "AwaitingApproval"
+        target.phase = "Planning"
+        policy = spec.strategy
+        options = Options(prune=policy.prune, max_delete_percent=policy.max_delete_percent)
+        async with await open_store(svc, env) as store:
+            assessment = await assess(store, self.resolved.catalog, options)
+            plan = assessment.plan
+            target.plan = {kind: PlanCounts(**counts) for kind, counts in plan.counts().items()}
+            target.estimated_requests = plan.estimate_requests()
+            if plan.problems:
+                target.phase, target.errors = "Failed", list(plan.problems)
+                target.finished_at = now
+                self.events.append(
+                    ("Warning", "PlanRefused", f"{target.name}: {'; '.join(plan.problems)}")
+                )
+                return target, None
+            if self.required and not self.approver:
+                if not was_waiting:
+                    self.events.append(
+                        (
+                            "Normal",
+                            Reason.AWAITING_APPROVAL,
+                            f"{target.name}: {_plan_text(plan)}; set {APPROVED_BY} to approve",
+                        )
+                    )
+                target.phase = "AwaitingApproval"
+                return target, svc.approval_poll_seconds
+            if policy.dry_run:
+                target.phase, target.progress, target.finished_at = (
+                    "Succeeded",
+                    "dry run: nothing written",
+                    now,
+                )
+                return target, None
+            lock = svc.stores.write_lock(env.spec.store.api_url, env.spec.store.hash)
+            async with lock, svc.stores.parallel:
+                target.phase, target.started_at = "Applying", target.started_at or svc.clock()
+                await self._rollback(target, plan, assessment.observed)
+                self.events.append(("Normal", "Applying", f"{target.name}: {_plan_text(plan)}"))
+                result = await apply(
+                    plan, assessment.observed, store, progress=lambda r: self._progress(target, r)
+                )
+        return await self._finish(target, env, result), None
+
+    def _progress(self, target: TargetStatus, result: ApplyResult) -> None:
+        target.progress = f"{result.done}/{result.total} items, {result.requests} requests"
+        loop_time = asyncio.get_running_loop().time()
+        if loop_time - self._last_progress >= PROGRESS_EVERY:
+            self._last_progress = loop_time
+            patch = {
+                "phase": "Applying",
+                "targets": [
+                    t.model_dump(mode="json", by_alias=True, exclude_none=True)
+                    for t in self.status.targets
+                ],
+            }
+            meta = self.deployment.metadata
+            task = asyncio.ensure_future(
+                self.svc.world.patch_status("StoreDeployment", self.namespace, meta.name, patch)
+            )
+            self._writes.add(task)
+            task.add_done_callback(self._writes.discard)
+
+    async def _finish(
+        self, target: TargetStatus, env: StoreEnvironment, result: ApplyResult
+    ) -> TargetStatus:
+        svc = self.svc
+        target.finished_at = svc.clock()
+        target.outcomes = {k: dict(v) for k, v in result.outcomes.items()}
+        target.progress = f"{result.done}/{result.total} items, {result.requests} requests"
+        target.errors = [f"{kind} {key}: {message}" for kind, key, message in result.errors[:50]]
+        target.phase = "Succeeded" if not result.errors else "PartiallySucceeded"
+        if target.started_at is not None:
+            svc.metrics.deployment_seconds.labels(target.phase).observe(
+                (target.finished_at - target.started_at).total_seconds()
+            )
+        await svc.world.patch_status(
+            "StoreEnvironment",
+            self.namespace,
+            env.metadata.name,
+            {
+                "lastDeployed": {
+                    "snapshot": self.snapshot,
+                    "revision": target.applied_revision,
+                    "deployment": self.deployment.metadata.name,
+                    "at": target.finished_at.isoformat(),
+                }
+            },
+        )
+        self.events.append(
+            (
+                "Normal" if not result.errors else "Warning",
+                target.phase,
+                f"{target.name}: {target.progress}"
+                + (f"; {target.errors[0]}" if target.errors else ""),
+            )
+        )
+        return target
+
+    async def _rollback(self, target: TargetStatus, plan: Plan, observed: ObservedCatalog) -> None:
+        """Keep the current state of what the plan changes as a CatalogSnapshot (inline), unless one
+        exists already (a resumed deployment must not capture its own half-applied state)."""
+        name = f"{self.deployment.metadata.name}-{target.name}-rollback"[:253]
+        if target.rollback_snapshot or await self.svc.world.get(
+            "CatalogSnapshot", self.namespace, name
+        ):
+            target.rollback_snapshot = target.rollback_snapshot or name
+            return
+        inline, created = rollback_catalog(plan, observed)
+        size = len(json.dumps(inline))
+        if size > MAX_ROLLBACK_BYTES:
+            target.rollback_note = (
+                f"the state before the deployment is {size // 1000} kB, too large to keep in a "
+                "resource: capture the store into Git before large deployments"
+            )
+            return
+        body = {
+            "apiVersion": "stagingpro.io/v1alpha1",
+            "kind": "CatalogSnapshot",
+            "metadata": {
+                "name": name,
+                "namespace": self.namespace,
+                "labels": {"stagingpro.io/rollback-of": self.deployment.metadata.name},
+                "annotations": {"stagingpro.io/target": target.name},
+            },
+            "spec": {"source": {"inline": inline}},
+        }
+        await self.svc.world.create("CatalogSnapshot", self.namespace, body)
+        target.rollback_snapshot = name
+        if created:
+            target.rollback_note = (
+                f"deploying {name} restores what this deployment changes or deletes; the "
+                f"{created} items it creates are not removed by it"
+            )
+
+
+def rollback_catalog(plan: Plan, observed: ObservedCatalog) -> tuple[dict[str, Any], int]:
+    """The pre-deployment state of everything the plan updates or deletes, as inline catalog items,
+    and the number of items the plan creates (which a rollback cannot express)."""
+    current = to_catalog(observed)
+    product_keys = {
+        s.product_key or s.key.casefold()
+        for s in plan.steps
+        if s.kind in ("products", "variants", "customFields", "images") and s.product_key
+    }
+    product_keys |= {
+        s.key.casefold() for s in plan.steps if s.kind == "products" and s.action != "create"
+    }
+    products = [current.products[k] for k in sorted(product_keys) if k in current.products]
+    categories = {
+        path_key(s.key) for s in plan.steps if s.kind == "categories" and s.action != "create"
+    }
+    for product in products:
+        categories |= set(product.categories or ())
+    for key in list(categories):  # ancestors, so that every path resolves
+        parts = key.split("/")
+        categories |= {"/".join(parts[: i + 1]) for i in range(len(parts) - 1)}
+    brands = {s.key.casefold() for s in plan.steps if s.kind == "brands" and s.action != "create"}
+    brands |= {p.brand.casefold() for p in products if p.brand}
+    all_categories = current.categories or {}
+    all_brands = current.brands or {}
+    paths = {k: c.path for k, c in all_categories.items()}
+    inline = {
+        "products": [product_item(p, paths) for p in products],
+        "categories": [
+            {"path": all_categories[k].path, **all_categories[k].fields}
+            for k in sorted(categories)
+            if k in all_categories
+        ],
+        "brands": [
+            {"name": all_brands[k].name, **all_brands[k].fields}
+            for k in sorted(brands)
+            if k in all_brands
+        ],
+    }
+    created = sum(1 for s in plan.steps if s.action == "create")
+    return inline, created
+
+
+def _plan_text(plan: Plan) -> str:
+    parts = [
+        f"{kind} +{c['create']} ~{c['update']} -{c['delete']}"
+        for kind, c in sorted(plan.counts().items())
+    ]
+    return f"plan {', '.join(parts) or 'in sync'} ({plan.estimate_requests()} requests)"
+
+
+def _dump(status: StoreDeploymentStatus) -> dict[str, Any]:
+    return status.model_dump(mode="json", by_alias=True, exclude_none=True)
