@@ -119,7 +119,9 @@ async def reconcile_environment(obj: dict[str, Any], svc: Services) -> Outcome:
                 assessment = await assess(store, resolved.catalog, options)
                 counts = assessment.observed.counts()
                 writes = env.spec.sync_policy.mode == "sync" and not env.spec.suspend
-                revision_changed = resolved.revision != status.last_synced_revision
+                revision_changed = (
+                    resolved.revision or resolved.digest
+                ) != status.last_synced_revision
                 if writes and (
                     revision_changed
                     or (env.spec.sync_policy.self_heal and not assessment.drift.in_sync)
