@@ -10,7 +10,7 @@ from pathlib import Path
 from controller import __version__
 from controller.api.crdgen import render_crds, render_reference
 from controller.catalog.schema import render_schemas
-from controller.cli import emulator_cmd
+from controller.cli import emulator_cmd, run_cmd, store_cmds
 from controller.cli.errors import CliError
 
 EXIT_OK = 0
@@ -99,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("--output", "-o", type=Path, default=Path("docs/schema"), help="directory")
     schema.add_argument("--check", action="store_true", help="fail if the directory is out of date")
     schema.set_defaults(func=_cmd_schema)
+    store_cmds.register(sub)
+    run_cmd.register(sub)
     emulator_cmd.register(sub)
     return parser
 
@@ -115,6 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return func(args)
     except CliError as error:
         print(f"error: {error}", file=sys.stderr)
+        if args.verbose and error.__cause__ is not None:
+            print(f"  caused by: {error.__cause__!r}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130

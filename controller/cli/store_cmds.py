@@ -1,0 +1,291 @@
+"""`plan`, `diff`, `apply`, `capture` and `run`: the engine from a terminal or a CI pipeline."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import git
+
+from controller.catalog.model import CatalogInvalid
+from controller.cli.errors import CliError
+from controller.cli.inputs import TOKEN_ENV, StoreTarget, load_catalog, store_target
+from controller.cli.render import ProgressLine, outcome, plan_table
+from controller.engine import Assessment, PlanRefused, apply, assess
+from controller.engine.snapshots import ResolvedCatalog, capture_message, capture_to_directory
+from controller.errors import StagingProError
+from controller.planner import Options
+from controller.stores import BigCommerceStore, Token
+
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+CACHE = Path(os.environ.get("STAGINGPRO_CACHE", Path(tempfile.gettempdir()) / "stagingpro-cache"))
+
+STORE_HELP = "the store's API URL up to its hash, e.g. https://api.bigcommerce.com/stores/abc123"
+CATALOG_HELP = "a catalog directory, git+URL@REF#path, or a CatalogSnapshot manifest"
+
+
+def _store_args(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("store", f"the token comes from ${TOKEN_ENV} or --token-file")
+    group.add_argument("--store", metavar="URL", help=STORE_HELP)
+    group.add_argument(
+        "--environment", type=Path, metavar="FILE", help="a StoreEnvironment manifest instead"
+    )
+    group.add_argument(
+        "--token-file", type=Path, metavar="FILE", help="file holding the store token"
+    )
+
+
+def _plan_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("catalog", help=CATALOG_HELP)
+    _store_args(parser)
+    parser.add_argument(
+        "--prune", action="store_true", help="also delete what the catalog does not have"
+    )
+    parser.add_argument(
+        "--max-delete-percent",
+        type=int,
+        default=10,
+        metavar="N",
+        help="refuse to delete more than N%% of any kind (default 10)",
+    )
+    parser.add_argument(
+        "--allow-mass-delete", action="store_true", help="lift --max-delete-percent"
+    )
+    parser.add_argument("--sync-stock", action="store_true", help="also compare stock levels")
+    parser.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="KIND.FIELD",
+        help="never compare or write a field, e.g. products.sort_order",
+    )
+
+
+def register(sub: argparse._SubParsersAction[Any]) -> None:
+    """Add the commands to the parser."""
+    formatter = argparse.RawDescriptionHelpFormatter
+    for name, summary in (("plan", "show what apply would change"), ("diff", "the same as plan")):
+        parser = sub.add_parser(
+            name,
+            help=summary,
+            formatter_class=formatter,
+            description=(
+                f"{summary.capitalize()}: compare a desired catalog with a store (read-only).\n\n"
+                "exit codes: 0 in sync, 2 changes to apply, 1 error (like terraform plan -detailed-exitcode)"
+            ),
+            epilog=f"examples:\n  {TOKEN_ENV}=... stagingpro {name} catalog/ --store https://api.bigcommerce.com/stores/abc123\n"
+            f"  stagingpro {name} git+https://git.example.com/shop/catalog.git@main#catalog "
+            "--environment prod.yaml --token-file token --output json",
+        )
+        _plan_args(parser)
+        parser.add_argument("--output", "-o", choices=("table", "json"), default="table")
+        parser.set_defaults(func=cmd_plan)
+    parser = sub.add_parser(
+        "apply",
+        help="make a store match a catalog",
+        formatter_class=formatter,
+        description="Show the plan, ask for confirmation (unless --yes), and apply it.",
+        epilog="examples:\n  stagingpro apply catalog/ --store URL --yes\n"
+        "  stagingpro apply catalog/ --store URL --prune --max-delete-percent 5",
+    )
+    _plan_args(parser)
+    parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    parser.set_defaults(func=cmd_apply)
+    parser = sub.add_parser(
+        "capture",
+        help="write a live store's catalog into a directory",
+        formatter_class=formatter,
+        description="Observe a store and write its catalog files (deterministic: an unchanged "
+        "store gives identical files); optionally commit and push.",
+        epilog="examples:\n  stagingpro capture --store URL --output catalog/\n"
+        "  stagingpro capture --store URL --output repo/catalog --commit --push",
+    )
+    _store_args(parser)
+    parser.add_argument(
+        "--output", required=True, type=Path, metavar="DIR", help="catalog directory to write"
+    )
+    parser.add_argument(
+        "--layout",
+        choices=("jsonl", "yaml"),
+        help="products as products.jsonl or products/*.yaml "
+        "(default: what the directory has, else jsonl)",
+    )
+    parser.add_argument(
+        "--commit", action="store_true", help="commit the files in the Git work tree holding DIR"
+    )
+    parser.add_argument(
+        "--push", action="store_true", help="push the commit to the branch's upstream"
+    )
+    parser.add_argument("--name", default="capture", help="environment name for the commit message")
+    parser.set_defaults(func=cmd_capture)
+
+
+def _options(args: argparse.Namespace) -> Options:
+    ignore: dict[str, frozenset[str]] = {}
+    for item in args.ignore:
+        kind, _, field = item.partition(".")
+        if not field:
+            raise CliError(f"--ignore {item!r}: expected KIND.FIELD, e.g. products.sort_order")
+        ignore[kind] = ignore.get(kind, frozenset()) | {field}
+    return Options(
+        prune=args.prune,
+        max_delete_percent=args.max_delete_percent,
+        allow_mass_delete=args.allow_mass_delete,
+        sync_stock=args.sync_stock,
+        ignore=ignore,
+    )
+
+
+def _client(target: StoreTarget) -> BigCommerceStore:
+    return BigCommerceStore(target.api_url, target.store_hash, Token(target.token))
+
+
+async def _assess(
+    args: argparse.Namespace,
+) -> tuple[StoreTarget, ResolvedCatalog, Assessment, BigCommerceStore]:
+    target = store_target(args.store, args.environment, args.token_file)
+    resolved = await asyncio.to_thread(load_catalog, args.catalog, CACHE / "git")
+    store = _client(target)
+    try:
+        assessment = await assess(store, resolved.catalog, _options(args))
+    except BaseException:
+        await store.close()
+        raise
+    return target, resolved, assessment, store
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """`stagingpro plan|diff`."""
+
+    async def run() -> int:
+        target, resolved, assessment, store = await _assess(args)
+        await store.close()
+        plan = assessment.plan
+        if args.output == "json":
+            json.dump(
+                {
+                    "store": target.label,
+                    "source": resolved.source,
+                    "revision": resolved.revision,
+                    **plan.to_json(),
+                },
+                sys.stdout,
+                indent=2,
+                default=str,
+            )
+            print()
+        else:
+            plan_table(
+                plan,
+                store=target.label,
+                source=resolved.source,
+                rate=store.governor.requests_per_second,
+                verbose=args.verbose,
+            )
+        if plan.problems:
+            return EXIT_ERROR
+        return EXIT_OK if plan.in_sync else EXIT_CHANGES
+
+    return _run(run())
+
+
+def cmd_apply(args: argparse.Namespace) -> int:
+    """`stagingpro apply`."""
+
+    async def run() -> int:
+        target, resolved, assessment, store = await _assess(args)
+        async with store:
+            plan = assessment.plan
+            plan_table(
+                plan,
+                store=target.label,
+                source=resolved.source,
+                rate=store.governor.requests_per_second,
+                verbose=args.verbose,
+            )
+            if plan.problems:
+                raise PlanRefused("; ".join(plan.problems))
+            if plan.in_sync:
+                return EXIT_OK
+            if not args.yes:
+                if not sys.stdin.isatty():
+                    raise CliError(
+                        "refusing to apply without confirmation: pass --yes when not at a terminal"
+                    )
+                answer = await asyncio.to_thread(
+                    input, f"Apply {len(plan.steps)} changes to {target.label}? [y/N] "
+                )
+                if answer.strip().lower() not in ("y", "yes"):
+                    print("Nothing applied.")
+                    return EXIT_OK
+            progress = ProgressLine()
+            store.governor.on_wait = lambda seconds: setattr(
+                progress, "waits", progress.waits + seconds
+            )
+            result = await apply(plan, assessment.observed, store, progress=progress)
+            progress.close()
+            print("Applied:")
+            outcome(result)
+            return EXIT_ERROR if result.errors else EXIT_OK
+
+    return _run(run())
+
+
+def cmd_capture(args: argparse.Namespace) -> int:
+    """`stagingpro capture`."""
+
+    async def run() -> int:
+        target = store_target(args.store, args.environment, args.token_file)
+        async with _client(target) as store:
+            catalog = await capture_to_directory(store, args.output, layout=args.layout)
+        counts = catalog.counts()
+        print(
+            f"captured {target.label} into {args.output}: {counts['products']} products, "
+            f"{counts['variants']} variants, {counts['categories']} categories, {counts['brands']} brands"
+        )
+        if args.commit or args.push:
+            _commit(args, capture_message(args.name, target.store_hash, catalog))
+        return EXIT_OK
+
+    return _run(run())
+
+
+def _commit(args: argparse.Namespace, message: str) -> None:
+    try:
+        repo = git.Repo(args.output, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise CliError(f"--commit: {args.output} is not inside a Git work tree") from None
+    repo.git.add("-A", "--", str(args.output.resolve()))
+    if not repo.is_dirty(index=True, working_tree=False, untracked_files=False):
+        print("nothing changed: no commit")
+        return
+    repo.git.commit("-q", "-m", message)
+    print(f"committed {repo.head.commit.hexsha[:12]}: {message}")
+    if args.push:
+        try:
+            repo.git.push("-q")
+        except git.GitCommandError as error:
+            raise CliError(f"--push failed: {str(error.stderr).strip()[:200]}") from None
+        print("pushed")
+
+
+def _run(coro: Any) -> int:
+    """Run a command's coroutine, turning expected errors into one clear line."""
+    try:
+        result: int = asyncio.run(coro)
+        return result
+    except CatalogInvalid as error:
+        print(f"error: {len(error.problems)} problem(s) in the catalog:", file=sys.stderr)
+        for problem in error.problems[:20]:
+            print(f"  {problem}", file=sys.stderr)
+        if len(error.problems) > 20:
+            print(f"  ... and {len(error.problems) - 20} more", file=sys.stderr)
+        return EXIT_ERROR
+    except StagingProError as error:
+        raise CliError(str(error)) from None
