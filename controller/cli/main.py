@@ -10,7 +10,7 @@ from pathlib import Path
 from controller import __version__
 from controller.api.crdgen import render_crds, render_reference
 from controller.catalog.schema import render_schemas
-from controller.cli import emulator_cmd, run_cmd, store_cmds
+from controller.cli import emulator_cmd, operator_cmd, run_cmd, store_cmds
 from controller.cli.errors import CliError
 
 EXIT_OK = 0
@@ -101,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema.set_defaults(func=_cmd_schema)
     store_cmds.register(sub)
     run_cmd.register(sub)
+    operator_cmd.register(sub)
     emulator_cmd.register(sub)
     return parser
 

@@ -1,0 +1,1 @@
+"""The Kubernetes operator: kopf handlers (glue only) over the shared reconcilers."""
