@@ -1,0 +1,450 @@
+"""The operator end to end: kopf under KopfRunner, a Kubernetes API served by kmock (corrected), the
+CRDs from crds/ loaded through the API, the store emulator over HTTP, real Git repositories."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+import yaml
+
+from controller.catalog.files import load_directory, render
+from controller.emulator import Emulator, EmulatorThread, FaultConfig
+from tests.conftest import ROOT
+from tests.support.gitservers import Remote, free_port
+from tests.support.kube import KubeThread, kubeconfig
+
+GROUP, VERSION = "stagingpro.io", "v1alpha1"
+PLURALS = {
+    "StoreEnvironment": "storeenvironments",
+    "CatalogSnapshot": "catalogsnapshots",
+    "StoreDeployment": "storedeployments",
+}
+ZONE = "Asia/Tokyo"
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """API server with the CRDs, an emulator with stores, and the operator watching e2e-* namespaces."""
+    tmp = tmp_path_factory.mktemp("cluster")
+    metrics_port = free_port()
+    with (
+        KubeThread() as kube,
+        EmulatorThread(Emulator(quota=0, theme_job_seconds=0.05)) as emulator,
+    ):
+        path = kubeconfig(tmp / "kubeconfig", kube.url)
+        os.environ.update(
+            KUBECONFIG=str(path),
+            STAGINGPRO_TICK="0.3",
+            STAGINGPRO_CACHE_DIR=str(tmp / "cache"),
+            STAGINGPRO_APPROVAL_POLL="0.5",
+            STAGINGPRO_SNAPSHOT_POLL="1",
+            STAGINGPRO_METRICS_PORT=str(metrics_port),
+        )
+        from kubernetes import client, config  # imported once KUBECONFIG points at the test API
+
+        config.load_kube_config(str(path))
+        api = client.ApiClient()
+        for crd in sorted((ROOT / "crds").glob("*.yaml")):
+            client.ApiextensionsV1Api(api).create_custom_resource_definition(
+                yaml.safe_load(crd.read_text())
+            )
+        from kopf.testing import KopfRunner
+
+        with KopfRunner(
+            ["run", "--standalone", "--namespace", "e2e-*", "-m", "controller.operator.handlers"],
+            timeout=120,
+        ) as runner:
+            yield {
+                "kube": kube,
+                "emulator": emulator,
+                "api": api,
+                "client": client,
+                "tmp": tmp,
+                "metrics": f"http://127.0.0.1:{metrics_port}/metrics",
+                "runner": runner,
+            }
+        assert runner.exception is None, runner.output[-3000:]
+
+
+class Namespace:
+    """One scenario's namespace, stores and helpers."""
+
+    def __init__(self, cluster: dict[str, Any], name: str):
+        self.cluster, self.name = cluster, name
+        client = cluster["client"]
+        self.custom = client.CustomObjectsApi(cluster["api"])
+        self.core = client.CoreV1Api(cluster["api"])
+        cluster["kube"].api.add_namespace(name)
+        self.emulator: Emulator = cluster["emulator"]
+
+    def store(self, role: str, token: str = "good-token", **profile: str) -> str:
+        store_hash = f"{self.name.replace('-', '')}{role}"
+        self.emulator.add_store(store_hash, token, timezone=ZONE, **profile)
+        self.secret(f"{role}-token", token)
+        return store_hash
+
+    def secret(self, name: str, token: str) -> None:
+        client = self.cluster["client"]
+        self.core.create_namespaced_secret(
+            self.name,
+            client.V1Secret(metadata=client.V1ObjectMeta(name=name), string_data={"token": token}),
+        )
+
+    def apply(
+        self, kind: str, name: str, spec: dict[str, Any], annotations: dict[str, str] | None = None
+    ) -> None:
+        body = {
+            "apiVersion": f"{GROUP}/{VERSION}",
+            "kind": kind,
+            "metadata": {"name": name, "namespace": self.name, "annotations": annotations or {}},
+            "spec": spec,
+        }
+        self.custom.create_namespaced_custom_object(GROUP, VERSION, self.name, PLURALS[kind], body)
+
+    def patch(self, kind: str, name: str, body: dict[str, Any]) -> None:
+        self.custom.patch_namespaced_custom_object(
+            GROUP, VERSION, self.name, PLURALS[kind], name, body
+        )
+
+    def get(self, kind: str, name: str) -> dict[str, Any]:
+        found: dict[str, Any] = self.custom.get_namespaced_custom_object(
+            GROUP, VERSION, self.name, PLURALS[kind], name
+        )
+        return found
+
+    def condition(self, kind: str, name: str, type_: str) -> dict[str, Any]:
+        return next(
+            (
+                c
+                for c in self.get(kind, name).get("status", {}).get("conditions", [])
+                if c["type"] == type_
+            ),
+            {},
+        )
+
+    def environment(self, name: str, store_hash: str, role: str, **spec: Any) -> None:
+        self.apply(
+            "StoreEnvironment",
+            name,
+            {
+                "role": role,
+                "store": {
+                    "hash": store_hash,
+                    "apiUrl": self.emulator.url,
+                    "credentialsSecretRef": {"name": f"{role}-token", "key": "token"},
+                },
+                "syncPolicy": {"mode": "observe", "interval": "1s"},
+                **spec,
+            },
+        )
+
+    def events(self, reason: str) -> list[str]:
+        items = self.core.list_namespaced_event(self.name).items
+        return [e.message for e in items if e.reason == reason]
+
+
+def wait(what: str, check: Callable[[], Any], timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+def catalog_repo(tmp: Path, name: str) -> Remote:
+    remote = Remote(tmp / name)
+    remote.commit(
+        {
+            f"catalog/{n}": t
+            for n, t in render(load_directory(ROOT / "examples" / "catalog")).items()
+        },
+        "the sample store",
+    )
+    return remote
+
+
+def test_environments_become_ready_and_the_sandbox_is_cloned(cluster: dict[str, Any]) -> None:
+    ns = Namespace(cluster, "e2e-clone")
+    prod, sand = ns.store("production", name="Tokyo Flagship"), ns.store("sandbox")
+    remote = catalog_repo(cluster["tmp"], "clone")
+    ns.apply(
+        "CatalogSnapshot",
+        "released",
+        {"source": {"git": {"url": remote.url, "ref": "main", "path": "catalog"}}},
+    )
+    ns.environment(
+        "production",
+        prod,
+        "production",
+        catalog={"snapshotRef": {"name": "released"}},
+        syncPolicy={"mode": "sync", "interval": "1s"},
+    )
+    ns.environment("sandbox", sand, "sandbox", cloneFrom={"name": "production"})
+    wait(
+        "production in sync",
+        lambda: (
+            ns.get("StoreEnvironment", "production")
+            .get("status", {})
+            .get("drift", {})
+            .get("inSync")
+        ),
+    )
+    status = ns.get("StoreEnvironment", "production")["status"]
+    assert status["store"]["name"] == "Tokyo Flagship"
+    assert status["store"]["timezone"] == ZONE
+    assert status["inventory"]["products"] == 30
+    assert ns.condition("StoreEnvironment", "production", "Ready")["status"] == "True"
+    # The sandbox was seeded before production had its catalog: a refresh re-seeds it.
+    ns.patch(
+        "StoreEnvironment", "sandbox", {"metadata": {"annotations": {"stagingpro.io/refresh": "1"}}}
+    )
+    wait(
+        "the sandbox clone",
+        lambda: (
+            ns.get("StoreEnvironment", "sandbox")
+            .get("status", {})
+            .get("inventory", {})
+            .get("products")
+            == 30
+        ),
+    )
+    assert ns.get("StoreEnvironment", "sandbox")["status"]["clone"]["phase"] == "Succeeded"
+    ids = {}
+    for store in (prod, sand):
+        answer = httpx.get(
+            f"{ns.emulator.url}/stores/{store}/v3/catalog/products",
+            params={"sku": "NW-BOOT-DAY"},
+            headers={"X-Auth-Token": "good-token"},
+        ).json()["data"]
+        ids[store] = answer[0]["id"]
+    assert ids[prod] != ids[sand]
+    assert "Cloned" in [e.reason for e in ns.core.list_namespaced_event(ns.name).items]
+
+
+def test_a_commit_is_applied_in_sync_mode_and_drift_self_heals(cluster: dict[str, Any]) -> None:
+    ns = Namespace(cluster, "e2e-sync")
+    prod = ns.store("production")
+    remote = catalog_repo(cluster["tmp"], "sync")
+    ns.apply(
+        "CatalogSnapshot",
+        "released",
+        {"source": {"git": {"url": remote.url, "ref": "main", "path": "catalog"}}},
+    )
+    ns.environment(
+        "production",
+        prod,
+        "production",
+        catalog={"snapshotRef": {"name": "released"}},
+        syncPolicy={"mode": "sync", "interval": "1s"},
+    )
+    first = wait(
+        "the first sync",
+        lambda: (
+            ns.get("StoreEnvironment", "production").get("status", {}).get("lastSyncedRevision")
+        ),
+    )
+    # A price changes in Git.
+    jsonl = render(load_directory(ROOT / "examples" / "catalog"))["products.jsonl"]
+    second = remote.commit(
+        {"catalog/products.jsonl": jsonl.replace('"price":69,', '"price":71,', 1)}, "price"
+    )
+    wait(
+        "the new revision to be synced",
+        lambda: (
+            ns.get("StoreEnvironment", "production").get("status", {}).get("lastSyncedRevision")
+            == second
+        ),
+        timeout=40,
+    )
+    assert first != second
+    api = httpx.Client(
+        base_url=f"{ns.emulator.url}/stores/{prod}/v3", headers={"X-Auth-Token": "good-token"}
+    )
+    flannel = api.get("/catalog/products", params={"sku": "NW-SHT-FLAN-M"}).json()["data"][0]
+    assert flannel["price"] == 71
+    # Drift made directly in the store is reported ...
+    api.put(f"/catalog/products/{flannel['id']}", json={"price": 5})
+    wait(
+        "the drift",
+        lambda: (
+            ns.condition("StoreEnvironment", "production", "Drifted").get("status") == "True"
+            or ns.get("StoreEnvironment", "production")["status"]["drift"]["inSync"] is False
+        ),
+    )
+    metrics = httpx.get(cluster["metrics"]).text
+    assert (
+        'stagingpro_environment_ready{environment="production",namespace="e2e-sync"} 1.0' in metrics
+    )
+    # ... and healed once selfHeal is on.
+    ns.patch("StoreEnvironment", "production", {"spec": {"syncPolicy": {"selfHeal": True}}})
+    wait(
+        "self-heal",
+        lambda: (
+            api.get("/catalog/products", params={"sku": "NW-SHT-FLAN-M"}).json()["data"][0]["price"]
+            == 71
+        ),
+        timeout=30,
+    )
+    wait(
+        "in sync again",
+        lambda: ns.get("StoreEnvironment", "production")["status"]["drift"]["inSync"],
+    )
+
+
+def test_a_scheduled_deployment_waits_for_its_local_time_and_approval_then_rolls_back(
+    cluster: dict[str, Any],
+) -> None:
+    ns = Namespace(cluster, "e2e-deploy")
+    prod = ns.store("production")
+    remote = catalog_repo(cluster["tmp"], "deploy")
+    ns.apply(
+        "CatalogSnapshot",
+        "release",
+        {"source": {"git": {"url": remote.url, "ref": "main", "path": "catalog"}}},
+    )
+    ns.environment("production", prod, "production")
+    wait(
+        "production Ready",
+        lambda: ns.condition("StoreEnvironment", "production", "Ready").get("status") == "True",
+    )
+    at = (datetime.now(ZoneInfo(ZONE)) + timedelta(seconds=4)).replace(microsecond=0, tzinfo=None)
+    ns.apply(
+        "StoreDeployment",
+        "launch",
+        {
+            "targets": ["production"],
+            "catalog": {"snapshotRef": {"name": "release"}},
+            "schedule": {"at": at.isoformat(), "timezone": "store"},
+        },
+    )
+
+    def target() -> dict[str, Any]:
+        targets = ns.get("StoreDeployment", "launch").get("status", {}).get("targets", [])
+        return targets[0] if targets else {}
+
+    scheduled = wait("scheduled", lambda: target().get("phase") == "Scheduled" and target())
+    assert scheduled["scheduledLocal"] == f"{at.isoformat()}+09:00 ({ZONE})"
+    assert scheduled["scheduledFor"].startswith((at - timedelta(hours=9)).isoformat())
+    waiting = wait(
+        "approval", lambda: target().get("phase") == "AwaitingApproval" and target(), timeout=30
+    )
+    assert waiting["plan"]["products"]["create"] == 30
+    assert datetime.now(ZoneInfo(ZONE)).replace(tzinfo=None) >= at
+    assert (
+        httpx.get(
+            f"{ns.emulator.url}/stores/{prod}/v3/catalog/products",
+            headers={"X-Auth-Token": "good-token"},
+        ).json()["data"]
+        == []
+    )
+    ns.patch(
+        "StoreDeployment",
+        "launch",
+        {"metadata": {"annotations": {"stagingpro.io/approved-by": "kenji"}}},
+    )
+    done = wait(
+        "the release", lambda: target().get("phase") == "Succeeded" and target(), timeout=40
+    )
+    assert ns.get("StoreDeployment", "launch")["status"]["approvedBy"] == "kenji"
+    assert done["outcomes"]["products"]["created"] == 30
+    rollback = done["rollbackSnapshot"]
+    assert ns.get("CatalogSnapshot", rollback)["spec"]["source"]["inline"] is not None
+    assert ns.condition("StoreDeployment", "launch", "Ready")["status"] == "True"
+
+
+def test_failures_get_their_precise_condition_while_others_carry_on(
+    cluster: dict[str, Any],
+) -> None:
+    ns = Namespace(cluster, "e2e-errors")
+    good = ns.store("production")
+    wrong = ns.store("wrong", token="the-real-token")
+    ns.secret("bad-token", "not-the-token")
+    ns.environment("good", good, "production")
+    ns.apply(
+        "StoreEnvironment",
+        "rejected",
+        {
+            "role": "sandbox",
+            "store": {
+                "hash": wrong,
+                "apiUrl": ns.emulator.url,
+                "credentialsSecretRef": {"name": "bad-token", "key": "token"},
+            },
+            "syncPolicy": {"interval": "1s"},
+        },
+    )
+    ns.apply(
+        "StoreEnvironment",
+        "nosecret",
+        {
+            "role": "sandbox",
+            "store": {
+                "hash": good,
+                "apiUrl": ns.emulator.url,
+                "credentialsSecretRef": {"name": "missing", "key": "token"},
+            },
+            "syncPolicy": {"interval": "1s"},
+        },
+    )
+    flaky = ns.store("flaky")
+    ns.emulator.control(flaky).faults.configure(FaultConfig(error_rate=1.0, error_statuses=[503]))
+    ns.apply(
+        "StoreEnvironment",
+        "flaky",
+        {
+            "role": "sandbox",
+            "store": {
+                "hash": flaky,
+                "apiUrl": ns.emulator.url,
+                "credentialsSecretRef": {"name": "flaky-token", "key": "token"},
+            },
+            "syncPolicy": {"interval": "1s"},
+        },
+    )
+    remote = Remote(cluster["tmp"] / "bad")
+    remote.commit({"catalog/products.jsonl": '{"sku": "A", "price": "free"}\n'})
+    ns.apply(
+        "CatalogSnapshot",
+        "broken",
+        {"source": {"git": {"url": remote.url, "ref": "main", "path": "catalog"}}},
+    )
+    expectations = [
+        ("StoreEnvironment", "rejected", "CredentialsRejected", "rejected the credentials (401)"),
+        ("StoreEnvironment", "nosecret", "SecretNotFound", "Secret e2e-errors/missing not found"),
+        ("StoreEnvironment", "flaky", "StoreUnavailable", "answered 503"),
+        (
+            "CatalogSnapshot",
+            "broken",
+            "CatalogInvalid",
+            "catalog/products.jsonl:1: price: price must be a num",
+        ),
+    ]
+    for kind, name, reason, text in expectations:
+        ready = wait(
+            f"{name} to fail",
+            lambda k=kind, n=name: (
+                ns.condition(k, n, "Ready").get("status") == "False" and ns.condition(k, n, "Ready")
+            ),
+            timeout=60,
+        )
+        assert ready["reason"] == reason, ready
+        assert text in ready["message"]
+    assert ns.condition("StoreEnvironment", "rejected", "Stalled")["status"] == "True"
+    assert ns.condition("CatalogSnapshot", "broken", "Ready")["reason"] == "CatalogInvalid"
+    assert ns.get("CatalogSnapshot", "broken")["status"]["errors"][0]["line"] == 1
+    wait(
+        "the good one",
+        lambda: ns.condition("StoreEnvironment", "good", "Ready").get("status") == "True",
+    )
+    assert "not-the-token" not in str(ns.get("StoreEnvironment", "rejected"))
