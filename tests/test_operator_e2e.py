@@ -448,3 +448,200 @@ def test_failures_get_their_precise_condition_while_others_carry_on(
         lambda: ns.condition("StoreEnvironment", "good", "Ready").get("status") == "True",
     )
     assert "not-the-token" not in str(ns.get("StoreEnvironment", "rejected"))
+
+
+def test_deleting_an_environment_stops_management_and_keeps_the_store(
+    cluster: dict[str, Any],
+) -> None:
+    ns = Namespace(cluster, "e2e-delete")
+    prod = ns.store("production")
+    ns.apply(
+        "CatalogSnapshot",
+        "small",
+        {
+            "source": {
+                "inline": {
+                    "products": [
+                        {
+                            "sku": "KEEP-1",
+                            "name": "Kept",
+                            "type": "physical",
+                            "price": 3,
+                            "weight": 1,
+                        }
+                    ]
+                }
+            }
+        },
+    )
+    ns.environment(
+        "production",
+        prod,
+        "production",
+        catalog={"snapshotRef": {"name": "small"}},
+        syncPolicy={"mode": "sync", "interval": "1s"},
+    )
+    wait(
+        "the sync",
+        lambda: (
+            ns.get("StoreEnvironment", "production")
+            .get("status", {})
+            .get("drift", {})
+            .get("inSync")
+        ),
+    )
+    assert ns.get("StoreEnvironment", "production")["metadata"]["finalizers"] == [
+        "stagingpro.io/finalizer"
+    ]
+    series = 'stagingpro_environment_ready{environment="production",namespace="e2e-delete"}'
+    assert series in httpx.get(cluster["metrics"]).text
+    ns.custom.delete_namespaced_custom_object(
+        GROUP, VERSION, ns.name, "storeenvironments", "production"
+    )
+
+    def gone() -> bool:
+        try:
+            ns.get("StoreEnvironment", "production")
+        except cluster["client"].exceptions.ApiException as error:
+            return bool(error.status == 404)
+        return False
+
+    wait("the finalizer to let go", gone)
+    assert series not in httpx.get(cluster["metrics"]).text
+    products = httpx.get(
+        f"{ns.emulator.url}/stores/{prod}/v3/catalog/products",
+        headers={"X-Auth-Token": "good-token"},
+    ).json()["data"]
+    assert [p["sku"] for p in products] == ["KEEP-1"]
+
+
+def test_kubectl_applies_the_examples_as_a_user_would(
+    cluster: dict[str, Any], tmp_path: Path
+) -> None:
+    import shutil
+    import subprocess
+
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl is not installed on this machine")
+    cluster["kube"].api.add_namespace("shop")
+    result = subprocess.run(
+        [
+            kubectl,
+            "--kubeconfig",
+            os.environ["KUBECONFIG"],
+            "apply",
+            "--validate=false",
+            "-f",
+            str(ROOT / "examples" / "gitops"),
+            "--recursive",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "storeenvironment.stagingpro.io/production created" in result.stdout
+    listed = subprocess.run(
+        [
+            kubectl,
+            "--kubeconfig",
+            os.environ["KUBECONFIG"],
+            "get",
+            "senv",
+            "-n",
+            "shop",
+            "-o",
+            "name",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert listed.stdout.split() == [
+        "storeenvironment.stagingpro.io/production",
+        "storeenvironment.stagingpro.io/sandbox",
+    ]
+
+
+def test_an_operator_killed_mid_deployment_converges_without_duplicates(
+    cluster: dict[str, Any], tmp_path: Path
+) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    ns = Namespace(
+        cluster, "restart-x"
+    )  # not watched by the module's operator: this one is a real process
+    prod = ns.store("production")
+    remote = catalog_repo(cluster["tmp"], "restart")
+    ns.emulator.control(prod).faults.configure(
+        FaultConfig(latency_ms=60)
+    )  # slow enough to stop it halfway
+    ns.apply(
+        "CatalogSnapshot",
+        "release",
+        {"source": {"git": {"url": remote.url, "ref": "main", "path": "catalog"}}},
+    )
+    ns.environment("production", prod, "production")
+    ns.apply(
+        "StoreDeployment",
+        "launch",
+        {
+            "targets": ["production"],
+            "catalog": {"snapshotRef": {"name": "release"}},
+            "approval": {"required": False},
+        },
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "controller",
+        "operator",
+        "--namespace",
+        "restart-x",
+        "--standalone",
+        "--metrics-port",
+        "0",
+        "--health-port",
+        "0",
+        "--tick",
+        "0.3",
+        "--cache-dir",
+        str(tmp_path / "cache"),
+    ]
+
+    def created() -> int:
+        return int(ns.emulator.db.counts(prod)["products"])
+
+    log = (tmp_path / "operator.log").open("w")
+    operator = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait("the deployment to start writing", lambda: created() >= 5, timeout=60)
+    except AssertionError:
+        raise AssertionError((tmp_path / "operator.log").read_text()[-3000:]) from None
+    finally:
+        operator.send_signal(signal.SIGKILL)  # a crash, not a clean shutdown
+        operator.wait(timeout=30)
+    assert created() < 30
+    operator = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait(
+            "the deployment to finish",
+            lambda: (
+                ns.get("StoreDeployment", "launch").get("status", {}).get("phase") == "Succeeded"
+            ),
+            timeout=90,
+        )
+    finally:
+        operator.terminate()
+        assert operator.wait(timeout=30) == 0
+    counts = ns.emulator.db.counts(prod)
+    catalog = load_directory(ROOT / "examples" / "catalog")
+    # The store counts a base variant for each product without option variants.
+    expected_variants = catalog.counts()["variants"] + sum(
+        1 for p in catalog.products.values() if not p.variants
+    )
+    assert (counts["products"], counts["variants"]) == (30, expected_variants)
+    ns.emulator.control(prod).faults.configure(FaultConfig())

@@ -35,12 +35,11 @@ class OperatorConfig:
 
     def to_env(self) -> dict[str, str]:
         """The environment that reproduces this configuration."""
-        env = {
+        return {
             PREFIX + "TICK": str(self.tick),
             PREFIX + "CACHE_DIR": str(self.cache_dir),
             PREFIX + "APPROVAL_POLL": str(self.approval_poll),
             PREFIX + "SNAPSHOT_POLL": str(self.snapshot_poll),
+            # Always set, so that a disabled port overrides one inherited from the environment.
+            PREFIX + "METRICS_PORT": "" if self.metrics_port is None else str(self.metrics_port),
         }
-        if self.metrics_port is not None:
-            env[PREFIX + "METRICS_PORT"] = str(self.metrics_port)
-        return env
