@@ -137,6 +137,7 @@ class TargetStatus(Model):
     rollback_note: str | None = None
     applied_revision: str | None = None
     outcomes: dict[str, dict[str, int]] = Field(default_factory=dict)
+    theme: str | None = Field(None, description="The theme uploaded for this target (its uuid).")
 
 
 class StoreDeploymentStatus(CommonStatus):

@@ -6,21 +6,29 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+
+import yaml
 
 from controller.api.conditions import SCHEDULE_ADJUSTED, Reason, set_condition
 from controller.api.deployment import PlanCounts, StoreDeploymentStatus, TargetStatus
 from controller.api.resources import StoreDeployment, StoreEnvironment
+from controller.api.snapshot import GitSource
 from controller.catalog.files import product_item
-from controller.catalog.model import path_key
+from controller.catalog.model import Catalog, CatalogInvalid, Problem, Script, path_key
 from controller.catalog.observed import ObservedCatalog, to_catalog
+from controller.catalog.parse import Item, build_catalog
 from controller.engine import ApplyResult, apply, assess
+from controller.engine.content import bundle, plan_scripts, release_scripts, release_theme
 from controller.engine.snapshots import ResolvedCatalog
+from controller.errors import Stalled, Waiting
 from controller.planner import Options, Plan
 from controller.reconcile.outcome import Event, Outcome, failed, progressing, succeeded
 from controller.reconcile.schedule import to_utc
-from controller.reconcile.services import Services, open_store
+from controller.reconcile.services import Services, git_credentials, open_store
 from controller.reconcile.snapshot import load_snapshot_catalog
 
 APPROVED_BY = "stagingpro.io/approved-by"
@@ -103,11 +111,10 @@ async def reconcile_deployment(obj: dict[str, Any], svc: Services) -> Outcome:
             )
         elif status.phase in ("Failed", "PartiallySucceeded"):
             errors = "; ".join(e for t in status.targets for e in t.errors[:1])
+            failure = DeploymentFailed(f"{message}: {errors}")
+            failure.reason = work.failures[0] if work.failures else status.phase
             status.conditions, _, _ = failed(
-                status.conditions,
-                _DeploymentFailed(f"{message}: {errors}"),
-                generation=generation,
-                now=now,
+                status.conditions, failure, generation=generation, now=now
             )
         else:
             status.conditions = progressing(
@@ -123,7 +130,9 @@ async def reconcile_deployment(obj: dict[str, Any], svc: Services) -> Outcome:
         return Outcome(_dump(status), retry, [*events, event])
 
 
-class _DeploymentFailed(Exception):
+class DeploymentFailed(Stalled):
+    """A deployment ended with failed targets or items (the reason is the first target's)."""
+
     reason = "DeploymentFailed"
 
 
@@ -168,12 +177,34 @@ class _Work:
         self.events = events
         self.namespace = deployment.metadata.namespace or "default"
         self._last_progress = 0.0
+        self.failures: list[str] = []
         self._writes: set[asyncio.Future[None]] = set()
 
     async def target(
         self, target: TargetStatus, env_obj: dict[str, Any] | None
     ) -> tuple[TargetStatus, float | None]:
-        """Move one target forward; returns it and when to look again."""
+        """Move one target forward; returns it and when to look again. A failure here fails this
+        target only (a transient one is retried), never the other targets."""
+        try:
+            return await self._advance(target, env_obj)
+        except Waiting as error:
+            target.errors = [str(error)]
+            self.events.append(("Warning", error.reason, f"{target.name}: {error}"))
+            return target, error.retry_after
+        except Exception as error:
+            reason = getattr(error, "reason", type(error).__name__)
+            target.phase, target.errors, target.finished_at = (
+                "Failed",
+                [f"{reason}: {error}"],
+                self.svc.clock(),
+            )
+            self.failures.append(reason)
+            self.events.append(("Warning", reason, f"{target.name}: {error}"))
+            return target, None
+
+    async def _advance(
+        self, target: TargetStatus, env_obj: dict[str, Any] | None
+    ) -> tuple[TargetStatus, float | None]:
         svc, spec = self.svc, self.deployment.spec
         if target.phase in FINAL:
             return target, None
@@ -211,22 +242,30 @@ class _Work:
             if now - slot.utc > LATE_AFTER and target.started_at is None:
                 late = f"ran late: {slot.describe()} was {int((now - slot.utc).total_seconds() // 60)} min ago"
                 target.schedule_note = f"{slot.note}; {late}" if slot.note else late
-        if self.resolved is None:
-            target.phase, target.errors = (
-                "Failed",
-                ["only catalog releases are supported by this version"],
-            )
-            return target, None
-        target.applied_revision = self.resolved.revision or self.resolved.digest
+        if self.resolved is not None:
+            target.applied_revision = self.resolved.revision or self.resolved.digest
         was_waiting = target.phase == "AwaitingApproval"
         target.phase = "Planning"
         policy = spec.strategy
         options = Options(prune=policy.prune, max_delete_percent=policy.max_delete_percent)
+        content = await self._content()
         async with await open_store(svc, env) as store:
-            assessment = await assess(store, self.resolved.catalog, options)
+            catalog = self.resolved.catalog if self.resolved is not None else Catalog()
+            assessment = await assess(store, catalog, options)
             plan = assessment.plan
             target.plan = {kind: PlanCounts(**counts) for kind, counts in plan.counts().items()}
             target.estimated_requests = plan.estimate_requests()
+            if content.scripts is not None:
+                changes = plan_scripts(
+                    content.scripts, await store.list_scripts(), prune=policy.prune
+                )
+                target.plan["scripts"] = PlanCounts(
+                    create=len(changes.create),
+                    update=len(changes.update),
+                    delete=len(changes.delete),
+                )
+            if content.theme is not None and target.theme is None:
+                target.plan["theme"] = PlanCounts(create=1)
             if plan.problems:
                 target.phase, target.errors = "Failed", list(plan.problems)
                 target.finished_at = now
@@ -260,7 +299,53 @@ class _Work:
                 result = await apply(
                     plan, assessment.observed, store, progress=lambda r: self._progress(target, r)
                 )
+                await self._content_release(target, store, content, result)
         return await self._finish(target, env, result), None
+
+    async def _content(self) -> _Content:
+        """The theme files and scripts to release (read from Git, before any write)."""
+        spec, svc = self.deployment.spec, self.svc
+        theme_files = scripts = None
+        if spec.theme is not None:
+            theme_files = await _read_git(svc, self.namespace, spec.theme.git)
+            bundle(theme_files)  # a bundle the store would refuse fails the plan, before approval
+        if spec.scripts is not None:
+            files = await _read_git(svc, self.namespace, spec.scripts.git, file_ok=True)
+            name = next((n for n in files if n.endswith(("scripts.yaml", "scripts.yml"))), None)
+            if name is None:
+                raise CatalogInvalid(
+                    [Problem("no scripts.yaml at the scripts source", spec.scripts.git.path)]
+                )
+            items = yaml.safe_load(files[name]) or []
+            if not isinstance(items, list):
+                raise CatalogInvalid([Problem("expected a list of scripts", name, 1)])
+            scripts = (
+                build_catalog(
+                    [], scripts=[Item(i, name, n + 1) for n, i in enumerate(items)]
+                ).scripts
+                or {}
+            )
+        return _Content(theme_files, scripts)
+
+    async def _content_release(
+        self, target: TargetStatus, store: Any, content: _Content, result: ApplyResult
+    ) -> None:
+        """Scripts, then the theme (activation last, once everything else is in place)."""
+        spec = self.deployment.spec
+        if content.scripts is not None:
+            changes = await release_scripts(store, content.scripts, prune=spec.strategy.prune)
+            result.count("scripts", "created", len(changes.create))
+            result.count("scripts", "updated", len(changes.update))
+            result.count("scripts", "deleted", len(changes.delete))
+        if content.theme is not None and spec.theme is not None and target.theme is None:
+            released = await release_theme(
+                store,
+                content.theme,
+                activate=spec.theme.activate,
+                variation=spec.theme.variation_name,
+            )
+            target.theme = released["theme"]
+            result.count("theme", "activated" if "variation" in released else "uploaded")
 
     def _progress(self, target: TargetStatus, result: ApplyResult) -> None:
         target.progress = f"{result.done}/{result.total} items, {result.requests} requests"
@@ -352,6 +437,26 @@ class _Work:
                 f"deploying {name} restores what this deployment changes or deletes; the "
                 f"{created} items it creates are not removed by it"
             )
+
+
+@dataclass(frozen=True)
+class _Content:
+    theme: dict[str, bytes] | None
+    scripts: Mapping[str, Script] | None
+
+
+async def _read_git(
+    svc: Services, namespace: str, source: GitSource, *, file_ok: bool = False
+) -> dict[str, bytes]:
+    """The files under a Git source's path at its ref (a file path reads its directory)."""
+    credentials = await git_credentials(
+        svc.world, namespace, source.secret_ref.name if source.secret_ref else None
+    )
+    revision = await asyncio.to_thread(svc.git.resolve, source.url, source.ref, credentials)
+    path = source.path
+    if file_ok and path.endswith((".yaml", ".yml")):
+        path = path.rsplit("/", 1)[0] if "/" in path else "."
+    return await asyncio.to_thread(svc.git.read, source.url, revision.sha, path)
 
 
 def rollback_catalog(plan: Plan, observed: ObservedCatalog) -> tuple[dict[str, Any], int]:

@@ -480,3 +480,65 @@ class BigCommerceStore:
             f"/v3/catalog/products/{product_id}/images/{image_id}",
             endpoint="/v3/catalog/products/{product_id}/images/{image_id}",
         )
+
+    # ---- scripts and themes ---------------------------------------------------------------------
+
+    async def list_scripts(self) -> list[dict[str, Any]]:
+        """Every script this API account created (the only ones it can see)."""
+        found: list[dict[str, Any]] = []
+        async for page in self.pages("/v3/content/scripts"):
+            found.extend(page)
+        return found
+
+    async def create_script(self, body: dict[str, Any]) -> dict[str, Any]:
+        """`POST /content/scripts`."""
+        data: dict[str, Any] = await self._data(
+            "POST", "/v3/content/scripts", "/v3/content/scripts", json=body
+        )
+        return data
+
+    async def update_script(self, script_uuid: str, body: dict[str, Any]) -> None:
+        """`PUT /content/scripts/{uuid}`."""
+        await self.request(
+            "PUT",
+            f"/v3/content/scripts/{script_uuid}",
+            endpoint="/v3/content/scripts/{uuid}",
+            json=body,
+        )
+
+    async def delete_script(self, script_uuid: str) -> None:
+        """`DELETE /content/scripts/{uuid}`."""
+        await self.request(
+            "DELETE", f"/v3/content/scripts/{script_uuid}", endpoint="/v3/content/scripts/{uuid}"
+        )
+
+    async def upload_theme(self, bundle: bytes, filename: str = "theme.zip") -> str:
+        """`POST /themes` (multipart): returns the job id. Never resent after an ambiguous failure."""
+        response = await self.request(
+            "POST",
+            "/v3/themes",
+            files={"file": (filename, bundle, "application/zip")},
+            retry_unsafe=False,
+        )
+        body = _json(response)
+        return str(body.get("job_id") or body.get("data", {}).get("job_id"))
+
+    async def theme_job(self, job_id: str) -> dict[str, Any]:
+        """`GET /themes/jobs/{job_id}`."""
+        data: dict[str, Any] = await self._data(
+            "GET", f"/v3/themes/jobs/{job_id}", "/v3/themes/jobs/{job_id}"
+        )
+        return data
+
+    async def list_themes(self) -> list[dict[str, Any]]:
+        """`GET /themes`."""
+        data: list[dict[str, Any]] = await self._data("GET", "/v3/themes", "/v3/themes")
+        return data
+
+    async def activate_theme(self, variation_id: str) -> None:
+        """`POST /themes/actions/activate` (the original variation)."""
+        await self.request(
+            "POST",
+            "/v3/themes/actions/activate",
+            json={"variation_id": variation_id, "which": "original"},
+        )

@@ -1,0 +1,126 @@
+"""Releasing storefront content: scripts (upserted by name) and Stencil themes (upload, job, activate)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import time
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from controller.catalog.model import Script
+from controller.errors import Stalled
+from controller.stores import BigCommerceStore
+
+
+class ThemeFailed(Stalled):
+    """The store refused the theme (invalid bundle, theme limit, ...)."""
+
+    reason = "ThemeFailed"
+
+
+@dataclass(frozen=True)
+class ScriptChanges:
+    """What a scripts release does: names created, updated, deleted."""
+
+    create: tuple[str, ...]
+    update: tuple[str, ...]
+    delete: tuple[str, ...]
+
+
+def plan_scripts(
+    desired: Mapping[str, Script], current: list[dict[str, Any]], *, prune: bool
+) -> ScriptChanges:
+    """Scripts by name: create the missing, update the changed, delete the extra only with prune."""
+    by_name = {s["name"]: s for s in current}
+    create = tuple(sorted(n for n in desired if n not in by_name))
+    update = tuple(
+        sorted(
+            n
+            for n, s in desired.items()
+            if n in by_name and any(by_name[n].get(k) != v for k, v in s.fields.items())
+        )
+    )
+    delete = tuple(sorted(n for n in by_name if n not in desired)) if prune else ()
+    return ScriptChanges(create, update, delete)
+
+
+async def release_scripts(
+    store: BigCommerceStore, desired: Mapping[str, Script], *, prune: bool
+) -> ScriptChanges:
+    """Apply a scripts release (idempotent: scripts are matched by name)."""
+    current = await store.list_scripts()
+    changes = plan_scripts(desired, current, prune=prune)
+    by_name = {s["name"]: s for s in current}
+    for name in changes.create:
+        await store.create_script({"name": name, **desired[name].fields})
+    for name in changes.update:
+        await store.update_script(by_name[name]["uuid"], dict(desired[name].fields))
+    for name in changes.delete:
+        await store.delete_script(by_name[name]["uuid"])
+    return changes
+
+
+def bundle(files: Mapping[str, bytes]) -> tuple[bytes, str]:
+    """A deterministic Stencil bundle (zip) of a theme directory, and the theme's name."""
+    if "config.json" not in files:
+        raise ThemeFailed("the theme directory has no config.json: it is not a Stencil theme")
+    try:
+        name = str(json.loads(files["config.json"]).get("name") or "theme")
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ThemeFailed(f"config.json is not valid JSON: {error}") from None
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(files):
+            info = zipfile.ZipInfo(path, date_time=(1980, 1, 1, 0, 0, 0))
+            archive.writestr(info, files[path])
+    return buffer.getvalue(), name
+
+
+async def release_theme(
+    store: BigCommerceStore,
+    files: Mapping[str, bytes],
+    *,
+    activate: bool,
+    variation: str | None,
+    within: float = 600.0,
+) -> dict[str, str]:
+    """Upload a theme, wait for its job, and activate a variation; returns theme and variation ids."""
+    data, name = bundle(files)
+    job_id = await store.upload_theme(data, f"{name}.zip")
+    deadline = time.monotonic() + within
+    delay = 0.05
+    while True:
+        job = await store.theme_job(job_id)
+        if job.get("status") == "COMPLETED":
+            break
+        if job.get("status") == "FAILED":
+            errors = "; ".join(
+                f"{e.get('error')}: {e.get('message')}" for e in job.get("errors", [])
+            )
+            raise ThemeFailed(f"theme upload {job_id} failed: {errors or 'no reason given'}")
+        if time.monotonic() > deadline:
+            raise ThemeFailed(f"theme upload {job_id} did not finish within {within:.0f}s")
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 5.0)
+    theme_id = str(job.get("result", {}).get("theme_id"))
+    result = {"theme": theme_id, "name": name}
+    if activate:
+        theme = next(t for t in await store.list_themes() if t["uuid"] == theme_id)
+        variations = theme.get("variations", [])
+        chosen = (
+            next((v for v in variations if v["name"] == variation), None)
+            if variation
+            else variations[0]
+        )
+        if chosen is None:
+            raise ThemeFailed(
+                f"theme {name!r} has no variation {variation!r} "
+                f"(it has {', '.join(v['name'] for v in variations)})"
+            )
+        await store.activate_theme(chosen["uuid"])
+        result["variation"] = chosen["uuid"]
+    return result

@@ -1,0 +1,149 @@
+"""StoreDeployments of storefront content: scripts upserted by name, a Stencil theme uploaded and
+activated; the plan shows them before approval; a bad theme fails its target with the reason."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from controller.emulator import Emulator
+from controller.standalone import FileWorld, Loop, services_for
+from tests.conftest import PROD_TOKEN
+from tests.support.gitservers import Remote
+
+SCRIPTS = """- name: Analytics
+  kind: src
+  src: https://cdn.example.test/a.js
+  location: head
+  visibility: all_pages
+- name: Chat widget
+  kind: script_tag
+  html: <script>window.chat=1</script>
+  location: footer
+"""
+
+
+def manifests(root: Path, emulator: Emulator, remote: Remote, *, approved: bool) -> FileWorld:
+    (root / "m").mkdir(parents=True, exist_ok=True)
+    (root / "s").mkdir(exist_ok=True)
+    (root / "s" / "t.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {"name": "tok", "namespace": "shop"},
+                "stringData": {"token": PROD_TOKEN},
+            }
+        )
+    )
+    base = {"apiVersion": "stagingpro.io/v1alpha1"}
+    annotations = {"stagingpro.io/approved-by": "ops"} if approved else {}
+    (root / "m" / "all.yaml").write_text(
+        yaml.safe_dump_all(
+            [
+                {
+                    **base,
+                    "kind": "StoreEnvironment",
+                    "metadata": {"name": "production", "namespace": "shop"},
+                    "spec": {
+                        "role": "production",
+                        "store": {
+                            "hash": "production",
+                            "apiUrl": emulator.url,
+                            "credentialsSecretRef": {"name": "tok", "key": "token"},
+                        },
+                    },
+                },
+                {
+                    **base,
+                    "kind": "StoreDeployment",
+                    "metadata": {
+                        "name": "storefront",
+                        "namespace": "shop",
+                        "annotations": annotations,
+                    },
+                    "spec": {
+                        "targets": ["production"],
+                        "theme": {
+                            "git": {"url": remote.url, "ref": "main", "path": "theme"},
+                            "activate": True,
+                            "variationName": "Bold",
+                        },
+                        "scripts": {
+                            "git": {
+                                "url": remote.url,
+                                "ref": "main",
+                                "path": "storefront/scripts.yaml",
+                            }
+                        },
+                    },
+                },
+            ]
+        )
+    )
+    return FileWorld(root / "m", root / "state", root / "s")
+
+
+async def run(world: FileWorld, root: Path, passes: int = 4) -> dict[str, Any]:
+    loop = Loop(world, services_for(world, root / "cache"))
+    for _ in range(passes):
+        await loop.run_once()
+    return world.status[("StoreDeployment", "shop", "storefront")]
+
+
+def theme_files(config: dict[str, Any] | None) -> dict[str, str]:
+    files = {"theme/templates/pages/home.html": "<h1>{{page.title}}</h1>"}
+    if config is not None:
+        files["theme/config.json"] = json.dumps(config)
+    return files
+
+
+async def test_a_theme_and_scripts_are_released_after_approval(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    remote = Remote(tmp_path / "remote")
+    remote.commit(
+        {
+            "storefront/scripts.yaml": SCRIPTS,
+            **theme_files(
+                {"name": "Outfitters", "variations": [{"name": "Light"}, {"name": "Bold"}]}
+            ),
+        }
+    )
+    world = manifests(tmp_path, emulator, remote, approved=False)
+    status = await run(world, tmp_path)
+    target = status["targets"][0]
+    assert target["phase"] == "AwaitingApproval"
+    assert target["plan"]["scripts"] == {"create": 2, "update": 0, "delete": 0}
+    assert target["plan"]["theme"] == {"create": 1, "update": 0, "delete": 0}
+    api = httpx.AsyncClient(
+        base_url=emulator.store_url("production") + "/v3", headers={"X-Auth-Token": PROD_TOKEN}
+    )
+    assert (await api.get("/themes")).json()["data"] == []
+    world = manifests(tmp_path, emulator, remote, approved=True)
+    status = await run(world, tmp_path)
+    assert status["phase"] == "Succeeded", status
+    themes = (await api.get("/themes")).json()["data"]
+    assert [(t["name"], t["is_active"]) for t in themes] == [("Outfitters", True)]
+    assert status["targets"][0]["theme"] == themes[0]["uuid"]
+    scripts = {s["name"]: s for s in (await api.get("/content/scripts")).json()["data"]}
+    await api.aclose()
+    assert set(scripts) == {"Analytics", "Chat widget"}
+    assert scripts["Chat widget"]["kind"] == "script_tag"
+    assert status["targets"][0]["outcomes"]["scripts"] == {"created": 2, "updated": 0, "deleted": 0}
+
+
+async def test_a_bundle_without_config_json_fails_its_target_with_the_reason(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    remote = Remote(tmp_path / "remote")
+    remote.commit({"storefront/scripts.yaml": SCRIPTS, **theme_files(None)})
+    status = await run(manifests(tmp_path, emulator, remote, approved=True), tmp_path)
+    assert status["phase"] == "Failed"
+    ready = next(c for c in status["conditions"] if c["type"] == "Ready")
+    assert ready["reason"] == "ThemeFailed"
+    assert "no config.json" in ready["message"]
