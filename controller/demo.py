@@ -31,13 +31,10 @@ import git
 import httpx
 import yaml
 
-from controller.catalog.files import load_directory
 from controller.cli.run_cmd import Summary
-from controller.engine import sync
 from controller.gitsource import GitCache
 from controller.metrics import Metrics
 from controller.standalone import FileWorld, Loop, services_for
-from controller.stores import BigCommerceStore, Token
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -72,6 +69,7 @@ def emulator(work: Path) -> Iterator[str]:
     ]
     for name, token in TOKENS.items():
         command += ["--store", f"{name}:{token}", "--timezone", f"{name}={ZONE}"]
+    command += ["--seed", f"production={EXAMPLES / 'catalog'}"]
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
     )
@@ -137,20 +135,13 @@ class Demo:
         shutil.rmtree(self.work, ignore_errors=True)
         for directory in (self.gitops, self.secrets, self.state):
             directory.mkdir(parents=True)
-        say("Starting the store emulator with a production and a sandbox store")
+        say(
+            "Starting the store emulator: production seeded from examples/catalog, an empty sandbox"
+        )
         with emulator(self.work) as url:
             await self.story(url)
 
     async def story(self, url: str) -> None:
-        catalog = load_directory(EXAMPLES / "catalog")
-        async with BigCommerceStore(url, "production", Token(TOKENS["production"])) as production:
-            _, result = await sync(production, catalog)
-        counts = catalog.counts()
-        print(
-            f"   production seeded from examples/catalog: {counts['products']} products, {counts['variants']} "
-            f"variants, {counts['categories']} categories, {counts['brands']} brands ({result.requests} requests)"
-        )
-
         repo_path = self.work / "catalog.git"
         git.Repo.init(repo_path, bare=True, initial_branch="main")
         GitCache(self.work / "seed-cache").commit(

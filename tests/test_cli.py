@@ -269,3 +269,54 @@ def test_run_once_converges_on_manifests_and_reports_status(
     missing = cli("run", str(manifests), "--state", str(tmp_path / "state2"), "--once")
     assert missing.returncode == 1
     assert "SecretNotFound: Secret shop/tok not found" in missing.stdout
+
+
+def test_run_reads_its_manifests_from_a_git_repository(
+    served: Emulator, store: str, tmp_path: Path
+) -> None:
+    from tests.support.gitservers import Remote
+
+    secrets = tmp_path / "s"
+    secrets.mkdir()
+    (secrets / "token.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {"name": "tok", "namespace": "default"},
+                "stringData": {"token": PROD_TOKEN},
+            }
+        )
+    )
+    remote = Remote(tmp_path / "remote")
+    remote.commit(
+        {
+            "gitops/env.yaml": yaml.safe_dump(
+                {
+                    "apiVersion": "stagingpro.io/v1alpha1",
+                    "kind": "StoreEnvironment",
+                    "metadata": {"name": "e"},
+                    "spec": {
+                        "role": "production",
+                        "store": {
+                            "hash": store,
+                            "apiUrl": served.url,
+                            "credentialsSecretRef": {"name": "tok", "key": "token"},
+                        },
+                    },
+                }
+            )
+        }
+    )
+    result = cli(
+        "run",
+        f"git+{remote.url}@main#gitops",
+        "--secrets",
+        str(secrets),
+        "--state",
+        str(tmp_path / "state"),
+        "--once",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"manifests at {remote.head()[:12]}" in result.stdout
+    assert "StoreEnvironment e: True" in result.stdout

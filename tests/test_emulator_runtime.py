@@ -250,3 +250,19 @@ def test_bad_command_lines_are_one_clear_line() -> None:
     )
     assert result.returncode == 1
     assert result.stderr.strip() == "error: --store 'nocolon': expected HASH:TOKEN"
+
+
+async def test_seeding_from_a_catalog_directory_gives_a_store_in_sync_with_it() -> None:
+    from controller.catalog.files import load_directory
+    from controller.emulator.seed import seed_catalog
+    from controller.engine import assess
+    from controller.stores import BigCommerceStore, Token
+    from tests.conftest import ROOT
+
+    catalog = load_directory(ROOT / "examples" / "catalog")
+    emulator = Emulator(quota=0)
+    emulator.add_store("production", PROD_TOKEN)
+    counts = seed_catalog(emulator.db, "production", catalog)
+    assert (counts["products"], counts["brands"], counts["categories"]) == (30, 4, 19)
+    async with emulator, BigCommerceStore(emulator.url, "production", Token(PROD_TOKEN)) as store:
+        assert (await assess(store, catalog)).drift.in_sync

@@ -5,15 +5,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+from pathlib import Path
 from typing import Any
 
+from controller.catalog.files import load_directory
+from controller.catalog.model import CatalogInvalid
 from controller.cli.errors import CliError
 from controller.emulator import Emulator, FaultConfig, seed_synthetic
 from controller.emulator.runner import parse_store_args
+from controller.emulator.seed import seed_catalog
 
 EPILOG = """examples:
   stagingpro emulator --store production:prodtoken --store sandbox:sandtoken
   stagingpro emulator --db stores.db --store production:t --seed production=1000
+  stagingpro emulator --store production:t --seed production=examples/catalog
   stagingpro emulator --store production:t --rate-limit 45 --window-ms 3000 --error-rate 0.1
 
 admin API (never under /stores/): GET /__emulator/stores, PUT /__emulator/stores/HASH/faults,
@@ -129,11 +134,20 @@ def build(args: argparse.Namespace) -> Emulator:
     for hash_, token in stores:
         profile = {"timezone": zones[hash_]} if hash_ in zones else {}
         emulator.add_store(hash_, token, **profile)
-    for hash_, count in seeds.items():
-        if not count.isdigit():
-            raise CliError(f"--seed {hash_}={count}: expected a number of products")
-        if emulator.db.counts(hash_)["products"] == 0:
-            seed_synthetic(emulator.db, hash_, int(count))
+    for hash_, value in seeds.items():
+        if emulator.db.counts(hash_)["products"]:
+            continue  # seeded before (a restart on the same --db)
+        if value.isdigit():
+            seed_synthetic(emulator.db, hash_, int(value))
+        elif Path(value).is_dir():
+            try:
+                seed_catalog(emulator.db, hash_, load_directory(Path(value)))
+            except CatalogInvalid as error:
+                raise CliError(f"--seed {hash_}={value}: {error}") from None
+        else:
+            raise CliError(
+                f"--seed {hash_}={value}: expected a number of products or a catalog directory"
+            )
     return emulator
 
 

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import signal
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from controller.cli.errors import CliError
+from controller.cli.inputs import GIT_SPEC
 from controller.cli.render import color
+from controller.gitsource import GitCache
 from controller.metrics import Metrics
 from controller.standalone import FileWorld, Loop, ManifestError, services_for
 
@@ -30,7 +34,12 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         "  stagingpro run gitops/ --secrets secrets/ --once --metrics-port 9090",
     )
     parser.add_argument(
-        "manifests", type=Path, help="directory of StagingPro manifests (read again every pass)"
+        "manifests",
+        help="directory of StagingPro manifests, or git+URL@REF#path (read again every pass; a Git ref "
+        "is re-resolved every --git-interval seconds)",
+    )
+    parser.add_argument(
+        "--git-interval", type=float, default=30.0, help="seconds between Git fetches"
     )
     parser.add_argument("--secrets", type=Path, help="directory of Secret manifests (tokens)")
     parser.add_argument(
@@ -79,10 +88,16 @@ class Summary:
 
 def run(args: argparse.Namespace) -> int:
     """Run the loop until SIGINT/SIGTERM (or one pass with --once)."""
-    if not args.manifests.is_dir():
-        raise CliError(f"{args.manifests}: not a directory of manifests")
+    source = (
+        GitManifests(args.manifests, args.state, args.git_interval)
+        if args.manifests.startswith("git+")
+        else None
+    )
+    directory = source.directory if source else Path(args.manifests)
+    if source is None and not directory.is_dir():
+        raise CliError(f"{args.manifests}: not a directory of manifests (or git+URL@REF#path)")
     summary = Summary()
-    world = FileWorld(args.manifests, args.state, args.secrets, on_event=summary.event)
+    world = FileWorld(directory, args.state, args.secrets, on_event=summary.event)
     metrics = Metrics()
     if args.metrics_port is not None:
         metrics.serve(args.metrics_port, host="127.0.0.1")
@@ -92,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
         services_for(world, args.state / "cache", metrics),
         tick=args.tick,
         on_change=summary.status,
+        before_pass=source.refresh if source else None,
     )
 
     async def main() -> int:
@@ -111,6 +127,45 @@ def run(args: argparse.Namespace) -> int:
         return asyncio.run(main())
     except ManifestError as error:
         raise CliError(str(error)) from None
+
+
+class GitManifests:
+    """Manifests from a Git repository: the ref is re-resolved at most every `interval` seconds and
+    the files at the new commit replace the checkout the loop reads."""
+
+    def __init__(self, spec: str, state: Path, interval: float):
+        match = GIT_SPEC.match(spec)
+        if match is None:
+            raise CliError(f"{spec!r}: expected git+URL@REF#path")
+        self.url, self.ref, self.path = match["url"], match["ref"] or "main", match["path"] or "."
+        self.cache = GitCache(state / "cache" / "git")
+        self.directory = state / "manifests"
+        self.interval = interval
+        self._next = 0.0
+        self.revision: str | None = None
+
+    async def refresh(self) -> None:
+        """Fetch when due; replace the checkout when the commit changed."""
+        now = time.monotonic()
+        if now < self._next:
+            return
+        self._next = now + self.interval
+        revision = await asyncio.to_thread(self.cache.resolve, self.url, self.ref)
+        if revision.sha == self.revision:
+            return
+        files = await asyncio.to_thread(self.cache.read, self.url, revision.sha, self.path)
+        fresh = self.directory.with_name("manifests.new")
+        shutil.rmtree(fresh, ignore_errors=True)
+        for name, data in files.items():
+            (fresh / name).parent.mkdir(parents=True, exist_ok=True)
+            (fresh / name).write_bytes(data)
+        fresh.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(self.directory, ignore_errors=True)
+        fresh.rename(self.directory)
+        self.revision = revision.sha
+        print(
+            f"manifests at {revision.sha[:12]} ({revision.url}@{self.ref}#{self.path})", flush=True
+        )
 
 
 def _ready(status: dict[str, Any]) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+from controller.catalog.model import Catalog, path_key
 from controller.emulator.db import StoreDB
 
 DEPARTMENTS = ["Apparel", "Footwear", "Outdoor", "Home", "Kitchen"]
@@ -84,5 +85,59 @@ def seed_synthetic(
         for product in products:
             body = dict(product)
             body["categories"] = [category_ids[p] for p in body.pop("category_paths")]  # type: ignore[attr-defined]
+            db.create_product(store, body, render=False)
+    return db.counts(store)
+
+
+def seed_catalog(db: StoreDB, store: str, catalog: Catalog) -> dict[str, int]:
+    """Fill `store` with a catalog in natural keys (categories by path, brands by name), in one
+    transaction, through the same rules as the API; returns the store's counts."""
+    with db.bulk():
+        brand_ids = {
+            b.name.casefold(): db.create_brand(store, {"name": b.name, **b.fields})["id"]
+            for b in (catalog.brands or {}).values()
+        }
+        category_ids: dict[str, int] = {}
+        for key, category in sorted(
+            (catalog.categories or {}).items(), key=lambda item: item[1].depth
+        ):
+            parent = category.parent_path
+            parent_id = category_ids[path_key(parent)] if parent else 0
+            created = db.create_categories(
+                store,
+                [{"name": category.name, "parent_id": parent_id, "tree_id": 1, **category.fields}],
+            )
+            category_ids[key] = created[0]["id"]
+        for product in catalog.products.values():
+            body: dict[str, object] = {"sku": product.sku, **product.fields}
+            if product.categories:
+                body["categories"] = [category_ids[c] for c in sorted(product.categories)]
+            if product.brand:
+                body["brand_id"] = (
+                    brand_ids.get(product.brand.casefold())
+                    or db.create_brand(store, {"name": product.brand})["id"]
+                )
+            body["variants"] = [
+                {
+                    "sku": v.sku,
+                    **v.fields,
+                    "option_values": [
+                        {"option_display_name": o, "label": label} for o, label in v.option_values
+                    ],
+                }
+                for v in product.variants or ()
+            ]
+            body["custom_fields"] = [
+                {"name": n, "value": v} for n, v in product.custom_fields or ()
+            ]
+            body["images"] = [
+                {
+                    "image_url": i.image_url,
+                    "is_thumbnail": i.is_thumbnail,
+                    "description": i.description,
+                    "sort_order": n,
+                }
+                for n, i in enumerate(product.images or ())
+            ]
             db.create_product(store, body, render=False)
     return db.counts(store)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,14 +44,18 @@ class Loop:
         *,
         tick: float = 1.0,
         on_change: Callable[[Key, dict[str, Any]], None] | None = None,
+        before_pass: Callable[[], Awaitable[None]] | None = None,
     ):
         self.world, self.services, self.tick = world, services, tick
         self.on_change = on_change
+        self.before_pass = before_pass  # e.g. refreshing the manifests from Git
         self.tracker = DueTracker()
 
     async def run_once(self) -> int:
         """One pass: reconcile what is due, kind by kind (snapshots before the environments that use
         them, environments before deployments). Returns how many objects were reconciled."""
+        if self.before_pass is not None:
+            await self.before_pass()
         keys = self.world.refresh()
         done = 0
         for kind in ORDER:
