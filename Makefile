@@ -23,6 +23,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/stagingpro crds --check --reference docs/api.md
+	$(BIN)/stagingpro crds --check --output charts/stagingpro/crds
 	$(BIN)/stagingpro schema --check
 
 pytest: $(STAMP)
@@ -31,9 +32,10 @@ pytest: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m controller.demo
 
-## Regenerate crds/, docs/api.md and docs/schema/ from the models.
+## Regenerate crds/ (and the chart's copy), docs/api.md and docs/schema/ from the models.
 generate: $(STAMP)
 	$(BIN)/stagingpro crds --reference docs/api.md
+	$(BIN)/stagingpro crds --output charts/stagingpro/crds
 	$(BIN)/stagingpro schema
 
 bench: $(STAMP)

@@ -44,6 +44,10 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         "--tick", type=float, default=5.0, help="seconds between each object's level checks"
     )
     parser.add_argument(
+        "--shard",
+        help="only objects labelled stagingpro.io/shard=SHARD (releases split a large fleet)",
+    )
+    parser.add_argument(
         "--cache-dir",
         type=Path,
         default=Path(os.environ.get("STAGINGPRO_CACHE_DIR", "/var/cache/stagingpro")),
@@ -56,7 +60,10 @@ def run(args: argparse.Namespace) -> int:
     if not args.namespace and not args.all_namespaces:
         raise CliError("name the namespaces to watch with --namespace, or pass --all-namespaces")
     config = OperatorConfig(
-        tick=args.tick, metrics_port=args.metrics_port or None, cache_dir=args.cache_dir
+        tick=args.tick,
+        metrics_port=args.metrics_port or None,
+        cache_dir=args.cache_dir,
+        shard=args.shard,
     )
     os.environ.update(config.to_env())  # the handlers module reads its settings from here
     import kopf

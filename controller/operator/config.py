@@ -19,6 +19,8 @@ class OperatorConfig:
     cache_dir: Path = Path("/var/cache/stagingpro")
     approval_poll: float = 15.0
     snapshot_poll: float = 60.0
+    # Only objects labelled stagingpro.io/shard=<shard>: several releases split one fleet.
+    shard: str | None = None
 
     @classmethod
     def from_env(cls) -> OperatorConfig:
@@ -31,6 +33,7 @@ class OperatorConfig:
             cache_dir=Path(env.get(PREFIX + "CACHE_DIR", str(cls.cache_dir))),
             approval_poll=float(env.get(PREFIX + "APPROVAL_POLL", cls.approval_poll)),
             snapshot_poll=float(env.get(PREFIX + "SNAPSHOT_POLL", cls.snapshot_poll)),
+            shard=env.get(PREFIX + "SHARD") or None,
         )
 
     def to_env(self) -> dict[str, str]:
@@ -42,4 +45,5 @@ class OperatorConfig:
             PREFIX + "SNAPSHOT_POLL": str(self.snapshot_poll),
             # Always set, so that a disabled port overrides one inherited from the environment.
             PREFIX + "METRICS_PORT": "" if self.metrics_port is None else str(self.metrics_port),
+            PREFIX + "SHARD": self.shard or "",
         }

@@ -87,8 +87,17 @@ async def _deleted(body: kopf.Body, meta: kopf.Meta, memo: kopf.Memo, **_: Any) 
     memo.tracker.forget(str(meta.uid))
 
 
+SHARD_LABEL = "stagingpro.io/shard"
+_labels = {SHARD_LABEL: CONFIG.shard} if CONFIG.shard else None
+
 for _info in KINDS:
-    kopf.timer(GROUP, VERSION, _info.plural, interval=CONFIG.tick, initial_delay=0.0, sharp=False)(
-        _tick
-    )
-    kopf.on.delete(GROUP, VERSION, _info.plural, optional=False)(_deleted)
+    kopf.timer(
+        GROUP,
+        VERSION,
+        _info.plural,
+        interval=CONFIG.tick,
+        initial_delay=0.0,
+        sharp=False,
+        labels=_labels,
+    )(_tick)
+    kopf.on.delete(GROUP, VERSION, _info.plural, optional=False, labels=_labels)(_deleted)

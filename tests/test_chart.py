@@ -1,0 +1,153 @@
+"""The Helm chart, rendered offline: valid manifests, least privilege, the generated CRDs, and
+dashboards and alerts that query metrics the operator really exports."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import helm_python
+import kubernetes_validate
+import pytest
+import yaml
+
+from controller.metrics import Metrics
+from tests.conftest import ROOT
+
+CHART = ROOT / "charts" / "stagingpro"
+EXTERNAL_KINDS = {"ServiceMonitor", "PrometheusRule", "KopfPeering", "ClusterKopfPeering"}
+EVERYTHING = {
+    "watchNamespaces": ["shop", "outlet"],
+    "shard": "eu",
+    "replicas": 3,
+    "logFormat": "plain",
+    "metrics": {
+        "serviceMonitor": {"enabled": True},
+        "prometheusRule": {"enabled": True},
+        "dashboard": {"enabled": True},
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def chart() -> Iterator[Any]:
+    loaded = helm_python.Chart.load(str(CHART))
+    yield loaded
+    loaded.close()
+
+
+def render(chart: Any, values: dict[str, Any]) -> list[dict[str, Any]]:
+    files = chart.render(values=values, name="sp", namespace="stagingpro-system")
+    return [doc for text in files.values() for doc in yaml.safe_load_all(text) if doc]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [{}, EVERYTHING, {"allNamespaces": True, "watchNamespaces": []}],
+    ids=["defaults", "everything on", "all namespaces"],
+)
+def test_every_rendered_manifest_is_valid_kubernetes(chart: Any, values: dict[str, Any]) -> None:
+    docs = render(chart, values)
+    assert {d["kind"] for d in docs} >= {"Deployment", "ServiceAccount", "ClusterRole", "Service"}
+    for doc in docs:
+        if doc["kind"] not in EXTERNAL_KINDS:
+            kubernetes_validate.validate(doc, "1.32", strict=True)
+
+
+def test_the_chart_lints_clean() -> None:
+    result = helm_python.lint(str(CHART))
+    assert result["errors"] == []
+    assert [
+        m for m in result["messages"] if m["severity"] > 1
+    ] == []  # nothing beyond "icon is recommended"
+
+
+def test_the_pod_runs_unprivileged_on_a_read_only_root_with_a_writable_git_cache(
+    chart: Any,
+) -> None:
+    deployment = next(d for d in render(chart, {}) if d["kind"] == "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["runAsUser"] != 0
+    assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
+    mounts = {m["mountPath"] for m in container["volumeMounts"]}
+    assert {"/var/cache/stagingpro", "/tmp"} <= mounts
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert "--namespace=shop" in container["args"]
+
+
+def test_secrets_are_readable_only_in_the_watched_namespaces(chart: Any) -> None:
+    docs = render(chart, EVERYTHING)
+    cluster_roles = {d["metadata"]["name"]: d for d in docs if d["kind"] == "ClusterRole"}
+    cluster_bound = {d["roleRef"]["name"] for d in docs if d["kind"] == "ClusterRoleBinding"}
+    for name in cluster_bound:
+        for rule in cluster_roles[name]["rules"]:
+            assert "secrets" not in rule["resources"], f"{name} grants Secrets cluster-wide"
+    bindings = [d for d in docs if d["kind"] == "RoleBinding"]
+    assert sorted(b["metadata"]["namespace"] for b in bindings) == ["outlet", "shop"]
+    deployment = next(d for d in docs if d["kind"] == "Deployment")
+    assert "--shard=eu" in deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"replicas": 0}, "replicas"),
+        ({"logFormat": "xml"}, "logFormat"),
+        ({"watchNamespaces": ["Not_A_Namespace"]}, "watchNamespaces"),
+        ({"allNamespaces": False, "watchNamespaces": []}, "watchNamespaces"),
+        ({"imageTag": "oops"}, "imageTag"),
+    ],
+)
+def test_bad_values_fail_at_install(chart: Any, values: dict[str, Any], field: str) -> None:
+    with pytest.raises(helm_python.HelmError, match=field):
+        chart.render(values=values, name="sp", namespace="stagingpro-system")
+
+
+def test_the_chart_carries_the_generated_crds() -> None:
+    for crd in (ROOT / "crds").glob("*.yaml"):
+        assert (CHART / "crds" / crd.name).read_text() == crd.read_text(), (
+            f"charts/stagingpro/crds/{crd.name} is stale"
+        )
+
+
+def _metric_names() -> set[str]:
+    names = set()
+    for family in Metrics().registry.collect():
+        names.add(family.name)
+        names.update(sample.name for sample in family.samples)
+        if family.type == "counter":
+            names.add(family.name + "_total")
+        if family.type == "histogram":
+            names.update(family.name + suffix for suffix in ("_bucket", "_count", "_sum"))
+    return names
+
+
+def _queried(expression: str) -> set[str]:
+    return set(re.findall(r"\b(stagingpro_[a-z_]+)", expression))
+
+
+def test_the_dashboard_and_the_alerts_query_metrics_the_operator_exports(chart: Any) -> None:
+    exported = _metric_names()
+    dashboard = json.loads((CHART / "dashboards" / "stagingpro.json").read_text())
+    expressions = [t["expr"] for panel in dashboard["panels"] for t in panel["targets"]]
+    rules = next(d for d in render(chart, EVERYTHING) if d["kind"] == "PrometheusRule")
+    expressions += [r["expr"] for group in rules["spec"]["groups"] for r in group["rules"]]
+    queried = set().union(*map(_queried, expressions))
+    assert queried
+    assert queried <= exported, queried - exported
+    alerts = {r["alert"] for group in rules["spec"]["groups"] for r in group["rules"]}
+    assert alerts == {
+        "StagingProEnvironmentDrifted",
+        "StagingProDeploymentFailed",
+        "StagingProCredentialsRejected",
+        "StagingProQuotaExhausted",
+        "StagingProNotReconciling",
+    }
+    configmap = next(d for d in render(chart, EVERYTHING) if d["kind"] == "ConfigMap")
+    assert json.loads(configmap["data"]["stagingpro.json"]) == dashboard
