@@ -6,6 +6,7 @@ Labels are bounded: stores by hash, endpoints by path template, environments by 
 from __future__ import annotations
 
 import contextlib
+from typing import get_args
 
 from prometheus_client import (
     CollectorRegistry,
@@ -15,16 +16,9 @@ from prometheus_client import (
     start_http_server,
 )
 
-PHASES = (
-    "Pending",
-    "Scheduled",
-    "AwaitingApproval",
-    "Planning",
-    "Applying",
-    "Succeeded",
-    "PartiallySucceeded",
-    "Failed",
-)
+from controller.api.deployment import DeploymentPhase
+
+PHASES = get_args(DeploymentPhase)
 
 
 class Metrics:

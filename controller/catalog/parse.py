@@ -3,7 +3,7 @@ reporting every problem at once with file, line and field."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -215,6 +215,38 @@ def _variant(c: _Collector, item: Item, index: int, raw: Any) -> Variant | None:
     return Variant(sku=raw["sku"], option_values=tuple(options), fields=managed)
 
 
+def _keyed(
+    c: _Collector,
+    items: Iterable[Item] | None,
+    what: str,
+    key_field: str,
+    key_of: Callable[[str], str],
+    table: dict[str, fields.FieldSpec],
+    allowed: frozenset[str],
+    missing: str,
+) -> dict[str, tuple[str, dict[str, Any], Item]] | None:
+    """Items identified by one field (a category's path, a brand's or script's name): each once,
+    with its checked fields. None when the kind is absent (not managed)."""
+    if items is None:
+        return None
+    found: dict[str, tuple[str, dict[str, Any], Item]] = {}
+    for item in items:
+        data = _object(c, item, what)
+        if data is None:
+            continue
+        ident = data.get(key_field)
+        if not isinstance(ident, str) or not ident.strip():
+            c.add(item, missing, key_field)
+            continue
+        key = key_of(ident)
+        if key in found:
+            c.add(item, f"{what} {ident!r} appears twice", key_field)
+            continue
+        managed = c.fields(item, {k: v for k, v in data.items() if k != key_field}, table, allowed)
+        found[key] = (ident, managed, item)
+    return found
+
+
 def build_catalog(
     products: Iterable[Item],
     categories: Iterable[Item] | None = None,
@@ -238,65 +270,42 @@ def build_catalog(
             continue
         product_map[key] = product
         locate[f"product:{key}"] = (item.file, item.line)
-    category_map: dict[str, Category] | None = None
-    if categories is not None:
-        category_map = {}
-        for item in categories:
-            data = _object(c, item, "category")
-            if data is None:
-                continue
-            path = data.get("path")
-            if not isinstance(path, str) or not path.strip():
-                c.add(item, "path is required (e.g. Apparel/Shoes)", "path")
-                continue
-            key = path_key(path)
-            if key in category_map:
-                c.add(item, f"category {path!r} appears twice", "path")
-                continue
-            managed = c.fields(
-                item,
-                {k: v for k, v in data.items() if k != "path"},
-                fields.CATEGORY,
-                CATEGORY_FIELDS,
-            )
-            category_map[key] = Category("/".join(split_path(path)), managed)
-            locate[f"category:{key}"] = (item.file, item.line)
-    brand_map: dict[str, Brand] | None = None
-    if brands is not None:
-        brand_map = {}
-        for item in brands:
-            data = _object(c, item, "brand")
-            if data is None:
-                continue
-            name = data.get("name")
-            if not isinstance(name, str) or not name.strip():
-                c.add(item, "name is required", "name")
-                continue
-            if name.casefold() in brand_map:
-                c.add(item, f"brand {name!r} appears twice", "name")
-                continue
-            managed = c.fields(
-                item, {k: v for k, v in data.items() if k != "name"}, fields.BRAND, BRAND_FIELDS
-            )
-            brand_map[name.casefold()] = Brand(name, managed)
-    script_map: dict[str, Script] | None = None
-    if scripts is not None:
-        script_map = {}
-        for item in scripts:
-            data = _object(c, item, "script")
-            if data is None:
-                continue
-            name = data.get("name")
-            if not isinstance(name, str) or not name.strip():
-                c.add(item, "name is required", "name")
-                continue
-            managed = c.fields(
-                item,
-                {k: v for k, v in data.items() if k != "name"},
-                fields.SCRIPT,
-                _SCRIPT_KEYS,
-            )
-            script_map[name] = Script(name, managed)
+    category_items = _keyed(
+        c,
+        categories,
+        "category",
+        "path",
+        path_key,
+        fields.CATEGORY,
+        CATEGORY_FIELDS,
+        "path is required (e.g. Apparel/Shoes)",
+    )
+    category_map = (
+        None
+        if category_items is None
+        else {
+            key: Category("/".join(split_path(path)), managed)
+            for key, (path, managed, _) in category_items.items()
+        }
+    )
+    for key, (_, _, item) in (category_items or {}).items():
+        locate[f"category:{key}"] = (item.file, item.line)
+    brand_items = _keyed(
+        c, brands, "brand", "name", str.casefold, fields.BRAND, BRAND_FIELDS, "name is required"
+    )
+    brand_map = (
+        None
+        if brand_items is None
+        else {key: Brand(name, managed) for key, (name, managed, _) in brand_items.items()}
+    )
+    script_items = _keyed(
+        c, scripts, "script", "name", str, fields.SCRIPT, _SCRIPT_KEYS, "name is required"
+    )
+    script_map = (
+        None
+        if script_items is None
+        else {key: Script(name, managed) for key, (name, managed, _) in script_items.items()}
+    )
     catalog = Catalog(
         products=product_map, categories=category_map, brands=brand_map, scripts=script_map
     )

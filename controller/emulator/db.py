@@ -392,16 +392,6 @@ class StoreDB:
             "sku": doc.get("sku", ""),
             "sku_id": None,
             "option_values": [],
-            "price": None,
-            "sale_price": None,
-            "retail_price": None,
-            "cost_price": None,
-            "map_price": None,
-            "weight": None,
-            "width": None,
-            "height": None,
-            "depth": None,
-            "fixed_cost_shipping_price": None,
         }
         existing = self._one("SELECT doc FROM variants WHERE store=? AND id=?", store, base_id)
         if existing:
@@ -744,16 +734,6 @@ class StoreDB:
             raise invalid(label + "option_values", "a variant of this product needs option values")
         doc = {
             **VARIANT_DEFAULTS,
-            "price": None,
-            "sale_price": None,
-            "retail_price": None,
-            "cost_price": None,
-            "map_price": None,
-            "weight": None,
-            "width": None,
-            "height": None,
-            "depth": None,
-            "fixed_cost_shipping_price": None,
             **fields,
             "id": variant_id,
             "product_id": product_id,

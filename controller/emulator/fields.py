@@ -92,6 +92,21 @@ VARIANT_DEFAULTS: dict[str, Any] = {
     "bin_picking_number": "",
     "mpn": "",
     "gtin": "",
+    # None: the variant takes the product's value (omitted from responses).
+    **dict.fromkeys(
+        (
+            "price",
+            "sale_price",
+            "retail_price",
+            "cost_price",
+            "map_price",
+            "weight",
+            "width",
+            "height",
+            "depth",
+            "fixed_cost_shipping_price",
+        )
+    ),
 }
 
 CATEGORY_FIELDS: dict[str, FieldSpec] = {
