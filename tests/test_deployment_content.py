@@ -147,3 +147,112 @@ async def test_a_bundle_without_config_json_fails_its_target_with_the_reason(
     ready = next(c for c in status["conditions"] if c["type"] == "Ready")
     assert ready["reason"] == "ThemeFailed"
     assert "no config.json" in ready["message"]
+
+
+async def test_deploying_the_rollback_snapshot_undoes_the_deployment(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    from controller.catalog.files import load_directory
+    from controller.emulator.seed import seed_catalog
+    from tests.conftest import ROOT
+
+    seed_catalog(emulator.db, "production", load_directory(ROOT / "examples" / "catalog"))
+    (tmp_path / "m").mkdir()
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "t.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {"name": "tok", "namespace": "shop"},
+                "stringData": {"token": PROD_TOKEN},
+            }
+        )
+    )
+    base = {"apiVersion": "stagingpro.io/v1alpha1"}
+    docs = [
+        {
+            **base,
+            "kind": "StoreEnvironment",
+            "metadata": {"name": "production", "namespace": "shop"},
+            "spec": {
+                "role": "production",
+                "store": {
+                    "hash": "production",
+                    "apiUrl": emulator.url,
+                    "credentialsSecretRef": {"name": "tok", "key": "token"},
+                },
+            },
+        },
+        {
+            **base,
+            "kind": "CatalogSnapshot",
+            "metadata": {"name": "sale", "namespace": "shop"},
+            "spec": {
+                "source": {
+                    "inline": {
+                        "products": [
+                            {"sku": "NW-SHT-FLAN-M", "price": 99, "is_featured": True},
+                            {
+                                "sku": "NW-NEW-1",
+                                "name": "Brand new",
+                                "type": "physical",
+                                "price": 5,
+                                "weight": 1,
+                            },
+                        ]
+                    }
+                }
+            },
+        },
+        {
+            **base,
+            "kind": "StoreDeployment",
+            "metadata": {"name": "sale", "namespace": "shop"},
+            "spec": {
+                "targets": ["production"],
+                "catalog": {"snapshotRef": {"name": "sale"}},
+                "approval": {"required": False},
+            },
+        },
+    ]
+    (tmp_path / "m" / "all.yaml").write_text(yaml.safe_dump_all(docs))
+    world = FileWorld(tmp_path / "m", tmp_path / "state", tmp_path / "s")
+    loop = Loop(world, services_for(world, tmp_path / "cache"))
+    api = httpx.AsyncClient(
+        base_url=emulator.store_url("production") + "/v3", headers={"X-Auth-Token": PROD_TOKEN}
+    )
+
+    async def flannel() -> dict[str, Any]:
+        found: dict[str, Any] = (
+            await api.get("/catalog/products", params={"sku": "NW-SHT-FLAN-M"})
+        ).json()["data"][0]
+        return found
+
+    before = await flannel()
+    for _ in range(4):
+        await loop.run_once()
+    target = world.status[("StoreDeployment", "shop", "sale")]["targets"][0]
+    assert target["phase"] == "Succeeded"
+    assert ((await flannel())["price"], (await flannel())["is_featured"]) == (99, True)
+    rollback = target["rollbackSnapshot"]
+    assert "the 1 items it creates are not removed" in target["rollbackNote"]
+    docs.append(
+        {
+            **base,
+            "kind": "StoreDeployment",
+            "metadata": {"name": "undo", "namespace": "shop"},
+            "spec": {
+                "targets": ["production"],
+                "catalog": {"snapshotRef": {"name": rollback}},
+                "approval": {"required": False},
+            },
+        }
+    )
+    (tmp_path / "m" / "all.yaml").write_text(yaml.safe_dump_all(docs))
+    for _ in range(4):
+        await loop.run_once()
+    assert world.status[("StoreDeployment", "shop", "undo")]["phase"] == "Succeeded"
+    after = await flannel()
+    assert (after["price"], after["is_featured"]) == (before["price"], before["is_featured"])
+    await api.aclose()
