@@ -245,6 +245,10 @@ class _Work:
         if self.resolved is not None:
             target.applied_revision = self.resolved.revision or self.resolved.digest
         was_waiting = target.phase == "AwaitingApproval"
+        if was_waiting and self.required and not self.approver:
+            # The plan is shown already; observing the whole store again at every poll would spend
+            # the store's quota for nothing. It is planned afresh once approved.
+            return target, svc.approval_poll_seconds
         target.phase = "Planning"
         policy = spec.strategy
         options = Options(prune=policy.prune, max_delete_percent=policy.max_delete_percent)

@@ -17,7 +17,7 @@ from controller.api.environment import (
 )
 from controller.api.resources import StoreEnvironment
 from controller.catalog.observed import to_catalog
-from controller.engine import assess, sync
+from controller.engine import apply, assess, sync
 from controller.engine.snapshots import ResolvedCatalog
 from controller.errors import Waiting
 from controller.planner import Drift, Options
@@ -127,8 +127,11 @@ async def reconcile_environment(obj: dict[str, Any], svc: Services) -> Outcome:
                     or (env.spec.sync_policy.self_heal and not assessment.drift.in_sync)
                 ):
                     lock = svc.stores.write_lock(env.spec.store.api_url, env.spec.store.hash)
+                    contended = lock.locked()
                     async with lock, svc.stores.parallel:
-                        _, result = await sync(store, resolved.catalog, options)
+                        if contended:  # another writer went first: plan from what it left
+                            assessment = await assess(store, resolved.catalog, options)
+                        result = await apply(assessment.plan, assessment.observed, store)
                     status.last_synced_revision = resolved.revision or resolved.digest
                     events.append(
                         (
