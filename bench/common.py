@@ -3,6 +3,7 @@ interpreter), seeded straight into its SQLite file, and server-side request stat
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import subprocess
@@ -15,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from controller.catalog.model import Catalog
 from controller.emulator import StoreDB, StoreProfile, seed_synthetic
 
 TOKEN = "bench-token"
@@ -76,3 +78,14 @@ def rss_mib(pid: int, field: str = "VmRSS") -> float:
         if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def raise_prices(catalog: Catalog, every: int = 10) -> Catalog:
+    """The catalog with one product in `every` (by SKU) priced one unit higher."""
+    products = dict(catalog.products)
+    for key in sorted(products)[::every]:
+        product = products[key]
+        products[key] = dataclasses.replace(
+            product, fields={**product.fields, "price": product.fields["price"] + 1}
+        )
+    return dataclasses.replace(catalog, products=products)

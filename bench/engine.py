@@ -10,9 +10,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import TOKEN, emulator_process, reset_stats, seed, stats
+from bench.common import TOKEN, emulator_process, raise_prices, reset_stats, seed, stats
 from controller.catalog import Item, build_catalog
-from controller.catalog.model import Catalog, Product
+from controller.catalog.model import Catalog
 from controller.catalog.observed import to_catalog
 from controller.emulator.seed import BRANDS, DEPARTMENTS, FAMILIES, SECTIONS, synthetic_products
 from controller.engine import sync
@@ -118,19 +118,7 @@ async def _scenarios(url: str) -> list[Figures]:
     reads = min_reads(products, n_categories, n_brands)
     figures.append(await _measure(url, "big", "no-op on 10k", current, Options(), reads, 0))
 
-    changed = dict(current.products)
-    for key in sorted(changed)[::10]:
-        product = changed[key]
-        changed[key] = Product(
-            product.sku,
-            {**product.fields, "price": product.fields["price"] + 1},
-            product.categories,
-            product.brand,
-            product.variants,
-            product.custom_fields,
-            product.images,
-        )
-    desired = Catalog(changed, current.categories, current.brands)
+    desired = raise_prices(current)
     figures.append(
         await _measure(
             url,

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from controller.catalog.model import Catalog, Product
+from bench.common import raise_prices
 from controller.catalog.observed import (
     ObservedBrand,
     ObservedCatalog,
@@ -67,19 +67,7 @@ def child(count: int) -> None:
     started = time.perf_counter()
     observed = observed_store(count)
     current = to_catalog(observed)
-    products = dict(current.products)
-    for key in sorted(products)[::10]:
-        p = products[key]
-        products[key] = Product(
-            p.sku,
-            {**p.fields, "price": p.fields["price"] + 1},
-            p.categories,
-            p.brand,
-            p.variants,
-            p.custom_fields,
-            p.images,
-        )
-    desired = Catalog(products, current.categories, current.brands)
+    desired = raise_prices(current)
     built = time.perf_counter() - started
     cpu = time.process_time()
     result = plan(desired, observed)

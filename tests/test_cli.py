@@ -16,6 +16,7 @@ import yaml
 from controller.catalog.files import load_directory
 from controller.emulator import Emulator, EmulatorThread
 from tests.conftest import PROD_TOKEN, ROOT
+from tests.support.manifests import write_secret
 
 EXAMPLE = ROOT / "examples" / "catalog"
 
@@ -193,16 +194,7 @@ def test_run_once_converges_on_manifests_and_reports_status(
     manifests, secrets = tmp_path / "m", tmp_path / "s"
     manifests.mkdir()
     secrets.mkdir()
-    (secrets / "token.yaml").write_text(
-        yaml.safe_dump(
-            {
-                "apiVersion": "v1",
-                "kind": "Secret",
-                "metadata": {"name": "tok", "namespace": "shop"},
-                "stringData": {"token": PROD_TOKEN},
-            }
-        )
-    )
+    write_secret(secrets, "tok", "shop", PROD_TOKEN)
     base = {"apiVersion": "stagingpro.io/v1alpha1"}
     (manifests / "all.yaml").write_text(
         yaml.safe_dump_all(
@@ -278,16 +270,7 @@ def test_run_reads_its_manifests_from_a_git_repository(
 
     secrets = tmp_path / "s"
     secrets.mkdir()
-    (secrets / "token.yaml").write_text(
-        yaml.safe_dump(
-            {
-                "apiVersion": "v1",
-                "kind": "Secret",
-                "metadata": {"name": "tok", "namespace": "default"},
-                "stringData": {"token": PROD_TOKEN},
-            }
-        )
-    )
+    write_secret(secrets, "tok", "default", PROD_TOKEN)
     remote = Remote(tmp_path / "remote")
     remote.commit(
         {

@@ -14,6 +14,7 @@ from controller.emulator import Emulator
 from controller.standalone import FileWorld, Loop, services_for
 from tests.conftest import PROD_TOKEN
 from tests.support.gitservers import Remote
+from tests.support.manifests import write_secret
 
 SCRIPTS = """- name: Analytics
   kind: src
@@ -30,16 +31,7 @@ SCRIPTS = """- name: Analytics
 def manifests(root: Path, emulator: Emulator, remote: Remote, *, approved: bool) -> FileWorld:
     (root / "m").mkdir(parents=True, exist_ok=True)
     (root / "s").mkdir(exist_ok=True)
-    (root / "s" / "t.yaml").write_text(
-        yaml.safe_dump(
-            {
-                "apiVersion": "v1",
-                "kind": "Secret",
-                "metadata": {"name": "tok", "namespace": "shop"},
-                "stringData": {"token": PROD_TOKEN},
-            }
-        )
-    )
+    write_secret(root / "s", "tok", "shop", PROD_TOKEN)
     base = {"apiVersion": "stagingpro.io/v1alpha1"}
     annotations = {"stagingpro.io/approved-by": "ops"} if approved else {}
     (root / "m" / "all.yaml").write_text(
@@ -159,16 +151,7 @@ async def test_deploying_the_rollback_snapshot_undoes_the_deployment(
     seed_catalog(emulator.db, "production", load_directory(ROOT / "examples" / "catalog"))
     (tmp_path / "m").mkdir()
     (tmp_path / "s").mkdir()
-    (tmp_path / "s" / "t.yaml").write_text(
-        yaml.safe_dump(
-            {
-                "apiVersion": "v1",
-                "kind": "Secret",
-                "metadata": {"name": "tok", "namespace": "shop"},
-                "stringData": {"token": PROD_TOKEN},
-            }
-        )
-    )
+    write_secret(tmp_path / "s", "tok", "shop", PROD_TOKEN)
     base = {"apiVersion": "stagingpro.io/v1alpha1"}
     docs = [
         {

@@ -4,8 +4,7 @@ CRDs from crds/ loaded through the API, the store emulator over HTTP, real Git r
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from controller.emulator import Emulator, EmulatorThread, FaultConfig
 from tests.conftest import ROOT
 from tests.support.gitservers import Remote, free_port
 from tests.support.kube import KubeThread, kubeconfig
+from tests.support.waiting import wait_until
 
 GROUP, VERSION = "stagingpro.io", "v1alpha1"
 PLURALS = {
@@ -151,15 +151,7 @@ class Namespace:
         return [e.message for e in items if e.reason == reason]
 
 
-def wait(what: str, check: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.2)
+wait = wait_until
 
 
 def catalog_repo(tmp: Path, name: str) -> Remote:

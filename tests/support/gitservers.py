@@ -8,12 +8,13 @@ import os
 import socket
 import subprocess
 import threading
-import time
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import git
+
+from tests.support.waiting import wait_until
 
 GIT_ENV = {
     "GIT_CONFIG_NOSYSTEM": "1",
@@ -32,15 +33,14 @@ def free_port() -> int:
 
 
 def wait_for_port(port: int, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
+    def accepting() -> bool:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
+                return True
         except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.02)
+            return False
+
+    wait_until(f"port {port} to accept connections", accepting, timeout, every=0.02)
 
 
 class Remote:
