@@ -1,7 +1,9 @@
-"""Reaching stores: the BigCommerce REST client, its rate governor, the observed catalog."""
+"""Reaching stores: the HTTP client core (client.py, transport.py, governor.py) and the BigCommerce
+REST API over it (bigcommerce.py)."""
 
 from controller.catalog.observed import ObservedCatalog
-from controller.stores.bigcommerce import BatchOutcome, BigCommerceStore, RetryPolicy, Token
+from controller.stores.bigcommerce import BatchOutcome, BigCommerceStore
+from controller.stores.client import StoreClient, Token
 from controller.stores.errors import (
     CredentialsRejected,
     RateLimited,
@@ -10,6 +12,7 @@ from controller.stores.errors import (
     StoreUnavailable,
 )
 from controller.stores.governor import RateGovernor
+from controller.stores.transport import RetryPolicy
 
 __all__ = [
     "BatchOutcome",
@@ -20,6 +23,7 @@ __all__ = [
     "RateLimited",
     "RequestRejected",
     "RetryPolicy",
+    "StoreClient",
     "StoreNotFound",
     "StoreUnavailable",
     "Token",

@@ -1,17 +1,12 @@
-"""The BigCommerce REST client: pagination, batching at the documented maxima, the rate governor,
-retries with backoff, typed errors, request counting. The token never leaves the auth header."""
+"""The BigCommerce catalog, scripts and themes over a store's HTTP client (`client.py`): the
+endpoints, pagination with includes, batches at the documented maxima, and their answers."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
-import random
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-
-import httpx
-import orjson
 
 from controller.catalog.observed import (
     ObservedCatalog,
@@ -19,60 +14,12 @@ from controller.catalog.observed import (
     brand_from_api,
     category_from_api,
 )
-from controller.stores.errors import (
-    CredentialsRejected,
-    RateLimited,
-    RequestRejected,
-    StoreNotFound,
-    StoreUnavailable,
-)
-from controller.stores.governor import RateGovernor
+from controller.stores.client import StoreClient, decode
 
-logger = logging.getLogger(__name__)
-
-PAGE_LIMIT = 250
 PRODUCT_BATCH = 10
 VARIANT_BATCH = 50
 CATEGORY_BATCH = 50
 DELETE_BATCH = 250
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-RequestObserver = Callable[[str, str, str, int], None]
-"""Called with (store hash, method, endpoint template, status) for every response; status 0 for a
-request that got no response."""
-
-
-def _json(response: httpx.Response) -> Any:
-    """The decoded body (orjson: pages of 250 products are the client's hot path)."""
-    return orjson.loads(response.content)
-
-
-class Token:
-    """A store access token that never shows itself in a repr, a log line or an error."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str):
-        self._value = value.strip()
-
-    def reveal(self) -> str:
-        """The token itself, for the auth header only."""
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Token('********')"
-
-    __str__ = __repr__
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How failed requests are retried."""
-
-    attempts: int = 6
-    backoff: float = 0.5
-    max_backoff: float = 30.0
-    budget: int = 1000  # retries per client: a store that keeps failing stops being hammered
 
 
 @dataclass(frozen=True)
@@ -83,210 +30,17 @@ class BatchOutcome:
     errors: dict[int, str]
 
 
-class BigCommerceStore:
+class BigCommerceStore(StoreClient):
     """One store's API: `{api_url}/stores/{store_hash}/v2|v3/...`."""
-
-    def __init__(
-        self,
-        api_url: str,
-        store_hash: str,
-        token: Token,
-        *,
-        governor: RateGovernor | None = None,
-        timeout: float = 30.0,
-        retry: RetryPolicy | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        on_response: RequestObserver | None = None,
-        rng: random.Random | None = None,
-    ):
-        self.store_hash = store_hash
-        self.base_url = f"{api_url.rstrip('/')}/stores/{store_hash}"
-        self.governor = governor or RateGovernor()
-        self.retry = retry or RetryPolicy()
-        self._retries_left = self.retry.budget
-        self._on_response = on_response
-        self._rng = rng or random.Random()
-        concurrency = self.governor.concurrency
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            headers={"X-Auth-Token": token.reveal(), "Accept": "application/json"},
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
-            transport=transport,
-        )
-        self.requests = 0
-
-    def __repr__(self) -> str:
-        return f"BigCommerceStore({self.base_url!r})"
-
-    async def close(self) -> None:
-        """Close the connection pool."""
-        await self._http.aclose()
 
     async def __aenter__(self) -> BigCommerceStore:
         return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    # ---- transport ------------------------------------------------------------------------------
-
-    def _backoff(self, attempt: int) -> float:
-        base = min(self.retry.max_backoff, self.retry.backoff * 2.0**attempt)
-        return base / 2 + self._rng.uniform(0, base / 2)
-
-    def _observe(self, method: str, endpoint: str, status: int) -> None:
-        self.requests += 1
-        if self._on_response is not None:
-            self._on_response(self.store_hash, method, endpoint, status)
-
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        endpoint: str | None = None,
-        params: dict[str, Any] | None = None,
-        json: Any = None,
-        files: dict[str, Any] | None = None,
-        retry_unsafe: bool = True,
-    ) -> httpx.Response:
-        """One API call with pacing and retries; returns a 2xx response or raises a typed error.
-
-        `retry_unsafe=False` keeps a write from being resent after a failure that may have
-        happened after the store applied it (for writes that no natural key would catch twice).
-        """
-        endpoint = endpoint or path
-        attempt = 0
-        while True:
-            async with self.governor.slot():
-                try:
-                    response = await self._http.request(
-                        method, path, params=params, json=json, files=files
-                    )
-                except httpx.TransportError as error:
-                    self._observe(method, endpoint, 0)
-                    safe = retry_unsafe or isinstance(error, httpx.ConnectError)
-                    if not safe or not self._may_retry(attempt):
-                        raise StoreUnavailable(
-                            f"store {self.store_hash}: {method} {endpoint} failed: {type(error).__name__}"
-                        ) from None
-                    delay = self._backoff(attempt)
-                    logger.info(
-                        "store %s: %s %s: %s; retrying in %.2fs",
-                        self.store_hash,
-                        method,
-                        endpoint,
-                        type(error).__name__,
-                        delay,
-                    )
-                else:
-                    self._observe(method, endpoint, response.status_code)
-                    self.governor.observe(response.status_code, response.headers)
-                    if response.status_code < 400:
-                        return response
-                    status = response.status_code
-                    if status not in RETRYABLE_STATUSES:
-                        raise self._rejected(method, endpoint, response)
-                    if status != 429 and not retry_unsafe:
-                        raise StoreUnavailable(
-                            f"store {self.store_hash}: {method} {endpoint} answered {status}"
-                        )
-                    if not self._may_retry(attempt):
-                        error_type = RateLimited if status == 429 else StoreUnavailable
-                        raise error_type(
-                            f"store {self.store_hash}: {method} {endpoint} still answered {status} after "
-                            f"{attempt + 1} attempts"
-                        )
-                    delay = self._backoff(attempt)
-                    if status == 429:
-                        if (
-                            "X-Retry-After" in response.headers
-                            or "X-Rate-Limit-Time-Reset-Ms" in response.headers
-                        ):
-                            delay = 0.0  # the governor now holds every request until the store says
-                        else:
-                            self.governor.block_for(delay)
-                            delay = 0.0
-                    logger.info(
-                        "store %s: %s %s answered %s; retrying",
-                        self.store_hash,
-                        method,
-                        endpoint,
-                        status,
-                    )
-            attempt += 1
-            if delay:
-                await asyncio.sleep(delay)
-
-    def _may_retry(self, attempt: int) -> bool:
-        if attempt + 1 >= self.retry.attempts or self._retries_left <= 0:
-            return False
-        self._retries_left -= 1
-        return True
-
-    def _rejected(self, method: str, endpoint: str, response: httpx.Response) -> Exception:
-        status = response.status_code
-        if status in (401, 403):
-            return CredentialsRejected(
-                f"store {self.store_hash} rejected the credentials ({status}) on {method} {endpoint}: "
-                "check the token in the Secret and its API scopes"
-            )
-        try:
-            body = _json(response)
-        except ValueError:
-            body = {}
-        if not isinstance(body, dict):
-            body = {}
-        if isinstance(body.get("errors"), dict) and "status" in body["errors"]:
-            body = body["errors"]  # the category-trees API nests its error object
-        title = str(body.get("title") or response.reason_phrase)
-        errors = body.get("errors") if isinstance(body.get("errors"), dict) else {}
-        if status == 404 and endpoint in ("/v2/store", "/v2/time"):
-            return StoreNotFound(f"no store {self.store_hash} at {self.base_url}")
-        details = "; ".join(f"{k}: {v}" for k, v in errors.items())
-        return RequestRejected(
-            f"store {self.store_hash}: {method} {endpoint} answered {status}: {title}"
-            + (f" ({details})" if details else ""),
-            status=status,
-            errors=errors,
-            title=title,
-        )
-
-    async def _data(self, method: str, path: str, endpoint: str, **kwargs: Any) -> Any:
-        response = await self.request(method, path, endpoint=endpoint, **kwargs)
-        return _json(response).get("data") if response.content else None
-
-    async def pages(
-        self, path: str, params: dict[str, Any] | None = None
-    ) -> AsyncIterator[list[dict[str, Any]]]:
-        """Every page of a v3 list at `limit=250`; after the first page the others are fetched
-        concurrently (bounded by the governor) and yielded as they arrive."""
-        params = {**(params or {}), "limit": PAGE_LIMIT}
-        first = _json(await self.request("GET", path, params={**params, "page": 1}))
-        yield first["data"]
-        total_pages = int(first.get("meta", {}).get("pagination", {}).get("total_pages", 1))
-        if total_pages <= 1:
-            return
-
-        async def fetch(page: int) -> list[dict[str, Any]]:
-            response = await self.request("GET", path, params={**params, "page": page})
-            data: list[dict[str, Any]] = _json(response)["data"]
-            return data
-
-        tasks = [asyncio.ensure_future(fetch(page)) for page in range(2, total_pages + 1)]
-        try:
-            for task in asyncio.as_completed(tasks):
-                yield await task
-        finally:
-            for task in tasks:
-                task.cancel()
 
     # ---- observe --------------------------------------------------------------------------------
 
     async def store_info(self) -> dict[str, Any]:
         """`GET /v2/store`: name, domain, time zone, currency, plan."""
-        info: dict[str, Any] = _json(await self.request("GET", "/v2/store"))
+        info: dict[str, Any] = decode(await self.request("GET", "/v2/store"))
         return info
 
     async def observe(self) -> ObservedCatalog:
@@ -318,7 +72,7 @@ class BigCommerceStore:
 
     async def find_product(self, sku: str) -> dict[str, Any] | None:
         """The product with that SKU, with its variants, custom fields and images."""
-        data = await self._data(
+        data = await self.data(
             "GET",
             "/v3/catalog/products",
             "/v3/catalog/products",
@@ -328,7 +82,7 @@ class BigCommerceStore:
 
     async def find_brand(self, name: str) -> dict[str, Any] | None:
         """The brand with that name."""
-        data = await self._data(
+        data = await self.data(
             "GET", "/v3/catalog/brands", "/v3/catalog/brands", params={"name": name}
         )
         return next((b for b in data if b["name"].casefold() == name.casefold()), None)
@@ -344,7 +98,7 @@ class BigCommerceStore:
 
     async def create_brand(self, body: dict[str, Any]) -> dict[str, Any]:
         """`POST /catalog/brands`."""
-        data: dict[str, Any] = await self._data(
+        data: dict[str, Any] = await self.data(
             "POST", "/v3/catalog/brands", "/v3/catalog/brands", json=body
         )
         return data
@@ -366,7 +120,7 @@ class BigCommerceStore:
 
     async def create_categories(self, items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         """`POST /catalog/trees/categories` (at most 50 per call)."""
-        data: list[dict[str, Any]] = await self._data(
+        data: list[dict[str, Any]] = await self.data(
             "POST", "/v3/catalog/trees/categories", "/v3/catalog/trees/categories", json=list(items)
         )
         return data
@@ -385,7 +139,7 @@ class BigCommerceStore:
 
     async def create_product(self, body: dict[str, Any]) -> dict[str, Any]:
         """`POST /catalog/products` (variants, custom fields and images inline)."""
-        data: dict[str, Any] = await self._data(
+        data: dict[str, Any] = await self.data(
             "POST", "/v3/catalog/products", "/v3/catalog/products", json=body
         )
         return data
@@ -393,7 +147,7 @@ class BigCommerceStore:
     async def update_products(self, items: Sequence[dict[str, Any]]) -> BatchOutcome:
         """`PUT /catalog/products` (at most 10, each with `id`); a 207 reports some items failed."""
         response = await self.request("PUT", "/v3/catalog/products", json=list(items))
-        body = _json(response)
+        body = decode(response)
         errors = {int(k): str(v) for k, v in (body.get("errors") or {}).items() if str(k).isdigit()}
         return BatchOutcome(body.get("data") or [], errors)
 
@@ -405,7 +159,7 @@ class BigCommerceStore:
 
     async def create_variant(self, product_id: int, body: dict[str, Any]) -> dict[str, Any]:
         """`POST /catalog/products/{id}/variants`."""
-        data: dict[str, Any] = await self._data(
+        data: dict[str, Any] = await self.data(
             "POST",
             f"/v3/catalog/products/{product_id}/variants",
             "/v3/catalog/products/{product_id}/variants",
@@ -492,7 +246,7 @@ class BigCommerceStore:
 
     async def create_script(self, body: dict[str, Any]) -> dict[str, Any]:
         """`POST /content/scripts`."""
-        data: dict[str, Any] = await self._data(
+        data: dict[str, Any] = await self.data(
             "POST", "/v3/content/scripts", "/v3/content/scripts", json=body
         )
         return data
@@ -520,19 +274,19 @@ class BigCommerceStore:
             files={"file": (filename, bundle, "application/zip")},
             retry_unsafe=False,
         )
-        body = _json(response)
+        body = decode(response)
         return str(body.get("job_id") or body.get("data", {}).get("job_id"))
 
     async def theme_job(self, job_id: str) -> dict[str, Any]:
         """`GET /themes/jobs/{job_id}`."""
-        data: dict[str, Any] = await self._data(
+        data: dict[str, Any] = await self.data(
             "GET", f"/v3/themes/jobs/{job_id}", "/v3/themes/jobs/{job_id}"
         )
         return data
 
     async def list_themes(self) -> list[dict[str, Any]]:
         """`GET /themes`."""
-        data: list[dict[str, Any]] = await self._data("GET", "/v3/themes", "/v3/themes")
+        data: list[dict[str, Any]] = await self.data("GET", "/v3/themes", "/v3/themes")
         return data
 
     async def activate_theme(self, variation_id: str) -> None:
