@@ -40,6 +40,35 @@ async def _hammer(url: str, count: int, make: object) -> tuple[float, list[float
     return count / elapsed, latencies
 
 
+async def _probe_while_listing(url: str, store: str) -> list[float]:
+    """Latencies of a cheap request while heavy pages are being served: whether one slow request
+    holds up the others (the event loop must stay free while SQLite works)."""
+    latencies: list[float] = []
+    async with httpx.AsyncClient(headers={"X-Auth-Token": TOKEN}, timeout=60) as client:
+        done = asyncio.Event()
+
+        async def lister(offset: int) -> None:
+            for index in range(10):
+                response = await client.get(
+                    f"{store}/catalog/products",
+                    params={"limit": 250, "page": (index + offset) % 8 + 1, "include": "variants"},
+                )
+                response.raise_for_status()
+
+        async def prober() -> None:
+            while not done.is_set():
+                started = time.perf_counter()
+                (await client.get(f"{url}/stores/bench/v2/time")).raise_for_status()
+                latencies.append(time.perf_counter() - started)
+                await asyncio.sleep(0.005)
+
+        probing = asyncio.create_task(prober())
+        await asyncio.gather(*(lister(i) for i in range(4)))
+        done.set()
+        await probing
+    return latencies
+
+
 def run(large: int = 100_000) -> None:
     """Print the emulator's figures."""
     print("== emulator (its own process; client with 8 connections)")
@@ -63,6 +92,12 @@ def run(large: int = 100_000) -> None:
             print(
                 f"  GET products page of 250 with variants, custom fields, images: {rps:7.1f} req/s "
                 f"(p50 {statistics.median(lat) * 1000:.0f} ms)"
+            )
+            probe = asyncio.run(_probe_while_listing(url, store))
+            print(
+                f"  GET /v2/time while 4 clients list those pages:              p50 "
+                f"{statistics.median(probe) * 1000:.0f} ms, p95 "
+                f"{statistics.quantiles(probe, n=20)[-1] * 1000:.0f} ms"
             )
             ids = [
                 p["id"]

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import json
+import re
 import zipfile
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from controller.emulator import Emulator
-from controller.emulator.server import ROUTES
+from controller.emulator.store import ROUTES
 from tests.conftest import PROD_TOKEN, specs_dir
 from tests.support.conformance import Conformance
 
@@ -229,6 +233,8 @@ async def _exercise(c: httpx.AsyncClient) -> None:
         await c.delete(f"/v3/catalog/products/{pid}/images/{image.json()['data']['id']}")
     ).status_code == 204
 
+    await _exercise_new_methods_and_queries(c, pid, shoes["category_id"], brand["id"])
+
     assert (
         await c.delete(
             "/v3/catalog/trees/categories", params={"category_id:in": shoes["category_id"]}
@@ -296,6 +302,79 @@ async def _exercise(c: httpx.AsyncClient) -> None:
     assert (await c.get("/v3/themes")).status_code == 200
 
 
+async def _exercise_new_methods_and_queries(
+    c: httpx.AsyncClient, pid: int, category: int, brand: int
+) -> None:
+    """One-record GETs, option and tree writes, and the documented query parameters of lists."""
+    field = (await c.get(f"/v3/catalog/products/{pid}/custom-fields")).json()["data"][0]
+    assert (
+        await c.get(f"/v3/catalog/products/{pid}/custom-fields/{field['id']}")
+    ).status_code == 200
+    assert (await c.get(f"/v3/catalog/products/{pid}/custom-fields/999999")).status_code == 404
+    image = (await c.get(f"/v3/catalog/products/{pid}/images")).json()["data"][0]
+    assert (
+        await c.get(
+            f"/v3/catalog/products/{pid}/images/{image['id']}",
+            params={"include_fields": "image_url"},
+        )
+    ).status_code == 200
+    assert (await c.get(f"/v3/catalog/products/{pid}/images/999999")).status_code == 404
+    option = (await c.get(f"/v3/catalog/products/{pid}/options")).json()["data"][0]
+    renamed = await c.put(
+        f"/v3/catalog/products/{pid}/options/{option['id']}",
+        json={"display_name": "Shoe size", "option_values": [{"label": "45"}]},
+    )
+    assert renamed.status_code == 200, renamed.text
+    trees = await c.put("/v3/catalog/trees", json=[{"name": "Wholesale", "channels": [2]}])
+    assert trees.status_code == 200, trees.text
+    tree_id = trees.json()["data"][0]["id"]
+    assert (
+        await c.put("/v3/catalog/trees", json=[{"id": tree_id, "name": "B2B"}])
+    ).status_code == 200
+    assert (
+        await c.put("/v3/catalog/trees", json=[{"name": "Clash", "channels": [1]}])
+    ).status_code == 422
+    assert (await c.get("/v3/catalog/trees", params={"channel_id:in": "2"})).status_code == 200
+    assert (await c.delete("/v3/catalog/trees", params={"id:in": tree_id})).status_code == 204
+    lists: list[tuple[str, dict[str, str | int]]] = [
+        (
+            "/v3/catalog/products",
+            {
+                "id:min": pid,
+                "date_modified:min": "2020-01-01T00:00:00Z",
+                "is_visible": "true",
+                "type": "physical",
+                "keyword": "trail",
+                "name:like": "Trail",
+                "categories:in": category,
+                "brand_id": brand,
+                "sort": "price",
+                "direction": "desc",
+                "include_fields": "name,price",
+                "include": "variants",
+            },
+        ),
+        ("/v3/catalog/products", {"exclude_fields": "description", "id:not_in": pid}),
+        ("/v3/catalog/products", {"inventory_level:less": 5, "sku:in": "TR-1"}),
+        ("/v3/catalog/brands", {"name:like": "Ac", "sort": "name", "direction": "desc"}),
+        ("/v3/catalog/brands", {"id:greater": 1, "include_fields": "name"}),
+        ("/v3/catalog/categories", {"parent_id:in": category, "is_visible": "true"}),
+        ("/v3/catalog/categories", {"sort": "name", "exclude_fields": "description"}),
+        ("/v3/catalog/trees/categories", {"name:like": "sho", "tree_id:in": 1}),
+        ("/v3/catalog/trees/categories", {"keyword": "shoes", "category_id:not_in": 1}),
+        ("/v3/catalog/trees/1/categories", {"depth": 1}),
+        ("/v3/catalog/variants", {"product_id:in": pid, "include_fields": "sku"}),
+        (f"/v3/catalog/products/{pid}/variants", {"page": 2, "limit": 1}),
+        (f"/v3/catalog/products/{pid}/custom-fields", {"limit": 1, "page": 1}),
+        (f"/v3/catalog/products/{pid}/images", {"exclude_fields": "description"}),
+        (f"/v3/catalog/products/{pid}/options", {"include_fields": "display_name"}),
+        ("/v3/content/scripts", {"sort": "name", "direction": "desc", "channel_id:in": 1}),
+    ]
+    for path, params in lists:
+        response = await c.get(path, params=params)
+        assert response.status_code == 200, (path, params, response.text)
+
+
 async def wait_for_job(
     c: httpx.AsyncClient, job_id: str, within: float = 10.0
 ) -> dict[str, object]:
@@ -316,10 +395,68 @@ async def test_every_endpoint_answers_in_the_shape_of_the_official_specs(
     await _exercise(client)
     problems = [p for exchange in recorder.exchanges for p in recorder.problems(exchange)]
     assert problems == []
-    served = {
-        (m, p.replace("/stores/{store_hash}/v3", "").replace("/stores/{store_hash}/v2", ""))
-        for m, p, _ in ROUTES
-    }
+    served = {(r.method, r.path.removeprefix("/v3").removeprefix("/v2")) for r in ROUTES}
     exercised = recorder.endpoints()
     untested = served - exercised
     assert untested == set()
+
+
+@functools.cache
+def _spec_paths() -> dict[str, dict[str, set[str]]]:
+    """Every documented path: method -> its documented query parameters."""
+    found: dict[str, dict[str, set[str]]] = {}
+    for spec_file in sorted((specs_dir() / "reference").rglob("*.yml")):
+        spec = yaml.load(
+            spec_file.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        )
+        for path, item in (spec.get("paths") or {}).items():
+            methods = found.setdefault(path, {})
+            shared = item.get("parameters") or []
+            for method, operation in item.items():
+                if method in ("get", "put", "post", "delete", "patch"):
+                    params = [
+                        _resolve(spec, p) for p in shared + (operation.get("parameters") or [])
+                    ]
+                    methods[method.upper()] = {p["name"] for p in params if p.get("in") == "query"}
+    return found
+
+
+def _resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            spec = spec[part]
+        node = spec  # type: ignore[assignment]
+    return node
+
+
+def _documented(path: str, paths: dict[str, dict[str, set[str]]]) -> dict[str, set[str]]:
+    shape = re.sub(r"\{[^}]+\}", "{}", path.removeprefix("/v3").removeprefix("/v2"))
+    return next(
+        (methods for p, methods in paths.items() if re.sub(r"\{[^}]+\}", "{}", p) == shape), {}
+    )
+
+
+def test_every_documented_method_of_every_served_path_is_served() -> None:
+    paths = _spec_paths()
+    served: dict[str, set[str]] = {}
+    for route in ROUTES:
+        served.setdefault(route.path, set()).add(route.method)
+    missing = {
+        (method, path)
+        for path, methods in served.items()
+        for method in _documented(path, paths)
+        if method not in methods
+    }
+    assert missing == set()
+    assert all(_documented(path, paths) for path in served), "a served path is in no spec"
+
+
+def test_every_documented_query_parameter_is_honoured_or_refused_by_name() -> None:
+    paths = _spec_paths()
+    unknown = {
+        (route.method, route.path, name)
+        for route in ROUTES
+        for name in _documented(route.path, paths).get(route.method, set())
+        if name not in route.parameters()
+    }
+    assert unknown == set()

@@ -10,7 +10,7 @@ from types import TracebackType
 from aiohttp import web
 
 from controller.emulator.control import FaultConfig, StoreControl
-from controller.emulator.db import StoreDB, StoreProfile
+from controller.emulator.database import StoreDB, StoreProfile
 from controller.emulator.server import CONTROLS_KEY, SETTINGS_KEY, build_app
 
 
@@ -73,6 +73,7 @@ class Emulator:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        self.db.release()
 
     async def __aenter__(self) -> Emulator:
         await self.start()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from controller.catalog.model import Catalog, path_key
-from controller.emulator.db import StoreDB
+from controller.emulator.database import StoreDB
 
 DEPARTMENTS = ["Apparel", "Footwear", "Outdoor", "Home", "Kitchen"]
 SECTIONS = ["Men", "Women", "Kids", "Sale"]

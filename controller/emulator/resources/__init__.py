@@ -1,0 +1,1 @@
+"""One module per resource family of the emulated platform: its tables, its rules, its routes."""

@@ -1,0 +1,40 @@
+"""One store of the emulator: its resource families, bound to the store's hash."""
+
+from __future__ import annotations
+
+from controller.emulator.database import StoreDB
+from controller.emulator.resources import (
+    brands,
+    categories,
+    custom_fields,
+    images,
+    products,
+    scripts,
+    store_info,
+    themes,
+    variants,
+)
+from controller.emulator.resources.base import Route
+
+_FAMILIES = (products, variants, custom_fields, images, categories, brands, scripts, themes)
+SCHEMA = "".join(m.SCHEMA for m in _FAMILIES)
+TABLES: tuple[str, ...] = tuple(t for m in _FAMILIES for t in m.TABLES)
+ROUTES: list[Route] = [r for m in (store_info, *_FAMILIES) for r in m.ROUTES]
+
+
+class Store:
+    """The resources of one store; each operation is atomic and answers in the API's shape."""
+
+    def __init__(self, db: StoreDB, hash: str):
+        self.db = db
+        self.hash = hash
+        self.products = products.Products(self)
+        self.variants = variants.Variants(self)
+        self.options = variants.Options(self)
+        self.custom_fields = custom_fields.CustomFields(self)
+        self.images = images.Images(self)
+        self.categories = categories.Categories(self)
+        self.trees = categories.Trees(self)
+        self.brands = brands.Brands(self)
+        self.scripts = scripts.Scripts(self)
+        self.themes = themes.Themes(self)
