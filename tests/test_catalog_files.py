@@ -106,22 +106,22 @@ CATS = [{"path": "Apparel"}, {"path": "Apparel/Tops"}]
     [
         pytest.param(
             {"products/t.yaml": {**GOOD, "colour": "red"}},
-            "products/t.yaml:1: colour: unknown field 'colour'",
+            "products/t.yaml:6: colour: unknown field 'colour'",
             id="unknown field",
         ),
         pytest.param(
             {"products/t.yaml": {**GOOD, "price": "ten"}},
-            "products/t.yaml:1: price: price must be a num",
+            "products/t.yaml:4: price: price must be a number",
             id="wrong type",
         ),
         pytest.param(
             {"products/t.yaml": {**GOOD, "price": -1}},
-            "products/t.yaml:1: price: price must not be negative",
+            "products/t.yaml:4: price: price must not be negative",
             id="negative price",
         ),
         pytest.param(
             {"products/t.yaml": {**GOOD, "name": "x" * 251}},
-            "products/t.yaml:1: name: name must be at most 250 long",
+            "products/t.yaml:2: name: name must be at most 250 characters long",
             id="name over the limit",
         ),
         pytest.param(
@@ -158,13 +158,22 @@ CATS = [{"path": "Apparel"}, {"path": "Apparel/Tops"}]
         ),
         pytest.param(
             {"products/t.yaml": {**GOOD, "categories": ["Apparel/Shoes"]}, "categories.yaml": CATS},
-            "products/t.yaml:1: categories: category 'apparel/shoes' does not exist",
+            "products/t.yaml:6: categories: category 'apparel/shoes' does not exist "
+            "(did you mean 'Apparel/Tops'?)",
             id="category path that does not exist",
         ),
         pytest.param(
             {"products/t.yaml": {**GOOD, "brand": "Nope"}, "brands.yaml": [{"name": "Acme"}]},
-            "products/t.yaml:1: brand: brand 'Nope' does not exist",
+            "products/t.yaml:6: brand: brand 'Nope' does not exist",
             id="brand that does not exist",
+        ),
+        pytest.param(
+            {
+                "products/t.yaml": {**GOOD, "brand": "Acme Corp."},
+                "brands.yaml": [{"name": "ACME Corp"}, {"name": "Zeta"}],
+            },
+            "products/t.yaml:6: brand: brand 'Acme Corp.' does not exist (did you mean 'ACME Corp'?)",
+            id="brand misspelt: the closest is suggested",
         ),
         pytest.param(
             {"categories.yaml": [{"path": "A"}, {"path": "B/C"}]},
@@ -198,7 +207,7 @@ CATS = [{"path": "Apparel"}, {"path": "Apparel/Tops"}]
                     "custom_fields": [{"name": "a", "value": "1"}, {"name": "a", "value": "2"}],
                 }
             },
-            "products/t.yaml:1: custom_fields: custom field 'a' appears twice",
+            "products/t.yaml:6: custom_fields: custom field 'a' appears twice",
             id="duplicate custom field",
         ),
         pytest.param(
@@ -208,7 +217,7 @@ CATS = [{"path": "Apparel"}, {"path": "Apparel/Tops"}]
                     "variants": [{"sku": "V1", "option_values": [{"label": "S"}]}],
                 }
             },
-            "products/t.yaml:1: variants[0].option_values: an option value is {option_display_name, label}",
+            "products/t.yaml:8: variants[0].option_values: an option value is {option_display_name, label}",
             id="option value without its option",
         ),
     ],
@@ -231,17 +240,17 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     with pytest.raises(CatalogInvalid) as caught:
         load_directory(make(tmp_path, files), label_root="catalog")
     assert [str(p) for p in caught.value.problems] == [
-        "catalog/products/a.yaml:1: colour: unknown field 'colour'",
-        "catalog/products/b.yaml:1: price: price must be a num",
-        "catalog/products/b.yaml:1: brand: brand 'Nope' does not exist",
+        "catalog/products/a.yaml:6: colour: unknown field 'colour'",
+        "catalog/products/b.yaml:4: price: price must be a number",
+        "catalog/products/b.yaml:6: brand: brand 'Nope' does not exist",
     ]
-    assert str(caught.value).startswith("3 problem(s) in the catalog: catalog/products/a.yaml:1")
+    assert str(caught.value).startswith("3 problem(s) in the catalog: catalog/products/a.yaml:6")
 
 
-def test_the_line_of_an_item_in_a_list_file_is_its_own(tmp_path: Path) -> None:
+def test_a_problem_in_a_list_file_points_at_the_line_of_its_field(tmp_path: Path) -> None:
     root = make(tmp_path, {"brands.yaml": "- name: Acme\n- name: Zeta\n  page_title: 5\n"})
     with pytest.raises(CatalogInvalid) as caught:
         load_directory(root, label_root="")
     assert [str(p) for p in caught.value.problems] == [
-        "brands.yaml:2: page_title: page_title must be a str"
+        "brands.yaml:3: page_title: page_title must be text"
     ]

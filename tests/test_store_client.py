@@ -4,6 +4,7 @@ every attempt counted, one-line connection errors, redirects never followed with
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from controller.emulator import Emulator
 from controller.emulator.control import FaultConfig
 from controller.stores import (
+    RateGovernor,
     RequestRejected,
     RetryPolicy,
     StoreClient,
@@ -172,3 +174,20 @@ async def test_a_redirect_is_refused_and_the_token_never_follows_it(
     assert seen_elsewhere == []
     assert PROD_TOKEN not in str(raised.value)
     assert PROD_TOKEN not in repr(client)
+
+
+async def test_time_waiting_for_the_rate_limit_is_wall_time_not_summed_over_requests() -> None:
+    governor = RateGovernor(concurrency=8)
+    waits: list[float] = []
+    governor.on_wait = waits.append
+    governor.block_for(0.3)
+
+    async def one() -> None:
+        async with governor.slot():
+            pass
+
+    started = time.monotonic()
+    await asyncio.gather(*(one() for _ in range(8)))
+    elapsed = time.monotonic() - started
+    assert 0.25 <= governor.wait_seconds <= elapsed + 0.01
+    assert sum(waits) == pytest.approx(governor.wait_seconds)

@@ -176,14 +176,25 @@ def check_value(name: str, spec: FieldSpec, value: Any) -> str | None:
     )
     if not ok:
         expected = (
-            f"one of {', '.join(kind)}" if isinstance(kind, tuple) else f"a {kind.rstrip('?')}"
+            f"one of {', '.join(kind)}" if isinstance(kind, tuple) else _EXPECTED[kind.rstrip("?")]
         )
         return f"{name} must be {expected}"
     if kind in ("num", "num?", "int") and value < 0 and name not in SIGNED:
         return f"{name} must not be negative"
     if limit is not None and isinstance(value, str | list) and len(value) > limit:
-        return f"{name} must be at most {limit} long"
+        unit = "characters" if isinstance(value, str) else "items"
+        return f"{name} must be at most {limit} {unit} long"
     return None
+
+
+_EXPECTED = {
+    "str": "text",
+    "num": "a number",
+    "int": "a whole number",
+    "bool": "true or false",
+    "list": "a list",
+    "obj": "a mapping",
+}
 
 
 def _predicate(name: str, spec: FieldSpec) -> Any:

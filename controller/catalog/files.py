@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from controller.catalog.model import (
     bulk_allocation,
 )
 from controller.catalog.parse import Item, build_catalog
+from controller.text import did_you_mean
 
 PRODUCTS_JSONL = "products.jsonl"
 PRODUCTS_DIR = "products"
@@ -46,12 +47,18 @@ MAX_FILE_BYTES = 512 * 1024 * 1024
 
 
 class _LineLoader(yaml.SafeLoader):
-    """A YAML loader that remembers the line of every mapping."""
+    """A YAML loader that remembers the line of every mapping and of each of its keys."""
+
+
+_LINE, _KEY_LINES = "__line__", "__lines__"
 
 
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     mapping = loader.construct_mapping(node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
+    mapping[_LINE] = node.start_mark.line + 1
+    mapping[_KEY_LINES] = {
+        key.value: key.start_mark.line + 1 for key, _ in node.value if isinstance(key.value, str)
+    }
     return mapping
 
 
@@ -60,10 +67,28 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 
 def _strip_lines(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
+        return {k: _strip_lines(v) for k, v in value.items() if k not in (_LINE, _KEY_LINES)}
     if isinstance(value, list):
         return [_strip_lines(v) for v in value]
     return value
+
+
+def _field_lines(
+    value: Any, prefix: str = "", into: dict[str, int] | None = None
+) -> dict[str, int]:
+    """Field path (as problems name them: `variants[0].price`) -> line."""
+    lines: dict[str, int] = {} if into is None else into
+    if isinstance(value, dict):
+        for key, line in value.get(_KEY_LINES, {}).items():
+            path = f"{prefix}.{key}" if prefix else key
+            lines[path] = line
+            _field_lines(value[key], path, lines)
+    elif isinstance(value, list):
+        for index, element in enumerate(value):
+            if isinstance(element, dict):
+                lines[f"{prefix}[{index}]"] = element[_LINE]
+                _field_lines(element, f"{prefix}[{index}]", lines)
+    return lines
 
 
 def _yaml_items(
@@ -93,8 +118,15 @@ def _yaml_items(
         return []
     items = []
     for index, raw in enumerate(loaded):
-        line = raw.get("__line__") if isinstance(raw, dict) else None
-        items.append(Item(_strip_lines(raw), label, line if line is not None else index + 1))
+        line = raw.get(_LINE) if isinstance(raw, dict) else None
+        items.append(
+            Item(
+                _strip_lines(raw),
+                label,
+                line if line is not None else index + 1,
+                _field_lines(raw) if isinstance(raw, dict) else None,
+            )
+        )
     return items
 
 
@@ -116,6 +148,45 @@ def _check_size(path: Path, label: str, problems: list[Problem]) -> bool:
     return True
 
 
+_FORMAT = (PRODUCTS_JSONL, f"{PRODUCTS_DIR}/", CATEGORIES, BRANDS, SCRIPTS)
+
+
+def _ignored(name: str) -> bool:
+    """Hidden files and a directory's documentation are not catalog data, nor mistakes."""
+    return name.startswith(".") or name.upper().startswith(("README", "LICENSE"))
+
+
+def _unknown_entries(directory: Path, label: Callable[[str], str]) -> list[Problem]:
+    """Files and directories that are not part of the format (`product/` for `products/`): they
+    would be silently ignored, so they are problems."""
+    problems = []
+    for path in sorted(directory.iterdir()):
+        name = path.name + ("/" if path.is_dir() else "")
+        if _ignored(path.name) or name in _FORMAT:
+            continue
+        hint = did_you_mean(name, _FORMAT)
+        problems.append(
+            Problem(
+                f"not part of a catalog{hint or ''}: a catalog holds {', '.join(_FORMAT)}",
+                label(name),
+            )
+        )
+    product_dir = directory / PRODUCTS_DIR
+    if product_dir.is_dir():
+        for path in sorted(product_dir.iterdir()):
+            if _ignored(path.name) or (path.is_file() and path.suffix in (".yaml", ".yml")):
+                continue
+            kind = "directory" if path.is_dir() else "file"
+            problems.append(
+                Problem(
+                    f"not part of a catalog: {PRODUCTS_DIR}/ holds one .yaml file per product, "
+                    f"not a {kind}",
+                    label(f"{PRODUCTS_DIR}/{path.name}"),
+                )
+            )
+    return problems
+
+
 def load_directory(directory: Path, *, label_root: str | None = None) -> Catalog:
     """Load and validate a catalog directory; `CatalogInvalid` lists every problem with its file,
     line and field. `label_root` names the directory in messages (e.g. the path in the repository)."""
@@ -127,6 +198,7 @@ def load_directory(directory: Path, *, label_root: str | None = None) -> Catalog
     problems: list[Problem] = []
     if not directory.is_dir():
         raise CatalogInvalid([Problem("catalog directory does not exist", root)])
+    problems += _unknown_entries(directory, label)
     products: list[Item] = []
     jsonl = directory / PRODUCTS_JSONL
     if jsonl.is_file() and _check_size(jsonl, label(PRODUCTS_JSONL), problems):
@@ -135,6 +207,8 @@ def load_directory(directory: Path, *, label_root: str | None = None) -> Catalog
     product_dir = directory / PRODUCTS_DIR
     if product_dir.is_dir():
         for path in sorted(product_dir.glob("*.y*ml")):
+            if path.suffix not in (".yaml", ".yml") or not path.is_file():
+                continue
             name = f"{PRODUCTS_DIR}/{path.name}"
             if _check_size(path, label(name), problems):
                 products.extend(_yaml_items(path, label(name), problems, single=True))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from controller.catalog import fields
+from controller.text import did_you_mean, plural
 
 # Fields that the catalog may set on each kind (BigCommerce's v3 names); store-set fields (id,
 # date_*, calculated_price, base_variant_id, custom_url, ...) are not among them.
@@ -180,7 +181,7 @@ class CatalogInvalid(Exception):
         self.problems = list(problems)
         first = "; ".join(str(p) for p in self.problems[:3])
         more = f" (and {len(self.problems) - 3} more)" if len(self.problems) > 3 else ""
-        super().__init__(f"{len(self.problems)} problem(s) in the catalog: {first}{more}")
+        super().__init__(f"{plural(len(self.problems), 'problem')} in the catalog: {first}{more}")
 
 
 def validate(
@@ -268,11 +269,16 @@ def validate(
         parent = category.parent_path
         if parent is not None and path_key(parent) not in category_keys:
             at(f"category:{key}", f"parent category {parent!r} does not exist", "path")
-    brand_keys = set(catalog.brands or {}) | {b.casefold() for b in known_brands or ()}
+    brand_names = [b.name for b in (catalog.brands or {}).values()] + list(known_brands or ())
+    brand_keys = {name.casefold() for name in brand_names}
+    category_paths = [c.path for c in (catalog.categories or {}).values()]
+    category_paths += list(known_categories or ())
     for key, product in catalog.products.items():
         for path in sorted(product.categories or ()) if check_categories else ():
             if path not in category_keys:
-                at(f"product:{key}", f"category {path!r} does not exist", "categories")
+                hint = did_you_mean(path, category_paths)
+                at(f"product:{key}", f"category {path!r} does not exist{hint}", "categories")
         if check_brands and product.brand and product.brand.casefold() not in brand_keys:
-            at(f"product:{key}", f"brand {product.brand!r} does not exist", "brand")
+            hint = did_you_mean(product.brand, brand_names)
+            at(f"product:{key}", f"brand {product.brand!r} does not exist{hint}", "brand")
     return problems

@@ -3,8 +3,9 @@ reporting every problem at once with file, line and field."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from controller.catalog import fields
@@ -31,13 +32,31 @@ from controller.catalog.model import (
 PRODUCT_REFS = frozenset({"sku", "categories", "brand", "variants", "custom_fields", "images"})
 
 
+_LAST_PART = re.compile(r"(?:\.[^.\[]+|\[\d+\])$")
+
+
 @dataclass(frozen=True)
 class Item:
-    """One item as written, and where."""
+    """One item as written, and where: its first line, and the line of each field where known
+    (`variants[0].price` -> 7)."""
 
     data: Any
     file: str | None = None
     line: int | None = None
+    field_lines: Mapping[str, int] | None = None
+
+    def line_of(self, field: str | None) -> int | None:
+        """The line of a field (or of the nearest enclosing one), else the item's."""
+        if field and self.field_lines:
+            path = field
+            while path:
+                if path in self.field_lines:
+                    return self.field_lines[path]
+                parent = _LAST_PART.sub("", path)
+                if parent == path:
+                    break
+                path = parent
+        return self.line
 
 
 class _Collector:
@@ -45,7 +64,7 @@ class _Collector:
         self.problems: list[Problem] = []
 
     def add(self, item: Item, message: str, field: str | None = None) -> None:
-        self.problems.append(Problem(message, item.file, item.line, field))
+        self.problems.append(Problem(message, item.file, item.line_of(field), field))
 
     def fields(
         self,
@@ -259,6 +278,7 @@ def build_catalog(
     """The catalog, or `CatalogInvalid` listing every problem (in file order)."""
     c = _Collector()
     locate: dict[str, tuple[str | None, int | None]] = {}
+    located: dict[tuple[str | None, int | None], Item] = {}
     product_map: dict[str, Product] = {}
     for item in products:
         product = _product(c, item)
@@ -270,6 +290,8 @@ def build_catalog(
             continue
         product_map[key] = product
         locate[f"product:{key}"] = (item.file, item.line)
+        if item.field_lines:
+            located[item.file, item.line] = item
     category_items = _keyed(
         c,
         categories,
@@ -290,6 +312,8 @@ def build_catalog(
     )
     for key, (_, _, item) in (category_items or {}).items():
         locate[f"category:{key}"] = (item.file, item.line)
+        if item.field_lines:
+            located[item.file, item.line] = item
     brand_items = _keyed(
         c, brands, "brand", "name", str.casefold, fields.BRAND, BRAND_FIELDS, "name is required"
     )
@@ -309,9 +333,15 @@ def build_catalog(
     catalog = Catalog(
         products=product_map, categories=category_map, brands=brand_map, scripts=script_map
     )
-    problems = c.problems + validate(
+    rules = validate(
         catalog, known_categories=known_categories, known_brands=known_brands, locate=locate
     )
+    problems = c.problems + [
+        replace(p, line=located[p.file, p.line].line_of(p.field))
+        if (p.file, p.line) in located
+        else p
+        for p in rules
+    ]
     if problems:
         raise CatalogInvalid(problems)
     return catalog

@@ -12,6 +12,7 @@ import pydantic
 import yaml
 
 from controller.api.resources import CatalogSnapshot, StoreEnvironment
+from controller.catalog.files import BRANDS, CATEGORIES, PRODUCTS_DIR, PRODUCTS_JSONL, SCRIPTS
 from controller.cli.errors import CliError
 from controller.engine.snapshots import (
     ResolvedCatalog,
@@ -29,11 +30,12 @@ GIT_TOKEN_ENV = "STAGINGPRO_GIT_TOKEN"
 
 @dataclass(frozen=True)
 class StoreTarget:
-    """Where a store is and how to authenticate."""
+    """Where a store is and how to authenticate (and its StoreEnvironment, when named by one)."""
 
     api_url: str
     store_hash: str
     token: str
+    environment: StoreEnvironment | None = None
 
     @property
     def label(self) -> str:
@@ -75,7 +77,7 @@ def store_target(
     assert environment is not None
     env = _manifest(environment, StoreEnvironment)
     assert isinstance(env, StoreEnvironment)
-    return StoreTarget(env.spec.store.api_url, env.spec.store.hash, _token(token_file))
+    return StoreTarget(env.spec.store.api_url, env.spec.store.hash, _token(token_file), env)
 
 
 def _manifest(path: Path, model: type[StoreEnvironment] | type[CatalogSnapshot]) -> object:
@@ -97,8 +99,27 @@ def _manifest(path: Path, model: type[StoreEnvironment] | type[CatalogSnapshot])
         raise CliError(f"{path}: {location}: {first['msg']}") from None
 
 
-def load_catalog(spec: str, cache_dir: Path) -> ResolvedCatalog:
-    """A catalog from a directory, `git+URL@REF#path`, or a CatalogSnapshot manifest (git or inline)."""
+def load_catalog(spec: str, cache_dir: Path, *, allow_empty: bool = False) -> ResolvedCatalog:
+    """A catalog from a directory, `git+URL@REF#path`, or a CatalogSnapshot manifest (git or
+    inline); an empty one (no products and no other kind managed) only with `allow_empty`, since
+    planning it with prune deletes the store's catalog."""
+    resolved = _load_catalog(spec, cache_dir)
+    catalog = resolved.catalog
+    if (
+        not allow_empty
+        and not catalog.products
+        and not any(
+            kind is not None for kind in (catalog.categories, catalog.brands, catalog.scripts)
+        )
+    ):
+        raise CliError(
+            f"catalog {resolved.source} is empty: no {PRODUCTS_JSONL}, {PRODUCTS_DIR}/*.yaml, "
+            f"{CATEGORIES}, {BRANDS} or {SCRIPTS} (pass --allow-empty if that is meant)"
+        )
+    return resolved
+
+
+def _load_catalog(spec: str, cache_dir: Path) -> ResolvedCatalog:
     git_match = GIT_SPEC.match(spec)
     if git_match is not None:
         token = os.environ.get(GIT_TOKEN_ENV)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from controller import __version__
 from controller.api.crdgen import render_crds, render_reference
@@ -16,8 +18,11 @@ from controller.cli.errors import CliError
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell tool whose reader went away
 
 Command = Callable[[argparse.Namespace], int]
+VERBOSE_HELP = "show every change of a plan and the details of errors"
 
 
 def _write_generated(files: dict[str, str], directory: Path, check: bool) -> list[str]:
@@ -62,15 +67,23 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors exit 1: exit code 2 means "changes to apply" for `plan`."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="stagingpro",
         description="Staging, sandbox and GitOps deployment for BigCommerce stores.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"stagingpro {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="show details of errors")
+    parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     crds = sub.add_parser(
@@ -103,6 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
     run_cmd.register(sub)
     operator_cmd.register(sub)
     emulator_cmd.register(sub)
+    for command in sub.choices.values():  # --verbose also after the command's name
+        command.add_argument(
+            "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP
+        )
     return parser
 
 
@@ -122,4 +139,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  caused by: {error.__cause__!r}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # `stagingpro plan | head`: the reader has what it wanted; end quietly, and keep the
+        # interpreter from complaining when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from controller.engine import ApplyResult
 from controller.planner import Plan
+from controller.stores import RateGovernor
+from controller.text import plural
 
 KINDS = ("brands", "categories", "products", "variants", "customFields", "images")
 MAX_CHANGES = 25
@@ -84,31 +88,86 @@ def outcome(result: ApplyResult, stream: TextIO = sys.stdout) -> None:
                 f"{n} {what}" for what, n in sorted(result.outcomes[kind].items()) if n
             )
             print(f"  {kind}: {parts}", file=stream)
-    print(f"  {result.requests} requests", file=stream)
+    print(f"  {plural(result.requests, 'request')}", file=stream)
     for kind, key, message in result.errors:
         print(f"  failed: {kind} {key}: {message}", file=stream)
 
 
-class ProgressLine:
-    """A single progress line on a TTY, or a line every 10% otherwise."""
+def interrupted(plan: Plan, result: ApplyResult, stream: TextIO = sys.stdout) -> None:
+    """After Ctrl-C: what the apply did, and what of the plan remains."""
+    remaining = result.total - result.done
+    print(
+        f"Interrupted: {result.done} of {plural(result.total, 'change')} applied, "
+        f"{remaining} not applied.",
+        file=stream,
+    )
+    outcome(result, stream)
+    counts = plan.counts()
+    for kind in KINDS:
+        left = sum(counts.get(kind, {}).values()) - sum(result.outcomes.get(kind, {}).values())
+        if left > 0:
+            print(f"  {kind}: {left} not applied", file=stream)
+    print("Run the same apply again to finish: it plans from what the store has now.", file=stream)
 
-    def __init__(self, stream: TextIO = sys.stderr):
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+class ProgressLine:
+    """A single progress line on a TTY, or a line every 10% otherwise: the share done, an ETA from
+    the store's quota (or the pace so far, when slower), and the wall time spent waiting for the
+    rate limit."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        governor: RateGovernor,
+        stream: TextIO = sys.stderr,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.stream = stream
         self.tty = stream.isatty()
+        self.governor = governor
+        self.requests = plan.estimate_requests()
+        self.last: ApplyResult | None = None
+        self._clock = clock
+        self._started = clock()
         self._last_tenth = -1
-        self.waits: float = 0.0
+
+    def eta(self, result: ApplyResult) -> float | None:
+        """Seconds left: the larger of the quota's pace and the pace so far."""
+        left = max(0, self.requests - result.requests)
+        rate = self.governor.requests_per_second
+        at_quota = left / rate if rate else 0.0
+        elapsed = self._clock() - self._started
+        so_far = elapsed * left / result.requests if result.requests else None
+        if so_far is None and not rate:
+            return None
+        return max(at_quota, so_far or 0.0)
 
     def __call__(self, result: ApplyResult) -> None:
+        self.last = result
         total = max(1, result.total)
-        text = f"applying: {result.done}/{result.total} items, {result.requests} requests" + (
-            f", {self.waits:.1f}s waiting for the rate limit" if self.waits else ""
-        )
+        parts = [
+            f"applying: {result.done * 100 // total}% "
+            f"({result.done}/{plural(result.total, 'change')})",
+            plural(result.requests, "request"),
+        ]
+        eta = self.eta(result)
+        if eta is not None and result.done < result.total:
+            parts.append(f"about {_duration(eta)} left")
+        waited = self.governor.waiting_seconds
+        if waited >= 0.05:
+            parts.append(f"{waited:.1f}s waiting for the rate limit")
+        text = ", ".join(parts)
         if self.tty:
             self.stream.write("\r" + text + " " * 8)
             self.stream.flush()
         elif (tenth := result.done * 10 // total) != self._last_tenth:
             self._last_tenth = tenth
-            print(text, file=self.stream)
+            print(text, file=self.stream, flush=True)
 
     def close(self) -> None:
         """End the line."""

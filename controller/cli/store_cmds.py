@@ -16,43 +16,91 @@ import git
 from controller.catalog.model import CatalogInvalid
 from controller.cli.errors import CliError
 from controller.cli.inputs import TOKEN_ENV, StoreTarget, load_catalog, store_target
-from controller.cli.render import ProgressLine, outcome, plan_table
-from controller.engine import Assessment, PlanRefused, apply, assess
+from controller.cli.render import ProgressLine, interrupted, outcome, plan_table
+from controller.engine import ApplyResult, Assessment, PlanRefused, apply, assess
 from controller.engine.snapshots import ResolvedCatalog, capture_message, capture_to_directory
 from controller.errors import StagingProError
 from controller.planner import Options
-from controller.stores import BigCommerceStore, Token
+from controller.reconcile.environment import ignore_options
+from controller.stores import BigCommerceStore, RetryPolicy, Token
+from controller.text import plural
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 CACHE = Path(os.environ.get("STAGINGPRO_CACHE", Path(tempfile.gettempdir()) / "stagingpro-cache"))
 
+DEFAULT_TIMEOUT = 60.0
 STORE_HELP = "the store's API URL up to its hash, e.g. https://api.bigcommerce.com/stores/abc123"
 CATALOG_HELP = "a catalog directory, git+URL@REF#path, or a CatalogSnapshot manifest"
+
+
+def seconds(text: str) -> float:
+    """An argparse type: a positive number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0 seconds")
+    return value
+
+
+def percent(text: str) -> int:
+    """An argparse type: a whole percentage."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a whole number from 0 to 100") from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a whole number from 0 to 100")
+    return value
 
 
 def _store_args(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("store", f"the token comes from ${TOKEN_ENV} or --token-file")
     group.add_argument("--store", metavar="URL", help=STORE_HELP)
     group.add_argument(
-        "--environment", type=Path, metavar="FILE", help="a StoreEnvironment manifest instead"
+        "--environment",
+        type=Path,
+        metavar="FILE",
+        help="a StoreEnvironment manifest instead (its syncPolicy and ignoreDifferences apply)",
     )
     group.add_argument(
         "--token-file", type=Path, metavar="FILE", help="file holding the store token"
     )
+    group.add_argument(
+        "--timeout",
+        type=seconds,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help="give up on a request the store has not answered within SECONDS, retries included "
+        f"(default {DEFAULT_TIMEOUT:g})",
+    )
+
+
+def _catalog_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("catalog", help=CATALOG_HELP)
+    parser.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="accept a catalog directory without any catalog file",
+    )
 
 
 def _plan_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("catalog", help=CATALOG_HELP)
+    _catalog_arg(parser)
     _store_args(parser)
     parser.add_argument(
-        "--prune", action="store_true", help="also delete what the catalog does not have"
+        "--prune",
+        action="store_true",
+        default=None,
+        help="also delete what the catalog does not have (default: the environment's syncPolicy)",
     )
     parser.add_argument(
         "--max-delete-percent",
-        type=int,
-        default=10,
+        type=percent,
         metavar="N",
-        help="refuse to delete more than N%% of any kind (default 10)",
+        help="refuse to delete more than N%% of any kind (default: the environment's "
+        "syncPolicy, else 10)",
     )
     parser.add_argument(
         "--allow-mass-delete", action="store_true", help="lift --max-delete-percent"
@@ -98,6 +146,18 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     parser.set_defaults(func=cmd_apply)
     parser = sub.add_parser(
+        "validate",
+        help="check a catalog offline",
+        formatter_class=formatter,
+        description="Load and check a catalog without any store or token (e.g. in the CI of pull "
+        "requests from forks): every problem with file, line and field.\n\n"
+        "exit codes: 0 valid, 1 problems",
+        epilog="examples:\n  stagingpro validate catalog/\n"
+        "  stagingpro validate git+https://git.example.com/shop/catalog.git@main#catalog",
+    )
+    _catalog_arg(parser)
+    parser.set_defaults(func=cmd_validate)
+    parser = sub.add_parser(
         "capture",
         help="write a live store's catalog into a directory",
         formatter_class=formatter,
@@ -126,34 +186,48 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     parser.set_defaults(func=cmd_capture)
 
 
-def _options(args: argparse.Namespace) -> Options:
-    ignore: dict[str, frozenset[str]] = {}
+def _options(args: argparse.Namespace, target: StoreTarget) -> Options:
+    """The planner options: the environment's (what the operator would do), then the flags."""
+    base = ignore_options(target.environment) if target.environment else Options()
+    ignore: dict[str, frozenset[str]] = dict(base.ignore)
     for item in args.ignore:
         kind, _, field = item.partition(".")
         if not field:
             raise CliError(f"--ignore {item!r}: expected KIND.FIELD, e.g. products.sort_order")
         ignore[kind] = ignore.get(kind, frozenset()) | {field}
     return Options(
-        prune=args.prune,
-        max_delete_percent=args.max_delete_percent,
+        prune=base.prune if args.prune is None else args.prune,
+        max_delete_percent=(
+            base.max_delete_percent if args.max_delete_percent is None else args.max_delete_percent
+        ),
         allow_mass_delete=args.allow_mass_delete,
         sync_stock=args.sync_stock,
         ignore=ignore,
     )
 
 
-def _client(target: StoreTarget) -> BigCommerceStore:
-    return BigCommerceStore(target.api_url, target.store_hash, Token(target.token))
+def _client(target: StoreTarget, args: argparse.Namespace) -> BigCommerceStore:
+    return BigCommerceStore(
+        target.api_url,
+        target.store_hash,
+        Token(target.token),
+        timeout=min(30.0, args.timeout),
+        retry=RetryPolicy(deadline=args.timeout),
+        on_retry=lambda message: print(f"waiting: {message}", file=sys.stderr, flush=True),
+    )
 
 
 async def _assess(
     args: argparse.Namespace,
 ) -> tuple[StoreTarget, ResolvedCatalog, Assessment, BigCommerceStore]:
     target = store_target(args.store, args.environment, args.token_file)
-    resolved = await asyncio.to_thread(load_catalog, args.catalog, CACHE / "git")
-    store = _client(target)
+    resolved = await asyncio.to_thread(
+        load_catalog, args.catalog, CACHE / "git", allow_empty=args.allow_empty
+    )
+    options = _options(args, target)
+    store = _client(target, args)
     try:
-        assessment = await assess(store, resolved.catalog, _options(args))
+        assessment = await assess(store, resolved.catalog, options)
     except BaseException:
         await store.close()
         raise
@@ -222,13 +296,15 @@ def cmd_apply(args: argparse.Namespace) -> int:
                     input, f"Apply {len(plan.steps)} changes to {target.label}? [y/N] "
                 )
                 if answer.strip().lower() not in ("y", "yes"):
-                    print("Nothing applied.")
-                    return EXIT_OK
-            progress = ProgressLine()
-            store.governor.on_wait = lambda seconds: setattr(
-                progress, "waits", progress.waits + seconds
-            )
-            result = await apply(plan, assessment.observed, store, progress=progress)
+                    print("Apply cancelled: nothing applied.")
+                    return EXIT_ERROR
+            progress = ProgressLine(plan, store.governor)
+            try:
+                result = await apply(plan, assessment.observed, store, progress=progress)
+            except asyncio.CancelledError:  # Ctrl-C: say where the store stands
+                progress.close()
+                interrupted(plan, progress.last or ApplyResult(total=len(plan.steps)))
+                raise
             progress.close()
             print("Applied:")
             outcome(result)
@@ -242,15 +318,37 @@ def cmd_capture(args: argparse.Namespace) -> int:
 
     async def run() -> int:
         target = store_target(args.store, args.environment, args.token_file)
-        async with _client(target) as store:
+        async with _client(target, args) as store:
             catalog = await capture_to_directory(store, args.output, layout=args.layout)
-        counts = catalog.counts()
-        print(
-            f"captured {target.label} into {args.output}: {counts['products']} products, "
-            f"{counts['variants']} variants, {counts['categories']} categories, {counts['brands']} brands"
-        )
+        print(f"captured {target.label} into {args.output}: {catalog_counts(catalog.counts())}")
         if args.commit or args.push:
             _commit(args, capture_message(args.name, target.store_hash, catalog))
+        return EXIT_OK
+
+    return _run(run())
+
+
+def catalog_counts(counts: dict[str, int]) -> str:
+    """`30 products, 90 variants, 1 category, 4 brands`."""
+    return ", ".join(
+        plural(counts.get(kind, 0), noun)
+        for kind, noun in (
+            ("products", "product"),
+            ("variants", "variant"),
+            ("categories", "category"),
+            ("brands", "brand"),
+        )
+    )
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """`stagingpro validate`: the catalog's problems, offline."""
+
+    async def run() -> int:
+        resolved = await asyncio.to_thread(
+            load_catalog, args.catalog, CACHE / "git", allow_empty=args.allow_empty
+        )
+        print(f"{resolved.source}: valid ({catalog_counts(resolved.catalog.counts())})")
         return EXIT_OK
 
     return _run(run())
@@ -281,7 +379,7 @@ def _run(coro: Any) -> int:
         result: int = asyncio.run(coro)
         return result
     except CatalogInvalid as error:
-        print(f"error: {len(error.problems)} problem(s) in the catalog:", file=sys.stderr)
+        print(f"error: {plural(len(error.problems), 'problem')} in the catalog:", file=sys.stderr)
         for problem in error.problems[:20]:
             print(f"  {problem}", file=sys.stderr)
         if len(error.problems) > 20:

@@ -44,7 +44,9 @@ class RateGovernor:
         self.state = QuotaState()
         self._in_flight = 0
         self._blocked_until = 0.0
-        self.wait_seconds = 0.0  # time spent holding requests for the quota
+        self.wait_seconds = 0.0  # wall time during which requests were held for the quota
+        self._waiting = 0  # requests being held now
+        self._wait_began = 0.0
         self.throttled = 0  # 429s received
         self.on_wait: Callable[[float], None] | None = None
 
@@ -60,12 +62,27 @@ class RateGovernor:
                 self._in_flight -= 1
 
     async def _pause(self, seconds: float) -> None:
+        """Hold one request; waits are counted as wall time, once however many requests wait."""
         if seconds <= 0:
             return
-        self.wait_seconds += seconds
-        if self.on_wait is not None:
-            self.on_wait(seconds)
-        await asyncio.sleep(seconds)
+        if self._waiting == 0:
+            self._wait_began = self._clock()
+        self._waiting += 1
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            self._waiting -= 1
+            if self._waiting == 0:
+                waited = self._clock() - self._wait_began
+                self.wait_seconds += waited
+                if self.on_wait is not None:
+                    self.on_wait(waited)
+
+    @property
+    def waiting_seconds(self) -> float:
+        """Wall time held for the quota so far, the wait under way included."""
+        ongoing = self._clock() - self._wait_began if self._waiting else 0.0
+        return self.wait_seconds + ongoing
 
     async def _wait_for_quota(self) -> None:
         while True:

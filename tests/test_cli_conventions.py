@@ -1,0 +1,242 @@
+"""The CLI keeps the conventions it claims: exit codes, prompts, Ctrl-C, pipes, timeouts, offline
+validation, catalogs that say what is wrong with them. The real entry point against the emulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from controller.emulator import Emulator
+from controller.emulator.control import FaultConfig
+from tests.conftest import PROD_TOKEN
+from tests.test_cli import EXAMPLE, cli, served, store, writes
+
+__all__ = ["served", "store"]  # the fixtures, shared with test_cli
+
+
+def start(*args: str, text: bool = True, **kwargs: Any) -> subprocess.Popen[Any]:
+    """The CLI as a running process, its output piped (for signals, prompts and pipes)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "controller", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=text,
+        env={**os.environ, "STAGINGPRO_STORE_TOKEN": PROD_TOKEN, "NO_COLOR": "1"},
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port whose connections are accepted by the kernel and never answered."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        yield listener.getsockname()[1]
+
+
+def test_usage_errors_exit_1_since_2_means_changes(served: Emulator, store: str) -> None:
+    missing = cli("plan")
+    assert missing.returncode == 1
+    assert "usage: stagingpro plan" in missing.stderr
+    url = served.store_url(store)
+    wrong = cli("plan", str(EXAMPLE), "--store", url, "--max-delete-percent", "lots")
+    assert wrong.returncode == 1
+    assert wrong.stderr.strip().endswith(
+        "argument --max-delete-percent: 'lots' must be a whole number from 0 to 100"
+    )
+    late = cli("plan", str(EXAMPLE), "--store", url, "--timeout", "soon")
+    assert late.returncode == 1
+    assert late.stderr.strip().endswith("argument --timeout: 'soon' must be a number of seconds")
+
+
+def test_verbose_works_after_the_command(served: Emulator, store: str) -> None:
+    result = cli("plan", str(EXAMPLE), "--store", served.store_url(store), "--verbose")
+    assert result.returncode == 2
+    assert "--verbose shows all" not in result.stdout
+    assert result.stdout.count("+ products ") == 30
+
+
+def test_declining_the_prompt_exits_1_and_writes_nothing(served: Emulator, store: str) -> None:
+    primary, secondary = pty.openpty()
+    try:
+        process = start("apply", str(EXAMPLE), "--store", served.store_url(store), stdin=secondary)
+        os.write(primary, b"n\n")
+        out, _ = process.communicate(timeout=60)
+    finally:
+        os.close(primary)
+        os.close(secondary)
+    assert process.returncode == 1
+    assert out.strip().endswith("Apply cancelled: nothing applied.")
+    assert writes(served, store) == 0
+
+
+def test_ctrl_c_during_apply_says_what_was_applied_and_what_remains(
+    served: Emulator, store: str
+) -> None:
+    served.control(store).faults.configure(FaultConfig(latency_ms=150))
+    process = start("apply", str(EXAMPLE), "--store", served.store_url(store), "--yes")
+    assert process.stderr is not None
+    for line in process.stderr:  # progress lines, one per 10%
+        if line.startswith("applying: ") and not line.startswith("applying: 1%"):
+            break
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    served.control(store).faults.configure(FaultConfig())
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+    lines = out.splitlines()
+    summary = next(line for line in lines if line.startswith("Interrupted: "))
+    done, total = summary.removeprefix("Interrupted: ").split(" changes")[0].split(" of ")
+    assert 0 < int(done) < int(total) == 53
+    assert f"{int(total) - int(done)} not applied" in summary
+    assert any(line.endswith(" not applied") and line.startswith("  ") for line in lines)
+    assert lines[-1] == "Run the same apply again to finish: it plans from what the store has now."
+
+
+def test_a_plan_piped_into_head_ends_quietly(served: Emulator, store: str, tmp_path: Path) -> None:
+    catalog = tmp_path / "big"
+    catalog.mkdir()
+    (catalog / "products.jsonl").write_text(
+        "".join(
+            json.dumps({"sku": f"SKU-{i:05}", "name": f"Product {i}", "type": "physical"}) + "\n"
+            for i in range(3000)
+        )
+    )
+    process = start(
+        "plan", str(catalog), "--store", served.store_url(store), "--verbose", text=False
+    )
+    assert process.stdout is not None
+    first = process.stdout.readline()  # as `| head -1` does: read a line, then go away
+    process.stdout.close()
+    _, err = process.communicate(timeout=60)
+    assert first.startswith(b"Plan for ")
+    assert err == b""
+    assert process.returncode == 141
+
+
+def test_plan_with_an_environment_previews_what_the_operator_would_do(
+    served: Emulator, store: str, tmp_path: Path
+) -> None:
+    url = served.store_url(store)
+    assert cli("apply", str(EXAMPLE), "--store", url, "--yes").returncode == 0
+    catalog = tmp_path / "catalog"
+    shutil.copytree(EXAMPLE, catalog)
+    (catalog / "products" / "CC-BTL-GLASS.yaml").unlink()
+    glass = yaml.safe_load((EXAMPLE / "products" / "CC-BTL-GLASS.yaml").read_text())
+    jacket = catalog / "products" / "CC-JKT-CHORE-M.yaml"
+    item = yaml.safe_load(jacket.read_text())
+    jacket.write_text(yaml.safe_dump({**item, "price": item["price"] + 10}))
+    origin, store_hash = url.split("/stores/")
+    environment = tmp_path / "env.yaml"
+    environment.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "stagingpro.io/v1alpha1",
+                "kind": "StoreEnvironment",
+                "metadata": {"name": "prod"},
+                "spec": {
+                    "role": "production",
+                    "store": {
+                        "hash": store_hash,
+                        "apiUrl": origin,
+                        "credentialsSecretRef": {"name": "t", "key": "token"},
+                    },
+                    "syncPolicy": {"prune": True, "maxDeletePercent": 50},
+                    "ignoreDifferences": [{"kind": "products", "fields": ["price"]}],
+                },
+            }
+        )
+    )
+    result = cli("plan", str(catalog), "--environment", str(environment), "--output", "json")
+    assert result.returncode == 2, result.stderr
+    steps = [(s["kind"], s["action"], s["key"]) for s in json.loads(result.stdout)["steps"]]
+    assert ("products", "delete", glass["sku"].casefold()) in [
+        (k, a, key.casefold()) for k, a, key in steps
+    ]
+    assert not [s for s in steps if s[1] == "update"]  # the price is ignored
+    refused = cli(
+        "plan", str(catalog), "--environment", str(environment), "--max-delete-percent", "0"
+    )
+    assert refused.returncode == 1
+    assert "refused:" in refused.stdout
+
+
+def test_validate_checks_a_catalog_offline(tmp_path: Path) -> None:
+    valid = cli("validate", str(EXAMPLE), token=None)
+    assert valid.returncode == 0, valid.stderr
+    assert valid.stdout.strip() == (
+        f"{EXAMPLE}: valid (30 products, 114 variants, 19 categories, 4 brands)"
+    )
+    (tmp_path / "products").mkdir()
+    (tmp_path / "products" / "a.yaml").write_text(
+        "sku: A\nname: A\ntype: physical\nprice: cheap\nweight: 1\nbrand: Acme\n"
+    )
+    (tmp_path / "brands.yaml").write_text("- name: ACME\n")
+    (tmp_path / "categories.yml").write_text("- path: Shoes\n")
+    invalid = cli("validate", str(tmp_path), token=None)
+    assert invalid.returncode == 1
+    assert invalid.stderr.splitlines() == [
+        "error: 2 problems in the catalog:",
+        f"  {tmp_path}/categories.yml: not part of a catalog (did you mean 'categories.yaml'?): "
+        "a catalog holds products.jsonl, products/, categories.yaml, brands.yaml, scripts.yaml",
+        f"  {tmp_path}/products/a.yaml:4: price: price must be a number",
+    ]
+
+
+def test_unknown_directories_and_empty_catalogs_are_refused(
+    served: Emulator, store: str, tmp_path: Path
+) -> None:
+    url = served.store_url(store)
+    (tmp_path / "product").mkdir()
+    shutil.copy(EXAMPLE / "products" / "CC-BTL-GLASS.yaml", tmp_path / "product")
+    misnamed = cli("plan", str(tmp_path), "--store", url)
+    assert misnamed.returncode == 1
+    assert (
+        f"  {tmp_path}/product/: not part of a catalog (did you mean 'products/'?)"
+        in misnamed.stderr
+    )
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    refused = cli("plan", str(empty), "--store", url, "--prune")
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == (
+        f"error: catalog {empty} is empty: no products.jsonl, products/*.yaml, categories.yaml, "
+        "brands.yaml or scripts.yaml (pass --allow-empty if that is meant)"
+    )
+    allowed = cli("plan", str(empty), "--store", url, "--allow-empty")
+    assert allowed.returncode == 0, allowed.stderr
+
+
+def test_a_store_that_does_not_answer_gives_up_at_the_timeout_in_one_line(
+    silent_port: int,
+) -> None:
+    started = time.monotonic()
+    result = cli(
+        "plan",
+        str(EXAMPLE),
+        "--store",
+        f"http://127.0.0.1:{silent_port}/stores/abc",
+        "--timeout",
+        "2",
+    )
+    assert time.monotonic() - started < 20
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: store abc: GET /v3/catalog/")
+    assert lines[0].endswith(f": no answer from 127.0.0.1:{silent_port}: timed out after 2s")
+    assert PROD_TOKEN not in result.stderr
