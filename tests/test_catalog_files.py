@@ -244,7 +244,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
         "catalog/products/b.yaml:4: price: price must be a number",
         "catalog/products/b.yaml:6: brand: brand 'Nope' does not exist",
     ]
-    assert str(caught.value).startswith("3 problem(s) in the catalog: catalog/products/a.yaml:6")
+    assert str(caught.value).startswith("3 problems in the catalog: catalog/products/a.yaml:6")
 
 
 def test_a_problem_in_a_list_file_points_at_the_line_of_its_field(tmp_path: Path) -> None:
