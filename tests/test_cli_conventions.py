@@ -240,3 +240,27 @@ def test_a_store_that_does_not_answer_gives_up_at_the_timeout_in_one_line(
     assert lines[0].startswith("error: store abc: GET /v3/catalog/")
     assert lines[0].endswith(f": no answer from 127.0.0.1:{silent_port}: timed out after 2s")
     assert PROD_TOKEN not in result.stderr
+
+
+def test_run_reports_secrets_and_unknown_kinds_among_its_manifests(tmp_path: Path) -> None:
+    manifests, secrets = tmp_path / "m", tmp_path / "s"
+    manifests.mkdir()
+    secrets.mkdir()
+    (manifests / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n"
+    )
+    (manifests / "token.yaml").write_text(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: tok}\nstringData: {token: x}\n"
+    )
+    (manifests / "env.yaml").write_text(
+        "apiVersion: stagingpro.io/v1alpha1\nkind: StoreEnviroment\nmetadata: {name: prod}\n"
+    )
+    result = cli(
+        "run", str(manifests), "--secrets", str(secrets), "--state", str(tmp_path / "st"), "--once"
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"error: {manifests}/env.yaml: StoreEnviroment prod: not a StagingPro kind (did you mean "
+        "'StoreEnvironment'?) (StoreEnvironment, CatalogSnapshot, StoreDeployment); "
+        f"{manifests}/token.yaml: Secret tok: Secrets are read from --secrets, not from the manifests"
+    )

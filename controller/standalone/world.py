@@ -16,6 +16,7 @@ import yaml
 
 from controller.api.resources import KIND_BY_NAME
 from controller.reconcile.services import EventType
+from controller.text import did_you_mean
 
 Key = tuple[str, str, str]  # kind, namespace, name
 
@@ -39,6 +40,28 @@ def read_manifests(directory: Path) -> list[tuple[dict[str, Any], str]]:
                 f"{where}: not valid YAML: {getattr(error, 'problem', error)}"
             ) from None
     return found
+
+
+NOT_RECONCILED = frozenset({"Kustomization", "Namespace"})  # a GitOps directory's own files
+
+
+def check_kinds(docs: list[tuple[dict[str, Any], str]]) -> None:
+    """Refuse what the loop would otherwise silently ignore: a Secret (tokens are read from
+    --secrets, never from the manifests, which live in Git) and a kind that is not StagingPro's."""
+    problems = []
+    for doc, path in docs:
+        kind = str(doc["kind"])
+        if kind in KIND_BY_NAME or kind in NOT_RECONCILED:
+            continue
+        meta = doc.get("metadata")
+        what = f"{path}: {kind} {meta.get('name', '') if isinstance(meta, dict) else ''}".rstrip()
+        if kind == "Secret":
+            problems.append(f"{what}: Secrets are read from --secrets, not from the manifests")
+        else:
+            hint = did_you_mean(kind, KIND_BY_NAME)
+            problems.append(f"{what}: not a StagingPro kind{hint} ({', '.join(KIND_BY_NAME)})")
+    if problems:
+        raise ManifestError("; ".join(problems))
 
 
 class FileWorld:
@@ -92,6 +115,7 @@ class FileWorld:
         """Re-read the manifests (and created objects); returns the keys of StagingPro objects.
         `metadata.generation` grows whenever an object's spec changes, as on an API server."""
         docs = read_manifests(self.manifests)
+        check_kinds(docs)
         if (self.state / "created").exists():
             docs += read_manifests(self.state / "created")
         objects: dict[Key, dict[str, Any]] = {}
