@@ -3,6 +3,7 @@ validation, catalogs that say what is wrong with them. The real entry point agai
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pty
@@ -19,9 +20,14 @@ from typing import Any
 import pytest
 import yaml
 
+from controller.cli.render import ProgressLine
 from controller.emulator import Emulator
 from controller.emulator.control import FaultConfig
+from controller.engine import ApplyResult
+from controller.planner import plan
+from controller.stores import RateGovernor
 from tests.conftest import PROD_TOKEN
+from tests.support.builders import desired, observed
 from tests.test_cli import EXAMPLE, cli, served, store, writes
 
 __all__ = ["served", "store"]  # the fixtures, shared with test_cli
@@ -61,6 +67,9 @@ def test_usage_errors_exit_1_since_2_means_changes(served: Emulator, store: str)
     late = cli("plan", str(EXAMPLE), "--store", url, "--timeout", "soon")
     assert late.returncode == 1
     assert late.stderr.strip().endswith("argument --timeout: 'soon' must be a number of seconds")
+    tick = cli("run", ".", "--tick", "often")
+    assert tick.returncode == 1
+    assert tick.stderr.strip().endswith("argument --tick: 'often' must be a number")
 
 
 def test_verbose_works_after_the_command(served: Emulator, store: str) -> None:
@@ -264,3 +273,33 @@ def test_run_reports_secrets_and_unknown_kinds_among_its_manifests(tmp_path: Pat
         "'StoreEnvironment'?) (StoreEnvironment, CatalogSnapshot, StoreDeployment); "
         f"{manifests}/token.yaml: Secret tok: Secrets are read from --secrets, not from the manifests"
     )
+
+
+def test_progress_shows_the_share_done_an_eta_from_the_quota_and_wall_time_waited() -> None:
+    products = [{"sku": f"P{i}", "name": f"P{i}", "type": "physical"} for i in range(40)]
+    to_apply = plan(desired(products), observed())
+    assert to_apply.estimate_requests() == 40
+    governor = RateGovernor()
+    governor.observe(
+        200,
+        {
+            "X-Rate-Limit-Requests-Quota": "5",
+            "X-Rate-Limit-Requests-Left": "5",
+            "X-Rate-Limit-Time-Reset-Ms": "1000",
+            "X-Rate-Limit-Time-Window-Ms": "1000",
+        },
+    )  # 5 requests a second
+    governor.wait_seconds = 2.5
+    now = [100.0]
+    stream = io.StringIO()
+    progress = ProgressLine(to_apply, governor, stream, clock=lambda: now[0])
+    now[0] += 1.0
+    progress(ApplyResult(total=40, done=10, requests=10))
+    now[0] += 1.0
+    progress(ApplyResult(total=40, done=11, requests=11))  # the same tenth: no new line
+    progress(ApplyResult(total=40, done=40, requests=40))
+    assert stream.getvalue().splitlines() == [
+        "applying: 25% (10/40 changes), 10 requests, about 6s left, "
+        "2.5s waiting for the rate limit",
+        "applying: 100% (40/40 changes), 40 requests, 2.5s waiting for the rate limit",
+    ]

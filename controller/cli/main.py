@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -71,8 +72,13 @@ class _Parser(argparse.ArgumentParser):
     """Usage errors exit 1: exit code 2 means "changes to apply" for `plan`."""
 
     def error(self, message: str) -> NoReturn:
+        message = _INVALID.sub(lambda m: f"{m[2]} must be {_TYPE_WORDS[m[1]]}", message)
         self.print_usage(sys.stderr)
         self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
+
+
+_INVALID = re.compile(r"invalid (int|float) value: ('.*')")
+_TYPE_WORDS = {"int": "a whole number", "float": "a number"}
 
 
 def build_parser() -> argparse.ArgumentParser:
