@@ -374,6 +374,26 @@ async def _exercise_new_methods_and_queries(
         response = await c.get(path, params=params)
         assert response.status_code == 200, (path, params, response.text)
 
+    hook = await c.post(
+        "/v3/hooks",
+        json={
+            "scope": "store/product/*",
+            "destination": "https://hooks.example.test/in",
+            "is_active": False,
+            "headers": {"X-Secret": "s"},
+        },
+    )
+    assert hook.status_code == 200, hook.text
+    hook_id = hook.json()["data"]["id"]
+    assert (await c.post("/v3/hooks", json={"scope": "store/product/*"})).status_code == 422
+    assert (await c.get("/v3/hooks", params={"is_active": "false", "limit": 5})).status_code == 200
+    assert (await c.get(f"/v3/hooks/{hook_id}")).status_code == 200
+    assert (await c.get("/v3/hooks/999999")).status_code == 404
+    assert (await c.put(f"/v3/hooks/{hook_id}", json={"headers": None})).status_code == 200
+    assert (await c.put("/v3/hooks/admin", json={"emails": ["a@example.test"]})).status_code == 204
+    assert (await c.get("/v3/hooks/admin", params={"is_active": "false"})).status_code == 200
+    assert (await c.delete(f"/v3/hooks/{hook_id}")).status_code == 200
+
 
 async def wait_for_job(
     c: httpx.AsyncClient, job_id: str, within: float = 10.0

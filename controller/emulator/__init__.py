@@ -3,6 +3,7 @@ platform's rules, rate limits and injectable faults. The embedded default and th
 
 from controller.emulator.control import FaultConfig, StoreControl
 from controller.emulator.database import StoreDB, StoreProfile
+from controller.emulator.resources.hooks import WebhookSettings
 from controller.emulator.runner import Emulator, EmulatorThread
 from controller.emulator.seed import seed_synthetic, synthetic_products
 from controller.emulator.store import Store
@@ -15,6 +16,7 @@ __all__ = [
     "StoreControl",
     "StoreDB",
     "StoreProfile",
+    "WebhookSettings",
     "seed_synthetic",
     "synthetic_products",
 ]

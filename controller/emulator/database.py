@@ -79,6 +79,15 @@ class Page:
     limit: int
 
 
+@dataclass(frozen=True)
+class Event:
+    """A change a webhook may be subscribed to: `store/product/updated` of `{type, id}`."""
+
+    store: str
+    scope: str
+    data: dict[str, Any]
+
+
 class StoreDB:
     """All stores of one emulator process, in one SQLite database (a file, or `:memory:`)."""
 
@@ -100,6 +109,9 @@ class StoreDB:
         # waits on SQLite (None: not loaded yet).
         self._profiles: dict[str, StoreProfile] | None = None
         self._worker: ThreadPoolExecutor | None = None
+        # Events of the open transaction, handed to `on_events` when it commits.
+        self._events: list[Event] = []
+        self.on_events: Callable[[list[Event]], None] | None = None
 
     def close(self) -> None:
         """Close the database (and its worker thread)."""
@@ -137,8 +149,17 @@ class StoreDB:
                 yield self.conn
             except BaseException:
                 self.conn.execute("ROLLBACK")
+                self._events.clear()
                 raise
             self.conn.execute("COMMIT")
+            events, self._events = self._events, []
+            if events and self.on_events is not None:
+                self.on_events(events)
+
+    def emit(self, store: str, scope: str, data: dict[str, Any]) -> None:
+        """Record an event of the open transaction (delivered to webhooks if it commits)."""
+        if self.on_events is not None:
+            self._events.append(Event(store, scope, data))
 
     @contextmanager
     def bulk(self) -> Iterator[None]:

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from controller.emulator.control import FaultConfig, StoreControl
 from controller.emulator.database import StoreDB, StoreProfile
+from controller.emulator.resources.hooks import WebhookSettings
 from controller.emulator.server import CONTROLS_KEY, SETTINGS_KEY, build_app
 
 
@@ -27,6 +28,7 @@ class Emulator:
         window_ms: int = 30_000,
         theme_job_seconds: float = 0.3,
         faults: FaultConfig | None = None,
+        webhooks: WebhookSettings | None = None,
     ):
         self.db = db if isinstance(db, StoreDB) else StoreDB(db)
         self.host, self.port = host, port
@@ -36,6 +38,7 @@ class Emulator:
             window_ms=window_ms,
             theme_job_seconds=theme_job_seconds,
             faults=faults,
+            webhooks=webhooks,
         )
         self._runner: web.AppRunner | None = None
         self.url = ""

@@ -9,7 +9,7 @@ import json
 import logging
 import re
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from controller.emulator.control import FaultConfig, StoreControl
 from controller.emulator.database import StoreDB, StoreProfile
 from controller.emulator.errors import ApiError
 from controller.emulator.resources.base import Call, Route, json_response
+from controller.emulator.resources.hooks import Dispatcher, WebhookSettings
 from controller.emulator.resources.themes import MAX_THEME_BYTES
 from controller.emulator.store import ROUTES
 
@@ -251,6 +252,7 @@ def build_app(
     window_ms: int = 30_000,
     theme_job_seconds: float = 0.3,
     faults: FaultConfig | None = None,
+    webhooks: WebhookSettings | None = None,
 ) -> web.Application:
     """The emulator's aiohttp application over `db`."""
     app = web.Application(
@@ -263,7 +265,17 @@ def build_app(
         "rate": {"quota": quota, "window_ms": window_ms},
         "theme_job_seconds": theme_job_seconds,
         "faults": faults,
+        "webhooks": webhooks or WebhookSettings(),
     }
+    dispatcher = Dispatcher(db, app[SETTINGS_KEY]["webhooks"])
+    app[SETTINGS_KEY]["dispatcher"] = dispatcher
+
+    async def _deliver(app: web.Application) -> AsyncIterator[None]:
+        await dispatcher.start()
+        yield
+        await dispatcher.stop()
+
+    app.cleanup_ctx.append(_deliver)
     for route in ROUTES:
         app.router.add_route(route.method, STORE_PREFIX + route.path, _handler(route))
     admin = "/__emulator"

@@ -7,6 +7,7 @@ from controller.emulator.resources import (
     brands,
     categories,
     custom_fields,
+    hooks,
     images,
     products,
     scripts,
@@ -16,7 +17,7 @@ from controller.emulator.resources import (
 )
 from controller.emulator.resources.base import Route
 
-_FAMILIES = (products, variants, custom_fields, images, categories, brands, scripts, themes)
+_FAMILIES = (products, variants, custom_fields, images, categories, brands, scripts, themes, hooks)
 SCHEMA = "".join(m.SCHEMA for m in _FAMILIES)
 TABLES: tuple[str, ...] = tuple(t for m in _FAMILIES for t in m.TABLES)
 ROUTES: list[Route] = [r for m in (store_info, *_FAMILIES) for r in m.ROUTES]
@@ -38,3 +39,4 @@ class Store:
         self.brands = brands.Brands(self)
         self.scripts = scripts.Scripts(self)
         self.themes = themes.Themes(self)
+        self.hooks = hooks.Hooks(self)

@@ -122,7 +122,9 @@ def _template(api: OpenAPI, exchange: Exchange) -> str | None:
     _, _, rest = path.partition("/stores/")
     rest = "/" + rest.split("/", 2)[2] if rest.count("/") >= 2 else ""
     spec: Any = api.spec
-    for template in spec["paths"].keys():  # noqa: SIM118 -- SchemaPath iterates as paths
+    # A literal segment wins over a parameter (`/hooks/admin` before `/hooks/{webhook_id}`).
+    templates = sorted(spec["paths"].keys(), key=lambda t: str(t).count("{"))
+    for template in templates:
         pattern = (
             "^" + "".join("[^/]+" if seg.startswith("{") else seg for seg in _split(template)) + "$"
         )

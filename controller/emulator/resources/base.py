@@ -51,6 +51,10 @@ class Resource:
         """The store's next id of `kind`."""
         return self.db.next_id(self.hash, kind)
 
+    def emit(self, scope: str, data: dict[str, Any]) -> None:
+        """An event for the store's webhooks, sent when the transaction commits."""
+        self.db.emit(self.hash, scope, data)
+
     def execute(self, sql: str, *params: Any) -> None:
         """Run one statement (inside a transaction)."""
         self.db.conn.execute(sql, params)

@@ -187,6 +187,7 @@ class Categories(Resource):
         }
         self._apply_url(doc, fields)
         self._save(doc, label)
+        self.emit("store/category/created", {"type": "category", "id": doc["id"]})
         return doc
 
     @staticmethod
@@ -205,6 +206,7 @@ class Categories(Resource):
         self._apply_url(doc, fields)
         doc.update(fields)
         self._save(doc, label)
+        self.emit("store/category/updated", {"type": "category", "id": category_id})
         return doc
 
     @staticmethod
@@ -302,6 +304,8 @@ class Categories(Resource):
             self.db.conn.executemany(
                 "DELETE FROM categories WHERE store=? AND id=?", [(self.hash, c) for c in doomed]
             )
+            for category_id in sorted(doomed):
+                self.emit("store/category/deleted", {"type": "category", "id": category_id})
 
     def matching(self, query: ListQuery) -> list[int]:
         """Ids of the categories a delete's filters select."""

@@ -253,6 +253,7 @@ class Products(Resource):
                 "is_customized": bool(custom_url.get("url")),
             }
             self.write(product_id, doc)
+            self.emit("store/product/created", {"type": "product", "id": product_id})
             variants = self.store.variants
             items = body.get("variants") or []
             if not isinstance(items, list):
@@ -297,6 +298,7 @@ class Products(Resource):
         self.execute(
             "UPDATE products SET doc=? WHERE store=? AND id=?", dumps(doc), self.hash, product_id
         )
+        self.emit("store/product/updated", {"type": "product", "id": product_id})
 
     def update(self, product_id: int, body: Any, include: AbstractSet[str] = ALL) -> dict[str, Any]:
         """`PUT /catalog/products/{id}`."""
@@ -330,6 +332,17 @@ class Products(Resource):
             doc.update(changed)
             doc["date_modified"] = now_iso()
             self.write(product_id, doc)
+            self.emit("store/product/updated", {"type": "product", "id": product_id})
+            if "inventory_level" in changed:
+                inventory = {"product_id": product_id, "method": "absolute"}
+                self.emit(
+                    "store/product/inventory/updated",
+                    {
+                        "type": "product",
+                        "id": product_id,
+                        "inventory": {**inventory, "value": doc["inventory_level"]},
+                    },
+                )
             if "sku" in changed and doc.get("base_variant_id"):
                 self.store.variants.ensure_base(product_id, doc)
         for index, variant in enumerate(body.get("variants") or []):
@@ -379,7 +392,10 @@ class Products(Resource):
         """Delete products and everything that belongs to them."""
         with self.tx():
             for product_id in ids:
+                if not self.exists(product_id):
+                    continue
                 self.execute("DELETE FROM products WHERE store=? AND id=?", self.hash, product_id)
+                self.emit("store/product/deleted", {"type": "product", "id": product_id})
                 for table in (*CHILDREN, "product_categories"):
                     self.execute(
                         f"DELETE FROM {table} WHERE store=? AND product_id=?", self.hash, product_id

@@ -12,6 +12,11 @@ from controller.emulator.database import StoreProfile
 from controller.emulator.resources.base import Call, Route, json_response
 
 
+def numeric_store_id(store_hash: str) -> int:
+    """The store's numeric id (`store_id` of `/v2/store` and of webhook callbacks)."""
+    return 1000000 + sum(store_hash.encode())
+
+
 def store_document(profile: StoreProfile) -> dict[str, Any]:
     """`GET /v2/store` of a store profile."""
     now = datetime.now(ZoneInfo(profile.timezone))
@@ -63,7 +68,7 @@ def store_document(profile: StoreProfile) -> dict[str, Any]:
         "plan_is_trial": False,
         "industry": "",
         "is_price_entered_with_tax": False,
-        "store_id": 1000000 + sum(profile.hash.encode()),
+        "store_id": numeric_store_id(profile.hash),
         "default_channel_id": 1,
         "default_site_id": 1000,
         "active_comparison_modules": [],

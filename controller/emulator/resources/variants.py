@@ -62,6 +62,15 @@ PRODUCT_VARIANTS = ListSpec(direction=False)
 OPTIONS = ListSpec(direction=False)
 
 
+def _sku_event(variant_id: int, product_id: int) -> dict[str, Any]:
+    """The `data` of a `store/sku/...` event (the emulator's SKU ids are its variant ids)."""
+    return {
+        "type": "sku",
+        "id": variant_id,
+        "sku": {"product_id": product_id, "variant_id": variant_id},
+    }
+
+
 class Variants(Resource):
     """The variants of one store's products (a product without options has one base variant)."""
 
@@ -163,6 +172,7 @@ class Variants(Resource):
             doc["sku"].lower(),
             dumps(doc),
         )
+        self.emit("store/sku/created", _sku_event(variant_id, product_id))
         if touch:
             self.store.products.touch(product_id)
         return self.render(doc, product)
@@ -209,6 +219,17 @@ class Variants(Resource):
                 self.hash,
                 variant_id,
             )
+            self.emit("store/sku/updated", _sku_event(variant_id, row[0]))
+            if "inventory_level" in changed:
+                inventory = {"product_id": row[0], "variant_id": variant_id, "method": "absolute"}
+                self.emit(
+                    "store/sku/inventory/updated",
+                    {
+                        "type": "sku",
+                        "id": variant_id,
+                        "inventory": {**inventory, "value": doc["inventory_level"]},
+                    },
+                )
             self.store.products.touch(row[0])
         return self.render(doc, product)
 
@@ -246,12 +267,20 @@ class Variants(Resource):
             product = self.store.products.doc(product_id)
             if variant_id == product.get("base_variant_id"):
                 raise invalid("variant_id", "the base variant cannot be deleted")
+            if not self.one(
+                "SELECT 1 FROM variants WHERE store=? AND id=? AND product_id=?",
+                self.hash,
+                variant_id,
+                product_id,
+            ):
+                raise not_found("variant")
             self.execute(
                 "DELETE FROM variants WHERE store=? AND id=? AND product_id=?",
                 self.hash,
                 variant_id,
                 product_id,
             )
+            self.emit("store/sku/deleted", _sku_event(variant_id, product_id))
             if not self.one(
                 "SELECT 1 FROM variants WHERE store=? AND product_id=?", self.hash, product_id
             ):
