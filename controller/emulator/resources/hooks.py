@@ -279,8 +279,10 @@ class Dispatcher:
             if event.store not in active:
                 active[event.store] = self.db.bind(event.store).hooks.active()
             hooks = [h for h in active[event.store] if covers(h["scope"], event.scope)]
+            if not hooks:
+                continue
             key = (event.store, event.scope, orjson.dumps(event.data, option=orjson.OPT_SORT_KEYS))
-            if not hooks or key in seen:
+            if key in seen:
                 continue
             seen.add(key)
             body = payload(event)
