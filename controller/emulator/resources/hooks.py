@@ -259,6 +259,7 @@ class Dispatcher:
     async def stop(self) -> None:
         """Stop delivering; pending deliveries and retries are dropped."""
         self.db.on_events = None
+        self._loop = None
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):
@@ -287,9 +288,12 @@ class Dispatcher:
             seen.add(key)
             body = payload(event)
             for hook in hooks:
-                loop.call_soon_threadsafe(self._spawn, hook, body)
+                with contextlib.suppress(RuntimeError):  # the loop closed: the emulator stopped
+                    loop.call_soon_threadsafe(self._spawn, hook, body)
 
     def _spawn(self, hook: dict[str, Any], body: dict[str, Any]) -> None:
+        if self._session is None:
+            return  # stopped meanwhile
         task = asyncio.get_running_loop().create_task(self._deliver(hook, body))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -319,7 +323,7 @@ class Dispatcher:
         headers = {**(hook.get("headers") or {}), "Content-Type": "application/json"}
         try:
             async with self._session.post(
-                hook["destination"], data=orjson.dumps(body), headers=headers
+                hook["destination"], data=orjson.dumps(body), headers=headers, allow_redirects=False
             ) as response:
                 ok = 200 <= response.status < 300
         except (aiohttp.ClientError, TimeoutError):
