@@ -1,43 +1,38 @@
 """Desired catalog + observed store -> plan. Pure: no I/O, no clock, no randomness.
 
-A plan is data: ordered steps (brands and categories before products, products before their variants,
-custom fields and images; deletes last, in reverse order), each with its natural key, the field-level
-changes, and what the apply needs (store ids, payloads still in natural keys, resolved at apply time).
-Drift is the same computation read the other way: missing = create, extra = delete, changed = update.
+A plan is data: typed changes bound to a kind, ordered by the kind table (referenced kinds and owners
+before the kinds that need them, trees parents first; deletes last, in reverse order), each with its
+natural key, the field-level changes, and what the apply needs (store ids, payloads still in natural
+keys, resolved at apply time). One diff serves every kind (`_Planner._diff`). Drift is the same
+computation read the other way: missing = create, extra = delete, changed = update.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from controller.catalog.model import (
-    STOCK_FIELDS,
-    Catalog,
-    Category,
-    Product,
-    bulk_allocation,
-    path_key,
-    sku_key,
+from controller.catalog.kinds import (
+    KINDS,
+    RANK,
+    TOP_LEVEL,
+    Action,
+    Desired,
+    Found,
+    FoundIndex,
+    Kind,
+    KindSpec,
+    Reference,
+    children,
 )
-from controller.catalog.observed import ObservedCatalog, ObservedImage, ObservedProduct
+from controller.catalog.model import Catalog, bulk_allocation
+from controller.catalog.observed import ObservedCatalog
 
-Action = Literal["create", "update", "delete"]
-KINDS = ("brands", "categories", "products", "variants", "customFields", "images")
-# Batch maxima of the API, used to estimate requests and by the apply.
-BATCH = {
-    ("products", "update"): 10,
-    ("products", "delete"): 250,
-    ("variants", "update"): 50,
-    ("categories", "create"): 50,
-    ("categories", "update"): 50,
-    ("categories", "delete"): 50,
-}
-REQUIRED_ON_CREATE = ("name", "type", "weight", "price")
 MAX_SAMPLES = 20
+PLAN_FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,17 +46,20 @@ class FieldChange:
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One planned write. `key` is the natural key; `id` the store id of an existing record;
-    `product_key` the SKU key of the product a nested record belongs to."""
+    """One planned change of one record of a kind. `key` is the natural key as shown (an owned
+    record's is its owner's key, the kind's separator and its own); `id` the store id of an existing
+    record; `owner_key` the folded natural key of the owner of an owned record; `depth` its depth in
+    its kind's tree."""
 
-    kind: str
+    kind: Kind
     action: Action
     key: str
     changes: tuple[FieldChange, ...] = ()
-    id: int | None = None
-    product_key: str | None = None
+    id: int | str | None = None
+    owner_key: str | None = None
     payload: Mapping[str, Any] = field(default_factory=dict)
     depth: int = 0
+    name: str = ""  # an owned record's own natural key ("" when it is `key`)
 
     def fields(self) -> list[str]:
         """Names of the changed fields."""
@@ -102,12 +100,11 @@ class Plan:
 
     def estimate_requests(self) -> int:
         """API requests the apply will take at the batch maxima."""
-        groups: dict[tuple[str, str, int], int] = defaultdict(int)
+        groups: dict[tuple[Kind, Action, int], int] = defaultdict(int)
         for step in self.steps:
-            depth = step.depth if (step.kind, step.action) == ("categories", "create") else 0
-            groups[(step.kind, step.action, depth)] += 1
+            groups[(step.kind, step.action, step.depth)] += 1
         return sum(
-            math.ceil(n / BATCH.get((kind, action), 1)) for (kind, action, _), n in groups.items()
+            math.ceil(n / KINDS[kind].batch_size(action)) for (kind, action, _), n in groups.items()
         )
 
     def estimate_seconds(self, requests_per_second: float) -> float:
@@ -117,6 +114,7 @@ class Plan:
     def to_json(self) -> dict[str, Any]:
         """The plan as JSON-ready data."""
         return {
+            "formatVersion": PLAN_FORMAT_VERSION,
             "inSync": self.in_sync,
             "counts": self.counts(),
             "estimatedRequests": self.estimate_requests(),
@@ -156,6 +154,8 @@ def _field_changes(
         if name in skip:
             continue
         current = observed.get(name)
+        if current == value and type(current) is type(value):
+            continue
         if not same(current, value):
             changes.append(FieldChange(name, current, value))
     return changes
@@ -165,358 +165,165 @@ def _field_changes(
 
 
 class _Planner:
-    def __init__(self, desired: Catalog, observed: ObservedCatalog, options: Options):
+    def __init__(
+        self,
+        desired: Catalog,
+        observed: ObservedCatalog,
+        options: Options,
+        kinds: Collection[Kind] = TOP_LEVEL,
+    ):
         self.desired, self.observed, self.options = desired, observed, options
+        self.kinds = kinds
         self.steps: list[Step] = []
         self.problems: list[str] = []
-        self.paths = observed.category_paths()
-        self.category_ids = observed.category_ids_by_path()
-        brand_names = {b.id: b.name for b in observed.brands.values()}
-        self.brand_names = brand_names
-        stock = frozenset() if options.sync_stock else STOCK_FIELDS
-        self.skip = {kind: stock | options.ignore.get(kind, frozenset()) for kind in KINDS}
-        self.skip["categories"] = options.ignore.get("categories", frozenset())
-        self.skip["brands"] = options.ignore.get("brands", frozenset())
+        self.skip = {
+            kind: (frozenset() if options.sync_stock else spec.operational)
+            | options.ignore.get(kind, frozenset())
+            for kind, spec in KINDS.items()
+        }
+        self.compare_skip = {
+            kind: skip | KINDS[kind].create_only for kind, skip in self.skip.items()
+        }
+        # natural keys of the records other kinds reference, by store id
+        self.names: dict[Kind, dict[Any, str]] = {
+            kind: {found[1]: found[0] for found in KINDS[kind].observed(observed)}
+            for kind in {r.kind for spec in KINDS.values() for r in spec.references}
+        }
 
     def run(self) -> Plan:
-        self._brands()
-        self._categories()
-        for key, product in self.desired.products.items():
-            found = self.observed.products.get(key)
-            if found is None:
-                self._create_product(key, product)
-            else:
-                self._update_product(key, product, found)
-        self._extras()
+        for kind in TOP_LEVEL:
+            if kind not in self.kinds:
+                continue
+            spec = KINDS[kind]
+            if kind is Kind.SCRIPTS and self.observed.scripts is None:
+                if self.desired.scripts is not None:
+                    self.problems.append("the store's scripts were not observed")
+                continue
+            self._diff(spec, spec.desired(self.desired), spec.observed(self.observed), None)
         steps = self._order()
         skipped = 0
         if not self.options.prune:
-            skipped = sum(1 for s in steps if s.action == "delete")
-            steps = [s for s in steps if s.action != "delete"]
+            skipped = sum(1 for s in steps if s.action is Action.DELETE)
+            steps = [s for s in steps if s.action is not Action.DELETE]
         else:
             self._check_delete_limits(steps)
         return Plan(tuple(steps), tuple(self.problems), self.observed.counts(), skipped)
 
-    # brands and categories
-
-    def _brands(self) -> None:
-        if self.desired.brands is None:
+    def _diff(
+        self,
+        spec: KindSpec,
+        wanted: Iterable[Desired] | None,
+        found: Iterable[Found],
+        owner: tuple[str, str] | None,  # (owner's folded key, owner's key as written)
+    ) -> None:
+        """One kind's records (of one owner): create the missing, update the changed, delete the
+        extra (the first of two records with one key is kept), then recurse into owned kinds."""
+        if wanted is None:
             return
-        by_name = {b.name.casefold(): b for b in self.observed.brands.values()}
-        for key, brand in self.desired.brands.items():
-            found = by_name.get(key)
-            if found is None:
-                self.steps.append(
-                    Step(
-                        "brands", "create", brand.name, payload={"name": brand.name, **brand.fields}
-                    )
-                )
+        kind, fold = spec.kind, spec.fold
+        compare_skip = self.compare_skip[kind]
+        owned = children(kind)
+        owner_key = owner[0] if owner else None
+        current: dict[str, Any] = {}
+        extras: list[Found] = []
+        read: Callable[[Any], Found] = _as_found
+        if isinstance(found, FoundIndex):
+            current, read = dict(found.items), found.read
+        else:
+            for record in found:
+                folded = fold(record[0])
+                if folded in current:
+                    extras.append(record)
+                else:
+                    current[folded] = record
+        for key, values, item in wanted:
+            folded = fold(key)
+            raw = current.pop(folded, None)
+            if raw is None:
+                self._create(spec, key, values, item, owner)
                 continue
-            changes = _field_changes(found.fields, brand.fields, self.skip["brands"])
+            record = read(raw)
+            changes = _field_changes(record[2], values, compare_skip)
+            for reference in spec.references:
+                change = self._reference_change(reference, item, record[3])
+                if change is not None:
+                    changes.append(change)
             if changes:
                 self.steps.append(
                     Step(
-                        "brands",
-                        "update",
-                        brand.name,
+                        kind,
+                        Action.UPDATE,
+                        _label(spec, owner, key),
                         tuple(changes),
-                        id=found.id,
+                        id=record[1],
+                        owner_key=owner_key or (folded if owned else None),
                         payload={c.field: c.after for c in changes},
+                        name=key if owner else "",
                     )
                 )
-
-    def _categories(self) -> None:
-        if self.desired.categories is None:
-            return
-        for key, category in self.desired.categories.items():
-            category_id = self.category_ids.get(key)
-            if category_id is None:
-                self.steps.append(
-                    Step(
-                        "categories",
-                        "create",
-                        category.path,
-                        depth=category.depth,
-                        payload=self._category_payload(category),
-                    )
+            for child in owned:
+                self._diff(child, child.desired(item), child.observed(record[3]), (folded, key))
+        for record in (*extras, *map(read, current.values())):
+            self.steps.append(
+                Step(
+                    kind,
+                    Action.DELETE,
+                    _label(spec, owner, record[0]),
+                    id=record[1],
+                    owner_key=owner_key or (fold(record[0]) if owned else None),
+                    depth=spec.depth(record[0]),
+                    name=record[0] if owner else "",
                 )
-                continue
-            found = self.observed.categories[category_id]
-            changes = _field_changes(found.fields, category.fields, self.skip["categories"])
-            if found.name != category.name:  # a case-only rename
-                changes.append(FieldChange("name", found.name, category.name))
-            if changes:
-                self.steps.append(
-                    Step(
-                        "categories",
-                        "update",
-                        category.path,
-                        tuple(changes),
-                        id=category_id,
-                        payload={c.field: c.after for c in changes},
-                    )
-                )
+            )
 
-    @staticmethod
-    def _category_payload(category: Category) -> dict[str, Any]:
-        return {"name": category.name, "parent_path": category.parent_path, **category.fields}
+    def _reference_change(self, reference: Reference, item: Any, found: Any) -> FieldChange | None:
+        """The change of a reference field, compared in natural keys (None when equal or unmanaged)."""
+        wanted = getattr(item, reference.field)
+        if wanted is None:
+            return None
+        names = self.names[reference.kind]
+        fold = KINDS[reference.kind].fold
+        ids = getattr(found, reference.id_field)
+        if reference.many:
+            current = frozenset(fold(names[i]) for i in ids if i in names)
+            if current == wanted:
+                return None
+            return FieldChange(reference.field, sorted(current), sorted(wanted))
+        name = names.get(ids, "")
+        return None if fold(name) == fold(wanted) else FieldChange(reference.field, name, wanted)
 
-    # products
-
-    def _create_product(self, key: str, product: Product) -> None:
-        missing = [f for f in REQUIRED_ON_CREATE if f not in product.fields]
+    def _create(
+        self,
+        spec: KindSpec,
+        key: str,
+        values: Mapping[str, Any],
+        item: Any,
+        owner: tuple[str, str] | None,
+    ) -> None:
+        missing = [f for f in spec.required_on_create if f not in values]
         if missing:
             self.problems.append(
-                f"product {product.sku!r} is not in the store and needs {', '.join(missing)} to be created"
+                f"{spec.singular} {key!r} is not in the store and needs {', '.join(missing)} "
+                "to be created"
             )
-        payload: dict[str, Any] = {
-            "sku": product.sku,
-            **{
-                k: v
-                for k, v in product.fields.items()
-                if k not in self.skip["products"] or k in STOCK_FIELDS
-            },
-        }
-        if product.categories is not None:
-            payload["categories"] = sorted(product.categories)
-        if product.brand:
-            payload["brand"] = product.brand
-        if product.variants:
-            payload["variants"] = [
-                {
-                    "sku": v.sku,
-                    **v.fields,
-                    "option_values": [
-                        {"option_display_name": o, "label": label} for o, label in v.option_values
-                    ],
-                }
-                for v in product.variants
-            ]
-        if product.custom_fields:
-            payload["custom_fields"] = [{"name": n, "value": v} for n, v in product.custom_fields]
-        if product.images:
-            payload["images"] = [
-                {
-                    "image_url": i.image_url,
-                    "is_thumbnail": i.is_thumbnail,
-                    "description": i.description,
-                    "sort_order": index,
-                }
-                for index, i in enumerate(product.images)
-            ]
-        self.steps.append(Step("products", "create", product.sku, payload=payload))
-
-    def _update_product(self, key: str, product: Product, found: ObservedProduct) -> None:
-        changes = _field_changes(found.fields, product.fields, self.skip["products"])
-        if product.categories is not None:
-            current = frozenset(
-                path_key(self.paths[c]) for c in found.category_ids if c in self.paths
+        self.steps.append(
+            Step(
+                spec.kind,
+                Action.CREATE,
+                _label(spec, owner, key),
+                owner_key=owner[0] if owner else None,
+                payload=_create_payload(spec, key, values, item, self.options.ignore),
+                depth=spec.depth(key),
+                name=key if owner else "",
             )
-            if current != product.categories:
-                changes.append(
-                    FieldChange("categories", sorted(current), sorted(product.categories))
-                )
-        if product.brand is not None:
-            current_brand = self.brand_names.get(found.brand_id, "")
-            if current_brand.casefold() != product.brand.casefold():
-                changes.append(FieldChange("brand", current_brand, product.brand))
-        if changes:
-            self.steps.append(
-                Step(
-                    "products",
-                    "update",
-                    product.sku,
-                    tuple(changes),
-                    id=found.id,
-                    product_key=key,
-                    payload={c.field: c.after for c in changes},
-                )
-            )
-        if product.variants is not None:
-            self._variants(key, product, found)
-        if product.custom_fields is not None:
-            self._custom_fields(key, product, found)
-        if product.images is not None:
-            self._images(key, product, found)
-
-    def _variants(self, key: str, product: Product, found: ObservedProduct) -> None:
-        observed = {sku_key(v.sku): v for v in found.variants}
-        wanted = set()
-        for variant in product.variants or ():
-            vkey = sku_key(variant.sku)
-            wanted.add(vkey)
-            current = observed.get(vkey)
-            label = f"{product.sku}/{variant.sku}"
-            if current is None:
-                payload = {
-                    "sku": variant.sku,
-                    **variant.fields,
-                    "option_values": [
-                        {"option_display_name": o, "label": v} for o, v in variant.option_values
-                    ],
-                }
-                self.steps.append(
-                    Step("variants", "create", label, id=None, product_key=key, payload=payload)
-                )
-                continue
-            changes = _field_changes(current.fields, variant.fields, self.skip["variants"])
-            if changes:
-                self.steps.append(
-                    Step(
-                        "variants",
-                        "update",
-                        label,
-                        tuple(changes),
-                        id=current.id,
-                        product_key=key,
-                        payload={c.field: c.after for c in changes},
-                    )
-                )
-        for vkey, current in observed.items():
-            if vkey not in wanted:
-                self.steps.append(
-                    Step(
-                        "variants",
-                        "delete",
-                        f"{product.sku}/{current.sku}",
-                        id=current.id,
-                        product_key=key,
-                    )
-                )
-
-    def _custom_fields(self, key: str, product: Product, found: ObservedProduct) -> None:
-        observed: dict[str, tuple[int, str]] = {}
-        extras = []
-        for field_id, name, value in found.custom_fields:
-            if name in observed:
-                extras.append((field_id, name))
-            else:
-                observed[name] = (field_id, value)
-        wanted = set()
-        for name, value in product.custom_fields or ():
-            wanted.add(name)
-            label = f"{product.sku}#{name}"
-            current = observed.get(name)
-            if current is None:
-                self.steps.append(
-                    Step(
-                        "customFields",
-                        "create",
-                        label,
-                        product_key=key,
-                        payload={"name": name, "value": value},
-                    )
-                )
-            elif current[1] != value:
-                self.steps.append(
-                    Step(
-                        "customFields",
-                        "update",
-                        label,
-                        (FieldChange("value", current[1], value),),
-                        id=current[0],
-                        product_key=key,
-                        payload={"name": name, "value": value},
-                    )
-                )
-        for name, (field_id, _) in observed.items():
-            if name not in wanted:
-                extras.append((field_id, name))
-        for field_id, name in extras:
-            self.steps.append(
-                Step(
-                    "customFields", "delete", f"{product.sku}#{name}", id=field_id, product_key=key
-                )
-            )
-
-    def _images(self, key: str, product: Product, found: ObservedProduct) -> None:
-        observed: dict[str, ObservedImage] = {}
-        extras: list[ObservedImage] = []
-        for image in found.images:
-            if image.image_url in observed:
-                extras.append(image)
-            else:
-                observed[image.image_url] = image
-        wanted = set()
-        for index, wanted_image in enumerate(product.images or ()):
-            wanted.add(wanted_image.image_url)
-            label = f"{product.sku}@{wanted_image.image_url}"
-            desired = {
-                "sort_order": index,
-                "is_thumbnail": wanted_image.is_thumbnail,
-                "description": wanted_image.description,
-            }
-            current = observed.get(wanted_image.image_url)
-            if current is None:
-                self.steps.append(
-                    Step(
-                        "images",
-                        "create",
-                        label,
-                        product_key=key,
-                        payload={"image_url": wanted_image.image_url, **desired},
-                    )
-                )
-                continue
-            before = {
-                "sort_order": current.sort_order,
-                "is_thumbnail": current.is_thumbnail,
-                "description": current.description,
-            }
-            changes = _field_changes(before, desired, frozenset())
-            if changes:
-                self.steps.append(
-                    Step(
-                        "images",
-                        "update",
-                        label,
-                        tuple(changes),
-                        id=current.id,
-                        product_key=key,
-                        payload={c.field: c.after for c in changes},
-                    )
-                )
-        extras += [i for url, i in observed.items() if url not in wanted]
-        for image in extras:
-            self.steps.append(
-                Step(
-                    "images",
-                    "delete",
-                    f"{product.sku}@{image.image_url}",
-                    id=image.id,
-                    product_key=key,
-                )
-            )
-
-    # extras (deleted only with prune)
-
-    def _extras(self) -> None:
-        for key, product in self.observed.products.items():
-            if key not in self.desired.products:
-                self.steps.append(
-                    Step("products", "delete", product.sku, id=product.id, product_key=key)
-                )
-        if self.desired.categories is not None:
-            for category_id, path in self.paths.items():
-                if path_key(path) not in self.desired.categories:
-                    self.steps.append(
-                        Step(
-                            "categories", "delete", path, id=category_id, depth=path.count("/") + 1
-                        )
-                    )
-        if self.desired.brands is not None:
-            for brand in self.observed.brands.values():
-                if brand.name.casefold() not in self.desired.brands:
-                    self.steps.append(Step("brands", "delete", brand.name, id=brand.id))
+        )
 
     def _order(self) -> list[Step]:
-        rank = {kind: i for i, kind in enumerate(KINDS)}
-
         def order(step: Step) -> tuple[int, int, int, str]:
-            if step.action == "delete":
-                # nested records first, then products, categories deepest first, brands last
-                return (1, -rank[step.kind], -step.depth, step.key)
-            return (0, rank[step.kind], step.depth, "" if step.action == "create" else "~")
+            if step.action is Action.DELETE:
+                # owned records first, then their owners; trees deepest first; referenced kinds last
+                return (1, -RANK[step.kind], -step.depth, step.key)
+            return (0, RANK[step.kind], step.depth, "" if step.action is Action.CREATE else "~")
 
         return sorted(self.steps, key=order)
 
@@ -525,7 +332,7 @@ class _Planner:
             return
         deletes: dict[str, int] = defaultdict(int)
         for step in steps:
-            if step.action == "delete" and step.kind in ("products", "categories", "brands"):
+            if step.action is Action.DELETE and step.kind in TOP_LEVEL:
                 deletes[step.kind] += 1
         counts = self.observed.counts()
         for kind, n in sorted(deletes.items()):
@@ -537,10 +344,55 @@ class _Planner:
                 )
 
 
-def plan(desired: Catalog, observed: ObservedCatalog, options: Options | None = None) -> Plan:
-    """The steps that make the store match `desired` (deletes only with `options.prune`)."""
+def _as_found(record: Found) -> Found:
+    return record
+
+
+def _label(spec: KindSpec, owner: tuple[str, str] | None, key: str) -> str:
+    """A record's key in plans: an owned record's is prefixed with its owner's."""
+    return f"{owner[1]}{spec.separator}{key}" if owner else key
+
+
+def _create_payload(
+    spec: KindSpec,
+    key: str,
+    values: Mapping[str, Any],
+    item: Any,
+    ignore: Mapping[str, frozenset[str]],
+) -> dict[str, Any]:
+    """A new record in natural keys: its key, its values (ignored fields left out), its references
+    and the records it owns (created with it where the provider can)."""
+    skip = ignore.get(spec.kind, frozenset())
+    payload = {spec.key: key, **{k: v for k, v in values.items() if k not in skip}}
+    if spec.create_values is not None:
+        payload.update(spec.create_values(item))
+    for reference in spec.references:
+        value = getattr(item, reference.field)
+        if reference.many and value is not None:
+            payload[reference.field] = sorted(value)
+        elif value:
+            payload[reference.field] = value
+    for child in children(spec.kind):
+        records = child.desired(item)
+        if records:
+            assert child.owner_field is not None
+            payload[child.owner_field] = [
+                _create_payload(child, k, v, i, ignore) for k, v, i in records
+            ]
+    return payload
+
+
+def plan(
+    desired: Catalog,
+    observed: ObservedCatalog,
+    options: Options | None = None,
+    *,
+    kinds: Collection[Kind] = TOP_LEVEL,
+) -> Plan:
+    """The steps that make the store match `desired` (deletes only with `options.prune`), for the
+    top-level `kinds` and the kinds they own."""
     with bulk_allocation():
-        return _Planner(desired, observed, options or Options()).run()
+        return _Planner(desired, observed, options or Options(), kinds).run()
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ def test_plan_exit_codes_follow_terraform(served: Emulator, store: str) -> None:
     assert changes.returncode == 2, changes.stderr
     assert "products" in changes.stdout
     assert "+ products CC-BTL-GLASS" in changes.stdout
-    assert "... and 28 more (--verbose shows all)" in changes.stdout
+    assert "... and 29 more (--verbose shows all)" in changes.stdout  # 28 + the script
     assert cli("apply", str(EXAMPLE), "--store", url, "--yes").returncode == 0
     in_sync = cli("diff", str(EXAMPLE), "--store", url)
     assert in_sync.returncode == 0
@@ -79,8 +79,9 @@ def test_plan_as_json_for_machines(served: Emulator, store: str) -> None:
     assert data["counts"]["products"]["create"] == 30
     assert (
         data["estimatedRequests"]
-        == len([s for s in data["steps"] if s["kind"] == "products"]) + 4 + 3
+        == len([s for s in data["steps"] if s["kind"] == "products"]) + 4 + 3 + 1  # + the script
     )
+    assert data["formatVersion"] == 1
     assert writes(served, store) == 0
 
 
@@ -95,7 +96,7 @@ def test_apply_asks_unless_yes_and_refuses_without_a_terminal(served: Emulator, 
     assert applied.returncode == 0, applied.stderr
     assert "products: 30 created" in applied.stdout
     counts = load_directory(EXAMPLE).counts()
-    items = counts["brands"] + counts["categories"] + counts["products"]
+    items = counts["brands"] + counts["categories"] + counts["products"] + counts["scripts"]
     assert f"applying: 100% ({items}/{items} changes)" in applied.stderr
 
 

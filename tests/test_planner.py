@@ -162,7 +162,7 @@ def test_a_new_variant_is_created_on_its_existing_product() -> None:
     )
     result = plan(catalog, store)
     assert summary(result) == [("variants", "create", "TEE/TEE-L", [])]
-    assert result.steps[0].product_key == "tee"
+    assert result.steps[0].owner_key == "tee"
     assert result.steps[0].payload["option_values"] == [
         {"option_display_name": "Size", "label": "L"}
     ]

@@ -6,20 +6,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from controller.catalog.model import (
-    BRAND_FIELDS,
-    CATEGORY_FIELDS,
-    PRODUCT_FIELDS,
     STOCK_FIELDS,
-    VARIANT_FIELDS,
     Brand,
     Catalog,
     Category,
     Image,
     Product,
+    Script,
     Variant,
     bulk_allocation,
     path_key,
-    sku_key,
 )
 
 
@@ -78,6 +74,15 @@ class ObservedBrand:
     fields: dict[str, Any]
 
 
+@dataclass(slots=True)
+class ObservedScript:
+    """A storefront script as the store has it (its id is a UUID)."""
+
+    id: str
+    name: str
+    fields: dict[str, Any]
+
+
 @dataclass
 class ObservedCatalog:
     """Everything observed in one pass, with the natural-key maps derived from it (never stored
@@ -87,6 +92,7 @@ class ObservedCatalog:
     unkeyed_products: list[int] = field(default_factory=list)  # ids of products without a SKU
     categories: dict[int, ObservedCategory] = field(default_factory=dict)
     brands: dict[int, ObservedBrand] = field(default_factory=dict)
+    scripts: dict[str, ObservedScript] | None = None  # by name; None when not observed
 
     def category_paths(self) -> dict[int, str]:
         """Category id -> path ("Apparel/Shoes"), names as the store spells them."""
@@ -126,70 +132,8 @@ class ObservedCatalog:
             "variants": sum(len(p.variants) for p in self.products.values()),
             "categories": len(self.categories),
             "brands": len(self.brands),
+            "scripts": len(self.scripts or {}),
         }
-
-
-def product_from_api(data: dict[str, Any]) -> ObservedProduct:
-    """Reduce an API product (with `include=variants,custom_fields,images`)."""
-    base_id = data.get("base_variant_id")
-    variants = [
-        ObservedVariant(
-            id=v["id"],
-            sku=v.get("sku", ""),
-            option_values=tuple(
-                (o["option_display_name"], o["label"]) for o in v.get("option_values", [])
-            ),
-            fields={k: v[k] for k in VARIANT_FIELDS if k in v},
-        )
-        for v in data.get("variants", [])
-        if v["id"] != base_id
-    ]
-    return ObservedProduct(
-        id=data["id"],
-        sku=data.get("sku", ""),
-        fields={k: data[k] for k in PRODUCT_FIELDS if k in data},
-        category_ids=frozenset(data.get("categories", [])),
-        brand_id=data.get("brand_id") or 0,
-        base_variant_id=base_id,
-        variants=variants,
-        custom_fields=[(c["id"], c["name"], c["value"]) for c in data.get("custom_fields", [])],
-        images=[
-            ObservedImage(
-                i["id"],
-                i.get("image_url") or i.get("url_standard", ""),
-                i.get("sort_order", 0),
-                bool(i.get("is_thumbnail")),
-                i.get("description", ""),
-            )
-            for i in sorted(data.get("images", []), key=lambda i: (i.get("sort_order", 0), i["id"]))
-        ],
-    )
-
-
-def category_from_api(data: dict[str, Any]) -> ObservedCategory:
-    """Reduce a category of the trees API (or the legacy API)."""
-    return ObservedCategory(
-        id=int(data["category_id"] if "category_id" in data else data["id"]),
-        parent_id=data.get("parent_id") or 0,
-        name=data["name"],
-        fields={k: data[k] for k in CATEGORY_FIELDS if k in data},
-    )
-
-
-def brand_from_api(data: dict[str, Any]) -> ObservedBrand:
-    """Reduce an API brand."""
-    return ObservedBrand(
-        id=data["id"], name=data["name"], fields={k: data[k] for k in BRAND_FIELDS if k in data}
-    )
-
-
-def add_product(observed: ObservedCatalog, data: dict[str, Any]) -> None:
-    """Add one API product to the observed catalog."""
-    product = product_from_api(data)
-    if product.sku:
-        observed.products.setdefault(sku_key(product.sku), product)
-    else:
-        observed.unkeyed_products.append(product.id)
 
 
 def to_catalog(observed: ObservedCatalog, *, include_stock: bool = False) -> Catalog:
@@ -224,4 +168,9 @@ def _to_catalog(observed: ObservedCatalog, skip: frozenset[str]) -> Catalog:
         for cid, path in paths.items()
     }
     brands = {b.name.casefold(): Brand(b.name, dict(b.fields)) for b in observed.brands.values()}
-    return Catalog(products=products, categories=categories, brands=brands)
+    scripts = (
+        None
+        if observed.scripts is None
+        else {name: Script(name, dict(s.fields)) for name, s in observed.scripts.items()}
+    )
+    return Catalog(products=products, categories=categories, brands=brands, scripts=scripts)

@@ -9,12 +9,13 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from controller.catalog.kinds import PLAN_ORDER
 from controller.engine import ApplyResult
 from controller.planner import Plan
 from controller.stores import RateGovernor
 from controller.text import plural
 
-KINDS = ("brands", "categories", "products", "variants", "customFields", "images")
+KINDS = PLAN_ORDER
 MAX_CHANGES = 25
 
 
@@ -89,8 +90,8 @@ def outcome(result: ApplyResult, stream: TextIO = sys.stdout) -> None:
             )
             print(f"  {kind}: {parts}", file=stream)
     print(f"  {plural(result.requests, 'request')}", file=stream)
-    for kind, key, message in result.errors:
-        print(f"  failed: {kind} {key}: {message}", file=stream)
+    for failed_kind, key, message in result.errors:
+        print(f"  failed: {failed_kind} {key}: {message}", file=stream)
 
 
 def interrupted(plan: Plan, result: ApplyResult, stream: TextIO = sys.stdout) -> None:

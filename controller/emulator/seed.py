@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import zlib
 
 from controller.catalog.model import Catalog, path_key
 from controller.emulator.database import StoreDB
@@ -89,6 +90,11 @@ def seed_synthetic(
     return db.counts(store)
 
 
+def client_id(token: str) -> str:
+    """The API account a token stands for (scripts belong to the account that created them)."""
+    return f"client-{zlib.crc32(token.encode()):08x}"
+
+
 def seed_catalog(db: StoreDB, store: str, catalog: Catalog) -> dict[str, int]:
     """Fill `store` with a catalog in natural keys (categories by path, brands by name), in one
     transaction, through the same rules as the API; returns the store's counts."""
@@ -140,4 +146,9 @@ def seed_catalog(db: StoreDB, store: str, catalog: Catalog) -> dict[str, int]:
                 for n, i in enumerate(product.images or ())
             ]
             db.create_product(store, body, render=False)
+        profile = db.store(store)
+        if profile is not None:
+            for script in (catalog.scripts or {}).values():
+                body = {"name": script.name, **script.fields}
+                db.bind(store).scripts.create(body, client_id(profile.token))
     return db.counts(store)

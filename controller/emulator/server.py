@@ -8,7 +8,6 @@ import asyncio
 import json
 import logging
 import re
-import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +20,7 @@ from controller.emulator.errors import ApiError
 from controller.emulator.resources.base import Call, Route, json_response
 from controller.emulator.resources.hooks import Dispatcher, WebhookSettings
 from controller.emulator.resources.themes import MAX_THEME_BYTES
+from controller.emulator.seed import client_id
 from controller.emulator.store import ROUTES
 
 logger = logging.getLogger(__name__)
@@ -110,8 +110,7 @@ async def store_middleware(request: web.Request, handler: Handler) -> web.Stream
             request, ApiError(plan.error_before, "Injected server error"), decision.headers()
         )
     # Scripts belong to the API account that created them; one token stands for one account here.
-    client_id = f"client-{zlib.crc32(token.encode()):08x}"
-    request[CALL_KEY] = Call(request, db.bind(store), client_id, request.app[SETTINGS_KEY])
+    request[CALL_KEY] = Call(request, db.bind(store), client_id(token), request.app[SETTINGS_KEY])
     try:
         response = await handler(request)
     except ApiError as error:

@@ -1,62 +1,31 @@
-"""Executing a plan against a store: maximal batching, safe concurrency, per-item outcomes.
+"""Executing a plan against a store through the typed provider boundary: order and batching from
+the kind table, natural keys resolved to store ids, per-record outcomes.
 
-Idempotent and resumable: every create is keyed by a natural key the store enforces (SKU, brand name,
-category name under its parent), so a create that may already have happened before a failure comes
-back as a conflict and the existing record is adopted instead of duplicated. Batches the store refuses
-as a whole are split until the bad item is found; every item's outcome is reported.
+The plan is already in the table's order; the engine walks it in phases of one kind, action and
+tree depth, resolves each record's owner, parent and references to store ids (from the observation
+and from what earlier phases created), and hands the provider batches at the kind's maxima,
+concurrently. Idempotent and resumable: the provider adopts a record that a lost answer already
+created. A failure of one record is reported in the result; a failure of the store stops every
+write at once (no error is dropped).
 """
 
 from __future__ import annotations
 
-import asyncio
+import itertools
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-from controller.catalog.model import path_key, sku_key
+from controller.catalog.kinds import KINDS, Action, Kind, KindSpec
+from controller.catalog.model import PATH_SEPARATOR, split_path
 from controller.catalog.observed import ObservedCatalog
+from controller.catalog.provider import Outcome, Provider, Record
 from controller.errors import Stalled
-from controller.planner import BATCH, Plan, Step
+from controller.planner import Plan, Step
+from controller.tasks import fan_out
 
-
-class BatchResult(Protocol):
-    """What a batch update reports: per-item errors by id."""
-
-    @property
-    def errors(self) -> dict[int, str]: ...
-
-
-class CatalogStore(Protocol):
-    """The provider interface the engine drives: observe, and idempotent writes keyed by natural keys.
-    BigCommerce (`controller.stores.BigCommerceStore`) is the first implementation."""
-
-    requests: int
-
-    async def observe(self) -> ObservedCatalog: ...
-    async def find_product(self, sku: str) -> dict[str, Any] | None: ...
-    async def find_brand(self, name: str) -> dict[str, Any] | None: ...
-    async def find_categories(self, parent_id: int) -> list[dict[str, Any]]: ...
-    async def create_brand(self, body: dict[str, Any]) -> dict[str, Any]: ...
-    async def update_brand(self, brand_id: int, body: dict[str, Any]) -> None: ...
-    async def delete_brand(self, brand_id: int) -> None: ...
-    async def create_categories(self, items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]: ...
-    async def update_categories(self, items: Sequence[dict[str, Any]]) -> None: ...
-    async def delete_categories(self, ids: Sequence[int]) -> None: ...
-    async def create_product(self, body: dict[str, Any]) -> dict[str, Any]: ...
-    async def update_products(self, items: Sequence[dict[str, Any]]) -> BatchResult: ...
-    async def delete_products(self, ids: Sequence[int]) -> None: ...
-    async def create_variant(self, product_id: int, body: dict[str, Any]) -> dict[str, Any]: ...
-    async def update_variants(self, items: Sequence[dict[str, Any]]) -> None: ...
-    async def delete_variant(self, product_id: int, variant_id: int) -> None: ...
-    async def create_custom_field(self, product_id: int, body: dict[str, Any]) -> None: ...
-    async def update_custom_field(
-        self, product_id: int, field_id: int, body: dict[str, Any]
-    ) -> None: ...
-    async def delete_custom_field(self, product_id: int, field_id: int) -> None: ...
-    async def create_image(self, product_id: int, body: dict[str, Any]) -> None: ...
-    async def update_image(self, product_id: int, image_id: int, body: dict[str, Any]) -> None: ...
-    async def delete_image(self, product_id: int, image_id: int) -> None: ...
+CatalogStore = Provider  # the name the callers know
 
 
 class PlanRefused(Stalled):
@@ -99,23 +68,40 @@ class ApplyResult:
         }
 
 
-_PAST = {"create": "created", "update": "updated", "delete": "deleted"}
+_PAST = {Action.CREATE: "created", Action.UPDATE: "updated", Action.DELETE: "deleted"}
 
 
-def _status(error: BaseException) -> int | None:
-    status = getattr(error, "status", None)
-    return status if isinstance(status, int) else None
+def phases(steps: Sequence[Step]) -> list[list[Step]]:
+    """Consecutive steps of one kind, action and depth: what may run concurrently."""
+    return [
+        list(group) for _, group in itertools.groupby(steps, lambda s: (s.kind, s.action, s.depth))
+    ]
 
 
 class _Apply:
     def __init__(
-        self, plan: Plan, observed: ObservedCatalog, store: CatalogStore, progress: Progress | None
+        self, plan: Plan, observed: ObservedCatalog, store: Provider, progress: Progress | None
     ):
         self.plan, self.store, self.progress = plan, store, progress
         self.result = ApplyResult(total=len(plan.steps))
-        self.brand_ids = observed.brand_ids_by_name()
-        self.category_ids = observed.category_ids_by_path()
-        self.product_ids = {key: p.id for key, p in observed.products.items()}
+        needed = {
+            k
+            for spec in KINDS.values()
+            for k in (
+                spec.owner,
+                *(r.kind for r in spec.references),
+                spec.kind if spec.tree else None,
+            )
+            if k is not None
+        }
+        # store ids by folded natural key, of the kinds others refer to: observed, then created
+        self.ids: dict[Kind, dict[str, Any]] = {}
+        for kind in needed:
+            spec = KINDS[kind]
+            ids: dict[str, Any] = {}
+            for found in spec.observed(observed):
+                ids.setdefault(spec.fold(found[0]), found[1])
+            self.ids[kind] = ids
         self._start_requests = store.requests
 
     def _tick(self) -> None:
@@ -123,8 +109,8 @@ class _Apply:
         if self.progress is not None:
             self.progress(self.result)
 
-    def ok(self, step: Step, outcome: str | None = None, n: int = 1) -> None:
-        self.result.count(step.kind, outcome or _PAST[step.action], n)
+    def ok(self, step: Step, outcome: str, n: int = 1) -> None:
+        self.result.count(step.kind, outcome, n)
         self._tick()
 
     def fail(self, step: Step, message: str) -> None:
@@ -132,281 +118,77 @@ class _Apply:
         self.result.count(step.kind, "failed")
         self._tick()
 
-    async def each(self, steps: Iterable[Step], run: Callable[[Step], Awaitable[None]]) -> None:
-        """Run one step per request, concurrently (the governor bounds what is in flight)."""
-
-        async def guarded(step: Step) -> None:
-            try:
-                await run(step)
-            except Stalled as error:
-                if _status(error) is None:
-                    raise  # credentials, store gone: nothing else will work either
-                self.fail(step, str(error))
-
-        await asyncio.gather(*(guarded(s) for s in steps))
-
-    async def batches(
-        self, steps: Sequence[Step], size: int, send: Callable[[Sequence[Step]], Awaitable[None]]
-    ) -> None:
-        """Send steps in batches of `size`; a batch refused as a whole is split until the bad items
-        are found (the store does not always say which item failed)."""
-
-        async def attempt(chunk: Sequence[Step]) -> None:
-            try:
-                await send(chunk)
-            except Stalled as error:
-                if _status(error) not in (409, 413, 422) or len(chunk) == 1:
-                    if _status(error) is None:
-                        raise
-                    for step in chunk:
-                        self.fail(step, str(error))
-                    return
-                middle = len(chunk) // 2
-                await asyncio.gather(attempt(chunk[:middle]), attempt(chunk[middle:]))
-
-        chunks = [steps[i : i + size] for i in range(0, len(steps), size)]
-        await asyncio.gather(*(attempt(c) for c in chunks))
-
-    # ---- resolution of natural keys ------------------------------------------------------------
-
-    def resolve_product(self, body: dict[str, Any]) -> dict[str, Any]:
-        out = dict(body)
-        if "categories" in out:
-            missing = [p for p in out["categories"] if p not in self.category_ids]
-            if missing:
-                raise LookupError(f"category {missing[0]!r} is not in the store")
-            out["categories"] = sorted(self.category_ids[p] for p in out["categories"])
-        if "brand" in out:
-            name = out.pop("brand")
-            if name and name.casefold() not in self.brand_ids:
-                raise LookupError(f"brand {name!r} is not in the store")
-            out["brand_id"] = self.brand_ids[name.casefold()] if name else 0
-        return out
-
-    def product_id(self, step: Step) -> int:
-        assert step.product_key is not None
-        product_id = self.product_ids.get(step.product_key)
-        if product_id is None:
-            raise LookupError(f"product {step.product_key!r} is not in the store")
-        return product_id
-
-    # ---- phases ---------------------------------------------------------------------------------
-
     async def run(self) -> ApplyResult:
         if self.plan.problems:
             raise PlanRefused("; ".join(self.plan.problems))
-        by: dict[tuple[str, str], list[Step]] = defaultdict(list)
-        for step in self.plan.steps:
-            by[(step.kind, step.action)].append(step)
-        await self.each(by[("brands", "create")], self.create_brand)
-        await self.each(by[("brands", "update")], self.update_brand)
-        creates = by[("categories", "create")]
-        for depth in sorted({s.depth for s in creates}):
-            await self.batches(
-                [s for s in creates if s.depth == depth],
-                BATCH[("categories", "create")],
-                self.create_categories,
+        for phase in phases(self.plan.steps):
+            spec = KINDS[phase[0].kind]
+            ready: list[tuple[Step, Record]] = []
+            for step in phase:
+                try:
+                    ready.append((step, self.record(spec, step)))
+                except LookupError as error:
+                    self.fail(step, str(error.args[0]))
+            size = spec.batch_size(phase[0].action)
+            await fan_out(
+                self.send(spec, phase[0].action, ready[i : i + size])
+                for i in range(0, len(ready), size)
             )
-        await self.batches(
-            by[("categories", "update")], BATCH[("categories", "update")], self.update_categories
-        )
-        await self.each(by[("products", "create")], self.create_product)
-        await self.batches(
-            by[("products", "update")], BATCH[("products", "update")], self.update_products
-        )
-        await self.each(by[("variants", "create")], self.create_variant)
-        await self.batches(
-            by[("variants", "update")], BATCH[("variants", "update")], self.update_variants
-        )
-        await self.each(
-            by[("customFields", "create")] + by[("customFields", "update")], self.custom_field
-        )
-        await self.each(by[("images", "create")] + by[("images", "update")], self.image)
-        await self.each(by[("images", "delete")], self.delete_image)
-        await self.each(by[("customFields", "delete")], self.delete_custom_field)
-        await self.each(by[("variants", "delete")], self.delete_variant)
-        await self.batches(
-            by[("products", "delete")], BATCH[("products", "delete")], self.delete_products
-        )
-        deletes = by[("categories", "delete")]
-        for depth in sorted({s.depth for s in deletes}, reverse=True):
-            await self.batches(
-                [s for s in deletes if s.depth == depth],
-                BATCH[("categories", "delete")],
-                self.delete_categories,
-            )
-        await self.each(by[("brands", "delete")], self.delete_brand)
         self._tick()
         return self.result
 
-    async def create_brand(self, step: Step) -> None:
-        try:
-            created = await self.store.create_brand(dict(step.payload))
-            outcome = "created"
-        except Stalled as error:
-            if _status(error) != 409 or (found := await self.store.find_brand(step.key)) is None:
-                raise
-            created, outcome = found, "adopted"
-        self.brand_ids[step.key.casefold()] = created["id"]
-        self.ok(step, outcome)
-
-    async def update_brand(self, step: Step) -> None:
-        assert step.id is not None
-        await self.store.update_brand(step.id, dict(step.payload))
-        self.ok(step)
-
-    async def create_categories(self, steps: Sequence[Step]) -> None:
-        bodies = []
-        for step in steps:
-            payload = dict(step.payload)
-            parent = payload.pop("parent_path")
-            parent_id = 0 if parent is None else self.category_ids.get(path_key(parent))
-            if parent_id is None:
-                self.fail(step, f"parent category {parent!r} is not in the store")
+    async def send(self, spec: KindSpec, action: Action, batch: list[tuple[Step, Record]]) -> None:
+        write = {
+            Action.CREATE: self.store.create,
+            Action.UPDATE: self.store.update,
+            Action.DELETE: self.store.delete,
+        }[action]
+        outcomes: list[Outcome] = await write(spec.kind, [r for _, r in batch])
+        for (step, record), outcome in zip(batch, outcomes, strict=True):
+            if outcome.error is not None:
+                self.fail(step, outcome.error)
                 continue
-            bodies.append((step, {**payload, "parent_id": parent_id, "tree_id": 1}))
-        if not bodies:
-            return
-        try:
-            created = await self.store.create_categories([b for _, b in bodies])
-        except Stalled as error:
-            if _status(error) not in (409, 422) or len(bodies) > 1:
-                raise
-            step, body = bodies[0]
-            siblings = await self.store.find_categories(body["parent_id"])
-            match = next(
-                (c for c in siblings if c["name"].casefold() == body["name"].casefold()), None
-            )
-            if match is None:
-                raise
-            self.category_ids[path_key(step.key)] = match["category_id"]
-            self.ok(step, "adopted")
-            return
-        for (step, _), category in zip(bodies, created, strict=True):
-            self.category_ids[path_key(step.key)] = category["category_id"]
-            self.ok(step)
+            if action is Action.CREATE and spec.kind in self.ids:
+                self.ids[spec.kind][spec.fold(record.key)] = outcome.id
+            self.ok(step, "adopted" if outcome.adopted else _PAST[action])
 
-    async def update_categories(self, steps: Sequence[Step]) -> None:
-        await self.store.update_categories([{"category_id": s.id, **s.payload} for s in steps])
-        for step in steps:
-            self.ok(step)
+    def _id(self, kind: Kind, key: str, label: str | None = None) -> Any:
+        spec = KINDS[kind]
+        found = self.ids[kind].get(spec.fold(key))
+        if found is None:
+            raise LookupError(f"{label or spec.singular} {key!r} is not in the store")
+        return found
 
-    async def create_product(self, step: Step) -> None:
-        try:
-            body = self.resolve_product(dict(step.payload))
-        except LookupError as error:
-            self.fail(step, str(error))
-            return
-        try:
-            created = await self.store.create_product(body)
-            outcome = "created"
-        except Stalled as error:
-            # A create that may already have happened (a retry after a lost answer, or a crash)
-            # comes back as a duplicate: adopt the record the store has under the same SKU.
-            if _status(error) != 409 or (found := await self.store.find_product(step.key)) is None:
-                raise
-            created, outcome = found, "adopted"
-        self.product_ids[sku_key(step.key)] = created["id"]
-        self.ok(step, outcome)
-
-    async def update_products(self, steps: Sequence[Step]) -> None:
-        items, ready = [], []
-        for step in steps:
-            try:
-                body = self.resolve_product(dict(step.payload))
-            except LookupError as error:
-                self.fail(step, str(error))
+    def record(self, spec: KindSpec, step: Step) -> Record:
+        """The step as a typed record, its natural keys resolved to store ids."""
+        values = dict(step.payload)
+        key = step.name or step.key
+        owner_id = None
+        if spec.owner is not None:
+            assert step.owner_key is not None
+            owner_id = self.ids[spec.owner].get(step.owner_key)
+            if owner_id is None:
+                raise LookupError(
+                    f"{KINDS[spec.owner].singular} {step.owner_key!r} is not in the store"
+                )
+        refs: dict[str, Any] = {}
+        if spec.tree and step.action is Action.CREATE:
+            parts = split_path(key)
+            parent = PATH_SEPARATOR.join(parts[:-1])
+            refs["parent"] = self._id(spec.kind, parent, f"parent {spec.singular}") if parent else 0
+        for reference in spec.references:
+            if reference.field not in values:
                 continue
-            items.append({"id": step.id, **body})
-            ready.append(step)
-        if not items:
-            return
-        outcome = await self.store.update_products(items)
-        for step in ready:
-            if step.id in outcome.errors:
-                self.fail(step, outcome.errors[step.id])
+            named = values[reference.field]
+            if reference.many:
+                refs[reference.field] = [self._id(reference.kind, n) for n in named]
             else:
-                self.ok(step)
-
-    async def create_variant(self, step: Step) -> None:
-        try:
-            await self.store.create_variant(self.product_id(step), dict(step.payload))
-        except LookupError as error:
-            self.fail(step, str(error))
-            return
-        except Stalled as error:
-            if _status(error) != 409:
-                raise
-            product = await self.store.find_product(step.key.split("/", 1)[0])
-            skus = {sku_key(v["sku"]) for v in (product or {}).get("variants", [])}
-            if sku_key(step.payload["sku"]) not in skus:
-                raise
-            self.ok(step, "adopted")
-            return
-        self.ok(step)
-
-    async def update_variants(self, steps: Sequence[Step]) -> None:
-        await self.store.update_variants([{"id": s.id, **s.payload} for s in steps])
-        for step in steps:
-            self.ok(step)
-
-    async def custom_field(self, step: Step) -> None:
-        product_id = self.product_id(step)
-        if step.action == "create":
-            try:
-                await self.store.create_custom_field(product_id, dict(step.payload))
-            except Stalled as error:
-                if _status(error) != 409:
-                    raise
-                self.ok(step, "adopted")
-                return
-        else:
-            assert step.id is not None
-            await self.store.update_custom_field(product_id, step.id, dict(step.payload))
-        self.ok(step)
-
-    async def image(self, step: Step) -> None:
-        product_id = self.product_id(step)
-        if step.action == "create":
-            await self.store.create_image(product_id, dict(step.payload))
-        else:
-            assert step.id is not None
-            await self.store.update_image(product_id, step.id, dict(step.payload))
-        self.ok(step)
-
-    async def delete_image(self, step: Step) -> None:
-        assert step.id is not None
-        await self.store.delete_image(self.product_id(step), step.id)
-        self.ok(step)
-
-    async def delete_custom_field(self, step: Step) -> None:
-        assert step.id is not None
-        await self.store.delete_custom_field(self.product_id(step), step.id)
-        self.ok(step)
-
-    async def delete_variant(self, step: Step) -> None:
-        assert step.id is not None
-        await self.store.delete_variant(self.product_id(step), step.id)
-        self.ok(step)
-
-    async def delete_products(self, steps: Sequence[Step]) -> None:
-        await self.store.delete_products([s.id for s in steps if s.id is not None])
-        for step in steps:
-            self.ok(step)
-
-    async def delete_categories(self, steps: Sequence[Step]) -> None:
-        await self.store.delete_categories([s.id for s in steps if s.id is not None])
-        for step in steps:
-            self.ok(step)
-
-    async def delete_brand(self, step: Step) -> None:
-        assert step.id is not None
-        await self.store.delete_brand(step.id)
-        self.ok(step)
+                refs[reference.field] = self._id(reference.kind, named) if named else 0
+        return Record(key, values, step.id, owner_id, refs)
 
 
 async def apply(
-    plan: Plan, observed: ObservedCatalog, store: CatalogStore, *, progress: Progress | None = None
+    plan: Plan, observed: ObservedCatalog, store: Provider, *, progress: Progress | None = None
 ) -> ApplyResult:
     """Execute `plan` (made from `observed`) against `store`. Raises `PlanRefused` before any write
     when the plan has problems; item failures are reported in the result, not raised."""

@@ -11,9 +11,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from controller.catalog.model import Script
+from controller.catalog.kinds import Action, Kind
+from controller.catalog.model import Catalog, Script
+from controller.catalog.observed import ObservedCatalog
+from controller.catalog.provider import Provider
+from controller.engine.apply import apply
 from controller.errors import Stalled
+from controller.planner import Options, Plan, plan
 from controller.stores import BigCommerceStore
+from controller.stores.records import script_from_api
+
+
+class ScriptsFailed(Stalled):
+    """The store refused a script."""
+
+    reason = "ScriptsFailed"
 
 
 class ThemeFailed(Stalled):
@@ -31,36 +43,46 @@ class ScriptChanges:
     delete: tuple[str, ...]
 
 
+def _scripts_plan(
+    desired: Mapping[str, Script], observed: ObservedCatalog, *, prune: bool
+) -> tuple[Plan, ScriptChanges]:
+    """Scripts by name: create the missing, update the changed, delete the extra only with prune
+    (the planner's diff of the scripts kind alone)."""
+    scripts = plan(
+        Catalog(scripts=dict(desired)),
+        observed,
+        Options(prune=prune, allow_mass_delete=True),
+        kinds={Kind.SCRIPTS},
+    )
+
+    def names(action: Action) -> tuple[str, ...]:
+        return tuple(sorted(s.key for s in scripts.steps if s.action is action))
+
+    return scripts, ScriptChanges(names(Action.CREATE), names(Action.UPDATE), names(Action.DELETE))
+
+
 def plan_scripts(
     desired: Mapping[str, Script], current: list[dict[str, Any]], *, prune: bool
 ) -> ScriptChanges:
-    """Scripts by name: create the missing, update the changed, delete the extra only with prune."""
-    by_name = {s["name"]: s for s in current}
-    create = tuple(sorted(n for n in desired if n not in by_name))
-    update = tuple(
-        sorted(
-            n
-            for n, s in desired.items()
-            if n in by_name and any(by_name[n].get(k) != v for k, v in s.fields.items())
-        )
-    )
-    delete = tuple(sorted(n for n in by_name if n not in desired)) if prune else ()
-    return ScriptChanges(create, update, delete)
+    """What a scripts release would do, given the store's scripts as listed by the API."""
+    observed = ObservedCatalog(scripts={})
+    for item in current:
+        script = script_from_api(item)
+        observed.scripts.setdefault(script.name, script)  # type: ignore[union-attr]
+    return _scripts_plan(desired, observed, prune=prune)[1]
 
 
 async def release_scripts(
-    store: BigCommerceStore, desired: Mapping[str, Script], *, prune: bool
+    store: Provider, desired: Mapping[str, Script], *, prune: bool
 ) -> ScriptChanges:
-    """Apply a scripts release (idempotent: scripts are matched by name)."""
-    current = await store.list_scripts()
-    changes = plan_scripts(desired, current, prune=prune)
-    by_name = {s["name"]: s for s in current}
-    for name in changes.create:
-        await store.create_script({"name": name, **desired[name].fields})
-    for name in changes.update:
-        await store.update_script(by_name[name]["uuid"], dict(desired[name].fields))
-    for name in changes.delete:
-        await store.delete_script(by_name[name]["uuid"])
+    """Apply a scripts release through the engine (idempotent: scripts are matched by name)."""
+    observed = await store.observe({Kind.SCRIPTS})
+    scripts, changes = _scripts_plan(desired, observed, prune=prune)
+    result = await apply(scripts, observed, store)
+    if result.errors:
+        raise ScriptsFailed(
+            "; ".join(f"script {key!r}: {message}" for _, key, message in result.errors)
+        )
     return changes
 
 

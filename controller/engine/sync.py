@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from controller.catalog.kinds import KINDS, TOP_LEVEL, Kind
 from controller.catalog.model import Catalog, CatalogInvalid, validate
 from controller.catalog.observed import ObservedCatalog
-from controller.engine.apply import ApplyResult, CatalogStore, Progress, apply
+from controller.catalog.provider import Provider
+from controller.engine.apply import ApplyResult, Progress, apply
 from controller.planner import Drift, Options, Plan, drift, plan
 
 
@@ -20,6 +22,11 @@ class Assessment:
     observed: ObservedCatalog
     plan: Plan
     drift: Drift
+
+
+def managed_kinds(desired: Catalog) -> frozenset[Kind]:
+    """The top-level kinds a catalog manages (products always)."""
+    return frozenset(kind for kind in TOP_LEVEL if KINDS[kind].desired(desired) is not None)
 
 
 def check_references(desired: Catalog, observed: ObservedCatalog) -> None:
@@ -34,18 +41,16 @@ def check_references(desired: Catalog, observed: ObservedCatalog) -> None:
         raise CatalogInvalid(problems)
 
 
-async def assess(
-    store: CatalogStore, desired: Catalog, options: Options | None = None
-) -> Assessment:
+async def assess(store: Provider, desired: Catalog, options: Options | None = None) -> Assessment:
     """Observe (read-only), validate references, and compute the plan and the drift."""
-    observed = await store.observe()
+    observed = await store.observe(managed_kinds(desired))
     check_references(desired, observed)
     options = options or Options()
     return Assessment(observed, plan(desired, observed, options), drift(desired, observed, options))
 
 
 async def sync(
-    store: CatalogStore,
+    store: Provider,
     desired: Catalog,
     options: Options | None = None,
     *,

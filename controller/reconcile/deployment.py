@@ -468,9 +468,9 @@ def rollback_catalog(plan: Plan, observed: ObservedCatalog) -> tuple[dict[str, A
     and the number of items the plan creates (which a rollback cannot express)."""
     current = to_catalog(observed)
     product_keys = {
-        s.product_key or s.key.casefold()
+        s.owner_key or s.key.casefold()
         for s in plan.steps
-        if s.kind in ("products", "variants", "customFields", "images") and s.product_key
+        if s.kind in ("products", "variants", "customFields", "images") and s.owner_key
     }
     product_keys |= {
         s.key.casefold() for s in plan.steps if s.kind == "products" and s.action != "create"

@@ -2,7 +2,7 @@
 REST API over it (bigcommerce.py)."""
 
 from controller.catalog.observed import ObservedCatalog
-from controller.stores.bigcommerce import BatchOutcome, BigCommerceStore
+from controller.stores.bigcommerce import BigCommerceStore
 from controller.stores.client import StoreClient, Token
 from controller.stores.errors import (
     CredentialsRejected,
@@ -15,7 +15,6 @@ from controller.stores.governor import RateGovernor
 from controller.stores.transport import RetryPolicy
 
 __all__ = [
-    "BatchOutcome",
     "BigCommerceStore",
     "CredentialsRejected",
     "ObservedCatalog",

@@ -1,0 +1,334 @@
+"""Record kinds as data: one declaration per kind, from which the planner, the engine, the JSON
+Schemas, the CLI tables and the provider take everything they need to know about it.
+
+A declaration says how a record is identified (its natural key and how keys compare), who owns it,
+which kinds it references and how a reference is written, which fields the catalog manages (with the
+types and limits of `fields.py`, shared with the emulator), the API's batch maxima, which fields are
+operational data owned by the live store, and which fields may never be written. Two small readers
+say where the kind's records are in a desired catalog and in an observation, in natural terms.
+Adding a kind is one `KindSpec` here plus the provider's translation (see the README).
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from controller.catalog import fields
+from controller.catalog.model import (
+    BRAND_FIELDS,
+    CATEGORY_FIELDS,
+    PRODUCT_FIELDS,
+    STOCK_FIELDS,
+    VARIANT_FIELDS,
+    Catalog,
+    Product,
+    Variant,
+    path_key,
+    split_path,
+)
+from controller.catalog.observed import ObservedCatalog, ObservedProduct
+
+
+class Kind(enum.StrEnum):
+    """The record kinds StagingPro manages (their names in plans, drift, status and files)."""
+
+    BRANDS = "brands"
+    CATEGORIES = "categories"
+    PRODUCTS = "products"
+    VARIANTS = "variants"
+    CUSTOM_FIELDS = "customFields"
+    IMAGES = "images"
+    SCRIPTS = "scripts"
+
+
+class Action(enum.StrEnum):
+    """What a planned change does to a record."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A field of a record that names records of another kind by their natural keys (a product's
+    `categories` by path). `id_field` is where an observed record holds the referenced ids."""
+
+    field: str
+    kind: Kind
+    id_field: str
+    many: bool = False
+
+
+Desired = tuple[str, Mapping[str, Any], Any]
+"""A desired record: (natural key as written, values in natural terms, the model item)."""
+
+Found = tuple[str, int | str, Mapping[str, Any], Any]
+"""An observed record: (natural key as the store spells it, store id, values, the observed item)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FoundIndex:
+    """Observed records already keyed by folded natural key, read as `Found` only when compared
+    (100k products are not copied into tuples)."""
+
+    items: Mapping[str, Any]
+    read: Callable[[Any], Found]
+
+    def __iter__(self) -> Iterator[Found]:
+        return map(self.read, self.items.values())
+
+
+DesiredReader = Callable[[Any], "Iterable[Desired] | None"]
+FoundReader = Callable[[Any], "Iterable[Found] | FoundIndex"]
+
+
+def _identity(key: str) -> str:
+    return key
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """One record kind, declared."""
+
+    kind: Kind
+    singular: str
+    key: str  # the natural key's field name as written in files and payloads
+    fold: Callable[[str], str]  # how natural keys compare (SKUs and paths without case)
+    fields: Mapping[str, fields.FieldSpec]  # types and limits of the writable fields
+    managed: frozenset[str]  # the fields the catalog may set (key and references aside)
+    desired: DesiredReader  # the records of a catalog (or of an owner item); None: unmanaged
+    observed: FoundReader  # the records of an observation (or of an observed owner item)
+    owner: Kind | None = None  # records exist only within an owner record (variant -> product)
+    owner_field: str | None = None  # where they nest under the owner (files, create bodies)
+    separator: str = "/"  # the key in plans: owner key + separator + key
+    tree: bool = False  # records are parented by records of the same kind (categories)
+    references: tuple[Reference, ...] = ()
+    batch: Mapping[Action, int] = field(default_factory=dict)  # the API's maxima per request
+    operational: frozenset[str] = frozenset()  # owned by the live store (compared only on request)
+    read_only: frozenset[str] = frozenset()  # set by the store: never written
+    create_only: frozenset[str] = frozenset()  # identity written on create, never updated
+    create_values: Callable[[Any], Mapping[str, Any]] | None = None  # reads them from an item
+    required_on_create: tuple[str, ...] = ()
+    file: str | None = None  # its file in a catalog directory (None: nested under its owner)
+
+    def depth(self, key: str) -> int:
+        """Nesting depth of a record in its own tree (1 for roots; 0 for kinds without a tree)."""
+        return len(split_path(key)) if self.tree else 0
+
+    def batch_size(self, action: Action) -> int:
+        """Records per request for `action`."""
+        return self.batch.get(action, 1)
+
+
+# ---- readers: where each kind's records are, in natural terms -----------------------------------
+
+
+def _keyed(items: Mapping[str, Any] | None, key: str) -> Iterable[Desired] | None:
+    if items is None:
+        return None
+    return ((getattr(item, key), item.fields, item) for item in items.values())
+
+
+def _desired_categories(catalog: Catalog) -> list[Desired] | None:
+    if catalog.categories is None:
+        return None
+    return [(c.path, {**c.fields, "name": c.name}, c) for c in catalog.categories.values()]
+
+
+def _found_categories(observed: ObservedCatalog) -> Iterator[Found]:
+    for category_id, path in sorted(observed.category_paths().items()):
+        category = observed.categories[category_id]
+        yield path, category_id, {**category.fields, "name": category.name}, category
+
+
+def _option_values(variant: Variant) -> dict[str, Any]:
+    return {
+        "option_values": [
+            {"option_display_name": o, "label": label} for o, label in variant.option_values
+        ]
+    }
+
+
+def _desired_images(product: Product) -> list[Desired] | None:
+    if product.images is None:
+        return None
+    return [
+        (
+            image.image_url,
+            {
+                "sort_order": index,
+                "is_thumbnail": image.is_thumbnail,
+                "description": image.description,
+            },
+            image,
+        )
+        for index, image in enumerate(product.images)
+    ]
+
+
+def _found_images(product: ObservedProduct) -> Iterator[Found]:
+    for i in product.images:
+        values = {
+            "sort_order": i.sort_order,
+            "is_thumbnail": i.is_thumbnail,
+            "description": i.description,
+        }
+        yield i.image_url, i.id, values, i
+
+
+# ---- the table -------------------------------------------------------------------------------------
+
+_DECLARED = (
+    KindSpec(
+        Kind.BRANDS,
+        "brand",
+        key="name",
+        fold=str.casefold,
+        fields=fields.BRAND,
+        managed=BRAND_FIELDS,
+        desired=lambda catalog: _keyed(catalog.brands, "name"),
+        observed=lambda observed: (
+            (b.name, b.id, b.fields, b)
+            for b in sorted(observed.brands.values(), key=lambda b: b.id)
+        ),
+        read_only=frozenset({"id", "custom_url"}),
+        file="brands.yaml",
+    ),
+    KindSpec(
+        Kind.CATEGORIES,
+        "category",
+        key="path",
+        fold=path_key,
+        fields=fields.CATEGORY,
+        managed=CATEGORY_FIELDS,
+        desired=_desired_categories,
+        observed=_found_categories,
+        tree=True,
+        batch={Action.CREATE: 50, Action.UPDATE: 50, Action.DELETE: 50},
+        read_only=frozenset({"category_id", "tree_id", "url", "id"}),
+        file="categories.yaml",
+    ),
+    KindSpec(
+        Kind.PRODUCTS,
+        "product",
+        key="sku",
+        fold=str.casefold,  # = sku_key
+        fields=fields.PRODUCT,
+        managed=PRODUCT_FIELDS,
+        desired=lambda catalog: _keyed(catalog.products, "sku"),
+        observed=lambda observed: FoundIndex(
+            observed.products, lambda p: (p.sku, p.id, p.fields, p)
+        ),
+        references=(
+            Reference("categories", Kind.CATEGORIES, "category_ids", many=True),
+            Reference("brand", Kind.BRANDS, "brand_id"),
+        ),
+        batch={Action.UPDATE: 10, Action.DELETE: 250},
+        operational=STOCK_FIELDS,
+        read_only=frozenset(
+            {"id", "date_created", "date_modified", "calculated_price", "base_variant_id"}
+        ),
+        required_on_create=("name", "type", "weight", "price"),
+        file="products.jsonl",
+    ),
+    KindSpec(
+        Kind.VARIANTS,
+        "variant",
+        key="sku",
+        fold=str.casefold,  # = sku_key
+        fields=fields.VARIANT,
+        managed=VARIANT_FIELDS,
+        desired=lambda product: (
+            None if product.variants is None else [(v.sku, v.fields, v) for v in product.variants]
+        ),
+        observed=lambda product: ((v.sku, v.id, v.fields, v) for v in product.variants),
+        owner=Kind.PRODUCTS,
+        owner_field="variants",
+        separator="/",
+        batch={Action.UPDATE: 50},
+        operational=STOCK_FIELDS,
+        read_only=frozenset({"id", "product_id", "calculated_price"}),
+        create_only=frozenset({"option_values"}),
+        create_values=_option_values,
+    ),
+    KindSpec(
+        Kind.CUSTOM_FIELDS,
+        "custom field",
+        key="name",
+        fold=_identity,
+        fields=fields.CUSTOM_FIELD,
+        managed=frozenset({"value"}),
+        desired=lambda product: (
+            None
+            if product.custom_fields is None
+            else [(n, {"value": v}, None) for n, v in product.custom_fields]
+        ),
+        observed=lambda product: ((n, i, {"value": v}, None) for i, n, v in product.custom_fields),
+        owner=Kind.PRODUCTS,
+        owner_field="custom_fields",
+        separator="#",
+        read_only=frozenset({"id"}),
+    ),
+    KindSpec(
+        Kind.IMAGES,
+        "image",
+        key="image_url",
+        fold=_identity,
+        fields=fields.IMAGE,
+        managed=frozenset({"sort_order", "is_thumbnail", "description"}),
+        desired=_desired_images,
+        observed=_found_images,
+        owner=Kind.PRODUCTS,
+        owner_field="images",
+        separator="@",
+        read_only=frozenset({"id", "product_id", "url_standard", "url_thumbnail", "url_zoom"}),
+    ),
+    KindSpec(
+        Kind.SCRIPTS,
+        "script",
+        key="name",
+        fold=_identity,
+        fields=fields.SCRIPT,
+        managed=frozenset(fields.SCRIPT) - {"name"},
+        desired=lambda catalog: _keyed(catalog.scripts, "name"),
+        observed=lambda observed: ((s.name, s.id, s.fields, s) for s in observed.scripts.values()),
+        read_only=frozenset({"uuid", "date_created", "date_modified"}),
+        file="scripts.yaml",
+    ),
+)
+
+KINDS: Mapping[Kind, KindSpec] = {spec.kind: spec for spec in _DECLARED}
+
+
+def _plan_order() -> tuple[Kind, ...]:
+    """Kinds so that referenced kinds and owners come before the kinds that need them (declaration
+    order among the independent ones)."""
+    needs = {
+        spec.kind: {spec.owner} - {None} | {r.kind for r in spec.references} - {spec.kind}
+        for spec in _DECLARED
+    }
+    order: list[Kind] = []
+    while len(order) < len(needs):
+        ready = next((k for k in KINDS if k not in order and needs[k] <= set(order)), None)
+        if ready is None:
+            raise RuntimeError(
+                f"the kind table has a reference cycle among {set(needs) - set(order)}"
+            )
+        order.append(ready)
+    return tuple(order)
+
+
+PLAN_ORDER = _plan_order()
+RANK: Mapping[Kind, int] = {kind: i for i, kind in enumerate(PLAN_ORDER)}
+TOP_LEVEL = tuple(k for k in PLAN_ORDER if KINDS[k].owner is None)
+
+
+@functools.cache
+def children(kind: Kind) -> tuple[KindSpec, ...]:
+    """The kinds owned by `kind`, in plan order."""
+    return tuple(KINDS[k] for k in PLAN_ORDER if KINDS[k].owner is kind)

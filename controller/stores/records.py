@@ -1,0 +1,374 @@
+"""The BigCommerce provider's record translation: API JSON -> observed records, typed records ->
+request bodies, and every interpretation of an answer's status (409 adopt, 413/422 split the batch,
+207 partial). The engine sees only `Record`s and `Outcome`s (controller.catalog.provider)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from typing import Any
+
+import httpx
+
+from controller.catalog.kinds import KINDS, Action, Kind
+from controller.catalog.model import sku_key
+from controller.catalog.observed import (
+    ObservedBrand,
+    ObservedCatalog,
+    ObservedCategory,
+    ObservedImage,
+    ObservedProduct,
+    ObservedScript,
+    ObservedVariant,
+)
+from controller.catalog.provider import Outcome, Record
+from controller.stores.client import StoreClient, decode
+from controller.stores.errors import RequestRejected
+from controller.tasks import fan_out
+
+CATALOG_KINDS = frozenset({Kind.PRODUCTS, Kind.CATEGORIES, Kind.BRANDS})
+SPLIT_STATUSES = frozenset({409, 413, 422})  # a batch refused as a whole: find the bad items
+PRODUCT_INCLUDES = "variants,custom_fields,images"
+
+# ---- API JSON -> observed records -----------------------------------------------------------------
+
+_PRODUCT_FIELDS = KINDS[Kind.PRODUCTS].managed
+_VARIANT_FIELDS = KINDS[Kind.VARIANTS].managed
+_CATEGORY_FIELDS = KINDS[Kind.CATEGORIES].managed
+_BRAND_FIELDS = KINDS[Kind.BRANDS].managed
+_SCRIPT_FIELDS = KINDS[Kind.SCRIPTS].managed
+
+
+def product_from_api(data: dict[str, Any]) -> ObservedProduct:
+    """Reduce an API product (with `include=variants,custom_fields,images`)."""
+    base_id = data.get("base_variant_id")
+    variants = [
+        ObservedVariant(
+            id=v["id"],
+            sku=v.get("sku", ""),
+            option_values=tuple(
+                (o["option_display_name"], o["label"]) for o in v.get("option_values", [])
+            ),
+            fields={k: v[k] for k in _VARIANT_FIELDS if k in v},
+        )
+        for v in data.get("variants", [])
+        if v["id"] != base_id
+    ]
+    return ObservedProduct(
+        id=data["id"],
+        sku=data.get("sku", ""),
+        fields={k: data[k] for k in _PRODUCT_FIELDS if k in data},
+        category_ids=frozenset(data.get("categories", [])),
+        brand_id=data.get("brand_id") or 0,
+        base_variant_id=base_id,
+        variants=variants,
+        custom_fields=[(c["id"], c["name"], c["value"]) for c in data.get("custom_fields", [])],
+        images=[
+            ObservedImage(
+                i["id"],
+                i.get("image_url") or i.get("url_standard", ""),
+                i.get("sort_order", 0),
+                bool(i.get("is_thumbnail")),
+                i.get("description", ""),
+            )
+            for i in sorted(data.get("images", []), key=lambda i: (i.get("sort_order", 0), i["id"]))
+        ],
+    )
+
+
+def category_from_api(data: dict[str, Any]) -> ObservedCategory:
+    """Reduce a category of the trees API (or the legacy API)."""
+    return ObservedCategory(
+        id=int(data["category_id"] if "category_id" in data else data["id"]),
+        parent_id=data.get("parent_id") or 0,
+        name=data["name"],
+        fields={k: data[k] for k in _CATEGORY_FIELDS if k in data},
+    )
+
+
+def brand_from_api(data: dict[str, Any]) -> ObservedBrand:
+    """Reduce an API brand."""
+    return ObservedBrand(
+        id=data["id"], name=data["name"], fields={k: data[k] for k in _BRAND_FIELDS if k in data}
+    )
+
+
+def script_from_api(data: dict[str, Any]) -> ObservedScript:
+    """Reduce an API script."""
+    return ObservedScript(
+        id=str(data["uuid"]),
+        name=data["name"],
+        fields={k: data[k] for k in _SCRIPT_FIELDS if k in data},
+    )
+
+
+def add_product(observed: ObservedCatalog, data: dict[str, Any]) -> None:
+    """Add one API product to the observed catalog."""
+    product = product_from_api(data)
+    if product.sku:
+        observed.products.setdefault(sku_key(product.sku), product)
+    else:
+        observed.unkeyed_products.append(product.id)
+
+
+# ---- typed records -> request bodies --------------------------------------------------------------
+
+
+def _writable(kind: Kind, values: dict[str, Any]) -> dict[str, Any]:
+    read_only = KINDS[kind].read_only
+    return {k: v for k, v in values.items() if k not in read_only}
+
+
+def body(kind: Kind, action: Action, record: Record) -> dict[str, Any]:
+    """The request body of one record."""
+    spec = KINDS[kind]
+    values = dict(record.values)
+    if kind is Kind.CATEGORIES:
+        path = values.pop("path", record.key)
+        if action is Action.CREATE:
+            values.setdefault("name", path.rsplit("/", 1)[-1].strip())
+            values.update(parent_id=record.refs.get("parent", 0), tree_id=1)
+    elif kind is Kind.PRODUCTS:
+        if "categories" in record.refs:
+            values["categories"] = sorted(record.refs["categories"])
+        if "brand" in record.refs:
+            values["brand_id"] = record.refs["brand"]
+        values.pop("brand", None)
+    elif kind is Kind.CUSTOM_FIELDS and action is Action.UPDATE:
+        values = {"name": record.key, **values}
+    values = _writable(kind, values)
+    if action is Action.UPDATE:
+        values = {k: v for k, v in values.items() if k not in spec.create_only}
+        if spec.batch_size(action) > 1:
+            values = {("category_id" if kind is Kind.CATEGORIES else "id"): record.id, **values}
+    return values
+
+
+class BigCommerceRecords(StoreClient):
+    """The provider side of `BigCommerceStore`: observe, create, update, delete of typed records."""
+
+    # ---- observe --------------------------------------------------------------------------------
+
+    async def observe(self, kinds: Collection[Kind] | None = None) -> ObservedCatalog:
+        """The records of `kinds` in one paginated pass per kind (products with their variants,
+        custom fields and images, and always with the categories and brands they reference).
+        Never writes."""
+        wanted = set(CATALOG_KINDS if kinds is None else kinds)
+        observed = ObservedCatalog()
+
+        async def products() -> None:
+            async for page in self.pages("/v3/catalog/products", {"include": PRODUCT_INCLUDES}):
+                for item in page:
+                    add_product(observed, item)
+
+        async def categories() -> None:
+            async for page in self.pages("/v3/catalog/trees/categories"):
+                for item in page:
+                    category = category_from_api(item)
+                    observed.categories[category.id] = category
+
+        async def brands() -> None:
+            async for page in self.pages("/v3/catalog/brands"):
+                for item in page:
+                    brand = brand_from_api(item)
+                    observed.brands[brand.id] = brand
+
+        async def scripts() -> None:
+            found: dict[str, ObservedScript] = {}
+            async for page in self.pages("/v3/content/scripts"):
+                for item in page:
+                    script = script_from_api(item)
+                    found.setdefault(script.name, script)
+            observed.scripts = found
+
+        work = [categories(), brands(), products()] if wanted & CATALOG_KINDS else []
+        if Kind.SCRIPTS in wanted:
+            work.append(scripts())
+        await fan_out(work)
+        return observed
+
+    # ---- writes ---------------------------------------------------------------------------------
+
+    async def create(self, kind: Kind, records: Sequence[Record]) -> list[Outcome]:
+        """Create records (a create that already happened is adopted)."""
+        return await self._split(kind, Action.CREATE, records)
+
+    async def update(self, kind: Kind, records: Sequence[Record]) -> list[Outcome]:
+        """Update records by store id (only the values given)."""
+        return await self._split(kind, Action.UPDATE, records)
+
+    async def delete(self, kind: Kind, records: Sequence[Record]) -> list[Outcome]:
+        """Delete records by store id."""
+        return await self._split(kind, Action.DELETE, records)
+
+    async def _split(self, kind: Kind, action: Action, records: Sequence[Record]) -> list[Outcome]:
+        """Send a batch; one the store refuses as a whole is split until the bad records are
+        found (the store does not always say which failed); a refused create is adopted when the
+        store already has the record."""
+        try:
+            return await self._send(kind, action, records)
+        except RequestRejected as error:
+            if error.status in SPLIT_STATUSES and len(records) > 1:
+                middle = len(records) // 2
+                halves = await fan_out(
+                    [
+                        self._split(kind, action, records[:middle]),
+                        self._split(kind, action, records[middle:]),
+                    ]
+                )
+                return halves[0] + halves[1]
+            if action is Action.CREATE and error.status in _ADOPT_ON.get(kind, (409,)):
+                adopted = await self._adopt(kind, records[0])
+                if adopted is not None:
+                    return [adopted]
+            return [Outcome(error=str(error)) for _ in records]
+
+    async def _send(self, kind: Kind, action: Action, records: Sequence[Record]) -> list[Outcome]:
+        route = _ROUTES[(kind, action)]
+        if isinstance(route, _Batch):
+            return await route.send(self, kind, action, records)
+        (record,) = records
+        data = await route(self, record, body(kind, action, record))
+        return [Outcome(id=_id_of(kind, data) if isinstance(data, dict) else record.id)]
+
+    async def _adopt(self, kind: Kind, record: Record) -> Outcome | None:
+        """The record the store already has under the natural key of `record`, if any."""
+        if kind is Kind.BRANDS:
+            found = await self.find_brand(record.key)
+            return None if found is None else Outcome(id=found["id"], adopted=True)
+        if kind is Kind.PRODUCTS:
+            product = await self.find_product(record.key)
+            return None if product is None else Outcome(id=product["id"], adopted=True)
+        if kind is Kind.CATEGORIES:
+            name = body(kind, Action.CREATE, record)["name"].casefold()
+            siblings = await self.find_categories(record.refs.get("parent", 0))
+            match = next((c for c in siblings if c["name"].casefold() == name), None)
+            return None if match is None else Outcome(id=match["category_id"], adopted=True)
+        if kind is Kind.VARIANTS:
+            async for page in self.pages(f"/v3/catalog/products/{record.owner_id}/variants"):
+                for variant in page:
+                    if sku_key(variant.get("sku", "")) == sku_key(record.key):
+                        return Outcome(id=variant["id"], adopted=True)
+            return None
+        if kind is Kind.CUSTOM_FIELDS:
+            return Outcome(adopted=True)
+        return None
+
+    # ---- lookups by natural key -----------------------------------------------------------------
+
+    async def find_product(self, sku: str) -> dict[str, Any] | None:
+        """The product with that SKU, with its variants, custom fields and images."""
+        data = await self.data(
+            "GET",
+            "/v3/catalog/products",
+            "/v3/catalog/products",
+            params={"sku": sku, "include": PRODUCT_INCLUDES},
+        )
+        return data[0] if data else None
+
+    async def find_brand(self, name: str) -> dict[str, Any] | None:
+        """The brand with that name."""
+        data = await self.data(
+            "GET", "/v3/catalog/brands", "/v3/catalog/brands", params={"name": name}
+        )
+        return next((b for b in data if b["name"].casefold() == name.casefold()), None)
+
+    async def find_categories(self, parent_id: int) -> list[dict[str, Any]]:
+        """The children of a category (0 for roots)."""
+        found = []
+        async for page in self.pages("/v3/catalog/trees/categories", {"parent_id:in": parent_id}):
+            found.extend(page)
+        return found
+
+    # ---- one request per record -----------------------------------------------------------------
+
+    async def _one(
+        self, method: str, template: str, record: Record, payload: dict[str, Any] | None, **kw: Any
+    ) -> Any:
+        path = template.format(id=record.id, owner=record.owner_id)
+        endpoint = template.format(id="{id}", owner="{product_id}")
+        if method == "DELETE":
+            await self.request(method, path, endpoint=endpoint, **kw)
+            return None
+        response = await self.request(method, path, endpoint=endpoint, json=payload, **kw)
+        return _json_data(response)
+
+
+def _json_data(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    data = decode(response)
+    return data.get("data") if isinstance(data, dict) else None
+
+
+def _id_of(kind: Kind, data: dict[str, Any]) -> Any:
+    name = {Kind.CATEGORIES: "category_id", Kind.SCRIPTS: "uuid"}.get(kind, "id")
+    return data.get(name, data.get("id"))
+
+
+class _Batch:
+    """A route that writes many records in one request."""
+
+    def __init__(self, method: str, path: str, by_ids: str | None = None, partial: bool = False):
+        self.method, self.path, self.by_ids, self.partial = method, path, by_ids, partial
+
+    async def send(
+        self, store: BigCommerceRecords, kind: Kind, action: Action, records: Sequence[Record]
+    ) -> list[Outcome]:
+        if self.by_ids is not None:
+            ids = ",".join(str(r.id) for r in records)
+            await store.request(self.method, self.path, params={self.by_ids: ids})
+            return [Outcome(id=r.id) for r in records]
+        bodies = [body(kind, action, r) for r in records]
+        response = await store.request(self.method, self.path, json=bodies)
+        answer = decode(response) if response.content else {}
+        if action is Action.CREATE:
+            return [Outcome(id=_id_of(kind, d)) for d in answer.get("data") or []]
+        errors = {}
+        if self.partial:  # 207: some items failed, keyed by id
+            errors = {
+                int(k): str(v) for k, v in (answer.get("errors") or {}).items() if str(k).isdigit()
+            }
+        return [
+            Outcome(id=r.id, error=errors.get(r.id) if isinstance(r.id, int) else None)
+            for r in records
+        ]
+
+
+Route = Callable[[BigCommerceRecords, Record, dict[str, Any]], Awaitable[Any]]
+
+
+def _single(method: str, template: str, **kw: Any) -> Route:
+    async def send(store: BigCommerceRecords, record: Record, payload: dict[str, Any]) -> Any:
+        return await store._one(method, template, record, payload, **kw)
+
+    return send
+
+
+_P = "/v3/catalog/products/{owner}"
+_ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
+    (Kind.BRANDS, Action.CREATE): _single("POST", "/v3/catalog/brands"),
+    (Kind.BRANDS, Action.UPDATE): _single("PUT", "/v3/catalog/brands/{id}"),
+    (Kind.BRANDS, Action.DELETE): _single("DELETE", "/v3/catalog/brands/{id}"),
+    (Kind.CATEGORIES, Action.CREATE): _Batch("POST", "/v3/catalog/trees/categories"),
+    (Kind.CATEGORIES, Action.UPDATE): _Batch("PUT", "/v3/catalog/trees/categories"),
+    (Kind.CATEGORIES, Action.DELETE): _Batch(
+        "DELETE", "/v3/catalog/trees/categories", by_ids="category_id:in"
+    ),
+    (Kind.PRODUCTS, Action.CREATE): _single("POST", "/v3/catalog/products"),
+    (Kind.PRODUCTS, Action.UPDATE): _Batch("PUT", "/v3/catalog/products", partial=True),
+    (Kind.PRODUCTS, Action.DELETE): _Batch("DELETE", "/v3/catalog/products", by_ids="id:in"),
+    (Kind.VARIANTS, Action.CREATE): _single("POST", f"{_P}/variants"),
+    (Kind.VARIANTS, Action.UPDATE): _Batch("PUT", "/v3/catalog/variants"),
+    (Kind.VARIANTS, Action.DELETE): _single("DELETE", f"{_P}/variants/{{id}}"),
+    (Kind.CUSTOM_FIELDS, Action.CREATE): _single("POST", f"{_P}/custom-fields"),
+    (Kind.CUSTOM_FIELDS, Action.UPDATE): _single("PUT", f"{_P}/custom-fields/{{id}}"),
+    (Kind.CUSTOM_FIELDS, Action.DELETE): _single("DELETE", f"{_P}/custom-fields/{{id}}"),
+    # nothing would tell a second copy of an image from the first: never resent when ambiguous
+    (Kind.IMAGES, Action.CREATE): _single("POST", f"{_P}/images", retry_unsafe=False),
+    (Kind.IMAGES, Action.UPDATE): _single("PUT", f"{_P}/images/{{id}}"),
+    (Kind.IMAGES, Action.DELETE): _single("DELETE", f"{_P}/images/{{id}}"),
+    (Kind.SCRIPTS, Action.CREATE): _single("POST", "/v3/content/scripts"),
+    (Kind.SCRIPTS, Action.UPDATE): _single("PUT", "/v3/content/scripts/{id}"),
+    (Kind.SCRIPTS, Action.DELETE): _single("DELETE", "/v3/content/scripts/{id}"),
+}
+_ADOPT_ON: dict[Kind, tuple[int, ...]] = {Kind.CATEGORIES: (409, 422)}
