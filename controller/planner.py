@@ -9,6 +9,8 @@ computation read the other way: missing = create, extra = delete, changed = upda
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping
@@ -111,8 +113,8 @@ class Plan:
         """Wall time of the apply at the store's quota rate."""
         return self.estimate_requests() / requests_per_second if requests_per_second > 0 else 0.0
 
-    def to_json(self) -> dict[str, Any]:
-        """The plan as JSON-ready data."""
+    def to_json(self, *, complete: bool = False) -> dict[str, Any]:
+        """The plan as JSON-ready data (`complete`: with what the apply needs, for a plan file)."""
         return {
             "formatVersion": PLAN_FORMAT_VERSION,
             "inSync": self.in_sync,
@@ -120,18 +122,111 @@ class Plan:
             "estimatedRequests": self.estimate_requests(),
             "problems": list(self.problems),
             "skippedDeletes": self.skipped_deletes,
-            "steps": [
-                {
-                    "kind": s.kind,
-                    "action": s.action,
-                    "key": s.key,
-                    "changes": [
-                        {"field": c.field, "before": c.before, "after": c.after} for c in s.changes
-                    ],
-                }
-                for s in self.steps
-            ],
+            "steps": [_step_json(s, complete) for s in self.steps],
+            **({"observedCounts": dict(self.observed_counts)} if complete else {}),
         }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Plan:
+        """A plan written by `to_json(complete=True)`; `PlanFormatError` when it is not one."""
+        if not isinstance(data, dict) or "steps" not in data:
+            raise PlanFormatError("not a StagingPro plan")
+        version = data.get("formatVersion")
+        if version != PLAN_FORMAT_VERSION:
+            raise PlanFormatError(
+                f"plan format version {version!r} is not supported (this StagingPro reads "
+                f"version {PLAN_FORMAT_VERSION}): make the plan again"
+            )
+        try:
+            steps = tuple(
+                Step(
+                    Kind(s["kind"]),
+                    Action(s["action"]),
+                    str(s["key"]),
+                    tuple(FieldChange(c["field"], c["before"], c["after"]) for c in s["changes"]),
+                    id=s.get("id"),
+                    owner_key=s.get("ownerKey"),
+                    payload=s.get("values", {}),
+                    depth=int(s.get("depth", 0)),
+                    name=s.get("name", ""),
+                )
+                for s in data["steps"]
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise PlanFormatError(f"a step of the plan is malformed ({error})") from None
+        return cls(
+            steps,
+            tuple(data.get("problems", ())),
+            data.get("observedCounts", {}),
+            int(data.get("skippedDeletes", 0)),
+        )
+
+
+class PlanFormatError(ValueError):
+    """A plan file that this version cannot read."""
+
+
+def _step_json(step: Step, complete: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "kind": step.kind,
+        "action": step.action,
+        "key": step.key,
+        "changes": [{"field": c.field, "before": c.before, "after": c.after} for c in step.changes],
+    }
+    if step.action is Action.CREATE:
+        out["values"] = dict(step.payload)
+    if complete:
+        out.update(id=step.id, ownerKey=step.owner_key, depth=step.depth, name=step.name)
+        if step.action is Action.UPDATE:
+            out["values"] = dict(step.payload)
+    return out
+
+
+def touched_digest(plan: Plan, observed: ObservedCatalog) -> str:
+    """A digest of what `observed` holds of every record the plan touches (its id, the fields the
+    catalog manages other than operational ones, the fields the step changes, its references), or of
+    its absence: equal digests mean the store did not move under the plan."""
+    index: dict[Kind, dict[str, Found]] = {}
+
+    def top(kind: Kind) -> dict[str, Found]:
+        if kind not in index:
+            spec = KINDS[kind]
+            index[kind] = {}
+            for found in spec.observed(observed):
+                index[kind].setdefault(spec.fold(found[0]), found)
+        return index[kind]
+
+    hasher = hashlib.sha256()
+    for step in plan.steps:
+        spec = KINDS[step.kind]
+        if step.kind is Kind.SCRIPTS and observed.scripts is None:
+            record = None
+        elif spec.owner is None:
+            record = top(step.kind).get(spec.fold(step.key))
+        else:
+            owner = top(spec.owner).get(step.owner_key or "")
+            record = None
+            if owner is not None:
+                wanted = spec.fold(step.name)
+                record = next(
+                    (f for f in spec.observed(owner[3]) if spec.fold(f[0]) == wanted), None
+                )
+        state: Any = None
+        if record is not None:
+            changed = {c.field for c in step.changes}
+            values = {
+                k: v for k, v in record[2].items() if k not in spec.operational or k in changed
+            }
+            refs = {
+                r.field: sorted(ids)
+                if isinstance(ids := getattr(record[3], r.id_field), frozenset)
+                else ids
+                for r in spec.references
+            }
+            state = [record[1], values, refs]
+        item = [step.kind, step.action, step.key, state]
+        hasher.update(json.dumps(item, sort_keys=True, default=str).encode() + b"\n")
+    return "sha256:" + hasher.hexdigest()
 
 
 # ---- comparison -----------------------------------------------------------------------------------

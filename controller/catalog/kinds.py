@@ -21,6 +21,8 @@ from controller.catalog import fields
 from controller.catalog.model import (
     BRAND_FIELDS,
     CATEGORY_FIELDS,
+    MAX_CUSTOM_FIELDS,
+    MAX_SKUS_PER_PRODUCT,
     PRODUCT_FIELDS,
     STOCK_FIELDS,
     VARIANT_FIELDS,
@@ -115,6 +117,11 @@ class KindSpec:
     create_values: Callable[[Any], Mapping[str, Any]] | None = None  # reads them from an item
     required_on_create: tuple[str, ...] = ()
     file: str | None = None  # its file in a catalog directory (None: nested under its owner)
+    per_owner: int | None = None  # at most this many records per owner
+    positional: str | None = None  # a managed field given by the position in the owner's list
+    short_form: bool = False  # may be written as its natural key alone
+    required_in_file: tuple[str, ...] = ()  # fields every record written in a file has
+    extra_schema: Mapping[str, Any] = field(default_factory=dict)  # further parts as written
 
     def depth(self, key: str) -> int:
         """Nesting depth of a record in its own tree (1 for roots; 0 for kinds without a tree)."""
@@ -255,6 +262,22 @@ _DECLARED = (
         read_only=frozenset({"id", "product_id", "calculated_price"}),
         create_only=frozenset({"option_values"}),
         create_values=_option_values,
+        per_owner=MAX_SKUS_PER_PRODUCT,
+        extra_schema={
+            "option_values": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "type": "object",
+                    "required": ["option_display_name", "label"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "option_display_name": {"type": "string", "minLength": 1},
+                        "label": {"type": "string", "minLength": 1},
+                    },
+                },
+            }
+        },
     ),
     KindSpec(
         Kind.CUSTOM_FIELDS,
@@ -272,6 +295,8 @@ _DECLARED = (
         owner=Kind.PRODUCTS,
         owner_field="custom_fields",
         separator="#",
+        per_owner=MAX_CUSTOM_FIELDS,
+        required_in_file=("value",),
         read_only=frozenset({"id"}),
     ),
     KindSpec(
@@ -286,6 +311,8 @@ _DECLARED = (
         owner=Kind.PRODUCTS,
         owner_field="images",
         separator="@",
+        positional="sort_order",
+        short_form=True,
         read_only=frozenset({"id", "product_id", "url_standard", "url_thumbnail", "url_zoom"}),
     ),
     KindSpec(

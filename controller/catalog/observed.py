@@ -168,9 +168,9 @@ def _to_catalog(observed: ObservedCatalog, skip: frozenset[str]) -> Catalog:
         for cid, path in paths.items()
     }
     brands = {b.name.casefold(): Brand(b.name, dict(b.fields)) for b in observed.brands.values()}
-    scripts = (
-        None
-        if observed.scripts is None
-        else {name: Script(name, dict(s.fields)) for name, s in observed.scripts.items()}
+    scripts = (  # none observed or none there: not managed (no empty scripts.yaml)
+        {name: Script(name, dict(s.fields)) for name, s in observed.scripts.items()}
+        if observed.scripts
+        else None
     )
     return Catalog(products=products, categories=categories, brands=brands, scripts=scripts)

@@ -1,5 +1,6 @@
-"""JSON Schemas of the catalog files, generated from the same field tables the loader checks, so
-that editors and the CI of users' catalog repositories can validate files before StagingPro sees them."""
+"""JSON Schemas of the catalog files, generated from the kind table (`kinds.py`) and the field tables
+the loader checks, so that editors and the CI of users' catalog repositories can validate files
+before StagingPro sees them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import json
 from typing import Any
 
 from controller.catalog import fields
-from controller.catalog.model import BRAND_FIELDS, CATEGORY_FIELDS, PRODUCT_FIELDS, VARIANT_FIELDS
+from controller.catalog.kinds import KINDS, TOP_LEVEL, KindSpec, children
+from controller.catalog.model import MAX_CATEGORY_DEPTH
 
 BASE_URI = "https://stagingpro.io/schemas/catalog/v1"
 
@@ -33,120 +35,83 @@ def _field(name: str, spec: fields.FieldSpec) -> dict[str, Any]:
     return schema
 
 
-def _object(
-    table: dict[str, fields.FieldSpec], allowed: frozenset[str], **extra: Any
-) -> dict[str, Any]:
-    properties = {name: _field(name, table[name]) for name in sorted(allowed)}
-    properties.update(extra)
-    return {"type": "object", "properties": properties, "additionalProperties": False}
+def _key(spec: KindSpec) -> dict[str, Any]:
+    """The natural key as written."""
+    if spec.tree:
+        _, longest = spec.fields["name"]
+        name = f"[^/]{{1,{longest}}}"
+        return {
+            "type": "string",
+            "pattern": f"^{name}(/{name}){{0,{MAX_CATEGORY_DEPTH - 1}}}$",
+            "description": "e.g. Apparel/Shoes",
+        }
+    _, longest = spec.fields.get(spec.key, ("str", None))
+    return {"type": "string", "minLength": 1, **({"maxLength": longest} if longest else {})}
+
+
+def record(spec: KindSpec) -> dict[str, Any]:
+    """The JSON Schema of one record of a kind as written in the files."""
+    written = sorted(spec.managed - {spec.positional} - spec.create_only)
+    properties = {name: _field(name, spec.fields[name]) for name in written}
+    properties[spec.key] = _key(spec)
+    for reference in spec.references:
+        target = KINDS[reference.kind]
+        described = f"{target.singular} {target.key}"
+        properties[reference.field] = (
+            {
+                "type": "array",
+                "items": {"type": "string", "minLength": 1},
+                "description": f"By {described}.",
+            }
+            if reference.many
+            else {"type": ["string", "null"], "description": f"By {described}; empty for none."}
+        )
+    properties.update(spec.extra_schema)
+    for child in children(spec.kind):
+        assert child.owner_field is not None
+        item = record(child)
+        if child.short_form:
+            item = {"oneOf": [_key(child), item]}
+        properties[child.owner_field] = {
+            "type": "array",
+            **({"maxItems": child.per_owner} if child.per_owner else {}),
+            "items": item,
+        }
+    required = [
+        spec.key,
+        *spec.required_in_file,
+        *sorted(spec.extra_schema.keys() & spec.create_only),
+    ]
+    return {
+        "type": "object",
+        "required": required,
+        "properties": properties,
+        "additionalProperties": False,
+    }
 
 
 def schemas() -> dict[str, dict[str, Any]]:
-    """File name -> JSON Schema (draft 2020-12)."""
-    name_text = {"type": "string", "minLength": 1}
-    variant = _object(
-        fields.VARIANT,
-        VARIANT_FIELDS,
-        sku={"type": "string", "minLength": 1, "maxLength": 255},
-        option_values={
-            "type": "array",
-            "minItems": 1,
-            "items": {
-                "type": "object",
-                "required": ["option_display_name", "label"],
-                "additionalProperties": False,
-                "properties": {"option_display_name": name_text, "label": name_text},
-            },
-        },
-    )
-    variant["required"] = ["sku", "option_values"]
-    product = _object(
-        fields.PRODUCT,
-        PRODUCT_FIELDS,
-        sku={"type": "string", "minLength": 1, "maxLength": 255},
-        categories={
-            "type": "array",
-            "items": {"type": "string", "minLength": 1},
-            "description": "Category paths, e.g. Apparel/Shoes.",
-        },
-        brand={"type": ["string", "null"], "description": "Brand name; empty for none."},
-        variants={"type": "array", "maxItems": 600, "items": variant},
-        custom_fields={
-            "type": "array",
-            "maxItems": 200,
-            "items": {
-                "type": "object",
-                "required": ["name", "value"],
-                "additionalProperties": False,
-                "properties": {
-                    "name": {"type": "string", "minLength": 1, "maxLength": 250},
-                    "value": {"type": "string", "maxLength": 250},
-                },
-            },
-        },
-        images={
-            "type": "array",
-            "items": {
-                "oneOf": [
-                    {"type": "string", "minLength": 1},
-                    {
-                        "type": "object",
-                        "required": ["image_url"],
-                        "additionalProperties": False,
-                        "properties": {
-                            "image_url": {"type": "string", "minLength": 1},
-                            "is_thumbnail": {"type": "boolean"},
-                            "description": {"type": "string"},
-                        },
-                    },
-                ]
-            },
-        },
-    )
-    product["required"] = ["sku"]
-    category = _object(
-        fields.CATEGORY,
-        CATEGORY_FIELDS,
-        path={
-            "type": "string",
-            "pattern": r"^[^/]{1,50}(/[^/]{1,50}){0,7}$",
-            "description": "e.g. Apparel/Shoes",
-        },
-    )
-    category["required"] = ["path"]
-    brand = _object(
-        fields.BRAND, BRAND_FIELDS, name={"type": "string", "minLength": 1, "maxLength": 255}
-    )
-    brand["required"] = ["name"]
-    script = _object(
-        fields.SCRIPT, frozenset(fields.SCRIPT) - {"name"}, name={"type": "string", "minLength": 1}
-    )
-    script["required"] = ["name"]
-
-    def document(file: str, title: str, body: dict[str, Any]) -> dict[str, Any]:
-        return {
+    """File name -> JSON Schema (draft 2020-12), one per kind with a file of its own."""
+    out = {}
+    for kind in TOP_LEVEL:
+        spec = KINDS[kind]
+        if spec.file is None:
+            continue
+        one_per_item = spec.file.endswith(".jsonl")
+        name = f"{spec.singular if one_per_item else spec.file.split('.')[0]}.schema.json"
+        title = (
+            f"A {spec.singular}: one line of {spec.file}, or one {kind}/*.yaml file"
+            if one_per_item
+            else spec.file
+        )
+        body = record(spec) if one_per_item else {"type": "array", "items": record(spec)}
+        out[name] = {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
-            "$id": f"{BASE_URI}/{file}",
+            "$id": f"{BASE_URI}/{name}",
             "title": title,
             **body,
         }
-
-    return {
-        "product.schema.json": document(
-            "product.schema.json",
-            "A product: one line of products.jsonl, or one products/*.yaml file",
-            product,
-        ),
-        "categories.schema.json": document(
-            "categories.schema.json", "categories.yaml", {"type": "array", "items": category}
-        ),
-        "brands.schema.json": document(
-            "brands.schema.json", "brands.yaml", {"type": "array", "items": brand}
-        ),
-        "scripts.schema.json": document(
-            "scripts.schema.json", "scripts.yaml", {"type": "array", "items": script}
-        ),
-    }
+    return out
 
 
 def render_schemas() -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import sys
@@ -9,14 +10,14 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from controller.catalog.kinds import PLAN_ORDER
+from controller.catalog.kinds import KINDS, PLAN_ORDER
 from controller.engine import ApplyResult
-from controller.planner import Plan
+from controller.planner import FieldChange, Plan, Step
 from controller.stores import RateGovernor
 from controller.text import plural
 
-KINDS = PLAN_ORDER
 MAX_CHANGES = 25
+MAX_CREATE_FIELDS = 8
 
 
 def color(stream: TextIO) -> bool:
@@ -31,6 +32,62 @@ def _paint(text: str, code: str, enabled: bool) -> str:
 def _value(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _long_text(before: Any, after: Any) -> bool:
+    texts = [v for v in (before, after) if v is not None]
+    return all(isinstance(v, str) for v in texts) and any(len(v) > 60 or "\n" in v for v in texts)
+
+
+def text_diff(before: str, after: str, context: int = 30) -> list[str]:
+    """The changed region of a long text, as Terraform shows it: a unified diff of the changed
+    lines for multi-line text, else the changed span of the one line with some context."""
+    if "\n" in before or "\n" in after:
+        lines = difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=1)
+        return [line for line in lines if not line.startswith(("---", "+++"))]
+    start = 0
+    limit = min(len(before), len(after))
+    while start < limit and before[start] == after[start]:
+        start += 1
+    end = 0
+    while end < limit - start and before[-1 - end] == after[-1 - end]:
+        end += 1
+    head = ("..." if start > context else "") + before[max(0, start - context) : start]
+
+    def changed(text: str) -> str:
+        middle = text[start : len(text) - end]
+        tail = text[len(text) - end :][:context] + ("..." if end > context else "")
+        return f"{head}{middle}{tail}"
+
+    return [f"- {changed(before)}", f"+ {changed(after)}"]
+
+
+def _step_details(step: Step, verbose: bool) -> list[str]:
+    """The lines under a step: a create's fields; a long text's changed region."""
+    lines = []
+    if step.action == "create":
+        key = KINDS[step.kind].key
+        items = [(k, v) for k, v in step.payload.items() if k != key]
+        shown = items if verbose else items[:MAX_CREATE_FIELDS]
+        for name, value in shown:
+            if isinstance(value, list) and value and isinstance(value[0], dict):
+                lines.append(f"{name} = {len(value)} records")
+            else:
+                lines.append(f"{name} = {_value(value)}")
+        if len(items) > len(shown):
+            lines.append(f"(+{len(items) - len(shown)} fields)")
+    for change in step.changes:
+        if _long_text(change.before, change.after):
+            lines.append(f"{change.field}:")
+            diff = text_diff(change.before or "", change.after or "")
+            lines += ["  " + line for line in diff]
+    return ["      " + line for line in lines]
+
+
+def _change(change: FieldChange) -> str:
+    if _long_text(change.before, change.after):
+        return f"{change.field} (text changed, below)"
+    return f"{change.field} {_value(change.before)} -> {_value(change.after)}"
 
 
 def plan_table(
@@ -50,7 +107,7 @@ def plan_table(
         print(_paint("  In sync: nothing to change.", "32", on), file=stream)
     else:
         print(f"  {'kind':<14}{'create':>8}{'update':>8}{'delete':>8}", file=stream)
-        for kind in KINDS:
+        for kind in PLAN_ORDER:
             if kind in counts:
                 c = counts[kind]
                 print(f"  {kind:<14}{c['create']:>8}{c['update']:>8}{c['delete']:>8}", file=stream)
@@ -64,12 +121,12 @@ def plan_table(
             symbol, code = symbols[step.action]
             line = f"  {_paint(symbol, code, on)} {step.kind} {step.key}"
             if step.changes:
-                line += ": " + ", ".join(
-                    f"{c.field} {_value(c.before)} -> {_value(c.after)}" for c in step.changes[:4]
-                )
+                line += ": " + ", ".join(_change(c) for c in step.changes[:4])
                 if len(step.changes) > 4:
                     line += f" (+{len(step.changes) - 4} fields)"
             print(line, file=stream)
+            for detail in _step_details(step, verbose):
+                print(detail, file=stream)
         if len(plan.steps) > limit:
             print(f"  ... and {len(plan.steps) - limit} more (--verbose shows all)", file=stream)
     if plan.skipped_deletes:
@@ -83,7 +140,7 @@ def plan_table(
 
 def outcome(result: ApplyResult, stream: TextIO = sys.stdout) -> None:
     """What an apply did, per kind, and every failed item."""
-    for kind in KINDS:
+    for kind in PLAN_ORDER:
         if kind in result.outcomes:
             parts = ", ".join(
                 f"{n} {what}" for what, n in sorted(result.outcomes[kind].items()) if n
@@ -104,7 +161,7 @@ def interrupted(plan: Plan, result: ApplyResult, stream: TextIO = sys.stdout) ->
     )
     outcome(result, stream)
     counts = plan.counts()
-    for kind in KINDS:
+    for kind in PLAN_ORDER:
         left = sum(counts.get(kind, {}).values()) - sum(result.outcomes.get(kind, {}).values())
         if left > 0:
             print(f"  {kind}: {left} not applied", file=stream)

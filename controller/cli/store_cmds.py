@@ -13,14 +13,16 @@ from typing import Any
 
 import git
 
+from controller.catalog.kinds import KINDS
 from controller.catalog.model import CatalogInvalid
+from controller.catalog.observed import ObservedCatalog
 from controller.cli.errors import CliError
 from controller.cli.inputs import TOKEN_ENV, StoreTarget, load_catalog, store_target
 from controller.cli.render import ProgressLine, interrupted, outcome, plan_table
 from controller.engine import ApplyResult, Assessment, PlanRefused, apply, assess
 from controller.engine.snapshots import ResolvedCatalog, capture_message, capture_to_directory
 from controller.errors import StagingProError
-from controller.planner import Options
+from controller.planner import Options, Plan, PlanFormatError, touched_digest
 from controller.reconcile.environment import ignore_options
 from controller.stores import BigCommerceStore, RetryPolicy, Token
 from controller.text import plural
@@ -133,14 +135,26 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         )
         _plan_args(parser)
         parser.add_argument("--output", "-o", choices=("table", "json"), default="table")
+        parser.add_argument(
+            "-out",
+            "--out",
+            dest="out",
+            type=Path,
+            metavar="FILE",
+            help="save the plan: `stagingpro apply FILE` applies exactly it, or refuses when the "
+            "store changed since",
+        )
         parser.set_defaults(func=cmd_plan)
     parser = sub.add_parser(
         "apply",
         help="make a store match a catalog",
         formatter_class=formatter,
-        description="Show the plan, ask for confirmation (unless --yes), and apply it.",
+        description="Show the plan, ask for confirmation (unless --yes), and apply it. Given a "
+        "plan file saved by `plan -out`, apply exactly that plan (refused when the store changed "
+        "since it was made).",
         epilog="examples:\n  stagingpro apply catalog/ --store URL --yes\n"
-        "  stagingpro apply catalog/ --store URL --prune --max-delete-percent 5",
+        "  stagingpro apply catalog/ --store URL --prune --max-delete-percent 5\n"
+        "  stagingpro plan catalog/ --store URL -out release.plan && stagingpro apply release.plan --store URL",
     )
     _plan_args(parser)
     parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
@@ -262,6 +276,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
                 rate=store.governor.requests_per_second,
                 verbose=args.verbose,
             )
+        if args.out is not None:
+            _save_plan(args.out, target, resolved, assessment)
         if plan.problems:
             return EXIT_ERROR
         return EXIT_OK if plan.in_sync else EXIT_CHANGES
@@ -269,17 +285,55 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return _run(run())
 
 
+def _save_plan(
+    path: Path, target: StoreTarget, resolved: ResolvedCatalog, assessment: Assessment
+) -> None:
+    """Write a plan file: the plan, the store and catalog it was made for, and a digest of what the
+    store held of every record it touches."""
+    document = {
+        **assessment.plan.to_json(complete=True),
+        "store": target.label,
+        "source": resolved.source,
+        "revision": resolved.revision,
+        "catalogDigest": resolved.digest,
+        "observedDigest": touched_digest(assessment.plan, assessment.observed),
+    }
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(document, indent=1, default=str) + "\n", encoding="utf-8")
+    partial.replace(path)
+    print(
+        f"Saved the plan to {path}: `stagingpro apply {path}` applies exactly it.", file=sys.stderr
+    )
+
+
+def _read_plan_file(text: str) -> dict[str, Any] | None:
+    """The plan file's content when `text` names one (else it names a catalog)."""
+    path = Path(text)
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) and "observedDigest" in data else None
+
+
 def cmd_apply(args: argparse.Namespace) -> int:
     """`stagingpro apply`."""
 
+    saved = _read_plan_file(args.catalog)
+
     async def run() -> int:
-        target, resolved, assessment, store = await _assess(args)
+        if saved is not None:
+            target, source, plan, observed, store = await _saved_plan(args, saved)
+        else:
+            target, resolved, assessment, store = await _assess(args)
+            source, plan, observed = resolved.source, assessment.plan, assessment.observed
         async with store:
-            plan = assessment.plan
             plan_table(
                 plan,
                 store=target.label,
-                source=resolved.source,
+                source=source,
                 rate=store.governor.requests_per_second,
                 verbose=args.verbose,
             )
@@ -300,7 +354,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
                     return EXIT_ERROR
             progress = ProgressLine(plan, store.governor)
             try:
-                result = await apply(plan, assessment.observed, store, progress=progress)
+                result = await apply(plan, observed, store, progress=progress)
             except asyncio.CancelledError:  # Ctrl-C: say where the store stands
                 progress.close()
                 interrupted(plan, progress.last or ApplyResult(total=len(plan.steps)))
@@ -311,6 +365,32 @@ def cmd_apply(args: argparse.Namespace) -> int:
             return EXIT_ERROR if result.errors else EXIT_OK
 
     return _run(run())
+
+
+async def _saved_plan(
+    args: argparse.Namespace, saved: dict[str, Any]
+) -> tuple[StoreTarget, str, Plan, ObservedCatalog, BigCommerceStore]:
+    """A saved plan, checked against the store it was made for as that store is now."""
+    target = store_target(args.store, args.environment, args.token_file)
+    try:
+        plan = Plan.from_json(saved)
+    except PlanFormatError as error:
+        raise CliError(f"{args.catalog}: {error}") from None
+    if saved.get("store") != target.label:
+        raise CliError(f"{args.catalog} is a plan for {saved.get('store')}, not for {target.label}")
+    store = _client(target, args)
+    try:
+        observed = await store.observe({KINDS[s.kind].owner or s.kind for s in plan.steps})
+    except BaseException:
+        await store.close()
+        raise
+    if touched_digest(plan, observed) != saved["observedDigest"]:
+        await store.close()
+        raise CliError(
+            f"{target.label} changed since the plan in {args.catalog} was made: nothing applied; "
+            "make and review a new plan"
+        )
+    return target, f"the plan in {args.catalog}", plan, observed, store
 
 
 def cmd_capture(args: argparse.Namespace) -> int:

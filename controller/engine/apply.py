@@ -25,8 +25,6 @@ from controller.errors import Stalled
 from controller.planner import Plan, Step
 from controller.tasks import fan_out
 
-CatalogStore = Provider  # the name the callers know
-
 
 class PlanRefused(Stalled):
     """The plan may not be applied (it deletes too much, or cannot create what it must)."""

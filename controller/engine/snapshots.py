@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from controller.catalog.files import digest, load_directory, write_directory
+from controller.catalog.kinds import TOP_LEVEL
 from controller.catalog.model import Catalog
 from controller.catalog.observed import to_catalog
 from controller.catalog.parse import from_inline
-from controller.engine.apply import CatalogStore
+from controller.catalog.provider import Provider
 from controller.gitsource import GitCache, GitCredentials, redact_url, safe_path
 
 
@@ -79,7 +80,7 @@ def capture_message(environment: str, store_hash: str, catalog: Catalog) -> str:
 
 
 async def capture_to_git(
-    store: CatalogStore,
+    store: Provider,
     cache: GitCache,
     url: str,
     branch: str,
@@ -93,7 +94,7 @@ async def capture_to_git(
     push: bool = True,
 ) -> Capture:
     """Observe the store and commit its catalog to `branch` (no commit when nothing changed)."""
-    catalog = to_catalog(await store.observe())
+    catalog = to_catalog(await store.observe(TOP_LEVEL))
     message = capture_message(environment, store_hash, catalog)
     sha = await asyncio.to_thread(
         cache.commit,
@@ -111,9 +112,9 @@ async def capture_to_git(
 
 
 async def capture_to_directory(
-    store: CatalogStore, directory: Path, *, layout: str | None = None
+    store: Provider, directory: Path, *, layout: str | None = None
 ) -> Catalog:
     """Observe the store and write its catalog files into a directory."""
-    catalog = to_catalog(await store.observe())
+    catalog = to_catalog(await store.observe(TOP_LEVEL))
     write_directory(catalog, directory, layout=layout)
     return catalog
