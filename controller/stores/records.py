@@ -180,10 +180,10 @@ class BigCommerceRecords(StoreClient):
                     found.setdefault(script.name, script)
             observed.scripts = found
 
-        work = [categories(), brands(), products()] if wanted & CATALOG_KINDS else []
-        if Kind.SCRIPTS in wanted:
-            work.append(scripts())
-        await fan_out(work)
+        if wanted & CATALOG_KINDS:
+            await fan_out([categories(), brands(), products()])
+        if Kind.SCRIPTS in wanted:  # after the catalog: one request, and errors in a fixed order
+            await scripts()
         return observed
 
     # ---- writes ---------------------------------------------------------------------------------
