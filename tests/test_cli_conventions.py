@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
+from controller.cli import main
 from controller.cli.render import ProgressLine
 from controller.emulator import Emulator
 from controller.emulator.control import FaultConfig
@@ -54,22 +55,43 @@ def silent_port() -> Iterator[int]:
         yield listener.getsockname()[1]
 
 
-def test_usage_errors_exit_1_since_2_means_changes(served: Emulator, store: str) -> None:
-    missing = cli("plan")
+def in_process(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """`main()` as the entry point calls it: the exit code, stdout and stderr."""
+    try:
+        code = main(list(args))
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STAGINGPRO_STORE_TOKEN", PROD_TOKEN)
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
+def test_usage_errors_exit_1_since_2_means_changes(
+    served: Emulator, store: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = cli("plan")  # the process itself, once
     assert missing.returncode == 1
     assert "usage: stagingpro plan" in missing.stderr
     url = served.store_url(store)
-    wrong = cli("plan", str(EXAMPLE), "--store", url, "--max-delete-percent", "lots")
-    assert wrong.returncode == 1
-    assert wrong.stderr.strip().endswith(
-        "argument --max-delete-percent: 'lots' must be a whole number from 0 to 100"
-    )
-    late = cli("plan", str(EXAMPLE), "--store", url, "--timeout", "soon")
-    assert late.returncode == 1
-    assert late.stderr.strip().endswith("argument --timeout: 'soon' must be a number of seconds")
-    tick = cli("run", ".", "--tick", "often")
-    assert tick.returncode == 1
-    assert tick.stderr.strip().endswith("argument --tick: 'often' must be a number")
+    for args, message in [
+        (
+            ("plan", str(EXAMPLE), "--store", url, "--max-delete-percent", "lots"),
+            "argument --max-delete-percent: 'lots' must be a whole number from 0 to 100",
+        ),
+        (
+            ("plan", str(EXAMPLE), "--store", url, "--timeout", "soon"),
+            "argument --timeout: 'soon' must be a number of seconds",
+        ),
+        (("run", ".", "--tick", "often"), "argument --tick: 'often' must be a number"),
+    ]:
+        code, _, err = in_process(capsys, *args)
+        assert code == 1
+        assert err.strip().endswith(message)
 
 
 def test_verbose_works_after_the_command(served: Emulator, store: str) -> None:
@@ -137,11 +159,12 @@ def test_a_plan_piped_into_head_ends_quietly(served: Emulator, store: str, tmp_p
     assert process.returncode == 141
 
 
+@pytest.mark.usefixtures("token")
 def test_plan_with_an_environment_previews_what_the_operator_would_do(
-    served: Emulator, store: str, tmp_path: Path
+    served: Emulator, store: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = served.store_url(store)
-    assert cli("apply", str(EXAMPLE), "--store", url, "--yes").returncode == 0
+    assert in_process(capsys, "apply", str(EXAMPLE), "--store", url, "--yes")[0] == 0
     catalog = tmp_path / "catalog"
     shutil.copytree(EXAMPLE, catalog)
     (catalog / "products" / "CC-BTL-GLASS.yaml").unlink()
@@ -170,35 +193,40 @@ def test_plan_with_an_environment_previews_what_the_operator_would_do(
             }
         )
     )
-    result = cli("plan", str(catalog), "--environment", str(environment), "--output", "json")
-    assert result.returncode == 2, result.stderr
-    steps = [(s["kind"], s["action"], s["key"]) for s in json.loads(result.stdout)["steps"]]
+    code, out, err = in_process(
+        capsys, "plan", str(catalog), "--environment", str(environment), "--output", "json"
+    )
+    assert code == 2, err
+    steps = [(s["kind"], s["action"], s["key"]) for s in json.loads(out)["steps"]]
     assert ("products", "delete", glass["sku"].casefold()) in [
         (k, a, key.casefold()) for k, a, key in steps
     ]
     assert not [s for s in steps if s[1] == "update"]  # the price is ignored
-    refused = cli(
-        "plan", str(catalog), "--environment", str(environment), "--max-delete-percent", "0"
+    code, out, _ = in_process(
+        capsys,
+        *("plan", str(catalog), "--environment", str(environment), "--output", "json"),
+        *("--max-delete-percent", "0"),
     )
-    assert refused.returncode == 1
-    assert "refused:" in refused.stdout
+    assert code == 1
+    assert json.loads(out)["problems"]  # the flag overrides the manifest
 
 
-def test_validate_checks_a_catalog_offline(tmp_path: Path) -> None:
-    valid = cli("validate", str(EXAMPLE), token=None)
-    assert valid.returncode == 0, valid.stderr
-    assert valid.stdout.strip() == (
-        f"{EXAMPLE}: valid (30 products, 114 variants, 19 categories, 4 brands)"
-    )
+def test_validate_checks_a_catalog_offline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("STAGINGPRO_STORE_TOKEN", raising=False)
+    code, out, _ = in_process(capsys, "validate", str(EXAMPLE))
+    assert code == 0
+    assert out.strip() == f"{EXAMPLE}: valid (30 products, 114 variants, 19 categories, 4 brands)"
     (tmp_path / "products").mkdir()
     (tmp_path / "products" / "a.yaml").write_text(
         "sku: A\nname: A\ntype: physical\nprice: cheap\nweight: 1\nbrand: Acme\n"
     )
     (tmp_path / "brands.yaml").write_text("- name: ACME\n")
     (tmp_path / "categories.yml").write_text("- path: Shoes\n")
-    invalid = cli("validate", str(tmp_path), token=None)
-    assert invalid.returncode == 1
-    assert invalid.stderr.splitlines() == [
+    code, _, err = in_process(capsys, "validate", str(tmp_path))
+    assert code == 1
+    assert err.splitlines() == [
         "error: 2 problems in the catalog:",
         f"  {tmp_path}/categories.yml: not part of a catalog (did you mean 'categories.yaml'?): "
         "a catalog holds products.jsonl, products/, categories.yaml, brands.yaml, scripts.yaml",
@@ -206,28 +234,27 @@ def test_validate_checks_a_catalog_offline(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.usefixtures("token")
 def test_unknown_directories_and_empty_catalogs_are_refused(
-    served: Emulator, store: str, tmp_path: Path
+    served: Emulator, store: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = served.store_url(store)
     (tmp_path / "product").mkdir()
     shutil.copy(EXAMPLE / "products" / "CC-BTL-GLASS.yaml", tmp_path / "product")
-    misnamed = cli("plan", str(tmp_path), "--store", url)
-    assert misnamed.returncode == 1
-    assert (
-        f"  {tmp_path}/product/: not part of a catalog (did you mean 'products/'?)"
-        in misnamed.stderr
-    )
+    code, _, err = in_process(capsys, "plan", str(tmp_path), "--store", url)
+    assert code == 1
+    assert f"  {tmp_path}/product/: not part of a catalog (did you mean 'products/'?)" in err
     empty = tmp_path / "empty"
     empty.mkdir()
-    refused = cli("plan", str(empty), "--store", url, "--prune")
-    assert refused.returncode == 1
-    assert refused.stderr.strip() == (
+    code, _, err = in_process(capsys, "plan", str(empty), "--store", url, "--prune")
+    assert code == 1
+    assert err.strip() == (
         f"error: catalog {empty} is empty: no products.jsonl, products/*.yaml, categories.yaml, "
         "brands.yaml or scripts.yaml (pass --allow-empty if that is meant)"
     )
-    allowed = cli("plan", str(empty), "--store", url, "--allow-empty")
-    assert allowed.returncode == 0, allowed.stderr
+    code, _, err = in_process(capsys, "plan", str(empty), "--store", url, "--allow-empty")
+    assert code == 0, err
+    assert writes(served, store) == 0
 
 
 def test_a_store_that_does_not_answer_gives_up_at_the_timeout_in_one_line(
