@@ -284,6 +284,10 @@ class _Planner:
             kind: {found[1]: found[0] for found in KINDS[kind].observed(observed)}
             for kind in {r.kind for spec in KINDS.values() for r in spec.references}
         }
+        self.folded_names = {
+            kind: {i: KINDS[kind].fold(name) for i, name in names.items()}
+            for kind, names in self.names.items()
+        }
 
     def run(self) -> Plan:
         for kind in TOP_LEVEL:
@@ -380,7 +384,8 @@ class _Planner:
         fold = KINDS[reference.kind].fold
         ids = getattr(found, reference.id_field)
         if reference.many:
-            current = frozenset(fold(names[i]) for i in ids if i in names)
+            folded = self.folded_names[reference.kind]
+            current = frozenset(folded[i] for i in ids if i in folded)
             if current == wanted:
                 return None
             return FieldChange(reference.field, sorted(current), sorted(wanted))
