@@ -15,10 +15,14 @@ class StagingProError(Exception):
     reason = "Failed"
     retry_after: float | None = None
 
-    def __init__(self, message: str, *, retry_after: float | None = None):
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, reason: str | None = None
+    ):
         super().__init__(message)
         if retry_after is not None:
             self.retry_after = retry_after
+        if reason is not None:
+            self.reason = reason
 
 
 class Stalled(StagingProError):
@@ -32,3 +36,11 @@ class Waiting(StagingProError):
 
     reason = "Waiting"
     retry_after: float | None = 30.0
+
+
+class DependencyNotReady(Waiting):
+    """Another object this one needs (a Secret, snapshot, environment, clone) is missing or not
+    ready yet: Waiting, never Stalled, since GitOps tools routinely create it later. Retried with
+    backoff from a second up to `retry_after`, and at once when the operator sees it change."""
+
+    reason = "DependencyNotReady"

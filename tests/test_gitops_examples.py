@@ -70,10 +70,7 @@ def condition(type_: str, status: str, message: str = "") -> dict[str, str]:
             {
                 "observedGeneration": 1,
                 "phase": "AwaitingApproval",
-                "conditions": [
-                    condition("Ready", "Unknown"),
-                    condition("Reconciling", "True", "waiting"),
-                ],
+                "conditions": [condition("Ready", "False", "production: AwaitingApproval")],
             },
             1,
             "Suspended",
@@ -82,9 +79,18 @@ def condition(type_: str, status: str, message: str = "") -> dict[str, str]:
             {
                 "observedGeneration": 1,
                 "phase": "Scheduled",
+                "conditions": [condition("Ready", "False", "runs at 09:00")],
+            },
+            1,
+            "Suspended",
+        ),
+        (
+            {
+                "observedGeneration": 1,
+                "phase": "Pending",
                 "conditions": [
-                    condition("Ready", "Unknown"),
-                    condition("Reconciling", "True", "runs at 09:00"),
+                    condition("Ready", "False", "Secret shop/token not found"),
+                    condition("Reconciling", "True", "Secret shop/token not found"),
                 ],
             },
             1,
@@ -108,6 +114,7 @@ def condition(type_: str, status: str, message: str = "") -> dict[str, str]:
         "stalled",
         "awaiting approval",
         "scheduled",
+        "waiting on a dependency",
         "failed",
     ],
 )

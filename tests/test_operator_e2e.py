@@ -636,3 +636,136 @@ def test_an_operator_killed_mid_deployment_converges_without_duplicates(
     )
     assert (counts["products"], counts["variants"]) == (30, expected_variants)
     ns.emulator.control(prod).faults.configure(FaultConfig())
+
+
+def test_what_an_object_waits_for_is_picked_up_promptly_when_created_last(
+    cluster: dict[str, Any],
+) -> None:
+    ns = Namespace(cluster, "e2e-late")
+    ns.emulator.add_store("e2elateproduction", "late-token", timezone=ZONE)
+    ns.apply(
+        "StoreDeployment",
+        "launch",
+        {
+            "targets": ["production"],
+            "catalog": {"snapshotRef": {"name": "release"}},
+            "approval": {"required": False},
+        },
+    )
+
+    def ready(kind: str, name: str) -> tuple[str, str]:
+        found = ns.condition(kind, name, "Ready")
+        return found.get("status", ""), found.get("reason", "")
+
+    wait(
+        "SnapshotNotFound",
+        lambda: ready("StoreDeployment", "launch") == ("False", "SnapshotNotFound"),
+    )
+    assert ns.condition("StoreDeployment", "launch", "Reconciling")["status"] == "True"
+    inline = {
+        "products": [{"sku": "LATE-1", "name": "Late", "type": "physical", "price": 5, "weight": 1}]
+    }
+    ns.apply("CatalogSnapshot", "release", {"source": {"inline": inline}})
+    wait(
+        "TargetNotFound", lambda: ready("StoreDeployment", "launch") == ("False", "TargetNotFound")
+    )
+    ns.environment("production", "e2elateproduction", "production")
+    wait(
+        "SecretNotFound",
+        lambda: ready("StoreEnvironment", "production") == ("False", "SecretNotFound"),
+    )
+    assert ns.condition("StoreEnvironment", "production", "Stalled") == {}
+    ns.secret("production-token", "late-token")
+    wait(
+        "the Secret to be picked up",
+        lambda: ready("StoreEnvironment", "production")[0] == "True",
+        timeout=10,
+    )
+    wait(
+        "the deployment",
+        lambda: ns.get("StoreDeployment", "launch").get("status", {}).get("phase") == "Succeeded",
+        timeout=20,
+    )
+    assert int(ns.emulator.db.counts("e2elateproduction")["products"]) == 1
+    assert len(ns.events("SecretNotFound")) <= 2  # one per object, not one per retry
+    assert len(ns.events("TargetNotFound")) == 1
+
+
+def test_a_capture_never_commits_a_sandbox_that_is_still_being_cloned(
+    cluster: dict[str, Any],
+) -> None:
+    ns = Namespace(cluster, "e2e-capture")
+    prod, sand = ns.store("production"), ns.store("sandbox")
+    remote = catalog_repo(cluster["tmp"], "capture")
+    ns.apply(
+        "CatalogSnapshot",
+        "released",
+        {"source": {"git": {"url": remote.url, "ref": "main", "path": "catalog"}}},
+    )
+    # The capture comes first, as Argo CD may apply it: it must wait for a cloned sandbox.
+    ns.apply(
+        "CatalogSnapshot",
+        "staged",
+        {
+            "source": {
+                "capture": {
+                    "environmentRef": {"name": "sandbox"},
+                    "git": {"url": remote.url, "branch": "staged", "path": "catalog"},
+                }
+            }
+        },
+    )
+    ns.environment("sandbox", sand, "sandbox", cloneFrom={"name": "production"})
+    ns.environment(
+        "production",
+        prod,
+        "production",
+        catalog={"snapshotRef": {"name": "released"}},
+        syncPolicy={"mode": "sync", "interval": "1s"},
+    )
+    wait(
+        "production in sync",
+        lambda: (
+            ns.get("StoreEnvironment", "production")
+            .get("status", {})
+            .get("drift", {})
+            .get("inSync")
+        ),
+        timeout=60,
+    )
+    # The sandbox may have been cloned from a still-empty production: refreshing re-seeds it.
+    ns.patch(
+        "StoreEnvironment", "sandbox", {"metadata": {"annotations": {"stagingpro.io/refresh": "1"}}}
+    )
+    ns.patch(
+        "CatalogSnapshot", "staged", {"metadata": {"annotations": {"stagingpro.io/capture": "1"}}}
+    )
+    captured = wait(
+        "a capture of the cloned sandbox",
+        lambda: (
+            (
+                ns.get("CatalogSnapshot", "staged")
+                .get("status", {})
+                .get("counts", {})
+                .get("products")
+                == 30
+            )
+            and ns.get("CatalogSnapshot", "staged")["status"]
+        ),
+        timeout=60,
+    )
+    assert captured["captureToken"] == "1"
+    history = remote.bare.git.rev_list("staged").split()
+    counts = [
+        len(remote.bare.git.show(f"{c}:catalog/products.jsonl").splitlines())
+        if "catalog/products.jsonl" in remote.bare.git.ls_tree("-r", "--name-only", c).split()
+        else len(
+            [
+                n
+                for n in remote.bare.git.ls_tree("-r", "--name-only", c).split()
+                if n.startswith("catalog/products/")
+            ]
+        )
+        for c in history
+    ]
+    assert min(counts) == 30, counts

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Final
+from typing import Any, Final
 
 from controller.api.base import Condition, ConditionStatus
 
@@ -47,6 +48,13 @@ class Reason:
     AMBIGUOUS_LOCAL_TIME: Final = "AmbiguousLocalTime"
     SUSPENDED: Final = "Suspended"
     FAILED: Final = "Failed"
+    TARGET_NOT_FOUND: Final = "TargetNotFound"
+    SNAPSHOT_NOT_FOUND: Final = "SnapshotNotFound"
+    SNAPSHOT_NOT_READY: Final = "SnapshotNotReady"
+    ENVIRONMENT_NOT_FOUND: Final = "EnvironmentNotFound"
+    ENVIRONMENT_NOT_READY: Final = "EnvironmentNotReady"
+    CLONE_SOURCE_NOT_FOUND: Final = "CloneSourceNotFound"
+    EMPTY_CAPTURE_REFUSED: Final = "EmptyCaptureRefused"
 
 
 def set_condition(
@@ -94,3 +102,22 @@ def is_true(conditions: list[Condition], type_: str) -> bool:
     """Whether the condition of that type is present and `True`."""
     found = get_condition(conditions, type_)
     return found is not None and found.status == "True"
+
+
+def kstatus(obj: Mapping[str, Any]) -> str:
+    """The object's status as kstatus computes it for a custom resource (the rules Flux's `wait`,
+    `kubectl`'s kstatus waiters and Config Sync use): `Terminating` while deleted, `InProgress`
+    while `status.observedGeneration` lags `metadata.generation` or `Reconciling` is true,
+    `Failed` while `Stalled` is true, else `Current` (`Ready` itself is not read)."""
+    meta, status = obj.get("metadata") or {}, obj.get("status") or {}
+    if meta.get("deletionTimestamp"):
+        return "Terminating"
+    observed = status.get("observedGeneration")
+    if observed is not None and observed != meta.get("generation"):
+        return "InProgress"
+    conditions = {c.get("type"): c.get("status") for c in status.get("conditions") or []}
+    if conditions.get(RECONCILING) == "True":
+        return "InProgress"
+    if conditions.get(STALLED) == "True":
+        return "Failed"
+    return "Current"

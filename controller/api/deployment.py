@@ -12,6 +12,7 @@ from controller.api.base import (
     K8sName,
     LocalObjectReference,
     Model,
+    known_zone,
 )
 from controller.api.snapshot import GitSource
 
@@ -58,6 +59,8 @@ class Schedule(Model):
     timezone: Annotated[
         str, Field(max_length=64, pattern=r"^(store|[A-Za-z_]+(/[A-Za-z0-9_+\-]+)*)$")
     ] = Field("store", description="'store' for each target's own zone, or an IANA zone name.")
+
+    _zone = field_validator("timezone")(known_zone)
 
     @field_validator("at")
     @classmethod

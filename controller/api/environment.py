@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from controller.api.base import (
     DURATION_PATTERN,
@@ -13,6 +13,7 @@ from controller.api.base import (
     LocalObjectReference,
     Model,
     SecretKeyReference,
+    known_zone,
 )
 
 DEFAULT_API_URL = "https://api.bigcommerce.com"
@@ -85,6 +86,8 @@ class StoreEnvironmentSpec(Model):
     sync_policy: SyncPolicy = Field(default_factory=SyncPolicy)
     ignore_differences: list[IgnoreDifference] = Field(default_factory=list)
     suspend: bool = Field(False, description="Stop all writes; observation continues.")
+
+    _zone = field_validator("timezone")(known_zone)
 
     @model_validator(mode="after")
     def _clone_only_for_sandboxes(self) -> StoreEnvironmentSpec:

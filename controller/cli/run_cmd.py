@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from controller.api.conditions import kstatus
 from controller.cli.errors import CliError
 from controller.cli.inputs import GIT_SPEC
 from controller.cli.render import color
@@ -50,7 +51,10 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         "--tick", type=float, default=1.0, help="seconds between passes (default 1)"
     )
     parser.add_argument(
-        "--once", action="store_true", help="one pass, then exit (1 if anything is not Ready)"
+        "--once",
+        action="store_true",
+        help="reconcile until nothing is due at once, then exit: 1 if anything is in progress or "
+        "failed (kstatus), 0 when all is Current (a scheduled or awaiting deployment is)",
     )
     parser.set_defaults(func=run)
 
@@ -112,11 +116,15 @@ def run(args: argparse.Namespace) -> int:
 
     async def main() -> int:
         if args.once:
-            await loop.run_once()
-            not_ready = [k for k in world.refresh() if not _ready(world.status.get(k, {}))]
-            for key in not_ready:
-                print(f"not ready: {key[0]} {key[1]}/{key[2]}", file=sys.stderr)
-            return 1 if not_ready else 0
+            await loop.settle()
+            unsettled = [
+                (k, state)
+                for k in world.refresh()
+                if (state := kstatus(world.view(k))) != "Current"
+            ]
+            for (kind, namespace, name), state in unsettled:
+                print(f"{state}: {kind} {namespace}/{name}", file=sys.stderr)
+            return 1 if unsettled else 0
         stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             asyncio.get_running_loop().add_signal_handler(sig, stop.set)
@@ -166,7 +174,3 @@ class GitManifests:
         print(
             f"manifests at {revision.sha[:12]} ({revision.url}@{self.ref}#{self.path})", flush=True
         )
-
-
-def _ready(status: dict[str, Any]) -> bool:
-    return any(c["type"] == "Ready" and c["status"] == "True" for c in status.get("conditions", []))

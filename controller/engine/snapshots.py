@@ -13,7 +13,7 @@ from typing import Any
 
 from controller.catalog.files import digest, load_directory, write_directory
 from controller.catalog.kinds import TOP_LEVEL
-from controller.catalog.model import Catalog
+from controller.catalog.model import Catalog, CatalogInvalid
 from controller.catalog.observed import to_catalog
 from controller.catalog.parse import from_inline
 from controller.catalog.provider import Provider
@@ -79,6 +79,22 @@ def capture_message(environment: str, store_hash: str, catalog: Catalog) -> str:
     )
 
 
+class EmptyCapture(Exception):
+    """A capture of an empty store would replace a non-empty catalog (the message counts it)."""
+
+
+def _refuse_emptying(catalog: Catalog, directory: Path) -> None:
+    """A store without products is empty, whatever categories or brands it has left."""
+    if catalog.counts()["products"] or not directory.is_dir():
+        return
+    try:
+        products = load_directory(directory).counts()["products"]
+    except CatalogInvalid:
+        products = sum(1 for p in directory.rglob("*") if p.is_file())
+    if products:
+        raise EmptyCapture(f"{products} products")
+
+
 async def capture_to_git(
     store: Provider,
     cache: GitCache,
@@ -92,16 +108,24 @@ async def capture_to_git(
     author: tuple[str, str] = ("StagingPro", "stagingpro@localhost"),
     committer: tuple[str, str] | None = None,
     push: bool = True,
+    refuse_emptying: bool = False,
 ) -> Capture:
-    """Observe the store and commit its catalog to `branch` (no commit when nothing changed)."""
+    """Observe the store and commit its catalog to `branch` (no commit when nothing changed).
+    With `refuse_emptying`, an empty store over a non-empty catalog raises `EmptyCapture`."""
     catalog = to_catalog(await store.observe(TOP_LEVEL))
     message = capture_message(environment, store_hash, catalog)
+
+    def write(directory: Path) -> None:
+        if refuse_emptying:
+            _refuse_emptying(catalog, directory)
+        write_directory(catalog, directory)
+
     sha = await asyncio.to_thread(
         cache.commit,
         url,
         branch,
         path,
-        lambda directory: write_directory(catalog, directory),
+        write,
         message,
         credentials=credentials,
         author=author,

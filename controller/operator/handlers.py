@@ -73,7 +73,12 @@ async def _tick(
         kopf.event(body, type=type_, reason=reason, message=message[:1024])
 
     outcome = await drive(obj, memo.services, write_status=write_status, emit=emit)
-    tracker.done(key, obj, outcome.requeue_after)
+    tracker.settle(key, obj, outcome)
+
+
+async def _secret_changed(namespace: str | None, memo: kopf.Memo, **_: Any) -> None:
+    """A Secret appeared or changed: objects of its namespace waiting on one look again at once."""
+    memo.tracker.wake(namespace or "default")
 
 
 async def _deleted(body: kopf.Body, meta: kopf.Meta, memo: kopf.Memo, **_: Any) -> None:
@@ -101,3 +106,4 @@ for _info in KINDS:
         labels=_labels,
     )(_tick)
     kopf.on.delete(GROUP, VERSION, _info.plural, optional=False, labels=_labels)(_deleted)
+kopf.on.event("", "v1", "secrets")(_secret_changed)

@@ -50,6 +50,12 @@ class KubeWorld:
             raise
         return cast(dict[str, Any], found)
 
+    async def list(self, kind: str, namespace: str) -> list[dict[str, Any]]:
+        found: Any = await asyncio.to_thread(
+            self.custom.list_namespaced_custom_object, GROUP, VERSION, namespace, self._plural(kind)
+        )
+        return cast(list[dict[str, Any]], found.get("items", []))
+
     async def secret(self, namespace: str, name: str) -> dict[str, bytes] | None:
         try:
             secret = await asyncio.to_thread(self.core.read_namespaced_secret, name, namespace)

@@ -24,11 +24,19 @@ from controller.catalog.parse import Item, build_catalog
 from controller.engine import ApplyResult, apply, assess
 from controller.engine.content import bundle, plan_scripts, release_scripts, release_theme
 from controller.engine.snapshots import ResolvedCatalog
-from controller.errors import Stalled, Waiting
+from controller.errors import DependencyNotReady, Stalled, Waiting
 from controller.planner import Options, Plan
-from controller.reconcile.outcome import Event, Outcome, failed, progressing, succeeded
+from controller.reconcile.outcome import (
+    Event,
+    Outcome,
+    classify,
+    failed,
+    idle,
+    progressing,
+    succeeded,
+)
 from controller.reconcile.schedule import to_utc
-from controller.reconcile.services import Services, git_credentials, open_store
+from controller.reconcile.services import Services, git_credentials, open_store, require
 from controller.reconcile.snapshot import load_snapshot_catalog
 
 APPROVED_BY = "stagingpro.io/approved-by"
@@ -116,18 +124,39 @@ async def reconcile_deployment(obj: dict[str, Any], svc: Services) -> Outcome:
             status.conditions, _, _ = failed(
                 status.conditions, failure, generation=generation, now=now
             )
+        elif work.waiting:
+            reason = work.waiting[0]
+            errors = "; ".join(e for t in status.targets for e in t.errors[:1])
+            status.conditions, _, _ = failed(
+                status.conditions,
+                DependencyNotReady(f"{message}: {errors}", reason=reason),
+                generation=generation,
+                now=now,
+            )
+        elif status.phase in ("Scheduled", "AwaitingApproval"):
+            # All it can do now is done: kstatus Current (Argo CD: Suspended), not in progress.
+            status.conditions = idle(
+                status.conditions, status.phase, message, generation=generation, now=now
+            )
         else:
             status.conditions = progressing(
                 status.conditions, status.phase, message, generation=generation, now=now
             )
         svc.metrics.set_deployment_phase(namespace, name, status.phase)
-        return Outcome(_dump(status), min(waits) if waits else None, events)
+        return Outcome(
+            _dump(status),
+            min(waits) if waits else None,
+            events,
+            "waiting" if work.waiting else "success",
+            # An environment's last deployed catalog derives from its deployments.
+            touches=[("StoreEnvironment", t) for t in work.finished],
+        )
     except Exception as error:
         status.observed_generation = generation
         status.conditions, retry, event = failed(
             status.conditions, error, generation=generation, now=now
         )
-        return Outcome(_dump(status), retry, [*events, event])
+        return Outcome(_dump(status), retry, [*events, event], classify(error))
 
 
 class DeploymentFailed(Stalled):
@@ -144,11 +173,9 @@ async def _catalog(
         return None, None
     namespace = deployment.metadata.namespace or "default"
     name = deployment.spec.catalog.snapshot_ref.name
-    snapshot = await svc.world.get("CatalogSnapshot", namespace, name)
-    if snapshot is None:
-        from controller.errors import Waiting
-
-        raise Waiting(f"CatalogSnapshot {namespace}/{name} not found", retry_after=30)
+    snapshot = await require(
+        svc.world, "CatalogSnapshot", namespace, name, reason=Reason.SNAPSHOT_NOT_FOUND
+    )
     pinned = next((t.applied_revision for t in status.targets if t.applied_revision), None)
     return await load_snapshot_catalog(svc, snapshot, revision=pinned), name
 
@@ -178,6 +205,8 @@ class _Work:
         self.namespace = deployment.metadata.namespace or "default"
         self._last_progress = 0.0
         self.failures: list[str] = []
+        self.waiting: list[str] = []  # reasons of targets waiting on another object
+        self.finished: list[str] = []  # targets that reached their outcome in this reconcile
         self._writes: set[asyncio.Future[None]] = set()
 
     async def target(
@@ -188,7 +217,8 @@ class _Work:
         try:
             return await self._advance(target, env_obj)
         except Waiting as error:
-            target.errors = [str(error)]
+            target.errors = [f"{error.reason}: {error}"]
+            self.waiting.append(error.reason)
             self.events.append(("Warning", error.reason, f"{target.name}: {error}"))
             return target, error.retry_after
         except Exception as error:
@@ -210,11 +240,11 @@ class _Work:
             return target, None
         now = svc.clock()
         if env_obj is None:
-            target.phase, target.errors = (
-                "Pending",
-                [f"StoreEnvironment {self.namespace}/{target.name} not found"],
+            target.phase = "Pending"
+            raise DependencyNotReady(
+                f"target StoreEnvironment {self.namespace}/{target.name} not found",
+                reason=Reason.TARGET_NOT_FOUND,
             )
-            return target, 30.0
         env = StoreEnvironment.model_validate(env_obj)
         target.errors = []
         if spec.schedule is not None:
@@ -379,23 +409,11 @@ class _Work:
         target.progress = f"{result.done}/{result.total} items, {result.requests} requests"
         target.errors = [f"{kind} {key}: {message}" for kind, key, message in result.errors[:50]]
         target.phase = "Succeeded" if not result.errors else "PartiallySucceeded"
+        self.finished.append(target.name)
         if target.started_at is not None:
             svc.metrics.deployment_seconds.labels(target.phase).observe(
                 (target.finished_at - target.started_at).total_seconds()
             )
-        await svc.world.patch_status(
-            "StoreEnvironment",
-            self.namespace,
-            env.metadata.name,
-            {
-                "lastDeployed": {
-                    "snapshot": self.snapshot,
-                    "revision": target.applied_revision,
-                    "deployment": self.deployment.metadata.name,
-                    "at": target.finished_at.isoformat(),
-                }
-            },
-        )
         self.events.append(
             (
                 "Normal" if not result.errors else "Warning",

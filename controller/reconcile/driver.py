@@ -32,27 +32,78 @@ def fingerprint(obj: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
+BACKOFF_FIRST = 1.0  # the first retry of an object waiting on another; doubled up to its cap
+
+
 @dataclass
 class DueTracker:
-    """Level-based scheduling: an object is due when it changed or its requeue time has come."""
+    """Level-based scheduling: an object is due when it changed, its requeue time has come, or
+    something it may wait on changed in its namespace (`wake`)."""
 
     clock: Callable[[], float] = time.monotonic
     _seen: dict[str, str] = field(default_factory=dict)
     _due: dict[str, float] = field(default_factory=dict)
+    _namespaces: dict[str, str] = field(default_factory=dict)
+    _waits: dict[str, int] = field(default_factory=dict)
+    _situations: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _unsettled: set[str] = field(default_factory=set)
+    _keys: dict[tuple[str, str, str], str] = field(default_factory=dict)
 
     def is_due(self, key: str, obj: Mapping[str, Any]) -> bool:
         """Whether to reconcile the object now."""
+        meta = obj.get("metadata", {})
+        self._namespaces[key] = str(meta.get("namespace", "default"))
+        self._keys[(str(obj.get("kind")), self._namespaces[key], str(meta.get("name")))] = key
         return fingerprint(obj) != self._seen.get(key) or self.clock() >= self._due.get(key, 0.0)
 
-    def done(self, key: str, obj: Mapping[str, Any], requeue_after: float | None) -> None:
-        """Record a reconcile; None means: not again until the object changes."""
+    def done(
+        self,
+        key: str,
+        obj: Mapping[str, Any],
+        requeue_after: float | None,
+        *,
+        waiting: bool = False,
+    ) -> None:
+        """Record a reconcile; None means: not again until the object changes. An object waiting
+        on another is retried with backoff: 1 s, 2 s, 4 s ... up to `requeue_after`."""
         self._seen[key] = fingerprint(obj)
+        if waiting and requeue_after is not None:
+            attempt = self._waits[key] = self._waits.get(key, 0) + 1
+            requeue_after = min(requeue_after, BACKOFF_FIRST * 2 ** (attempt - 1))
+        else:
+            self._waits.pop(key, None)
         self._due[key] = self.clock() + requeue_after if requeue_after is not None else float("inf")
+
+    def wake(self, namespace: str, *, besides: str | None = None) -> None:
+        """Make the objects of a namespace that are waiting or stalled due now (a Secret or another
+        object there changed); healthy ones are left alone (a look costs store quota)."""
+        for key, found in self._namespaces.items():
+            if found == namespace and key != besides and key in self._unsettled:
+                self._due[key] = 0.0
+                self._waits.pop(key, None)
 
     def forget(self, key: str) -> None:
         """Drop a deleted object."""
-        self._seen.pop(key, None)
-        self._due.pop(key, None)
+        for table in (self._seen, self._due, self._namespaces, self._waits, self._situations):
+            table.pop(key, None)
+        self._unsettled.discard(key)
+
+    def settle(self, key: str, obj: Mapping[str, Any], outcome: Outcome) -> None:
+        """Record an outcome; when the object's situation changed, its neighbours may be waiting
+        on it, so they are looked at again at once."""
+        self.done(key, obj, outcome.requeue_after, waiting=outcome.result == "waiting")
+        if outcome.result == "success":
+            self._unsettled.discard(key)
+        else:
+            self._unsettled.add(key)
+        namespace = self._namespaces.get(key, "default")
+        for kind, name in outcome.touches:
+            if (touched := self._keys.get((kind, namespace, name))) is not None:
+                self._due[touched] = 0.0
+        situation = _situation(outcome.status)
+        if self._situations.get(key) != situation:
+            self._situations[key] = situation
+            self.wake(namespace, besides=key)
 
 
 async def drive(
@@ -66,18 +117,43 @@ async def drive(
     kind = str(obj.get("kind"))
     started = time.monotonic()
     outcome = await RECONCILERS[kind](obj, services)
-    result = "error" if any(type_ == "Warning" for type_, _, _ in outcome.events) else "success"
-    services.metrics.reconcile_seconds.labels(kind, result).observe(time.monotonic() - started)
+    services.metrics.reconcile_seconds.labels(kind, outcome.result).observe(
+        time.monotonic() - started
+    )
+    before = _situation(obj.get("status"))
+    if before[0] != "True":  # one Warning per change of situation, not one per retry
+        outcome.events = [
+            e for e in outcome.events if not (e[0] == "Warning" and e[1] == before[1])
+        ]
     await write_status(outcome.status)
     for type_, reason, message in outcome.events:
         await emit(type_, reason, message)
     return outcome
 
 
+def _situation(status: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """Ready's status and reason, and the phase: what dependents of an object may wait on."""
+    status = status or {}
+    ready: Mapping[str, Any] = next(
+        (c for c in status.get("conditions", []) if c.get("type") == "Ready"), {}
+    )
+    return (str(ready.get("status")), str(ready.get("reason")), str(status.get("phase")))
+
+
 def status_patch(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, Any]:
-    """A JSON merge patch from one status to another (keys that disappear become null)."""
-    patch: dict[str, Any] = dict(new)
-    for key in old or {}:
+    """The JSON merge patch (RFC 7386) from one status to another: only what changed, keys that
+    disappear as null; empty when nothing changed (then nothing is written)."""
+    old = old or {}
+    patch: dict[str, Any] = {}
+    for key, value in new.items():
+        before = old.get(key)
+        if isinstance(value, Mapping) and isinstance(before, Mapping):
+            nested = status_patch(before, value)
+            if nested:
+                patch[key] = nested
+        elif key not in old or before != value:
+            patch[key] = value
+    for key in old:
         if key not in new:
             patch[key] = None
     return patch

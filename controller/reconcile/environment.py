@@ -8,6 +8,7 @@ from controller.api.base import parse_duration
 from controller.api.conditions import DRIFTED, Reason, set_condition
 from controller.api.environment import (
     CloneStatus,
+    DeployedCatalog,
     DriftCounts,
     DriftSample,
     DriftStatus,
@@ -19,14 +20,16 @@ from controller.api.resources import StoreEnvironment
 from controller.catalog.observed import to_catalog
 from controller.engine import apply, assess, sync
 from controller.engine.snapshots import ResolvedCatalog
-from controller.errors import Waiting
+from controller.errors import DependencyNotReady
 from controller.planner import Drift, Options
-from controller.reconcile.outcome import Event, Outcome, failed, succeeded
-from controller.reconcile.services import Services, open_store
-from controller.reconcile.snapshot import load_snapshot_catalog
+from controller.reconcile.outcome import Event, Outcome, classify, failed, succeeded
+from controller.reconcile.services import Services, open_store, require
+from controller.reconcile.snapshot import (
+    REFRESH_ANNOTATION,
+    environment_not_ready,
+    load_snapshot_catalog,
+)
 from controller.stores import BigCommerceStore
-
-REFRESH_ANNOTATION = "stagingpro.io/refresh"
 
 
 def ignore_options(env: StoreEnvironment, *, prune: bool | None = None) -> Options:
@@ -56,26 +59,47 @@ def drift_status(report: Drift, revision: str | None) -> DriftStatus:
     )
 
 
+async def last_deployed(svc: Services, namespace: str, environment: str) -> DeployedCatalog | None:
+    """The catalog of the last deployment that succeeded on an environment, derived from the
+    StoreDeployments (which own that fact) rather than written into the environment by them."""
+    latest: DeployedCatalog | None = None
+    for obj in await svc.world.list("StoreDeployment", namespace):
+        spec = obj.get("spec") or {}
+        snapshot = ((spec.get("catalog") or {}).get("snapshotRef") or {}).get("name")
+        if not snapshot or (spec.get("strategy") or {}).get("dryRun"):
+            continue
+        for target in (obj.get("status") or {}).get("targets", []):
+            if target.get("name") != environment or target.get("phase") != "Succeeded":
+                continue
+            found = DeployedCatalog(
+                snapshot=snapshot,
+                revision=target.get("appliedRevision"),
+                deployment=obj.get("metadata", {}).get("name"),
+                at=target.get("finishedAt"),
+            )
+            if found.at is not None and (
+                latest is None or latest.at is None or found.at > latest.at
+            ):
+                latest = found
+    return latest
+
+
 async def desired_catalog(
     svc: Services, env: StoreEnvironment, status: StoreEnvironmentStatus
 ) -> tuple[ResolvedCatalog, str] | None:
     """The catalog the store should carry, and the snapshot it comes from: `catalog.snapshotRef`,
     else the last catalog deployed to it; None when there is neither."""
     namespace = env.metadata.namespace or "default"
-    name = (
-        env.spec.catalog.snapshot_ref.name
-        if env.spec.catalog
-        else (status.last_deployed.snapshot if status.last_deployed else None)
-    )
-    if name is None:
-        return None
-    snapshot = await svc.world.get("CatalogSnapshot", namespace, name)
-    if snapshot is None:
-        raise Waiting(f"CatalogSnapshot {namespace}/{name} not found", retry_after=30)
-    revision = (
-        None
-        if env.spec.catalog
-        else (status.last_deployed.revision if status.last_deployed else None)
+    revision = None
+    if env.spec.catalog:
+        name = env.spec.catalog.snapshot_ref.name
+    else:
+        status.last_deployed = await last_deployed(svc, namespace, env.metadata.name)
+        if status.last_deployed is None:
+            return None
+        name, revision = status.last_deployed.snapshot, status.last_deployed.revision
+    snapshot = await require(
+        svc.world, "CatalogSnapshot", namespace, name, reason=Reason.SNAPSHOT_NOT_FOUND
     )
     return await load_snapshot_catalog(svc, snapshot, revision=revision), name
 
@@ -177,7 +201,7 @@ async def reconcile_environment(obj: dict[str, Any], svc: Services) -> Outcome:
         svc.metrics.environment_ready.labels(namespace, name).set(0)
         if event[1] == Reason.CREDENTIALS_REJECTED:
             svc.metrics.credentials_rejected.labels(namespace, name).set(1)
-        return Outcome(_dump(status), retry, [*events, event])
+        return Outcome(_dump(status), retry, [*events, event], classify(error))
 
 
 def _outcome_text(outcomes: dict[str, dict[str, int]]) -> str:
@@ -261,12 +285,21 @@ async def _clone(
         return
     namespace = env.metadata.namespace or "default"
     source_name = env.spec.clone_from.name
-    source_obj = await svc.world.get("StoreEnvironment", namespace, source_name)
-    if source_obj is None:
-        raise Waiting(
-            f"cloneFrom: StoreEnvironment {namespace}/{source_name} not found", retry_after=30
-        )
+    source_obj = await require(
+        svc.world,
+        "StoreEnvironment",
+        namespace,
+        source_name,
+        reason=Reason.CLONE_SOURCE_NOT_FOUND,
+        purpose="cloneFrom",
+    )
     source_env = StoreEnvironment.model_validate(source_obj)
+    not_ready = environment_not_ready(source_obj)
+    if not_ready is not None:  # a source still being seeded or synced would clone a partial store
+        raise DependencyNotReady(
+            f"cloneFrom: StoreEnvironment {namespace}/{source_name} {not_ready}",
+            reason=Reason.ENVIRONMENT_NOT_READY,
+        )
     status.clone = CloneStatus(source=source_name, phase="Running", refresh_token=token)
     async with await open_store(svc, source_env) as source:
         catalog = to_catalog(await source.observe())

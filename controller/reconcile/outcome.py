@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import pydantic
 
@@ -25,6 +25,7 @@ from controller.reconcile.services import EventType
 logger = logging.getLogger(__name__)
 
 Event = tuple[EventType, str, str]
+Result = Literal["success", "waiting", "stalled", "error"]
 UNEXPECTED_RETRY = 60.0
 
 
@@ -35,6 +36,18 @@ class Outcome:
     status: dict[str, Any]
     requeue_after: float | None
     events: list[Event] = field(default_factory=list)
+    result: Result = "success"  # the metric label; waiting is not an error
+    # Objects of the namespace whose facts derive from this one's (kind, name): looked at at once.
+    touches: list[tuple[str, str]] = field(default_factory=list)
+
+
+def classify(error: BaseException) -> Result:
+    """Waiting (clears by itself), stalled (a person must act) or error (unexpected)."""
+    if isinstance(error, pydantic.ValidationError | CatalogInvalid | Stalled):
+        return "stalled"
+    if isinstance(error, StagingProError):
+        return "waiting"
+    return "error"
 
 
 def describe_validation(error: pydantic.ValidationError) -> str:
@@ -76,8 +89,15 @@ def failed(
     conditions = set_condition(
         conditions, READY, "False", reason, message, generation=generation, now=now
     )
+    # kstatus: retrying is in progress (Reconciling), giving up until a person acts is Stalled.
     conditions = set_condition(
-        conditions, RECONCILING, "False", reason, generation=generation, now=now
+        conditions,
+        RECONCILING,
+        "False" if stalled else "True",
+        reason,
+        message,
+        generation=generation,
+        now=now,
     )
     conditions = set_condition(
         conditions,
@@ -126,3 +146,17 @@ def progressing(
     return set_condition(
         conditions, RECONCILING, "True", reason, message, generation=generation, now=now
     )
+
+
+def idle(
+    conditions: list[Condition], reason: str, message: str, *, generation: int | None, now: datetime
+) -> list[Condition]:
+    """Ready=False with nothing under way (scheduled, awaiting approval): kstatus Current."""
+    conditions = set_condition(
+        conditions, READY, "False", reason, message, generation=generation, now=now
+    )
+    for transient in (STALLED, RECONCILING, RATE_LIMITED):
+        conditions = set_condition(
+            conditions, transient, "False", reason, generation=generation, now=now
+        )
+    return conditions

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from controller.api.base import zone_of
 
 
 @dataclass(frozen=True)
@@ -24,14 +25,6 @@ class Slot:
     def describe(self) -> str:
         """e.g. `2026-12-01T09:00:00-05:00 (America/New_York)`."""
         return f"{self.local.isoformat()} ({self.zone})"
-
-
-def zone_of(name: str) -> ZoneInfo:
-    """The IANA zone, or ValueError naming it."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ValueError(f"unknown time zone {name!r}") from error
 
 
 def to_utc(at: str, zone_name: str) -> Slot:

@@ -15,7 +15,7 @@ from controller.api.base import SecretKeyReference
 from controller.api.resources import StoreEnvironment
 from controller.api.snapshot import GitSource
 from controller.engine.snapshots import ResolvedCatalog, resolve_git, resolve_inline
-from controller.errors import Stalled
+from controller.errors import DependencyNotReady
 from controller.gitsource import GitCache, GitCredentials
 from controller.metrics import Metrics
 from controller.stores import BigCommerceStore, RateGovernor, RetryPolicy, Token
@@ -28,6 +28,7 @@ class World(Protocol):
     (files) provides them."""
 
     async def get(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None: ...
+    async def list(self, kind: str, namespace: str) -> list[dict[str, Any]]: ...
     async def secret(self, namespace: str, name: str) -> dict[str, bytes] | None: ...
     async def create(self, kind: str, namespace: str, body: dict[str, Any]) -> None: ...
     async def patch_status(
@@ -38,16 +39,27 @@ class World(Protocol):
     ) -> None: ...
 
 
-class SecretMissing(Stalled):
-    """The credentials Secret, or its key, does not exist (in the resource's own namespace)."""
+class SecretMissing(DependencyNotReady):
+    """The credentials Secret does not exist (yet) in the resource's own namespace."""
 
     reason = "SecretNotFound"
 
 
-class SecretKeyMissing(Stalled):
-    """The Secret exists but lacks the key."""
+class SecretKeyMissing(DependencyNotReady):
+    """The Secret exists but lacks the key (yet)."""
 
     reason = "SecretKeyNotFound"
+
+
+async def require(
+    world: World, kind: str, namespace: str, name: str, *, reason: str, purpose: str = ""
+) -> dict[str, Any]:
+    """Another object this one needs; `DependencyNotReady` with `reason` while it does not exist."""
+    found = await world.get(kind, namespace, name)
+    if found is None:
+        prefix = f"{purpose}: " if purpose else ""
+        raise DependencyNotReady(f"{prefix}{kind} {namespace}/{name} not found", reason=reason)
+    return found
 
 
 async def read_secret_key(world: World, namespace: str, ref: SecretKeyReference) -> str:

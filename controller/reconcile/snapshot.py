@@ -10,13 +10,14 @@ from controller.api.conditions import SOURCE_FETCH_FAILED, Reason, set_condition
 from controller.api.resources import CatalogSnapshot, StoreEnvironment
 from controller.api.snapshot import CatalogCounts, CatalogError, CatalogSnapshotStatus, GitSource
 from controller.catalog.model import CatalogInvalid
-from controller.engine.snapshots import ResolvedCatalog, capture_to_git
-from controller.errors import Waiting
+from controller.engine.snapshots import EmptyCapture, ResolvedCatalog, capture_to_git
+from controller.errors import DependencyNotReady, Stalled
 from controller.gitsource import SOURCE_ERRORS
-from controller.reconcile.outcome import Event, Outcome, failed, succeeded
-from controller.reconcile.services import Services, git_credentials, open_store
+from controller.reconcile.outcome import Event, Outcome, classify, failed, succeeded
+from controller.reconcile.services import Services, git_credentials, open_store, require
 
 CAPTURE_ANNOTATION = "stagingpro.io/capture"
+REFRESH_ANNOTATION = "stagingpro.io/refresh"
 MAX_ERRORS = 50
 
 
@@ -41,9 +42,9 @@ async def load_snapshot_catalog(
         return svc.catalogs.from_inline(snapshot.spec.source.inline.model_dump(mode="json"))
     ref = revision or (snapshot.status.revision if snapshot.status else None)
     if ref is None:
-        raise Waiting(
+        raise DependencyNotReady(
             f"CatalogSnapshot {namespace}/{snapshot.metadata.name} has no good revision yet",
-            retry_after=15,
+            reason=Reason.SNAPSHOT_NOT_READY,
         )
     source = _git_source(snapshot)
     credentials = await git_credentials(
@@ -142,7 +143,7 @@ async def reconcile_snapshot(obj: dict[str, Any], svc: Services) -> Outcome:
             and obj["spec"].get("source", {}).get("git")
         ):
             retry = svc.snapshot_poll_seconds  # a new commit may fix it
-        return Outcome(_dump(status), retry, [*events, event])
+        return Outcome(_dump(status), retry, [*events, event], classify(error))
 
 
 async def _capture_if_asked(
@@ -161,22 +162,43 @@ async def _capture_if_asked(
     assert snapshot.spec.source.capture is not None
     namespace = snapshot.metadata.namespace or "default"
     env_name = snapshot.spec.source.capture.environment_ref.name
-    env_obj = await svc.world.get("StoreEnvironment", namespace, env_name)
-    if env_obj is None:
-        raise Waiting(f"capture: StoreEnvironment {namespace}/{env_name} not found", retry_after=30)
+    env_obj = await require(
+        svc.world,
+        "StoreEnvironment",
+        namespace,
+        env_name,
+        reason=Reason.ENVIRONMENT_NOT_FOUND,
+        purpose="capture",
+    )
     env = StoreEnvironment.model_validate(env_obj)
-
-    async with await open_store(svc, env) as store:
-        captured = await capture_to_git(
-            store,
-            svc.git,
-            git.url,
-            git.ref,
-            git.path,
-            environment=env_name,
-            store_hash=env.spec.store.hash,
-            credentials=credentials,
+    not_ready = environment_not_ready(env_obj)
+    if not_ready is not None:
+        # Capturing a store before it is Ready (a sandbox still being cloned is empty) would
+        # commit a catalog that deletes the branch's files.
+        raise DependencyNotReady(
+            f"capture: StoreEnvironment {namespace}/{env_name} {not_ready}",
+            reason=Reason.ENVIRONMENT_NOT_READY,
         )
+    async with await open_store(svc, env) as store:
+        try:
+            captured = await capture_to_git(
+                store,
+                svc.git,
+                git.url,
+                git.ref,
+                git.path,
+                environment=env_name,
+                store_hash=env.spec.store.hash,
+                credentials=credentials,
+                refuse_emptying=True,
+            )
+        except EmptyCapture as error:
+            raise Stalled(
+                f"capture: StoreEnvironment {namespace}/{env_name} has an empty catalog and "
+                f"{git.ref}:{git.path} has {error}; refusing to replace it by an empty one "
+                f"(change the {CAPTURE_ANNOTATION} annotation once the store is filled)",
+                reason=Reason.EMPTY_CAPTURE_REFUSED,
+            ) from None
     sha = (
         captured.revision
         or (await asyncio.to_thread(svc.git.resolve, git.url, git.ref, credentials)).sha
@@ -193,6 +215,23 @@ async def _capture_if_asked(
         )
     )
     return sha
+
+
+def environment_not_ready(env_obj: dict[str, Any]) -> str | None:
+    """Why an environment's store is not ready to be read as a whole (None when it is): it must be
+    Ready for its current generation and, for a sandbox, done with its clone."""
+    meta, status = env_obj.get("metadata", {}), env_obj.get("status") or {}
+    ready = next((c for c in status.get("conditions", []) if c.get("type") == "Ready"), None)
+    if ready is None or ready.get("status") != "True":
+        return "is not Ready yet"
+    if status.get("observedGeneration") != meta.get("generation"):
+        return "has not observed its latest spec yet"
+    if (env_obj.get("spec") or {}).get("cloneFrom"):
+        clone = status.get("clone") or {}
+        token = (meta.get("annotations") or {}).get(REFRESH_ANNOTATION, "")
+        if clone.get("phase") != "Succeeded" or (clone.get("refreshToken") or "") != token:
+            return "is still being cloned"
+    return None
 
 
 def _counts_text(resolved: ResolvedCatalog) -> str:

@@ -57,6 +57,8 @@ class Loop:
         if self.before_pass is not None:
             await self.before_pass()
         keys = self.world.refresh()
+        for namespace in self.world.changed_secret_namespaces():
+            self.tracker.wake(namespace)
         done = 0
         for kind in ORDER:
             due = [
@@ -81,7 +83,13 @@ class Loop:
             await self.world.event(view, type_, reason, message)
 
         outcome = await drive(view, self.services, write_status=write_status, emit=emit)
-        self.tracker.done("/".join(key), self.world.objects[key], outcome.requeue_after)
+        self.tracker.settle("/".join(key), self.world.objects[key], outcome)
+
+    async def settle(self, max_passes: int = 20) -> None:
+        """Passes until no object is due at once (what waited on another has had its turn)."""
+        for _ in range(max_passes):
+            if not await self.run_once():
+                return
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Loop until `stop` is set."""

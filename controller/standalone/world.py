@@ -79,6 +79,7 @@ class FileWorld:
         self.objects: dict[Key, dict[str, Any]] = {}
         self.status: dict[Key, dict[str, Any]] = {}
         self._spec_hashes: dict[Key, tuple[str, int]] = {}
+        self._secrets_fingerprint = ""
         self.state.mkdir(parents=True, exist_ok=True)
         self._load_state()
 
@@ -137,6 +138,19 @@ class FileWorld:
         self.objects = objects
         return sorted(k for k in objects if k[0] in KIND_BY_NAME)
 
+    def changed_secret_namespaces(self) -> set[str]:
+        """Namespaces whose Secret manifests changed since the last call (all, the first time)."""
+        files = []
+        if self.secrets_dir is not None and self.secrets_dir.exists():
+            for path in sorted(self.secrets_dir.rglob("*.y*ml")):
+                stat = path.stat()
+                files.append(f"{path}:{stat.st_mtime_ns}:{stat.st_size}")
+        fingerprint = hashlib.sha256("\n".join(files).encode()).hexdigest()
+        if fingerprint == self._secrets_fingerprint:
+            return set()
+        self._secrets_fingerprint = fingerprint
+        return {key[1] for key in self.objects}
+
     def view(self, key: Key) -> dict[str, Any]:
         """The object as a reconciler sees it: manifest plus current status."""
         return {**self.objects[key], "status": self.status.get(key, {})}
@@ -151,6 +165,9 @@ class FileWorld:
     async def get(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
         key = (kind, namespace, name)
         return self.view(key) if key in self.objects else None
+
+    async def list(self, kind: str, namespace: str) -> list[dict[str, Any]]:
+        return [self.view(k) for k in sorted(self.objects) if k[:2] == (kind, namespace)]
 
     async def secret(self, namespace: str, name: str) -> dict[str, bytes] | None:
         if self.secrets_dir is None or not self.secrets_dir.exists():

@@ -26,6 +26,11 @@ if phase == "AwaitingApproval" then
   hs.message = "Waiting for approval (annotation stagingpro.io/approved-by)"
   return hs
 end
+if phase == "Scheduled" then
+  hs.status = "Suspended"
+  hs.message = (ready or {}).message or "Scheduled"
+  return hs
+end
 if ready ~= nil and ready.status == "True" then
   if drifted ~= nil then
     hs.status = "Degraded"
