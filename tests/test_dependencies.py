@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from prometheus_client import generate_latest
 
 from controller.api.conditions import kstatus
 from controller.catalog.files import load_directory, render
@@ -226,6 +227,10 @@ async def test_a_secret_snapshot_and_target_created_last_are_picked_up_at_once(
         ("StoreEnvironment", "SecretNotFound"),
     ]
     assert emulator.db.counts("production")["products"] == 1
+    # Waiting is measured as such, not as an error.
+    metrics = generate_latest(loop.services.metrics.registry).decode()
+    assert 'kind="StoreDeployment",result="waiting"' in metrics
+    assert 'result="error"' not in metrics
 
 
 async def test_an_unknown_time_zone_in_an_environment_is_rejected_naming_the_field(

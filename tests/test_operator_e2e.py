@@ -3,7 +3,9 @@ CRDs from crds/ loaded through the API, the store emulator over HTTP, real Git r
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -30,6 +32,17 @@ PLURALS = {
 ZONE = "Asia/Tokyo"
 
 
+class Records(logging.Handler):
+    """Every log record of the operator, to check what it says and what it does not."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """API server with the CRDs, an emulator with stores, and the operator watching e2e-* namespaces."""
@@ -40,14 +53,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         EmulatorThread(Emulator(quota=0, theme_job_seconds=0.05)) as emulator,
     ):
         path = kubeconfig(tmp / "kubeconfig", kube.url)
-        os.environ.update(
-            KUBECONFIG=str(path),
-            STAGINGPRO_TICK="0.3",
-            STAGINGPRO_CACHE_DIR=str(tmp / "cache"),
-            STAGINGPRO_APPROVAL_POLL="0.5",
-            STAGINGPRO_SNAPSHOT_POLL="1",
-            STAGINGPRO_METRICS_PORT=str(metrics_port),
-        )
+        os.environ["KUBECONFIG"] = str(path)
         from kubernetes import client, config  # imported once KUBECONFIG points at the test API
 
         config.load_kube_config(str(path))
@@ -56,12 +62,34 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             client.ApiextensionsV1Api(api).create_custom_resource_definition(
                 yaml.safe_load(crd.read_text())
             )
-        from kopf.testing import KopfRunner
+        from controller.operator.config import OperatorConfig
+        from controller.operator.handlers import run_operator
 
-        with KopfRunner(
-            ["run", "--standalone", "--namespace", "e2e-*", "-m", "controller.operator.handlers"],
-            timeout=120,
-        ) as runner:
+        settings = OperatorConfig(
+            namespaces=("e2e-*",),
+            standalone=True,
+            tick=0.3,
+            metrics_port=metrics_port,
+            cache_dir=tmp / "cache",
+            approval_poll=0.5,
+            snapshot_poll=1,
+        )
+        stop, ready, failures = threading.Event(), threading.Event(), []
+        records = Records()
+        logging.getLogger().addHandler(records)
+        for name in ("kopf", "stagingpro", "httpx"):
+            logging.getLogger(name).setLevel(logging.INFO)
+
+        def operate() -> None:
+            try:
+                run_operator(settings, stop_flag=stop, ready_flag=ready)
+            except BaseException as error:
+                failures.append(error)
+
+        thread = threading.Thread(target=operate, name="operator", daemon=True)
+        thread.start()
+        assert ready.wait(60), failures
+        try:
             yield {
                 "kube": kube,
                 "emulator": emulator,
@@ -69,9 +97,14 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
                 "client": client,
                 "tmp": tmp,
                 "metrics": f"http://127.0.0.1:{metrics_port}/metrics",
-                "runner": runner,
+                "log": records.records,
             }
-        assert runner.exception is None, runner.output[-3000:]
+        finally:
+            stop.set()
+            thread.join(timeout=60)
+            logging.getLogger().removeHandler(records)
+        assert failures == []
+        assert not thread.is_alive()
 
 
 class Namespace:
@@ -769,3 +802,33 @@ def test_a_capture_never_commits_a_sandbox_that_is_still_being_cloned(
         for c in history
     ]
     assert min(counts) == 30, counts
+
+
+def test_the_operator_logs_its_decisions_naming_the_object_and_no_ticks(
+    cluster: dict[str, Any],
+) -> None:
+    ns = Namespace(cluster, "e2e-logs")
+    ns.environment("production", "e2elogsnowhere", "production")  # its Secret is missing
+    wait(
+        "the missing Secret",
+        lambda: (
+            ns.condition("StoreEnvironment", "production", "Ready").get("reason")
+            == "SecretNotFound"
+        ),
+    )
+    messages = [r.getMessage() for r in cluster["log"] if r.levelno >= logging.INFO]
+    decisions = [m for m in messages if m.startswith("StoreEnvironment e2e-logs/production:")]
+    assert decisions == [
+        "StoreEnvironment e2e-logs/production: SecretNotFound: Secret e2e-logs/production-token "
+        "not found"
+    ]
+    assert not [m for m in messages if "Timer" in m or "HTTP Request" in m or "Daemon" in m]
+    event = next(
+        e for e in ns.core.list_namespaced_event(ns.name).items if e.reason == "SecretNotFound"
+    )
+    assert (event.involved_object.kind, event.involved_object.name) == (
+        "StoreEnvironment",
+        "production",
+    )
+    assert event.reporting_component == "stagingpro-operator"
+    assert event.reporting_instance

@@ -55,6 +55,7 @@ class Reason:
     ENVIRONMENT_NOT_READY: Final = "EnvironmentNotReady"
     CLONE_SOURCE_NOT_FOUND: Final = "CloneSourceNotFound"
     EMPTY_CAPTURE_REFUSED: Final = "EmptyCaptureRefused"
+    PLAN_CHANGED: Final = "PlanChangedSinceApproval"
 
 
 def set_condition(

@@ -139,8 +139,21 @@ class TargetStatus(Model):
     rollback_snapshot: K8sName | None = None
     rollback_note: str | None = None
     applied_revision: str | None = None
+    plan_digest: str | None = Field(
+        None, description="Digest of the plan last shown (what an approval approves)."
+    )
     outcomes: dict[str, dict[str, int]] = Field(default_factory=dict)
     theme: str | None = Field(None, description="The theme uploaded for this target (its uuid).")
+
+
+class ApprovalRecord(Model):
+    """Who approved which plans, and when: an approval holds for these plans only."""
+
+    by: str
+    at: datetime
+    plans: dict[str, str] = Field(
+        default_factory=dict, description="Plan digest approved, by target."
+    )
 
 
 class StoreDeploymentStatus(CommonStatus):
@@ -148,6 +161,7 @@ class StoreDeploymentStatus(CommonStatus):
 
     phase: DeploymentPhase = "Pending"
     approved_by: str | None = None
+    approval: ApprovalRecord | None = None
     targets: list[TargetStatus] = Field(
         default_factory=list,
         json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"]},

@@ -4,8 +4,9 @@ person at a terminal all do."""
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
+import socket
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,18 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         help="only objects labelled stagingpro.io/shard=SHARD (releases split a large fleet)",
     )
     parser.add_argument(
+        "--approval-poll",
+        type=float,
+        default=15.0,
+        help="seconds between looks at a deployment awaiting approval",
+    )
+    parser.add_argument(
+        "--snapshot-poll",
+        type=float,
+        default=60.0,
+        help="seconds between resolutions of a Git snapshot's ref",
+    )
+    parser.add_argument(
         "--cache-dir",
         type=Path,
         default=Path(os.environ.get("STAGINGPRO_CACHE_DIR", "/var/cache/stagingpro")),
@@ -56,27 +69,55 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Start kopf with the handlers of `controller.operator.handlers`."""
+    """Check what the operator needs (Kubernetes configuration, a writable cache), then run it."""
     if not args.namespace and not args.all_namespaces:
         raise CliError("name the namespaces to watch with --namespace, or pass --all-namespaces")
     config = OperatorConfig(
+        namespaces=tuple(args.namespace),
+        all_namespaces=args.all_namespaces,
         tick=args.tick,
         metrics_port=args.metrics_port or None,
+        health_port=args.health_port or None,
         cache_dir=args.cache_dir,
+        approval_poll=args.approval_poll,
+        snapshot_poll=args.snapshot_poll,
         shard=args.shard,
+        standalone=args.standalone,
+        peering=args.peering,
+        identity=socket.gethostname(),
     )
-    os.environ.update(config.to_env())  # the handlers module reads its settings from here
+    _check_cache(config.cache_dir)
+    _check_kubernetes()
     import kopf
 
+    from controller.operator.handlers import run_operator
+
     kopf.configure(verbose=args.verbose, log_format=kopf.LogFormat[args.log_format.upper()])
-    importlib.import_module("controller.operator.handlers")  # registers the handlers
-    kopf.run(
-        standalone=args.standalone,
-        peering_name=None if args.standalone else args.peering,
-        clusterwide=args.all_namespaces,
-        namespaces=args.namespace,
-        liveness_endpoint=f"http://0.0.0.0:{args.health_port}/healthz"
-        if args.health_port
-        else None,
-    )
+    run_operator(config)
     return 0
+
+
+def _check_cache(directory: Path) -> None:
+    """A misconfigured cache directory is one line and exit 1, not an operator retrying forever."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as error:
+        raise CliError(
+            f"cache directory {directory} is not writable: {error.strerror or error}"
+        ) from None
+
+
+def _check_kubernetes() -> None:
+    from kubernetes import config
+
+    from controller.operator.kube import load_client
+
+    try:
+        load_client()
+    except (config.ConfigException, OSError, ValueError) as error:
+        raise CliError(
+            f"no Kubernetes configuration: not running in a cluster and {error} "
+            "(set KUBECONFIG or run in a pod)"
+        ) from None

@@ -1,10 +1,15 @@
-"""kopf handlers: glue only. A timer per object runs the shared driver whenever the object changed
-or its requeue time came (level-based); deletion only stops management and cleans metrics."""
+"""kopf wiring, explicit: a registry, settings and a memo built from typed values and passed to
+`kopf.run`. One worker (a kopf daemon) per object runs the shared driver whenever the object changed,
+its requeue time came, or something it waits on appeared; deletion only cleans metrics."""
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import copy
 import logging
-from typing import Any
+import threading
+from typing import Any, cast
 
 import kopf
 
@@ -14,22 +19,19 @@ from controller.gitsource import GitCache
 from controller.metrics import Metrics
 from controller.operator.config import OperatorConfig
 from controller.operator.kube import KubeWorld, load_client
-from controller.reconcile.driver import DueTracker, drive, status_patch
+from controller.reconcile.driver import DueTracker, drive
 from controller.reconcile.services import CatalogCache, EventType, Services, StoreRegistry
 
-CONFIG = OperatorConfig.from_env()
 FINALIZER = "stagingpro.io/finalizer"
+SHARD_LABEL = "stagingpro.io/shard"
+COMPONENT = "stagingpro-operator"
+
+logger = logging.getLogger("stagingpro.operator")
 
 
-@kopf.on.startup()
-async def startup(
-    *,
-    settings: kopf.OperatorSettings,
-    memo: kopf.Memo,
-    logger: logging.Logger | logging.LoggerAdapter[Any],
-    **_: Any,
-) -> None:
-    """Settings, services and metrics, once per process."""
+def settings_for(config: OperatorConfig) -> kopf.OperatorSettings:
+    """kopf's settings: StagingPro's finalizer and annotations, quiet event posting."""
+    settings = kopf.OperatorSettings()
     settings.persistence.finalizer = FINALIZER
     # Status belongs to the resources' schemas: kopf keeps its own bookkeeping in annotations.
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="stagingpro.io")
@@ -39,46 +41,73 @@ async def startup(
     settings.watching.server_timeout = 300  # a silently stalled watch is re-established
     settings.watching.client_timeout = 330
     settings.watching.connect_timeout = 30
-    settings.posting.level = logging.INFO
-    metrics = Metrics()
-    if CONFIG.metrics_port is not None:
-        metrics.serve(CONFIG.metrics_port)
-        logger.info("metrics on port %s", CONFIG.metrics_port)
-    git = GitCache(CONFIG.cache_dir / "git")
-    memo.services = Services(
+    # Events are the reconcilers' own (one per change of situation), not kopf's log lines.
+    settings.posting.level = logging.ERROR
+    settings.posting.reporting_component = COMPONENT
+    settings.posting.reporting_instance = config.identity
+    return settings
+
+
+def memo_for(config: OperatorConfig, metrics: Metrics) -> kopf.Memo:
+    """The services every worker shares."""
+    git = GitCache(config.cache_dir / "git")
+    services = Services(
         world=KubeWorld(load_client()),
         stores=StoreRegistry(metrics),
         git=git,
         metrics=metrics,
         catalogs=CatalogCache(git),
-        snapshot_poll_seconds=CONFIG.snapshot_poll,
-        approval_poll_seconds=CONFIG.approval_poll,
+        snapshot_poll_seconds=config.snapshot_poll,
+        approval_poll_seconds=config.approval_poll,
     )
-    memo.tracker = DueTracker()
+    return kopf.Memo(services=services, tracker=DueTracker(), tick=config.tick)
 
 
-async def _tick(
-    body: kopf.Body, meta: kopf.Meta, memo: kopf.Memo, patch: kopf.Patch, **_: Any
+async def _worker(
+    body: kopf.Body, meta: kopf.Meta, memo: kopf.Memo, stopped: kopf.DaemonStopped, **_: Any
 ) -> None:
+    """Reconcile the object whenever it is due, until it is deleted or the operator stops."""
     tracker: DueTracker = memo.tracker
-    obj = dict(body)
+    services: Services = memo.services
     key = str(meta.uid)
-    if not tracker.is_due(key, obj):
-        return
+    while not stopped:
+        if tracker.is_due(key, body):
+            obj = copy.deepcopy(dict(body))  # the body is a live view: freeze what this pass reads
+            outcome = await drive(
+                obj, services, write_status=_status_writer(services, obj), emit=_emitter(obj)
+            )
+            tracker.settle(key, obj, outcome)
+        await stopped.wait(memo.tick)
 
-    async def write_status(status: dict[str, Any]) -> None:
-        patch.status.update(status_patch(obj.get("status"), status))
+
+def _status_writer(services: Services, obj: dict[str, Any]) -> Any:
+    meta = obj.get("metadata", {})
+
+    async def write(patch: dict[str, Any]) -> None:
+        if patch:
+            await services.world.patch_status(
+                str(obj.get("kind")), meta.get("namespace", "default"), meta.get("name", ""), patch
+            )
+
+    return write
+
+
+def _emitter(obj: dict[str, Any]) -> Any:
+    meta = obj.get("metadata", {})
+    what = f"{obj.get('kind')} {meta.get('namespace')}/{meta.get('name')}"
 
     async def emit(type_: EventType, reason: str, message: str) -> None:
-        kopf.event(body, type=type_, reason=reason, message=message[:1024])
+        # One log line per decision (events are emitted once per change of situation).
+        logger.log(
+            logging.WARNING if type_ == "Warning" else logging.INFO,
+            "%s: %s: %s",
+            what,
+            reason,
+            message,
+        )
+        kopf.event(cast(kopf.Body, obj), type=type_, reason=reason, message=message[:1024])
 
-    outcome = await drive(obj, memo.services, write_status=write_status, emit=emit)
-    tracker.settle(key, obj, outcome)
-
-
-async def _secret_changed(namespace: str | None, memo: kopf.Memo, **_: Any) -> None:
-    """A Secret appeared or changed: objects of its namespace waiting on one look again at once."""
-    memo.tracker.wake(namespace or "default")
+    return emit
 
 
 async def _deleted(body: kopf.Body, meta: kopf.Meta, memo: kopf.Memo, **_: Any) -> None:
@@ -92,18 +121,66 @@ async def _deleted(body: kopf.Body, meta: kopf.Meta, memo: kopf.Memo, **_: Any) 
     memo.tracker.forget(str(meta.uid))
 
 
-SHARD_LABEL = "stagingpro.io/shard"
-_labels = {SHARD_LABEL: CONFIG.shard} if CONFIG.shard else None
+async def _secret_changed(namespace: str | None, memo: kopf.Memo, **_: Any) -> None:
+    """A Secret appeared or changed: objects of its namespace waiting on one look again at once."""
+    memo.tracker.wake(namespace or "default")
 
-for _info in KINDS:
-    kopf.timer(
-        GROUP,
-        VERSION,
-        _info.plural,
-        interval=CONFIG.tick,
-        initial_delay=0.0,
-        sharp=False,
-        labels=_labels,
-    )(_tick)
-    kopf.on.delete(GROUP, VERSION, _info.plural, optional=False, labels=_labels)(_deleted)
-kopf.on.event("", "v1", "secrets")(_secret_changed)
+
+async def _login(**kwargs: Any) -> kopf.ConnectionInfo | None:
+    return kopf.login_via_client(**kwargs)
+
+
+async def _startup(**_: Any) -> None:
+    # The Kubernetes client, Git and file reads run in threads: enough of them that a slow API
+    # server does not queue every object's reconcile behind a few calls.
+    asyncio.get_running_loop().set_default_executor(
+        concurrent.futures.ThreadPoolExecutor(max_workers=64, thread_name_prefix="stagingpro")
+    )
+
+
+def registry_for(config: OperatorConfig) -> kopf.OperatorRegistry:
+    """The handlers, registered on their own registry (nothing registers on import)."""
+    registry = kopf.OperatorRegistry()
+    labels = {SHARD_LABEL: config.shard} if config.shard else None
+    kopf.on.login(registry=registry)(_login)
+    kopf.on.startup(registry=registry)(_startup)
+    for info in KINDS:
+        kopf.daemon(
+            GROUP, VERSION, info.plural, registry=registry, labels=labels, initial_delay=0.0
+        )(_worker)
+        kopf.on.delete(
+            GROUP, VERSION, info.plural, registry=registry, optional=False, labels=labels
+        )(_deleted)
+    kopf.on.event("", "v1", "secrets", registry=registry)(_secret_changed)
+    return registry
+
+
+def run_operator(
+    config: OperatorConfig,
+    *,
+    stop_flag: threading.Event | None = None,
+    ready_flag: threading.Event | None = None,
+) -> None:
+    """Run the operator until stopped (a signal, or `stop_flag`)."""
+    metrics = Metrics()
+    memo = memo_for(config, metrics)
+    if config.metrics_port is not None:
+        metrics.serve(config.metrics_port)
+        logger.info("metrics on port %s", config.metrics_port)
+    # One line per decision at INFO: no line per store API request.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    kopf.run(
+        registry=registry_for(config),
+        settings=settings_for(config),
+        memo=memo,
+        standalone=config.standalone,
+        peering_name=None if config.standalone else config.peering,
+        clusterwide=config.all_namespaces,
+        namespaces=config.namespaces,
+        liveness_endpoint=f"http://0.0.0.0:{config.health_port}/healthz"
+        if config.health_port
+        else None,
+        stop_flag=stop_flag,
+        ready_flag=ready_flag,
+    )

@@ -5,6 +5,7 @@ where each target stood, and the idempotent engine never applies anything twice.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,7 +15,12 @@ from typing import Any
 import yaml
 
 from controller.api.conditions import SCHEDULE_ADJUSTED, Reason, set_condition
-from controller.api.deployment import PlanCounts, StoreDeploymentStatus, TargetStatus
+from controller.api.deployment import (
+    ApprovalRecord,
+    PlanCounts,
+    StoreDeploymentStatus,
+    TargetStatus,
+)
 from controller.api.resources import StoreDeployment, StoreEnvironment
 from controller.api.snapshot import GitSource
 from controller.catalog.files import product_item
@@ -22,7 +28,13 @@ from controller.catalog.model import Catalog, CatalogInvalid, Problem, Script, p
 from controller.catalog.observed import ObservedCatalog, to_catalog
 from controller.catalog.parse import Item, build_catalog
 from controller.engine import ApplyResult, apply, assess
-from controller.engine.content import bundle, plan_scripts, release_scripts, release_theme
+from controller.engine.content import (
+    ScriptChanges,
+    bundle,
+    plan_scripts,
+    release_scripts,
+    release_theme,
+)
 from controller.engine.snapshots import ResolvedCatalog
 from controller.errors import DependencyNotReady, Stalled, Waiting
 from controller.planner import Options, Plan
@@ -38,8 +50,10 @@ from controller.reconcile.outcome import (
 from controller.reconcile.schedule import to_utc
 from controller.reconcile.services import Services, git_credentials, open_store, require
 from controller.reconcile.snapshot import load_snapshot_catalog
+from controller.reconcile.status import StatusWriter
 
 APPROVED_BY = "stagingpro.io/approved-by"
+APPROVED_PLAN = "stagingpro.io/approved-plan"  # approves exactly the plan of this digest
 FINAL = ("Succeeded", "PartiallySucceeded", "Failed")
 ORDER = ("Failed", "Applying", "Planning", "AwaitingApproval", "Scheduled", "Pending")
 LATE_AFTER = timedelta(minutes=1)
@@ -60,7 +74,7 @@ def aggregate(targets: list[TargetStatus]) -> str:
     return "Pending"
 
 
-async def reconcile_deployment(obj: dict[str, Any], svc: Services) -> Outcome:
+async def reconcile_deployment(obj: dict[str, Any], svc: Services, writer: StatusWriter) -> Outcome:
     """Advance every target as far as it may go now; requeue for the next scheduled instant."""
     now = svc.clock()
     status = StoreDeploymentStatus.model_validate(obj.get("status") or {})
@@ -74,13 +88,20 @@ async def reconcile_deployment(obj: dict[str, Any], svc: Services) -> Outcome:
             # A changed spec is a new deployment: targets start over (idempotency keeps it safe).
             status.targets = [t for t in status.targets if t.phase == "Applying"]
         approver = deployment.metadata.annotations.get(APPROVED_BY)
-        if approver and approver != status.approved_by:
-            status.approved_by = approver
+        if approver and (status.approval is None or status.approval.by != approver):
+            # The approval holds for the plans shown when it came, and for no other.
+            shown = {t.name: t.plan_digest for t in status.targets if t.plan_digest}
+            status.approval = ApprovalRecord(by=approver, at=now, plans=shown)
             events.append(("Normal", "Approved", f"approved by {approver}"))
-        envs = {
-            t: await svc.world.get("StoreEnvironment", namespace, t)
-            for t in deployment.spec.targets
-        }
+        elif not approver:
+            status.approval = None
+        status.approved_by = approver
+        async with asyncio.TaskGroup() as group:
+            reads = {
+                t: group.create_task(svc.world.get("StoreEnvironment", namespace, t))
+                for t in deployment.spec.targets
+            }
+        envs = {t: read.result() for t, read in reads.items()}
         required = deployment.spec.approval.required
         if required is None:
             required = any(
@@ -89,12 +110,16 @@ async def reconcile_deployment(obj: dict[str, Any], svc: Services) -> Outcome:
         resolved, snapshot_name = await _catalog(svc, deployment, status)
         current = {t.name: t for t in status.targets}
         work = _Work(svc, deployment, status, resolved, snapshot_name, required, approver, events)
-        results = await asyncio.gather(
-            *(
-                work.target(current.get(t) or TargetStatus(name=t, phase="Pending"), envs[t])
+        work.writer = writer
+        # Every target moves at once; none outlives this reconcile (nor its progress reports).
+        async with asyncio.TaskGroup() as group:
+            moves = [
+                group.create_task(
+                    work.target(current.get(t) or TargetStatus(name=t, phase="Pending"), envs[t])
+                )
                 for t in deployment.spec.targets
-            )
-        )
+            ]
+        results = [move.result() for move in moves]
         status.targets = [r[0] for r in results]
         waits = [r[1] for r in results if r[1] is not None]
         status.phase = aggregate(status.targets)  # type: ignore[assignment]
@@ -176,7 +201,11 @@ async def _catalog(
     snapshot = await require(
         svc.world, "CatalogSnapshot", namespace, name, reason=Reason.SNAPSHOT_NOT_FOUND
     )
-    pinned = next((t.applied_revision for t in status.targets if t.applied_revision), None)
+    # Pinned once a target started writing (all targets get the same catalog); until then the
+    # latest revision is planned, and a plan that moves needs a new approval.
+    pinned = next(
+        (t.applied_revision for t in status.targets if t.applied_revision and t.started_at), None
+    )
     return await load_snapshot_catalog(svc, snapshot, revision=pinned), name
 
 
@@ -204,10 +233,11 @@ class _Work:
         self.events = events
         self.namespace = deployment.metadata.namespace or "default"
         self._last_progress = 0.0
+        self._reporting: asyncio.Task[None] | None = None
+        self.writer: StatusWriter | None = None
         self.failures: list[str] = []
         self.waiting: list[str] = []  # reasons of targets waiting on another object
         self.finished: list[str] = []  # targets that reached their outcome in this reconcile
-        self._writes: set[asyncio.Future[None]] = set()
 
     async def target(
         self, target: TargetStatus, env_obj: dict[str, Any] | None
@@ -275,7 +305,7 @@ class _Work:
         if self.resolved is not None:
             target.applied_revision = self.resolved.revision or self.resolved.digest
         was_waiting = target.phase == "AwaitingApproval"
-        if was_waiting and self.required and not self.approver:
+        if was_waiting and self.required and not self._approval_news(target):
             # The plan is shown already; observing the whole store again at every poll would spend
             # the store's quota for nothing. It is planned afresh once approved.
             return target, svc.approval_poll_seconds
@@ -289,6 +319,7 @@ class _Work:
             plan = assessment.plan
             target.plan = {kind: PlanCounts(**counts) for kind, counts in plan.counts().items()}
             target.estimated_requests = plan.estimate_requests()
+            changes: ScriptChanges | None = None
             if content.scripts is not None:
                 changes = plan_scripts(
                     content.scripts, await store.list_scripts(), prune=policy.prune
@@ -307,8 +338,19 @@ class _Work:
                     ("Warning", "PlanRefused", f"{target.name}: {'; '.join(plan.problems)}")
                 )
                 return target, None
-            if self.required and not self.approver:
-                if not was_waiting:
+            digest = plan_digest(plan, content, changes)
+            target.plan_digest = digest
+            if self.required and target.started_at is None and not self._approves(target):
+                if self.approver:
+                    self.events.append(
+                        (
+                            "Warning",
+                            Reason.PLAN_CHANGED,
+                            f"{target.name}: the plan changed since {self.approver} approved it "
+                            f"({_plan_text(plan)}): approve it with {APPROVED_PLAN}: {digest}",
+                        )
+                    )
+                elif not was_waiting:
                     self.events.append(
                         (
                             "Normal",
@@ -330,11 +372,38 @@ class _Work:
                 target.phase, target.started_at = "Applying", target.started_at or svc.clock()
                 await self._rollback(target, plan, assessment.observed)
                 self.events.append(("Normal", "Applying", f"{target.name}: {_plan_text(plan)}"))
-                result = await apply(
-                    plan, assessment.observed, store, progress=lambda r: self._progress(target, r)
-                )
-                await self._content_release(target, store, content, result)
+                # Progress reports run in this group: all are written before the target's outcome.
+                async with asyncio.TaskGroup() as reports:
+                    result = await apply(
+                        plan,
+                        assessment.observed,
+                        store,
+                        progress=lambda r: self._progress(reports, target, r),
+                    )
+                    await self._content_release(target, store, content, result)
         return await self._finish(target, env, result), None
+
+    def _approves(self, target: TargetStatus) -> bool:
+        """Whether an approval covers the plan the target is about to apply: the plan shown when
+        it was given, or the one named by the approved-plan annotation."""
+        approval = self.status.approval
+        if not self.approver or approval is None or target.plan_digest is None:
+            return False
+        named = self.deployment.metadata.annotations.get(APPROVED_PLAN)
+        if named:
+            return target.plan_digest == named
+        if target.name not in approval.plans:  # approved before any plan was shown
+            approval.plans[target.name] = target.plan_digest
+        return approval.plans[target.name] == target.plan_digest
+
+    def _approval_news(self, target: TargetStatus) -> bool:
+        """Whether there is an approval to check against a fresh plan (else waiting goes on
+        without observing the store again)."""
+        if not self.approver or self.status.approval is None:
+            return False
+        named = self.deployment.metadata.annotations.get(APPROVED_PLAN)
+        approved = named or self.status.approval.plans.get(target.name)
+        return approved is None or approved == target.plan_digest
 
     async def _content(self) -> _Content:
         """The theme files and scripts to release (read from Git, before any write)."""
@@ -381,24 +450,27 @@ class _Work:
             target.theme = released["theme"]
             result.count("theme", "activated" if "variation" in released else "uploaded")
 
-    def _progress(self, target: TargetStatus, result: ApplyResult) -> None:
+    def _progress(
+        self, reports: asyncio.TaskGroup, target: TargetStatus, result: ApplyResult
+    ) -> None:
+        """Show progress in status every few seconds, one write at a time."""
         target.progress = f"{result.done}/{result.total} items, {result.requests} requests"
         loop_time = asyncio.get_running_loop().time()
-        if loop_time - self._last_progress >= PROGRESS_EVERY:
-            self._last_progress = loop_time
-            patch = {
-                "phase": "Applying",
-                "targets": [
-                    t.model_dump(mode="json", by_alias=True, exclude_none=True)
-                    for t in self.status.targets
-                ],
-            }
-            meta = self.deployment.metadata
-            task = asyncio.ensure_future(
-                self.svc.world.patch_status("StoreDeployment", self.namespace, meta.name, patch)
+        busy = self._reporting is not None and not self._reporting.done()
+        if self.writer is None or busy or loop_time - self._last_progress < PROGRESS_EVERY:
+            return
+        self._last_progress = loop_time
+        self._reporting = reports.create_task(
+            self.writer.progress(
+                {
+                    "phase": "Applying",
+                    "targets": [
+                        t.model_dump(mode="json", by_alias=True, exclude_none=True)
+                        for t in self.status.targets
+                    ],
+                }
             )
-            self._writes.add(task)
-            task.add_done_callback(self._writes.discard)
+        )
 
     async def _finish(
         self, target: TargetStatus, env: StoreEnvironment, result: ApplyResult
@@ -522,6 +594,28 @@ def rollback_catalog(plan: Plan, observed: ObservedCatalog) -> tuple[dict[str, A
     }
     created = sum(1 for s in plan.steps if s.action == "create")
     return inline, created
+
+
+def plan_digest(plan: Plan, content: _Content, scripts: ScriptChanges | None) -> str:
+    """A digest of everything a target's plan writes: steps with their values, scripts, theme."""
+    body = {
+        "steps": [
+            [
+                s.kind,
+                str(s.action),
+                s.key,
+                repr(s.changes),
+                json.dumps(s.payload, sort_keys=True, default=str),
+            ]
+            for s in plan.steps
+        ],
+        "scripts": None if scripts is None else repr(scripts),
+        "theme": None
+        if content.theme is None
+        else hashlib.sha256(repr(sorted(content.theme.items())).encode()).hexdigest(),
+    }
+    encoded = json.dumps(body, sort_keys=True).encode()
+    return "sha256:" + hashlib.sha256(encoded).hexdigest()
 
 
 def _plan_text(plan: Plan) -> str:

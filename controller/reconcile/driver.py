@@ -15,8 +15,9 @@ from controller.reconcile.environment import reconcile_environment
 from controller.reconcile.outcome import Outcome
 from controller.reconcile.services import EventType, Services
 from controller.reconcile.snapshot import reconcile_snapshot
+from controller.reconcile.status import StatusWriter
 
-Reconciler = Callable[[dict[str, Any], Services], Awaitable[Outcome]]
+Reconciler = Callable[[dict[str, Any], Services, StatusWriter], Awaitable[Outcome]]
 RECONCILERS: dict[str, Reconciler] = {
     "CatalogSnapshot": reconcile_snapshot,
     "StoreEnvironment": reconcile_environment,
@@ -113,10 +114,12 @@ async def drive(
     write_status: Callable[[dict[str, Any]], Awaitable[None]],
     emit: Callable[[EventType, str, str], Awaitable[None]],
 ) -> Outcome:
-    """Reconcile one object: time it, write its status, emit its events."""
+    """Reconcile one object: time it, write what changed in its status (an awaited merge patch of
+    its own status, nothing when nothing changed), emit its events."""
     kind = str(obj.get("kind"))
     started = time.monotonic()
-    outcome = await RECONCILERS[kind](obj, services)
+    writer = StatusWriter(obj.get("status"), write_status)
+    outcome = await RECONCILERS[kind](obj, services, writer)
     services.metrics.reconcile_seconds.labels(kind, outcome.result).observe(
         time.monotonic() - started
     )
@@ -125,7 +128,7 @@ async def drive(
         outcome.events = [
             e for e in outcome.events if not (e[0] == "Warning" and e[1] == before[1])
         ]
-    await write_status(outcome.status)
+    await writer.final(outcome.status)
     for type_, reason, message in outcome.events:
         await emit(type_, reason, message)
     return outcome
@@ -138,22 +141,3 @@ def _situation(status: Mapping[str, Any] | None) -> tuple[str, ...]:
         (c for c in status.get("conditions", []) if c.get("type") == "Ready"), {}
     )
     return (str(ready.get("status")), str(ready.get("reason")), str(status.get("phase")))
-
-
-def status_patch(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, Any]:
-    """The JSON merge patch (RFC 7386) from one status to another: only what changed, keys that
-    disappear as null; empty when nothing changed (then nothing is written)."""
-    old = old or {}
-    patch: dict[str, Any] = {}
-    for key, value in new.items():
-        before = old.get(key)
-        if isinstance(value, Mapping) and isinstance(before, Mapping):
-            nested = status_patch(before, value)
-            if nested:
-                patch[key] = nested
-        elif key not in old or before != value:
-            patch[key] = value
-    for key in old:
-        if key not in new:
-            patch[key] = None
-    return patch

@@ -29,6 +29,7 @@ from controller.reconcile.snapshot import (
     environment_not_ready,
     load_snapshot_catalog,
 )
+from controller.reconcile.status import StatusWriter
 from controller.stores import BigCommerceStore
 
 
@@ -104,7 +105,7 @@ async def desired_catalog(
     return await load_snapshot_catalog(svc, snapshot, revision=revision), name
 
 
-async def reconcile_environment(obj: dict[str, Any], svc: Services) -> Outcome:
+async def reconcile_environment(obj: dict[str, Any], svc: Services, _: StatusWriter) -> Outcome:
     """Observe the store, report drift, and converge in sync mode; never deletes store data on its own
     beyond what `prune` and `maxDeletePercent` allow."""
     now = svc.clock()

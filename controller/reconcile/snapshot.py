@@ -15,6 +15,7 @@ from controller.errors import DependencyNotReady, Stalled
 from controller.gitsource import SOURCE_ERRORS
 from controller.reconcile.outcome import Event, Outcome, classify, failed, succeeded
 from controller.reconcile.services import Services, git_credentials, open_store, require
+from controller.reconcile.status import StatusWriter
 
 CAPTURE_ANNOTATION = "stagingpro.io/capture"
 REFRESH_ANNOTATION = "stagingpro.io/refresh"
@@ -53,7 +54,7 @@ async def load_snapshot_catalog(
     return await svc.catalogs.from_git(source, ref, credentials)
 
 
-async def reconcile_snapshot(obj: dict[str, Any], svc: Services) -> Outcome:
+async def reconcile_snapshot(obj: dict[str, Any], svc: Services, _: StatusWriter) -> Outcome:
     """Resolve (or capture), validate, and report revision, digest, counts and errors."""
     now = svc.clock()
     status = CatalogSnapshotStatus.model_validate(obj.get("status") or {})

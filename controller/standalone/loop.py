@@ -13,7 +13,13 @@ from typing import Any
 from controller.gitsource import GitCache
 from controller.metrics import Metrics
 from controller.reconcile.driver import DueTracker, drive
-from controller.reconcile.services import CatalogCache, EventType, Services, StoreRegistry
+from controller.reconcile.services import (
+    CatalogCache,
+    EventType,
+    Services,
+    StoreRegistry,
+    World,
+)
 from controller.standalone.world import FileWorld, Key
 
 logger = logging.getLogger(__name__)
@@ -21,7 +27,7 @@ logger = logging.getLogger(__name__)
 ORDER = ("CatalogSnapshot", "StoreEnvironment", "StoreDeployment")
 
 
-def services_for(world: FileWorld, cache_dir: Path, metrics: Metrics | None = None) -> Services:
+def services_for(world: World, cache_dir: Path, metrics: Metrics | None = None) -> Services:
     """Services for a standalone loop (or a one-off CLI command)."""
     metrics = metrics or Metrics()
     git = GitCache(cache_dir / "git")
@@ -73,11 +79,10 @@ class Loop:
     async def _reconcile(self, key: Key) -> None:
         view = self.world.view(key)
 
-        async def write_status(status: dict[str, Any]) -> None:
-            changed = status != view.get("status")
-            self.world.set_status(key, status)
-            if changed and self.on_change is not None:
-                self.on_change(key, status)
+        async def write_status(patch: dict[str, Any]) -> None:
+            await self.world.patch_status(*key, patch)
+            if self.on_change is not None:
+                self.on_change(key, self.world.status[key])
 
         async def emit(type_: EventType, reason: str, message: str) -> None:
             await self.world.event(view, type_, reason, message)

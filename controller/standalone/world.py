@@ -16,6 +16,7 @@ import yaml
 
 from controller.api.resources import KIND_BY_NAME
 from controller.reconcile.services import EventType
+from controller.reconcile.status import merge_patch
 from controller.text import did_you_mean
 
 Key = tuple[str, str, str]  # kind, namespace, name
@@ -198,7 +199,7 @@ class FileWorld:
         self, kind: str, namespace: str, name: str, patch: dict[str, Any]
     ) -> None:
         key = (kind, namespace, name)
-        self.set_status(key, {**self.status.get(key, {}), **patch})
+        self.set_status(key, merge_patch(self.status.get(key), patch))
 
     async def event(self, obj: dict[str, Any], type_: EventType, reason: str, message: str) -> None:
         meta = obj.get("metadata", {})
