@@ -381,7 +381,7 @@ class _Work:
                         progress=lambda r: self._progress(reports, target, r),
                     )
                     await self._content_release(target, store, content, result)
-        return await self._finish(target, env, result), None
+        return await self._finish(target, result), None
 
     def _approves(self, target: TargetStatus) -> bool:
         """Whether an approval covers the plan the target is about to apply: the plan shown when
@@ -472,9 +472,7 @@ class _Work:
             )
         )
 
-    async def _finish(
-        self, target: TargetStatus, env: StoreEnvironment, result: ApplyResult
-    ) -> TargetStatus:
+    async def _finish(self, target: TargetStatus, result: ApplyResult) -> TargetStatus:
         svc = self.svc
         target.finished_at = svc.clock()
         target.outcomes = {k: dict(v) for k, v in result.outcomes.items()}
