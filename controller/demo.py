@@ -31,6 +31,7 @@ import git
 import httpx
 import yaml
 
+from controller.access import API_ORIGIN, ROLE, STORE_HASH, AccessPolicy
 from controller.cli.run_cmd import Summary
 from controller.gitsource import GitCache
 from controller.metrics import Metrics
@@ -144,7 +145,7 @@ class Demo:
     async def story(self, url: str) -> None:
         repo_path = self.work / "catalog.git"
         git.Repo.init(repo_path, bare=True, initial_branch="main")
-        GitCache(self.work / "seed-cache").commit(
+        GitCache(self.work / "seed-cache", policy=AccessPolicy.personal()).commit(
             str(repo_path),
             "main",
             ".",
@@ -157,7 +158,16 @@ class Demo:
                     {
                         "apiVersion": "v1",
                         "kind": "Secret",
-                        "metadata": {"name": f"{name}-store-token", "namespace": NS},
+                        "metadata": {
+                            "name": f"{name}-store-token",
+                            "namespace": NS,
+                            # What the token is for: it serves no other store, origin or role.
+                            "annotations": {
+                                STORE_HASH: name,
+                                API_ORIGIN: url,
+                                ROLE: name,
+                            },
+                        },
                         "stringData": {"token": token},
                     }
                     for name, token in TOKENS.items()
@@ -176,7 +186,13 @@ class Demo:
         metrics.serve(port, host="127.0.0.1")
         loop = Loop(
             self.world,
-            services_for(self.world, self.work / "cache", metrics),
+            services_for(
+                self.world,
+                self.work / "cache",
+                metrics,
+                # The emulator's origin, and the demo's local catalog repository, explicitly.
+                AccessPolicy.configured([url], env={}, allow_local_git=True),
+            ),
             tick=0.3,
             on_change=summary.status,
         )

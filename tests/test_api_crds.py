@@ -189,6 +189,20 @@ _DEPLOY = "gitops/deployments/holiday-release.yaml"
         pytest.param(
             _DEPLOY, "spec.targets", [], "spec.targets: [] should be non-empty", id="no targets"
         ),
+        pytest.param(
+            _ENV,
+            "spec.store.apiUrl",
+            "https://ci:hunter2@api.bigcommerce.com",
+            "spec.store.apiUrl: 'https://ci:hunter2@api.bigcommerce.com' does not match",
+            id="apiUrl with user:password",
+        ),
+        pytest.param(
+            _SNAP,
+            "spec.source.git.url",
+            "https://ci:hunter2@git.example.com/shop/catalog.git",
+            "spec.source.git: url: credentials in a URL are refused",
+            id="Git URL with user:password",
+        ),
     ],
 )
 def test_bad_specs_are_rejected_with_the_field_named(

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from controller.access import AccessPolicy
 from controller.catalog.files import load_directory
 from controller.catalog.model import CatalogInvalid
 from controller.catalog.observed import to_catalog
@@ -62,7 +63,7 @@ async def test_capturing_an_unchanged_store_twice_gives_identical_files(
 async def test_sandbox_changes_become_a_reviewable_commit_that_deploys_to_production(
     emulator: Emulator, production: BigCommerceStore, tmp_path: Path
 ) -> None:
-    cache = GitCache(tmp_path / "cache")
+    cache = GitCache(tmp_path / "cache", policy=AccessPolicy.personal())  # a local remote
     remote = Remote(tmp_path / "remotes")
     async with BigCommerceStore(emulator.url, "sandbox", Token(SANDBOX_TOKEN)) as sandbox:
         # Seed the sandbox from production (IDs differ, natural keys match), and record it on main.
@@ -144,6 +145,10 @@ async def test_an_invalid_revision_is_refused_before_any_write(
         CatalogInvalid, match=r"catalog/products\.jsonl:1: price: price must be a num"
     ):
         await asyncio.to_thread(
-            resolve_git, GitCache(tmp_path / "cache"), remote.url, "main", "catalog"
+            resolve_git,
+            GitCache(tmp_path / "cache", policy=AccessPolicy.personal()),
+            remote.url,
+            "main",
+            "catalog",
         )
     assert emulator.control("production").stats.to_json()["by_method"] == before

@@ -102,11 +102,29 @@ def test_secrets_are_readable_only_in_the_watched_namespaces(chart: Any) -> None
         ({"watchNamespaces": ["Not_A_Namespace"]}, "watchNamespaces"),
         ({"allNamespaces": False, "watchNamespaces": []}, "watchNamespaces"),
         ({"imageTag": "oops"}, "imageTag"),
+        ({"allowedApiOrigins": ["https://u:p@proxy.test"]}, "allowedApiOrigins"),
+        ({"allowedApiOrigins": []}, "allowedApiOrigins"),
     ],
 )
 def test_bad_values_fail_at_install(chart: Any, values: dict[str, Any], field: str) -> None:
     with pytest.raises(helm_python.HelmError, match=field):
         chart.render(values=values, name="sp", namespace="stagingpro-system")
+
+
+def test_the_operator_reaches_only_the_allowed_api_origins(chart: Any) -> None:
+    def args(values: dict[str, Any]) -> list[str]:
+        deployment = next(d for d in render(chart, values) if d["kind"] == "Deployment")
+        return [
+            a
+            for a in deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+            if a.startswith("--allowed-api-origin")
+        ]
+
+    assert args({}) == ["--allowed-api-origin=https://api.bigcommerce.com"]
+    assert args({"allowedApiOrigins": ["https://api.bigcommerce.com", "http://emulator:8765"]}) == [
+        "--allowed-api-origin=https://api.bigcommerce.com",
+        "--allowed-api-origin=http://emulator:8765",
+    ]
 
 
 def test_the_chart_carries_the_generated_crds() -> None:

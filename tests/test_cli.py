@@ -199,7 +199,15 @@ def test_run_once_converges_on_manifests_and_reports_status(
     manifests, secrets = tmp_path / "m", tmp_path / "s"
     manifests.mkdir()
     secrets.mkdir()
-    write_secret(secrets, "tok", "shop", PROD_TOKEN)
+    write_secret(
+        secrets,
+        "tok",
+        "shop",
+        PROD_TOKEN,
+        store_hash=store,
+        api_origin=served.url,
+        role="production",
+    )
     base = {"apiVersion": "stagingpro.io/v1alpha1"}
     (manifests / "all.yaml").write_text(
         yaml.safe_dump_all(
@@ -250,6 +258,8 @@ def test_run_once_converges_on_manifests_and_reports_status(
         "--state",
         str(tmp_path / "state"),
         "--once",
+        "--allowed-api-origin",
+        served.url,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Synced: applied inline: 1 products created" in result.stdout
@@ -263,7 +273,15 @@ def test_run_once_converges_on_manifests_and_reports_status(
         headers={"X-Auth-Token": PROD_TOKEN},
     ).json()["data"]
     assert [p["name"] for p in found] == ["Run"]
-    missing = cli("run", str(manifests), "--state", str(tmp_path / "state2"), "--once")
+    missing = cli(
+        "run",
+        str(manifests),
+        "--state",
+        str(tmp_path / "state2"),
+        "--once",
+        "--allowed-api-origin",
+        served.url,
+    )
     assert missing.returncode == 1
     assert "SecretNotFound: Secret shop/tok not found" in missing.stdout
 
@@ -275,7 +293,15 @@ def test_run_reads_its_manifests_from_a_git_repository(
 
     secrets = tmp_path / "s"
     secrets.mkdir()
-    write_secret(secrets, "tok", "default", PROD_TOKEN)
+    write_secret(
+        secrets,
+        "tok",
+        "default",
+        PROD_TOKEN,
+        store_hash=store,
+        api_origin=served.url,
+        role="production",
+    )
     remote = Remote(tmp_path / "remote")
     remote.commit(
         {
@@ -304,6 +330,8 @@ def test_run_reads_its_manifests_from_a_git_repository(
         "--state",
         str(tmp_path / "state"),
         "--once",
+        "--allowed-api-origin",
+        served.url,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"manifests at {remote.head()[:12]}" in result.stdout

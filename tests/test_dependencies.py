@@ -23,7 +23,7 @@ from controller.emulator.seed import seed_catalog
 from controller.standalone import FileWorld, Loop, services_for
 from tests.conftest import PROD_TOKEN, ROOT, SANDBOX_TOKEN
 from tests.support.gitservers import Remote
-from tests.support.manifests import write_secret
+from tests.support.manifests import access_to, write_secret
 
 SAMPLE = load_directory(ROOT / "examples" / "catalog")
 
@@ -60,14 +60,37 @@ def gitops_copy(tmp_path: Path, emulator: Emulator, remote: Remote) -> tuple[Pat
         text = text.replace("https://git.example.com/shop/catalog.git", remote.url)
         path.write_text(text.replace("http://127.0.0.1:8765", emulator.url))
     secrets = tmp_path / "secrets"
-    write_secret(secrets, "production-store-token", "shop", PROD_TOKEN)
-    write_secret(secrets, "sandbox-store-token", "shop", "sandbox-token")
-    write_secret(secrets, "catalog-repo-credentials", "shop", "unused")
+    for name, token, store, role in (
+        ("production-store-token", PROD_TOKEN, "prodstore", "production"),
+        ("sandbox-store-token", "sandbox-token", "sandboxstore", "sandbox"),
+    ):
+        write_secret(
+            secrets, name, "shop", token, store_hash=store, api_origin=emulator.url, role=role
+        )
+    write_secret(secrets, "catalog-repo-credentials", "shop", "unused", annotations={})
     return manifests, secrets
 
 
 def run_once(manifests: Path, secrets: Path, state: Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "controller", "run", str(manifests), "--once"]
+    # The emulator's origin (from the environments) and the local catalog repository, explicitly.
+    origins = sorted(
+        {
+            line.split("apiUrl:")[1].strip()
+            for path in manifests.rglob("*.yaml")
+            for line in path.read_text().splitlines()
+            if "apiUrl:" in line
+        }
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "controller",
+        "run",
+        str(manifests),
+        "--once",
+        "--allow-local-git",
+    ]
+    command += [f"--allowed-api-origin={o}" for o in origins]
     return subprocess.run(
         [*command, "--secrets", str(secrets), "--state", str(state)],
         capture_output=True,
@@ -159,7 +182,7 @@ async def test_a_secret_snapshot_and_target_created_last_are_picked_up_at_once(
         secrets,
         on_event=lambda o, t, r, m: events.append((o["kind"], t, r)),
     )
-    loop = Loop(world, services_for(world, tmp_path / "cache"))
+    loop = Loop(world, services_for(world, tmp_path / "cache", access=access_to(emulator.url)))
     write_manifests(
         manifests,
         resource(
@@ -214,7 +237,15 @@ async def test_a_secret_snapshot_and_target_created_last_are_picked_up_at_once(
     assert await loop.run_once() == 2  # a retry of the same situation emits no new event
     assert events[before:] == []
 
-    write_secret(secrets, "production-token", "shop", PROD_TOKEN)
+    write_secret(
+        secrets,
+        "production-token",
+        "shop",
+        PROD_TOKEN,
+        store_hash="production",
+        api_origin=emulator.url,
+        role="production",
+    )
     await loop.settle()  # no time passes: the new Secret wakes what waits on it
 
     assert condition(status("StoreEnvironment", "production"), "Ready")["status"] == "True"
@@ -250,7 +281,8 @@ async def test_an_unknown_time_zone_in_an_environment_is_rejected_naming_the_fie
         ),
     )
     world = FileWorld(tmp_path / "m", tmp_path / "state", tmp_path / "s")
-    await Loop(world, services_for(world, tmp_path / "cache")).settle()
+    access = access_to(emulator.url, local_git=True)
+    await Loop(world, services_for(world, tmp_path / "cache", access=access)).settle()
     status = world.status[("StoreEnvironment", "shop", "production")]
     stalled = condition(status, "Stalled")
     assert (stalled["status"], stalled["reason"]) == ("True", "InvalidSpec")
@@ -278,9 +310,18 @@ async def test_an_empty_store_never_replaces_a_captured_catalog(
             {"source": {"capture": {"environmentRef": {"name": "sandbox"}, "git": git}}},
         ),
     )
-    write_secret(tmp_path / "s", "sandbox-token", "shop", SANDBOX_TOKEN)
+    write_secret(
+        tmp_path / "s",
+        "sandbox-token",
+        "shop",
+        SANDBOX_TOKEN,
+        store_hash="sandbox",
+        api_origin=emulator.url,
+        role="sandbox",
+    )
     world = FileWorld(tmp_path / "m", tmp_path / "state", tmp_path / "s")
-    await Loop(world, services_for(world, tmp_path / "cache")).settle()
+    access = access_to(emulator.url, local_git=True)
+    await Loop(world, services_for(world, tmp_path / "cache", access=access)).settle()
 
     status = world.status[("CatalogSnapshot", "shop", "staged")]
     stalled = condition(status, "Stalled")

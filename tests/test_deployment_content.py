@@ -14,7 +14,7 @@ from controller.emulator import Emulator
 from controller.standalone import FileWorld, Loop, services_for
 from tests.conftest import PROD_TOKEN
 from tests.support.gitservers import Remote
-from tests.support.manifests import write_secret
+from tests.support.manifests import access_to, write_secret
 
 SCRIPTS = """- name: Analytics
   kind: src
@@ -31,7 +31,15 @@ SCRIPTS = """- name: Analytics
 def manifests(root: Path, emulator: Emulator, remote: Remote, *, approved: bool) -> FileWorld:
     (root / "m").mkdir(parents=True, exist_ok=True)
     (root / "s").mkdir(exist_ok=True)
-    write_secret(root / "s", "tok", "shop", PROD_TOKEN)
+    write_secret(
+        root / "s",
+        "tok",
+        "shop",
+        PROD_TOKEN,
+        store_hash="production",
+        api_origin=emulator.url,
+        role="production",
+    )
     base = {"apiVersion": "stagingpro.io/v1alpha1"}
     annotations = {"stagingpro.io/approved-by": "ops"} if approved else {}
     (root / "m" / "all.yaml").write_text(
@@ -80,8 +88,10 @@ def manifests(root: Path, emulator: Emulator, remote: Remote, *, approved: bool)
     return FileWorld(root / "m", root / "state", root / "s")
 
 
-async def run(world: FileWorld, root: Path, passes: int = 4) -> dict[str, Any]:
-    loop = Loop(world, services_for(world, root / "cache"))
+async def run(world: FileWorld, root: Path, api_origin: str, passes: int = 4) -> dict[str, Any]:
+    # The theme and scripts come from a local repository: allowed explicitly, as `--allow-local-git`.
+    access = access_to(api_origin, local_git=True)
+    loop = Loop(world, services_for(world, root / "cache", access=access))
     for _ in range(passes):
         await loop.run_once()
     return world.status[("StoreDeployment", "shop", "storefront")]
@@ -107,7 +117,7 @@ async def test_a_theme_and_scripts_are_released_after_approval(
         }
     )
     world = manifests(tmp_path, emulator, remote, approved=False)
-    status = await run(world, tmp_path)
+    status = await run(world, tmp_path, emulator.url)
     target = status["targets"][0]
     assert target["phase"] == "AwaitingApproval"
     assert target["plan"]["scripts"] == {"create": 2, "update": 0, "delete": 0}
@@ -117,7 +127,7 @@ async def test_a_theme_and_scripts_are_released_after_approval(
     )
     assert (await api.get("/themes")).json()["data"] == []
     world = manifests(tmp_path, emulator, remote, approved=True)
-    status = await run(world, tmp_path)
+    status = await run(world, tmp_path, emulator.url)
     assert status["phase"] == "Succeeded", status
     themes = (await api.get("/themes")).json()["data"]
     assert [(t["name"], t["is_active"]) for t in themes] == [("Outfitters", True)]
@@ -134,7 +144,7 @@ async def test_a_bundle_without_config_json_fails_its_target_with_the_reason(
 ) -> None:
     remote = Remote(tmp_path / "remote")
     remote.commit({"storefront/scripts.yaml": SCRIPTS, **theme_files(None)})
-    status = await run(manifests(tmp_path, emulator, remote, approved=True), tmp_path)
+    status = await run(manifests(tmp_path, emulator, remote, approved=True), tmp_path, emulator.url)
     assert status["phase"] == "Failed"
     ready = next(c for c in status["conditions"] if c["type"] == "Ready")
     assert ready["reason"] == "ThemeFailed"
@@ -151,7 +161,15 @@ async def test_deploying_the_rollback_snapshot_undoes_the_deployment(
     seed_catalog(emulator.db, "production", load_directory(ROOT / "examples" / "catalog"))
     (tmp_path / "m").mkdir()
     (tmp_path / "s").mkdir()
-    write_secret(tmp_path / "s", "tok", "shop", PROD_TOKEN)
+    write_secret(
+        tmp_path / "s",
+        "tok",
+        "shop",
+        PROD_TOKEN,
+        store_hash="production",
+        api_origin=emulator.url,
+        role="production",
+    )
     base = {"apiVersion": "stagingpro.io/v1alpha1"}
     docs = [
         {
@@ -201,7 +219,7 @@ async def test_deploying_the_rollback_snapshot_undoes_the_deployment(
     ]
     (tmp_path / "m" / "all.yaml").write_text(yaml.safe_dump_all(docs))
     world = FileWorld(tmp_path / "m", tmp_path / "state", tmp_path / "s")
-    loop = Loop(world, services_for(world, tmp_path / "cache"))
+    loop = Loop(world, services_for(world, tmp_path / "cache", access=access_to(emulator.url)))
     api = httpx.AsyncClient(
         base_url=emulator.store_url("production") + "/v3", headers={"X-Auth-Token": PROD_TOKEN}
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from controller.access import AccessPolicy
 from controller.catalog.files import load_directory
 from controller.gitsource import (
     AuthenticationFailed,
@@ -35,7 +36,9 @@ def remote(tmp_path: Path) -> Remote:
 
 @pytest.fixture
 def cache(tmp_path: Path) -> GitCache:
-    return GitCache(tmp_path / "cache", timeout=20)
+    # These tests read local repositories, as the CLI may when asked to; the operator's own
+    # refusal of local transports is tested in test_access.py.
+    return GitCache(tmp_path / "cache", timeout=20, policy=AccessPolicy.personal())
 
 
 def test_a_branch_resolves_to_its_commit_and_the_path_reads_as_a_catalog(
@@ -132,7 +135,7 @@ def test_symlinks_are_never_followed(remote: Remote, cache: GitCache) -> None:
 
 def test_files_over_the_limit_are_refused(remote: Remote, tmp_path: Path) -> None:
     remote.commit({"catalog/products.jsonl": "x" * 5000})
-    small = GitCache(tmp_path / "small", max_file_bytes=1000)
+    small = GitCache(tmp_path / "small", max_file_bytes=1000, policy=AccessPolicy.personal())
     with pytest.raises(SourceTooLarge, match=r"products\.jsonl"):
         small.read(remote.url, small.resolve(remote.url, "main").sha, "catalog")
 

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -19,8 +19,10 @@ import yaml
 from controller.catalog.files import load_directory, render
 from controller.emulator import Emulator, EmulatorThread, FaultConfig
 from tests.conftest import ROOT
-from tests.support.gitservers import Remote, free_port
+from tests.support.catcher import Catcher
+from tests.support.gitservers import GitDaemon, Remote, free_port
 from tests.support.kube import KubeThread, kubeconfig
+from tests.support.manifests import binding
 from tests.support.waiting import wait_until
 
 GROUP, VERSION = "stagingpro.io", "v1alpha1"
@@ -52,8 +54,11 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         KubeThread() as kube,
         EmulatorThread(Emulator(quota=0, theme_job_seconds=0.05)) as emulator,
     ):
+        daemon = GitDaemon(tmp)  # the operator reads Git only over the network
         path = kubeconfig(tmp / "kubeconfig", kube.url)
         os.environ["KUBECONFIG"] = str(path)
+        # for `stagingpro operator` run as a process below: the emulator's origin, explicitly
+        os.environ["STAGINGPRO_ALLOWED_API_ORIGINS"] = emulator.url
         from kubernetes import client, config  # imported once KUBECONFIG points at the test API
 
         config.load_kube_config(str(path))
@@ -62,6 +67,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             client.ApiextensionsV1Api(api).create_custom_resource_definition(
                 yaml.safe_load(crd.read_text())
             )
+        from controller.access import AccessPolicy
         from controller.operator.config import OperatorConfig
         from controller.operator.handlers import run_operator
 
@@ -73,6 +79,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             cache_dir=tmp / "cache",
             approval_poll=0.5,
             snapshot_poll=1,
+            access=AccessPolicy.configured([emulator.url], env={}),
         )
         stop, ready, failures = threading.Event(), threading.Event(), []
         records = Records()
@@ -96,11 +103,13 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
                 "api": api,
                 "client": client,
                 "tmp": tmp,
+                "git": daemon,
                 "metrics": f"http://127.0.0.1:{metrics_port}/metrics",
                 "log": records.records,
             }
         finally:
             stop.set()
+            daemon.stop()
             thread.join(timeout=60)
             logging.getLogger().removeHandler(records)
         assert failures == []
@@ -121,15 +130,29 @@ class Namespace:
     def store(self, role: str, token: str = "good-token", **profile: str) -> str:
         store_hash = f"{self.name.replace('-', '')}{role}"
         self.emulator.add_store(store_hash, token, timezone=ZONE, **profile)
-        self.secret(f"{role}-token", token)
+        self.secret(
+            f"{role}-token", token, store_hash, "production" if role == "production" else "sandbox"
+        )
         return store_hash
 
-    def secret(self, name: str, token: str) -> None:
+    def secret(
+        self, name: str, token: str, store_hash: str, role: Literal["production", "sandbox"]
+    ) -> None:
+        """A token Secret bound to its store by annotations, as the store's administrator makes it."""
         client = self.cluster["client"]
         self.core.create_namespaced_secret(
             self.name,
-            client.V1Secret(metadata=client.V1ObjectMeta(name=name), string_data={"token": token}),
+            client.V1Secret(
+                metadata=client.V1ObjectMeta(
+                    name=name, annotations=binding(store_hash, self.emulator.url, role)
+                ),
+                string_data={"token": token},
+            ),
         )
+
+    def git_url(self, remote: Remote) -> str:
+        """A repository's URL as the operator may read it (git://, not a local path)."""
+        return remote.served(self.cluster["git"])
 
     def apply(
         self, kind: str, name: str, spec: dict[str, Any], annotations: dict[str, str] | None = None
@@ -206,7 +229,7 @@ def test_environments_become_ready_and_the_sandbox_is_cloned(cluster: dict[str, 
     ns.apply(
         "CatalogSnapshot",
         "released",
-        {"source": {"git": {"url": remote.url, "ref": "main", "path": "catalog"}}},
+        {"source": {"git": {"url": ns.git_url(remote), "ref": "main", "path": "catalog"}}},
     )
     ns.environment(
         "production",
@@ -264,7 +287,7 @@ def test_a_commit_is_applied_in_sync_mode_and_drift_self_heals(cluster: dict[str
     ns.apply(
         "CatalogSnapshot",
         "released",
-        {"source": {"git": {"url": remote.url, "ref": "main", "path": "catalog"}}},
+        {"source": {"git": {"url": ns.git_url(remote), "ref": "main", "path": "catalog"}}},
     )
     ns.environment(
         "production",
@@ -336,7 +359,7 @@ def test_a_scheduled_deployment_waits_for_its_local_time_and_approval_then_rolls
     ns.apply(
         "CatalogSnapshot",
         "release",
-        {"source": {"git": {"url": remote.url, "ref": "main", "path": "catalog"}}},
+        {"source": {"git": {"url": ns.git_url(remote), "ref": "main", "path": "catalog"}}},
     )
     ns.environment("production", prod, "production")
     wait(
@@ -394,7 +417,7 @@ def test_failures_get_their_precise_condition_while_others_carry_on(
     ns = Namespace(cluster, "e2e-errors")
     good = ns.store("production")
     wrong = ns.store("wrong", token="the-real-token")
-    ns.secret("bad-token", "not-the-token")
+    ns.secret("bad-token", "not-the-token", wrong, "sandbox")
     ns.environment("good", good, "production")
     ns.apply(
         "StoreEnvironment",
@@ -442,7 +465,7 @@ def test_failures_get_their_precise_condition_while_others_carry_on(
     ns.apply(
         "CatalogSnapshot",
         "broken",
-        {"source": {"git": {"url": remote.url, "ref": "main", "path": "catalog"}}},
+        {"source": {"git": {"url": ns.git_url(remote), "ref": "main", "path": "catalog"}}},
     )
     expectations = [
         ("StoreEnvironment", "rejected", "CredentialsRejected", "rejected the credentials (401)"),
@@ -606,7 +629,7 @@ def test_an_operator_killed_mid_deployment_converges_without_duplicates(
     ns.apply(
         "CatalogSnapshot",
         "release",
-        {"source": {"git": {"url": remote.url, "ref": "main", "path": "catalog"}}},
+        {"source": {"git": {"url": ns.git_url(remote), "ref": "main", "path": "catalog"}}},
     )
     ns.environment("production", prod, "production")
     ns.apply(
@@ -708,7 +731,7 @@ def test_what_an_object_waits_for_is_picked_up_promptly_when_created_last(
         lambda: ready("StoreEnvironment", "production") == ("False", "SecretNotFound"),
     )
     assert ns.condition("StoreEnvironment", "production", "Stalled") == {}
-    ns.secret("production-token", "late-token")
+    ns.secret("production-token", "late-token", "e2elateproduction", "production")
     wait(
         "the Secret to be picked up",
         lambda: ready("StoreEnvironment", "production")[0] == "True",
@@ -733,7 +756,7 @@ def test_a_capture_never_commits_a_sandbox_that_is_still_being_cloned(
     ns.apply(
         "CatalogSnapshot",
         "released",
-        {"source": {"git": {"url": remote.url, "ref": "main", "path": "catalog"}}},
+        {"source": {"git": {"url": ns.git_url(remote), "ref": "main", "path": "catalog"}}},
     )
     # The capture comes first, as Argo CD may apply it: it must wait for a cloned sandbox.
     ns.apply(
@@ -743,7 +766,7 @@ def test_a_capture_never_commits_a_sandbox_that_is_still_being_cloned(
             "source": {
                 "capture": {
                     "environmentRef": {"name": "sandbox"},
-                    "git": {"url": remote.url, "branch": "staged", "path": "catalog"},
+                    "git": {"url": ns.git_url(remote), "branch": "staged", "path": "catalog"},
                 }
             }
         },
@@ -832,3 +855,56 @@ def test_the_operator_logs_its_decisions_naming_the_object_and_no_ticks(
     )
     assert event.reporting_component == "stagingpro-operator"
     assert event.reporting_instance
+
+
+def test_the_production_token_goes_to_no_server_but_its_store(cluster: dict[str, Any]) -> None:
+    ns = Namespace(cluster, "e2e-access")
+    prod = ns.store("production")  # its Secret is bound to the emulator's origin and this hash
+    with Catcher() as catcher:
+        ns.apply(
+            "StoreEnvironment",
+            "thief",
+            {
+                "role": "production",
+                "store": {
+                    "hash": prod,
+                    "apiUrl": catcher.url,
+                    "credentialsSecretRef": {"name": "production-token", "key": "token"},
+                },
+                "syncPolicy": {"interval": "1s"},
+            },
+        )
+        ns.apply(
+            "StoreEnvironment",
+            "sandbox-over-production",
+            {
+                "role": "sandbox",
+                "store": {
+                    "hash": prod,
+                    "apiUrl": ns.emulator.url,
+                    "credentialsSecretRef": {"name": "production-token", "key": "token"},
+                },
+                "syncPolicy": {"mode": "sync", "prune": True, "interval": "1s"},
+            },
+        )
+        for name, reason, text in (
+            ("thief", "ApiOriginNotAllowed", f"apiUrl origin {catcher.url} is not allowed"),
+            (
+                "sandbox-over-production",
+                "ProductionProtected",
+                "Secret e2e-access/production-token: annotation stagingpro.io/role is 'production'",
+            ),
+        ):
+            stalled = wait(
+                f"{name} to stall",
+                lambda n=name: (
+                    ns.condition("StoreEnvironment", n, "Stalled").get("status") == "True"
+                    and ns.condition("StoreEnvironment", n, "Stalled")
+                ),
+                timeout=60,
+            )
+            assert stalled["reason"] == reason
+            assert text in stalled["message"]
+        assert catcher.requests == []
+    assert ns.emulator.control(prod).stats.to_json()["total"] == 0
+    assert any("is not allowed" in m for m in ns.events("ApiOriginNotAllowed"))

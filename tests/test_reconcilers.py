@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from controller.access import SecretData
 from controller.api.conditions import kstatus
 from controller.emulator import Emulator
 from controller.reconcile.driver import drive
@@ -18,6 +19,7 @@ from controller.reconcile.services import EventType, Services
 from controller.reconcile.status import merge_patch
 from controller.standalone import services_for
 from tests.conftest import PROD_TOKEN
+from tests.support.manifests import access_to, binding
 
 Key = tuple[str, str, str]
 
@@ -55,7 +57,7 @@ class FakeWorld:
             copy.deepcopy(o) for k, o in sorted(self.objects.items()) if k[:2] == (kind, namespace)
         ]
 
-    async def secret(self, namespace: str, name: str) -> dict[str, bytes] | None:
+    async def secret(self, namespace: str, name: str) -> SecretData | None:
         return self.secrets.get((namespace, name))
 
     async def create(self, kind: str, namespace: str, body: dict[str, Any]) -> None:
@@ -89,7 +91,9 @@ class FakeWorld:
 @pytest.fixture
 def world(emulator: Emulator) -> FakeWorld:
     fake = FakeWorld()
-    fake.secrets[("shop", "token")] = {"token": PROD_TOKEN.encode()}
+    fake.secrets[("shop", "token")] = SecretData(
+        {"token": PROD_TOKEN.encode()}, binding("production", emulator.url, "production")
+    )
     fake.put(
         "StoreEnvironment",
         "production",
@@ -106,8 +110,8 @@ def world(emulator: Emulator) -> FakeWorld:
 
 
 @pytest.fixture
-def services(world: FakeWorld, tmp_path: Path) -> Services:
-    return services_for(world, tmp_path)
+def services(world: FakeWorld, tmp_path: Path, emulator: Emulator) -> Services:
+    return services_for(world, tmp_path, access=access_to(emulator.url))
 
 
 async def reconcile(world: FakeWorld, services: Services, obj: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from controller.access.urls import BIGCOMMERCE_API_ORIGIN, UrlRefused, api_base
 from controller.api.base import (
     DURATION_PATTERN,
     CommonStatus,
@@ -16,7 +17,7 @@ from controller.api.base import (
     known_zone,
 )
 
-DEFAULT_API_URL = "https://api.bigcommerce.com"
+DEFAULT_API_URL = BIGCOMMERCE_API_ORIGIN
 ITEM_KINDS = ("products", "variants", "categories", "brands", "customFields", "images", "scripts")
 ItemKind = Literal[
     "products", "variants", "categories", "brands", "customFields", "images", "scripts"
@@ -29,13 +30,26 @@ class StoreRef(Model):
     hash: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9]+$")] = Field(
         description="The store hash, as in https://api.bigcommerce.com/stores/{hash}/v3."
     )
-    api_url: Annotated[str, Field(pattern=r"^https?://[^\s/]+(:[0-9]+)?(/[^\s]*)?$")] = Field(
+    api_url: Annotated[str, Field(pattern=r"^https?://[^\s/@?#]+(/[^\s?#]*)?$")] = Field(
         DEFAULT_API_URL,
-        description="API origin; point it at the emulator or a proxy. The store path is appended.",
+        description="API origin (no user:password); point it at the emulator or a proxy. The store "
+        "path is appended. It must be on the operator's allow-list and match the annotations of "
+        "the credentials Secret.",
     )
     credentials_secret_ref: SecretKeyReference = Field(
         description="Secret key holding the X-Auth-Token; only the operator reads it."
     )
+
+    @field_validator("api_url", mode="before")
+    @classmethod
+    def _no_path_elsewhere(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        try:
+            api_base(value)
+        except UrlRefused as error:
+            raise ValueError(str(error)) from None
+        return value
 
 
 class CatalogBinding(Model):

@@ -5,12 +5,28 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import Field, JsonValue, model_validator
+from pydantic import ConfigDict, Field, JsonValue, field_validator, model_validator
 
+from controller.access.urls import GIT_URL_CREDENTIALS_RULE, git_url_has_credentials
 from controller.api.base import CommonStatus, K8sName, LocalObjectReference, Model, SecretReference
 
 _FREEFORM: dict[str, JsonValue] = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
 GIT_REF_PATTERN = r"^[^\s~^:?*\[\\]+$"
+_NO_URL_CREDENTIALS: dict[str, JsonValue] = {
+    "x-kubernetes-validations": [
+        {
+            "rule": GIT_URL_CREDENTIALS_RULE,
+            "message": "url: credentials in a URL are refused; use secretRef",
+            "fieldPath": ".url",
+        }
+    ]
+}
+
+
+def _no_credentials(url: str) -> str:
+    if git_url_has_credentials(url):
+        raise ValueError("credentials in a URL are refused; use secretRef")
+    return url
 
 
 class GitSource(Model):
@@ -27,6 +43,9 @@ class GitSource(Model):
         None, description="Secret with 'token' (HTTPS) or 'identity' and 'known_hosts' (SSH)."
     )
 
+    _url = field_validator("url")(_no_credentials)
+    model_config = Model.model_config | ConfigDict(json_schema_extra=_NO_URL_CREDENTIALS)
+
 
 class CaptureTarget(Model):
     """Where a capture is committed."""
@@ -35,6 +54,9 @@ class CaptureTarget(Model):
     branch: Annotated[str, Field(min_length=1, max_length=255, pattern=GIT_REF_PATTERN)] = "main"
     path: Annotated[str, Field(max_length=1024)] = "."
     secret_ref: SecretReference | None = None
+
+    _url = field_validator("url")(_no_credentials)
+    model_config = Model.model_config | ConfigDict(json_schema_extra=_NO_URL_CREDENTIALS)
 
 
 class CaptureSource(Model):

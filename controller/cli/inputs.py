@@ -11,6 +11,8 @@ from pathlib import Path
 import pydantic
 import yaml
 
+from controller.access import AccessPolicy, UrlRefused, api_base, redact
+from controller.access.urls import has_userinfo
 from controller.api.resources import CatalogSnapshot, StoreEnvironment
 from controller.catalog.files import BRANDS, CATEGORIES, PRODUCTS_DIR, PRODUCTS_JSONL, SCRIPTS
 from controller.cli.errors import CliError
@@ -68,12 +70,22 @@ def store_target(
         raise CliError("name the store with exactly one of --store URL or --environment FILE")
     if store is not None:
         match = STORE_URL.match(store)
-        if match is None:
+        if match is None or has_userinfo(store):
             raise CliError(
-                f"--store {store!r}: expected an API URL ending in /stores/HASH, "
-                "e.g. https://api.bigcommerce.com/stores/abc123"
+                f"--store {redact(store)!r}: "
+                + (
+                    f"credentials in a URL are refused; give the token in ${TOKEN_ENV} or --token-file"
+                    if has_userinfo(store)
+                    else "expected an API URL ending in /stores/HASH, "
+                    "e.g. https://api.bigcommerce.com/stores/abc123"
+                )
             )
-        return StoreTarget(match["origin"], match["hash"], _token(token_file))
+        try:
+            # The part before /stores/HASH may not lead to another store (dot segments, 'stores').
+            base = api_base(match["origin"], "--store")
+        except UrlRefused as error:
+            raise CliError(str(error)) from None
+        return StoreTarget(base, match["hash"], _token(token_file))
     assert environment is not None
     env = _manifest(environment, StoreEnvironment)
     assert isinstance(env, StoreEnvironment)
@@ -125,7 +137,7 @@ def _load_catalog(spec: str, cache_dir: Path) -> ResolvedCatalog:
         token = os.environ.get(GIT_TOKEN_ENV)
         credentials = GitCredentials(token=token) if token else None
         return resolve_git(
-            GitCache(cache_dir),
+            GitCache(cache_dir, policy=AccessPolicy.personal()),
             git_match["url"],
             git_match["ref"] or "main",
             git_match["path"] or ".",
@@ -147,7 +159,7 @@ def _load_catalog(spec: str, cache_dir: Path) -> ResolvedCatalog:
             )
         token = os.environ.get(GIT_TOKEN_ENV)
         return resolve_git(
-            GitCache(cache_dir),
+            GitCache(cache_dir, policy=AccessPolicy.personal()),
             git.url,
             git.ref,
             git.path,

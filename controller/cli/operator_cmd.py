@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from controller.access import BIGCOMMERCE_API_ORIGIN, ORIGINS_ENV, AccessPolicy
 from controller.cli.errors import CliError
 from controller.operator.config import OperatorConfig
 
@@ -48,6 +49,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         "--shard",
         help="only objects labelled stagingpro.io/shard=SHARD (releases split a large fleet)",
     )
+    add_allowed_origins(parser)
     parser.add_argument(
         "--approval-poll",
         type=float,
@@ -85,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
         standalone=args.standalone,
         peering=args.peering,
         identity=socket.gethostname(),
+        access=allowed_origins(args.allowed_api_origin),
     )
     _check_cache(config.cache_dir)
     _check_kubernetes()
@@ -121,3 +124,23 @@ def _check_kubernetes() -> None:
             f"no Kubernetes configuration: not running in a cluster and {error} "
             "(set KUBECONFIG or run in a pod)"
         ) from None
+
+
+def add_allowed_origins(parser: argparse.ArgumentParser) -> None:
+    """`--allowed-api-origin`, shared by `operator` and `run`."""
+    parser.add_argument(
+        "--allowed-api-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="an API origin stores may be at, scheme://host[:port] (repeatable; also "
+        f"${ORIGINS_ENV}, comma-separated; default {BIGCOMMERCE_API_ORIGIN} only)",
+    )
+
+
+def allowed_origins(flags: list[str], *, allow_local_git: bool = False) -> AccessPolicy:
+    """The access policy from `--allowed-api-origin` flags and `$STAGINGPRO_ALLOWED_API_ORIGINS`."""
+    try:
+        return AccessPolicy.configured(flags, allow_local_git=allow_local_git)
+    except ValueError as error:
+        raise CliError(str(error)) from None

@@ -12,9 +12,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from controller.access import AccessPolicy
 from controller.api.conditions import kstatus
 from controller.cli.errors import CliError
 from controller.cli.inputs import GIT_SPEC
+from controller.cli.operator_cmd import add_allowed_origins, allowed_origins
 from controller.cli.render import color
 from controller.gitsource import GitCache
 from controller.metrics import Metrics
@@ -55,6 +57,12 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         action="store_true",
         help="reconcile until nothing is due at once, then exit: 1 if anything is in progress or "
         "failed (kstatus), 0 when all is Current (a scheduled or awaiting deployment is)",
+    )
+    add_allowed_origins(parser)
+    parser.add_argument(
+        "--allow-local-git",
+        action="store_true",
+        help="let manifests name local Git repositories (paths, file://); refused by default",
     )
     parser.set_defaults(func=run)
 
@@ -108,7 +116,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"metrics on http://127.0.0.1:{args.metrics_port}/metrics", flush=True)
     loop = Loop(
         world,
-        services_for(world, args.state / "cache", metrics),
+        services_for(
+            world,
+            args.state / "cache",
+            metrics,
+            allowed_origins(args.allowed_api_origin, allow_local_git=args.allow_local_git),
+        ),
         tick=args.tick,
         on_change=summary.status,
         before_pass=source.refresh if source else None,
@@ -146,7 +159,8 @@ class GitManifests:
         if match is None:
             raise CliError(f"{spec!r}: expected git+URL@REF#path")
         self.url, self.ref, self.path = match["url"], match["ref"] or "main", match["path"] or "."
-        self.cache = GitCache(state / "cache" / "git")
+        # The person running the command names this URL: a local repository is theirs to read.
+        self.cache = GitCache(state / "cache" / "git", policy=AccessPolicy.personal())
         self.directory = state / "manifests"
         self.interval = interval
         self._next = 0.0

@@ -13,6 +13,7 @@ from typing import Any
 
 import git
 
+from controller.access import redact
 from controller.catalog.kinds import KINDS
 from controller.catalog.model import CatalogInvalid
 from controller.catalog.observed import ObservedCatalog
@@ -449,7 +450,7 @@ def _commit(args: argparse.Namespace, message: str) -> None:
         try:
             repo.git.push("-q")
         except git.GitCommandError as error:
-            raise CliError(f"--push failed: {str(error.stderr).strip()[:200]}") from None
+            raise CliError(f"--push failed: {redact(str(error.stderr)).strip()[:200]}") from None
         print("pushed")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from controller.access.urls import AddressForbidden, LocalGitRefused, UrlRefused
 from controller.errors import Stalled, Waiting
 
 CONDITION = "SourceFetchFailed"
@@ -53,4 +54,7 @@ SOURCE_ERRORS = (
     PathNotFound,
     SourceTooLarge,
     PushRejected,
+    LocalGitRefused,
+    UrlRefused,
+    AddressForbidden,
 )

@@ -26,6 +26,7 @@ from typing import Any
 
 import git
 
+from controller.access.urls import AccessPolicy, redact
 from controller.gitsource.errors import (
     AuthenticationFailed,
     PathNotFound,
@@ -106,9 +107,7 @@ class Revision:
     sha: str
 
 
-def redact_url(url: str) -> str:
-    """The URL without any user:password part."""
-    return re.sub(r"(?<=://)[^/@]+@", "", url)
+redact_url = redact  # the URL without any user:password part
 
 
 def safe_path(path: str) -> str:
@@ -132,14 +131,32 @@ class GitCache:
         timeout: float = 120.0,
         max_repo_bytes: int = 2 * 2**30,
         max_file_bytes: int = 512 * 2**20,
+        policy: AccessPolicy | None = None,
     ):
         self.root = root
+        self.policy = policy or AccessPolicy()
         self.timeout = timeout
         self.max_repo_bytes = max_repo_bytes
         self.max_file_bytes = max_file_bytes
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        self._scopes: dict[str, GitCache] = {}
         root.mkdir(parents=True, exist_ok=True)
+
+    def scoped(self, namespace: str) -> GitCache:
+        """The cache of one namespace: what one namespace fetched (with its credentials) is never
+        read by another."""
+        with self._locks_guard:
+            found = self._scopes.get(namespace)
+            if found is None:
+                found = self._scopes[namespace] = GitCache(
+                    self.root / "namespaces" / hashlib.sha256(namespace.encode()).hexdigest()[:16],
+                    timeout=self.timeout,
+                    max_repo_bytes=self.max_repo_bytes,
+                    max_file_bytes=self.max_file_bytes,
+                    policy=self.policy,
+                )
+            return found
 
     # ---- plumbing ---------------------------------------------------------------------------------
 
@@ -148,6 +165,7 @@ class GitCache:
 
     @contextlib.contextmanager
     def _locked(self, url: str) -> Iterator[None]:
+        self.policy.check_git_url(url)  # before any git command touches it
         key = self._key(url)
         with self._locks_guard:
             lock = self._locks.setdefault(key, threading.Lock())
@@ -174,6 +192,12 @@ class GitCache:
             "GIT_HTTP_LOW_SPEED_LIMIT": "1000",
             "GIT_HTTP_LOW_SPEED_TIME": str(int(self.timeout)),
             "GIT_SSH_COMMAND": "ssh -o BatchMode=yes -o StrictHostKeyChecking=yes",
+            # git itself refuses other transports (ext::, fd::, file:// unless allowed) ...
+            "GIT_ALLOW_PROTOCOL": self.policy.git_protocols(),
+            # ... and never follows an HTTP redirect, which would take the credentials along.
+            "GIT_CONFIG_COUNT": "1",
+            "GIT_CONFIG_KEY_0": "http.followRedirects",
+            "GIT_CONFIG_VALUE_0": "false",
         }
         with tempfile.TemporaryDirectory(prefix="stagingpro-git-") as private:
             os.chmod(private, 0o700)
@@ -333,6 +357,7 @@ class GitCache:
         """Every file under `path` at commit `sha` (names relative to `path`). Symlinks and files
         over the size limit are refused; nothing outside the repository can be reached."""
         relative = safe_path(path)
+        self.policy.check_git_url(url)
         repo = self._bare(url)
         tree: Any = repo.commit(sha).tree
         if relative:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from controller.access import AccessPolicy
+
 
 @dataclass(frozen=True)
 class OperatorConfig:
@@ -24,3 +26,5 @@ class OperatorConfig:
     standalone: bool = False  # no peering between replicas
     peering: str = "stagingpro"
     identity: str = field(default="stagingpro-operator")  # reportingInstance of its events
+    # API origins the stores may be at (never local Git: the operator reads only what it is given).
+    access: AccessPolicy = field(default_factory=AccessPolicy)

@@ -50,7 +50,7 @@ def settings_for(config: OperatorConfig) -> kopf.OperatorSettings:
 
 def memo_for(config: OperatorConfig, metrics: Metrics) -> kopf.Memo:
     """The services every worker shares."""
-    git = GitCache(config.cache_dir / "git")
+    git = GitCache(config.cache_dir / "git", policy=config.access)
     services = Services(
         world=KubeWorld(load_client()),
         stores=StoreRegistry(metrics),
@@ -59,6 +59,7 @@ def memo_for(config: OperatorConfig, metrics: Metrics) -> kopf.Memo:
         catalogs=CatalogCache(git),
         snapshot_poll_seconds=config.snapshot_poll,
         approval_poll_seconds=config.approval_poll,
+        access=config.access,
     )
     return kopf.Memo(services=services, tracker=DueTracker(), tick=config.tick)
 

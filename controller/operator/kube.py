@@ -11,6 +11,7 @@ import kopf
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
+from controller.access import SecretData
 from controller.api.base import GROUP, VERSION
 from controller.api.resources import KIND_BY_NAME
 from controller.reconcile.services import EventType
@@ -56,7 +57,7 @@ class KubeWorld:
         )
         return cast(list[dict[str, Any]], found.get("items", []))
 
-    async def secret(self, namespace: str, name: str) -> dict[str, bytes] | None:
+    async def secret(self, namespace: str, name: str) -> SecretData | None:
         try:
             secret = await asyncio.to_thread(self.core.read_namespaced_secret, name, namespace)
         except ApiException as error:
@@ -67,7 +68,7 @@ class KubeWorld:
         data.update(
             {k: str(v).encode() for k, v in (getattr(secret, "string_data", None) or {}).items()}
         )
-        return data
+        return SecretData(data, (secret.metadata.annotations if secret.metadata else None) or {})
 
     async def create(self, kind: str, namespace: str, body: dict[str, Any]) -> None:
         try:

@@ -544,11 +544,12 @@ async def _read_git(
     credentials = await git_credentials(
         svc.world, namespace, source.secret_ref.name if source.secret_ref else None
     )
-    revision = await asyncio.to_thread(svc.git.resolve, source.url, source.ref, credentials)
+    cache = svc.git.scoped(namespace)
+    revision = await asyncio.to_thread(cache.resolve, source.url, source.ref, credentials)
     path = source.path
     if file_ok and path.endswith((".yaml", ".yml")):
         path = path.rsplit("/", 1)[0] if "/" in path else "."
-    return await asyncio.to_thread(svc.git.read, source.url, revision.sha, path)
+    return await asyncio.to_thread(cache.read, source.url, revision.sha, path)
 
 
 def rollback_catalog(plan: Plan, observed: ObservedCatalog) -> tuple[dict[str, Any], int]:

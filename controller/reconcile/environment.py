@@ -23,7 +23,7 @@ from controller.engine.snapshots import ResolvedCatalog
 from controller.errors import DependencyNotReady
 from controller.planner import Drift, Options
 from controller.reconcile.outcome import Event, Outcome, classify, failed, succeeded
-from controller.reconcile.services import Services, open_store, require
+from controller.reconcile.services import Services, check_clone, open_store, require
 from controller.reconcile.snapshot import (
     REFRESH_ANNOTATION,
     environment_not_ready,
@@ -301,6 +301,7 @@ async def _clone(
             f"cloneFrom: StoreEnvironment {namespace}/{source_name} {not_ready}",
             reason=Reason.ENVIRONMENT_NOT_READY,
         )
+    await check_clone(svc, env, source_env)
     status.clone = CloneStatus(source=source_name, phase="Running", refresh_token=token)
     async with await open_store(svc, source_env) as source:
         catalog = to_catalog(await source.observe())

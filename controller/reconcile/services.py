@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
+from controller.access import AccessPolicy, Binding, SecretData, bind, ensure_writable
 from controller.api.base import SecretKeyReference
 from controller.api.resources import StoreEnvironment
 from controller.api.snapshot import GitSource
@@ -29,7 +30,7 @@ class World(Protocol):
 
     async def get(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None: ...
     async def list(self, kind: str, namespace: str) -> list[dict[str, Any]]: ...
-    async def secret(self, namespace: str, name: str) -> dict[str, bytes] | None: ...
+    async def secret(self, namespace: str, name: str) -> SecretData | None: ...
     async def create(self, kind: str, namespace: str, body: dict[str, Any]) -> None: ...
     async def patch_status(
         self, kind: str, namespace: str, name: str, patch: dict[str, Any]
@@ -62,14 +63,17 @@ async def require(
     return found
 
 
-async def read_secret_key(world: World, namespace: str, ref: SecretKeyReference) -> str:
-    """The text of one key of a Secret in `namespace`; `SecretMissing` / `SecretKeyMissing` name it."""
+async def read_secret_key(
+    world: World, namespace: str, ref: SecretKeyReference
+) -> tuple[str, SecretData]:
+    """The text of one key of a Secret in `namespace`, and the Secret; `SecretMissing` /
+    `SecretKeyMissing` name it."""
     data = await world.secret(namespace, ref.name)
     if data is None:
         raise SecretMissing(f"Secret {namespace}/{ref.name} not found")
     if ref.key not in data:
         raise SecretKeyMissing(f"Secret {namespace}/{ref.name} has no key {ref.key!r}")
-    return data[ref.key].decode().strip()
+    return data[ref.key].decode().strip(), data
 
 
 class StoreRegistry:
@@ -144,14 +148,15 @@ class CatalogCache:
         self._entries: OrderedDict[tuple[str, ...], ResolvedCatalog] = OrderedDict()
 
     async def from_git(
-        self, source: GitSource, ref: str, credentials: GitCredentials | None
+        self, namespace: str, source: GitSource, ref: str, credentials: GitCredentials | None
     ) -> ResolvedCatalog:
-        """The catalog at `ref` (a commit, for repeatable reads) of a Git source."""
-        key = ("git", source.url, ref, source.path)
+        """The catalog at `ref` (a commit, for repeatable reads) of a Git source, as `namespace`
+        reads it (with its own credentials and Git cache)."""
+        key = ("git", namespace, source.url, ref, source.path)
         found = self._entries.get(key)
         if found is None:
             found = await asyncio.to_thread(
-                resolve_git, self.git, source.url, ref, source.path, credentials
+                resolve_git, self.git.scoped(namespace), source.url, ref, source.path, credentials
             )
             self._remember(key, found)
         return found
@@ -185,6 +190,7 @@ class Services:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     snapshot_poll_seconds: float = 60.0
     approval_poll_seconds: float = 15.0
+    access: AccessPolicy = field(default_factory=AccessPolicy)
 
 
 async def git_credentials(
@@ -200,7 +206,33 @@ async def git_credentials(
 
 
 async def open_store(svc: Services, env: StoreEnvironment) -> BigCommerceStore:
-    """A client for an environment's store, with the token from its Secret."""
-    namespace = env.metadata.namespace or "default"
-    token = await read_secret_key(svc.world, namespace, env.spec.store.credentials_secret_ref)
+    """A client for an environment's store, once its Secret is shown to be bound to that store
+    (`controller.access`): nothing is sent otherwise."""
+    token, _ = await store_credentials(svc, env)
     return svc.stores.client(env.spec.store.api_url, env.spec.store.hash, token)
+
+
+async def store_credentials(svc: Services, env: StoreEnvironment) -> tuple[str, Binding]:
+    """The environment's token and what its Secret binds it to; `Stalled` before any request when
+    the API origin is not allowed or the Secret does not declare this store and role."""
+    namespace = env.metadata.namespace or "default"
+    svc.access.check_api_url(env.spec.store.api_url)
+    ref = env.spec.store.credentials_secret_ref
+    token, data = await read_secret_key(svc.world, namespace, ref)
+    binding = await asyncio.to_thread(
+        bind,
+        f"{namespace}/{ref.name}",
+        data,
+        store_hash=env.spec.store.hash,
+        api_url=env.spec.store.api_url,
+        role=env.spec.role,
+        policy=svc.access,
+    )
+    return token, binding
+
+
+async def check_clone(svc: Services, env: StoreEnvironment, source: StoreEnvironment) -> None:
+    """Refuse a clone into a store declared production, or into the source store itself."""
+    _, target_binding = await store_credentials(svc, env)
+    _, source_binding = await store_credentials(svc, source)
+    ensure_writable(target_binding, writer_role=env.spec.role, source=source_binding)

@@ -51,7 +51,7 @@ async def load_snapshot_catalog(
     credentials = await git_credentials(
         svc.world, namespace, source.secret_ref.name if source.secret_ref else None
     )
-    return await svc.catalogs.from_git(source, ref, credentials)
+    return await svc.catalogs.from_git(namespace, source, ref, credentials)
 
 
 async def reconcile_snapshot(obj: dict[str, Any], svc: Services, _: StatusWriter) -> Outcome:
@@ -76,9 +76,13 @@ async def reconcile_snapshot(obj: dict[str, Any], svc: Services, _: StatusWriter
             if source.capture is not None:
                 sha = await _capture_if_asked(svc, snapshot, status, git, credentials, events)
             else:
-                sha = (await asyncio.to_thread(svc.git.resolve, git.url, git.ref, credentials)).sha
+                sha = (
+                    await asyncio.to_thread(
+                        svc.git.scoped(namespace).resolve, git.url, git.ref, credentials
+                    )
+                ).sha
                 requeue = svc.snapshot_poll_seconds
-            resolved = await svc.catalogs.from_git(git, sha, credentials)
+            resolved = await svc.catalogs.from_git(namespace, git, sha, credentials)
         if resolved.revision != status.revision or resolved.digest != status.digest:
             events.append(
                 (
@@ -184,7 +188,7 @@ async def _capture_if_asked(
         try:
             captured = await capture_to_git(
                 store,
-                svc.git,
+                svc.git.scoped(namespace),
                 git.url,
                 git.ref,
                 git.path,
@@ -202,7 +206,11 @@ async def _capture_if_asked(
             ) from None
     sha = (
         captured.revision
-        or (await asyncio.to_thread(svc.git.resolve, git.url, git.ref, credentials)).sha
+        or (
+            await asyncio.to_thread(
+                svc.git.scoped(namespace).resolve, git.url, git.ref, credentials
+            )
+        ).sha
     )
     status.capture_token = token
     status.captured_from = env_name

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from controller.access import AccessPolicy
 from controller.gitsource import GitCache
 from controller.metrics import Metrics
 from controller.reconcile.driver import DueTracker, drive
@@ -27,16 +28,24 @@ logger = logging.getLogger(__name__)
 ORDER = ("CatalogSnapshot", "StoreEnvironment", "StoreDeployment")
 
 
-def services_for(world: World, cache_dir: Path, metrics: Metrics | None = None) -> Services:
-    """Services for a standalone loop (or a one-off CLI command)."""
+def services_for(
+    world: World,
+    cache_dir: Path,
+    metrics: Metrics | None = None,
+    access: AccessPolicy | None = None,
+) -> Services:
+    """Services for a standalone loop (or a one-off CLI command); `access` defaults to the
+    operator's: BigCommerce's API origin only, no local Git."""
     metrics = metrics or Metrics()
-    git = GitCache(cache_dir / "git")
+    access = access or AccessPolicy()
+    git = GitCache(cache_dir / "git", policy=access)
     return Services(
         world=world,
         stores=StoreRegistry(metrics),
         git=git,
         metrics=metrics,
         catalogs=CatalogCache(git),
+        access=access,
     )
 
 

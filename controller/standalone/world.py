@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from controller.access import SecretData
 from controller.api.resources import KIND_BY_NAME
 from controller.reconcile.services import EventType
 from controller.reconcile.status import merge_patch
@@ -170,7 +171,7 @@ class FileWorld:
     async def list(self, kind: str, namespace: str) -> list[dict[str, Any]]:
         return [self.view(k) for k in sorted(self.objects) if k[:2] == (kind, namespace)]
 
-    async def secret(self, namespace: str, name: str) -> dict[str, bytes] | None:
+    async def secret(self, namespace: str, name: str) -> SecretData | None:
         if self.secrets_dir is None or not self.secrets_dir.exists():
             return None
         for doc, _ in read_manifests(self.secrets_dir):
@@ -182,7 +183,7 @@ class FileWorld:
             ):
                 data = {k: base64.b64decode(v) for k, v in (doc.get("data") or {}).items()}
                 data.update({k: str(v).encode() for k, v in (doc.get("stringData") or {}).items()})
-                return data
+                return SecretData(data, meta.get("annotations") or {})
         return None
 
     async def create(self, kind: str, namespace: str, body: dict[str, Any]) -> None:

@@ -191,8 +191,11 @@ class StoreClient:
                 f"store {self.store_hash} rejected the credentials ({status}) on {method} {endpoint}: "
                 "check the token in the Secret and its API scopes"
             )
+        # A proxy (or anyone) may echo the request headers back: the token goes no further.
+        token = self._http.headers.get("X-Auth-Token", "").encode()
+        raw = response.content.replace(token, b"********") if token else response.content
         try:
-            body = decode(response)
+            body = orjson.loads(raw)
         except ValueError:
             body = {}
         if not isinstance(body, dict):

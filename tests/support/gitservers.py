@@ -76,6 +76,11 @@ class Remote:
     def head(self, branch: str = "main") -> str:
         return str(self.bare.git.rev_parse(f"refs/heads/{branch}"))
 
+    def served(self, daemon: GitDaemon) -> str:
+        """The repository's git:// URL on a daemon serving a directory above it (the operator
+        refuses local paths)."""
+        return daemon.url(self.bare_path.relative_to(daemon.base).as_posix())
+
 
 class GitDaemon:
     """`git daemon` serving a directory over git:// on a loopback port (push enabled)."""

@@ -3,12 +3,33 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import yaml
 
+from controller.access import API_ORIGIN, ROLE, STORE_HASH, AccessPolicy
 
-def write_secret(directory: Path, name: str, namespace: str, token: str) -> Path:
-    """A Secret manifest holding a store token under `token`, as `stagingpro run --secrets` reads them."""
+
+def binding(
+    store_hash: str, api_origin: str, role: Literal["production", "sandbox"]
+) -> dict[str, str]:
+    """The annotations that bind a token Secret to its store, as its administrator sets them."""
+    return {STORE_HASH: store_hash, API_ORIGIN: api_origin, ROLE: role}
+
+
+def write_secret(
+    directory: Path,
+    name: str,
+    namespace: str,
+    token: str,
+    *,
+    store_hash: str,
+    api_origin: str,
+    role: Literal["production", "sandbox"],
+    annotations: dict[str, str] | None = None,
+) -> Path:
+    """A Secret manifest holding a store token under `token`, bound to its store by annotations (or
+    exactly `annotations` when given), as `stagingpro run --secrets` reads them."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{namespace}-{name}.yaml"
     path.write_text(
@@ -16,9 +37,21 @@ def write_secret(directory: Path, name: str, namespace: str, token: str) -> Path
             {
                 "apiVersion": "v1",
                 "kind": "Secret",
-                "metadata": {"name": name, "namespace": namespace},
+                "metadata": {
+                    "name": name,
+                    "namespace": namespace,
+                    "annotations": binding(store_hash, api_origin, role)
+                    if annotations is None
+                    else annotations,
+                },
                 "stringData": {"token": token},
             }
         )
     )
     return path
+
+
+def access_to(api_origin: str, *, local_git: bool = False) -> AccessPolicy:
+    """The access policy of a test's standalone loop: the emulator's origin named explicitly (and
+    local Git repositories only when the test says so)."""
+    return AccessPolicy.configured([api_origin], env={}, allow_local_git=local_git)

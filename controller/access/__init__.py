@@ -1,0 +1,51 @@
+"""Access control: which URLs and addresses may be reached, and which store a token may serve."""
+
+from controller.access.credentials import (
+    ANNOTATIONS,
+    API_ORIGIN,
+    ROLE,
+    STORE_HASH,
+    Binding,
+    CredentialsNotBound,
+    ProductionProtected,
+    SecretData,
+    bind,
+    ensure_writable,
+)
+from controller.access.urls import (
+    BIGCOMMERCE_API_ORIGIN,
+    ORIGINS_ENV,
+    AccessPolicy,
+    AddressForbidden,
+    ApiOriginNotAllowed,
+    LocalGitRefused,
+    UrlRefused,
+    api_base,
+    check_host,
+    origin,
+    redact,
+)
+
+__all__ = [
+    "ANNOTATIONS",
+    "API_ORIGIN",
+    "BIGCOMMERCE_API_ORIGIN",
+    "ORIGINS_ENV",
+    "ROLE",
+    "STORE_HASH",
+    "AccessPolicy",
+    "AddressForbidden",
+    "ApiOriginNotAllowed",
+    "Binding",
+    "CredentialsNotBound",
+    "LocalGitRefused",
+    "ProductionProtected",
+    "SecretData",
+    "UrlRefused",
+    "api_base",
+    "bind",
+    "check_host",
+    "ensure_writable",
+    "origin",
+    "redact",
+]
