@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import celpy
 import helm_python
 import kubernetes_validate
 import pytest
@@ -169,3 +170,136 @@ def test_the_dashboard_and_the_alerts_query_metrics_the_operator_exports(chart: 
     }
     configmap = next(d for d in render(chart, EVERYTHING) if d["kind"] == "ConfigMap")
     assert json.loads(configmap["data"]["stagingpro.json"]) == dashboard
+
+
+# ---- the approval policy: its CEL evaluated on admission requests ------------------------------------
+
+APPROVER = {
+    "username": "alice@example.com",
+    "groups": ["stagingpro-approvers", "system:authenticated"],
+}
+DEVELOPER = {"username": "bob@example.com", "groups": ["developers", "system:authenticated"]}
+ARGO = {
+    "username": "system:serviceaccount:argocd:argocd-application-controller",
+    "groups": ["system:serviceaccounts", "system:serviceaccounts:argocd"],
+}
+
+
+def _policy(chart: Any, values: dict[str, Any] | None = None) -> dict[str, Any]:
+    return next(d for d in render(chart, values or {}) if d["kind"] == "ValidatingAdmissionPolicy")
+
+
+def _deployment(approved_by: str | None) -> dict[str, Any]:
+    annotations = {"argocd.argoproj.io/tracking-id": "shop"}
+    if approved_by is not None:
+        annotations["stagingpro.io/approved-by"] = approved_by
+    return {
+        "apiVersion": "stagingpro.io/v1alpha1",
+        "kind": "StoreDeployment",
+        "metadata": {"name": "holiday-release", "namespace": "shop", "annotations": annotations},
+        "spec": {"targets": ["production"], "catalog": {"snapshotRef": {"name": "released"}}},
+    }
+
+
+def admit(
+    policy: dict[str, Any],
+    user: dict[str, Any],
+    operation: str,
+    approved_by: str | None,
+    *,
+    was_approved_by: str | None = None,
+) -> list[str]:
+    """The messages of the policy's failed validations for one admission request (empty: allowed),
+    evaluating its variables and validations in order, as the API server does."""
+    env = celpy.Environment()
+
+    def run(expression: str, activation: dict[str, Any]) -> Any:
+        return env.program(env.compile(expression)).evaluate(activation)
+
+    activation: dict[str, Any] = {
+        "object": celpy.json_to_cel(_deployment(approved_by)),
+        "oldObject": celpy.json_to_cel(
+            _deployment(was_approved_by) if operation == "UPDATE" else None
+        ),
+        "request": celpy.json_to_cel(
+            {"operation": operation, "namespace": "shop", "userInfo": user}
+        ),
+    }
+    variables: dict[Any, Any] = {}
+    for variable in policy["spec"]["variables"]:
+        activation["variables"] = celpy.celtypes.MapType(variables)
+        variables[celpy.celtypes.StringType(variable["name"])] = run(
+            variable["expression"], activation
+        )
+    activation["variables"] = celpy.celtypes.MapType(variables)
+    failures = []
+    for validation in policy["spec"]["validations"]:
+        if not bool(run(validation["expression"], activation)):
+            failures.append(
+                str(run(validation["messageExpression"], activation))
+                if "messageExpression" in validation
+                else validation["message"]
+            )
+    return failures
+
+
+def test_the_approval_policy_and_its_binding_render_valid_and_on_by_default(chart: Any) -> None:
+    docs = render(chart, {})
+    kinds = {d["kind"]: d for d in docs}
+    policy, binding = kinds["ValidatingAdmissionPolicy"], kinds["ValidatingAdmissionPolicyBinding"]
+    for doc in (policy, binding):
+        kubernetes_validate.validate(doc, "1.32", strict=True)
+    assert binding["spec"]["policyName"] == policy["metadata"]["name"]
+    assert binding["spec"]["validationActions"] == ["Deny"]
+    assert binding["spec"]["matchResources"]["namespaceSelector"]["matchExpressions"][0][
+        "values"
+    ] == ["shop"]
+    rule = policy["spec"]["matchConstraints"]["resourceRules"][0]
+    assert (rule["resources"], rule["operations"]) == (["storedeployments"], ["CREATE", "UPDATE"])
+    off = {d["kind"] for d in render(chart, {"approvalPolicy": {"enabled": False}})}
+    assert not off & {"ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"}
+
+
+def test_an_approver_approves_in_their_own_name(chart: Any) -> None:
+    policy = _policy(chart)
+    assert admit(policy, APPROVER, "UPDATE", APPROVER["username"]) == []
+    named = _policy(chart, {"approvalPolicy": {"approverGroups": [], "approverUsers": ["carol"]}})
+    assert admit(named, {"username": "carol", "groups": []}, "UPDATE", "carol") == []
+
+
+def test_another_user_cannot_approve(chart: Any) -> None:
+    assert admit(_policy(chart), DEVELOPER, "UPDATE", DEVELOPER["username"]) == [
+        "bob@example.com is not an approver: stagingpro.io/approved-by may be set only by "
+        "members of the approver groups"
+    ]
+
+
+def test_an_approver_cannot_forge_another_name(chart: Any) -> None:
+    assert admit(_policy(chart), APPROVER, "UPDATE", "the-cto") == [
+        "stagingpro.io/approved-by must be your own username, alice@example.com"
+    ]
+    # nor change someone else's approval into another name
+    assert admit(_policy(chart), DEVELOPER, "UPDATE", "mallory", was_approved_by="alice") != []
+
+
+def test_a_deployment_cannot_be_created_already_approved(chart: Any) -> None:
+    policy = _policy(chart)
+    refused = admit(policy, APPROVER, "CREATE", APPROVER["username"])
+    assert len(refused) == 1
+    assert refused[0].startswith("a StoreDeployment cannot be created already approved")
+    assert admit(policy, DEVELOPER, "CREATE", None) == []
+
+
+def test_other_changes_leave_an_approval_alone(chart: Any) -> None:
+    policy = _policy(chart)
+    # anyone who may edit the deployment (and the operator's own bookkeeping) keeps the approval
+    assert admit(policy, DEVELOPER, "UPDATE", "alice", was_approved_by="alice") == []
+    assert admit(policy, DEVELOPER, "UPDATE", None, was_approved_by="alice") == []  # withdrawn
+
+
+def test_gitops_appliers_carry_approvals_merged_in_git_only_when_configured(chart: Any) -> None:
+    assert admit(_policy(chart), ARGO, "UPDATE", "alice") != []
+    gitops = _policy(chart, {"approvalPolicy": {"gitOpsAppliers": [ARGO["username"]]}})
+    assert admit(gitops, ARGO, "UPDATE", "alice") == []
+    assert admit(gitops, ARGO, "CREATE", "alice") != []  # the plan must still be shown first
+    assert admit(gitops, DEVELOPER, "UPDATE", "alice") != []
