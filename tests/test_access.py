@@ -671,3 +671,35 @@ async def test_no_error_path_puts_a_token_in_logs_status_events_or_exceptions(
         for catcher in catchers.values():
             catcher.stop()
         git_server.stop()
+
+
+def test_stagingpro_run_reads_a_local_repository_only_with_the_flag(tmp_path: Path) -> None:
+    remote = Remote(tmp_path / "remote")
+    remote.commit({"catalog/brands.yaml": "- name: Local Brand\n"})
+    manifests = tmp_path / "m"
+    manifests.mkdir()
+    (manifests / "c.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": API,
+                "kind": "CatalogSnapshot",
+                "metadata": {"name": "c", "namespace": NS},
+                "spec": {"source": {"git": {"url": remote.url, "path": "catalog"}}},
+            }
+        )
+    )
+
+    def run(*flags: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "controller", "run", str(manifests), "--once", *flags],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+        )
+
+    refused = run("--state", str(tmp_path / "s1"))
+    assert refused.returncode == 1
+    assert "LocalGitRefused" in refused.stdout
+    allowed = run("--state", str(tmp_path / "s2"), "--allow-local-git")
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    assert "1 brands" in allowed.stdout

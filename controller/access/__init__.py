@@ -10,7 +10,7 @@ from controller.access.credentials import (
     ProductionProtected,
     SecretData,
     bind,
-    ensure_writable,
+    ensure_clone_target,
 )
 from controller.access.urls import (
     BIGCOMMERCE_API_ORIGIN,
@@ -45,7 +45,7 @@ __all__ = [
     "api_base",
     "bind",
     "check_host",
-    "ensure_writable",
+    "ensure_clone_target",
     "origin",
     "redact",
 ]

@@ -107,18 +107,11 @@ def bind(
     return Binding(secret, store_hash, origin(base), role)
 
 
-def ensure_writable(target: Binding, *, writer_role: str, source: Binding | None = None) -> None:
-    """Refuse a write to a production store by anything but its role: production environment, and a
-    clone into the very store it copies from."""
-    if target.role == "production" and writer_role != "production":
-        raise ProductionProtected(
-            f"store {target.store_hash} is declared production by Secret {target.secret}: "
-            f"a {writer_role} environment may not write to it"
-        )
-    if source is not None and (source.api_origin, source.store_hash) == (
-        target.api_origin,
-        target.store_hash,
-    ):
+def ensure_clone_target(target: Binding, source: Binding) -> None:
+    """Refuse a clone into the very store it copies from (a sandbox Secret declared over the
+    production store would otherwise let the clone overwrite production). Every other write to a
+    production store is refused by `bind`: only its role: production environment gets its token."""
+    if (source.api_origin, source.store_hash) == (target.api_origin, target.store_hash):
         raise ProductionProtected(
             f"cloneFrom: store {target.store_hash} is the source itself"
             + (" (declared production)" if source.role == "production" else "")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
-from controller.access import AccessPolicy, Binding, SecretData, bind, ensure_writable
+from controller.access import AccessPolicy, Binding, SecretData, bind, ensure_clone_target
 from controller.api.base import SecretKeyReference
 from controller.api.resources import StoreEnvironment
 from controller.api.snapshot import GitSource
@@ -232,7 +232,7 @@ async def store_credentials(svc: Services, env: StoreEnvironment) -> tuple[str, 
 
 
 async def check_clone(svc: Services, env: StoreEnvironment, source: StoreEnvironment) -> None:
-    """Refuse a clone into a store declared production, or into the source store itself."""
+    """Refuse a clone into the store it copies from."""
     _, target_binding = await store_credentials(svc, env)
     _, source_binding = await store_credentials(svc, source)
-    ensure_writable(target_binding, writer_role=env.spec.role, source=source_binding)
+    ensure_clone_target(target_binding, source_binding)
