@@ -59,9 +59,6 @@ class Scene:
             name,
             namespace,
             token,
-            store_hash="",
-            api_origin="",
-            role="sandbox",
             annotations=annotations,
         )
 
@@ -112,7 +109,7 @@ class Scene:
         services.stores.retry = RetryPolicy(attempts=2, backoff=0.01)  # failures come fast
         loop = Loop(world, services)
         for _ in range(passes):
-            await loop.run_once()
+            await loop.settle()  # until nothing is due at once: what waited on another had its turn
         return world
 
     def ready(self, world: FileWorld, kind: str, name: str, namespace: str = NS) -> dict[str, Any]:

@@ -67,7 +67,7 @@ def gitops_copy(tmp_path: Path, emulator: Emulator, remote: Remote) -> tuple[Pat
         write_secret(
             secrets, name, "shop", token, store_hash=store, api_origin=emulator.url, role=role
         )
-    write_secret(secrets, "catalog-repo-credentials", "shop", "unused", annotations={})
+    write_secret(secrets, "catalog-repo-credentials", "shop", "unused")  # Git credentials
     return manifests, secrets
 
 

@@ -23,13 +23,16 @@ def write_secret(
     namespace: str,
     token: str,
     *,
-    store_hash: str,
-    api_origin: str,
-    role: Literal["production", "sandbox"],
+    store_hash: str | None = None,
+    api_origin: str | None = None,
+    role: Literal["production", "sandbox"] = "sandbox",
     annotations: dict[str, str] | None = None,
 ) -> Path:
-    """A Secret manifest holding a store token under `token`, bound to its store by annotations (or
-    exactly `annotations` when given), as `stagingpro run --secrets` reads them."""
+    """A Secret manifest holding a token under `token`, as `stagingpro run --secrets` reads them:
+    a store token bound to its store by annotations (store_hash and api_origin), or exactly
+    `annotations` when given, or none (a Git credentials Secret)."""
+    if annotations is None:
+        annotations = binding(store_hash, api_origin, role) if store_hash and api_origin else {}
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{namespace}-{name}.yaml"
     path.write_text(
@@ -40,9 +43,7 @@ def write_secret(
                 "metadata": {
                     "name": name,
                     "namespace": namespace,
-                    "annotations": binding(store_hash, api_origin, role)
-                    if annotations is None
-                    else annotations,
+                    "annotations": annotations,
                 },
                 "stringData": {"token": token},
             }
