@@ -15,10 +15,16 @@ from controller.catalog.model import CatalogInvalid
 from controller.catalog.observed import to_catalog
 from controller.emulator import Emulator
 from controller.engine import assess, sync
-from controller.engine.snapshots import capture_to_directory, capture_to_git, resolve_git
+from controller.engine.snapshots import (
+    capture_message,
+    capture_to_directory,
+    capture_to_git,
+    resolve_git,
+)
 from controller.gitsource import GitCache
 from controller.stores import BigCommerceStore, Token
 from tests.conftest import PROD_TOKEN, ROOT, SANDBOX_TOKEN
+from tests.support.builders import desired
 from tests.support.gitservers import Remote
 
 EXAMPLE = ROOT / "examples" / "catalog"
@@ -152,3 +158,15 @@ async def test_an_invalid_revision_is_refused_before_any_write(
             "catalog",
         )
     assert emulator.control("production").stats.to_json()["by_method"] == before
+
+
+def test_a_capture_commit_message_counts_in_words() -> None:
+    """One product is "1 product", not "1 products", in the history a reviewer reads."""
+    catalog = desired(
+        [{"sku": "TEE", "name": "Tee", "type": "physical", "weight": 1, "price": 10}],
+        ["Apparel", "Apparel/Shirts"],
+        ["Acme"],
+    )
+    assert capture_message("sandbox", "abc123", catalog) == (
+        "Capture sandbox (store abc123): 1 product, 0 variants, 2 categories, 1 brand"
+    )

@@ -113,7 +113,7 @@ def plan_table(
                 print(f"  {kind:<14}{c['create']:>8}{c['update']:>8}{c['delete']:>8}", file=stream)
         requests = plan.estimate_requests()
         eta = f", about {plan.estimate_seconds(rate):.0f}s at the store's quota" if rate else ""
-        print(f"  {requests} write requests{eta}", file=stream)
+        print(f"  {plural(requests, 'write request')}{eta}", file=stream)
         print("", file=stream)
         symbols = {"create": ("+", "32"), "update": ("~", "33"), "delete": ("-", "31")}
         limit = len(plan.steps) if verbose else MAX_CHANGES

@@ -348,7 +348,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
                         "refusing to apply without confirmation: pass --yes when not at a terminal"
                     )
                 answer = await asyncio.to_thread(
-                    input, f"Apply {len(plan.steps)} changes to {target.label}? [y/N] "
+                    input, f"Apply {plural(len(plan.steps), 'change')} to {target.label}? [y/N] "
                 )
                 if answer.strip().lower() not in ("y", "yes"):
                     print("Apply cancelled: nothing applied.")

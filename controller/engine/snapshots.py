@@ -18,6 +18,7 @@ from controller.catalog.observed import to_catalog
 from controller.catalog.parse import from_inline
 from controller.catalog.provider import Provider
 from controller.gitsource import GitCache, GitCredentials, redact_url, safe_path
+from controller.text import plural
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,9 @@ def capture_message(environment: str, store_hash: str, catalog: Catalog) -> str:
     """The commit message of a capture: the environment, the store and the counts."""
     counts = catalog.counts()
     return (
-        f"Capture {environment} (store {store_hash}): {counts['products']} products, "
-        f"{counts['variants']} variants, {counts['categories']} categories, {counts['brands']} brands"
+        f"Capture {environment} (store {store_hash}): {plural(counts['products'], 'product')}, "
+        f"{plural(counts['variants'], 'variant')}, {plural(counts['categories'], 'category')}, "
+        f"{plural(counts['brands'], 'brand')}"
     )
 
 
@@ -92,7 +94,7 @@ def _refuse_emptying(catalog: Catalog, directory: Path) -> None:
     except CatalogInvalid:
         products = sum(1 for p in directory.rglob("*") if p.is_file())
     if products:
-        raise EmptyCapture(f"{products} products")
+        raise EmptyCapture(plural(products, "product"))
 
 
 async def capture_to_git(

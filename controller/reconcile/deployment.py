@@ -51,6 +51,7 @@ from controller.reconcile.schedule import to_utc
 from controller.reconcile.services import Services, git_credentials, open_store, require
 from controller.reconcile.snapshot import load_snapshot_catalog
 from controller.reconcile.status import StatusWriter
+from controller.text import plural
 
 APPROVED_BY = "stagingpro.io/approved-by"
 APPROVED_PLAN = "stagingpro.io/approved-plan"  # approves exactly the plan of this digest
@@ -454,7 +455,9 @@ class _Work:
         self, reports: asyncio.TaskGroup, target: TargetStatus, result: ApplyResult
     ) -> None:
         """Show progress in status every few seconds, one write at a time."""
-        target.progress = f"{result.done}/{result.total} items, {result.requests} requests"
+        target.progress = (
+            f"{result.done}/{plural(result.total, 'item')}, {plural(result.requests, 'request')}"
+        )
         loop_time = asyncio.get_running_loop().time()
         busy = self._reporting is not None and not self._reporting.done()
         if self.writer is None or busy or loop_time - self._last_progress < PROGRESS_EVERY:
@@ -476,7 +479,9 @@ class _Work:
         svc = self.svc
         target.finished_at = svc.clock()
         target.outcomes = {k: dict(v) for k, v in result.outcomes.items()}
-        target.progress = f"{result.done}/{result.total} items, {result.requests} requests"
+        target.progress = (
+            f"{result.done}/{plural(result.total, 'item')}, {plural(result.requests, 'request')}"
+        )
         target.errors = [f"{kind} {key}: {message}" for kind, key, message in result.errors[:50]]
         target.phase = "Succeeded" if not result.errors else "PartiallySucceeded"
         self.finished.append(target.name)
@@ -527,7 +532,7 @@ class _Work:
         if created:
             target.rollback_note = (
                 f"deploying {name} restores what this deployment changes or deletes; the "
-                f"{created} items it creates are not removed by it"
+                f"{plural(created, 'item')} it creates are not removed by it"
             )
 
 
@@ -622,7 +627,7 @@ def _plan_text(plan: Plan) -> str:
         f"{kind} +{c['create']} ~{c['update']} -{c['delete']}"
         for kind, c in sorted(plan.counts().items())
     ]
-    return f"plan {', '.join(parts) or 'in sync'} ({plan.estimate_requests()} requests)"
+    return f"plan {', '.join(parts) or 'in sync'} ({plural(plan.estimate_requests(), 'request')})"
 
 
 def _dump(status: StoreDeploymentStatus) -> dict[str, Any]:

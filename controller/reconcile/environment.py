@@ -31,6 +31,7 @@ from controller.reconcile.snapshot import (
 )
 from controller.reconcile.status import StatusWriter
 from controller.stores import BigCommerceStore
+from controller.text import plural
 
 
 def ignore_options(env: StoreEnvironment, *, prune: bool | None = None) -> Options:
@@ -252,7 +253,7 @@ def _record_drift(
         DRIFTED,
         "True",
         Reason.DRIFT_DETECTED,
-        f"{report.total()} items differ from {snapshot}: {summary}",
+        f"{plural(report.total(), 'item')} differ from {snapshot}: {summary}",
         generation=generation,
         now=now,
     )
@@ -261,7 +262,7 @@ def _record_drift(
             (
                 "Warning",
                 Reason.DRIFT_DETECTED,
-                f"{report.total()} items differ from {snapshot}: {summary}",
+                f"{plural(report.total(), 'item')} differ from {snapshot}: {summary}",
             )
         )
 
@@ -314,7 +315,7 @@ async def _clone(
         phase=phase,
         refresh_token=token,
         finished_at=svc.clock(),
-        progress=f"{result.done}/{result.total} items, {result.requests} requests"
+        progress=f"{result.done}/{plural(result.total, 'item')}, {plural(result.requests, 'request')}"
         + (f", {len(result.errors)} failed" if result.errors else ""),
     )
     events.append(
