@@ -189,10 +189,12 @@ def _policy(chart: Any, values: dict[str, Any] | None = None) -> dict[str, Any]:
     return next(d for d in render(chart, values or {}) if d["kind"] == "ValidatingAdmissionPolicy")
 
 
-def _deployment(approved_by: str | None) -> dict[str, Any]:
+def _deployment(approved_by: str | None, plan: str | None = None) -> dict[str, Any]:
     annotations = {"argocd.argoproj.io/tracking-id": "shop"}
     if approved_by is not None:
         annotations["stagingpro.io/approved-by"] = approved_by
+    if plan is not None:
+        annotations["stagingpro.io/approved-plan"] = plan
     return {
         "apiVersion": "stagingpro.io/v1alpha1",
         "kind": "StoreDeployment",
@@ -208,6 +210,8 @@ def admit(
     approved_by: str | None,
     *,
     was_approved_by: str | None = None,
+    plan: str | None = None,
+    was_plan: str | None = None,
 ) -> list[str]:
     """The messages of the policy's failed validations for one admission request (empty: allowed),
     evaluating its variables and validations in order, as the API server does."""
@@ -217,9 +221,9 @@ def admit(
         return env.program(env.compile(expression)).evaluate(activation)
 
     activation: dict[str, Any] = {
-        "object": celpy.json_to_cel(_deployment(approved_by)),
+        "object": celpy.json_to_cel(_deployment(approved_by, plan)),
         "oldObject": celpy.json_to_cel(
-            _deployment(was_approved_by) if operation == "UPDATE" else None
+            _deployment(was_approved_by, was_plan) if operation == "UPDATE" else None
         ),
         "request": celpy.json_to_cel(
             {"operation": operation, "namespace": "shop", "userInfo": user}
@@ -303,3 +307,25 @@ def test_gitops_appliers_carry_approvals_merged_in_git_only_when_configured(char
     assert admit(gitops, ARGO, "UPDATE", "alice") == []
     assert admit(gitops, ARGO, "CREATE", "alice") != []  # the plan must still be shown first
     assert admit(gitops, DEVELOPER, "UPDATE", "alice") != []
+
+
+def test_a_changed_plan_is_re_approved_only_by_an_approver_in_their_own_name(chart: Any) -> None:
+    policy = _policy(chart)
+    me = APPROVER["username"]
+    # the approver re-approves the new plan, naming themselves
+    assert (
+        admit(policy, APPROVER, "UPDATE", me, was_approved_by="carol", plan="b", was_plan="a") == []
+    )
+    # a developer cannot wave a changed plan through under someone else's approval
+    assert admit(policy, DEVELOPER, "UPDATE", me, was_approved_by=me, plan="b", was_plan="a") == [
+        "bob@example.com is not an approver: stagingpro.io/approved-plan may be set only by "
+        "members of the approver groups"
+    ]
+    # nor may an approver re-approve under another person's name
+    assert admit(policy, APPROVER, "UPDATE", "carol", was_approved_by="carol", plan="b") == [
+        "stagingpro.io/approved-plan is a new approval: set stagingpro.io/approved-by to your own "
+        "username, alice@example.com, with it"
+    ]
+    # an unchanged plan annotation, or other edits, leave the approval alone
+    assert admit(policy, DEVELOPER, "UPDATE", me, was_approved_by=me, plan="b", was_plan="b") == []
+    assert admit(policy, APPROVER, "CREATE", None, plan="b") != []
