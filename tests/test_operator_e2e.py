@@ -855,6 +855,17 @@ def test_the_operator_logs_its_decisions_naming_the_object_and_no_ticks(
     )
     assert event.reporting_component == "stagingpro-operator"
     assert event.reporting_instance
+    # the Secret arrives: the environment looks again at once, and no log line is kopf's own
+    ns.secret("production-token", "a-token", "e2elogsnowhere", "production")
+    wait(
+        "the Secret noticed",
+        lambda: (
+            ns.condition("StoreEnvironment", "production", "Ready").get("reason")
+            != "SecretNotFound"
+        ),
+    )
+    messages = [r.getMessage() for r in cluster["log"] if r.levelno >= logging.INFO]
+    assert not [m for m in messages if "_secret_changed" in m]
 
 
 def test_the_production_token_goes_to_no_server_but_its_store(cluster: dict[str, Any]) -> None:

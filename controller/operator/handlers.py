@@ -127,6 +127,12 @@ async def _secret_changed(namespace: str | None, memo: kopf.Memo, **_: Any) -> N
     memo.tracker.wake(namespace or "default")
 
 
+def _no_success_lines(record: logging.LogRecord) -> bool:
+    """Drop kopf's "Handler '_secret_changed' succeeded." and "Daemon '_worker' succeeded." lines:
+    one per Secret event or finished worker says nothing about a decision (the reconcilers log those)."""
+    return record.levelno > logging.INFO or not record.getMessage().endswith(" succeeded.")
+
+
 async def _login(**kwargs: Any) -> kopf.ConnectionInfo | None:
     return kopf.login_via_client(**kwargs)
 
@@ -171,6 +177,7 @@ def run_operator(
     # One line per decision at INFO: no line per store API request.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("kopf.objects").addFilter(_no_success_lines)
     kopf.run(
         registry=registry_for(config),
         settings=settings_for(config),

@@ -28,6 +28,9 @@ def _now() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+HISTORY = 64  # requests kmock keeps (see KubeAPI._handle)
+
+
 class KubeAPI(kmock.KubernetesEmulator):  # type: ignore[misc]
     """kmock's emulator, corrected where 0.8 differs from a real API server."""
 
@@ -133,6 +136,10 @@ class KubeAPI(kmock.KubernetesEmulator):  # type: ignore[misc]
         return (request.resource, request.namespace, request.name)
 
     async def _handle(self, request: rendering.Request) -> aiohttp.web.StreamResponse:
+        # 10: kmock keeps every request and matches each new one by scanning that history, so a
+        # long module of operator tests slows the API quadratically until the late tests time out.
+        # Nothing here asserts on kmock's history: keep a short tail of it.
+        del self._requests[:-HISTORY]
         if (
             request.resource is not None
             and request.action == enums.action.CREATE
