@@ -237,7 +237,7 @@ async def test_deploying_the_rollback_snapshot_undoes_the_deployment(
     assert target["phase"] == "Succeeded"
     assert ((await flannel())["price"], (await flannel())["is_featured"]) == (99, True)
     rollback = target["rollbackSnapshot"]
-    assert "the 1 items it creates are not removed" in target["rollbackNote"]
+    assert "the 1 item it creates is not removed" in target["rollbackNote"]
     docs.append(
         {
             **base,

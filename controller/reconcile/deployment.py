@@ -532,7 +532,7 @@ class _Work:
         if created:
             target.rollback_note = (
                 f"deploying {name} restores what this deployment changes or deletes; the "
-                f"{plural(created, 'item')} it creates are not removed by it"
+                f"{plural(created, 'item')} it creates {'is' if created == 1 else 'are'} not removed by it"
             )
 
 
