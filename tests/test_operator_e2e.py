@@ -846,8 +846,16 @@ def test_the_operator_logs_its_decisions_naming_the_object_and_no_ticks(
         "not found"
     ]
     assert not [m for m in messages if "Timer" in m or "HTTP Request" in m or "Daemon" in m]
-    event = next(
-        e for e in ns.core.list_namespaced_event(ns.name).items if e.reason == "SecretNotFound"
+    event = wait(  # the event is posted after the status that names the same reason
+        "the SecretNotFound event",
+        lambda: next(
+            (
+                e
+                for e in ns.core.list_namespaced_event(ns.name).items
+                if e.reason == "SecretNotFound"
+            ),
+            None,
+        ),
     )
     assert (event.involved_object.kind, event.involved_object.name) == (
         "StoreEnvironment",
