@@ -839,13 +839,19 @@ def test_the_operator_logs_its_decisions_naming_the_object_and_no_ticks(
             == "SecretNotFound"
         ),
     )
-    messages = [r.getMessage() for r in cluster["log"] if r.levelno >= logging.INFO]
-    decisions = [m for m in messages if m.startswith("StoreEnvironment e2e-logs/production:")]
+
+    def messages() -> list[str]:
+        return [r.getMessage() for r in list(cluster["log"]) if r.levelno >= logging.INFO]
+
+    decisions = wait(  # logged once the status is written
+        "the decision logged",
+        lambda: [m for m in messages() if m.startswith("StoreEnvironment e2e-logs/production:")],
+    )
     assert decisions == [
         "StoreEnvironment e2e-logs/production: SecretNotFound: Secret e2e-logs/production-token "
         "not found"
     ]
-    assert not [m for m in messages if "Timer" in m or "HTTP Request" in m or "Daemon" in m]
+    assert not [m for m in messages() if "Timer" in m or "HTTP Request" in m or "Daemon" in m]
     event = wait(  # the event is posted after the status that names the same reason
         "the SecretNotFound event",
         lambda: next(
@@ -872,8 +878,7 @@ def test_the_operator_logs_its_decisions_naming_the_object_and_no_ticks(
             != "SecretNotFound"
         ),
     )
-    messages = [r.getMessage() for r in cluster["log"] if r.levelno >= logging.INFO]
-    assert not [m for m in messages if "_secret_changed" in m]
+    assert not [m for m in messages() if "_secret_changed" in m]
 
 
 def test_the_production_token_goes_to_no_server_but_its_store(cluster: dict[str, Any]) -> None:
