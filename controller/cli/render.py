@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import sys
@@ -14,7 +13,7 @@ from controller.catalog.kinds import KINDS, PLAN_ORDER
 from controller.engine import ApplyResult
 from controller.planner import FieldChange, Plan, Step
 from controller.stores import RateGovernor
-from controller.text import plural
+from controller.text import long_text, plural, text_diff
 
 MAX_CHANGES = 25
 MAX_CREATE_FIELDS = 8
@@ -34,34 +33,6 @@ def _value(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _long_text(before: Any, after: Any) -> bool:
-    texts = [v for v in (before, after) if v is not None]
-    return all(isinstance(v, str) for v in texts) and any(len(v) > 60 or "\n" in v for v in texts)
-
-
-def text_diff(before: str, after: str, context: int = 30) -> list[str]:
-    """The changed region of a long text, as Terraform shows it: a unified diff of the changed
-    lines for multi-line text, else the changed span of the one line with some context."""
-    if "\n" in before or "\n" in after:
-        lines = difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=1)
-        return [line for line in lines if not line.startswith(("---", "+++"))]
-    start = 0
-    limit = min(len(before), len(after))
-    while start < limit and before[start] == after[start]:
-        start += 1
-    end = 0
-    while end < limit - start and before[-1 - end] == after[-1 - end]:
-        end += 1
-    head = ("..." if start > context else "") + before[max(0, start - context) : start]
-
-    def changed(text: str) -> str:
-        middle = text[start : len(text) - end]
-        tail = text[len(text) - end :][:context] + ("..." if end > context else "")
-        return f"{head}{middle}{tail}"
-
-    return [f"- {changed(before)}", f"+ {changed(after)}"]
-
-
 def _step_details(step: Step, verbose: bool) -> list[str]:
     """The lines under a step: a create's fields; a long text's changed region."""
     lines = []
@@ -77,7 +48,7 @@ def _step_details(step: Step, verbose: bool) -> list[str]:
         if len(items) > len(shown):
             lines.append(f"(+{len(items) - len(shown)} fields)")
     for change in step.changes:
-        if _long_text(change.before, change.after):
+        if long_text(change.before, change.after):
             lines.append(f"{change.field}:")
             diff = text_diff(change.before or "", change.after or "")
             lines += ["  " + line for line in diff]
@@ -85,7 +56,7 @@ def _step_details(step: Step, verbose: bool) -> list[str]:
 
 
 def _change(change: FieldChange) -> str:
-    if _long_text(change.before, change.after):
+    if long_text(change.before, change.after):
         return f"{change.field} (text changed, below)"
     return f"{change.field} {_value(change.before)} -> {_value(change.after)}"
 

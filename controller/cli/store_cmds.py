@@ -17,6 +17,7 @@ from controller.access import redact
 from controller.catalog.kinds import KINDS
 from controller.catalog.model import CatalogInvalid
 from controller.catalog.observed import ObservedCatalog
+from controller.cli import review_cmd
 from controller.cli.errors import CliError
 from controller.cli.inputs import TOKEN_ENV, StoreTarget, load_catalog, store_target
 from controller.cli.render import ProgressLine, interrupted, outcome, plan_table
@@ -135,7 +136,14 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
             "--environment prod.yaml --token-file token --output json",
         )
         _plan_args(parser)
-        parser.add_argument("--output", "-o", choices=("table", "json"), default="table")
+        parser.add_argument(
+            "--output",
+            "-o",
+            choices=("table", "json", *review_cmd.FORMATS),
+            default="table",
+            help="markdown: a review for a pull request or CI summary; html: a self-contained "
+            "review page",
+        )
         parser.add_argument(
             "-out",
             "--out",
@@ -254,9 +262,24 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     async def run() -> int:
         target, resolved, assessment, store = await _assess(args)
-        await store.close()
+        async with store:
+            info = await store.store_info() if args.output in review_cmd.FORMATS else {}
         plan = assessment.plan
-        if args.output == "json":
+        if args.output in review_cmd.FORMATS:
+            sys.stdout.write(
+                review_cmd.review_page(
+                    args.output,
+                    plan,
+                    assessment.observed,
+                    store=target.label,
+                    source=resolved.source,
+                    revision=resolved.revision,
+                    info=info,
+                    rate=store.governor.requests_per_second,
+                    verbose=args.verbose,
+                )
+            )
+        elif args.output == "json":
             json.dump(
                 {
                     "store": target.label,
