@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import TOKEN, emulator_process, raise_prices, reset_stats, seed, stats
-from controller.catalog import Item, build_catalog
+from controller.catalog import Item, Kind, build_catalog
 from controller.catalog.model import Catalog
 from controller.catalog.observed import to_catalog
 from controller.emulator.seed import BRANDS, DEPARTMENTS, FAMILIES, SECTIONS, synthetic_products
@@ -34,7 +34,11 @@ def synthetic_catalog(count: int) -> Catalog:
         items.append(Item(item))
     paths = sorted({"/".join(p.split("/")[: i + 1]) for p in CATEGORY_PATHS for i in range(3)})
     return build_catalog(
-        items, [Item({"path": p}) for p in paths], [Item({"name": b}) for b in BRANDS]
+        {
+            Kind.PRODUCTS: items,
+            Kind.CATEGORIES: [Item({"path": p}) for p in paths],
+            Kind.BRANDS: [Item({"name": b}) for b in BRANDS],
+        }
     )
 
 

@@ -11,7 +11,14 @@ import pytest
 import yaml
 
 from controller.catalog.files import digest, load_directory, render, write_directory
+from controller.catalog.kinds import FILED, Kind, counts
 from controller.catalog.model import CatalogInvalid
+from controller.catalog.observed import (
+    ObservedBrand,
+    ObservedCatalog,
+    ObservedCategory,
+    to_catalog,
+)
 from controller.catalog.schema import schemas
 from tests.conftest import ROOT
 
@@ -43,6 +50,35 @@ def test_published_schemas_are_current_and_accept_the_sample_store() -> None:
             list(validator.iter_errors(yaml.safe_load((EXAMPLE / f"{name}.yaml").read_text())))
             == []
         )
+
+
+def test_every_kind_with_a_file_is_read_written_and_captured_from_the_kind_table(
+    tmp_path: Path,
+) -> None:
+    sample = load_directory(EXAMPLE)
+    written = write_directory(sample, tmp_path / "a")
+    assert set(written) == {s.file for s in FILED if s.records(sample) is not None}
+    observed = ObservedCatalog(
+        categories={7: ObservedCategory(7, 0, "Shoes", {"is_visible": False})},
+        brands={3: ObservedBrand(3, "Acme", {"page_title": "Acme"})},
+        scripts={},
+    )
+    captured = to_catalog(observed)
+    assert counts(captured)[Kind.CATEGORIES] == counts(captured)[Kind.BRANDS] == 1
+    # A kind the store has none of and whose file is optional gets no empty file.
+    assert sorted(write_directory(captured, tmp_path / "b")) == [
+        "brands.yaml",
+        "categories.yaml",
+        "products.jsonl",
+    ]
+    assert load_directory(tmp_path / "b") == captured
+    assert (tmp_path / "b" / "brands.yaml").read_text() == "- name: Acme\n  page_title: Acme\n"
+    (tmp_path / "b" / "brands.yaml").write_text("- name: Acme\n- name: ACME\n")
+    with pytest.raises(CatalogInvalid) as invalid:
+        load_directory(tmp_path / "b")
+    assert [str(p) for p in invalid.value.problems] == [
+        f"{tmp_path / 'b'}/brands.yaml:2: name: brand 'ACME' appears twice"
+    ]
 
 
 @pytest.mark.parametrize("layout", ["jsonl", "yaml"])

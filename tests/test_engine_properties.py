@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from controller.catalog import Item, build_catalog
+from controller.catalog import Item, Kind, build_catalog
 from controller.emulator import Emulator, EmulatorThread
 from controller.engine import assess, sync
 from controller.planner import Options
@@ -63,9 +63,11 @@ def products(draw: st.DrawFn) -> list[dict[str, Any]]:
 
 def catalog_of(items: list[dict[str, Any]]) -> Any:
     return build_catalog(
-        [Item(p) for p in items],
-        [Item({"path": p}) for p in CATEGORY_PATHS],
-        [Item({"name": b}) for b in BRANDS],
+        {
+            Kind.PRODUCTS: [Item(p) for p in items],
+            Kind.CATEGORIES: [Item({"path": p}) for p in CATEGORY_PATHS],
+            Kind.BRANDS: [Item({"name": b}) for b in BRANDS],
+        }
     )
 
 

@@ -16,12 +16,9 @@ from controller.api.base import (
     SecretKeyReference,
     known_zone,
 )
+from controller.catalog.kinds import Kind
 
 DEFAULT_API_URL = BIGCOMMERCE_API_ORIGIN
-ITEM_KINDS = ("products", "variants", "categories", "brands", "customFields", "images", "scripts")
-ItemKind = Literal[
-    "products", "variants", "categories", "brands", "customFields", "images", "scripts"
-]
 
 
 class StoreRef(Model):
@@ -79,7 +76,7 @@ class SyncPolicy(Model):
 class IgnoreDifference(Model):
     """Fields of one item kind that are never compared nor written."""
 
-    kind: ItemKind
+    kind: Kind = Field(description="A record kind, as plans and drift name it.")
     fields: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
 
 

@@ -116,17 +116,6 @@ class CatalogSnapshotSpec(Model):
     source: SnapshotSource
 
 
-class CatalogCounts(Model):
-    """Item counts of a catalog."""
-
-    products: int = 0
-    variants: int = 0
-    categories: int = 0
-    brands: int = 0
-    custom_fields: int = 0
-    scripts: int = 0
-
-
 class CatalogError(Model):
     """One problem found while loading a catalog."""
 
@@ -141,7 +130,7 @@ class CatalogSnapshotStatus(CommonStatus):
 
     revision: str | None = Field(None, description="Commit SHA of the last good catalog.")
     digest: str | None = Field(None, description="sha256 of the normalised catalog content.")
-    counts: CatalogCounts | None = None
+    counts: dict[str, int] | None = Field(None, description="Records of each kind, by kind.")
     errors: Annotated[list[CatalogError], Field(max_length=50)] = Field(default_factory=list)
     source: str | None = Field(None, description="Where the catalog was read from.")
     last_fetched_at: datetime | None = None

@@ -1,5 +1,6 @@
 """The catalog model in natural keys, its field tables, and building it from written items."""
 
+from controller.catalog.kinds import Kind
 from controller.catalog.model import (
     Brand,
     Catalog,
@@ -22,6 +23,7 @@ __all__ = [
     "Category",
     "Image",
     "Item",
+    "Kind",
     "Problem",
     "Product",
     "Script",

@@ -23,6 +23,7 @@ from typing import Any
 import orjson
 import yaml
 
+from controller.catalog.kinds import FILED, KINDS, Kind, KindSpec
 from controller.catalog.model import (
     Catalog,
     CatalogInvalid,
@@ -35,12 +36,27 @@ from controller.catalog.model import (
 from controller.catalog.parse import Item, build_catalog
 from controller.text import did_you_mean
 
-PRODUCTS_JSONL = "products.jsonl"
-PRODUCTS_DIR = "products"
-CATEGORIES = "categories.yaml"
-BRANDS = "brands.yaml"
-SCRIPTS = "scripts.yaml"
+_PRODUCTS = KINDS[Kind.PRODUCTS]
+assert _PRODUCTS.file is not None
+PRODUCTS_JSONL = _PRODUCTS.file
+PRODUCTS_DIR = _PRODUCTS.kind.value
 MAX_FILE_BYTES = 512 * 1024 * 1024
+
+
+def _directory(spec: KindSpec) -> str | None:
+    """The directory of one YAML file per record, for kinds written one record per line."""
+    return spec.kind.value if spec.one_per_item else None
+
+
+def file_names() -> tuple[str, ...]:
+    """Every file of the format (and `products/` for one file per product), in plan order."""
+    names: list[str] = []
+    for spec in FILED:
+        assert spec.file is not None
+        names.append(spec.file)
+        if (directory := _directory(spec)) is not None:
+            names.append(f"{directory}/")
+    return tuple(names)
 
 
 # ---- reading ---------------------------------------------------------------------------------------
@@ -148,7 +164,21 @@ def _check_size(path: Path, label: str, problems: list[Problem]) -> bool:
     return True
 
 
-_FORMAT = (PRODUCTS_JSONL, f"{PRODUCTS_DIR}/", CATEGORIES, BRANDS, SCRIPTS)
+_FORMAT = file_names()
+
+
+def describe_format() -> str:
+    """`brands.yaml, categories.yaml, products.jsonl, products/*.yaml or scripts.yaml`."""
+    names = [f"{n}*.yaml" if n.endswith("/") else n for n in _FORMAT]
+    return f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def is_empty(catalog: Catalog) -> bool:
+    """No products and no other kind managed (planning it with prune empties a store)."""
+    return all(
+        not spec.records(catalog) if spec.one_per_item else spec.records(catalog) is None
+        for spec in FILED
+    )
 
 
 def _ignored(name: str) -> bool:
@@ -156,35 +186,72 @@ def _ignored(name: str) -> bool:
     return name.startswith(".") or name.upper().startswith(("README", "LICENSE"))
 
 
-def _unknown_entries(directory: Path, label: Callable[[str], str]) -> list[Problem]:
+def _unknown_entries(
+    directory: Path, label: Callable[[str], str], prefix: str = ""
+) -> list[Problem]:
     """Files and directories that are not part of the format (`product/` for `products/`): they
     would be silently ignored, so they are problems."""
+    here = [n[len(prefix) :] for n in _FORMAT if n.startswith(prefix)]
+    allowed = list(dict.fromkeys(n.split("/")[0] + ("/" if "/" in n else "") for n in here))
     problems = []
     for path in sorted(directory.iterdir()):
         name = path.name + ("/" if path.is_dir() else "")
-        if _ignored(path.name) or name in _FORMAT:
+        if _ignored(path.name):
             continue
-        hint = did_you_mean(name, _FORMAT)
-        problems.append(
-            Problem(
-                f"not part of a catalog{hint or ''}: a catalog holds {', '.join(_FORMAT)}",
-                label(name),
+        if name not in allowed:
+            hint = did_you_mean(name, allowed)
+            problems.append(
+                Problem(
+                    f"not part of a catalog{hint or ''}: "
+                    f"{prefix or 'a catalog'} holds {', '.join(allowed)}",
+                    label(prefix + name),
+                )
             )
-        )
-    product_dir = directory / PRODUCTS_DIR
-    if product_dir.is_dir():
-        for path in sorted(product_dir.iterdir()):
+        elif name.endswith("/") and prefix + name not in _FORMAT:  # a folder of kind files
+            problems += _unknown_entries(path, label, prefix + name)
+    for spec in FILED if not prefix else ():
+        records = _directory(spec)
+        if records is None or not (directory / records).is_dir():
+            continue
+        for path in sorted((directory / records).iterdir()):
             if _ignored(path.name) or (path.is_file() and path.suffix in (".yaml", ".yml")):
                 continue
             kind = "directory" if path.is_dir() else "file"
             problems.append(
                 Problem(
-                    f"not part of a catalog: {PRODUCTS_DIR}/ holds one .yaml file per product, "
-                    f"not a {kind}",
-                    label(f"{PRODUCTS_DIR}/{path.name}"),
+                    f"not part of a catalog: {records}/ holds one .yaml file per "
+                    f"{spec.singular}, not a {kind}",
+                    label(f"{records}/{path.name}"),
                 )
             )
     return problems
+
+
+def _read_kind(
+    spec: KindSpec, directory: Path, label: Callable[[str], str], problems: list[Problem]
+) -> list[Item] | None:
+    """The items of one kind as written (None: no file of it, the kind is not managed)."""
+    assert spec.file is not None
+    path = directory / spec.file
+    if not spec.one_per_item:
+        if not path.is_file():
+            return None
+        if not _check_size(path, label(spec.file), problems):
+            return []
+        return _yaml_items(path, label(spec.file), problems)
+    items: list[Item] = []
+    if path.is_file() and _check_size(path, label(spec.file), problems):
+        with bulk_allocation():
+            items.extend(_jsonl_items(path, label(spec.file), problems))
+    records = directory / spec.kind.value
+    if records.is_dir():
+        for one in sorted(records.glob("*.y*ml")):
+            if one.suffix not in (".yaml", ".yml") or not one.is_file():
+                continue
+            name = f"{spec.kind.value}/{one.name}"
+            if _check_size(one, label(name), problems):
+                items.extend(_yaml_items(one, label(name), problems, single=True))
+    return items
 
 
 def load_directory(directory: Path, *, label_root: str | None = None) -> Catalog:
@@ -199,34 +266,13 @@ def load_directory(directory: Path, *, label_root: str | None = None) -> Catalog
     if not directory.is_dir():
         raise CatalogInvalid([Problem("catalog directory does not exist", root)])
     problems += _unknown_entries(directory, label)
-    products: list[Item] = []
-    jsonl = directory / PRODUCTS_JSONL
-    if jsonl.is_file() and _check_size(jsonl, label(PRODUCTS_JSONL), problems):
-        with bulk_allocation():
-            products.extend(_jsonl_items(jsonl, label(PRODUCTS_JSONL), problems))
-    product_dir = directory / PRODUCTS_DIR
-    if product_dir.is_dir():
-        for path in sorted(product_dir.glob("*.y*ml")):
-            if path.suffix not in (".yaml", ".yml") or not path.is_file():
-                continue
-            name = f"{PRODUCTS_DIR}/{path.name}"
-            if _check_size(path, label(name), problems):
-                products.extend(_yaml_items(path, label(name), problems, single=True))
-
-    def optional(name: str) -> list[Item] | None:
-        path = directory / name
-        if not path.is_file():
-            return None
-        return (
-            _yaml_items(path, label(name), problems)
-            if _check_size(path, label(name), problems)
-            else []
-        )
-
-    categories, brands, scripts = optional(CATEGORIES), optional(BRANDS), optional(SCRIPTS)
+    items: dict[Kind, list[Item] | None] = {}
+    for spec in FILED:
+        assert spec.file is not None
+        items[spec.kind] = _read_kind(spec, directory, label, problems)
     try:
         with bulk_allocation():
-            catalog = build_catalog(products, categories, brands, scripts)
+            catalog = build_catalog(items)
     except CatalogInvalid as invalid:
         problems.extend(invalid.problems)
     if problems:
@@ -326,39 +372,34 @@ def _yaml(value: Any) -> str:
     )
 
 
+def record_item(spec: KindSpec, record: Any) -> dict[str, Any]:
+    """A record of a kind keyed by one field (category, brand, script) as written in its file."""
+    return _ordered(
+        {spec.key: getattr(record, spec.key), **_number(dict(record.fields))}, (spec.key,)
+    )
+
+
 def render(catalog: Catalog, *, layout: str = "jsonl") -> dict[str, str]:
     """File name -> exact content of the catalog's files (`layout` jsonl or yaml for products)."""
+    if layout not in ("jsonl", "yaml"):
+        raise ValueError(f"unknown layout {layout!r}: jsonl or yaml")
     files: dict[str, str] = {}
     paths = {k: c.path for k, c in (catalog.categories or {}).items()}
-    products = [product_item(p, paths) for _, p in sorted(catalog.products.items())]
-    if layout == "jsonl":
-        files[PRODUCTS_JSONL] = "".join(orjson.dumps(p).decode() + "\n" for p in products)
-    elif layout == "yaml":
-        for product in products:
-            files[f"{PRODUCTS_DIR}/{file_name(product['sku'])}.yaml"] = _yaml(product)
-    else:
-        raise ValueError(f"unknown layout {layout!r}: jsonl or yaml")
-    if catalog.categories is not None:
-        files[CATEGORIES] = _yaml(
-            [
-                _ordered({"path": c.path, **_number(dict(c.fields))}, ("path",))
-                for _, c in sorted(catalog.categories.items())
-            ]
-        )
-    if catalog.brands is not None:
-        files[BRANDS] = _yaml(
-            [
-                _ordered({"name": b.name, **_number(dict(b.fields))}, ("name",))
-                for _, b in sorted(catalog.brands.items())
-            ]
-        )
-    if catalog.scripts is not None:
-        files[SCRIPTS] = _yaml(
-            [
-                _ordered({"name": x.name, **_number(dict(x.fields))}, ("name",))
-                for _, x in sorted(catalog.scripts.items())
-            ]
-        )
+    for spec in FILED:
+        assert spec.file is not None
+        records = spec.records(catalog)
+        if records is None:
+            continue
+        if not spec.one_per_item:
+            items = [record_item(spec, r) for _, r in sorted(records.items())]
+            files[spec.file] = _yaml(items)
+            continue
+        products = [product_item(p, paths) for _, p in sorted(records.items())]
+        if layout == "jsonl":
+            files[spec.file] = "".join(orjson.dumps(p).decode() + "\n" for p in products)
+        else:
+            for product in products:
+                files[f"{spec.kind.value}/{file_name(product[spec.key])}.yaml"] = _yaml(product)
     return files
 
 
@@ -385,10 +426,10 @@ def write_directory(catalog: Catalog, directory: Path, *, layout: str | None = N
     layout = layout or detect_layout(directory)
     files = render(catalog, layout=layout)
     directory.mkdir(parents=True, exist_ok=True)
-    stale = []
-    if (directory / PRODUCTS_DIR).is_dir():
-        stale += [f"{PRODUCTS_DIR}/{p.name}" for p in (directory / PRODUCTS_DIR).glob("*.y*ml")]
-    stale += [n for n in (PRODUCTS_JSONL, CATEGORIES, BRANDS, SCRIPTS) if (directory / n).exists()]
+    stale = [n for n in _FORMAT if not n.endswith("/") and (directory / n).exists()]
+    for records in filter(None, map(_directory, FILED)):
+        if (directory / records).is_dir():
+            stale += [f"{records}/{p.name}" for p in (directory / records).glob("*.y*ml")]
     for name in stale:
         if name not in files:
             (directory / name).unlink()

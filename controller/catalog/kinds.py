@@ -26,8 +26,11 @@ from controller.catalog.model import (
     PRODUCT_FIELDS,
     STOCK_FIELDS,
     VARIANT_FIELDS,
+    Brand,
     Catalog,
+    Category,
     Product,
+    Script,
     Variant,
     path_key,
     split_path,
@@ -122,6 +125,9 @@ class KindSpec:
     short_form: bool = False  # may be written as its natural key alone
     required_in_file: tuple[str, ...] = ()  # fields every record written in a file has
     extra_schema: Mapping[str, Any] = field(default_factory=dict)  # further parts as written
+    attribute: str | None = None  # top-level kinds: the `Catalog` field holding its records
+    make: Callable[[str, Mapping[str, Any]], Any] | None = None  # (key as written, fields) -> item
+    optional_file: bool = False  # written only when the store has records of the kind
 
     def depth(self, key: str) -> int:
         """Nesting depth of a record in its own tree (1 for roots; 0 for kinds without a tree)."""
@@ -130,6 +136,18 @@ class KindSpec:
     def batch_size(self, action: Action) -> int:
         """Records per request for `action`."""
         return self.batch.get(action, 1)
+
+    @property
+    def one_per_item(self) -> bool:
+        """Its file holds one record per line (`products.jsonl`), and a directory named after the
+        kind may hold one YAML file per record (`products/*.yaml`)."""
+        return self.file is not None and self.file.endswith(".jsonl")
+
+    def records(self, catalog: Catalog) -> Mapping[str, Any] | None:
+        """A top-level kind's records in a catalog by folded key (None: the kind is not managed)."""
+        assert self.attribute is not None, f"{self.kind} is not a top-level kind"
+        records: Mapping[str, Any] | None = getattr(catalog, self.attribute)
+        return records
 
 
 # ---- readers: where each kind's records are, in natural terms -----------------------------------
@@ -205,6 +223,8 @@ _DECLARED = (
         ),
         read_only=frozenset({"id", "custom_url"}),
         file="brands.yaml",
+        attribute="brands",
+        make=Brand,
     ),
     KindSpec(
         Kind.CATEGORIES,
@@ -219,6 +239,8 @@ _DECLARED = (
         batch={Action.CREATE: 50, Action.UPDATE: 50, Action.DELETE: 50},
         read_only=frozenset({"category_id", "tree_id", "url", "id"}),
         file="categories.yaml",
+        attribute="categories",
+        make=lambda path, values: Category("/".join(split_path(path)), values),
     ),
     KindSpec(
         Kind.PRODUCTS,
@@ -242,6 +264,7 @@ _DECLARED = (
         ),
         required_on_create=("name", "type", "weight", "price"),
         file="products.jsonl",
+        attribute="products",
     ),
     KindSpec(
         Kind.VARIANTS,
@@ -323,9 +346,14 @@ _DECLARED = (
         fields=fields.SCRIPT,
         managed=frozenset(fields.SCRIPT) - {"name"},
         desired=lambda catalog: _keyed(catalog.scripts, "name"),
-        observed=lambda observed: ((s.name, s.id, s.fields, s) for s in observed.scripts.values()),
+        observed=lambda observed: (
+            (s.name, s.id, s.fields, s) for s in (observed.scripts or {}).values()
+        ),
         read_only=frozenset({"uuid", "date_created", "date_modified"}),
         file="scripts.yaml",
+        attribute="scripts",
+        make=Script,
+        optional_file=True,
     ),
 )
 
@@ -359,3 +387,21 @@ TOP_LEVEL = tuple(k for k in PLAN_ORDER if KINDS[k].owner is None)
 def children(kind: Kind) -> tuple[KindSpec, ...]:
     """The kinds owned by `kind`, in plan order."""
     return tuple(KINDS[k] for k in PLAN_ORDER if KINDS[k].owner is kind)
+
+
+FILED = tuple(KINDS[k] for k in TOP_LEVEL if KINDS[k].file is not None)
+"""The kinds with a file of their own in a catalog directory, in plan order."""
+
+
+def counts(catalog: Catalog) -> dict[str, int]:
+    """Record counts of a desired catalog per kind (a kind it does not manage counts 0)."""
+    out: dict[str, int] = {}
+    for kind in TOP_LEVEL:
+        records = KINDS[kind].records(catalog) or {}
+        out[kind] = len(records)
+        for child in children(kind):
+            assert child.owner_field is not None
+            out[child.kind] = sum(
+                len(getattr(item, child.owner_field) or ()) for item in records.values()
+            )
+    return out

@@ -148,15 +148,10 @@ class Catalog:
     scripts: Mapping[str, Script] | None = None
 
     def counts(self) -> dict[str, int]:
-        """Item counts per kind."""
-        return {
-            "products": len(self.products),
-            "variants": sum(len(p.variants or ()) for p in self.products.values()),
-            "categories": len(self.categories or {}),
-            "brands": len(self.brands or {}),
-            "customFields": sum(len(p.custom_fields or ()) for p in self.products.values()),
-            "scripts": len(self.scripts or {}),
-        }
+        """Record counts per kind, as the kind table knows them."""
+        from controller.catalog.kinds import counts  # the table is declared over this module
+
+        return counts(self)
 
 
 @dataclass(frozen=True)

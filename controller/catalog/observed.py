@@ -7,12 +7,9 @@ from typing import Any
 
 from controller.catalog.model import (
     STOCK_FIELDS,
-    Brand,
     Catalog,
-    Category,
     Image,
     Product,
-    Script,
     Variant,
     bulk_allocation,
     path_key,
@@ -145,6 +142,8 @@ def to_catalog(observed: ObservedCatalog, *, include_stock: bool = False) -> Cat
 
 
 def _to_catalog(observed: ObservedCatalog, skip: frozenset[str]) -> Catalog:
+    from controller.catalog.kinds import FILED  # the kind table is declared over this module
+
     paths = observed.category_paths()
     brand_names = {b.id: b.name for b in observed.brands.values()}
     products = {}
@@ -163,14 +162,15 @@ def _to_catalog(observed: ObservedCatalog, skip: frozenset[str]) -> Catalog:
             custom_fields=tuple((name, value) for _, name, value in product.custom_fields),
             images=tuple(Image(i.image_url, i.is_thumbnail, i.description) for i in product.images),
         )
-    categories = {
-        path_key(path): Category(path, dict(observed.categories[cid].fields))
-        for cid, path in paths.items()
-    }
-    brands = {b.name.casefold(): Brand(b.name, dict(b.fields)) for b in observed.brands.values()}
-    scripts = (  # none observed or none there: not managed (no empty scripts.yaml)
-        {name: Script(name, dict(s.fields)) for name, s in observed.scripts.items()}
-        if observed.scripts
-        else None
-    )
-    return Catalog(products=products, categories=categories, brands=brands, scripts=scripts)
+    records: dict[str, Any] = {"products": products}
+    for spec in FILED:
+        if spec.make is None or spec.attribute is None:
+            continue
+        found = {
+            spec.fold(key): spec.make(key, dict(item.fields))
+            for key, _, _, item in spec.observed(observed)
+        }
+        # A kind of which the store has none (or that was not observed) and whose file is optional
+        # is not managed: no empty file of it.
+        records[spec.attribute] = None if spec.optional_file and not found else found
+    return Catalog(**records)

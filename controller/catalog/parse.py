@@ -4,32 +4,33 @@ reporting every problem at once with file, line and field."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from controller.catalog import fields
+from controller.catalog.kinds import FILED, KINDS, Kind, KindSpec, children
 from controller.catalog.model import (
-    BRAND_FIELDS,
-    CATEGORY_FIELDS,
     PRODUCT_FIELDS,
     VARIANT_FIELDS,
-    Brand,
     Catalog,
     CatalogInvalid,
-    Category,
     Image,
     Problem,
     Product,
-    Script,
     Variant,
     path_key,
     sku_key,
-    split_path,
     validate,
 )
 
-PRODUCT_REFS = frozenset({"sku", "categories", "brand", "variants", "custom_fields", "images"})
+_PRODUCTS = KINDS[Kind.PRODUCTS]
+# A product's parts that are not its own fields: its key, references and owned records.
+PRODUCT_REFS = frozenset(
+    {_PRODUCTS.key}
+    | {r.field for r in _PRODUCTS.references}
+    | {child.owner_field for child in children(Kind.PRODUCTS) if child.owner_field}
+)
 
 
 _LAST_PART = re.compile(r"(?:\.[^.\[]+|\[\d+\])$")
@@ -70,7 +71,7 @@ class _Collector:
         self,
         item: Item,
         data: Mapping[str, Any],
-        table: dict[str, fields.FieldSpec],
+        table: Mapping[str, fields.FieldSpec],
         allowed: frozenset[str],
         prefix: str = "",
     ) -> dict[str, Any]:
@@ -89,19 +90,9 @@ class _Collector:
         return out
 
 
-_TABLES = (
-    fields.PRODUCT,
-    fields.VARIANT,
-    fields.CATEGORY,
-    fields.BRAND,
-    fields.CUSTOM_FIELD,
-    fields.IMAGE,
-    fields.SCRIPT,
-)
-_CHECKS = {id(table): fields.compile_checks(table) for table in _TABLES}
+_CHECKS = {id(spec.fields): fields.compile_checks(dict(spec.fields)) for spec in KINDS.values()}
 _CUSTOM_FIELD_KEYS = frozenset({"name", "value"})
 _IMAGE_KEYS = frozenset({"image_url", "is_thumbnail", "description"})
-_SCRIPT_KEYS = frozenset(fields.SCRIPT) - {"name"}
 
 
 def _object(c: _Collector, item: Item, what: str) -> dict[str, Any] | None:
@@ -235,104 +226,61 @@ def _variant(c: _Collector, item: Item, index: int, raw: Any) -> Variant | None:
 
 
 def _keyed(
-    c: _Collector,
-    items: Iterable[Item] | None,
-    what: str,
-    key_field: str,
-    key_of: Callable[[str], str],
-    table: dict[str, fields.FieldSpec],
-    allowed: frozenset[str],
-    missing: str,
-) -> dict[str, tuple[str, dict[str, Any], Item]] | None:
-    """Items identified by one field (a category's path, a brand's or script's name): each once,
-    with its checked fields. None when the kind is absent (not managed)."""
-    if items is None:
-        return None
+    c: _Collector, spec: KindSpec, items: Iterable[Item]
+) -> dict[str, tuple[str, dict[str, Any], Item]]:
+    """Records identified by one field (a category's path, a brand's or script's name): each once,
+    with its checked fields."""
     found: dict[str, tuple[str, dict[str, Any], Item]] = {}
     for item in items:
-        data = _object(c, item, what)
+        data = _object(c, item, spec.singular)
         if data is None:
             continue
-        ident = data.get(key_field)
+        ident = data.get(spec.key)
         if not isinstance(ident, str) or not ident.strip():
-            c.add(item, missing, key_field)
+            example = " (e.g. Apparel/Shoes)" if spec.tree else ""
+            c.add(item, f"{spec.key} is required{example}", spec.key)
             continue
-        key = key_of(ident)
+        key = spec.fold(ident)
         if key in found:
-            c.add(item, f"{what} {ident!r} appears twice", key_field)
+            c.add(item, f"{spec.singular} {ident!r} appears twice", spec.key)
             continue
-        managed = c.fields(item, {k: v for k, v in data.items() if k != key_field}, table, allowed)
-        found[key] = (ident, managed, item)
+        data = {k: v for k, v in data.items() if k != spec.key}
+        found[key] = (ident, c.fields(item, data, spec.fields, spec.managed), item)
     return found
 
 
 def build_catalog(
-    products: Iterable[Item],
-    categories: Iterable[Item] | None = None,
-    brands: Iterable[Item] | None = None,
-    scripts: Iterable[Item] | None = None,
+    items: Mapping[Kind, Iterable[Item] | None],
     *,
     known_categories: Iterable[str] | None = None,
     known_brands: Iterable[str] | None = None,
 ) -> Catalog:
-    """The catalog, or `CatalogInvalid` listing every problem (in file order)."""
+    """The catalog from the items of each top-level kind (None or absent: the kind is not managed;
+    products are always), or `CatalogInvalid` listing every problem (in file order)."""
     c = _Collector()
     locate: dict[str, tuple[str | None, int | None]] = {}
     located: dict[tuple[str | None, int | None], Item] = {}
-    product_map: dict[str, Product] = {}
-    for item in products:
-        product = _product(c, item)
-        if product is None:
+    records: dict[str, Any] = {}
+    for spec in FILED:
+        given = items.get(spec.kind)
+        assert spec.attribute is not None
+        if spec.kind is Kind.PRODUCTS:
+            found = _products(c, given or ())
+        elif given is None:
+            records[spec.attribute] = None
             continue
-        key = sku_key(product.sku)
-        if key in product_map:
-            c.add(item, f"SKU {product.sku!r} appears twice", "sku")
-            continue
-        product_map[key] = product
-        locate[f"product:{key}"] = (item.file, item.line)
-        if item.field_lines:
-            located[item.file, item.line] = item
-    category_items = _keyed(
-        c,
-        categories,
-        "category",
-        "path",
-        path_key,
-        fields.CATEGORY,
-        CATEGORY_FIELDS,
-        "path is required (e.g. Apparel/Shoes)",
-    )
-    category_map = (
-        None
-        if category_items is None
-        else {
-            key: Category("/".join(split_path(path)), managed)
-            for key, (path, managed, _) in category_items.items()
-        }
-    )
-    for key, (_, _, item) in (category_items or {}).items():
-        locate[f"category:{key}"] = (item.file, item.line)
-        if item.field_lines:
-            located[item.file, item.line] = item
-    brand_items = _keyed(
-        c, brands, "brand", "name", str.casefold, fields.BRAND, BRAND_FIELDS, "name is required"
-    )
-    brand_map = (
-        None
-        if brand_items is None
-        else {key: Brand(name, managed) for key, (name, managed, _) in brand_items.items()}
-    )
-    script_items = _keyed(
-        c, scripts, "script", "name", str, fields.SCRIPT, _SCRIPT_KEYS, "name is required"
-    )
-    script_map = (
-        None
-        if script_items is None
-        else {key: Script(name, managed) for key, (name, managed, _) in script_items.items()}
-    )
-    catalog = Catalog(
-        products=product_map, categories=category_map, brands=brand_map, scripts=script_map
-    )
+        else:
+            assert spec.make is not None, f"{spec.kind} has no make()"
+            found = {
+                key: (spec.make(ident, managed), item)
+                for key, (ident, managed, item) in _keyed(c, spec, given).items()
+            }
+        records[spec.attribute] = {key: record for key, (record, _) in found.items()}
+        for key, (_, item) in found.items():
+            locate[f"{spec.singular}:{key}"] = (item.file, item.line)
+            if item.field_lines:
+                located[item.file, item.line] = item
+    catalog = Catalog(**records)
     rules = validate(
         catalog, known_categories=known_categories, known_brands=known_brands, locate=locate
     )
@@ -347,13 +295,27 @@ def build_catalog(
     return catalog
 
 
+def _products(c: _Collector, items: Iterable[Item]) -> dict[str, tuple[Product, Item]]:
+    found: dict[str, tuple[Product, Item]] = {}
+    for item in items:
+        product = _product(c, item)
+        if product is None:
+            continue
+        key = sku_key(product.sku)
+        if key in found:
+            c.add(item, f"SKU {product.sku!r} appears twice", "sku")
+            continue
+        found[key] = (product, item)
+    return found
+
+
 def from_inline(inline: Mapping[str, Any], *, source: str = "spec.source.inline") -> Catalog:
     """A catalog from the `inline` source of a `CatalogSnapshot` (items located by list index)."""
 
-    def items(kind: str) -> list[Item] | None:
+    def items(kind: Kind) -> list[Item] | None:
         values = inline.get(kind)
         if values is None:
             return None
         return [Item(v, f"{source}.{kind}[{i}]") for i, v in enumerate(values)]
 
-    return build_catalog(items("products") or [], items("categories"), items("brands"))
+    return build_catalog({spec.kind: items(spec.kind) for spec in FILED})

@@ -14,7 +14,7 @@ import yaml
 from controller.access import AccessPolicy, UrlRefused, api_base, redact
 from controller.access.urls import has_userinfo
 from controller.api.resources import CatalogSnapshot, StoreEnvironment
-from controller.catalog.files import BRANDS, CATEGORIES, PRODUCTS_DIR, PRODUCTS_JSONL, SCRIPTS
+from controller.catalog.files import describe_format, is_empty
 from controller.cli.errors import CliError
 from controller.engine.snapshots import (
     ResolvedCatalog,
@@ -117,16 +117,10 @@ def load_catalog(spec: str, cache_dir: Path, *, allow_empty: bool = False) -> Re
     planning it with prune deletes the store's catalog."""
     resolved = _load_catalog(spec, cache_dir)
     catalog = resolved.catalog
-    if (
-        not allow_empty
-        and not catalog.products
-        and not any(
-            kind is not None for kind in (catalog.categories, catalog.brands, catalog.scripts)
-        )
-    ):
+    if not allow_empty and is_empty(catalog):
         raise CliError(
-            f"catalog {resolved.source} is empty: no {PRODUCTS_JSONL}, {PRODUCTS_DIR}/*.yaml, "
-            f"{CATEGORIES}, {BRANDS} or {SCRIPTS} (pass --allow-empty if that is meant)"
+            f"catalog {resolved.source} is empty: no {describe_format()} "
+            "(pass --allow-empty if that is meant)"
         )
     return resolved
 

@@ -23,7 +23,8 @@ from controller.api.deployment import (
 )
 from controller.api.resources import StoreDeployment, StoreEnvironment
 from controller.api.snapshot import GitSource
-from controller.catalog.files import product_item
+from controller.catalog.files import product_item, record_item
+from controller.catalog.kinds import KINDS, Kind
 from controller.catalog.model import Catalog, CatalogInvalid, Problem, Script, path_key
 from controller.catalog.observed import ObservedCatalog, to_catalog
 from controller.catalog.parse import Item, build_catalog
@@ -425,7 +426,7 @@ class _Work:
                 raise CatalogInvalid([Problem("expected a list of scripts", name, 1)])
             scripts = (
                 build_catalog(
-                    [], scripts=[Item(i, name, n + 1) for n, i in enumerate(items)]
+                    {Kind.SCRIPTS: [Item(i, name, n + 1) for n, i in enumerate(items)]}
                 ).scripts
                 or {}
             )
@@ -586,12 +587,12 @@ def rollback_catalog(plan: Plan, observed: ObservedCatalog) -> tuple[dict[str, A
     inline = {
         "products": [product_item(p, paths) for p in products],
         "categories": [
-            {"path": all_categories[k].path, **all_categories[k].fields}
+            record_item(KINDS[Kind.CATEGORIES], all_categories[k])
             for k in sorted(categories)
             if k in all_categories
         ],
         "brands": [
-            {"name": all_brands[k].name, **all_brands[k].fields}
+            record_item(KINDS[Kind.BRANDS], all_brands[k])
             for k in sorted(brands)
             if k in all_brands
         ],

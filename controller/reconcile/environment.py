@@ -38,8 +38,7 @@ def ignore_options(env: StoreEnvironment, *, prune: bool | None = None) -> Optio
     """Planner options from the environment's sync policy and ignoreDifferences."""
     ignore: dict[str, frozenset[str]] = {}
     for rule in env.spec.ignore_differences:
-        kind = "customFields" if rule.kind == "customFields" else rule.kind
-        ignore[kind] = ignore.get(kind, frozenset()) | frozenset(rule.fields)
+        ignore[rule.kind] = ignore.get(rule.kind, frozenset()) | frozenset(rule.fields)
     policy = env.spec.sync_policy
     return Options(
         prune=policy.prune if prune is None else prune,

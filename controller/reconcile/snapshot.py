@@ -8,7 +8,7 @@ from typing import Any
 
 from controller.api.conditions import SOURCE_FETCH_FAILED, Reason, set_condition
 from controller.api.resources import CatalogSnapshot, StoreEnvironment
-from controller.api.snapshot import CatalogCounts, CatalogError, CatalogSnapshotStatus, GitSource
+from controller.api.snapshot import CatalogError, CatalogSnapshotStatus, GitSource
 from controller.catalog.model import CatalogInvalid
 from controller.engine.snapshots import EmptyCapture, ResolvedCatalog, capture_to_git
 from controller.errors import DependencyNotReady, Stalled
@@ -94,15 +94,7 @@ async def reconcile_snapshot(obj: dict[str, Any], svc: Services, _: StatusWriter
         status.revision = resolved.revision
         status.digest = resolved.digest
         status.source = resolved.source
-        counts = resolved.counts
-        status.counts = CatalogCounts(
-            products=counts["products"],
-            variants=counts["variants"],
-            categories=counts["categories"],
-            brands=counts["brands"],
-            custom_fields=counts["customFields"],
-            scripts=counts["scripts"],
-        )
+        status.counts = dict(resolved.counts)
         status.errors = []
         status.last_fetched_at = now
         status.observed_generation = generation

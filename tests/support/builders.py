@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from controller.catalog import Item, build_catalog
+from controller.catalog import Item, Kind, build_catalog
 from controller.catalog.model import Catalog
 from controller.catalog.observed import (
     ObservedBrand,
@@ -30,7 +30,9 @@ def desired(
     brs = (
         None if brands is None else [Item({"name": b} if isinstance(b, str) else b) for b in brands]
     )
-    return build_catalog([Item(p) for p in products], cats, brs)
+    return build_catalog(
+        {Kind.PRODUCTS: [Item(p) for p in products], Kind.CATEGORIES: cats, Kind.BRANDS: brs}
+    )
 
 
 def observed(
