@@ -199,7 +199,7 @@ def touched_digest(plan: Plan, observed: ObservedCatalog) -> str:
     hasher = hashlib.sha256()
     for step in plan.steps:
         spec = KINDS[step.kind]
-        if step.kind is Kind.SCRIPTS and observed.scripts is None:
+        if (step.kind is Kind.SCRIPTS and observed.scripts is None) or _unobserved(spec, observed):
             record = None
         elif spec.owner is None:
             record = top(step.kind).get(spec.fold(step.key))
@@ -298,6 +298,10 @@ class _Planner:
                 if self.desired.scripts is not None:
                     self.problems.append("the store's scripts were not observed")
                 continue
+            if _unobserved(spec, self.observed):
+                if spec.desired(self.desired) is not None:
+                    self.problems.append(f"the store's {kind} were not observed")
+                continue
             self._diff(spec, spec.desired(self.desired), spec.observed(self.observed), None)
         steps = self._order()
         skipped = 0
@@ -306,6 +310,7 @@ class _Planner:
             steps = [s for s in steps if s.action is not Action.DELETE]
         else:
             self._check_delete_limits(steps)
+        self._check_references(steps)
         return Plan(tuple(steps), tuple(self.problems), self.observed.counts(), skipped)
 
     def _diff(
@@ -357,6 +362,7 @@ class _Planner:
                         id=record[1],
                         owner_key=owner_key or (folded if owned else None),
                         payload={c.field: c.after for c in changes},
+                        depth=spec.depth_of(item) if spec.depth_of else 0,
                         name=key if owner else "",
                     )
                 )
@@ -413,10 +419,71 @@ class _Planner:
                 _label(spec, owner, key),
                 owner_key=owner[0] if owner else None,
                 payload=_create_payload(spec, key, values, item, self.options.ignore),
-                depth=spec.depth(key),
+                depth=spec.depth_of(item) if spec.depth_of else spec.depth(key),
                 name=key if owner else "",
             )
         )
+
+    def _check_references(self, steps: list[Step]) -> None:
+        """For kinds that ask for it: every reference of a desired record names a record that the
+        catalog or the store has and that the plan does not delete, and no record the plan keeps
+        still points to one the plan deletes (both refused before the first write)."""
+        checked = [
+            spec
+            for kind, spec in KINDS.items()
+            if spec.checks_references
+            and kind in self.kinds
+            and not _unobserved(spec, self.observed)
+        ]
+        if not checked:
+            return
+        deleted: dict[Kind, set[str]] = defaultdict(set)
+        for step in steps:
+            if step.action is Action.DELETE and KINDS[step.kind].owner is None:
+                deleted[step.kind].add(KINDS[step.kind].fold(step.key))
+        known: dict[Kind, set[str]] = {}
+
+        def exists(kind: Kind, key: str) -> bool:
+            if kind not in known:
+                target = KINDS[kind]
+                found = set(self.folded_names[kind].values())
+                found.update(target.fold(k) for k, _, _ in target.desired(self.desired) or ())
+                known[kind] = found - deleted[kind]
+            return KINDS[kind].fold(key) in known[kind]
+
+        for spec in checked:
+            wanted = spec.desired(self.desired)
+            desired_keys = set()
+            for key, _, item in wanted or ():
+                desired_keys.add(spec.fold(key))
+                for reference in spec.references:
+                    value = getattr(item, reference.field)
+                    if value and not exists(reference.kind, value):
+                        target = KINDS[reference.kind]
+                        self.problems.append(
+                            f"{spec.singular} {key!r}: {reference.field} names {target.singular} "
+                            f"{value!r}, which neither the catalog nor the store has"
+                            + (
+                                " once the plan's deletes are done"
+                                if deleted[reference.kind]
+                                else ""
+                            )
+                        )
+            if not any(deleted[r.kind] for r in spec.references):
+                continue
+            kept = desired_keys if wanted is not None else None
+            for key, _, _, found in spec.observed(self.observed):
+                folded = spec.fold(key)
+                if folded in deleted[spec.kind] or (kept is not None and folded in kept):
+                    continue  # deleted, or checked above as desired
+                for reference in spec.references:
+                    name = self.folded_names[reference.kind].get(getattr(found, reference.id_field))
+                    if name is not None and name in deleted[reference.kind]:
+                        self.problems.append(
+                            f"the plan deletes {KINDS[reference.kind].singular} "
+                            f"{self.names[reference.kind][getattr(found, reference.id_field)]!r}, "
+                            f"which {spec.singular} {key!r} points to"
+                        )
 
     def _order(self) -> list[Step]:
         def order(step: Step) -> tuple[int, int, int, str]:
@@ -442,6 +509,13 @@ class _Planner:
                     f"the plan deletes {n} of {total} {kind} ({100 * n / total:.0f}%), more than "
                     f"maxDeletePercent {self.options.max_delete_percent}%"
                 )
+
+
+def _unobserved(spec: KindSpec, observed: ObservedCatalog) -> bool:
+    """The store's records of this kind were not observed (not asked for)."""
+    return (
+        spec.observed_attribute is not None and getattr(observed, spec.observed_attribute) is None
+    )
 
 
 def _as_found(record: Found) -> Found:

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from controller.emulator import Emulator
+from controller.stores import BigCommerceStore, RetryPolicy, Token
 
 ROOT = Path(__file__).resolve().parents[1]
 PROD_TOKEN = "prod-token-0123456789"
@@ -49,3 +50,18 @@ async def prod(emulator: Emulator) -> AsyncIterator[httpx.AsyncClient]:
         base_url=emulator.store_url("production") + "/v3", headers={"X-Auth-Token": PROD_TOKEN}
     ) as client:
         yield client
+
+
+FAST_RETRY = RetryPolicy(attempts=8, backoff=0.01, max_backoff=0.05)
+
+
+@pytest.fixture
+async def stores(emulator: Emulator) -> AsyncIterator[tuple[BigCommerceStore, BigCommerceStore]]:
+    """Store clients of `production` and `sandbox` that retry fast."""
+    async with (
+        BigCommerceStore(emulator.url, "production", Token(PROD_TOKEN), retry=FAST_RETRY) as prod,
+        BigCommerceStore(
+            emulator.url, "sandbox", Token(SANDBOX_TOKEN), retry=FAST_RETRY
+        ) as sandbox,
+    ):
+        yield prod, sandbox

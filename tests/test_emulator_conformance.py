@@ -234,6 +234,7 @@ async def _exercise(c: httpx.AsyncClient) -> None:
     ).status_code == 204
 
     await _exercise_new_methods_and_queries(c, pid, shoes["category_id"], brand["id"])
+    await _exercise_content(c, pid, shoes["category_id"], brand["id"])
 
     assert (
         await c.delete(
@@ -393,6 +394,91 @@ async def _exercise_new_methods_and_queries(
     assert (await c.put("/v3/hooks/admin", json={"emails": ["a@example.test"]})).status_code == 204
     assert (await c.get("/v3/hooks/admin", params={"is_active": "false"})).status_code == 200
     assert (await c.delete(f"/v3/hooks/{hook_id}")).status_code == 200
+
+
+async def _exercise_content(c: httpx.AsyncClient, pid: int, category: int, brand: int) -> None:
+    """Web pages of every type and redirects to every kind of target."""
+    about = await c.post(
+        "/v3/content/pages",
+        json={"name": "About", "type": "page", "body": "<p>Us</p>", "meta_title": None},
+        params={"include": "body"},
+    )
+    assert about.status_code == 201, about.text
+    about_id = about.json()["data"]["id"]
+    many = await c.post(
+        "/v3/content/pages",
+        json=[
+            {"name": "Raw", "type": "raw", "body": "<b>raw</b>", "parent_id": about_id},
+            {"name": "Contact", "type": "contact_form", "email": "a@example.test"},
+            {"name": "Docs", "type": "link", "link": "https://docs.example.test/"},
+        ],
+    )
+    assert many.status_code == 201, many.text
+    raw_id, contact_id, link_id = (p["id"] for p in many.json()["data"])
+    duplicate = await c.post("/v3/content/pages", json={"name": "About", "type": "page"})
+    assert duplicate.status_code == 422
+    assert (
+        await c.post("/v3/content/pages", json={"name": "Blog 2", "type": "blog"})
+    ).status_code == 422
+    assert (await c.get("/v3/content/pages", params={"include": "body"})).status_code == 200
+    for params in (
+        {"channel_id": 1, "id:in": f"{about_id},{raw_id}", "limit": 5, "page": 1},
+        {"name": "About"},
+        {"name:like": "raw"},
+    ):
+        assert (await c.get("/v3/content/pages", params=params)).status_code == 200
+    assert (await c.get(f"/v3/content/pages/{about_id}", params={"include": "body"})).is_success
+    assert (await c.get("/v3/content/pages/999999")).status_code == 404
+    assert (await c.get("/v3/content/pages/abc")).status_code == 422
+    assert (
+        await c.put(f"/v3/content/pages/{about_id}", json={"meta_description": "About us"})
+    ).status_code == 200
+    assert (
+        await c.put(f"/v3/content/pages/{contact_id}", json={"name": "About"})
+    ).status_code == 422
+    assert (await c.put("/v3/content/pages/999999", json={"name": "X"})).status_code == 404
+    assert (
+        await c.put(
+            "/v3/content/pages",
+            json=[{"id": raw_id, "sort_order": 2}, {"id": link_id, "is_visible": False}],
+        )
+    ).status_code == 200
+    assert (await c.put("/v3/content/pages", json=[{"id": 999999}])).status_code == 404
+    assert (await c.put("/v3/content/pages", json=[{"name": "no id"}])).status_code == 422
+
+    targets = [
+        {"type": "product", "entity_id": pid},
+        {"type": "category", "entity_id": category},
+        {"type": "brand", "entity_id": brand},
+        {"type": "page", "entity_id": about_id},
+        {"type": "url", "url": "https://example.test/new"},
+    ]
+    upserted = await c.put(
+        "/v3/storefront/redirects",
+        json=[
+            {"from_path": f"/old-{i}", "site_id": 1000, "to": to} for i, to in enumerate(targets)
+        ],
+    )
+    assert upserted.status_code == 201, upserted.text
+    ids = [r["id"] for r in upserted.json()["data"]]
+    for params in (
+        {"site_id": 1000, "include": "to_url", "sort": "from_path", "direction": "desc"},
+        {"id:in": ",".join(map(str, ids)), "id:min": ids[0], "id:max": ids[-1]},
+        {"keyword": "old", "limit": 2, "page": 2},
+    ):
+        assert (await c.get("/v3/storefront/redirects", params=params)).status_code == 200
+    assert (await c.delete("/v3/storefront/redirects", params={"id:in": ids[0]})).status_code == 204
+    assert (await c.delete("/v3/storefront/redirects", params={"site_id": 1000})).status_code == 204
+
+    assert (await c.delete(f"/v3/content/pages/{link_id}")).status_code == 204
+    assert (await c.delete(f"/v3/content/pages/{link_id}")).status_code == 404
+    assert (
+        await c.delete(
+            "/v3/content/pages",
+            params={"id:in": f"{about_id},{contact_id}", "delete_children": True},
+        )
+    ).status_code == 204
+    assert (await c.delete("/v3/content/pages", params={"id:in": raw_id})).status_code == 404
 
 
 async def wait_for_job(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -14,11 +13,9 @@ from controller.catalog.observed import to_catalog
 from controller.emulator import Emulator, FaultConfig
 from controller.engine import PlanRefused, assess, sync
 from controller.planner import Options
-from controller.stores import BigCommerceStore, CredentialsRejected, RetryPolicy, Token
-from tests.conftest import PROD_TOKEN, SANDBOX_TOKEN
+from controller.stores import BigCommerceStore, CredentialsRejected, Token
+from tests.conftest import PROD_TOKEN
 from tests.support.builders import desired
-
-FAST_RETRY = RetryPolicy(attempts=8, backoff=0.01, max_backoff=0.05)
 
 
 def sample_catalog(n: int = 12, *, price: float = 20.0) -> Catalog:
@@ -53,17 +50,6 @@ def sample_catalog(n: int = 12, *, price: float = 20.0) -> Catalog:
     ]
     categories = ["Footwear", {"path": "Footwear/Running", "description": "Run"}, "Footwear/Trail"]
     return desired(products, categories, ["Acme", {"name": "Zeta", "page_title": "Zeta Sports"}])
-
-
-@pytest.fixture
-async def stores(emulator: Emulator) -> AsyncIterator[tuple[BigCommerceStore, BigCommerceStore]]:
-    async with (
-        BigCommerceStore(emulator.url, "production", Token(PROD_TOKEN), retry=FAST_RETRY) as prod,
-        BigCommerceStore(
-            emulator.url, "sandbox", Token(SANDBOX_TOKEN), retry=FAST_RETRY
-        ) as sandbox,
-    ):
-        yield prod, sandbox
 
 
 def writes(emulator: Emulator, store: str) -> int:

@@ -152,6 +152,34 @@ SCRIPT: dict[str, FieldSpec] = {
     "integrity_hashes": ("list", None),
 }
 
+PAGE_TYPES = ("page", "raw", "contact_form", "link", "blog")
+PAGE: dict[str, FieldSpec] = {  # content/pages v3 (nullable texts are written as "")
+    "name": ("str", 100),
+    "type": (PAGE_TYPES, None),
+    "url": ("str", None),
+    "channel_id": ("int", None),
+    "is_visible": ("bool", None),
+    "sort_order": ("int", None),
+    "is_homepage": ("bool", None),
+    "is_customers_only": ("bool", None),
+    "body": ("str", None),
+    "content_type": ("str", None),
+    "email": ("str", 255),
+    "contact_fields": ("str", None),
+    "link": ("str", None),
+    "meta_title": ("str", None),
+    "meta_keywords": ("str", None),
+    "meta_description": ("str", None),
+    "search_keywords": ("str", None),
+}
+
+REDIRECT_TYPES = ("product", "brand", "category", "page", "post", "url")
+REDIRECT: dict[str, FieldSpec] = {  # storefront/redirects v3 (the target as written in files)
+    "from_path": ("str", None),
+    "site_id": ("int", None),
+    "to_url": ("str", 2048),
+}
+
 # Fields allowed to be negative (everything numeric else has minimum 0 in the specs).
 SIGNED = frozenset({"sort_order"})
 

@@ -7,6 +7,8 @@ diff-friendly. Field names are BigCommerce's; references are natural keys, never
       categories.yaml     a list of {path: "Apparel/Shoes", ...fields}, sorted by path
       brands.yaml         a list of {name, ...fields}, sorted by name
       scripts.yaml        optional: a list of storefront scripts, sorted by name
+      content/pages/*.yaml     optional: one web page per file
+      content/redirects.yaml   optional: a list of redirects, sorted by site and from path
 
 Writing is deterministic (sorted keys and items, integral floats written as integers), so writing an
 unchanged catalog twice gives byte-identical files.
@@ -16,7 +18,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +29,16 @@ import yaml
 
 from controller.catalog.kinds import FILED, KINDS, Kind, KindSpec
 from controller.catalog.model import (
+    DEFAULT_CHANNEL,
+    DEFAULT_SITE,
     Catalog,
     CatalogInvalid,
     Image,
     Problem,
     Product,
+    Redirect,
     Variant,
+    WebPage,
     bulk_allocation,
 )
 from controller.catalog.parse import Item, build_catalog
@@ -44,7 +52,10 @@ MAX_FILE_BYTES = 512 * 1024 * 1024
 
 
 def _directory(spec: KindSpec) -> str | None:
-    """The directory of one YAML file per record, for kinds written one record per line."""
+    """The directory of one YAML file per record, for kinds written one record per line and for
+    kinds whose file is a directory (`content/pages/`)."""
+    if spec.file is not None and spec.file.endswith("/"):
+        return spec.file.rstrip("/")
     return spec.kind.value if spec.one_per_item else None
 
 
@@ -54,7 +65,7 @@ def file_names() -> tuple[str, ...]:
     for spec in FILED:
         assert spec.file is not None
         names.append(spec.file)
-        if (directory := _directory(spec)) is not None:
+        if spec.one_per_item and (directory := _directory(spec)) is not None:
             names.append(f"{directory}/")
     return tuple(names)
 
@@ -233,13 +244,23 @@ def _read_kind(
     """The items of one kind as written (None: no file of it, the kind is not managed)."""
     assert spec.file is not None
     path = directory / spec.file
+    if spec.file.endswith("/"):  # one YAML file per record
+        if not path.is_dir():
+            return None
+        items: list[Item] = []
+        for one in sorted(path.glob("*.y*ml")):
+            name = f"{spec.file}{one.name}"
+            readable = one.suffix in (".yaml", ".yml") and one.is_file()
+            if readable and _check_size(one, label(name), problems):
+                items.extend(_yaml_items(one, label(name), problems, single=True))
+        return items
     if not spec.one_per_item:
         if not path.is_file():
             return None
         if not _check_size(path, label(spec.file), problems):
             return []
         return _yaml_items(path, label(spec.file), problems)
-    items: list[Item] = []
+    items = []
     if path.is_file() and _check_size(path, label(spec.file), problems):
         with bulk_allocation():
             items.extend(_jsonl_items(path, label(spec.file), problems))
@@ -390,9 +411,15 @@ def render(catalog: Catalog, *, layout: str = "jsonl") -> dict[str, str]:
         records = spec.records(catalog)
         if records is None:
             continue
+        if spec.kind is Kind.PAGES:
+            files.update(
+                (f"{spec.file}{name}.yaml", _yaml(page_item(page)))
+                for name, page in page_files(records).items()
+            )
+            continue
         if not spec.one_per_item:
-            items = [record_item(spec, r) for _, r in sorted(records.items())]
-            files[spec.file] = _yaml(items)
+            write = redirect_item if spec.kind is Kind.REDIRECTS else partial(record_item, spec)
+            files[spec.file] = _yaml([write(r) for _, r in sorted(records.items())])
             continue
         products = [product_item(p, paths) for _, p in sorted(records.items())]
         if layout == "jsonl":
@@ -401,6 +428,54 @@ def render(catalog: Catalog, *, layout: str = "jsonl") -> dict[str, str]:
             for product in products:
                 files[f"{spec.kind.value}/{file_name(product[spec.key])}.yaml"] = _yaml(product)
     return files
+
+
+def page_item(page: WebPage) -> dict[str, Any]:
+    """A web page as written in its file."""
+    identity = {"link": page.url} if page.fields.get("type") == "link" else {"url": page.url}
+    item = {**identity, **_number(dict(page.fields))}
+    if page.parent:
+        item["parent"] = page.parent
+    return _ordered(item, ("url", "link", "name", "type", "parent"), ("body",))
+
+
+def redirect_item(redirect: Redirect) -> dict[str, Any]:
+    """A redirect as written: its path, its site when not the default one, and its target."""
+    item: dict[str, Any] = {"from_path": redirect.from_path}
+    site = redirect.fields.get("site_id", DEFAULT_SITE)
+    if site != DEFAULT_SITE:
+        item["site_id"] = site
+    for target in ("to_product", "to_category", "to_brand", "to_page"):
+        if getattr(redirect, target):
+            item[target] = getattr(redirect, target)
+    if redirect.fields.get("to_url"):
+        item["to_url"] = redirect.fields["to_url"]
+    return item
+
+
+def _page_base(page: WebPage) -> str:
+    link = page.fields.get("type") == "link"
+    text = re.sub(r"^[a-z]+://", "", page.url) if link else page.url
+    base = re.sub(r"[^A-Za-z0-9._-]+", "-", text.strip("/")).strip("-.") or "home"
+    if link:
+        base = f"link-{base}"
+    channel = page.fields.get("channel_id", DEFAULT_CHANNEL)
+    return base if channel == DEFAULT_CHANNEL else f"channel-{channel}-{base}"
+
+
+def page_files(pages: Mapping[str, WebPage]) -> dict[str, WebPage]:
+    """File name (without .yaml) -> page: the URL's path as a name (`about-us`, `home` for /),
+    `link-` and the link for a link page, `channel-N-` first on another channel; a name that two
+    pages would share without case gets a digest of the page's key."""
+    bases = {key: _page_base(page) for key, page in pages.items()}
+    shared = Counter(base.casefold() for base in bases.values())
+    out: dict[str, WebPage] = {}
+    for key, page in pages.items():
+        base = bases[key]
+        if shared[base.casefold()] > 1:
+            base = f"{base}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+        out[base] = page
+    return dict(sorted(out.items()))
 
 
 def file_name(sku: str) -> str:

@@ -14,13 +14,14 @@ from __future__ import annotations
 import enum
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from controller.catalog import fields
 from controller.catalog.model import (
     BRAND_FIELDS,
     CATEGORY_FIELDS,
+    DEFAULT_SITE,
     MAX_CUSTOM_FIELDS,
     MAX_SKUS_PER_PRODUCT,
     PRODUCT_FIELDS,
@@ -48,6 +49,8 @@ class Kind(enum.StrEnum):
     CUSTOM_FIELDS = "customFields"
     IMAGES = "images"
     SCRIPTS = "scripts"
+    PAGES = "pages"
+    REDIRECTS = "redirects"
 
 
 class Action(enum.StrEnum):
@@ -128,6 +131,9 @@ class KindSpec:
     attribute: str | None = None  # top-level kinds: the `Catalog` field holding its records
     make: Callable[[str, Mapping[str, Any]], Any] | None = None  # (key as written, fields) -> item
     optional_file: bool = False  # written only when the store has records of the kind
+    depth_of: Callable[[Any], int] | None = None  # depth of a desired item (parents first)
+    checks_references: bool = False  # the plan refuses references that resolve to nothing
+    observed_attribute: str | None = None  # an ObservedCatalog field that is None when unobserved
 
     def depth(self, key: str) -> int:
         """Nesting depth of a record in its own tree (1 for roots; 0 for kinds without a tree)."""
@@ -204,6 +210,32 @@ def _found_images(product: ObservedProduct) -> Iterator[Found]:
             "description": i.description,
         }
         yield i.image_url, i.id, values, i
+
+
+def _page_values(url: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """A page's compared values: its fields and its URL (a link page is its link)."""
+    return dict(values) if values.get("type") == "link" else {**values, "url": url}
+
+
+def _desired_pages(catalog: Catalog) -> list[Desired] | None:
+    if catalog.pages is None:
+        return None
+    depths: dict[str, int] = {}
+
+    def depth(key: str, seen: frozenset[str] = frozenset()) -> int:
+        if key not in depths:
+            parent = catalog.pages[key].parent if catalog.pages and key in catalog.pages else ""
+            depths[key] = 0 if not parent or parent in seen else 1 + depth(parent, seen | {key})
+        return depths[key]
+
+    return [
+        (p.key, _page_values(p.url, p.fields), replace(p, depth=depth(key)))
+        for key, p in catalog.pages.items()
+    ]
+
+
+def _redirect_values(fields_: Mapping[str, Any]) -> dict[str, Any]:
+    return {"site_id": fields_.get("site_id", DEFAULT_SITE), "to_url": fields_.get("to_url", "")}
 
 
 # ---- the table -------------------------------------------------------------------------------------
@@ -354,6 +386,59 @@ _DECLARED = (
         attribute="scripts",
         make=Script,
         optional_file=True,
+    ),
+    KindSpec(
+        Kind.PAGES,
+        "web page",
+        key="url",
+        fold=_identity,
+        fields=fields.PAGE,
+        managed=frozenset(fields.PAGE),
+        desired=_desired_pages,
+        observed=lambda observed: (
+            (p.key, p.id, _page_values(p.url, p.fields), p) for p in (observed.pages or {}).values()
+        ),
+        references=(Reference("parent", Kind.PAGES, "parent_id"),),
+        batch={Action.CREATE: 50, Action.UPDATE: 50, Action.DELETE: 50},
+        read_only=frozenset({"id"}),
+        required_on_create=("name", "type"),
+        required_in_file=("name", "type"),
+        file="content/pages/",
+        attribute="pages",
+        optional_file=True,
+        depth_of=lambda page: page.depth,
+        checks_references=True,
+        observed_attribute="pages",
+    ),
+    KindSpec(
+        Kind.REDIRECTS,
+        "redirect",
+        key="from_path",
+        fold=_identity,
+        fields=fields.REDIRECT,
+        managed=frozenset({"site_id", "to_url"}),
+        desired=lambda catalog: (
+            None
+            if catalog.redirects is None
+            else [(r.key, _redirect_values(r.fields), r) for r in catalog.redirects.values()]
+        ),
+        observed=lambda observed: (
+            (r.key, r.id, _redirect_values(r.fields), r)
+            for r in (observed.redirects or {}).values()
+        ),
+        references=(
+            Reference("to_product", Kind.PRODUCTS, "product_id"),
+            Reference("to_category", Kind.CATEGORIES, "category_id"),
+            Reference("to_brand", Kind.BRANDS, "brand_id"),
+            Reference("to_page", Kind.PAGES, "page_id"),
+        ),
+        batch={Action.CREATE: 50, Action.UPDATE: 50, Action.DELETE: 50},
+        read_only=frozenset({"id"}),
+        file="content/redirects.yaml",
+        attribute="redirects",
+        optional_file=True,
+        checks_references=True,
+        observed_attribute="redirects",
     ),
 )
 

@@ -137,6 +137,53 @@ class Script:
     fields: Mapping[str, Any]
 
 
+DEFAULT_CHANNEL = 1  # every store's first storefront channel
+DEFAULT_SITE = 1000  # and its site (redirects are per site, pages per channel)
+
+
+def site_key(path: str, site: int, default: int) -> str:
+    """The natural key of a record identified by a path within a site or channel: the path alone
+    on the default one, else `N:/path`."""
+    return path if site == default else f"{site}:{path}"
+
+
+@dataclass(frozen=True)
+class WebPage:
+    """A web page keyed by its URL within its channel (a link page by its link). `parent` is the
+    parent page's key ("" for a top-level page); `depth` its number of ancestors."""
+
+    url: str
+    fields: Mapping[str, Any]
+    parent: str = ""
+    depth: int = field(default=0, compare=False)
+
+    @property
+    def key(self) -> str:
+        """The natural key: the URL (or link), prefixed by the channel when not the first."""
+        return site_key(
+            self.url, int(self.fields.get("channel_id", DEFAULT_CHANNEL)), DEFAULT_CHANNEL
+        )
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A 301 redirect keyed by its from path within its site. Its target is one of: a product by
+    SKU, a category by path, a brand by name, a page by key, or `fields["to_url"]`; the others are
+    ""."""
+
+    from_path: str
+    fields: Mapping[str, Any]
+    to_product: str = ""
+    to_category: str = ""
+    to_brand: str = ""
+    to_page: str = ""
+
+    @property
+    def key(self) -> str:
+        """The natural key: the path, prefixed by the site when not the default one."""
+        return site_key(self.from_path, int(self.fields.get("site_id", DEFAULT_SITE)), DEFAULT_SITE)
+
+
 @dataclass(frozen=True)
 class Catalog:
     """A whole desired catalog. Dicts are keyed by natural key (`sku_key`, `path_key`, casefolded
@@ -146,6 +193,8 @@ class Catalog:
     categories: Mapping[str, Category] | None = None
     brands: Mapping[str, Brand] | None = None
     scripts: Mapping[str, Script] | None = None
+    pages: Mapping[str, WebPage] | None = None  # by key
+    redirects: Mapping[str, Redirect] | None = None  # by key
 
     def counts(self) -> dict[str, int]:
         """Record counts per kind, as the kind table knows them."""

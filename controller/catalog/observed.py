@@ -6,13 +6,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from controller.catalog.model import (
+    DEFAULT_CHANNEL,
+    DEFAULT_SITE,
     STOCK_FIELDS,
     Catalog,
     Image,
     Product,
+    Redirect,
     Variant,
+    WebPage,
     bulk_allocation,
     path_key,
+    site_key,
 )
 
 
@@ -80,6 +85,40 @@ class ObservedScript:
     fields: dict[str, Any]
 
 
+@dataclass(slots=True)
+class ObservedPage:
+    """A web page as the store has it."""
+
+    id: int
+    url: str  # its URL (a link page: its link)
+    parent_id: int
+    fields: dict[str, Any]  # managed fields, the URL aside
+
+    @property
+    def key(self) -> str:
+        """As `WebPage.key`."""
+        return site_key(self.url, self.fields.get("channel_id", DEFAULT_CHANNEL), DEFAULT_CHANNEL)
+
+
+@dataclass(slots=True)
+class ObservedRedirect:
+    """A redirect as the store has it: its target's store id under the target's kind (0 for the
+    others), or its URL in `fields["to_url"]`."""
+
+    id: int
+    from_path: str
+    fields: dict[str, Any]  # site_id, and to_url for a URL target
+    product_id: int = 0
+    category_id: int = 0
+    brand_id: int = 0
+    page_id: int = 0
+
+    @property
+    def key(self) -> str:
+        """As `Redirect.key`."""
+        return site_key(self.from_path, self.fields.get("site_id", DEFAULT_SITE), DEFAULT_SITE)
+
+
 @dataclass
 class ObservedCatalog:
     """Everything observed in one pass, with the natural-key maps derived from it (never stored
@@ -90,6 +129,8 @@ class ObservedCatalog:
     categories: dict[int, ObservedCategory] = field(default_factory=dict)
     brands: dict[int, ObservedBrand] = field(default_factory=dict)
     scripts: dict[str, ObservedScript] | None = None  # by name; None when not observed
+    pages: dict[int, ObservedPage] | None = None  # by id; None when not observed
+    redirects: dict[int, ObservedRedirect] | None = None  # by id; None when not observed
 
     def category_paths(self) -> dict[int, str]:
         """Category id -> path ("Apparel/Shoes"), names as the store spells them."""
@@ -130,6 +171,8 @@ class ObservedCatalog:
             "categories": len(self.categories),
             "brands": len(self.brands),
             "scripts": len(self.scripts or {}),
+            "pages": len(self.pages or {}),
+            "redirects": len(self.redirects or {}),
         }
 
 
@@ -173,4 +216,38 @@ def _to_catalog(observed: ObservedCatalog, skip: frozenset[str]) -> Catalog:
         # A kind of which the store has none (or that was not observed) and whose file is optional
         # is not managed: no empty file of it.
         records[spec.attribute] = None if spec.optional_file and not found else found
+    # Pages and redirects name other records: their references are resolved here.
+    records["pages"] = _pages(observed)
+    records["redirects"] = _redirects(observed, paths)
     return Catalog(**records)
+
+
+def _pages(observed: ObservedCatalog) -> dict[str, WebPage] | None:
+    """Web pages with their parents by key (none observed or none there: not managed)."""
+    if not observed.pages:
+        return None
+    keys = {p.id: p.key for p in observed.pages.values()}
+    return {
+        p.key: WebPage(p.url, dict(p.fields), keys.get(p.parent_id, ""))
+        for p in observed.pages.values()
+    }
+
+
+def _redirects(observed: ObservedCatalog, paths: dict[int, str]) -> dict[str, Redirect] | None:
+    """Redirects with their targets in natural keys (none observed or none there: not managed)."""
+    if not observed.redirects:
+        return None
+    skus = {p.id: p.sku for p in observed.products.values()}
+    brands = {b.id: b.name for b in observed.brands.values()}
+    pages = {p.id: p.key for p in (observed.pages or {}).values()}
+    return {
+        r.key: Redirect(
+            r.from_path,
+            dict(r.fields),
+            to_product=skus.get(r.product_id, ""),
+            to_category=paths.get(r.category_id, ""),
+            to_brand=brands.get(r.brand_id, ""),
+            to_page=pages.get(r.page_id, ""),
+        )
+        for r in observed.redirects.values()
+    }

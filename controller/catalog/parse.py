@@ -4,7 +4,7 @@ reporting every problem at once with file, line and field."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -18,11 +18,15 @@ from controller.catalog.model import (
     Image,
     Problem,
     Product,
+    Redirect,
     Variant,
+    WebPage,
     path_key,
     sku_key,
+    split_path,
     validate,
 )
+from controller.text import did_you_mean
 
 _PRODUCTS = KINDS[Kind.PRODUCTS]
 # A product's parts that are not its own fields: its key, references and owned records.
@@ -249,6 +253,130 @@ def _keyed(
     return found
 
 
+_PAGE_KEYS = frozenset(fields.PAGE) | {"parent"}
+_REDIRECT_TARGETS = ("to_product", "to_category", "to_brand", "to_page", "to_url")
+_REDIRECT_KEYS = frozenset({"from_path", "site_id", *_REDIRECT_TARGETS})
+
+
+def _page(c: _Collector, item: Item) -> WebPage | None:
+    """One web page as written: its URL (a link page: its link), fields and parent URL."""
+    data = _object(c, item, "web page")
+    if data is None:
+        return None
+    checked = c.fields(
+        item, {k: v for k, v in data.items() if k != "parent"}, fields.PAGE, _PAGE_KEYS
+    )
+    for name in ("name", "type"):
+        if name not in data:
+            c.add(item, f"{name} is required", name)
+    link = checked.get("type") == "link"
+    what = "link" if link else "url"
+    identity = checked.get(what)
+    if not isinstance(identity, str) or not identity.strip():
+        c.add(item, f"{what} is required" + ("" if link else " (e.g. /about-us/)"), what)
+        return None
+    if link and "url" in data:
+        c.add(item, "a link page is identified by its link and has no url", "url")
+    if not link and not identity.startswith("/"):
+        c.add(item, "url must be a path starting with /", "url")
+        return None
+    parent = data.get("parent") or ""
+    if not isinstance(parent, str):
+        c.add(item, "parent must be the URL of a page", "parent")
+        parent = ""
+    return WebPage(identity, {k: v for k, v in checked.items() if k != "url"}, parent)
+
+
+def _redirect(c: _Collector, item: Item) -> Redirect | None:
+    """One redirect as written: its from path, site and exactly one target."""
+    data = _object(c, item, "redirect")
+    if data is None:
+        return None
+    path = data.get("from_path")
+    if not isinstance(path, str) or not path.startswith("/"):
+        c.add(item, "from_path is required: a path starting with /", "from_path")
+        return None
+    for name in sorted(set(data) - _REDIRECT_KEYS):
+        c.add(item, f"unknown field {name!r}", name)
+    targets = [t for t in _REDIRECT_TARGETS if data.get(t)]
+    if len(targets) != 1:
+        c.add(
+            item,
+            f"a redirect has exactly one target ({', '.join(_REDIRECT_TARGETS)})",
+            targets[1] if len(targets) > 1 else "from_path",
+        )
+        return None
+    checked = c.fields(
+        item,
+        {k: data[k] for k in ("site_id", "to_url") if k in data},
+        fields.REDIRECT,
+        _REDIRECT_KEYS,
+    )
+    (target,) = targets
+    value = data[target]
+    if not isinstance(value, str):
+        c.add(item, f"{target} must be text", target)
+        return None
+    if target == "to_url":
+        return Redirect(path, checked)
+    if target == "to_category":
+        value = "/".join(split_path(value))
+    return Redirect(path, checked, **{target: value})
+
+
+def _content_keyed(
+    c: _Collector, items: Iterable[Item], read: Callable[[_Collector, Item], Any], what: str
+) -> dict[str, tuple[Any, Item]]:
+    """Records read by `read` (pages, redirects) by natural key, each once."""
+    found: dict[str, tuple[Any, Item]] = {}
+    for item in items:
+        record = read(c, item)
+        if record is None:
+            continue
+        if record.key in found:
+            c.add(item, f"{what} {record.key!r} appears twice ({found[record.key][1].file})")
+            continue
+        found[record.key] = (record, item)
+    return found
+
+
+def _check_content(c: _Collector, catalog: Catalog, located: Mapping[str, Item]) -> None:
+    """References of pages and redirects to the parts of the catalog that it manages."""
+    pages = catalog.pages
+    for key, page in (pages or {}).items():
+        if page.parent and page.parent not in (pages or {}):
+            hint = did_you_mean(page.parent, list(pages or ()))
+            c.add(
+                located[f"web page:{key}"],
+                f"parent page {page.parent!r} is not in the catalog{hint}",
+                "parent",
+            )
+    brands = {k.casefold() for k in catalog.brands or {}}
+    for key, redirect in (catalog.redirects or {}).items():
+        item = located[f"redirect:{key}"]
+        if redirect.to_page and pages is not None and redirect.to_page not in pages:
+            hint = did_you_mean(redirect.to_page, list(pages))
+            c.add(item, f"page {redirect.to_page!r} is not in the catalog{hint}", "to_page")
+        if (
+            redirect.to_category
+            and catalog.categories is not None
+            and path_key(redirect.to_category) not in catalog.categories
+        ):
+            c.add(item, f"category {redirect.to_category!r} is not in the catalog", "to_category")
+        if (
+            redirect.to_brand
+            and catalog.brands is not None
+            and redirect.to_brand.casefold() not in brands
+        ):
+            c.add(item, f"brand {redirect.to_brand!r} is not in the catalog", "to_brand")
+
+
+_READERS: dict[Kind, Callable[[_Collector, Item], Any]] = {
+    Kind.PAGES: _page,
+    Kind.REDIRECTS: _redirect,
+}
+
+
 def build_catalog(
     items: Mapping[Kind, Iterable[Item] | None],
     *,
@@ -261,6 +389,7 @@ def build_catalog(
     locate: dict[str, tuple[str | None, int | None]] = {}
     located: dict[tuple[str | None, int | None], Item] = {}
     records: dict[str, Any] = {}
+    content: dict[str, tuple[Any, Item]] = {}
     for spec in FILED:
         given = items.get(spec.kind)
         assert spec.attribute is not None
@@ -269,6 +398,8 @@ def build_catalog(
         elif given is None:
             records[spec.attribute] = None
             continue
+        elif spec.kind in _READERS:
+            found = _content_keyed(c, given, _READERS[spec.kind], spec.singular)
         else:
             assert spec.make is not None, f"{spec.kind} has no make()"
             found = {
@@ -276,11 +407,14 @@ def build_catalog(
                 for key, (ident, managed, item) in _keyed(c, spec, given).items()
             }
         records[spec.attribute] = {key: record for key, (record, _) in found.items()}
+        if spec.kind in _READERS:
+            content.update((f"{spec.singular}:{k}", v) for k, v in found.items())
         for key, (_, item) in found.items():
             locate[f"{spec.singular}:{key}"] = (item.file, item.line)
             if item.field_lines:
                 located[item.file, item.line] = item
     catalog = Catalog(**records)
+    _check_content(c, catalog, {k: found_item for k, (_, found_item) in content.items()})
     rules = validate(
         catalog, known_categories=known_categories, known_brands=known_brands, locate=locate
     )

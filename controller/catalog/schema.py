@@ -5,10 +5,11 @@ before StagingPro sees them."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from controller.catalog import fields
-from controller.catalog.kinds import KINDS, TOP_LEVEL, KindSpec, children
+from controller.catalog.kinds import KINDS, TOP_LEVEL, Kind, KindSpec, children
 from controller.catalog.model import MAX_CATEGORY_DEPTH
 
 BASE_URI = "https://stagingpro.io/schemas/catalog/v1"
@@ -98,13 +99,23 @@ def schemas() -> dict[str, dict[str, Any]]:
         if spec.file is None:
             continue
         one_per_item = spec.file.endswith(".jsonl")
-        name = f"{spec.singular if one_per_item else spec.file.split('.')[0]}.schema.json"
+        one_per_file = spec.file.endswith("/")  # a directory of one YAML file per record
+        name = f"{spec.singular if one_per_item else Path(spec.file).stem}.schema.json"
         title = (
             f"A {spec.singular}: one line of {spec.file}, or one {kind}/*.yaml file"
             if one_per_item
+            else f"A {spec.singular}: one file of {spec.file}"
+            if one_per_file
             else spec.file
         )
-        body = record(spec) if one_per_item else {"type": "array", "items": record(spec)}
+        body: dict[str, Any] = (
+            record(spec)
+            if one_per_item or one_per_file
+            else {"type": "array", "items": record(spec)}
+        )
+        if kind is Kind.PAGES:  # a link page is identified by its link instead
+            body["required"] = [r for r in body["required"] if r != spec.key]
+            body["anyOf"] = [{"required": [spec.key]}, {"required": ["link"]}]
         out[name] = {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": f"{BASE_URI}/{name}",

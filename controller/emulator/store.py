@@ -9,7 +9,9 @@ from controller.emulator.resources import (
     custom_fields,
     hooks,
     images,
+    pages,
     products,
+    redirects,
     scripts,
     store_info,
     themes,
@@ -17,7 +19,19 @@ from controller.emulator.resources import (
 )
 from controller.emulator.resources.base import Route
 
-_FAMILIES = (products, variants, custom_fields, images, categories, brands, scripts, themes, hooks)
+_FAMILIES = (
+    products,
+    variants,
+    custom_fields,
+    images,
+    categories,
+    brands,
+    scripts,
+    themes,
+    hooks,
+    pages,
+    redirects,
+)
 SCHEMA = "".join(m.SCHEMA for m in _FAMILIES)
 TABLES: tuple[str, ...] = tuple(t for m in _FAMILIES for t in m.TABLES)
 ROUTES: list[Route] = [r for m in (store_info, *_FAMILIES) for r in m.ROUTES]
@@ -40,3 +54,5 @@ class Store:
         self.scripts = scripts.Scripts(self)
         self.themes = themes.Themes(self)
         self.hooks = hooks.Hooks(self)
+        self.pages = pages.Pages(self)
+        self.redirects = redirects.Redirects(self)

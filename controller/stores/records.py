@@ -10,13 +10,15 @@ from typing import Any
 import httpx
 
 from controller.catalog.kinds import KINDS, Action, Kind
-from controller.catalog.model import sku_key
+from controller.catalog.model import DEFAULT_SITE, sku_key
 from controller.catalog.observed import (
     ObservedBrand,
     ObservedCatalog,
     ObservedCategory,
     ObservedImage,
+    ObservedPage,
     ObservedProduct,
+    ObservedRedirect,
     ObservedScript,
     ObservedVariant,
 )
@@ -36,6 +38,17 @@ _VARIANT_FIELDS = KINDS[Kind.VARIANTS].managed
 _CATEGORY_FIELDS = KINDS[Kind.CATEGORIES].managed
 _BRAND_FIELDS = KINDS[Kind.BRANDS].managed
 _SCRIPT_FIELDS = KINDS[Kind.SCRIPTS].managed
+_PAGE_FIELDS = KINDS[Kind.PAGES].managed - {"url"}
+_PAGE_TEXTS = frozenset(
+    {"body", "meta_title", "meta_keywords", "meta_description", "search_keywords"}
+)
+# A redirect's target type -> the observed field holding its id (and the reference naming it).
+_TARGETS = {
+    "product": ("product_id", "to_product"),
+    "category": ("category_id", "to_category"),
+    "brand": ("brand_id", "to_brand"),
+    "page": ("page_id", "to_page"),
+}
 
 
 def product_from_api(data: dict[str, Any]) -> ObservedProduct:
@@ -101,6 +114,31 @@ def script_from_api(data: dict[str, Any]) -> ObservedScript:
     )
 
 
+def page_from_api(data: dict[str, Any]) -> ObservedPage:
+    """Reduce an API web page (listed with `include=body`); null texts are read as ""."""
+    values = {k: data[k] for k in _PAGE_FIELDS if k in data}
+    values.update({k: "" for k in _PAGE_TEXTS if k in values and values[k] is None})
+    link = data.get("type") == "link"
+    return ObservedPage(
+        id=data["id"],
+        url=(data.get("link") or "") if link else (data.get("url") or ""),
+        parent_id=data.get("parent_id") or 0,
+        fields=values,
+    )
+
+
+def redirect_from_api(data: dict[str, Any]) -> ObservedRedirect:
+    """Reduce an API redirect: its target's id under the target's kind, or its URL."""
+    to = data.get("to") or {}
+    fields = {"site_id": data.get("site_id", DEFAULT_SITE)}
+    redirect = ObservedRedirect(id=data["id"], from_path=data["from_path"], fields=fields)
+    if to.get("type") == "url":
+        fields["to_url"] = to.get("url") or ""
+    elif to.get("type") in _TARGETS:
+        setattr(redirect, _TARGETS[to["type"]][0], to.get("entity_id") or 0)
+    return redirect
+
+
 def add_product(observed: ObservedCatalog, data: dict[str, Any]) -> None:
     """Add one API product to the observed catalog."""
     product = product_from_api(data)
@@ -135,12 +173,32 @@ def body(kind: Kind, action: Action, record: Record) -> dict[str, Any]:
         values.pop("brand", None)
     elif kind is Kind.CUSTOM_FIELDS and action is Action.UPDATE:
         values = {"name": record.key, **values}
+    elif kind is Kind.PAGES:
+        values.pop("parent", None)
+        if values.get("type") == "link":  # keyed by its link; its URL is the store's
+            values.pop("url", None)
+        if "parent" in record.refs:
+            values["parent_id"] = record.refs["parent"]
+    elif kind is Kind.REDIRECTS:
+        return _redirect_body(record)
     values = _writable(kind, values)
     if action is Action.UPDATE:
         values = {k: v for k, v in values.items() if k not in spec.create_only}
         if spec.batch_size(action) > 1:
             values = {("category_id" if kind is Kind.CATEGORIES else "id"): record.id, **values}
     return values
+
+
+def _redirect_body(record: Record) -> dict[str, Any]:
+    """A redirect's upsert (creates and updates alike): its site, path and whole target."""
+    site, _, path = (
+        ("", "", record.key) if record.key.startswith("/") else record.key.partition(":")
+    )
+    to: dict[str, Any] = {"type": "url", "url": record.values.get("to_url", "")}
+    for kind, (_, reference) in _TARGETS.items():
+        if record.refs.get(reference):
+            to = {"type": kind, "entity_id": record.refs[reference]}
+    return {"from_path": path, "site_id": int(site) if site else DEFAULT_SITE, "to": to}
 
 
 class BigCommerceRecords(StoreClient):
@@ -180,10 +238,29 @@ class BigCommerceRecords(StoreClient):
                     found.setdefault(script.name, script)
             observed.scripts = found
 
+        async def pages() -> None:
+            found: dict[int, ObservedPage] = {}
+            async for page in self.pages("/v3/content/pages", {"include": "body"}):
+                for item in page:
+                    found[item["id"]] = page_from_api(item)
+            observed.pages = found
+
+        async def redirects() -> None:
+            found: dict[int, ObservedRedirect] = {}
+            async for page in self.pages("/v3/storefront/redirects"):
+                for item in page:
+                    found[item["id"]] = redirect_from_api(item)
+            observed.redirects = found
+
         if wanted & CATALOG_KINDS:
             await fan_out([categories(), brands(), products()])
         if Kind.SCRIPTS in wanted:  # after the catalog: one request, and errors in a fixed order
             await scripts()
+        content = [
+            f() for kind, f in ((Kind.PAGES, pages), (Kind.REDIRECTS, redirects)) if kind in wanted
+        ]
+        if content:
+            await fan_out(content)
         return observed
 
     # ---- writes ---------------------------------------------------------------------------------
@@ -251,6 +328,16 @@ class BigCommerceRecords(StoreClient):
             return None
         if kind is Kind.CUSTOM_FIELDS:
             return Outcome(adopted=True)
+        if kind is Kind.PAGES:  # the list has no URL filter: read the channel's pages
+            wanted = body(kind, Action.CREATE, record)
+            link = wanted.get("type") == "link"
+            channel = {"channel_id": wanted.get("channel_id", 1)}
+            async for listed in self.pages("/v3/content/pages", channel):
+                for item in listed:
+                    candidate = page_from_api(item)
+                    if candidate.url == (wanted.get("link") if link else wanted.get("url")):
+                        return Outcome(id=candidate.id, adopted=True)
+            return None
         return None
 
     # ---- lookups by natural key -----------------------------------------------------------------
@@ -370,5 +457,12 @@ _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
     (Kind.SCRIPTS, Action.CREATE): _single("POST", "/v3/content/scripts"),
     (Kind.SCRIPTS, Action.UPDATE): _single("PUT", "/v3/content/scripts/{id}"),
     (Kind.SCRIPTS, Action.DELETE): _single("DELETE", "/v3/content/scripts/{id}"),
+    (Kind.PAGES, Action.CREATE): _Batch("POST", "/v3/content/pages"),
+    (Kind.PAGES, Action.UPDATE): _Batch("PUT", "/v3/content/pages"),
+    (Kind.PAGES, Action.DELETE): _Batch("DELETE", "/v3/content/pages", by_ids="id:in"),
+    # an upsert by site and path: a create that already happened is simply written again
+    (Kind.REDIRECTS, Action.CREATE): _Batch("PUT", "/v3/storefront/redirects"),
+    (Kind.REDIRECTS, Action.UPDATE): _Batch("PUT", "/v3/storefront/redirects"),
+    (Kind.REDIRECTS, Action.DELETE): _Batch("DELETE", "/v3/storefront/redirects", by_ids="id:in"),
 }
-_ADOPT_ON: dict[Kind, tuple[int, ...]] = {Kind.CATEGORIES: (409, 422)}
+_ADOPT_ON: dict[Kind, tuple[int, ...]] = {Kind.CATEGORIES: (409, 422), Kind.PAGES: (422,)}

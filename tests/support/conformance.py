@@ -9,7 +9,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from openapi_core import OpenAPI
+import orjson
+from openapi_core import Config, OpenAPI
 from openapi_core.templating.paths.exceptions import PathNotFound, ServerNotFound
 from openapi_core.testing import MockRequest, MockResponse
 
@@ -22,6 +23,10 @@ DEVIATIONS: dict[tuple[str, str, int], str] = {
         "both and no response can validate; the emulator answers the application/json branch"
     ),
     ("PUT", "/catalog/products/{product_id}/images/{image_id}", 200): "same oneOf defect as POST",
+    ("POST", "/content/pages", 201): (
+        "the spec says a bulk create answers `data` as an array (as the request), but its schema "
+        "only allows one page object"
+    ),
 }
 
 
@@ -47,7 +52,9 @@ class Conformance:
     @classmethod
     def load(cls, directory: Path) -> Conformance:
         files = sorted((directory / "reference").rglob("*.yml"))
-        return cls([(f.name, OpenAPI.from_file_path(str(f))) for f in files])
+        # `application/problem+json` (the content pages API's errors) is JSON too.
+        config = Config(extra_media_type_deserializers={"application/problem+json": orjson.loads})
+        return cls([(f.name, OpenAPI.from_file_path(str(f), config=config)) for f in files])
 
     async def record(self, response: httpx.Response) -> None:
         """An httpx response event hook."""

@@ -1,0 +1,198 @@
+"""Storefront content as desired state: web pages and redirects in `content/`, planned, applied,
+drift-checked and captured against the emulator over real HTTP."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from controller.catalog.files import load_directory, render, write_directory
+from controller.catalog.kinds import Kind
+from controller.catalog.model import CatalogInvalid
+from controller.emulator import Emulator
+from controller.engine import assess, sync
+from controller.engine.snapshots import capture_to_directory
+from controller.planner import Options, drift
+
+PAGES = {
+    "holiday.yaml": {
+        "url": "/holiday/",
+        "name": "Holiday",
+        "type": "page",
+        "body": "<h1>Holiday</h1>\n<p>Gifts.</p>\n",
+        "meta_title": "Holiday gifts",
+        "search_keywords": "gifts,holiday",
+    },
+    "holiday-sizes.yaml": {
+        "url": "/holiday/sizes/",
+        "name": "Sizes",
+        "type": "raw",
+        "body": "<table></table>",
+        "parent": "/holiday/",
+    },
+    "holiday-sizes-kids.yaml": {
+        "url": "/holiday/sizes/kids/",
+        "name": "Kids sizes",
+        "type": "page",
+        "parent": "/holiday/sizes/",
+        "is_visible": False,
+    },
+    "contact.yaml": {
+        "url": "/contact-us/",
+        "name": "Contact",
+        "type": "contact_form",
+        "email": "help@example.test",
+        "contact_fields": "fullname,phone",
+    },
+    "link.yaml": {"link": "https://docs.example.test/", "name": "Docs", "type": "link"},
+}
+REDIRECTS = [
+    {"from_path": "/old-shoe", "to_product": "SHOE-1"},
+    {"from_path": "/old-running", "to_category": "Footwear/Running"},
+    {"from_path": "/acme-old", "to_brand": "Acme"},
+    {"from_path": "/xmas/", "to_page": "/holiday/"},
+    {"from_path": "/elsewhere", "to_url": "https://example.test/new"},
+]
+
+
+def write_catalog(root: Path, pages: dict[str, Any] = PAGES, redirects: Any = REDIRECTS) -> Path:
+    (root / "content" / "pages").mkdir(parents=True)
+    for name, page in pages.items():
+        (root / "content" / "pages" / name).write_text(yaml.safe_dump(page))
+    (root / "content" / "redirects.yaml").write_text(yaml.safe_dump(redirects))
+    (root / "categories.yaml").write_text(
+        yaml.safe_dump([{"path": "Footwear"}, {"path": "Footwear/Running"}])
+    )
+    (root / "brands.yaml").write_text(yaml.safe_dump([{"name": "Acme"}]))
+    product = {"sku": "SHOE-1", "name": "Shoe", "type": "physical", "price": 10, "weight": 1}
+    (root / "products.jsonl").write_text(json.dumps(product) + "\n")
+    return root
+
+
+async def test_pages_and_redirects_round_trip_between_stores_with_different_ids(
+    tmp_path: Path, stores: Any
+) -> None:
+    prod, sandbox = stores
+    catalog = load_directory(write_catalog(tmp_path / "source"))
+    _, result = await sync(prod, catalog)
+    assert result.errors == []
+    first = tmp_path / "first"
+    await capture_to_directory(prod, first)
+    _, result = await sync(sandbox, load_directory(first))
+    assert result.errors == []
+    second = tmp_path / "second"
+    await capture_to_directory(sandbox, second)
+
+    files = sorted(str(p.relative_to(first)) for p in first.rglob("*") if p.is_file())
+    assert files == sorted(str(p.relative_to(second)) for p in second.rglob("*") if p.is_file())
+    for name in files:
+        assert (first / name).read_text() == (second / name).read_text(), name
+    assert "content/pages/holiday-sizes-kids.yaml" in files
+    assert "content/pages/link-docs.example.test.yaml" in files
+    kids = yaml.safe_load((second / "content/pages/holiday-sizes-kids.yaml").read_text())
+    assert kids["parent"] == "/holiday/sizes/"
+    assert yaml.safe_load((second / "content/redirects.yaml").read_text()) == sorted(
+        REDIRECTS, key=lambda r: r["from_path"]
+    )
+    prod_pages = (await prod.observe({Kind.PAGES})).pages
+    sandbox_pages = (await sandbox.observe({Kind.PAGES})).pages
+    assert {p.key for p in prod_pages.values()} == {p.key for p in sandbox_pages.values()}
+    assert set(prod_pages).isdisjoint(sandbox_pages)  # the ids differ, the keys do not
+    assessment = await assess(sandbox, load_directory(first), Options(prune=True))
+    assert assessment.plan.in_sync
+    assert assessment.drift.in_sync
+
+
+async def test_drift_is_reported_per_kind_and_a_changed_target_is_remapped(
+    tmp_path: Path, stores: Any, emulator: Emulator
+) -> None:
+    prod, _ = stores
+    catalog = load_directory(write_catalog(tmp_path))
+    await sync(prod, catalog)
+    observed = await prod.observe({Kind.PAGES, Kind.REDIRECTS})
+    holiday = next(p for p in observed.pages.values() if p.url == "/holiday/")
+    store = emulator.db.bind("production")
+    store.pages.update(holiday.id, {"meta_title": "Changed by hand"}, False)
+    store.redirects.upsert(
+        [
+            {
+                "from_path": "/elsewhere",
+                "site_id": 1000,
+                "to": {"type": "page", "entity_id": holiday.id},
+            }
+        ]
+    )
+    store.redirects.upsert(
+        [{"from_path": "/stray", "site_id": 1000, "to": {"type": "url", "url": "/x"}}]
+    )
+    assessment = await assess(prod, catalog, Options(prune=True))
+    counts = assessment.drift.counts
+    assert counts["pages"] == {"missing": 0, "extra": 0, "changed": 1}
+    assert counts["redirects"] == {"missing": 0, "extra": 1, "changed": 1}
+    changed = {s.key: s for s in assessment.plan.steps}
+    assert changed["/elsewhere"].fields() == ["to_url", "to_page"]
+    _, result = await sync(prod, catalog, Options(prune=True, allow_mass_delete=True))
+    assert result.errors == []
+    assert (await assess(prod, catalog, Options(prune=True))).drift.in_sync
+
+
+async def test_a_reference_to_nothing_or_to_a_deleted_product_is_refused_before_any_write(
+    tmp_path: Path, stores: Any
+) -> None:
+    prod, _ = stores
+    catalog = load_directory(write_catalog(tmp_path))
+    await sync(prod, catalog)
+    # the product is gone from the catalog while its redirect stays: a prune would break it
+    (tmp_path / "products.jsonl").write_text("")
+    assessment = await assess(prod, load_directory(tmp_path), Options(prune=True))
+    assert any("redirect '/old-shoe'" in p and "'SHOE-1'" in p for p in assessment.plan.problems), (
+        assessment.plan.problems
+    )
+    # a redirect to a SKU that neither the catalog nor the store has
+    redirects = [*REDIRECTS, {"from_path": "/ghost", "to_product": "NOPE-9"}]
+    (tmp_path / "content" / "redirects.yaml").write_text(yaml.safe_dump(redirects))
+    plan = (await assess(prod, load_directory(tmp_path))).plan
+    assert any("'NOPE-9'" in p for p in plan.problems)
+
+
+def test_content_files_report_problems_with_file_line_and_field(tmp_path: Path) -> None:
+    root = write_catalog(tmp_path)
+    (root / "content" / "pages" / "bad.yaml").write_text(
+        "url: /bad/\nname: Bad\ntype: page\nparent: /nowhere/\nis_visible: maybe\n"
+    )
+    (root / "content" / "redirects.yaml").write_text(
+        "- from_path: /a\n  to_product: SHOE-1\n  to_url: /b\n- from_path: /c\n  to_page: /holliday/\n"
+    )
+    (root / "content" / "page").mkdir()
+    with pytest.raises(CatalogInvalid) as raised:
+        load_directory(root)
+    messages = [str(p) for p in raised.value.problems]
+    assert any("content/pages/bad.yaml:5: is_visible:" in m for m in messages), messages
+    assert any("content/pages/bad.yaml:4: parent: parent page '/nowhere/'" in m for m in messages)
+    assert any(
+        "content/redirects.yaml:3: to_url: a redirect has exactly one target" in m for m in messages
+    ), messages
+    assert any(
+        "content/redirects.yaml:5: to_page: page '/holliday/'" in m and "/holiday/" in m
+        for m in messages
+    ), messages
+    assert any("content/page/" in m and "did you mean" in m for m in messages), messages
+
+
+def test_capture_writes_content_deterministically(tmp_path: Path) -> None:
+    catalog = load_directory(write_catalog(tmp_path / "a"))
+    files = render(catalog)
+    write_directory(catalog, tmp_path / "b")
+    write_directory(load_directory(tmp_path / "b"), tmp_path / "c")
+    assert render(load_directory(tmp_path / "c")) == files
+    assert drift(catalog, _observed_nothing()).counts["pages"]["missing"] == len(PAGES)
+
+
+def _observed_nothing() -> Any:
+    from controller.catalog.observed import ObservedCatalog
+
+    return ObservedCatalog(pages={}, redirects={})
