@@ -229,7 +229,8 @@ def test_validate_checks_a_catalog_offline(
     assert err.splitlines() == [
         "error: 2 problems in the catalog:",
         f"  {tmp_path}/categories.yml: not part of a catalog (did you mean 'categories.yaml'?): "
-        "a catalog holds brands.yaml, categories.yaml, products.jsonl, products/, scripts.yaml",
+        "a catalog holds brands.yaml, categories.yaml, products.jsonl, products/, scripts.yaml, "
+        "content/",
         f"  {tmp_path}/products/a.yaml:4: price: price must be a number",
     ]
 
@@ -250,7 +251,8 @@ def test_unknown_directories_and_empty_catalogs_are_refused(
     assert code == 1
     assert err.strip() == (
         f"error: catalog {empty} is empty: no brands.yaml, categories.yaml, products.jsonl, "
-        "products/*.yaml or scripts.yaml (pass --allow-empty if that is meant)"
+        "products/*.yaml, scripts.yaml, content/pages/*.yaml or content/redirects.yaml "
+        "(pass --allow-empty if that is meant)"
     )
     code, _, err = in_process(capsys, "plan", str(empty), "--store", url, "--allow-empty")
     assert code == 0, err
