@@ -235,6 +235,7 @@ async def _exercise(c: httpx.AsyncClient) -> None:
 
     await _exercise_new_methods_and_queries(c, pid, shoes["category_id"], brand["id"])
     await _exercise_content(c, pid, shoes["category_id"], brand["id"])
+    await _exercise_metafields(c, pid)
 
     assert (
         await c.delete(
@@ -301,6 +302,31 @@ async def _exercise(c: httpx.AsyncClient) -> None:
     other = await wait_for_job(c, second.json()["job_id"])
     assert (await c.delete(f"/v3/themes/{other['result']['theme_id']}")).status_code == 204
     assert (await c.get("/v3/themes")).status_code == 200
+
+
+async def _exercise_metafields(c: httpx.AsyncClient, pid: int) -> None:
+    """Product metafields, one and in batches."""
+    path = f"/v3/catalog/products/{pid}/metafields"
+    field = {"namespace": "n", "key": "k", "value": "v", "permission_set": "app_only"}
+    created = await c.post(path, json=field)
+    assert created.status_code == 200, created.text
+    mid = created.json()["data"]["id"]
+    assert (await c.post(path, json=field)).status_code == 409
+    assert (await c.get(path, params={"namespace": "n", "key": "k"})).status_code == 200
+    assert (await c.get(f"{path}/{mid}")).status_code == 200
+    assert (await c.get(f"{path}/999999")).status_code == 404
+    assert (await c.put(f"{path}/{mid}", json={"value": "w"})).status_code == 200
+    assert (await c.delete(f"{path}/{mid}")).status_code == 204
+    batch = "/v3/catalog/products/metafields"
+    made = await c.post(batch, json=[{**field, "resource_id": pid}])
+    assert made.status_code == 200, made.text
+    mid = made.json()["data"][0]["id"]
+    assert (await c.post(batch, json=[{**field, "resource_id": 999999}])).status_code == 422
+    listed = await c.get(batch, params={"namespace:in": "n,m", "date_modified:min": "2000-01-01"})
+    assert listed.status_code == 200
+    assert [m["id"] for m in listed.json()["data"]] == [mid]
+    assert (await c.put(batch, json=[{"id": mid, "value": "x"}])).status_code == 200
+    assert (await c.request("DELETE", batch, json=[mid])).status_code == 200
 
 
 async def _exercise_new_methods_and_queries(

@@ -9,6 +9,7 @@ from controller.emulator.resources import (
     custom_fields,
     hooks,
     images,
+    metafields,
     pages,
     products,
     redirects,
@@ -19,7 +20,9 @@ from controller.emulator.resources import (
 )
 from controller.emulator.resources.base import Route
 
+# metafields first: its batch path would otherwise be read as a product id
 _FAMILIES = (
+    metafields,
     products,
     variants,
     custom_fields,
@@ -48,6 +51,7 @@ class Store:
         self.options = variants.Options(self)
         self.custom_fields = custom_fields.CustomFields(self)
         self.images = images.Images(self)
+        self.metafields = metafields.Metafields(self)
         self.categories = categories.Categories(self)
         self.trees = categories.Trees(self)
         self.brands = brands.Brands(self)

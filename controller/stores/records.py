@@ -4,8 +4,9 @@ request bodies, and every interpretation of an answer's status (409 adopt, 413/4
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -24,12 +25,18 @@ from controller.catalog.observed import (
 )
 from controller.catalog.provider import Outcome, Record
 from controller.stores.client import StoreClient, decode
-from controller.stores.errors import RequestRejected
+from controller.stores.errors import RequestRejected, StoreUnavailable
 from controller.tasks import fan_out
 
 CATALOG_KINDS = frozenset({Kind.PRODUCTS, Kind.CATEGORIES, Kind.BRANDS})
 SPLIT_STATUSES = frozenset({409, 413, 422})  # a batch refused as a whole: find the bad items
 PRODUCT_INCLUDES = "variants,custom_fields,images"
+# The platform answers an image with its own CDN URL, never the URL it was created from: each image
+# StagingPro creates gets a private product metafield, key = image id, value = the source URL, and
+# an observed image is known by that source URL (by its CDN URL when it has none).
+IMAGE_SOURCES = "stagingpro.images"
+METAFIELDS = "/v3/catalog/products/metafields"
+METAFIELD_BATCH = 50
 
 # ---- API JSON -> observed records -----------------------------------------------------------------
 
@@ -139,6 +146,21 @@ def redirect_from_api(data: dict[str, Any]) -> ObservedRedirect:
     return redirect
 
 
+def _same_file(image: dict[str, Any], source: str) -> bool:
+    """Whether a store image was taken from `source`: its file name before the platform's
+    `__<number>` suffix is the source's file name without its extension."""
+    stored = str(image.get("image_file", "")).rsplit("/", 1)[-1].split("__", 1)[0]
+    name = urlsplit(source).path.rsplit("/", 1)[-1]
+    return bool(stored) and stored == (name.rpartition(".")[0] or name)
+
+
+def name_images(products: Iterable[ObservedProduct], sources: Mapping[int, str]) -> None:
+    """Know each image by the URL it was created from, where that was recorded."""
+    for product in products:
+        for image in product.images:
+            image.image_url = sources.get(image.id, image.image_url)
+
+
 def add_product(observed: ObservedCatalog, data: dict[str, Any]) -> None:
     """Add one API product to the observed catalog."""
     product = product_from_api(data)
@@ -204,6 +226,10 @@ def _redirect_body(record: Record) -> dict[str, Any]:
 class BigCommerceRecords(StoreClient):
     """The provider side of `BigCommerceStore`: observe, create, update, delete of typed records."""
 
+    # products last observed with images of no recorded source (an interrupted create's, or
+    # another app's): an image created there is first looked for among them
+    unclaimed_images: frozenset[int] = frozenset()
+
     # ---- observe --------------------------------------------------------------------------------
 
     async def observe(self, kinds: Collection[Kind] | None = None) -> ObservedCatalog:
@@ -217,6 +243,14 @@ class BigCommerceRecords(StoreClient):
             async for page in self.pages("/v3/catalog/products", {"include": PRODUCT_INCLUDES}):
                 for item in page:
                     add_product(observed, item)
+            # after the products: an image seen there has its source recorded already
+            sources = await self.image_sources()
+            name_images(observed.products.values(), sources)
+            self.unclaimed_images = frozenset(
+                p.id
+                for p in observed.products.values()
+                if any(i.id not in sources for i in p.images)
+            )
 
         async def categories() -> None:
             async for page in self.pages("/v3/catalog/trees/categories"):
@@ -262,6 +296,72 @@ class BigCommerceRecords(StoreClient):
         if content:
             await fan_out(content)
         return observed
+
+    async def image_sources(self, params: dict[str, Any] | None = None) -> dict[int, str]:
+        """Image id -> the URL StagingPro created it from (the metafields it keeps)."""
+        found: dict[int, str] = {}
+        async for page in self.pages(METAFIELDS, {"namespace": IMAGE_SOURCES, **(params or {})}):
+            for item in page:
+                if str(item.get("key", "")).isdigit():
+                    found[int(item["key"])] = item["value"]
+        return found
+
+    async def claim_images(
+        self, product_id: int, sources: Sequence[str], *, answer: Sequence[Any] | None = None
+    ) -> dict[str, int]:
+        """Record where a product's new images came from (source URL -> image id). `answer`: the
+        images as the create answered them, in the order sent; without it (or when recording
+        fails, which may have succeeded) the product's images without a record are matched to the
+        sources by file name, which the platform keeps in its CDN file names."""
+        if answer is not None and len(answer) == len(sources):
+            made = dict(zip(sources, sorted(i["id"] for i in answer), strict=True))
+            try:
+                await self._record_sources(product_id, made, retry=False)
+                return made
+            except (RequestRejected, StoreUnavailable):
+                pass
+        path = f"/v3/catalog/products/{product_id}"
+        recorded = set(await self.image_sources_of(product_id))
+        unclaimed = [
+            i
+            async for page in self.pages(f"{path}/images", {"include_fields": "image_file"})
+            for i in page
+            if i["id"] not in recorded
+        ]
+        made = {}
+        for source in sources:
+            match = next((i for i in unclaimed if _same_file(i, source)), None)
+            if match is not None:
+                unclaimed.remove(match)
+                made[source] = match["id"]
+        await self._record_sources(product_id, made, retry=True)
+        return made
+
+    async def image_sources_of(self, product_id: int) -> dict[int, str]:
+        """Image id -> source URL, of one product."""
+        found: dict[int, str] = {}
+        path = f"/v3/catalog/products/{product_id}/metafields"
+        async for page in self.pages(path, {"namespace": IMAGE_SOURCES}):
+            found.update((int(m["key"]), m["value"]) for m in page if m["key"].isdigit())
+        return found
+
+    async def _record_sources(self, product_id: int, made: dict[str, int], *, retry: bool) -> None:
+        bodies = [
+            {
+                "resource_id": product_id,
+                "namespace": IMAGE_SOURCES,
+                "key": str(image_id),
+                "value": url,
+                "permission_set": "app_only",
+            }
+            for url, image_id in made.items()
+        ]
+        await fan_out(
+            self.request(
+                "POST", METAFIELDS, json=bodies[i : i + METAFIELD_BATCH], retry_unsafe=retry
+            )
+            for i in range(0, len(bodies), METAFIELD_BATCH)
+        )
 
     # ---- writes ---------------------------------------------------------------------------------
 
@@ -314,7 +414,12 @@ class BigCommerceRecords(StoreClient):
             return None if found is None else Outcome(id=found["id"], adopted=True)
         if kind is Kind.PRODUCTS:
             product = await self.find_product(record.key)
-            return None if product is None else Outcome(id=product["id"], adopted=True)
+            if product is None:
+                return None
+            sources = [i["image_url"] for i in record.values.get("images") or []]
+            if sources:  # created by the lost request: its images too
+                await self.claim_images(product["id"], sources)
+            return Outcome(id=product["id"], adopted=True)
         if kind is Kind.CATEGORIES:
             name = body(kind, Action.CREATE, record)["name"].casefold()
             siblings = await self.find_categories(record.refs.get("parent", 0))
@@ -424,6 +529,33 @@ class _Batch:
 Route = Callable[[BigCommerceRecords, Record, dict[str, Any]], Awaitable[Any]]
 
 
+async def _create_product(
+    store: BigCommerceRecords, record: Record, payload: dict[str, Any]
+) -> Any:
+    data = await store._one("POST", "/v3/catalog/products", record, payload)
+    sent = [i["image_url"] for i in payload.get("images") or []]
+    if sent:
+        await store.claim_images(data["id"], sent, answer=data.get("images"))
+    return data
+
+
+async def _create_image(store: BigCommerceRecords, record: Record, payload: dict[str, Any]) -> Any:
+    product_id, source = int(record.owner_id or 0), payload["image_url"]
+    if product_id in store.unclaimed_images:
+        claimed = await store.claim_images(product_id, [source])
+        if source in claimed:
+            return {"id": claimed[source]}
+    try:
+        data = await store._one("POST", f"{_P}/images", record, payload, retry_unsafe=False)
+    except (RequestRejected, StoreUnavailable):  # it may have been created all the same
+        claimed = await store.claim_images(product_id, [source])
+        if source not in claimed:
+            raise
+        return {"id": claimed[source]}
+    await store.claim_images(product_id, [source], answer=[data])
+    return data
+
+
 def _single(method: str, template: str, **kw: Any) -> Route:
     async def send(store: BigCommerceRecords, record: Record, payload: dict[str, Any]) -> Any:
         return await store._one(method, template, record, payload, **kw)
@@ -441,7 +573,7 @@ _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
     (Kind.CATEGORIES, Action.DELETE): _Batch(
         "DELETE", "/v3/catalog/trees/categories", by_ids="category_id:in"
     ),
-    (Kind.PRODUCTS, Action.CREATE): _single("POST", "/v3/catalog/products"),
+    (Kind.PRODUCTS, Action.CREATE): _create_product,
     (Kind.PRODUCTS, Action.UPDATE): _Batch("PUT", "/v3/catalog/products", partial=True),
     (Kind.PRODUCTS, Action.DELETE): _Batch("DELETE", "/v3/catalog/products", by_ids="id:in"),
     (Kind.VARIANTS, Action.CREATE): _single("POST", f"{_P}/variants"),
@@ -451,7 +583,7 @@ _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
     (Kind.CUSTOM_FIELDS, Action.UPDATE): _single("PUT", f"{_P}/custom-fields/{{id}}"),
     (Kind.CUSTOM_FIELDS, Action.DELETE): _single("DELETE", f"{_P}/custom-fields/{{id}}"),
     # nothing would tell a second copy of an image from the first: never resent when ambiguous
-    (Kind.IMAGES, Action.CREATE): _single("POST", f"{_P}/images", retry_unsafe=False),
+    (Kind.IMAGES, Action.CREATE): _create_image,
     (Kind.IMAGES, Action.UPDATE): _single("PUT", f"{_P}/images/{{id}}"),
     (Kind.IMAGES, Action.DELETE): _single("DELETE", f"{_P}/images/{{id}}"),
     (Kind.SCRIPTS, Action.CREATE): _single("POST", "/v3/content/scripts"),

@@ -396,7 +396,7 @@ class Products(Resource):
                     continue
                 self.execute("DELETE FROM products WHERE store=? AND id=?", self.hash, product_id)
                 self.emit("store/product/deleted", {"type": "product", "id": product_id})
-                for table in (*CHILDREN, "product_categories"):
+                for table in (*CHILDREN, "product_categories", "metafields"):
                     self.execute(
                         f"DELETE FROM {table} WHERE store=? AND product_id=?", self.hash, product_id
                     )
