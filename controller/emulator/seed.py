@@ -90,6 +90,9 @@ def seed_synthetic(
     return db.counts(store)
 
 
+IMAGE_SOURCES = "stagingpro.images"  # the metafields in which StagingPro keeps images' sources
+
+
 def client_id(token: str) -> str:
     """The API account a token stands for (scripts belong to the account that created them)."""
     return f"client-{zlib.crc32(token.encode()):08x}"
@@ -98,6 +101,7 @@ def client_id(token: str) -> str:
 def seed_catalog(db: StoreDB, store: str, catalog: Catalog) -> dict[str, int]:
     """Fill `store` with a catalog in natural keys (categories by path, brands by name), in one
     transaction, through the same rules as the API; returns the store's counts."""
+    profile = db.store(store)
     with db.bulk():
         brand_ids = {
             b.name.casefold(): db.create_brand(store, {"name": b.name, **b.fields})["id"]
@@ -145,8 +149,17 @@ def seed_catalog(db: StoreDB, store: str, catalog: Catalog) -> dict[str, int]:
                 }
                 for n, i in enumerate(product.images or ())
             ]
-            db.create_product(store, body, render=False)
-        profile = db.store(store)
+            product_id = db.create_product(store, body, render=False)["id"]
+            if profile is not None and product.images:  # as StagingPro records where they came from
+                shop = db.bind(store)
+                for image, doc in zip(product.images, shop.images.stored(product_id), strict=True):
+                    source = {
+                        "namespace": IMAGE_SOURCES,
+                        "key": str(doc["id"]),
+                        "value": image.image_url,
+                        "permission_set": "app_only",
+                    }
+                    shop.metafields.insert(product_id, source, client=client_id(profile.token))
         if profile is not None:
             for script in (catalog.scripts or {}).values():
                 body = {"name": script.name, **script.fields}
