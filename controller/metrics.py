@@ -55,6 +55,12 @@ class Metrics:
             ["store"],
             registry=r,
         )
+        self.observation_requests = Counter(
+            "stagingpro_observation_requests_total",
+            "Store API requests spent observing an environment's store, by how it was observed.",
+            ["namespace", "name", "mode"],
+            registry=r,
+        )
         self.drift_items = Gauge(
             "stagingpro_drift_items",
             "Items that differ from the desired catalog.",
@@ -120,6 +126,7 @@ class Metrics:
             self.credentials_rejected,
             self.drift_items,
             self.environment_info,
+            self.observation_requests,
         ):
             for labels in list(getattr(metric, "_metrics", {})):
                 if labels[:2] == (namespace, name):

@@ -68,6 +68,11 @@ class SyncPolicy(Model):
     interval: Annotated[str, Field(pattern=DURATION_PATTERN)] = Field(
         "5m", description="Drift check period, e.g. 30s, 5m, 1h."
     )
+    full_resync_interval: Annotated[str, Field(pattern=DURATION_PATTERN)] = Field(
+        "6h",
+        description="A drift check reads only what changed in the store since the last one; "
+        "every this often it reads the whole store again.",
+    )
     max_delete_percent: Annotated[int, Field(ge=0, le=100)] = Field(
         10, description="Refuse a plan that deletes more than this share of any item kind."
     )
@@ -186,6 +191,17 @@ class DeployedCatalog(Model):
     at: datetime | None = None
 
 
+class ObservationStatus(Model):
+    """How the store was last observed."""
+
+    mode: Literal["full", "incremental", "webhooks"] = Field(
+        description="full: the whole store read; incremental: only what changed since the last "
+        "check; webhooks: what the store's webhooks named, and counts."
+    )
+    last_full_read_at: datetime | None = None
+    requests: int = Field(0, description="Store API requests the last check spent observing.")
+
+
 class StoreEnvironmentStatus(CommonStatus):
     """Observed state of a `StoreEnvironment`."""
 
@@ -194,5 +210,6 @@ class StoreEnvironmentStatus(CommonStatus):
     last_synced_revision: str | None = None
     last_checked_at: datetime | None = None
     drift: DriftStatus | None = None
+    observation: ObservationStatus | None = None
     clone: CloneStatus | None = None
     last_deployed: DeployedCatalog | None = None

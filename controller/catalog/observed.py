@@ -33,13 +33,15 @@ class ObservedVariant:
 
 @dataclass(slots=True)
 class ObservedImage:
-    """An image as the store has it."""
+    """An image as the store has it: `image_url` is the URL StagingPro created it from where that
+    was recorded (`sourced`), else the store's own (CDN) URL."""
 
     id: int
     image_url: str
     sort_order: int
     is_thumbnail: bool
     description: str
+    sourced: bool = False
 
 
 @dataclass(slots=True)

@@ -46,9 +46,15 @@ class Provider(Protocol):
 
     requests: int
 
-    async def observe(self, kinds: Collection[Kind] | None = None) -> ObservedCatalog:
+    async def observe(
+        self,
+        kinds: Collection[Kind] | None = None,
+        *,
+        fields: Mapping[Kind, Collection[str]] | None = None,
+    ) -> ObservedCatalog:
         """The records of `kinds` (None: the catalog kinds; products always bring the categories
-        and brands they reference). Never writes."""
+        and brands they reference), with only `fields` of the kinds named there (to compare with
+        a catalog that manages only those). Never writes."""
         ...
 
     async def create(self, kind: Kind, records: Sequence[Record]) -> list[Outcome]: ...

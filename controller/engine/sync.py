@@ -29,6 +29,18 @@ def managed_kinds(desired: Catalog) -> frozenset[Kind]:
     return frozenset(kind for kind in TOP_LEVEL if KINDS[kind].desired(desired) is not None)
 
 
+def compared_fields(desired: Catalog) -> dict[Kind, frozenset[str]]:
+    """The fields of products and variants that a catalog sets anywhere: all that is compared of
+    them (an observation keeps no others)."""
+    product_fields: set[str] = set()
+    variant_fields: set[str] = set()
+    for product in desired.products.values():
+        product_fields.update(product.fields)
+        for variant in product.variants or ():
+            variant_fields.update(variant.fields)
+    return {Kind.PRODUCTS: frozenset(product_fields), Kind.VARIANTS: frozenset(variant_fields)}
+
+
 def check_references(desired: Catalog, observed: ObservedCatalog) -> None:
     """Raise `CatalogInvalid` when the catalog refers to categories or brands that neither it nor
     the store has (checked before any write)."""
@@ -41,9 +53,17 @@ def check_references(desired: Catalog, observed: ObservedCatalog) -> None:
         raise CatalogInvalid(problems)
 
 
-async def assess(store: Provider, desired: Catalog, options: Options | None = None) -> Assessment:
-    """Observe (read-only), validate references, and compute the plan and the drift."""
-    observed = await store.observe(managed_kinds(desired))
+async def assess(
+    store: Provider,
+    desired: Catalog,
+    options: Options | None = None,
+    *,
+    observed: ObservedCatalog | None = None,
+) -> Assessment:
+    """Observe (read-only; unless given the store as just `observed`), validate references, and
+    compute the plan and the drift."""
+    if observed is None:
+        observed = await store.observe(managed_kinds(desired))
     check_references(desired, observed)
     options = options or Options()
     return Assessment(observed, plan(desired, observed, options), drift(desired, observed, options))

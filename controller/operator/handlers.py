@@ -117,6 +117,7 @@ async def _deleted(body: kopf.Body, meta: kopf.Meta, memo: kopf.Memo, **_: Any) 
     namespace, name = meta.namespace or "default", meta.name or ""
     if body.get("kind") == "StoreEnvironment":
         services.metrics.forget_environment(namespace, name)
+        services.observations.forget(namespace, name)
     elif body.get("kind") == "StoreDeployment":
         services.metrics.set_deployment_phase(namespace, name, None)
     memo.tracker.forget(str(meta.uid))

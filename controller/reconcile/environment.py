@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from controller.api.base import parse_duration
@@ -13,13 +14,16 @@ from controller.api.environment import (
     DriftSample,
     DriftStatus,
     Inventory,
+    ObservationStatus,
     StoreEnvironmentStatus,
     StoreInfo,
 )
 from controller.api.resources import StoreEnvironment
-from controller.catalog.observed import to_catalog
+from controller.catalog.kinds import Kind
+from controller.catalog.observed import ObservedCatalog, to_catalog
 from controller.engine import apply, assess, sync
 from controller.engine.snapshots import ResolvedCatalog
+from controller.engine.sync import compared_fields, managed_kinds
 from controller.errors import DependencyNotReady
 from controller.planner import Drift, Options
 from controller.reconcile.outcome import Event, Outcome, classify, failed, succeeded
@@ -31,6 +35,7 @@ from controller.reconcile.snapshot import (
 )
 from controller.reconcile.status import StatusWriter
 from controller.stores import BigCommerceStore
+from controller.stores.records import CATALOG_KINDS
 from controller.text import plural
 
 
@@ -134,14 +139,37 @@ async def reconcile_environment(obj: dict[str, Any], svc: Services, _: StatusWri
             if env.spec.clone_from is not None:
                 await _clone(svc, env, store, status, events)
             desired = await desired_catalog(svc, env, status)
+            observation = svc.observations.of(
+                namespace, name, svc.stores.key(env.spec.store.api_url, env.spec.store.hash)
+            )
+            resync = parse_duration(env.spec.sync_policy.full_resync_interval)
+            spent = 0
+
+            async def look(
+                kinds: Collection[Kind], fields: Mapping[Kind, frozenset[str]] | None = None
+            ) -> ObservedCatalog:
+                nonlocal spent
+                found = await observation.refresh(
+                    store, kinds, now=svc.clock(), resync=resync, fields=fields
+                )
+                spent += observation.requests
+                svc.metrics.observation_requests.labels(namespace, name, observation.mode).inc(
+                    observation.requests
+                )
+                return found
+
             if desired is None:
-                observed = await store.observe()
+                observed = await look(CATALOG_KINDS)
                 counts = observed.counts()
                 status.drift = None
             else:
                 resolved, snapshot_name = desired
                 options = ignore_options(env)
-                assessment = await assess(store, resolved.catalog, options)
+                kinds = managed_kinds(resolved.catalog)
+                compared = compared_fields(resolved.catalog)
+                assessment = await assess(
+                    store, resolved.catalog, options, observed=await look(kinds, compared)
+                )
                 counts = assessment.observed.counts()
                 writes = env.spec.sync_policy.mode == "sync" and not env.spec.suspend
                 revision_changed = (
@@ -155,7 +183,12 @@ async def reconcile_environment(obj: dict[str, Any], svc: Services, _: StatusWri
                     contended = lock.locked()
                     async with lock, svc.stores.parallel:
                         if contended:  # another writer went first: plan from what it left
-                            assessment = await assess(store, resolved.catalog, options)
+                            assessment = await assess(
+                                store,
+                                resolved.catalog,
+                                options,
+                                observed=await look(kinds, compared),
+                            )
                         result = await apply(assessment.plan, assessment.observed, store)
                     status.last_synced_revision = resolved.revision or resolved.digest
                     events.append(
@@ -166,7 +199,9 @@ async def reconcile_environment(obj: dict[str, Any], svc: Services, _: StatusWri
                             + (f"; {len(result.errors)} failed" if result.errors else ""),
                         )
                     )
-                    assessment = await assess(store, resolved.catalog, options)
+                    assessment = await assess(
+                        store, resolved.catalog, options, observed=await look(kinds, compared)
+                    )
                     counts = assessment.observed.counts()
                 _record_drift(
                     svc,
@@ -179,6 +214,9 @@ async def reconcile_environment(obj: dict[str, Any], svc: Services, _: StatusWri
                     generation,
                     now,
                 )
+            status.observation = ObservationStatus(
+                mode=observation.mode, last_full_read_at=observation.full_at, requests=spent
+            )
             status.inventory = Inventory(
                 **{k: counts.get(k, 0) for k in ("products", "variants", "categories", "brands")}
             )

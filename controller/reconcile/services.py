@@ -15,6 +15,7 @@ from controller.access import AccessPolicy, Binding, SecretData, bind, ensure_cl
 from controller.api.base import SecretKeyReference
 from controller.api.resources import StoreEnvironment
 from controller.api.snapshot import GitSource
+from controller.engine.observation import Observations
 from controller.engine.snapshots import ResolvedCatalog, resolve_git, resolve_inline
 from controller.errors import DependencyNotReady
 from controller.gitsource import GitCache, GitCredentials
@@ -191,6 +192,7 @@ class Services:
     snapshot_poll_seconds: float = 60.0
     approval_poll_seconds: float = 15.0
     access: AccessPolicy = field(default_factory=AccessPolicy)
+    observations: Observations = field(default_factory=Observations)  # stores between checks
 
 
 async def git_credentials(

@@ -3,8 +3,13 @@ translation (`records.py`), store information, scripts and themes."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
+from controller.catalog.kinds import Kind
+from controller.catalog.observed import ObservedCatalog
+from controller.stores.changes import count, read_changes
 from controller.stores.client import decode
 from controller.stores.records import BigCommerceRecords
 
@@ -21,6 +26,24 @@ class BigCommerceStore(BigCommerceRecords):
         """`GET /v2/store`: name, domain, time zone, currency, plan."""
         info: dict[str, Any] = decode(await self.request("GET", "/v2/store"))
         return info
+
+    async def store_clock(self) -> datetime:
+        """The store's clock now (one request for one product id)."""
+        return (await count(self))[1]
+
+    async def observe_changes(
+        self,
+        observed: ObservedCatalog,
+        since: datetime,
+        kinds: Collection[Kind],
+        *,
+        ids: Iterable[int] | None = None,
+        fields: Mapping[Kind, Collection[str]] | None = None,
+    ) -> datetime:
+        """Bring `observed` up to date in place, reading what changed since `since` (or the
+        products `ids`); the store's clock as the read began (`changes.py`)."""
+        changes = await read_changes(self, observed, since, kinds, ids=ids, fields=fields)
+        return changes.store_time
 
     # ---- scripts and themes ---------------------------------------------------------------------
 

@@ -58,8 +58,14 @@ _TARGETS = {
 }
 
 
-def product_from_api(data: dict[str, Any]) -> ObservedProduct:
-    """Reduce an API product (with `include=variants,custom_fields,images`)."""
+def product_from_api(
+    data: dict[str, Any], fields: Mapping[Kind, Collection[str]] | None = None
+) -> ObservedProduct:
+    """Reduce an API product (with `include=variants,custom_fields,images`) to the fields the
+    catalog manages (`fields` of products and variants, where only some are compared)."""
+    fields = fields or {}
+    product_fields = fields.get(Kind.PRODUCTS, _PRODUCT_FIELDS)
+    variant_fields = fields.get(Kind.VARIANTS, _VARIANT_FIELDS)
     base_id = data.get("base_variant_id")
     variants = [
         ObservedVariant(
@@ -68,7 +74,7 @@ def product_from_api(data: dict[str, Any]) -> ObservedProduct:
             option_values=tuple(
                 (o["option_display_name"], o["label"]) for o in v.get("option_values", [])
             ),
-            fields={k: v[k] for k in _VARIANT_FIELDS if k in v},
+            fields={k: v[k] for k in variant_fields if k in v},
         )
         for v in data.get("variants", [])
         if v["id"] != base_id
@@ -76,7 +82,7 @@ def product_from_api(data: dict[str, Any]) -> ObservedProduct:
     return ObservedProduct(
         id=data["id"],
         sku=data.get("sku", ""),
-        fields={k: data[k] for k in _PRODUCT_FIELDS if k in data},
+        fields={k: data[k] for k in product_fields if k in data},
         category_ids=frozenset(data.get("categories", [])),
         brand_id=data.get("brand_id") or 0,
         base_variant_id=base_id,
@@ -158,12 +164,18 @@ def name_images(products: Iterable[ObservedProduct], sources: Mapping[int, str])
     """Know each image by the URL it was created from, where that was recorded."""
     for product in products:
         for image in product.images:
-            image.image_url = sources.get(image.id, image.image_url)
+            source = sources.get(image.id)
+            if source is not None:
+                image.image_url, image.sourced = source, True
 
 
-def add_product(observed: ObservedCatalog, data: dict[str, Any]) -> None:
+def add_product(
+    observed: ObservedCatalog,
+    data: dict[str, Any],
+    fields: Mapping[Kind, Collection[str]] | None = None,
+) -> None:
     """Add one API product to the observed catalog."""
-    product = product_from_api(data)
+    product = product_from_api(data, fields)
     if product.sku:
         observed.products.setdefault(sku_key(product.sku), product)
     else:
@@ -232,37 +244,58 @@ class BigCommerceRecords(StoreClient):
 
     # ---- observe --------------------------------------------------------------------------------
 
-    async def observe(self, kinds: Collection[Kind] | None = None) -> ObservedCatalog:
+    async def observe(
+        self,
+        kinds: Collection[Kind] | None = None,
+        *,
+        fields: Mapping[Kind, Collection[str]] | None = None,
+    ) -> ObservedCatalog:
         """The records of `kinds` in one paginated pass per kind (products with their variants,
-        custom fields and images, and always with the categories and brands they reference).
-        Never writes."""
+        custom fields and images, and always with the categories and brands they reference),
+        each page reduced as it arrives (to `fields` per kind, where given). Never writes."""
         wanted = set(CATALOG_KINDS if kinds is None else kinds)
         observed = ObservedCatalog()
 
         async def products() -> None:
             async for page in self.pages("/v3/catalog/products", {"include": PRODUCT_INCLUDES}):
                 for item in page:
-                    add_product(observed, item)
+                    add_product(observed, item, fields)
             # after the products: an image seen there has its source recorded already
             sources = await self.image_sources()
             name_images(observed.products.values(), sources)
-            self.unclaimed_images = frozenset(
-                p.id
-                for p in observed.products.values()
-                if any(i.id not in sources for i in p.images)
-            )
+            self.note_unclaimed(observed)
 
-        async def categories() -> None:
-            async for page in self.pages("/v3/catalog/trees/categories"):
-                for item in page:
-                    category = category_from_api(item)
-                    observed.categories[category.id] = category
+        if wanted & CATALOG_KINDS:
+            await fan_out([self.read_categories(observed), self.read_brands(observed), products()])
+        await self.read_content(observed, wanted)
+        return observed
 
-        async def brands() -> None:
-            async for page in self.pages("/v3/catalog/brands"):
-                for item in page:
-                    brand = brand_from_api(item)
-                    observed.brands[brand.id] = brand
+    def note_unclaimed(self, observed: ObservedCatalog) -> None:
+        """Remember the products with images of no recorded source (known by a CDN URL)."""
+        self.unclaimed_images = frozenset(
+            p.id for p in observed.products.values() if any(not i.sourced for i in p.images)
+        )
+
+    async def read_categories(self, observed: ObservedCatalog) -> None:
+        """All categories, into `observed` (replacing what it had)."""
+        found: dict[int, ObservedCategory] = {}
+        async for page in self.pages("/v3/catalog/trees/categories"):
+            for item in page:
+                category = category_from_api(item)
+                found[category.id] = category
+        observed.categories = found
+
+    async def read_brands(self, observed: ObservedCatalog) -> None:
+        """All brands, into `observed` (replacing what it had)."""
+        found: dict[int, ObservedBrand] = {}
+        async for page in self.pages("/v3/catalog/brands"):
+            for item in page:
+                brand = brand_from_api(item)
+                found[brand.id] = brand
+        observed.brands = found
+
+    async def read_content(self, observed: ObservedCatalog, kinds: Collection[Kind]) -> None:
+        """The scripts, web pages and redirects among `kinds`, read whole into `observed`."""
 
         async def scripts() -> None:
             found: dict[str, ObservedScript] = {}
@@ -286,16 +319,13 @@ class BigCommerceRecords(StoreClient):
                     found[item["id"]] = redirect_from_api(item)
             observed.redirects = found
 
-        if wanted & CATALOG_KINDS:
-            await fan_out([categories(), brands(), products()])
-        if Kind.SCRIPTS in wanted:  # after the catalog: one request, and errors in a fixed order
+        if Kind.SCRIPTS in kinds:  # after the catalog: one request, and errors in a fixed order
             await scripts()
         content = [
-            f() for kind, f in ((Kind.PAGES, pages), (Kind.REDIRECTS, redirects)) if kind in wanted
+            f() for kind, f in ((Kind.PAGES, pages), (Kind.REDIRECTS, redirects)) if kind in kinds
         ]
         if content:
             await fan_out(content)
-        return observed
 
     async def image_sources(self, params: dict[str, Any] | None = None) -> dict[int, str]:
         """Image id -> the URL StagingPro created it from (the metafields it keeps)."""

@@ -1,0 +1,134 @@
+"""A store's catalog kept as observed between drift checks, so that a check reads only what
+changed (Kubernetes' list + watch + resync, applied to a store): a full read first and every
+`resync` seconds; in between, the products modified since the last read (with a safety overlap of
+the store's clock), deletions found by counts, and the products a webhook named."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from controller.catalog.kinds import Kind
+from controller.catalog.observed import ObservedCatalog
+from controller.catalog.provider import Provider
+
+OVERLAP = timedelta(seconds=30)  # changes this close before the last read are read again
+
+
+class Mode(enum.StrEnum):
+    """How the last check observed the store."""
+
+    FULL = "full"  # everything read
+    INCREMENTAL = "incremental"  # what changed since the last read
+    WEBHOOKS = "webhooks"  # what the store's webhooks named, and counts
+
+
+class Incremental(Provider, Protocol):
+    """A provider that reads what changed."""
+
+    async def store_clock(self) -> datetime:
+        """The store's clock now."""
+        ...
+
+    async def observe_changes(
+        self,
+        observed: ObservedCatalog,
+        since: datetime,
+        kinds: Collection[Kind],
+        *,
+        ids: Iterable[int] | None = None,
+        fields: Mapping[Kind, Collection[str]] | None = None,
+    ) -> datetime:
+        """Bring `observed` up to date in place; the store's clock as the read began."""
+        ...
+
+
+@dataclass
+class Observation:
+    """One store as last observed (the compact records the planner compares), and when."""
+
+    observed: ObservedCatalog | None = None
+    kinds: frozenset[Kind] = frozenset()
+    fields: Mapping[Kind, frozenset[str]] | None = None  # kept of each kind (None: all)
+    since: datetime | None = None  # the store's clock from which changes are read next
+    full_at: datetime | None = None  # when the last full read began
+    mode: Mode = Mode.FULL
+    requests: int = 0  # spent by the last check
+    pending: set[int] = field(default_factory=set)  # product ids named by webhooks since
+
+    async def refresh(
+        self,
+        store: Incremental,
+        kinds: Collection[Kind],
+        *,
+        now: datetime,
+        resync: float,
+        webhooks: bool = False,
+        fields: Mapping[Kind, frozenset[str]] | None = None,
+    ) -> ObservedCatalog:
+        """The store as it is now, read at the cost of what changed since the last refresh (all
+        of it when there was none, the kinds or `fields` differ, or `resync` seconds passed since
+        the last full read). Records keep only `fields` of the kinds named there (what a catalog
+        compares). With `webhooks` healthy, only the products they named are read again."""
+        try:
+            return await self._refresh(store, frozenset(kinds), fields, now, resync, webhooks)
+        except BaseException:  # half brought up to date: read everything next time
+            self.forget()
+            raise
+
+    async def _refresh(
+        self,
+        store: Incremental,
+        wanted: frozenset[Kind],
+        fields: Mapping[Kind, frozenset[str]] | None,
+        now: datetime,
+        resync: float,
+        webhooks: bool,
+    ) -> ObservedCatalog:
+        before = store.requests
+        if (
+            self.observed is None
+            or self.since is None
+            or self.full_at is None
+            or wanted != self.kinds
+            or fields != self.fields
+            or (now - self.full_at).total_seconds() >= resync
+        ):
+            clock = await store.store_clock()
+            self.observed = None  # the old one goes before the new one is read
+            self.observed = await store.observe(wanted, fields=fields)
+            self.kinds, self.fields, self.full_at, self.mode = wanted, fields, now, Mode.FULL
+        else:
+            named, self.pending = (self.pending, set()) if webhooks else (None, set())
+            clock = await store.observe_changes(
+                self.observed, self.since, wanted, ids=named, fields=fields
+            )
+            self.mode = Mode.WEBHOOKS if webhooks else Mode.INCREMENTAL
+        self.since = clock - OVERLAP
+        self.requests = store.requests - before
+        return self.observed
+
+    def forget(self) -> None:
+        """Drop the observation (the next refresh reads everything)."""
+        self.observed, self.since, self.full_at = None, None, None
+
+
+class Observations:
+    """The observation of each environment's store, by (namespace, name)."""
+
+    def __init__(self) -> None:
+        self._by: dict[tuple[str, str], tuple[str, Observation]] = {}
+
+    def of(self, namespace: str, name: str, store: str) -> Observation:
+        """The environment's observation of `store` (a new one when it names another store)."""
+        found = self._by.get((namespace, name))
+        if found is None or found[0] != store:
+            found = self._by[(namespace, name)] = (store, Observation())
+        return found[1]
+
+    def forget(self, namespace: str, name: str) -> None:
+        """Drop an environment's observation (deleted)."""
+        self._by.pop((namespace, name), None)

@@ -1,0 +1,270 @@
+"""Incremental observation against the emulator over HTTP: each change another writer can make
+between two checks is found by the next one, at the cost of what changed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from controller.access import SecretData
+from controller.catalog.model import Catalog
+from controller.emulator import Emulator
+from controller.engine import assess, sync
+from controller.engine.observation import Mode, Observation
+from controller.engine.sync import managed_kinds
+from controller.planner import Options, drift
+from controller.standalone import services_for
+from controller.stores import BigCommerceStore, Token
+from tests.conftest import PROD_TOKEN
+from tests.support.builders import desired
+from tests.support.manifests import access_to, binding
+from tests.test_reconcilers import FakeWorld, products, reconcile
+
+HOUR = 3600.0
+
+
+def catalog(n: int = 30) -> Catalog:
+    return desired(
+        [
+            {
+                "sku": f"OBS-{i:03d}",
+                "name": f"Observed {i}",
+                "type": "physical",
+                "price": 10 + i,
+                "weight": 1,
+                "categories": ["Gear"],
+                "brand": "Acme",
+                "variants": [
+                    {
+                        "sku": f"OBS-{i:03d}-{size}",
+                        "option_values": [{"option_display_name": "Size", "label": size}],
+                        "price": 11 + i,
+                    }
+                    for size in ("S", "M")
+                ],
+                "custom_fields": [{"name": "fabric", "value": "wool"}],
+                "images": [f"https://pictures.example.test/{i}.jpg"],
+            }
+            for i in range(n)
+        ],
+        ["Gear"],
+        ["Acme"],
+    )
+
+
+@pytest.fixture
+async def prod(emulator: Emulator) -> AsyncIterator[BigCommerceStore]:
+    async with BigCommerceStore(emulator.url, "production", Token(PROD_TOKEN)) as store:
+        await sync(store, catalog())
+        yield store
+
+
+@pytest.fixture
+async def other(emulator: Emulator) -> AsyncIterator[httpx.AsyncClient]:
+    """Another app writing to the store."""
+    async with httpx.AsyncClient(
+        base_url=f"{emulator.url}/stores/production/v3", headers={"X-Auth-Token": PROD_TOKEN}
+    ) as client:
+        yield client
+
+
+async def product(other: httpx.AsyncClient, sku: str) -> dict[str, Any]:
+    answer = await other.get("/catalog/products", params={"sku": sku, "include": "variants"})
+    found: dict[str, Any] = answer.json()["data"][0]
+    return found
+
+
+async def checked(observation: Observation, store: BigCommerceStore) -> dict[str, Any]:
+    """One refresh, compared with a full read: the same drift, and what the refresh cost."""
+    now = datetime.now(UTC)
+    observed = await observation.refresh(store, managed_kinds(catalog()), now=now, resync=HOUR)
+    incremental = drift(catalog(), observed)
+    full = drift(catalog(), await store.observe(managed_kinds(catalog())))
+    assert incremental.counts == full.counts
+    assert incremental.samples == full.samples
+    return {"mode": observation.mode, "requests": observation.requests, "drift": incremental}
+
+
+@pytest.fixture
+async def observation(prod: BigCommerceStore) -> Observation:
+    found = Observation()
+    first = await checked(found, prod)
+    assert first["mode"] is Mode.FULL
+    assert first["drift"].in_sync
+    return found
+
+
+async def test_a_no_op_check_reads_only_what_changed(
+    prod: BigCommerceStore, observation: Observation
+) -> None:
+    again = await checked(observation, prod)
+    assert again["mode"] is Mode.INCREMENTAL
+    assert again["drift"].in_sync
+    # a count, products and image sources modified since, categories, brands: whatever the size
+    assert again["requests"] == 5
+
+
+async def test_a_price_changed_with_no_event_is_found_by_the_next_check(
+    prod: BigCommerceStore, observation: Observation, other: httpx.AsyncClient
+) -> None:
+    found = await product(other, "OBS-003")
+    await other.put(f"/catalog/products/{found['id']}", json={"price": 99})
+    report = (await checked(observation, prod))["drift"]
+    assert report.samples == (("products", "OBS-003", "changed", ("price",)),)
+
+
+async def test_a_deleted_product_is_found_by_counts(
+    prod: BigCommerceStore, observation: Observation, other: httpx.AsyncClient
+) -> None:
+    found = await product(other, "OBS-017")
+    assert (await other.delete(f"/catalog/products/{found['id']}")).status_code == 204
+    result = await checked(observation, prod)
+    assert result["drift"].counts["products"]["missing"] == 1
+    assert result["requests"] <= 5 + 4  # the count fell short: a few counts of id ranges
+
+
+async def test_a_deletion_hidden_by_a_creation_is_found(
+    prod: BigCommerceStore, observation: Observation, other: httpx.AsyncClient
+) -> None:
+    found = await product(other, "OBS-005")
+    await other.delete(f"/catalog/products/{found['id']}")
+    body = {"sku": "NEW-1", "name": "Newcomer", "type": "physical", "price": 1, "weight": 1}
+    assert (await other.post("/catalog/products", json=body)).status_code == 200
+    counts = (await checked(observation, prod))["drift"].counts["products"]
+    assert (counts["missing"], counts["extra"]) == (1, 1)
+
+
+async def test_a_variant_change_is_found(
+    prod: BigCommerceStore, observation: Observation, other: httpx.AsyncClient
+) -> None:
+    variant = (await product(other, "OBS-008"))["variants"][1]
+    await other.put("/catalog/variants", json=[{"id": variant["id"], "price": 77}])
+    report = (await checked(observation, prod))["drift"]
+    assert report.samples == (("variants", "OBS-008/OBS-008-M", "changed", ("price",)),)
+
+
+async def test_a_custom_field_change_is_found(
+    prod: BigCommerceStore, observation: Observation, other: httpx.AsyncClient
+) -> None:
+    found = await product(other, "OBS-011")
+    fields = (await other.get(f"/catalog/products/{found['id']}/custom-fields")).json()["data"]
+    await other.put(
+        f"/catalog/products/{found['id']}/custom-fields/{fields[0]['id']}",
+        json={"value": "silk"},
+    )
+    report = (await checked(observation, prod))["drift"]
+    assert report.counts["customFields"]["changed"] == 1
+
+
+async def test_changes_in_the_same_second_as_a_check_are_found(
+    prod: BigCommerceStore, observation: Observation, other: httpx.AsyncClient
+) -> None:
+    found = await product(other, "OBS-020")
+    for price in (
+        50,
+        51,
+        52,
+    ):  # each change lands right after a check began, mostly within its second
+        await other.put(f"/catalog/products/{found['id']}", json={"price": price})
+        await checked(observation, prod)
+        assert observation.observed is not None
+        assert observation.observed.products["obs-020"].fields["price"] == price
+
+
+async def test_products_named_by_events_are_read_in_any_order(
+    prod: BigCommerceStore, observation: Observation, other: httpx.AsyncClient
+) -> None:
+    first, second = await product(other, "OBS-001"), await product(other, "OBS-002")
+    await other.put(f"/catalog/products/{first['id']}", json={"price": 70})
+    await other.delete(f"/catalog/products/{second['id']}")
+    await other.put(f"/catalog/products/{first['id']}", json={"price": 71})
+    # the events arrive late, out of order and twice: the store is read, not the events
+    observation.pending.update([second["id"], first["id"], first["id"]])
+    observed = await observation.refresh(
+        prod, managed_kinds(catalog()), now=datetime.now(UTC), resync=HOUR, webhooks=True
+    )
+    assert observation.mode is Mode.WEBHOOKS
+    assert observed.products["obs-001"].fields["price"] == 71
+    assert "obs-002" not in observed.products
+
+
+async def test_a_full_read_runs_at_the_resync_interval(
+    prod: BigCommerceStore, observation: Observation
+) -> None:
+    later = datetime.now(UTC) + timedelta(hours=2)
+    await observation.refresh(prod, managed_kinds(catalog()), now=later, resync=HOUR)
+    assert observation.mode is Mode.FULL
+    assert observation.full_at == later
+
+
+async def test_what_a_sync_wrote_is_observed_with_its_image_sources(
+    prod: BigCommerceStore, observation: Observation
+) -> None:
+    changed = desired(
+        [{"sku": "OBS-004", "name": "Renamed", "images": ["https://pictures.example.test/n.jpg"]}]
+    )
+    await sync(prod, changed, Options(prune=True, allow_mass_delete=True))
+    observed = await observation.refresh(
+        prod, managed_kinds(catalog()), now=datetime.now(UTC), resync=HOUR
+    )
+    assert (await assess(prod, changed, observed=observed)).drift.in_sync
+    images = observed.products["obs-004"].images
+    assert [(i.image_url, i.sourced) for i in images] == [
+        ("https://pictures.example.test/n.jpg", True)
+    ]
+
+
+async def test_the_environment_status_shows_how_the_store_was_observed(
+    emulator: Emulator, tmp_path: Path, other: httpx.AsyncClient
+) -> None:
+    world = FakeWorld()
+    world.secrets[("shop", "token")] = SecretData(
+        {"token": PROD_TOKEN.encode()}, binding("production", emulator.url, "production")
+    )
+    world.put("CatalogSnapshot", "v1", {"source": {"inline": products("ENV-1", "ENV-2")}})
+    world.put(
+        "StoreEnvironment",
+        "production",
+        {
+            "role": "production",
+            "store": {
+                "hash": "production",
+                "apiUrl": emulator.url,
+                "credentialsSecretRef": {"name": "token", "key": "token"},
+            },
+            "catalog": {"snapshotRef": {"name": "v1"}},
+            "syncPolicy": {"mode": "sync", "fullResyncInterval": "6h"},
+        },
+    )
+    services = services_for(world, tmp_path, access=access_to(emulator.url))
+    await reconcile(world, services, world.read("CatalogSnapshot", "v1"))
+
+    await reconcile(world, services, world.read("StoreEnvironment", "production"))
+    first = world.read("StoreEnvironment", "production")["status"]
+    assert first["observation"]["mode"] == "incremental"  # a full read, then the sync re-read
+    assert first["drift"]["inSync"] is True
+    full_at = first["observation"]["lastFullReadAt"]
+
+    found = await product(other, "ENV-2")
+    await other.put(f"/catalog/products/{found['id']}", json={"price": 3})
+    env = world.read("StoreEnvironment", "production")
+    env["spec"]["syncPolicy"]["mode"] = "observe"
+    await reconcile(world, services, env)
+    second = world.read("StoreEnvironment", "production")["status"]
+    assert second["observation"] == {
+        "mode": "incremental",
+        "lastFullReadAt": full_at,
+        "requests": 5,
+    }
+    assert second["drift"]["inSync"] is False
+    spent = services.metrics.registry.get_sample_value(
+        "stagingpro_observation_requests_total",
+        {"namespace": "shop", "name": "production", "mode": "incremental"},
+    )
+    assert spent is not None
+    assert spent >= 5
