@@ -1,16 +1,17 @@
-"""`python -m bench [catalog|planner|emulator|engine|all]`."""
+"""`python -m bench [catalog|planner|emulator|engine|observation|all]`."""
 
 from __future__ import annotations
 
 import sys
 
-from bench import catalog, emulator, engine, planner
+from bench import catalog, emulator, engine, observation, planner
 
 WHAT = {
     "catalog": catalog.run,
     "planner": planner.run,
     "emulator": emulator.run,
     "engine": engine.run,
+    "observation": observation.run,
 }
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import random
 import zlib
+from typing import Any
 
 from controller.catalog.model import Catalog, path_key
-from controller.emulator.database import StoreDB
+from controller.emulator.database import StoreDB, StoreProfile
 
 DEPARTMENTS = ["Apparel", "Footwear", "Outdoor", "Home", "Kitchen"]
 SECTIONS = ["Men", "Women", "Kids", "Sale"]
@@ -68,6 +69,7 @@ def seed_synthetic(
 ) -> dict[str, int]:
     """Fill `store` with a synthetic catalog (in one transaction); returns the store's counts."""
     products = synthetic_products(count, variants=variants, seed=seed)
+    profile = db.store(store)
     with db.bulk():
         category_ids: dict[str, int] = {}
         for department in DEPARTMENTS:
@@ -86,8 +88,26 @@ def seed_synthetic(
         for product in products:
             body = dict(product)
             body["categories"] = [category_ids[p] for p in body.pop("category_paths")]  # type: ignore[attr-defined]
-            db.create_product(store, body, render=False)
+            product_id = db.create_product(store, body, render=False)["id"]
+            if profile is not None:
+                images: Any = body.get("images") or []
+                record_sources(db, store, product_id, [i["image_url"] for i in images], profile)
     return db.counts(store)
+
+
+def record_sources(
+    db: StoreDB, store: str, product_id: int, urls: list[str], profile: StoreProfile
+) -> None:
+    """Record where a product's images came from, as StagingPro does when it creates them."""
+    shop = db.bind(store)
+    for url, doc in zip(urls, shop.images.stored(product_id), strict=True):
+        source = {
+            "namespace": IMAGE_SOURCES,
+            "key": str(doc["id"]),
+            "value": url,
+            "permission_set": "app_only",
+        }
+        shop.metafields.insert(product_id, source, client=client_id(profile.token))
 
 
 IMAGE_SOURCES = "stagingpro.images"  # the metafields in which StagingPro keeps images' sources
@@ -150,16 +170,9 @@ def seed_catalog(db: StoreDB, store: str, catalog: Catalog) -> dict[str, int]:
                 for n, i in enumerate(product.images or ())
             ]
             product_id = db.create_product(store, body, render=False)["id"]
-            if profile is not None and product.images:  # as StagingPro records where they came from
-                shop = db.bind(store)
-                for image, doc in zip(product.images, shop.images.stored(product_id), strict=True):
-                    source = {
-                        "namespace": IMAGE_SOURCES,
-                        "key": str(doc["id"]),
-                        "value": image.image_url,
-                        "permission_set": "app_only",
-                    }
-                    shop.metafields.insert(product_id, source, client=client_id(profile.token))
+            if profile is not None:
+                urls = [i.image_url for i in product.images or ()]
+                record_sources(db, store, product_id, urls, profile)
         if profile is not None:
             for script in (catalog.scripts or {}).values():
                 body = {"name": script.name, **script.fields}

@@ -1,0 +1,141 @@
+"""Drift checks of a 100k-product store (3 variants each, the full field sets the emulator answers
+as the platform does), counted at the server: a full read, an incremental no-op check, the share of
+a Pro quota spent observing at `interval: 1m` with a 6h full resync, CPU per incremental check,
+image writes of an unchanged product set; and memory: peak RSS of a no-op `stagingpro plan`, and
+the RSS of one process holding five environments' observations between checks. Each measuring
+client runs in its own process, so that its RSS is its own."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.common import TOKEN, emulator_process, reset_stats, rss_mib, seed, stats
+from bench.engine import synthetic_catalog
+from controller.catalog.files import write_directory
+from controller.engine import sync
+from controller.engine.observation import Observation
+from controller.engine.sync import compared_fields, managed_kinds
+from controller.stores import BigCommerceStore, Token
+
+PRO_QUOTA_PER_HOUR = 450 * 120  # 450 requests per 30 s window
+INTERVAL_PER_HOUR, RESYNC_HOURS = 60, 6
+ENVIRONMENTS = 5
+
+
+def _reads(url: str) -> int:
+    return sum(stats(url, "big")["by_method"].values())
+
+
+async def _observe(url: str, count: int) -> None:
+    desired = synthetic_catalog(count)
+    kinds, fields = managed_kinds(desired), compared_fields(desired)
+    gc.collect()
+    base_rss = rss_mib(os.getpid())
+    async with BigCommerceStore(url, "big", Token(TOKEN)) as store:
+
+        async def refresh(observation: Observation) -> None:
+            await observation.refresh(
+                store, kinds, now=datetime.now(UTC), resync=RESYNC_HOURS * 3600, fields=fields
+            )
+
+        reset_stats(url, "big")
+        first = Observation()
+        started, cpu = time.perf_counter(), time.process_time()
+        await refresh(first)
+        full_s, full_cpu, full = (
+            time.perf_counter() - started,
+            time.process_time() - cpu,
+            _reads(url),
+        )
+        print(f"  full read: {full} requests, {full_s:.1f} s, {full_cpu:.1f} CPU s")
+
+        reset_stats(url, "big")
+        cpu = time.process_time()
+        await refresh(first)
+        incremental_cpu, incremental = time.process_time() - cpu, _reads(url)
+        print(
+            f"  incremental no-op check: {incremental} requests, {incremental_cpu:.3f} CPU s "
+            "(target <= 0.5 s)"
+        )
+        per_hour = INTERVAL_PER_HOUR * incremental + full / RESYNC_HOURS
+        print(
+            f"  interval 1m, full resync every {RESYNC_HOURS}h: {per_hour:.0f} requests/h = "
+            f"{100 * per_hour / PRO_QUOTA_PER_HOUR:.2f}% of a Pro quota (target <= 1.5%)"
+        )
+
+        reset_stats(url, "big")
+        _, result = await sync(store, desired)
+        image_writes = sum(
+            n for method, n in stats(url, "big")["by_method"].items() if method != "GET"
+        )
+        print(
+            f"  sync of the unchanged product set ({count} images, CDN URLs in the store): "
+            f"{image_writes} writes, {result.total} steps (target 0)"
+        )
+
+        held = [first]
+        for _ in range(ENVIRONMENTS - 1):
+            held.append(Observation())
+            await refresh(held[-1])
+        gc.collect()
+        print(
+            f"  {ENVIRONMENTS} environments' observations and their catalog held between checks: "
+            f"RSS {rss_mib(os.getpid()):.0f} MiB (catalog and interpreter alone {base_rss:.0f} MiB; "
+            "target <= 1 GiB)"
+        )
+
+
+def _plan_peak(url: str, count: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        write_directory(synthetic_catalog(count), Path(tmp) / "catalog", layout="jsonl")
+        token = Path(tmp) / "token"
+        token.write_text(TOKEN)
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "controller",
+                "plan",
+                str(Path(tmp) / "catalog"),
+                "--store",
+                f"{url}/stores/big",
+                "--token-file",
+                str(token),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        started = time.perf_counter()
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        print(
+            f"  no-op `stagingpro plan` of {count} products: exit {process.returncode}, "
+            f"{time.perf_counter() - started:.1f} s, peak RSS {usage.ru_maxrss / 1024:.0f} MiB "
+            "(target <= 400 MiB)"
+        )
+
+
+def run(count: int = 100_000) -> None:
+    """Print the observation and memory figures."""
+    print(f"== drift checks and memory, {count} products (3 variants each)")
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "store.db"
+        seed(db, {"big": count})
+        with emulator_process(db, ["big"]) as (url, _):
+            subprocess.run([sys.executable, "-m", "bench.observation", url, str(count)], check=True)
+            _plan_peak(url, count)
+
+
+if __name__ == "__main__":
+    asyncio.run(_observe(sys.argv[1], int(sys.argv[2])))
+    print(
+        f"  measuring process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
+    )
