@@ -24,6 +24,7 @@ EVERYTHING = {
     "shard": "eu",
     "replicas": 3,
     "logFormat": "plain",
+    "reviewUrl": "https://stagingpro.example.test",
     "metrics": {
         "serviceMonitor": {"enabled": True},
         "prometheusRule": {"enabled": True},
@@ -125,6 +126,20 @@ def test_the_operator_reaches_only_the_allowed_api_origins(chart: Any) -> None:
     assert args({"allowedApiOrigins": ["https://api.bigcommerce.com", "http://emulator:8765"]}) == [
         "--allowed-api-origin=https://api.bigcommerce.com",
         "--allowed-api-origin=http://emulator:8765",
+    ]
+
+
+def test_notifications_link_to_the_review_url_when_one_is_given(chart: Any) -> None:
+    def env(values: dict[str, Any]) -> list[dict[str, Any]]:
+        deployment = next(d for d in render(chart, values) if d["kind"] == "Deployment")
+        found: list[dict[str, Any]] = deployment["spec"]["template"]["spec"]["containers"][0].get(
+            "env", []
+        )
+        return found
+
+    assert env({}) == []
+    assert env({"reviewUrl": "https://stagingpro.example.test"}) == [
+        {"name": "STAGINGPRO_REVIEW_URL", "value": "https://stagingpro.example.test"}
     ]
 
 

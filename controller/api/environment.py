@@ -16,6 +16,7 @@ from controller.api.base import (
     SecretKeyReference,
     known_zone,
 )
+from controller.api.notification import Receivers, ReceiverStatus
 from controller.catalog.kinds import Kind
 
 DEFAULT_API_URL = BIGCOMMERCE_API_ORIGIN
@@ -102,6 +103,11 @@ class StoreEnvironmentSpec(Model):
     sync_policy: SyncPolicy = Field(default_factory=SyncPolicy)
     ignore_differences: list[IgnoreDifference] = Field(default_factory=list)
     suspend: bool = Field(False, description="Stop all writes; observation continues.")
+    notifications: Receivers = Field(
+        default_factory=list,
+        description="Who is told about this store's deployments, drift, rejected credentials "
+        "and exhausted quota.",
+    )
 
     _zone = field_validator("timezone")(known_zone)
 
@@ -212,4 +218,7 @@ class StoreEnvironmentStatus(CommonStatus):
     drift: DriftStatus | None = None
     observation: ObservationStatus | None = None
     clone: CloneStatus | None = None
+    notifications: list[ReceiverStatus] | None = Field(
+        None, description="The last deliveries to each receiver."
+    )
     last_deployed: DeployedCatalog | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import shutil
 import signal
 import sys
@@ -20,6 +21,7 @@ from controller.cli.operator_cmd import add_allowed_origins, allowed_origins
 from controller.cli.render import color
 from controller.gitsource import GitCache
 from controller.metrics import Metrics
+from controller.notify import Notifier
 from controller.standalone import FileWorld, Loop, ManifestError, services_for
 
 
@@ -130,6 +132,11 @@ def run(args: argparse.Namespace) -> int:
     async def main() -> int:
         if args.once:
             await loop.settle()
+            if isinstance(notifier := loop.services.observer, Notifier):
+                # what settling announced is sent before exiting (a failing endpoint costs 15 s)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(15):
+                        await notifier.drain()
             unsettled = [
                 (k, state)
                 for k in world.refresh()

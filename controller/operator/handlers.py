@@ -17,6 +17,7 @@ from controller.api.base import GROUP, VERSION
 from controller.api.resources import KINDS
 from controller.gitsource import GitCache
 from controller.metrics import Metrics
+from controller.notify import Notifier, NotifySettings
 from controller.operator.config import OperatorConfig
 from controller.operator.kube import KubeWorld, load_client
 from controller.reconcile.driver import DueTracker, drive
@@ -51,8 +52,9 @@ def settings_for(config: OperatorConfig) -> kopf.OperatorSettings:
 def memo_for(config: OperatorConfig, metrics: Metrics) -> kopf.Memo:
     """The services every worker shares."""
     git = GitCache(config.cache_dir / "git", policy=config.access)
+    world = KubeWorld(load_client())
     services = Services(
-        world=KubeWorld(load_client()),
+        world=world,
         stores=StoreRegistry(metrics),
         git=git,
         metrics=metrics,
@@ -60,6 +62,7 @@ def memo_for(config: OperatorConfig, metrics: Metrics) -> kopf.Memo:
         snapshot_poll_seconds=config.snapshot_poll,
         approval_poll_seconds=config.approval_poll,
         access=config.access,
+        observer=Notifier(world, NotifySettings.from_env()),
     )
     return kopf.Memo(services=services, tracker=DueTracker(), tick=config.tick)
 

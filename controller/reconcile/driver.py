@@ -118,7 +118,14 @@ async def drive(
     its own status, nothing when nothing changed), emit its events."""
     kind = str(obj.get("kind"))
     started = time.monotonic()
-    writer = StatusWriter(obj.get("status"), write_status)
+    observer = services.observer
+
+    async def write(patch: dict[str, Any]) -> None:
+        await write_status(patch)
+        if observer is not None:
+            observer.written(obj, patch)
+
+    writer = StatusWriter(obj.get("status"), write)
     outcome = await RECONCILERS[kind](obj, services, writer)
     services.metrics.reconcile_seconds.labels(kind, outcome.result).observe(
         time.monotonic() - started

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
@@ -39,6 +39,13 @@ class World(Protocol):
     async def event(
         self, obj: dict[str, Any], type_: EventType, reason: str, message: str
     ) -> None: ...
+
+
+class StatusObserver(Protocol):
+    """Told of every status write of every object (notifications follow phases this way); it
+    must return at once and never fail the reconcile."""
+
+    def written(self, obj: Mapping[str, Any], patch: Mapping[str, Any]) -> None: ...
 
 
 class SecretMissing(DependencyNotReady):
@@ -193,6 +200,7 @@ class Services:
     approval_poll_seconds: float = 15.0
     access: AccessPolicy = field(default_factory=AccessPolicy)
     observations: Observations = field(default_factory=Observations)  # stores between checks
+    observer: StatusObserver | None = None
 
 
 async def git_credentials(

@@ -13,6 +13,7 @@ from typing import Any
 from controller.access import AccessPolicy
 from controller.gitsource import GitCache
 from controller.metrics import Metrics
+from controller.notify import Notifier, NotifySettings
 from controller.reconcile.driver import DueTracker, drive
 from controller.reconcile.services import (
     CatalogCache,
@@ -46,6 +47,7 @@ def services_for(
         metrics=metrics,
         catalogs=CatalogCache(git),
         access=access,
+        observer=Notifier(world, NotifySettings.from_env()),
     )
 
 
