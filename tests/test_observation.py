@@ -268,3 +268,19 @@ async def test_the_environment_status_shows_how_the_store_was_observed(
     )
     assert spent is not None
     assert spent >= 5
+
+
+async def test_an_unchanged_store_in_sync_is_not_planned_again(
+    prod: BigCommerceStore, other: httpx.AsyncClient
+) -> None:
+    observation, desired, options = Observation(), catalog(), Options()
+    now = datetime.now(UTC)
+    first = await observation.assess(prod, desired, options, now=now, resync=HOUR)
+    assert first.drift.in_sync
+    again = await observation.assess(prod, desired, options, now=now, resync=HOUR)
+    assert again is first  # nothing changed: the same answer, no plan made
+    found = await product(other, "OBS-002")
+    await other.put(f"/catalog/products/{found['id']}", json={"price": 1})
+    changed = await observation.assess(prod, desired, options, now=now, resync=HOUR)
+    assert changed is not first
+    assert not changed.drift.in_sync

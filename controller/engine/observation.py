@@ -6,14 +6,18 @@ the store's clock), deletions found by counts, and the products a webhook named.
 from __future__ import annotations
 
 import enum
+import weakref
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from controller.catalog.kinds import Kind
+from controller.catalog.model import Catalog
 from controller.catalog.observed import ObservedCatalog
 from controller.catalog.provider import Provider
+from controller.engine.sync import Assessment, assess, compared_fields, managed_kinds
+from controller.planner import Options
 
 OVERLAP = timedelta(seconds=30)  # changes this close before the last read are read again
 
@@ -41,8 +45,9 @@ class Incremental(Provider, Protocol):
         *,
         ids: Iterable[int] | None = None,
         fields: Mapping[Kind, Collection[str]] | None = None,
-    ) -> datetime:
-        """Bring `observed` up to date in place; the store's clock as the read began."""
+    ) -> tuple[datetime, bool]:
+        """Bring `observed` up to date in place: the store's clock as the read began, and
+        whether anything had changed."""
         ...
 
 
@@ -58,6 +63,9 @@ class Observation:
     mode: Mode = Mode.FULL
     requests: int = 0  # spent by the last check
     pending: set[int] = field(default_factory=set)  # product ids named by webhooks since
+    changed: bool = True  # whether the last refresh found anything new
+    # the last assessment, while it found the store in sync: (catalog, options, assessment)
+    _in_sync: tuple[weakref.ref[Catalog], Options, Assessment] | None = None
 
     async def refresh(
         self,
@@ -101,9 +109,10 @@ class Observation:
             self.observed = None  # the old one goes before the new one is read
             self.observed = await store.observe(wanted, fields=fields)
             self.kinds, self.fields, self.full_at, self.mode = wanted, fields, now, Mode.FULL
+            self.changed = True
         else:
             named, self.pending = (self.pending, set()) if webhooks else (None, set())
-            clock = await store.observe_changes(
+            clock, self.changed = await store.observe_changes(
                 self.observed, self.since, wanted, ids=named, fields=fields
             )
             self.mode = Mode.WEBHOOKS if webhooks else Mode.INCREMENTAL
@@ -111,9 +120,27 @@ class Observation:
         self.requests = store.requests - before
         return self.observed
 
+    async def assess(
+        self, store: Incremental, desired: Catalog, options: Options, **refresh: Any
+    ) -> Assessment:
+        """Refresh (keeping only the fields `desired` sets; `refresh` as for `refresh`), then
+        compare with `desired`; when nothing changed since an assessment that found the store in
+        sync with the same catalog and options, that one again (no plan is made: such a check
+        costs only its reads)."""
+        kinds, fields = managed_kinds(desired), compared_fields(desired)
+        observed = await self.refresh(store, kinds, fields=fields, **refresh)
+        if not self.changed and self._in_sync is not None:
+            catalog, last_options, assessment = self._in_sync
+            if catalog() is desired and last_options == options:
+                return assessment
+        assessment = await assess(store, desired, options, observed=observed)
+        in_sync = not assessment.plan.steps and assessment.drift.in_sync
+        self._in_sync = (weakref.ref(desired), options, assessment) if in_sync else None
+        return assessment
+
     def forget(self) -> None:
         """Drop the observation (the next refresh reads everything)."""
-        self.observed, self.since, self.full_at = None, None, None
+        self.observed, self.since, self.full_at, self._in_sync = None, None, None, None
 
 
 class Observations:

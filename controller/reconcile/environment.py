@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
 from typing import Any
 
 from controller.api.base import parse_duration
@@ -19,11 +18,10 @@ from controller.api.environment import (
     StoreInfo,
 )
 from controller.api.resources import StoreEnvironment
-from controller.catalog.kinds import Kind
-from controller.catalog.observed import ObservedCatalog, to_catalog
-from controller.engine import apply, assess, sync
+from controller.catalog.observed import to_catalog
+from controller.engine import apply, sync
 from controller.engine.snapshots import ResolvedCatalog
-from controller.engine.sync import compared_fields, managed_kinds
+from controller.engine.sync import Assessment
 from controller.errors import DependencyNotReady
 from controller.planner import Drift, Options
 from controller.reconcile.outcome import Event, Outcome, classify, failed, succeeded
@@ -145,31 +143,32 @@ async def reconcile_environment(obj: dict[str, Any], svc: Services, _: StatusWri
             resync = parse_duration(env.spec.sync_policy.full_resync_interval)
             spent = 0
 
-            async def look(
-                kinds: Collection[Kind], fields: Mapping[Kind, frozenset[str]] | None = None
-            ) -> ObservedCatalog:
+            def spend() -> None:
                 nonlocal spent
-                found = await observation.refresh(
-                    store, kinds, now=svc.clock(), resync=resync, fields=fields
-                )
                 spent += observation.requests
                 svc.metrics.observation_requests.labels(namespace, name, observation.mode).inc(
                     observation.requests
                 )
-                return found
+
+            async def check() -> Assessment:
+                try:
+                    return await observation.assess(
+                        store, resolved.catalog, options, now=svc.clock(), resync=resync
+                    )
+                finally:
+                    spend()
 
             if desired is None:
-                observed = await look(CATALOG_KINDS)
+                observed = await observation.refresh(
+                    store, CATALOG_KINDS, now=svc.clock(), resync=resync
+                )
+                spend()
                 counts = observed.counts()
                 status.drift = None
             else:
                 resolved, snapshot_name = desired
                 options = ignore_options(env)
-                kinds = managed_kinds(resolved.catalog)
-                compared = compared_fields(resolved.catalog)
-                assessment = await assess(
-                    store, resolved.catalog, options, observed=await look(kinds, compared)
-                )
+                assessment = await check()
                 counts = assessment.observed.counts()
                 writes = env.spec.sync_policy.mode == "sync" and not env.spec.suspend
                 revision_changed = (
@@ -183,12 +182,7 @@ async def reconcile_environment(obj: dict[str, Any], svc: Services, _: StatusWri
                     contended = lock.locked()
                     async with lock, svc.stores.parallel:
                         if contended:  # another writer went first: plan from what it left
-                            assessment = await assess(
-                                store,
-                                resolved.catalog,
-                                options,
-                                observed=await look(kinds, compared),
-                            )
+                            assessment = await check()
                         result = await apply(assessment.plan, assessment.observed, store)
                     status.last_synced_revision = resolved.revision or resolved.digest
                     events.append(
@@ -199,9 +193,7 @@ async def reconcile_environment(obj: dict[str, Any], svc: Services, _: StatusWri
                             + (f"; {len(result.errors)} failed" if result.errors else ""),
                         )
                     )
-                    assessment = await assess(
-                        store, resolved.catalog, options, observed=await look(kinds, compared)
-                    )
+                    assessment = await check()
                     counts = assessment.observed.counts()
                 _record_drift(
                     svc,

@@ -39,11 +39,12 @@ class BigCommerceStore(BigCommerceRecords):
         *,
         ids: Iterable[int] | None = None,
         fields: Mapping[Kind, Collection[str]] | None = None,
-    ) -> datetime:
+    ) -> tuple[datetime, bool]:
         """Bring `observed` up to date in place, reading what changed since `since` (or the
-        products `ids`); the store's clock as the read began (`changes.py`)."""
+        products `ids`): the store's clock as the read began, and whether anything had changed
+        (`changes.py`)."""
         changes = await read_changes(self, observed, since, kinds, ids=ids, fields=fields)
-        return changes.store_time
+        return changes.store_time, bool(changes.changed or changes.deleted or changes.others)
 
     # ---- scripts and themes ---------------------------------------------------------------------
 

@@ -32,8 +32,10 @@ class Changes:
     """What one incremental read found."""
 
     store_time: datetime  # the store's clock as the read began
-    changed: int  # products read again (created or modified)
+    read: int  # products read again (modified since, or named)
+    changed: int  # of them, those that differ from before (or are new)
     deleted: int  # products found gone
+    others: bool  # categories, brands, content or image sources differ from before
 
 
 def as_filter(moment: datetime) -> str:
@@ -66,8 +68,8 @@ class _Mirror:
     def ids(self) -> list[int]:
         return sorted([*self.keys, *self.unkeyed])
 
-    def put(self, product: ObservedProduct) -> None:
-        """Replace a product (its images keep the sources already known)."""
+    def put(self, product: ObservedProduct) -> bool:
+        """Replace a product (its images keep the sources already known); whether it differs."""
         old = self.drop(product.id)
         if old is not None:
             known = {i.id: i.image_url for i in old.images if i.sourced}
@@ -76,11 +78,12 @@ class _Mirror:
                     image.image_url, image.sourced = known[image.id], True
         if not product.sku:
             self.unkeyed.add(product.id)
-            return
-        key = sku_key(product.sku)
-        if key not in self.observed.products:  # SKUs are unique; the first read wins otherwise
-            self.observed.products[key] = product
-            self.keys[product.id] = key
+        else:
+            key = sku_key(product.sku)
+            if key not in self.observed.products:  # SKUs are unique; else the first read wins
+                self.observed.products[key] = product
+                self.keys[product.id] = key
+        return product != old
 
     def drop(self, product_id: int) -> ObservedProduct | None:
         self.unkeyed.discard(product_id)
@@ -105,7 +108,8 @@ async def read_changes(
     categories, brands and scripts read again."""
     mirror = _Mirror(observed)
     total, clock = await count(store)  # first: a product created after it is read below
-    changed: list[ObservedProduct] = []
+    changed: list[ObservedProduct] = []  # read again
+    differ = 0
     named = None if ids is None else sorted(set(ids))
     if named is None:
         reads = [{"include": PRODUCT_INCLUDES, "date_modified:min": as_filter(since)}]
@@ -118,9 +122,9 @@ async def read_changes(
         async for page in store.pages(PRODUCTS, params):
             for item in page:
                 product = product_from_api(item, fields)
-                mirror.put(product)
+                differ += mirror.put(product)
                 changed.append(product)
-    await _name_images(store, mirror, changed, since)
+    renamed = await _name_images(store, mirror, changed, since)
     seen = {p.id for p in changed}
     gone = [i for i in named or () if i not in seen]
     for product_id in gone:
@@ -132,24 +136,41 @@ async def read_changes(
         gone += found
     mirror.done()
     wanted = set(kinds)
+    before = _small(observed)
     if wanted & CATALOG_KINDS:
         await fan_out([store.read_categories(observed), store.read_brands(observed)])
     await store.read_content(observed, wanted)
     store.note_unclaimed(observed)
-    return Changes(clock, len(changed), len(set(gone)))
+    others = renamed or _small(observed) != before
+    return Changes(clock, len(changed), differ, len(set(gone)), others)
+
+
+def _small(observed: ObservedCatalog) -> tuple[Any, ...]:
+    """The kinds read whole each time."""
+    return (
+        observed.categories,
+        observed.brands,
+        observed.scripts,
+        observed.pages,
+        observed.redirects,
+    )
 
 
 async def _name_images(
     store: BigCommerceRecords, mirror: _Mirror, changed: list[ObservedProduct], since: datetime
-) -> None:
-    """Sources recorded since `since` (for new images, mostly of the products read again)."""
+) -> bool:
+    """Sources recorded since `since` (for new images, mostly of the products read again);
+    whether an image not read again now has one."""
     sources = await store.image_sources({"date_modified:min": as_filter(since)})
     if not sources:
-        return
+        return False
     name_images(changed, sources)
     known = {i.id for p in changed for i in p.images}
-    if any(image_id not in known for image_id in sources):  # an older image, claimed since
-        name_images(mirror.observed.products.values(), sources)
+    if all(image_id in known for image_id in sources):
+        return False
+    unnamed = {i.id for p in mirror.observed.products.values() for i in p.images if not i.sourced}
+    name_images(mirror.observed.products.values(), sources)  # an older image, claimed since
+    return bool(unnamed & set(sources))
 
 
 async def _missing(store: BigCommerceRecords, ids: list[int]) -> list[int]:
