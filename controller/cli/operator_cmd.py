@@ -13,6 +13,7 @@ from typing import Any
 from controller.access import BIGCOMMERCE_API_ORIGIN, ORIGINS_ENV, AccessPolicy
 from controller.cli.errors import CliError
 from controller.operator.config import OperatorConfig
+from controller.stores.hooks import WebhookConfig
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -63,6 +64,20 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         help="seconds between resolutions of a Git snapshot's ref",
     )
     parser.add_argument(
+        "--webhook-url",
+        help="where the stores reach the webhook receiver (an https ingress to --webhook-port); "
+        "without it, stores are read incrementally at each environment's interval",
+    )
+    parser.add_argument(
+        "--webhook-port", type=int, default=8443, help="the webhook receiver's port"
+    )
+    parser.add_argument(
+        "--webhook-key-file",
+        type=Path,
+        help="the key the environments' webhook secrets derive from (default: a new one at each "
+        "start; the hooks are given the new secrets)",
+    )
+    parser.add_argument(
         "--cache-dir",
         type=Path,
         default=Path(os.environ.get("STAGINGPRO_CACHE_DIR", "/var/cache/stagingpro")),
@@ -88,6 +103,8 @@ def run(args: argparse.Namespace) -> int:
         peering=args.peering,
         identity=socket.gethostname(),
         access=allowed_origins(args.allowed_api_origin),
+        webhooks=_webhooks(args),
+        webhook_port=args.webhook_port,
     )
     _check_cache(config.cache_dir)
     _check_kubernetes()
@@ -98,6 +115,25 @@ def run(args: argparse.Namespace) -> int:
     kopf.configure(verbose=args.verbose, log_format=kopf.LogFormat[args.log_format.upper()])
     run_operator(config)
     return 0
+
+
+def _webhooks(args: argparse.Namespace) -> WebhookConfig | None:
+    """The receiver's settings, or None without --webhook-url."""
+    if args.webhook_url is None:
+        if args.webhook_key_file is not None:
+            raise CliError("--webhook-key-file needs --webhook-url")
+        return None
+    if not args.webhook_url.startswith(("https://", "http://")):
+        raise CliError(f"--webhook-url {args.webhook_url!r}: expected an https:// URL")
+    if args.webhook_key_file is None:
+        return WebhookConfig(args.webhook_url)
+    try:
+        key = args.webhook_key_file.read_bytes().strip()
+    except OSError as error:
+        raise CliError(f"--webhook-key-file {args.webhook_key_file}: {error.strerror}") from None
+    if len(key) < 16:
+        raise CliError(f"--webhook-key-file {args.webhook_key_file}: at least 16 bytes are needed")
+    return WebhookConfig(args.webhook_url, key)
 
 
 def _check_cache(directory: Path) -> None:

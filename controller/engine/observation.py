@@ -64,6 +64,8 @@ class Observation:
     requests: int = 0  # spent by the last check
     pending: set[int] = field(default_factory=set)  # product ids named by webhooks since
     changed: bool = True  # whether the last refresh found anything new
+    hooks_kept: datetime | None = None  # when the store's webhooks were last made right
+    heard: bool = False  # a webhook delivery arrived since
     # the last assessment, while it found the store in sync: (catalog, options, assessment)
     _in_sync: tuple[weakref.ref[Catalog], Options, Assessment] | None = None
 
@@ -155,6 +157,11 @@ class Observations:
         if found is None or found[0] != store:
             found = self._by[(namespace, name)] = (store, Observation())
         return found[1]
+
+    def named(self, namespace: str, name: str) -> Observation | None:
+        """The environment's observation, if there is one."""
+        found = self._by.get((namespace, name))
+        return None if found is None else found[1]
 
     def forget(self, namespace: str, name: str) -> None:
         """Drop an environment's observation (deleted)."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from controller.access import AccessPolicy
+from controller.stores.hooks import WebhookConfig
 
 
 @dataclass(frozen=True)
@@ -28,3 +29,7 @@ class OperatorConfig:
     identity: str = field(default="stagingpro-operator")  # reportingInstance of its events
     # API origins the stores may be at (never local Git: the operator reads only what it is given).
     access: AccessPolicy = field(default_factory=AccessPolicy)
+    # The webhook receiver: the stores call `webhooks.public_url` (an ingress to `webhook_port`);
+    # without it, stores are read incrementally at each environment's interval.
+    webhooks: WebhookConfig | None = None
+    webhook_port: int = 8443

@@ -14,14 +14,22 @@ from typing import Any, cast
 import kopf
 
 from controller.api.base import GROUP, VERSION
-from controller.api.resources import KINDS
+from controller.api.resources import KINDS, StoreEnvironment
 from controller.gitsource import GitCache
 from controller.metrics import Metrics
 from controller.notify import Notifier, NotifySettings
 from controller.operator.config import OperatorConfig
 from controller.operator.kube import KubeWorld, load_client
+from controller.operator.webhooks import Receiver
 from controller.reconcile.driver import DueTracker, drive
-from controller.reconcile.services import CatalogCache, EventType, Services, StoreRegistry
+from controller.reconcile.services import (
+    CatalogCache,
+    EventType,
+    Services,
+    StoreRegistry,
+    open_store,
+)
+from controller.stores.hooks import drop_hooks
 
 FINALIZER = "stagingpro.io/finalizer"
 SHARD_LABEL = "stagingpro.io/shard"
@@ -63,8 +71,23 @@ def memo_for(config: OperatorConfig, metrics: Metrics) -> kopf.Memo:
         approval_poll_seconds=config.approval_poll,
         access=config.access,
         observer=Notifier(world, NotifySettings.from_env()),
+        webhooks=config.webhooks,
     )
-    return kopf.Memo(services=services, tracker=DueTracker(), tick=config.tick)
+    tracker = DueTracker()
+    receiver = None
+    if config.webhooks is not None:
+        receiver = Receiver(
+            config.webhooks,
+            services.observations,
+            lambda namespace, name: tracker.due_now("StoreEnvironment", namespace, name),
+        )
+    return kopf.Memo(
+        services=services,
+        tracker=tracker,
+        tick=config.tick,
+        receiver=receiver,
+        webhook_port=config.webhook_port,
+    )
 
 
 async def _worker(
@@ -121,9 +144,28 @@ async def _deleted(body: kopf.Body, meta: kopf.Meta, memo: kopf.Memo, **_: Any) 
     if body.get("kind") == "StoreEnvironment":
         services.metrics.forget_environment(namespace, name)
         services.observations.forget(namespace, name)
+        if services.webhooks is not None:
+            await _drop_hooks(services, dict(body))
     elif body.get("kind") == "StoreDeployment":
         services.metrics.set_deployment_phase(namespace, name, None)
     memo.tracker.forget(str(meta.uid))
+
+
+async def _drop_hooks(services: Services, obj: dict[str, Any]) -> None:
+    """Remove a deleted environment's webhooks from its store (best effort: a store that cannot
+    be reached keeps hooks whose deliveries are refused, and the platform deactivates them)."""
+    config = services.webhooks
+    assert config is not None
+    meta = obj.get("metadata", {})
+    namespace, name = meta.get("namespace", "default"), meta.get("name", "")
+    try:
+        env = StoreEnvironment.model_validate(obj)
+        async with await open_store(services, env) as store:
+            await drop_hooks(store, config.destination(namespace, name))
+    except Exception as error:
+        logger.warning(
+            "StoreEnvironment %s/%s: its webhooks were not removed: %s", namespace, name, error
+        )
 
 
 async def _secret_changed(namespace: str | None, memo: kopf.Memo, **_: Any) -> None:
@@ -141,12 +183,20 @@ async def _login(**kwargs: Any) -> kopf.ConnectionInfo | None:
     return kopf.login_via_client(**kwargs)
 
 
-async def _startup(**_: Any) -> None:
+async def _startup(memo: kopf.Memo, **_: Any) -> None:
     # The Kubernetes client, Git and file reads run in threads: enough of them that a slow API
     # server does not queue every object's reconcile behind a few calls.
     asyncio.get_running_loop().set_default_executor(
         concurrent.futures.ThreadPoolExecutor(max_workers=64, thread_name_prefix="stagingpro")
     )
+    if memo.receiver is not None:
+        port = await memo.receiver.start(memo.webhook_port)
+        logger.info("webhook receiver on port %s", port)
+
+
+async def _cleanup(memo: kopf.Memo, **_: Any) -> None:
+    if memo.receiver is not None:
+        await memo.receiver.stop()
 
 
 def registry_for(config: OperatorConfig) -> kopf.OperatorRegistry:
@@ -155,6 +205,7 @@ def registry_for(config: OperatorConfig) -> kopf.OperatorRegistry:
     labels = {SHARD_LABEL: config.shard} if config.shard else None
     kopf.on.login(registry=registry)(_login)
     kopf.on.startup(registry=registry)(_startup)
+    kopf.on.cleanup(registry=registry)(_cleanup)
     for info in KINDS:
         kopf.daemon(
             GROUP, VERSION, info.plural, registry=registry, labels=labels, initial_delay=0.0

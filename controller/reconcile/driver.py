@@ -83,6 +83,12 @@ class DueTracker:
                 self._due[key] = 0.0
                 self._waits.pop(key, None)
 
+    def due_now(self, kind: str, namespace: str, name: str) -> None:
+        """Make one object due at once (its store sent news)."""
+        key = self._keys.get((kind, namespace, name))
+        if key is not None:
+            self._due[key] = 0.0
+
     def forget(self, key: str) -> None:
         """Drop a deleted object."""
         for table in (self._seen, self._due, self._namespaces, self._waits, self._situations):

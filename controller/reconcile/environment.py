@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from controller.api.base import parse_duration
@@ -20,6 +21,7 @@ from controller.api.environment import (
 from controller.api.resources import StoreEnvironment
 from controller.catalog.observed import to_catalog
 from controller.engine import apply, sync
+from controller.engine.observation import Observation
 from controller.engine.snapshots import ResolvedCatalog
 from controller.engine.sync import Assessment
 from controller.errors import DependencyNotReady
@@ -32,7 +34,8 @@ from controller.reconcile.snapshot import (
     load_snapshot_catalog,
 )
 from controller.reconcile.status import StatusWriter
-from controller.stores import BigCommerceStore
+from controller.stores import BigCommerceStore, RequestRejected
+from controller.stores.hooks import keep_hooks
 from controller.stores.records import CATALOG_KINDS
 from controller.text import plural
 
@@ -150,10 +153,17 @@ async def reconcile_environment(obj: dict[str, Any], svc: Services, _: StatusWri
                     observation.requests
                 )
 
+            webhooks = await _keep_hooks(svc, namespace, name, store, observation, now, resync)
+
             async def check() -> Assessment:
                 try:
                     return await observation.assess(
-                        store, resolved.catalog, options, now=svc.clock(), resync=resync
+                        store,
+                        resolved.catalog,
+                        options,
+                        now=svc.clock(),
+                        resync=resync,
+                        webhooks=webhooks,
                     )
                 finally:
                     spend()
@@ -233,6 +243,34 @@ async def reconcile_environment(obj: dict[str, Any], svc: Services, _: StatusWri
         if event[1] == Reason.CREDENTIALS_REJECTED:
             svc.metrics.credentials_rejected.labels(namespace, name).set(1)
         return Outcome(_dump(status), retry, [*events, event], classify(error))
+
+
+async def _keep_hooks(
+    svc: Services,
+    namespace: str,
+    name: str,
+    store: BigCommerceStore,
+    observation: Observation,
+    now: datetime,
+    resync: float,
+) -> bool:
+    """Keep the store's webhooks to the operator's receiver (at the first check and every full
+    resync); whether they are healthy: kept, and delivering. Without them (no receiver, or the
+    store refuses its address) the store is read incrementally."""
+    config = svc.webhooks
+    if config is None:
+        return False
+    kept = observation.hooks_kept
+    if kept is None or (now - kept).total_seconds() >= resync:
+        try:
+            await keep_hooks(
+                store, config.destination(namespace, name), config.secret(namespace, name)
+            )
+        except RequestRejected:
+            observation.hooks_kept = None
+            return False
+        observation.hooks_kept = now
+    return observation.heard
 
 
 def _outcome_text(outcomes: dict[str, dict[str, int]]) -> str:

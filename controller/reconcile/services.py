@@ -21,6 +21,7 @@ from controller.errors import DependencyNotReady
 from controller.gitsource import GitCache, GitCredentials
 from controller.metrics import Metrics
 from controller.stores import BigCommerceStore, RateGovernor, RetryPolicy, Token
+from controller.stores.hooks import WebhookConfig
 
 EventType = Literal["Normal", "Warning"]
 
@@ -201,6 +202,7 @@ class Services:
     access: AccessPolicy = field(default_factory=AccessPolicy)
     observations: Observations = field(default_factory=Observations)  # stores between checks
     observer: StatusObserver | None = None
+    webhooks: WebhookConfig | None = None  # the operator's receiver, when the stores can reach it
 
 
 async def git_credentials(

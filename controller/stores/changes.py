@@ -160,7 +160,9 @@ async def _name_images(
     store: BigCommerceRecords, mirror: _Mirror, changed: list[ObservedProduct], since: datetime
 ) -> bool:
     """Sources recorded since `since` (for new images, mostly of the products read again);
-    whether an image not read again now has one."""
+    whether an image not read again now has one. Not asked when every image has its source."""
+    if not store.unclaimed_images and all(i.sourced for p in changed for i in p.images):
+        return False
     sources = await store.image_sources({"date_modified:min": as_filter(since)})
     if not sources:
         return False
