@@ -16,8 +16,11 @@ from controller.catalog.model import Catalog
 from controller.emulator import Emulator
 from controller.engine import assess, sync
 from controller.engine.observation import Mode, Observation
+from controller.engine.snapshots import footprint, resolve_inline
 from controller.engine.sync import managed_kinds
+from controller.gitsource import GitCache
 from controller.planner import Options, drift
+from controller.reconcile.services import CatalogCache
 from controller.standalone import services_for
 from controller.stores import BigCommerceStore, Token
 from tests.conftest import PROD_TOKEN
@@ -285,3 +288,17 @@ async def test_an_unchanged_store_in_sync_is_not_planned_again(
     changed = await observation.assess(prod, desired, options, now=now, resync=HOUR)
     assert changed is not first
     assert not changed.drift.in_sync
+
+
+def test_the_catalog_cache_is_bounded_in_bytes(tmp_path: Path) -> None:
+    first, second = products(*(f"A-{i}" for i in range(50))), products("B-1")
+    size = footprint(resolve_inline(first).catalog)
+    roomy = CatalogCache(GitCache(tmp_path), max_bytes=size * 10)
+    kept = roomy.from_inline(first)
+    roomy.from_inline(second)
+    assert roomy.from_inline(first) is kept
+    tight = CatalogCache(GitCache(tmp_path), max_bytes=size)
+    dropped = tight.from_inline(first)
+    tight.from_inline(second)  # the newest stays; the older goes to make room
+    assert tight.from_inline(first) is not dropped
+    assert tight.size <= size * 2

@@ -64,6 +64,19 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         help="seconds between resolutions of a Git snapshot's ref",
     )
     parser.add_argument(
+        "--full-reads",
+        type=int,
+        default=1,
+        help="environments that read their whole store at once (each holds a store's catalog "
+        "while it reads; the others wait)",
+    )
+    parser.add_argument(
+        "--catalog-cache-mib",
+        type=int,
+        default=256,
+        help="memory for desired catalogs kept between checks (estimated; the newest is kept)",
+    )
+    parser.add_argument(
         "--webhook-url",
         help="where the stores reach the webhook receiver (an https ingress to --webhook-port); "
         "without it, stores are read incrementally at each environment's interval",
@@ -104,6 +117,8 @@ def run(args: argparse.Namespace) -> int:
         identity=socket.gethostname(),
         access=allowed_origins(args.allowed_api_origin),
         webhooks=_webhooks(args),
+        full_reads=_positive(args.full_reads, "--full-reads"),
+        catalog_cache_bytes=_positive(args.catalog_cache_mib, "--catalog-cache-mib") * 2**20,
         webhook_port=args.webhook_port,
     )
     _check_cache(config.cache_dir)
@@ -115,6 +130,12 @@ def run(args: argparse.Namespace) -> int:
     kopf.configure(verbose=args.verbose, log_format=kopf.LogFormat[args.log_format.upper()])
     run_operator(config)
     return 0
+
+
+def _positive(value: int, flag: str) -> int:
+    if value < 1:
+        raise CliError(f"{flag} {value}: expected at least 1")
+    return value
 
 
 def _webhooks(args: argparse.Namespace) -> WebhookConfig | None:

@@ -5,6 +5,8 @@ the store's clock), deletions found by counts, and the products a webhook named.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import enum
 import weakref
 from collections.abc import Collection, Iterable, Mapping
@@ -63,6 +65,7 @@ class Observation:
     mode: Mode = Mode.FULL
     requests: int = 0  # spent by the last check
     pending: set[int] = field(default_factory=set)  # product ids named by webhooks since
+    full_reads: asyncio.Semaphore | None = None  # bounds the full reads made at once
     changed: bool = True  # whether the last refresh found anything new
     hooks_kept: datetime | None = None  # when the store's webhooks were last made right
     heard: bool = False  # a webhook delivery arrived since
@@ -107,9 +110,10 @@ class Observation:
             or fields != self.fields
             or (now - self.full_at).total_seconds() >= resync
         ):
-            clock = await store.store_clock()
             self.observed = None  # the old one goes before the new one is read
-            self.observed = await store.observe(wanted, fields=fields)
+            async with self.full_reads or contextlib.nullcontext():
+                clock = await store.store_clock()
+                self.observed = await store.observe(wanted, fields=fields)
             self.kinds, self.fields, self.full_at, self.mode = wanted, fields, now, Mode.FULL
             self.changed = True
         else:
@@ -146,16 +150,18 @@ class Observation:
 
 
 class Observations:
-    """The observation of each environment's store, by (namespace, name)."""
+    """The observation of each environment's store, by (namespace, name); at most `full_reads`
+    of them read a whole store at once (the heavy part of a check, in memory and in time)."""
 
-    def __init__(self) -> None:
+    def __init__(self, full_reads: int = 1) -> None:
         self._by: dict[tuple[str, str], tuple[str, Observation]] = {}
+        self.full_reads = asyncio.Semaphore(full_reads)
 
     def of(self, namespace: str, name: str, store: str) -> Observation:
         """The environment's observation of `store` (a new one when it names another store)."""
         found = self._by.get((namespace, name))
         if found is None or found[0] != store:
-            found = self._by[(namespace, name)] = (store, Observation())
+            found = self._by[(namespace, name)] = (store, Observation(full_reads=self.full_reads))
         return found[1]
 
     def named(self, namespace: str, name: str) -> Observation | None:

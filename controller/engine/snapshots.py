@@ -6,6 +6,9 @@ Used by the operator and by the CLI alike.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import itertools
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +37,39 @@ class ResolvedCatalog:
     def counts(self) -> dict[str, int]:
         """Item counts per kind."""
         return self.catalog.counts()
+
+
+def footprint(catalog: Catalog, sample: int = 200) -> int:
+    """The bytes a catalog holds in memory, estimated from a sample of its products (every object
+    reachable from each, counted once) and extrapolated; categories, brands and the rest are few."""
+    products = list(itertools.islice(catalog.products.values(), sample))
+    if not products:
+        return _deep_size(catalog)
+    per_product = sum(_deep_size(p) for p in products) / len(products)
+    rest = dataclasses.replace(catalog, products={})
+    return int(per_product * len(catalog.products) * 1.1) + _deep_size(rest)
+
+
+def _deep_size(root: object) -> int:
+    seen: set[int] = set()
+    stack = [root]
+    total = 0
+    while stack:
+        item = stack.pop()
+        if id(item) in seen or isinstance(item, type):
+            continue
+        seen.add(id(item))
+        total += sys.getsizeof(item)
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple | set | frozenset):
+            stack.extend(item)
+        elif hasattr(item, "__dict__"):
+            stack.append(vars(item))
+        elif hasattr(item, "__slots__"):
+            stack.extend(getattr(item, slot) for slot in item.__slots__ if hasattr(item, slot))
+    return total
 
 
 def _resolved(catalog: Catalog, revision: str | None, source: str) -> ResolvedCatalog:

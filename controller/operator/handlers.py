@@ -15,6 +15,7 @@ import kopf
 
 from controller.api.base import GROUP, VERSION
 from controller.api.resources import KINDS, StoreEnvironment
+from controller.engine.observation import Observations
 from controller.gitsource import GitCache
 from controller.metrics import Metrics
 from controller.notify import Notifier, NotifySettings
@@ -66,12 +67,13 @@ def memo_for(config: OperatorConfig, metrics: Metrics) -> kopf.Memo:
         stores=StoreRegistry(metrics),
         git=git,
         metrics=metrics,
-        catalogs=CatalogCache(git),
+        catalogs=CatalogCache(git, config.catalog_cache_bytes),
         snapshot_poll_seconds=config.snapshot_poll,
         approval_poll_seconds=config.approval_poll,
         access=config.access,
         observer=Notifier(world, NotifySettings.from_env()),
         webhooks=config.webhooks,
+        observations=Observations(config.full_reads),
     )
     tracker = DueTracker()
     receiver = None

@@ -16,7 +16,7 @@ from controller.api.base import SecretKeyReference
 from controller.api.resources import StoreEnvironment
 from controller.api.snapshot import GitSource
 from controller.engine.observation import Observations
-from controller.engine.snapshots import ResolvedCatalog, resolve_git, resolve_inline
+from controller.engine.snapshots import ResolvedCatalog, footprint, resolve_git, resolve_inline
 from controller.errors import DependencyNotReady
 from controller.gitsource import GitCache, GitCredentials
 from controller.metrics import Metrics
@@ -148,13 +148,14 @@ class StoreRegistry:
 
 
 class CatalogCache:
-    """Resolved catalogs by revision (a few, least recently used), so that an environment's drift
-    check every interval does not reload unchanged files."""
+    """Resolved catalogs by revision, least recently used first out, so that an environment's drift
+    check every interval does not reload unchanged files; bounded by their estimated size in memory
+    (the newest is always kept)."""
 
-    def __init__(self, git: GitCache, size: int = 4):
+    def __init__(self, git: GitCache, max_bytes: int = 256 * 2**20):
         self.git = git
-        self.size = size
-        self._entries: OrderedDict[tuple[str, ...], ResolvedCatalog] = OrderedDict()
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[tuple[str, ...], tuple[ResolvedCatalog, int]] = OrderedDict()
 
     async def from_git(
         self, namespace: str, source: GitSource, ref: str, credentials: GitCredentials | None
@@ -162,7 +163,7 @@ class CatalogCache:
         """The catalog at `ref` (a commit, for repeatable reads) of a Git source, as `namespace`
         reads it (with its own credentials and Git cache)."""
         key = ("git", namespace, source.url, ref, source.path)
-        found = self._entries.get(key)
+        found = self._get(key)
         if found is None:
             found = await asyncio.to_thread(
                 resolve_git, self.git.scoped(namespace), source.url, ref, source.path, credentials
@@ -174,16 +175,28 @@ class CatalogCache:
         """An inline catalog (validated each time: it is small)."""
         digest = hashlib.sha256(repr(sorted(inline.items())).encode()).hexdigest()
         key = ("inline", digest)
-        found = self._entries.get(key)
+        found = self._get(key)
         if found is None:
             found = resolve_inline(inline)
             self._remember(key, found)
         return found
 
-    def _remember(self, key: tuple[str, ...], value: ResolvedCatalog) -> None:
-        self._entries[key] = value
+    @property
+    def size(self) -> int:
+        """The estimated bytes held."""
+        return sum(size for _, size in self._entries.values())
+
+    def _get(self, key: tuple[str, ...]) -> ResolvedCatalog | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
         self._entries.move_to_end(key)
-        while len(self._entries) > self.size:
+        return entry[0]
+
+    def _remember(self, key: tuple[str, ...], value: ResolvedCatalog) -> None:
+        self._entries[key] = (value, footprint(value.catalog))
+        self._entries.move_to_end(key)
+        while len(self._entries) > 1 and self.size > self.max_bytes:
             self._entries.popitem(last=False)
 
 
