@@ -68,6 +68,7 @@ class Observation:
     full_reads: asyncio.Semaphore | None = None  # bounds the full reads made at once
     changed: bool = True  # whether the last refresh found anything new
     hooks_kept: datetime | None = None  # when the store's webhooks were last made right
+    store_info: dict[str, Any] | None = None  # the store's profile, read with each full read
     heard: bool = False  # a webhook delivery arrived since
     # the last assessment, while it found the store in sync: (catalog, options, assessment)
     _in_sync: tuple[weakref.ref[Catalog], Options, Assessment] | None = None
@@ -105,10 +106,9 @@ class Observation:
         if (
             self.observed is None
             or self.since is None
-            or self.full_at is None
             or wanted != self.kinds
             or fields != self.fields
-            or (now - self.full_at).total_seconds() >= resync
+            or self.full_due(now, resync)
         ):
             self.observed = None  # the old one goes before the new one is read
             async with self.full_reads or contextlib.nullcontext():
@@ -144,9 +144,15 @@ class Observation:
         self._in_sync = (weakref.ref(desired), options, assessment) if in_sync else None
         return assessment
 
+    def full_due(self, now: datetime, resync: float) -> bool:
+        """Whether the next refresh reads everything because `resync` seconds passed (or none
+        has been made)."""
+        return self.full_at is None or (now - self.full_at).total_seconds() >= resync
+
     def forget(self) -> None:
         """Drop the observation (the next refresh reads everything)."""
         self.observed, self.since, self.full_at, self._in_sync = None, None, None, None
+        self.store_info = None
 
 
 class Observations:

@@ -124,7 +124,13 @@ async def reconcile_environment(obj: dict[str, Any], svc: Services, _: StatusWri
         env = StoreEnvironment.model_validate(obj)
         interval = parse_duration(env.spec.sync_policy.interval)
         async with await open_store(svc, env) as store:
-            info = await store.store_info()
+            observation = svc.observations.of(
+                namespace, name, svc.stores.key(env.spec.store.api_url, env.spec.store.hash)
+            )
+            resync = parse_duration(env.spec.sync_policy.full_resync_interval)
+            info = observation.store_info
+            if info is None or observation.full_due(now, resync):  # read again with the store
+                info = observation.store_info = await store.store_info()
             timezone = env.spec.timezone or info.get("timezone", {}).get("name")
             status.store = StoreInfo(
                 name=info.get("name"),
@@ -140,10 +146,6 @@ async def reconcile_environment(obj: dict[str, Any], svc: Services, _: StatusWri
             if env.spec.clone_from is not None:
                 await _clone(svc, env, store, status, events)
             desired = await desired_catalog(svc, env, status)
-            observation = svc.observations.of(
-                namespace, name, svc.stores.key(env.spec.store.api_url, env.spec.store.hash)
-            )
-            resync = parse_duration(env.spec.sync_policy.full_resync_interval)
             spent = 0
 
             def spend() -> None:
