@@ -265,13 +265,15 @@ async def _keep_hooks(
     kept = observation.hooks_kept
     if kept is None or (now - kept).total_seconds() >= resync:
         try:
-            await keep_hooks(
+            intact = await keep_hooks(
                 store, config.destination(namespace, name), config.secret(namespace, name)
             )
         except RequestRejected:
             observation.hooks_kept = None
             return False
         observation.hooks_kept = now
+        if not intact:  # made anew or reactivated: trusted again once deliveries arrive
+            observation.heard = False
     return observation.heard
 
 
