@@ -8,6 +8,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -34,7 +35,11 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     port = free_port()
     emulator_app = Emulator(quota=0, webhooks=WebhookSettings(retry_intervals=(0.2,)))
     with KubeThread() as kube, EmulatorThread(emulator_app) as emulator:
-        path = kubeconfig(tmp / "kubeconfig", kube.url)
+        # The Kubernetes client reads $KUBECONFIG once, on import: after another module's
+        # operator, its (test) kubeconfig file is the one read, so it is the one rewritten.
+        earlier = os.environ.get("KUBECONFIG", "")
+        reused = earlier and Path(earlier).is_relative_to(tmp_path_factory.getbasetemp())
+        path = kubeconfig(Path(earlier) if reused else tmp / "kubeconfig", kube.url)
         os.environ["KUBECONFIG"] = str(path)
         from kubernetes import client, config
 
