@@ -2,7 +2,7 @@
 as the platform does), counted at the server: a full read, an incremental no-op check, the share of
 a Pro quota spent observing at `interval: 1m` with a 6h full resync, CPU per incremental check,
 image writes of an unchanged product set; and memory: peak RSS of a no-op `stagingpro plan`, and
-the RSS of one process holding five environments' observations between checks. Each measuring
+what one process holds between checks per environment observed. Each measuring
 client runs in its own process, so that its RSS is its own."""
 
 from __future__ import annotations
@@ -41,9 +41,8 @@ async def _observe(url: str, count: int) -> None:
     base_rss = rss_mib(os.getpid())
     async with BigCommerceStore(url, "big", Token(TOKEN)) as store:
 
-        async def refresh(
-            observation: Observation,
-        ) -> None:  # a drift check's observing and planning
+        async def refresh(observation: Observation) -> None:
+            """A drift check's observing and planning."""
             await observation.assess(
                 store, desired, Options(), now=datetime.now(UTC), resync=RESYNC_HOURS * 3600
             )
@@ -89,6 +88,21 @@ async def _observe(url: str, count: int) -> None:
             "quota (target <= 1.5%)"
         )
 
+        gc.collect()
+        one = rss_mib(os.getpid())
+        second = Observation()
+        await refresh(second)
+        gc.collect()
+        two = rss_mib(os.getpid())
+        per_environment = two - one
+        print(
+            f"  held between checks: the catalog and the interpreter {base_rss:.0f} MiB, one "
+            f"environment's observation {per_environment:.0f} MiB more (RSS {one:.0f} -> {two:.0f} "
+            f"MiB with a second); {ENVIRONMENTS} environments: about "
+            f"{one + (ENVIRONMENTS - 1) * per_environment:.0f} MiB (target <= 1 GiB)"
+        )
+        del second
+
         reset_stats(url, "big")
         _, result = await sync(store, desired)
         image_writes = sum(
@@ -97,17 +111,6 @@ async def _observe(url: str, count: int) -> None:
         print(
             f"  sync of the unchanged product set ({count} images, CDN URLs in the store): "
             f"{image_writes} writes, {result.total} steps (target 0)"
-        )
-
-        held = [first]
-        for _ in range(ENVIRONMENTS - 1):
-            held.append(Observation())
-            await refresh(held[-1])
-        gc.collect()
-        print(
-            f"  {ENVIRONMENTS} environments' observations and their catalog held between checks: "
-            f"RSS {rss_mib(os.getpid()):.0f} MiB (catalog and interpreter alone {base_rss:.0f} MiB; "
-            "target <= 1 GiB)"
         )
 
 
