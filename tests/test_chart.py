@@ -25,6 +25,7 @@ EVERYTHING = {
     "replicas": 3,
     "logFormat": "plain",
     "reviewUrl": "https://stagingpro.example.test",
+    "webhooks": {"url": "https://hooks.example.test", "keySecret": "webhook-key"},
     "metrics": {
         "serviceMonitor": {"enabled": True},
         "prometheusRule": {"enabled": True},
@@ -127,6 +128,24 @@ def test_the_operator_reaches_only_the_allowed_api_origins(chart: Any) -> None:
         "--allowed-api-origin=https://api.bigcommerce.com",
         "--allowed-api-origin=http://emulator:8765",
     ]
+
+
+def test_the_webhook_receiver_is_served_only_when_the_stores_can_reach_it(chart: Any) -> None:
+    def rendered(values: dict[str, Any]) -> tuple[list[str], list[str]]:
+        docs = render(chart, values)
+        deployment = next(d for d in docs if d["kind"] == "Deployment")
+        args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+        services = [d["metadata"]["name"] for d in docs if d["kind"] == "Service"]
+        return [a for a in args if a.startswith("--webhook")], services
+
+    assert rendered({}) == ([], ["sp-stagingpro-metrics"])
+    args, services = rendered({"webhooks": {"url": "https://hooks.example.test", "keySecret": "k"}})
+    assert args == [
+        "--webhook-url=https://hooks.example.test",
+        "--webhook-port=8443",
+        "--webhook-key-file=/etc/stagingpro/webhooks/key",
+    ]
+    assert services == ["sp-stagingpro-metrics", "sp-stagingpro-webhooks"]
 
 
 def test_notifications_link_to_the_review_url_when_one_is_given(chart: Any) -> None:
