@@ -4,6 +4,7 @@ request bodies, and every interpretation of an answer's status (409 adopt, 413/4
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -58,6 +59,17 @@ _TARGETS = {
 }
 
 
+@functools.lru_cache(maxsize=65536)
+def _shared(value: Any) -> Any:
+    """One object for equal small values that recur across records (option and custom field
+    names and values, category sets): a store observed for long holds each once."""
+    return value
+
+
+def _text(value: Any) -> Any:
+    return _shared(value) if isinstance(value, str) and len(value) <= 64 else value
+
+
 def product_from_api(
     data: dict[str, Any], fields: Mapping[Kind, Collection[str]] | None = None
 ) -> ObservedProduct:
@@ -71,10 +83,10 @@ def product_from_api(
         ObservedVariant(
             id=v["id"],
             sku=v.get("sku", ""),
-            option_values=tuple(
-                (o["option_display_name"], o["label"]) for o in v.get("option_values", [])
+            option_values=_shared(
+                tuple((o["option_display_name"], o["label"]) for o in v.get("option_values", []))
             ),
-            fields={k: v[k] for k in variant_fields if k in v},
+            fields={k: _text(v[k]) for k in variant_fields if k in v},
         )
         for v in data.get("variants", [])
         if v["id"] != base_id
@@ -82,12 +94,14 @@ def product_from_api(
     return ObservedProduct(
         id=data["id"],
         sku=data.get("sku", ""),
-        fields={k: data[k] for k in product_fields if k in data},
-        category_ids=frozenset(data.get("categories", [])),
+        fields={k: _text(data[k]) for k in product_fields if k in data},
+        category_ids=_shared(frozenset(data.get("categories", []))),
         brand_id=data.get("brand_id") or 0,
         base_variant_id=base_id,
         variants=variants,
-        custom_fields=[(c["id"], c["name"], c["value"]) for c in data.get("custom_fields", [])],
+        custom_fields=[
+            (c["id"], _text(c["name"]), _text(c["value"])) for c in data.get("custom_fields", [])
+        ],
         images=[
             ObservedImage(
                 i["id"],
