@@ -302,3 +302,16 @@ def test_the_catalog_cache_is_bounded_in_bytes(tmp_path: Path) -> None:
     tight.from_inline(second)  # the newest stays; the older goes to make room
     assert tight.from_inline(first) is not dropped
     assert tight.size <= size * 2
+
+
+async def test_a_product_created_without_an_event_is_found_by_the_count(
+    prod: BigCommerceStore, observation: Observation, other: httpx.AsyncClient
+) -> None:
+    body = {"sku": "SILENT-1", "name": "Unannounced", "type": "physical", "price": 1, "weight": 1}
+    assert (await other.post("/catalog/products", json=body)).status_code == 200
+    observation.heard = True  # webhooks healthy, but this delivery was lost
+    observed = await observation.refresh(
+        prod, managed_kinds(catalog()), now=datetime.now(UTC), resync=HOUR, webhooks=True
+    )
+    assert observation.mode is Mode.WEBHOOKS
+    assert "silent-1" in observed.products

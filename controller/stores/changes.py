@@ -118,17 +118,26 @@ async def read_changes(
             {"include": PRODUCT_INCLUDES, "id:in": ",".join(map(str, named[i : i + PAGE_LIMIT]))}
             for i in range(0, len(named), PAGE_LIMIT)
         ]
-    for params in reads:
+
+    async def read(params: dict[str, Any]) -> None:
+        nonlocal differ
         async for page in store.pages(PRODUCTS, params):
             for item in page:
                 product = product_from_api(item, fields)
                 differ += mirror.put(product)
                 changed.append(product)
-    renamed = await _name_images(store, mirror, changed, since)
+
+    for params in reads:
+        await read(params)
     seen = {p.id for p in changed}
     gone = [i for i in named or () if i not in seen]
     for product_id in gone:
         mirror.drop(product_id)
+    if named is not None and total > len(mirror.keys) + len(mirror.unkeyed):
+        # more products than the events told of (a delivery lost): what changed since, too
+        await read({"include": PRODUCT_INCLUDES, "date_modified:min": as_filter(since)})
+        seen = {p.id for p in changed}
+    renamed = await _name_images(store, mirror, changed, since)
     if total != len(mirror.keys) + len(mirror.unkeyed):  # something went, or came meanwhile
         found = await _missing(store, mirror.ids())
         for product_id in found:
