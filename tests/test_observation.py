@@ -3,6 +3,7 @@ between two checks is found by the next one, at the cost of what changed."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,9 +14,10 @@ import pytest
 
 from controller.access import SecretData
 from controller.catalog.model import Catalog
+from controller.catalog.observed import ObservedCatalog
 from controller.emulator import Emulator
 from controller.engine import assess, sync
-from controller.engine.observation import Mode, Observation
+from controller.engine.observation import Mode, Observation, Observations
 from controller.engine.snapshots import footprint, resolve_inline
 from controller.engine.sync import managed_kinds
 from controller.gitsource import GitCache
@@ -315,3 +317,42 @@ async def test_a_product_created_without_an_event_is_found_by_the_count(
     )
     assert observation.mode is Mode.WEBHOOKS
     assert "silent-1" in observed.products
+
+
+async def test_environments_read_whole_stores_one_at_a_time() -> None:
+    class Gated:
+        """A store whose full reads wait for the gate."""
+
+        requests, active, peak = 0, 0, 0
+
+        def __init__(self) -> None:
+            self.gate = asyncio.Event()
+
+        async def store_clock(self) -> datetime:
+            return datetime.now(UTC)
+
+        async def observe(self, kinds: Any = None, *, fields: Any = None) -> ObservedCatalog:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+            await self.gate.wait()
+            self.active -= 1
+            return ObservedCatalog()
+
+    store, observations = Gated(), Observations(heavy=1)
+    reads = [
+        asyncio.create_task(
+            observations.of("shop", name, "store").refresh(
+                store,  # type: ignore[arg-type]
+                managed_kinds(catalog()),
+                now=datetime.now(UTC),
+                resync=HOUR,
+            )
+        )
+        for name in ("a", "b")
+    ]
+    for _ in range(5):
+        await asyncio.sleep(0)  # let both start
+    assert (store.active, store.peak) == (1, 1)
+    store.gate.set()
+    await asyncio.gather(*reads)
+    assert store.peak == 1

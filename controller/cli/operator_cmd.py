@@ -64,11 +64,11 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         help="seconds between resolutions of a Git snapshot's ref",
     )
     parser.add_argument(
-        "--full-reads",
+        "--heavy-checks",
         type=int,
         default=1,
-        help="environments that read their whole store at once (each holds a store's catalog "
-        "while it reads; the others wait)",
+        help="environments that read their whole store or plan at once (the memory peaks of a "
+        "check; the others wait)",
     )
     parser.add_argument(
         "--catalog-cache-mib",
@@ -117,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         identity=socket.gethostname(),
         access=allowed_origins(args.allowed_api_origin),
         webhooks=_webhooks(args),
-        full_reads=_positive(args.full_reads, "--full-reads"),
+        heavy_checks=_positive(args.heavy_checks, "--heavy-checks"),
         catalog_cache_bytes=_positive(args.catalog_cache_mib, "--catalog-cache-mib") * 2**20,
         webhook_port=args.webhook_port,
     )

@@ -65,7 +65,7 @@ class Observation:
     mode: Mode = Mode.FULL
     requests: int = 0  # spent by the last check
     pending: set[int] = field(default_factory=set)  # product ids named by webhooks since
-    full_reads: asyncio.Semaphore | None = None  # bounds the full reads made at once
+    heavy: asyncio.Semaphore | None = None  # bounds the full reads and plans made at once
     changed: bool = True  # whether the last refresh found anything new
     hooks_kept: datetime | None = None  # when the store's webhooks were last made right
     store_info: dict[str, Any] | None = None  # the store's profile, read with each full read
@@ -111,7 +111,7 @@ class Observation:
             or self.full_due(now, resync)
         ):
             self.observed = None  # the old one goes before the new one is read
-            async with self.full_reads or contextlib.nullcontext():
+            async with self.heavy or contextlib.nullcontext():
                 clock = await store.store_clock()
                 self.observed = await store.observe(wanted, fields=fields)
             self.kinds, self.fields, self.full_at, self.mode = wanted, fields, now, Mode.FULL
@@ -139,7 +139,8 @@ class Observation:
             catalog, last_options, assessment = self._in_sync
             if catalog() is desired and last_options == options:
                 return assessment
-        assessment = await assess(store, desired, options, observed=observed)
+        async with self.heavy or contextlib.nullcontext():
+            assessment = await assess(store, desired, options, observed=observed)
         in_sync = not assessment.plan.steps and assessment.drift.in_sync
         self._in_sync = (weakref.ref(desired), options, assessment) if in_sync else None
         return assessment
@@ -156,18 +157,18 @@ class Observation:
 
 
 class Observations:
-    """The observation of each environment's store, by (namespace, name); at most `full_reads`
-    of them read a whole store at once (the heavy part of a check, in memory and in time)."""
+    """The observation of each environment's store, by (namespace, name); at most `heavy` of
+    them read a whole store or plan at once (the heavy parts of a check, in memory and time)."""
 
-    def __init__(self, full_reads: int = 1) -> None:
+    def __init__(self, heavy: int = 1) -> None:
         self._by: dict[tuple[str, str], tuple[str, Observation]] = {}
-        self.full_reads = asyncio.Semaphore(full_reads)
+        self.heavy = asyncio.Semaphore(heavy)
 
     def of(self, namespace: str, name: str, store: str) -> Observation:
         """The environment's observation of `store` (a new one when it names another store)."""
         found = self._by.get((namespace, name))
         if found is None or found[0] != store:
-            found = self._by[(namespace, name)] = (store, Observation(full_reads=self.full_reads))
+            found = self._by[(namespace, name)] = (store, Observation(heavy=self.heavy))
         return found[1]
 
     def named(self, namespace: str, name: str) -> Observation | None:

@@ -32,6 +32,6 @@ class OperatorConfig:
     # The webhook receiver: the stores call `webhooks.public_url` (an ingress to `webhook_port`);
     # without it, stores are read incrementally at each environment's interval.
     webhooks: WebhookConfig | None = None
-    full_reads: int = 1  # environments reading their whole store at once (memory, quota)
+    heavy_checks: int = 1  # environments reading a whole store or planning at once (memory)
     catalog_cache_bytes: int = 256 * 2**20  # resolved catalogs kept between checks
     webhook_port: int = 8443

@@ -73,7 +73,7 @@ def memo_for(config: OperatorConfig, metrics: Metrics) -> kopf.Memo:
         access=config.access,
         observer=Notifier(world, NotifySettings.from_env()),
         webhooks=config.webhooks,
-        observations=Observations(config.full_reads),
+        observations=Observations(config.heavy_checks),
     )
     tracker = DueTracker()
     receiver = None
