@@ -356,3 +356,36 @@ async def test_environments_read_whole_stores_one_at_a_time() -> None:
     store.gate.set()
     await asyncio.gather(*reads)
     assert store.peak == 1
+
+
+async def test_an_image_source_recorded_later_is_read_by_the_next_check(
+    emulator: Emulator, observation: Observation, other: httpx.AsyncClient
+) -> None:
+    found = await product(other, "OBS-003")
+    url = "https://pictures.example.test/more/back.jpg"
+    await other.post(f"/catalog/products/{found['id']}/images", json={"image_url": url})
+
+    async def check() -> ObservedCatalog:  # as the operator's: a new client each time
+        async with BigCommerceStore(emulator.url, "production", Token(PROD_TOKEN)) as client:
+            return await observation.refresh(
+                client, managed_kinds(catalog()), now=datetime.now(UTC), resync=HOUR
+            )
+
+    def back_image(observed: ObservedCatalog) -> tuple[str, bool]:
+        [(source, sourced)] = [
+            (i.image_url, i.sourced)
+            for i in observed.products["obs-003"].images
+            if i.image_url != "https://pictures.example.test/3.jpg"
+        ]
+        return source, sourced
+
+    assert back_image(await check())[1] is False  # another app's image: known by its CDN URL
+    # the image's product changed before what the next check reads (beyond the overlap) ...
+    changed = datetime.fromisoformat((await product(other, "OBS-003"))["date_modified"])
+    observation.since = changed + timedelta(seconds=1)
+    # the store's clock has a second's resolution: let it pass that moment
+    await asyncio.sleep((observation.since - datetime.now(UTC)).total_seconds() + 0.01)
+    # ... and then StagingPro matched it to its source (an interrupted create of its own)
+    async with BigCommerceStore(emulator.url, "production", Token(PROD_TOKEN)) as client:
+        assert await client.claim_images(found["id"], [url]) != {}
+    assert back_image(await check()) == (url, True)

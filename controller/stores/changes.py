@@ -170,7 +170,7 @@ async def _name_images(
 ) -> bool:
     """Sources recorded since `since` (for new images, mostly of the products read again);
     whether an image not read again now has one. Not asked when every image has its source."""
-    if not store.unclaimed_images and all(i.sourced for p in changed for i in p.images):
+    if all(i.sourced for p in mirror.observed.products.values() for i in p.images):
         return False
     sources = await store.image_sources({"date_modified:min": as_filter(since)})
     if not sources:
