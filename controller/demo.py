@@ -32,6 +32,7 @@ import httpx
 import yaml
 
 from controller.access import API_ORIGIN, ROLE, STORE_HASH, AccessPolicy
+from controller.api.deployment import DeploymentPhase
 from controller.cli.run_cmd import Summary
 from controller.gitsource import GitCache
 from controller.metrics import Metrics
@@ -313,9 +314,7 @@ class Demo:
         )
         done = await self.until(
             "the release",
-            lambda: (
-                target().get("phase") in ("Succeeded", "PartiallySucceeded", "Failed") and target()
-            ),
+            lambda: DeploymentPhase(target().get("phase", "Pending")).final and target(),
             within=90,
         )
         print(

@@ -6,7 +6,6 @@ Labels are bounded: stores by hash, endpoints by path template, environments by 
 from __future__ import annotations
 
 import contextlib
-from typing import get_args
 
 from prometheus_client import (
     CollectorRegistry,
@@ -18,7 +17,7 @@ from prometheus_client import (
 
 from controller.api.deployment import DeploymentPhase
 
-PHASES = get_args(DeploymentPhase)
+PHASES = tuple(DeploymentPhase)
 
 
 class Metrics:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field, field_validator
 
@@ -18,16 +19,23 @@ from controller.api.snapshot import GitSource
 
 LOCAL_DATETIME_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?$"
 
-DeploymentPhase = Literal[
-    "Pending",
-    "Scheduled",
-    "AwaitingApproval",
-    "Planning",
-    "Applying",
-    "Succeeded",
-    "PartiallySucceeded",
-    "Failed",
-]
+
+class DeploymentPhase(enum.StrEnum):
+    """Where a deployment, or one of its targets, stands."""
+
+    PENDING = "Pending"
+    SCHEDULED = "Scheduled"
+    AWAITING_APPROVAL = "AwaitingApproval"
+    PLANNING = "Planning"
+    APPLYING = "Applying"
+    SUCCEEDED = "Succeeded"
+    PARTIALLY_SUCCEEDED = "PartiallySucceeded"
+    FAILED = "Failed"
+
+    @property
+    def final(self) -> bool:
+        """The target (or deployment) reached its outcome: nothing more happens to it."""
+        return self in (self.SUCCEEDED, self.PARTIALLY_SUCCEEDED, self.FAILED)
 
 
 class CatalogRelease(Model):
@@ -159,7 +167,7 @@ class ApprovalRecord(Model):
 class StoreDeploymentStatus(CommonStatus):
     """Observed state of a `StoreDeployment`."""
 
-    phase: DeploymentPhase = "Pending"
+    phase: DeploymentPhase = DeploymentPhase.PENDING
     approved_by: str | None = None
     approval: ApprovalRecord | None = None
     targets: list[TargetStatus] = Field(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -175,11 +176,20 @@ class DriftStatus(Model):
     samples: Annotated[list[DriftSample], Field(max_length=20)] = Field(default_factory=list)
 
 
+class ClonePhase(enum.StrEnum):
+    """Where seeding a sandbox stands."""
+
+    PENDING = "Pending"
+    RUNNING = "Running"
+    SUCCEEDED = "Succeeded"
+    FAILED = "Failed"
+
+
 class CloneStatus(Model):
     """Progress of seeding a sandbox from another environment."""
 
     source: str
-    phase: Literal["Pending", "Running", "Succeeded", "Failed"]
+    phase: ClonePhase
     progress: str | None = None
     refresh_token: str | None = Field(
         None, description="Value of the refresh annotation last served."

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from controller.api.base import parse_duration
-from controller.api.conditions import DRIFTED, Reason, set_condition
+from controller.api.conditions import DRIFTED, Reason
+from controller.api.deployment import DeploymentPhase
 from controller.api.environment import (
+    ClonePhase,
     CloneStatus,
     DeployedCatalog,
     DriftCounts,
@@ -26,7 +29,8 @@ from controller.engine.snapshots import ResolvedCatalog
 from controller.engine.sync import Assessment
 from controller.errors import DependencyNotReady
 from controller.planner import Drift, Options
-from controller.reconcile.outcome import Event, Outcome, classify, failed, succeeded
+from controller.reconcile.kernel import Context, Reconciler
+from controller.reconcile.outcome import DONE, Result, waiting
 from controller.reconcile.services import Services, check_clone, open_store, require
 from controller.reconcile.snapshot import (
     REFRESH_ANNOTATION,
@@ -76,7 +80,10 @@ async def last_deployed(svc: Services, namespace: str, environment: str) -> Depl
         if not snapshot or (spec.get("strategy") or {}).get("dryRun"):
             continue
         for target in (obj.get("status") or {}).get("targets", []):
-            if target.get("name") != environment or target.get("phase") != "Succeeded":
+            if (
+                target.get("name") != environment
+                or target.get("phase") != DeploymentPhase.SUCCEEDED
+            ):
                 continue
             found = DeployedCatalog(
                 snapshot=snapshot,
@@ -111,140 +118,216 @@ async def desired_catalog(
     return await load_snapshot_catalog(svc, snapshot, revision=revision), name
 
 
-async def reconcile_environment(obj: dict[str, Any], svc: Services, _: StatusWriter) -> Outcome:
-    """Observe the store, report drift, and converge in sync mode; never deletes store data on its own
-    beyond what `prune` and `maxDeletePercent` allow."""
-    now = svc.clock()
+@dataclass
+class _Reconcile(Context[StoreEnvironmentStatus]):
+    env: StoreEnvironment | None = None
+    store: BigCommerceStore | None = None
+    observation: Observation | None = None  # the store as last observed, kept between checks
+    resync: float = 0.0  # seconds between full reads of the store
+
+    @property
+    def spec(self) -> StoreEnvironment:
+        assert self.env is not None
+        return self.env
+
+    @property
+    def connected(self) -> BigCommerceStore:
+        assert self.store is not None
+        return self.store
+
+    @property
+    def watched(self) -> Observation:
+        assert self.observation is not None
+        return self.observation
+
+
+def _start(obj: dict[str, Any], svc: Services, writer: StatusWriter) -> _Reconcile:
     status = StoreEnvironmentStatus.model_validate(obj.get("status") or {})
-    meta = obj.get("metadata", {})
-    generation = meta.get("generation")
-    namespace, name = meta.get("namespace", "default"), meta.get("name", "")
-    events: list[Event] = []
-    try:
-        env = StoreEnvironment.model_validate(obj)
-        interval = parse_duration(env.spec.sync_policy.interval)
-        async with await open_store(svc, env) as store:
-            observation = svc.observations.of(
-                namespace, name, svc.stores.key(env.spec.store.api_url, env.spec.store.hash)
-            )
-            resync = parse_duration(env.spec.sync_policy.full_resync_interval)
-            info = observation.store_info
-            if info is None or observation.full_due(now, resync):  # read again with the store
-                info = observation.store_info = await store.store_info()
-            timezone = env.spec.timezone or info.get("timezone", {}).get("name")
-            status.store = StoreInfo(
-                name=info.get("name"),
-                domain=info.get("domain"),
-                timezone=timezone,
-                currency=info.get("currency"),
-                plan=info.get("plan_name"),
-            )
-            svc.metrics.environment_info.labels(
-                namespace, name, env.spec.role, env.spec.store.hash, timezone or ""
-            ).set(1)
-            svc.metrics.credentials_rejected.labels(namespace, name).set(0)
-            if env.spec.clone_from is not None:
-                await _clone(svc, env, store, status, events)
-            desired = await desired_catalog(svc, env, status)
-            spent = 0
+    ctx = _Reconcile(obj, svc, writer, status, svc.clock())
+    status.last_checked_at = ctx.now
+    return ctx
 
-            def spend() -> None:
-                nonlocal spent
-                spent += observation.requests
-                svc.metrics.observation_requests.labels(namespace, name, observation.mode).inc(
-                    observation.requests
+
+async def _parse(ctx: _Reconcile) -> Result:
+    ctx.env = StoreEnvironment.model_validate(ctx.obj)
+    ctx.every = parse_duration(ctx.env.spec.sync_policy.interval)
+    return DONE
+
+
+async def _connect(ctx: _Reconcile) -> Result:
+    """Open the store (for the remaining steps) and read its profile (again with each full read
+    of the store)."""
+    svc, env = ctx.svc, ctx.spec
+    ctx.store = await ctx.resources.enter_async_context(await open_store(svc, env))
+    ctx.observation = observation = svc.observations.of(
+        ctx.namespace, ctx.name, svc.stores.key(env.spec.store.api_url, env.spec.store.hash)
+    )
+    ctx.resync = parse_duration(env.spec.sync_policy.full_resync_interval)
+    info = observation.store_info
+    if info is None or observation.full_due(ctx.now, ctx.resync):
+        info = observation.store_info = await ctx.connected.store_info()
+    timezone = env.spec.timezone or info.get("timezone", {}).get("name")
+    ctx.status.store = StoreInfo(
+        name=info.get("name"),
+        domain=info.get("domain"),
+        timezone=timezone,
+        currency=info.get("currency"),
+        plan=info.get("plan_name"),
+    )
+    svc.metrics.environment_info.labels(
+        ctx.namespace, ctx.name, env.spec.role, env.spec.store.hash, timezone or ""
+    ).set(1)
+    svc.metrics.credentials_rejected.labels(ctx.namespace, ctx.name).set(0)
+    return DONE
+
+
+async def _clone(ctx: _Reconcile) -> Result:
+    """Seed a sandbox from its source environment's live catalog (once, and again on the refresh
+    annotation); IDs are remapped through natural keys by the engine."""
+    svc, env, status = ctx.svc, ctx.spec, ctx.status
+    if env.spec.clone_from is None:
+        return DONE
+    token = env.metadata.annotations.get(REFRESH_ANNOTATION, "")
+    done = (
+        status.clone is not None
+        and status.clone.phase == ClonePhase.SUCCEEDED
+        and status.clone.refresh_token == token
+    )
+    if done or env.spec.suspend:
+        return DONE
+    source_name = env.spec.clone_from.name
+    source_obj = await require(
+        svc.world,
+        "StoreEnvironment",
+        ctx.namespace,
+        source_name,
+        reason=Reason.CLONE_SOURCE_NOT_FOUND,
+        purpose="cloneFrom",
+    )
+    source_env = StoreEnvironment.model_validate(source_obj)
+    not_ready = environment_not_ready(source_obj)
+    if not_ready is not None:  # a source still being seeded or synced would clone a partial store
+        return waiting(
+            Reason.ENVIRONMENT_NOT_READY,
+            f"cloneFrom: StoreEnvironment {ctx.namespace}/{source_name} {not_ready}",
+            DependencyNotReady.retry_after,
+        )
+    await check_clone(svc, env, source_env)
+    status.clone = CloneStatus(source=source_name, phase=ClonePhase.RUNNING, refresh_token=token)
+    async with await open_store(svc, source_env) as source:
+        catalog = to_catalog(await source.observe())
+    lock = svc.stores.write_lock(env.spec.store.api_url, env.spec.store.hash)
+    async with lock, svc.stores.parallel:
+        _, result = await sync(ctx.connected, catalog, Options(prune=True, allow_mass_delete=True))
+    phase = ClonePhase.SUCCEEDED if not result.errors else ClonePhase.FAILED
+    status.clone = CloneStatus(
+        source=source_name,
+        phase=phase,
+        refresh_token=token,
+        finished_at=svc.clock(),
+        progress=f"{result.done}/{plural(result.total, 'item')}, {plural(result.requests, 'request')}"
+        + (f", {len(result.errors)} failed" if result.errors else ""),
+    )
+    succeeded = phase is ClonePhase.SUCCEEDED
+    ctx.event(
+        "Normal" if succeeded else "Warning",
+        "Cloned" if succeeded else "CloneFailed",
+        f"seeded from {source_name}: {_outcome_text(result.outcomes)}",
+    )
+    return DONE
+
+
+async def _converge(ctx: _Reconcile) -> Result:
+    """Compare the store with its desired catalog (drift), and apply it in sync mode when its
+    revision moved or, with selfHeal, when the store drifted. The store is read through the
+    environment's observation: what changed since the last look (what its webhooks named), and
+    whole now and then."""
+    svc, env, status, store = ctx.svc, ctx.spec, ctx.status, ctx.connected
+    observation, resync = ctx.watched, ctx.resync
+    desired = await desired_catalog(svc, env, status)
+    spent = 0
+
+    def spend() -> None:
+        nonlocal spent
+        spent += observation.requests
+        svc.metrics.observation_requests.labels(ctx.namespace, ctx.name, observation.mode).inc(
+            observation.requests
+        )
+
+    webhooks = await _keep_hooks(svc, ctx.namespace, ctx.name, store, observation, ctx.now, resync)
+
+    if desired is None:
+        observed = await observation.refresh(store, CATALOG_KINDS, now=svc.clock(), resync=resync)
+        spend()
+        counts = observed.counts()
+        status.drift = None
+    else:
+        resolved, snapshot_name = desired
+        options = ignore_options(env)
+
+        async def check() -> Assessment:
+            try:
+                return await observation.assess(
+                    store,
+                    resolved.catalog,
+                    options,
+                    now=svc.clock(),
+                    resync=resync,
+                    webhooks=webhooks,
                 )
-
-            webhooks = await _keep_hooks(svc, namespace, name, store, observation, now, resync)
-
-            async def check() -> Assessment:
-                try:
-                    return await observation.assess(
-                        store,
-                        resolved.catalog,
-                        options,
-                        now=svc.clock(),
-                        resync=resync,
-                        webhooks=webhooks,
-                    )
-                finally:
-                    spend()
-
-            if desired is None:
-                observed = await observation.refresh(
-                    store, CATALOG_KINDS, now=svc.clock(), resync=resync
-                )
+            finally:
                 spend()
-                counts = observed.counts()
-                status.drift = None
-            else:
-                resolved, snapshot_name = desired
-                options = ignore_options(env)
-                assessment = await check()
-                counts = assessment.observed.counts()
-                writes = env.spec.sync_policy.mode == "sync" and not env.spec.suspend
-                revision_changed = (
-                    resolved.revision or resolved.digest
-                ) != status.last_synced_revision
-                if writes and (
-                    revision_changed
-                    or (env.spec.sync_policy.self_heal and not assessment.drift.in_sync)
-                ):
-                    lock = svc.stores.write_lock(env.spec.store.api_url, env.spec.store.hash)
-                    contended = lock.locked()
-                    async with lock, svc.stores.parallel:
-                        if contended:  # another writer went first: plan from what it left
-                            assessment = await check()
-                        result = await apply(assessment.plan, assessment.observed, store)
-                    status.last_synced_revision = resolved.revision or resolved.digest
-                    events.append(
-                        (
-                            "Normal" if not result.errors else "Warning",
-                            "Synced",
-                            f"applied {resolved.source}: {_outcome_text(result.outcomes)}"
-                            + (f"; {len(result.errors)} failed" if result.errors else ""),
-                        )
-                    )
+
+        assessment = await check()
+        counts = assessment.observed.counts()
+        writes = env.spec.sync_policy.mode == "sync" and not env.spec.suspend
+        revision_changed = (resolved.revision or resolved.digest) != status.last_synced_revision
+        if writes and (
+            revision_changed or (env.spec.sync_policy.self_heal and not assessment.drift.in_sync)
+        ):
+            lock = svc.stores.write_lock(env.spec.store.api_url, env.spec.store.hash)
+            contended = lock.locked()
+            async with lock, svc.stores.parallel:
+                if contended:  # another writer went first: plan from what it left
                     assessment = await check()
-                    counts = assessment.observed.counts()
-                _record_drift(
-                    svc,
-                    env,
-                    status,
-                    assessment.drift,
-                    resolved.revision or resolved.digest,
-                    snapshot_name,
-                    events,
-                    generation,
-                    now,
-                )
-            status.observation = ObservationStatus(
-                mode=observation.mode, last_full_read_at=observation.full_at, requests=spent
+                result = await apply(assessment.plan, assessment.observed, store)
+            status.last_synced_revision = resolved.revision or resolved.digest
+            ctx.event(
+                "Normal" if not result.errors else "Warning",
+                "Synced",
+                f"applied {resolved.source}: {_outcome_text(result.outcomes)}"
+                + (f"; {len(result.errors)} failed" if result.errors else ""),
             )
-            status.inventory = Inventory(
-                **{k: counts.get(k, 0) for k in ("products", "variants", "categories", "brands")}
-            )
-        status.last_checked_at = now
-        status.observed_generation = generation
-        message = f"store {env.spec.store.hash} ({status.store.name}), {counts.get('products', 0)} products"
-        if env.spec.suspend:
-            message += "; suspended: no writes"
-        status.conditions = succeeded(
-            status.conditions, Reason.SUCCEEDED, message, generation=generation, now=now
-        )
-        svc.metrics.environment_ready.labels(namespace, name).set(1)
-        svc.metrics.last_sync.labels(namespace, name).set(now.timestamp())
-        return Outcome(_dump(status), interval, events)
-    except Exception as error:
-        status.observed_generation = generation
-        status.last_checked_at = now
-        status.conditions, retry, event = failed(
-            status.conditions, error, generation=generation, now=now
-        )
-        svc.metrics.environment_ready.labels(namespace, name).set(0)
-        if event[1] == Reason.CREDENTIALS_REJECTED:
-            svc.metrics.credentials_rejected.labels(namespace, name).set(1)
-        return Outcome(_dump(status), retry, [*events, event], classify(error))
+            assessment = await check()
+            counts = assessment.observed.counts()
+        _record_drift(ctx, assessment.drift, resolved.revision or resolved.digest, snapshot_name)
+    status.observation = ObservationStatus(
+        mode=observation.mode, last_full_read_at=observation.full_at, requests=spent
+    )
+    status.inventory = Inventory(
+        **{k: counts.get(k, 0) for k in ("products", "variants", "categories", "brands")}
+    )
+    assert status.store is not None
+    ctx.ready = (
+        f"store {env.spec.store.hash} ({status.store.name}), {counts.get('products', 0)} products"
+    )
+    if env.spec.suspend:
+        ctx.ready += "; suspended: no writes"
+    return DONE
+
+
+def _concluded(ctx: _Reconcile, result: Result) -> None:
+    metrics = ctx.svc.metrics
+    metrics.environment_ready.labels(ctx.namespace, ctx.name).set(1 if result.done else 0)
+    if result.done:
+        metrics.last_sync.labels(ctx.namespace, ctx.name).set(ctx.now.timestamp())
+    if result.reason == Reason.CREDENTIALS_REJECTED:
+        metrics.credentials_rejected.labels(ctx.namespace, ctx.name).set(1)
+
+
+reconcile_environment = Reconciler(_start, (_parse, _connect, _clone, _converge), _concluded)
+"""StoreEnvironment: observe the store, report drift, converge in sync mode, clone sandboxes;
+never deletes store data on its own beyond what `prune` and `maxDeletePercent` allow."""
 
 
 async def _keep_hooks(
@@ -287,116 +370,29 @@ def _outcome_text(outcomes: dict[str, dict[str, int]]) -> str:
     return ", ".join(parts) or "nothing to change"
 
 
-def _record_drift(
-    svc: Services,
-    env: StoreEnvironment,
-    status: StoreEnvironmentStatus,
-    report: Drift,
-    revision: str,
-    snapshot: str,
-    events: list[Event],
-    generation: int | None,
-    now: Any,
-) -> None:
-    namespace, name = env.metadata.namespace or "default", env.metadata.name
+def _record_drift(ctx: _Reconcile, report: Drift, revision: str, snapshot: str) -> None:
+    """The Drifted condition, drift in status and metrics; an event when the store starts or
+    stops drifting."""
+    metrics, status, namespace, name = ctx.svc.metrics, ctx.status, ctx.namespace, ctx.name
     was_drifted = status.drift is not None and not status.drift.in_sync
     status.drift = drift_status(report, revision)
-    for labels in list(getattr(svc.metrics.drift_items, "_metrics", {})):
+    for labels in list(getattr(metrics.drift_items, "_metrics", {})):
         if labels[:2] == (namespace, name):
-            svc.metrics.drift_items.remove(*labels)
+            metrics.drift_items.remove(*labels)
     for kind, counts in report.counts.items():
         for change, n in counts.items():
-            svc.metrics.drift_items.labels(namespace, name, kind, change).set(n)
-    svc.metrics.environment_drifted.labels(namespace, name).set(0 if report.in_sync else 1)
+            metrics.drift_items.labels(namespace, name, kind, change).set(n)
+    metrics.environment_drifted.labels(namespace, name).set(0 if report.in_sync else 1)
     if report.in_sync:
-        status.conditions = set_condition(
-            status.conditions, DRIFTED, "False", Reason.IN_SYNC, generation=generation, now=now
-        )
+        ctx.condition(DRIFTED, "False", Reason.IN_SYNC)
         if was_drifted:
-            events.append(("Normal", "DriftCleared", f"the store matches {snapshot} again"))
+            ctx.event("Normal", "DriftCleared", f"the store matches {snapshot} again")
         return
     summary = ", ".join(
         f"{kind}: " + ", ".join(f"{n} {c}" for c, n in counts.items() if n)
         for kind, counts in sorted(report.counts.items())
     )
-    status.conditions = set_condition(
-        status.conditions,
-        DRIFTED,
-        "True",
-        Reason.DRIFT_DETECTED,
-        f"{plural(report.total(), 'item')} differ from {snapshot}: {summary}",
-        generation=generation,
-        now=now,
-    )
+    message = f"{plural(report.total(), 'item')} differ from {snapshot}: {summary}"
+    ctx.condition(DRIFTED, "True", Reason.DRIFT_DETECTED, message)
     if not was_drifted:
-        events.append(
-            (
-                "Warning",
-                Reason.DRIFT_DETECTED,
-                f"{plural(report.total(), 'item')} differ from {snapshot}: {summary}",
-            )
-        )
-
-
-async def _clone(
-    svc: Services,
-    env: StoreEnvironment,
-    store: BigCommerceStore,
-    status: StoreEnvironmentStatus,
-    events: list[Event],
-) -> None:
-    """Seed a sandbox from its source environment's live catalog (once, and again on the refresh
-    annotation); IDs are remapped through natural keys by the engine."""
-    assert env.spec.clone_from is not None
-    token = env.metadata.annotations.get(REFRESH_ANNOTATION, "")
-    done = (
-        status.clone is not None
-        and status.clone.phase == "Succeeded"
-        and status.clone.refresh_token == token
-    )
-    if done or env.spec.suspend:
-        return
-    namespace = env.metadata.namespace or "default"
-    source_name = env.spec.clone_from.name
-    source_obj = await require(
-        svc.world,
-        "StoreEnvironment",
-        namespace,
-        source_name,
-        reason=Reason.CLONE_SOURCE_NOT_FOUND,
-        purpose="cloneFrom",
-    )
-    source_env = StoreEnvironment.model_validate(source_obj)
-    not_ready = environment_not_ready(source_obj)
-    if not_ready is not None:  # a source still being seeded or synced would clone a partial store
-        raise DependencyNotReady(
-            f"cloneFrom: StoreEnvironment {namespace}/{source_name} {not_ready}",
-            reason=Reason.ENVIRONMENT_NOT_READY,
-        )
-    await check_clone(svc, env, source_env)
-    status.clone = CloneStatus(source=source_name, phase="Running", refresh_token=token)
-    async with await open_store(svc, source_env) as source:
-        catalog = to_catalog(await source.observe())
-    lock = svc.stores.write_lock(env.spec.store.api_url, env.spec.store.hash)
-    async with lock, svc.stores.parallel:
-        _, result = await sync(store, catalog, Options(prune=True, allow_mass_delete=True))
-    phase = "Succeeded" if not result.errors else "Failed"
-    status.clone = CloneStatus(
-        source=source_name,
-        phase=phase,
-        refresh_token=token,
-        finished_at=svc.clock(),
-        progress=f"{result.done}/{plural(result.total, 'item')}, {plural(result.requests, 'request')}"
-        + (f", {len(result.errors)} failed" if result.errors else ""),
-    )
-    events.append(
-        (
-            "Normal" if phase == "Succeeded" else "Warning",
-            "Cloned" if phase == "Succeeded" else "CloneFailed",
-            f"seeded from {source_name}: {_outcome_text(result.outcomes)}",
-        )
-    )
-
-
-def _dump(status: StoreEnvironmentStatus) -> dict[str, Any]:
-    return status.model_dump(mode="json", by_alias=True, exclude_none=True)
+        ctx.event("Warning", Reason.DRIFT_DETECTED, message)

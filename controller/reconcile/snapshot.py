@@ -4,16 +4,19 @@ into Git; on failure keep the last good revision and report the errors."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 
-from controller.api.conditions import SOURCE_FETCH_FAILED, Reason, set_condition
+from controller.api.conditions import SOURCE_FETCH_FAILED, Reason
+from controller.api.environment import ClonePhase
 from controller.api.resources import CatalogSnapshot, StoreEnvironment
 from controller.api.snapshot import CatalogError, CatalogSnapshotStatus, GitSource
 from controller.catalog.model import CatalogInvalid
 from controller.engine.snapshots import EmptyCapture, ResolvedCatalog, capture_to_git
 from controller.errors import DependencyNotReady, Stalled
 from controller.gitsource import SOURCE_ERRORS
-from controller.reconcile.outcome import Event, Outcome, classify, failed, succeeded
+from controller.reconcile.kernel import Context, Reconciler
+from controller.reconcile.outcome import DONE, Result, stalled
 from controller.reconcile.services import Services, git_credentials, open_store, require
 from controller.reconcile.status import StatusWriter
 
@@ -54,105 +57,88 @@ async def load_snapshot_catalog(
     return await svc.catalogs.from_git(namespace, source, ref, credentials)
 
 
-async def reconcile_snapshot(obj: dict[str, Any], svc: Services, _: StatusWriter) -> Outcome:
-    """Resolve (or capture), validate, and report revision, digest, counts and errors."""
-    now = svc.clock()
+@dataclass
+class _Reconcile(Context[CatalogSnapshotStatus]):
+    snapshot: CatalogSnapshot | None = None
+    resolved: ResolvedCatalog | None = None
+
+    @property
+    def spec(self) -> CatalogSnapshot:
+        assert self.snapshot is not None
+        return self.snapshot
+
+
+def _start(obj: dict[str, Any], svc: Services, writer: StatusWriter) -> _Reconcile:
     status = CatalogSnapshotStatus.model_validate(obj.get("status") or {})
-    meta = obj.get("metadata", {})
-    generation = meta.get("generation")
-    events: list[Event] = []
+    return _Reconcile(obj, svc, writer, status, svc.clock())
+
+
+async def _parse(ctx: _Reconcile) -> Result:
+    ctx.snapshot = CatalogSnapshot.model_validate(ctx.obj)
+    return DONE
+
+
+async def _resolve(ctx: _Reconcile) -> Result:
+    """Resolve the source to a revision (capturing first when asked) and load its catalog; a
+    catalog that does not load keeps the last good revision and lists its problems."""
+    svc, snapshot, status = ctx.svc, ctx.spec, ctx.status
+    source = snapshot.spec.source
     try:
-        snapshot = CatalogSnapshot.model_validate(obj)
-        namespace = snapshot.metadata.namespace or "default"
-        source = snapshot.spec.source
-        requeue: float | None = None
         if source.inline is not None:
-            resolved = svc.catalogs.from_inline(source.inline.model_dump(mode="json"))
+            ctx.resolved = svc.catalogs.from_inline(source.inline.model_dump(mode="json"))
+            return DONE
+        git = _git_source(snapshot)
+        credentials = await git_credentials(
+            svc.world, ctx.namespace, git.secret_ref.name if git.secret_ref else None
+        )
+        if source.capture is not None:
+            sha = await _capture_if_asked(ctx, git, credentials)
         else:
-            git = _git_source(snapshot)
-            credentials = await git_credentials(
-                svc.world, namespace, git.secret_ref.name if git.secret_ref else None
-            )
-            if source.capture is not None:
-                sha = await _capture_if_asked(svc, snapshot, status, git, credentials, events)
-            else:
-                sha = (
-                    await asyncio.to_thread(
-                        svc.git.scoped(namespace).resolve, git.url, git.ref, credentials
-                    )
-                ).sha
-                requeue = svc.snapshot_poll_seconds
-            resolved = await svc.catalogs.from_git(namespace, git, sha, credentials)
-        if resolved.revision != status.revision or resolved.digest != status.digest:
-            events.append(
-                (
-                    "Normal",
-                    "Resolved",
-                    f"revision {resolved.revision or 'inline'}: {_counts_text(resolved)}",
-                )
-            )
-        status.revision = resolved.revision
-        status.digest = resolved.digest
-        status.source = resolved.source
-        status.counts = dict(resolved.counts)
-        status.errors = []
-        status.last_fetched_at = now
-        status.observed_generation = generation
-        status.conditions = set_condition(
-            status.conditions,
-            SOURCE_FETCH_FAILED,
-            "False",
-            Reason.SUCCEEDED,
-            generation=generation,
-            now=now,
-        )
-        status.conditions = succeeded(
-            status.conditions,
-            Reason.SUCCEEDED,
-            f"{(resolved.revision or 'inline')[:12]}: {_counts_text(resolved)}",
-            generation=generation,
-            now=now,
-        )
-        return Outcome(_dump(status), requeue, events)
-    except Exception as error:
-        status.observed_generation = generation
-        if isinstance(error, CatalogInvalid):
-            status.errors = [
-                CatalogError(file=p.file, line=p.line, field=p.field, message=p.message)
-                for p in error.problems[:MAX_ERRORS]
-            ]
-        if isinstance(error, SOURCE_ERRORS):
-            status.conditions = set_condition(
-                status.conditions,
-                SOURCE_FETCH_FAILED,
-                "True",
-                error.reason,
-                str(error),
-                generation=generation,
-                now=now,
-            )
-        status.conditions, retry, event = failed(
-            status.conditions, error, generation=generation, now=now
-        )
-        if (
-            isinstance(error, CatalogInvalid)
-            and "spec" in obj
-            and obj["spec"].get("source", {}).get("git")
-        ):
-            retry = svc.snapshot_poll_seconds  # a new commit may fix it
-        return Outcome(_dump(status), retry, [*events, event], classify(error))
+            cache = svc.git.scoped(ctx.namespace)
+            sha = (await asyncio.to_thread(cache.resolve, git.url, git.ref, credentials)).sha
+            ctx.every = svc.snapshot_poll_seconds
+        ctx.resolved = await svc.catalogs.from_git(ctx.namespace, git, sha, credentials)
+    except SOURCE_ERRORS as error:
+        ctx.condition(SOURCE_FETCH_FAILED, "True", error.reason, str(error))
+        raise
+    except CatalogInvalid as error:
+        status.errors = [
+            CatalogError(file=p.file, line=p.line, field=p.field, message=p.message)
+            for p in error.problems[:MAX_ERRORS]
+        ]
+        # A new commit may fix it: a Git source is looked at again at its poll interval.
+        poll = svc.snapshot_poll_seconds if source.git is not None else None
+        return stalled(Reason.CATALOG_INVALID, str(error), poll)
+    return DONE
 
 
-async def _capture_if_asked(
-    svc: Services,
-    snapshot: CatalogSnapshot,
-    status: CatalogSnapshotStatus,
-    git: GitSource,
-    credentials: Any,
-    events: list[Event],
-) -> str:
+async def _report(ctx: _Reconcile) -> Result:
+    """Revision, digest, counts; an event when the revision or content moved."""
+    resolved, status = ctx.resolved, ctx.status
+    assert resolved is not None
+    if resolved.revision != status.revision or resolved.digest != status.digest:
+        revision = resolved.revision or "inline"
+        ctx.event("Normal", "Resolved", f"revision {revision}: {_counts_text(resolved)}")
+    status.revision = resolved.revision
+    status.digest = resolved.digest
+    status.source = resolved.source
+    status.counts = dict(resolved.counts)
+    status.errors = []
+    status.last_fetched_at = ctx.now
+    ctx.condition(SOURCE_FETCH_FAILED, "False", Reason.SUCCEEDED)
+    ctx.ready = f"{(resolved.revision or 'inline')[:12]}: {_counts_text(resolved)}"
+    return DONE
+
+
+reconcile_snapshot = Reconciler(_start, (_parse, _resolve, _report))
+"""CatalogSnapshot: resolve (or capture), validate, and report revision, digest, counts and
+errors."""
+
+
+async def _capture_if_asked(ctx: _Reconcile, git: GitSource, credentials: Any) -> str:
     """Capture when the snapshot has no revision yet or the capture annotation changed; otherwise
     keep the captured revision."""
+    svc, snapshot, status = ctx.svc, ctx.spec, ctx.status
     token = snapshot.metadata.annotations.get(CAPTURE_ANNOTATION, "")
     if status.revision is not None and token == (status.capture_token or ""):
         return status.revision
@@ -206,14 +192,12 @@ async def _capture_if_asked(
     )
     status.capture_token = token
     status.captured_from = env_name
-    events.append(
-        (
-            "Normal",
-            "Captured",
-            f"{captured.message} -> {sha[:12]}"
-            if captured.revision
-            else f"{env_name} unchanged since {sha[:12]}: no commit",
-        )
+    ctx.event(
+        "Normal",
+        "Captured",
+        f"{captured.message} -> {sha[:12]}"
+        if captured.revision
+        else f"{env_name} unchanged since {sha[:12]}: no commit",
     )
     return sha
 
@@ -230,7 +214,7 @@ def environment_not_ready(env_obj: dict[str, Any]) -> str | None:
     if (env_obj.get("spec") or {}).get("cloneFrom"):
         clone = status.get("clone") or {}
         token = (meta.get("annotations") or {}).get(REFRESH_ANNOTATION, "")
-        if clone.get("phase") != "Succeeded" or (clone.get("refreshToken") or "") != token:
+        if clone.get("phase") != ClonePhase.SUCCEEDED or (clone.get("refreshToken") or "") != token:
             return "is still being cloned"
     return None
 
