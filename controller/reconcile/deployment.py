@@ -188,7 +188,8 @@ async def _targets(ctx: _Reconcile) -> Result:
         reason = ctx.failures[0] if ctx.failures else str(status.phase)
         return replace(stalled(reason, f"{message}: {errors}", after), announce=False)
     if ctx.waiting:
-        return replace(waiting(ctx.waiting[0], f"{message}: {errors}", after), announce=False)
+        held = waiting(ctx.waiting[0], f"{message}: {errors}", after)
+        return replace(held, announce=False, rate_limited=held.reason == Reason.RATE_LIMITED)
     if status.phase in (Phase.SCHEDULED, Phase.AWAITING_APPROVAL):
         # All it can do now is done: kstatus Current (Argo CD: Suspended), not in progress.
         return idle(status.phase, message, after)
