@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import copy
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +17,12 @@ from controller.access import SecretData
 from controller.api.conditions import kstatus
 from controller.emulator import Emulator
 from controller.reconcile.driver import drive
+from controller.reconcile.outcome import Outcome
 from controller.reconcile.services import EventType, Services
 from controller.reconcile.status import merge_patch
 from controller.standalone import services_for
 from tests.conftest import PROD_TOKEN
+from tests.support.gitservers import Remote
 from tests.support.manifests import access_to, binding
 
 Key = tuple[str, str, str]
@@ -32,6 +36,7 @@ class FakeWorld:
         self.secrets: dict[tuple[str, str], dict[str, bytes]] = {}
         self.events: list[tuple[str, str, str, str]] = []
         self.slow: dict[str, float] = {}  # phase -> seconds a status patch setting it takes
+        self.remote: Remote | None = None  # a Git repository a case captures into
         self._writing = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -111,10 +116,10 @@ def world(emulator: Emulator) -> FakeWorld:
 
 @pytest.fixture
 def services(world: FakeWorld, tmp_path: Path, emulator: Emulator) -> Services:
-    return services_for(world, tmp_path, access=access_to(emulator.url))
+    return services_for(world, tmp_path, access=access_to(emulator.url, local_git=True))
 
 
-async def reconcile(world: FakeWorld, services: Services, obj: dict[str, Any]) -> None:
+async def reconcile(world: FakeWorld, services: Services, obj: dict[str, Any]) -> Outcome:
     """One reconcile of `obj` as read, through the kernel, writing to the fake World."""
     meta = obj["metadata"]
 
@@ -124,7 +129,7 @@ async def reconcile(world: FakeWorld, services: Services, obj: dict[str, Any]) -
     async def emit(type_: EventType, reason: str, message: str) -> None:
         await world.event(obj, type_, reason, message)
 
-    await drive(obj, services, write_status=write_status, emit=emit)
+    return await drive(obj, services, write_status=write_status, emit=emit)
 
 
 def products(*skus: str, price: int = 10) -> dict[str, Any]:
@@ -255,3 +260,475 @@ async def test_a_plan_that_changes_after_approval_waits_for_a_new_approval(
     assert status["phase"] == "Succeeded"
     assert status["approval"]["at"]
     assert emulator.db.counts("production")["products"] == 2
+
+
+# ---- the table: one reconcile (after its setup), and what a user sees of it -----------------------
+
+
+def condition(obj: dict[str, Any], type_: str) -> tuple[str, str] | None:
+    """A condition's (status, reason), or None when absent."""
+    found = next((c for c in obj["status"].get("conditions", []) if c["type"] == type_), None)
+    return None if found is None else (found["status"], found["reason"])
+
+
+def target_of(obj: dict[str, Any]) -> dict[str, Any]:
+    return dict(obj["status"]["targets"][0])
+
+
+async def put_products(url: str, *skus: str, price: int = 10) -> None:
+    for sku in skus:
+        await add_product(url, sku, price)
+
+
+Check = Callable[[dict[str, Any], "FakeWorld"], None]
+
+
+@dataclass(frozen=True)
+class Case:
+    """A reconcile of `kind`/`name` after `setup`, and what must follow."""
+
+    kind: str
+    name: str
+    setup: Callable[[FakeWorld, Services, Emulator, Path], Awaitable[None]]
+    ready: tuple[str, str]  # Ready's (status, reason)
+    kstatus: str  # what GitOps tools read: Current, InProgress, Failed
+    result: str  # the metric label of the reconcile
+    requeued: bool  # looked at again by itself (False: only when something changes)
+    events: tuple[str, ...] = ()  # reasons among the events
+    products: int = 0  # products in the store afterwards
+    check: Check = lambda obj, world: None
+
+
+async def nothing(world: FakeWorld, services: Services, emulator: Emulator, tmp: Path) -> None:
+    return None
+
+
+async def secret_missing(
+    world: FakeWorld, services: Services, emulator: Emulator, tmp: Path
+) -> None:
+    world.secrets.clear()
+
+
+async def invalid_environment(
+    world: FakeWorld, services: Services, emulator: Emulator, tmp: Path
+) -> None:
+    spec = world.objects[("StoreEnvironment", "shop", "production")]["spec"]
+    del spec["store"]["hash"]
+
+
+def bound(mode: str, snapshot: str = "v1") -> Callable[..., Awaitable[None]]:
+    async def setup(world: FakeWorld, services: Services, emulator: Emulator, tmp: Path) -> None:
+        world.put("CatalogSnapshot", "v1", {"source": {"inline": products("A-1", "A-2")}})
+        await reconcile(world, services, world.read("CatalogSnapshot", "v1"))
+        spec = world.objects[("StoreEnvironment", "shop", "production")]["spec"]
+        spec["catalog"] = {"snapshotRef": {"name": snapshot}}
+        spec["syncPolicy"] = {"mode": mode}
+
+    return setup
+
+
+async def drifted_then_healed(
+    world: FakeWorld, services: Services, emulator: Emulator, tmp: Path
+) -> None:
+    await bound("sync")(world, services, emulator, tmp)
+    await reconcile(world, services, world.read("StoreEnvironment", "production"))
+    await add_product(emulator.url, "EXTRA-1", 5)  # drift the store makes: not pruned
+
+
+def inline(name: str, catalog: dict[str, Any]) -> Callable[..., Awaitable[None]]:
+    async def setup(world: FakeWorld, services: Services, emulator: Emulator, tmp: Path) -> None:
+        world.put("CatalogSnapshot", name, {"source": {"inline": catalog}})
+
+    return setup
+
+
+def capture(fill: tuple[str, ...], *, environment_ready: bool) -> Callable[..., Awaitable[None]]:
+    async def setup(world: FakeWorld, services: Services, emulator: Emulator, tmp: Path) -> None:
+        remote = Remote(tmp / "remote")
+        remote.commit({"catalog/products.jsonl": '{"sku":"OLD-1"}\n'}, "a captured catalog")
+        world.remote = remote
+        await put_products(emulator.url, *fill)
+        if environment_ready:
+            await reconcile(world, services, world.read("StoreEnvironment", "production"))
+        git = {"url": remote.url, "branch": "main", "path": "catalog"}
+        world.put(
+            "CatalogSnapshot",
+            "live",
+            {"source": {"capture": {"environmentRef": {"name": "production"}, "git": git}}},
+        )
+
+    return setup
+
+
+def deployment(
+    snapshot: str | None = "v1",
+    catalog: dict[str, Any] | None = None,
+    target: str = "production",
+    **spec: Any,
+) -> Callable[..., Awaitable[None]]:
+    """A StoreDeployment `launch` of snapshot `snapshot` (made from `catalog` when given)."""
+
+    async def setup(world: FakeWorld, services: Services, emulator: Emulator, tmp: Path) -> None:
+        if catalog is not None and snapshot is not None:
+            world.put("CatalogSnapshot", snapshot, {"source": {"inline": catalog}})
+            await reconcile(world, services, world.read("CatalogSnapshot", snapshot))
+        await reconcile(world, services, world.read("StoreEnvironment", "production"))
+        world.put(
+            "StoreDeployment",
+            "launch",
+            {"targets": [target], "catalog": {"snapshotRef": {"name": snapshot or "v1"}}, **spec},
+        )
+
+    return setup
+
+
+def after(
+    first: Callable[..., Awaitable[None]], then: Callable[..., Awaitable[None]]
+) -> Callable[..., Awaitable[None]]:
+    async def setup(world: FakeWorld, services: Services, emulator: Emulator, tmp: Path) -> None:
+        await first(world, services, emulator, tmp)
+        await then(world, services, emulator, tmp)
+
+    return setup
+
+
+async def approved(world: FakeWorld, services: Services, emulator: Emulator, tmp: Path) -> None:
+    await reconcile(world, services, world.read("StoreDeployment", "launch"))
+    obj = world.objects[("StoreDeployment", "shop", "launch")]
+    assert obj["status"]["targets"][0]["phase"] == "AwaitingApproval"
+    obj["metadata"]["annotations"] = {"stagingpro.io/approved-by": "maria"}
+
+
+async def store_has_ten(
+    world: FakeWorld, services: Services, emulator: Emulator, tmp: Path
+) -> None:
+    await put_products(emulator.url, *(f"OLD-{i}" for i in range(10)))
+
+
+async def store_has_a1(world: FakeWorld, services: Services, emulator: Emulator, tmp: Path) -> None:
+    await put_products(emulator.url, "A-1", price=10)
+
+
+def phase(expected: str) -> Check:
+    def check(obj: dict[str, Any], world: FakeWorld) -> None:
+        assert obj["status"]["phase"] == expected
+        assert target_of(obj)["phase"] == expected
+
+    return check
+
+
+def both(*checks: Check) -> Check:
+    def check(obj: dict[str, Any], world: FakeWorld) -> None:
+        for one in checks:
+            one(obj, world)
+
+    return check
+
+
+def drifted(status: str | None) -> Check:
+    def check(obj: dict[str, Any], world: FakeWorld) -> None:
+        assert condition(obj, "Drifted") == (None if status is None else (status, "DriftDetected"))
+
+    return check
+
+
+def rollback_kept(obj: dict[str, Any], world: FakeWorld) -> None:
+    target = target_of(obj)
+    assert target["phase"] == "Succeeded"
+    assert target["rollbackSnapshot"] == "launch-production-rollback"
+    kept = world.read("CatalogSnapshot", "launch-production-rollback")["spec"]["source"]
+    assert [(p["sku"], p["price"]) for p in kept["inline"]["products"]] == [("A-1", 10)]
+
+
+def plan_shown(obj: dict[str, Any], world: FakeWorld) -> None:
+    target = target_of(obj)
+    assert target["phase"] == "AwaitingApproval"
+    assert target["plan"]["products"]["create"] == 2
+    assert target["planDigest"].startswith("sha256:")
+
+
+def nothing_committed(obj: dict[str, Any], world: FakeWorld) -> None:
+    assert world.remote is not None
+    assert world.remote.head() == str(world.remote.work.head.commit.hexsha)
+    assert "revision" not in obj["status"]
+
+
+def errors_listed(obj: dict[str, Any], world: FakeWorld) -> None:
+    assert obj["status"]["errors"][0]["field"] == "price"
+    assert obj["status"]["errors"][0]["file"] == "spec.source.inline.products[0]"
+
+
+TWO = products("A-1", "A-2")
+CASES = {
+    "environment waits on a missing Secret": Case(
+        "StoreEnvironment",
+        "production",
+        secret_missing,
+        ready=("False", "SecretNotFound"),
+        kstatus="InProgress",
+        result="waiting",
+        requeued=True,
+        events=("SecretNotFound",),
+    ),
+    "environment stalls on an invalid spec": Case(
+        "StoreEnvironment",
+        "production",
+        invalid_environment,
+        ready=("False", "InvalidSpec"),
+        kstatus="Failed",
+        result="stalled",
+        requeued=False,
+        events=("InvalidSpec",),
+    ),
+    "environment waits on a missing snapshot": Case(
+        "StoreEnvironment",
+        "production",
+        bound("observe", snapshot="absent"),
+        ready=("False", "SnapshotNotFound"),
+        kstatus="InProgress",
+        result="waiting",
+        requeued=True,
+        events=("SnapshotNotFound",),
+    ),
+    "environment in observe mode reports drift and writes nothing": Case(
+        "StoreEnvironment",
+        "production",
+        bound("observe"),
+        ready=("True", "Succeeded"),
+        kstatus="Current",
+        result="success",
+        requeued=True,
+        events=("DriftDetected",),
+        check=drifted("True"),
+    ),
+    "environment in sync mode applies its snapshot and is in sync": Case(
+        "StoreEnvironment",
+        "production",
+        bound("sync"),
+        ready=("True", "Succeeded"),
+        kstatus="Current",
+        result="success",
+        requeued=True,
+        events=("Synced",),
+        products=2,
+        check=drifted(None),
+    ),
+    "environment in sync mode without selfHeal reports drift made in the store": Case(
+        "StoreEnvironment",
+        "production",
+        drifted_then_healed,
+        ready=("True", "Succeeded"),
+        kstatus="Current",
+        result="success",
+        requeued=True,
+        events=("DriftDetected",),
+        products=3,
+        check=drifted("True"),
+    ),
+    "snapshot resolves an inline catalog": Case(
+        "CatalogSnapshot",
+        "v1",
+        inline("v1", TWO),
+        ready=("True", "Succeeded"),
+        kstatus="Current",
+        result="success",
+        requeued=False,
+        events=("Resolved",),
+        check=lambda obj, world: obj["status"]["counts"]["products"] == 2 or pytest.fail("counts"),
+    ),
+    "snapshot stalls on an invalid catalog and lists its errors": Case(
+        "CatalogSnapshot",
+        "v1",
+        inline(
+            "v1",
+            {
+                "products": [
+                    {"sku": "A", "name": "A", "type": "physical", "weight": 1, "price": "cheap"}
+                ]
+            },
+        ),
+        ready=("False", "CatalogInvalid"),
+        kstatus="Failed",
+        result="stalled",
+        requeued=False,
+        events=("CatalogInvalid",),
+        check=errors_listed,
+    ),
+    "capture waits for an environment that is not Ready": Case(
+        "CatalogSnapshot",
+        "live",
+        capture(("A-1",), environment_ready=False),
+        ready=("False", "EnvironmentNotReady"),
+        kstatus="InProgress",
+        result="waiting",
+        requeued=True,
+        events=("EnvironmentNotReady",),
+        products=1,
+    ),
+    "capture of an empty store is refused, the captured catalog stays": Case(
+        "CatalogSnapshot",
+        "live",
+        capture((), environment_ready=True),
+        ready=("False", "EmptyCaptureRefused"),
+        kstatus="Failed",
+        result="stalled",
+        requeued=False,
+        events=("EmptyCaptureRefused",),
+        check=nothing_committed,
+    ),
+    "deployment waits on a missing snapshot": Case(
+        "StoreDeployment",
+        "launch",
+        deployment(snapshot="absent"),
+        ready=("False", "SnapshotNotFound"),
+        kstatus="InProgress",
+        result="waiting",
+        requeued=True,
+        events=("SnapshotNotFound",),
+    ),
+    "deployment waits on a missing target": Case(
+        "StoreDeployment",
+        "launch",
+        deployment(catalog=TWO, target="staging"),
+        ready=("False", "TargetNotFound"),
+        kstatus="InProgress",
+        result="waiting",
+        requeued=True,
+        events=("TargetNotFound",),
+        check=phase("Pending"),
+    ),
+    "deployment stalls on an invalid spec": Case(
+        "StoreDeployment",
+        "launch",
+        deployment(catalog=TWO, schedule={"at": "tomorrow"}),
+        ready=("False", "InvalidSpec"),
+        kstatus="Failed",
+        result="stalled",
+        requeued=False,
+        events=("InvalidSpec",),
+    ),
+    "deployment scheduled in the future waits for its time and writes nothing": Case(
+        "StoreDeployment",
+        "launch",
+        deployment(catalog=TWO, schedule={"at": "2099-06-01T09:00"}),
+        ready=("False", "Scheduled"),
+        kstatus="Current",
+        result="success",
+        requeued=True,
+        events=("Scheduled",),
+        check=phase("Scheduled"),
+    ),
+    "deployment to production shows its plan and awaits approval": Case(
+        "StoreDeployment",
+        "launch",
+        deployment(catalog=TWO),
+        ready=("False", "AwaitingApproval"),
+        kstatus="Current",
+        result="success",
+        requeued=True,
+        events=("AwaitingApproval",),
+        check=plan_shown,
+    ),
+    "deployment approved applies its plan": Case(
+        "StoreDeployment",
+        "launch",
+        after(deployment(catalog=TWO), approved),
+        ready=("True", "Succeeded"),
+        kstatus="Current",
+        result="success",
+        requeued=False,
+        events=("Approved", "Applying", "Succeeded"),
+        products=2,
+        check=both(
+            phase("Succeeded"),
+            lambda obj, world: (
+                obj["status"]["approval"]["by"] == "maria" or pytest.fail("approval")
+            ),
+        ),
+    ),
+    "deployment dry run writes nothing and succeeds": Case(
+        "StoreDeployment",
+        "launch",
+        deployment(catalog=TWO, approval={"required": False}, strategy={"dryRun": True}),
+        ready=("True", "Succeeded"),
+        kstatus="Current",
+        result="success",
+        requeued=False,
+        check=phase("Succeeded"),
+    ),
+    "deployment deleting more than maxDeletePercent is refused and deletes nothing": Case(
+        "StoreDeployment",
+        "launch",
+        after(
+            store_has_ten,
+            deployment(
+                catalog=products("OLD-0"), approval={"required": False}, strategy={"prune": True}
+            ),
+        ),
+        ready=("False", "PlanRefused"),
+        kstatus="Failed",
+        result="stalled",
+        requeued=False,
+        events=("PlanRefused",),
+        products=10,
+        check=phase("Failed"),
+    ),
+    "deployment with a record the store refuses partially succeeds": Case(
+        "StoreDeployment",
+        "launch",
+        deployment(
+            catalog={
+                "products": [
+                    {"sku": s, "name": "Same Name", "type": "physical", "price": 1, "weight": 1}
+                    for s in ("A-1", "A-2")
+                ]
+            },
+            approval={"required": False},
+        ),
+        ready=("False", "PartiallySucceeded"),
+        kstatus="Failed",
+        result="stalled",
+        requeued=False,
+        events=("PartiallySucceeded",),
+        products=1,
+        check=phase("PartiallySucceeded"),
+    ),
+    "deployment keeps a rollback snapshot of what it changes": Case(
+        "StoreDeployment",
+        "launch",
+        after(
+            store_has_a1,
+            deployment(catalog=products("A-1", price=20), approval={"required": False}),
+        ),
+        ready=("True", "Succeeded"),
+        kstatus="Current",
+        result="success",
+        requeued=False,
+        events=("Applying", "Succeeded"),
+        products=1,
+        check=rollback_kept,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
+async def test_reconcile(
+    case: Case, world: FakeWorld, services: Services, emulator: Emulator, tmp_path: Path
+) -> None:
+    await case.setup(world, services, emulator, tmp_path)
+    world.events.clear()
+
+    outcome = await reconcile(world, services, world.read(case.kind, case.name))
+
+    obj = world.read(case.kind, case.name)
+    assert condition(obj, "Ready") == case.ready
+    assert kstatus(obj) == case.kstatus
+    assert obj["status"]["observedGeneration"] == obj["metadata"]["generation"]
+    assert outcome.result == case.result
+    assert (outcome.requeue_after is not None) is case.requeued
+    reasons = [
+        reason for kind, name, _, reason in world.events if (kind, name) == (case.kind, case.name)
+    ]
+    assert set(case.events) <= set(reasons), reasons
+    assert emulator.db.counts("production")["products"] == case.products
+    case.check(obj, world)
