@@ -13,7 +13,14 @@ from typing import NoReturn
 from controller import __version__
 from controller.api.crdgen import render_crds, render_reference
 from controller.catalog.schema import render_schemas
-from controller.cli import emulator_cmd, operator_cmd, run_cmd, store_cmds
+from controller.cli import (
+    cluster_cmds,
+    completion,
+    emulator_cmd,
+    operator_cmd,
+    run_cmd,
+    store_cmds,
+)
 from controller.cli.errors import CliError
 
 EXIT_OK = 0
@@ -122,6 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     run_cmd.register(sub)
     operator_cmd.register(sub)
     emulator_cmd.register(sub)
+    cluster_cmds.register(sub)
+    completion.register(sub)
     for command in sub.choices.values():  # --verbose also after the command's name
         command.add_argument(
             "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP

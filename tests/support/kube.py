@@ -21,6 +21,7 @@ import kmock
 import yaml
 from kmock._internal import enums, rendering
 
+SELF_REVIEWS = "/apis/authentication.k8s.io/v1/selfsubjectreviews"
 NAMESPACES = re.compile(r"^/api/v1/namespaces(?:/(?P<name>[^/]+))?/?$")
 
 
@@ -39,6 +40,7 @@ class KubeAPI(kmock.KubernetesEmulator):  # type: ignore[misc]
         self._versions = itertools.count(1000)
         self.namespaces: dict[str, dict[str, Any]] = {}
         self._watchers: list[tuple[Any, Any]] = []  # (loop, queue) of open namespace watches
+        self.users = {"test-token": "test-user"}  # bearer token -> username (SelfSubjectReview)
         cluster_scoped = ("CustomResourceDefinition", "Namespace")
         for resource, kind in (
             ("v1/secrets", "Secret"),
@@ -74,6 +76,8 @@ class KubeAPI(kmock.KubernetesEmulator):  # type: ignore[misc]
 
     # 1: /api/v1/namespaces[/name] crashes the path parser: serve namespaces here.
     async def __call__(self, raw_request: aiohttp.web.BaseRequest) -> aiohttp.web.StreamResponse:
+        if raw_request.path == SELF_REVIEWS and raw_request.method == "POST":
+            return self._who(raw_request)
         match = NAMESPACES.match(raw_request.path)
         if match is None:
             return await super().__call__(raw_request)
@@ -116,6 +120,21 @@ class KubeAPI(kmock.KubernetesEmulator):  # type: ignore[misc]
                 self._watchers.remove(watcher)
             return response
         return aiohttp.web.json_response(listing)
+
+    def _who(self, raw_request: aiohttp.web.BaseRequest) -> aiohttp.web.Response:
+        """A SelfSubjectReview: the user of the request's bearer token (`users`)."""
+        token = raw_request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if token not in self.users:
+            return self._status(401, "Unauthorized", "Unauthorized")
+        return aiohttp.web.json_response(
+            {
+                "apiVersion": "authentication.k8s.io/v1",
+                "kind": "SelfSubjectReview",
+                "metadata": {"creationTimestamp": _now()},
+                "status": {"userInfo": {"username": self.users[token], "groups": []}},
+            },
+            status=201,
+        )
 
     @staticmethod
     def _status(code: int, reason: str, message: str) -> aiohttp.web.Response:
