@@ -61,6 +61,10 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         os.environ["STAGINGPRO_ALLOWED_API_ORIGINS"] = emulator.url
         from kubernetes import client, config  # imported once KUBECONFIG points at the test API
 
+        # kopf logs in with the default kubeconfig, read from $KUBECONFIG when kubernetes was
+        # first imported, perhaps by an earlier test module: point it here.
+        config.kube_config.KUBE_CONFIG_DEFAULT_LOCATION = str(path)
+
         config.load_kube_config(str(path))
         api = client.ApiClient()
         for crd in sorted((ROOT / "crds").glob("*.yaml")):
