@@ -56,7 +56,20 @@ REDIRECTS = [
     {"from_path": "/acme-old", "to_brand": "Acme"},
     {"from_path": "/xmas/", "to_page": "/holiday/"},
     {"from_path": "/elsewhere", "to_url": "https://example.test/new"},
+    {"from_path": "/news", "to_post": "/blog/holiday-is-here/"},
 ]
+POSTS = {
+    "holiday.yaml": {
+        "url": "/blog/holiday-is-here/",
+        "title": "Holiday is here",
+        "body": "<p>Gifts for everyone.</p>",
+        "tags": ["holiday", "gifts"],
+        "is_published": True,
+        "published_date": "2026-11-20T09:30:00+00:00",
+        "author": "Ann",
+    },
+    "draft.yaml": {"url": "/blog/draft/", "title": "Draft", "body": "<p>Soon</p>"},
+}
 
 
 def write_catalog(root: Path, pages: dict[str, Any] = PAGES, redirects: Any = REDIRECTS) -> Path:
@@ -64,6 +77,9 @@ def write_catalog(root: Path, pages: dict[str, Any] = PAGES, redirects: Any = RE
     for name, page in pages.items():
         (root / "content" / "pages" / name).write_text(yaml.safe_dump(page))
     (root / "content" / "redirects.yaml").write_text(yaml.safe_dump(redirects))
+    (root / "content" / "blog").mkdir()
+    for name, post in POSTS.items():
+        (root / "content" / "blog" / name).write_text(yaml.safe_dump(post))
     (root / "categories.yaml").write_text(
         yaml.safe_dump([{"path": "Footwear"}, {"path": "Footwear/Running"}])
     )
@@ -93,6 +109,9 @@ async def test_pages_and_redirects_round_trip_between_stores_with_different_ids(
         assert (first / name).read_text() == (second / name).read_text(), name
     assert "content/pages/holiday-sizes-kids.yaml" in files
     assert "content/pages/link-docs.example.test.yaml" in files
+    post = yaml.safe_load((second / "content/blog/blog-holiday-is-here.yaml").read_text())
+    assert post["published_date"] == "2026-11-20T09:30:00+00:00"
+    assert post["tags"] == ["holiday", "gifts"]
     kids = yaml.safe_load((second / "content/pages/holiday-sizes-kids.yaml").read_text())
     assert kids["parent"] == "/holiday/sizes/"
     assert yaml.safe_load((second / "content/redirects.yaml").read_text()) == sorted(
@@ -129,9 +148,13 @@ async def test_drift_is_reported_per_kind_and_a_changed_target_is_remapped(
     store.redirects.upsert(
         [{"from_path": "/stray", "site_id": 1000, "to": {"type": "url", "url": "/x"}}]
     )
+    posts = (await prod.observe({Kind.BLOG_POSTS})).blog_posts
+    post = next(p for p in posts.values() if p.url == "/blog/holiday-is-here/")
+    store.blog.update(post.id, {"author": "Someone else"})
     assessment = await assess(prod, catalog, Options(prune=True))
     counts = assessment.drift.counts
     assert counts["pages"] == {"missing": 0, "extra": 0, "changed": 1}
+    assert counts["blogPosts"] == {"missing": 0, "extra": 0, "changed": 1}
     assert counts["redirects"] == {"missing": 0, "extra": 1, "changed": 1}
     changed = {s.key: s for s in assessment.plan.steps}
     assert changed["/elsewhere"].fields() == ["to_url", "to_page"]

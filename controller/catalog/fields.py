@@ -173,6 +173,19 @@ PAGE: dict[str, FieldSpec] = {  # content/pages v3 (nullable texts are written a
     "search_keywords": ("str", None),
 }
 
+BLOG_POST: dict[str, FieldSpec] = {  # blog/posts v2 (published_date: ISO 8601 in files)
+    "title": ("str", None),
+    "url": ("str", None),
+    "body": ("str", None),
+    "tags": ("list", None),
+    "is_published": ("bool", None),
+    "published_date": ("str", None),
+    "meta_description": ("str", None),
+    "meta_keywords": ("str", None),
+    "author": ("str", None),
+    "thumbnail_path": ("str", None),
+}
+
 REDIRECT_TYPES = ("product", "brand", "category", "page", "post", "url")
 REDIRECT: dict[str, FieldSpec] = {  # storefront/redirects v3 (the target as written in files)
     "from_path": ("str", None),

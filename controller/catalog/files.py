@@ -8,6 +8,7 @@ diff-friendly. Field names are BigCommerce's; references are natural keys, never
       brands.yaml         a list of {name, ...fields}, sorted by name
       scripts.yaml        optional: a list of storefront scripts, sorted by name
       content/pages/*.yaml     optional: one web page per file
+      content/blog/*.yaml      optional: one blog post per file (its tags among its fields)
       content/redirects.yaml   optional: a list of redirects, sorted by site and from path
 
 Writing is deterministic (sorted keys and items, integral floats written as integers), so writing an
@@ -417,6 +418,12 @@ def render(catalog: Catalog, *, layout: str = "jsonl") -> dict[str, str]:
                 for name, page in page_files(records).items()
             )
             continue
+        if spec.file.endswith("/"):  # one file per record, named after its URL
+            files.update(
+                (f"{spec.file}{name}.yaml", _yaml(record_item(spec, record)))
+                for name, record in url_files(records, lambda r: str(r.url)).items()
+            )
+            continue
         if not spec.one_per_item:
             write = redirect_item if spec.kind is Kind.REDIRECTS else partial(record_item, spec)
             files[spec.file] = _yaml([write(r) for _, r in sorted(records.items())])
@@ -445,7 +452,7 @@ def redirect_item(redirect: Redirect) -> dict[str, Any]:
     site = redirect.fields.get("site_id", DEFAULT_SITE)
     if site != DEFAULT_SITE:
         item["site_id"] = site
-    for target in ("to_product", "to_category", "to_brand", "to_page"):
+    for target in ("to_product", "to_category", "to_brand", "to_page", "to_post"):
         if getattr(redirect, target):
             item[target] = getattr(redirect, target)
     if redirect.fields.get("to_url"):
@@ -455,8 +462,7 @@ def redirect_item(redirect: Redirect) -> dict[str, Any]:
 
 def _page_base(page: WebPage) -> str:
     link = page.fields.get("type") == "link"
-    text = re.sub(r"^[a-z]+://", "", page.url) if link else page.url
-    base = re.sub(r"[^A-Za-z0-9._-]+", "-", text.strip("/")).strip("-.") or "home"
+    base = _safe_name(re.sub(r"^[a-z]+://", "", page.url) if link else page.url)
     if link:
         base = f"link-{base}"
     channel = page.fields.get("channel_id", DEFAULT_CHANNEL)
@@ -465,17 +471,26 @@ def _page_base(page: WebPage) -> str:
 
 def page_files(pages: Mapping[str, WebPage]) -> dict[str, WebPage]:
     """File name (without .yaml) -> page: the URL's path as a name (`about-us`, `home` for /),
-    `link-` and the link for a link page, `channel-N-` first on another channel; a name that two
-    pages would share without case gets a digest of the page's key."""
-    bases = {key: _page_base(page) for key, page in pages.items()}
-    shared = Counter(base.casefold() for base in bases.values())
-    out: dict[str, WebPage] = {}
-    for key, page in pages.items():
-        base = bases[key]
-        if shared[base.casefold()] > 1:
-            base = f"{base}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
-        out[base] = page
+    `link-` and the link for a link page, `channel-N-` first on another channel."""
+    return url_files(pages, _page_base)
+
+
+def url_files(records: Mapping[str, Any], base: Callable[[Any], str]) -> dict[str, Any]:
+    """File name (without .yaml) -> record, from a name for each record (a URL's path as a
+    name): a name that two records would share without case gets a digest of the record's key."""
+    bases = {key: _safe_name(base(record)) for key, record in records.items()}
+    shared = Counter(name.casefold() for name in bases.values())
+    out: dict[str, Any] = {}
+    for key, record in records.items():
+        name = bases[key]
+        if shared[name.casefold()] > 1:
+            name = f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+        out[name] = record
     return dict(sorted(out.items()))
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text.strip("/")).strip("-.") or "home"
 
 
 def file_name(sku: str) -> str:

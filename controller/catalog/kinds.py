@@ -27,6 +27,7 @@ from controller.catalog.model import (
     PRODUCT_FIELDS,
     STOCK_FIELDS,
     VARIANT_FIELDS,
+    BlogPost,
     Brand,
     Catalog,
     Category,
@@ -50,6 +51,7 @@ class Kind(enum.StrEnum):
     IMAGES = "images"
     SCRIPTS = "scripts"
     PAGES = "pages"
+    BLOG_POSTS = "blogPosts"
     REDIRECTS = "redirects"
 
 
@@ -411,6 +413,26 @@ _DECLARED = (
         observed_attribute="pages",
     ),
     KindSpec(
+        Kind.BLOG_POSTS,
+        "blog post",
+        key="url",
+        fold=_identity,
+        fields=fields.BLOG_POST,
+        managed=frozenset(fields.BLOG_POST) - {"url"},
+        desired=lambda catalog: _keyed(catalog.blog_posts, "url"),
+        observed=lambda observed: (
+            (p.url, p.id, p.fields, p) for p in (observed.blog_posts or {}).values()
+        ),
+        read_only=frozenset({"id", "preview_url", "summary", "published_date_iso8601"}),
+        required_on_create=("title", "body"),
+        required_in_file=("title", "body"),
+        file="content/blog/",
+        attribute="blog_posts",
+        make=BlogPost,
+        optional_file=True,
+        observed_attribute="blog_posts",
+    ),
+    KindSpec(
         Kind.REDIRECTS,
         "redirect",
         key="from_path",
@@ -431,6 +453,7 @@ _DECLARED = (
             Reference("to_category", Kind.CATEGORIES, "category_id"),
             Reference("to_brand", Kind.BRANDS, "brand_id"),
             Reference("to_page", Kind.PAGES, "page_id"),
+            Reference("to_post", Kind.BLOG_POSTS, "post_id"),
         ),
         batch={Action.CREATE: 50, Action.UPDATE: 50, Action.DELETE: 50},
         read_only=frozenset({"id"}),

@@ -166,10 +166,18 @@ class WebPage:
 
 
 @dataclass(frozen=True)
+class BlogPost:
+    """A blog post keyed by its URL (its tags are among its fields)."""
+
+    url: str
+    fields: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class Redirect:
     """A 301 redirect keyed by its from path within its site. Its target is one of: a product by
-    SKU, a category by path, a brand by name, a page by key, or `fields["to_url"]`; the others are
-    ""."""
+    SKU, a category by path, a brand by name, a page by key, a blog post by URL, or
+    `fields["to_url"]`; the others are ""."""
 
     from_path: str
     fields: Mapping[str, Any]
@@ -177,6 +185,7 @@ class Redirect:
     to_category: str = ""
     to_brand: str = ""
     to_page: str = ""
+    to_post: str = ""
 
     @property
     def key(self) -> str:
@@ -195,6 +204,7 @@ class Catalog:
     scripts: Mapping[str, Script] | None = None
     pages: Mapping[str, WebPage] | None = None  # by key
     redirects: Mapping[str, Redirect] | None = None  # by key
+    blog_posts: Mapping[str, BlogPost] | None = None  # by URL
 
     def counts(self) -> dict[str, int]:
         """Record counts per kind, as the kind table knows them."""

@@ -114,11 +114,21 @@ class ObservedRedirect:
     category_id: int = 0
     brand_id: int = 0
     page_id: int = 0
+    post_id: int = 0
 
     @property
     def key(self) -> str:
         """As `Redirect.key`."""
         return site_key(self.from_path, self.fields.get("site_id", DEFAULT_SITE), DEFAULT_SITE)
+
+
+@dataclass(slots=True)
+class ObservedBlogPost:
+    """A blog post as the store has it."""
+
+    id: int
+    url: str
+    fields: dict[str, Any]
 
 
 @dataclass
@@ -133,6 +143,7 @@ class ObservedCatalog:
     scripts: dict[str, ObservedScript] | None = None  # by name; None when not observed
     pages: dict[int, ObservedPage] | None = None  # by id; None when not observed
     redirects: dict[int, ObservedRedirect] | None = None  # by id; None when not observed
+    blog_posts: dict[int, ObservedBlogPost] | None = None  # by id; None when not observed
 
     def category_paths(self) -> dict[int, str]:
         """Category id -> path ("Apparel/Shoes"), names as the store spells them."""
@@ -175,6 +186,7 @@ class ObservedCatalog:
             "scripts": len(self.scripts or {}),
             "pages": len(self.pages or {}),
             "redirects": len(self.redirects or {}),
+            "blogPosts": len(self.blog_posts or {}),
         }
 
 
@@ -242,6 +254,7 @@ def _redirects(observed: ObservedCatalog, paths: dict[int, str]) -> dict[str, Re
     skus = {p.id: p.sku for p in observed.products.values()}
     brands = {b.id: b.name for b in observed.brands.values()}
     pages = {p.id: p.key for p in (observed.pages or {}).values()}
+    posts = {p.id: p.url for p in (observed.blog_posts or {}).values()}
     return {
         r.key: Redirect(
             r.from_path,
@@ -250,6 +263,7 @@ def _redirects(observed: ObservedCatalog, paths: dict[int, str]) -> dict[str, Re
             to_category=paths.get(r.category_id, ""),
             to_brand=brands.get(r.brand_id, ""),
             to_page=pages.get(r.page_id, ""),
+            to_post=posts.get(r.post_id, ""),
         )
         for r in observed.redirects.values()
     }

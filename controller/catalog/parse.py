@@ -254,7 +254,7 @@ def _keyed(
 
 
 _PAGE_KEYS = frozenset(fields.PAGE) | {"parent"}
-_REDIRECT_TARGETS = ("to_product", "to_category", "to_brand", "to_page", "to_url")
+_REDIRECT_TARGETS = ("to_product", "to_category", "to_brand", "to_page", "to_post", "to_url")
 _REDIRECT_KEYS = frozenset({"from_path", "site_id", *_REDIRECT_TARGETS})
 
 
@@ -354,6 +354,10 @@ def _check_content(c: _Collector, catalog: Catalog, located: Mapping[str, Item])
     brands = {k.casefold() for k in catalog.brands or {}}
     for key, redirect in (catalog.redirects or {}).items():
         item = located[f"redirect:{key}"]
+        posts = catalog.blog_posts
+        if redirect.to_post and posts is not None and redirect.to_post not in posts:
+            hint = did_you_mean(redirect.to_post, list(posts))
+            c.add(item, f"blog post {redirect.to_post!r} is not in the catalog{hint}", "to_post")
         if redirect.to_page and pages is not None and redirect.to_page not in pages:
             hint = did_you_mean(redirect.to_page, list(pages))
             c.add(item, f"page {redirect.to_page!r} is not in the catalog{hint}", "to_page")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from controller.emulator.database import StoreDB
 from controller.emulator.resources import (
+    blog,
     brands,
     categories,
     custom_fields,
@@ -34,6 +35,7 @@ _FAMILIES = (
     hooks,
     pages,
     redirects,
+    blog,
 )
 SCHEMA = "".join(m.SCHEMA for m in _FAMILIES)
 TABLES: tuple[str, ...] = tuple(t for m in _FAMILIES for t in m.TABLES)
@@ -60,3 +62,4 @@ class Store:
         self.hooks = hooks.Hooks(self)
         self.pages = pages.Pages(self)
         self.redirects = redirects.Redirects(self)
+        self.blog = blog.Blog(self)

@@ -22,6 +22,7 @@ from controller.api.environment import (
     StoreInfo,
 )
 from controller.api.resources import StoreEnvironment
+from controller.catalog.kinds import TOP_LEVEL, Kind
 from controller.catalog.observed import to_catalog
 from controller.engine import apply, sync
 from controller.engine.observation import Observation
@@ -215,7 +216,8 @@ async def _clone(ctx: _Reconcile) -> Result:
     await check_clone(svc, env, source_env)
     status.clone = CloneStatus(source=source_name, phase=ClonePhase.RUNNING, refresh_token=token)
     async with await open_store(svc, source_env) as source:
-        catalog = to_catalog(await source.observe())
+        # Storefront content too; not scripts (a store shows a token only its own account's).
+        catalog = to_catalog(await source.observe(set(TOP_LEVEL) - {Kind.SCRIPTS}))
     lock = svc.stores.write_lock(env.spec.store.api_url, env.spec.store.hash)
     async with lock, svc.stores.parallel:
         _, result = await sync(ctx.connected, catalog, Options(prune=True, allow_mass_delete=True))

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,6 +16,7 @@ import httpx
 from controller.catalog.kinds import KINDS, Action, Kind
 from controller.catalog.model import DEFAULT_SITE, sku_key
 from controller.catalog.observed import (
+    ObservedBlogPost,
     ObservedBrand,
     ObservedCatalog,
     ObservedCategory,
@@ -56,7 +59,10 @@ _TARGETS = {
     "category": ("category_id", "to_category"),
     "brand": ("brand_id", "to_brand"),
     "page": ("page_id", "to_page"),
+    "post": ("post_id", "to_post"),
 }
+_POST_FIELDS = KINDS[Kind.BLOG_POSTS].managed
+V2_PAGE_LIMIT = 250
 
 
 @functools.lru_cache(maxsize=65536)
@@ -154,6 +160,19 @@ def page_from_api(data: dict[str, Any]) -> ObservedPage:
     )
 
 
+def post_from_api(data: dict[str, Any]) -> ObservedBlogPost:
+    """Reduce a v2 blog post: its publication date as ISO 8601 in UTC."""
+    values = {k: data[k] for k in _POST_FIELDS if k in data and k != "published_date"}
+    when = data.get("published_date")
+    if isinstance(when, dict) and when.get("date"):
+        moment = datetime.fromisoformat(str(when["date"]).replace("Z", "+00:00"))
+        offset = str(when.get("timezone") or "+00:00")
+        if moment.tzinfo is None:
+            moment = datetime.fromisoformat(moment.isoformat() + offset)
+        values["published_date"] = moment.astimezone(UTC).replace(microsecond=0).isoformat()
+    return ObservedBlogPost(id=data["id"], url=data.get("url") or "", fields=values)
+
+
 def redirect_from_api(data: dict[str, Any]) -> ObservedRedirect:
     """Reduce an API redirect: its target's id under the target's kind, or its URL."""
     to = data.get("to") or {}
@@ -229,6 +248,11 @@ def body(kind: Kind, action: Action, record: Record) -> dict[str, Any]:
             values["parent_id"] = record.refs["parent"]
     elif kind is Kind.REDIRECTS:
         return _redirect_body(record)
+    elif kind is Kind.BLOG_POSTS and "published_date" in values:  # written as RFC 2822
+        moment = datetime.fromisoformat(str(values["published_date"]).replace("Z", "+00:00"))
+        values["published_date"] = format_datetime(
+            moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        )
     values = _writable(kind, values)
     if action is Action.UPDATE:
         values = {k: v for k, v in values.items() if k not in spec.create_only}
@@ -333,10 +357,33 @@ class BigCommerceRecords(StoreClient):
                     found[item["id"]] = redirect_from_api(item)
             observed.redirects = found
 
+        async def blog_posts() -> None:
+            found: dict[int, ObservedBlogPost] = {}
+            page = 1
+            while True:  # v2: a bare array per page, the last one short
+                response = await self.request(
+                    "GET",
+                    "/v2/blog/posts",
+                    params={"page": page, "limit": V2_PAGE_LIMIT},
+                )
+                items = decode(response) if response.content else []
+                for item in items:
+                    found[item["id"]] = post_from_api(item)
+                if len(items) < V2_PAGE_LIMIT:
+                    break
+                page += 1
+            observed.blog_posts = found
+
         if Kind.SCRIPTS in kinds:  # after the catalog: one request, and errors in a fixed order
             await scripts()
         content = [
-            f() for kind, f in ((Kind.PAGES, pages), (Kind.REDIRECTS, redirects)) if kind in kinds
+            f()
+            for kind, f in (
+                (Kind.PAGES, pages),
+                (Kind.BLOG_POSTS, blog_posts),
+                (Kind.REDIRECTS, redirects),
+            )
+            if kind in kinds
         ]
         if content:
             await fan_out(content)
@@ -477,6 +524,10 @@ class BigCommerceRecords(StoreClient):
             return None
         if kind is Kind.CUSTOM_FIELDS:
             return Outcome(adopted=True)
+        if kind is Kind.BLOG_POSTS:
+            response = await self.request("GET", "/v2/blog/posts", params={"url": record.key})
+            posts = decode(response) if response.content else []
+            return Outcome(id=posts[0]["id"], adopted=True) if posts else None
         if kind is Kind.PAGES:  # the list has no URL filter: read the channel's pages
             wanted = body(kind, Action.CREATE, record)
             link = wanted.get("type") == "link"
@@ -607,6 +658,19 @@ def _single(method: str, template: str, **kw: Any) -> Route:
     return send
 
 
+def _v2(method: str, template: str) -> Route:
+    """One v2 request per record: the answer is the record itself, not `{data}`."""
+
+    async def send(store: BigCommerceRecords, record: Record, payload: dict[str, Any]) -> Any:
+        path = template.format(id=record.id)
+        response = await store.request(
+            method, path, endpoint=template, json=None if method == "DELETE" else payload
+        )
+        return decode(response) if response.content else None
+
+    return send
+
+
 _P = "/v3/catalog/products/{owner}"
 _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
     (Kind.BRANDS, Action.CREATE): _single("POST", "/v3/catalog/brands"),
@@ -633,6 +697,9 @@ _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
     (Kind.SCRIPTS, Action.CREATE): _single("POST", "/v3/content/scripts"),
     (Kind.SCRIPTS, Action.UPDATE): _single("PUT", "/v3/content/scripts/{id}"),
     (Kind.SCRIPTS, Action.DELETE): _single("DELETE", "/v3/content/scripts/{id}"),
+    (Kind.BLOG_POSTS, Action.CREATE): _v2("POST", "/v2/blog/posts"),
+    (Kind.BLOG_POSTS, Action.UPDATE): _v2("PUT", "/v2/blog/posts/{id}"),
+    (Kind.BLOG_POSTS, Action.DELETE): _v2("DELETE", "/v2/blog/posts/{id}"),
     (Kind.PAGES, Action.CREATE): _Batch("POST", "/v3/content/pages"),
     (Kind.PAGES, Action.UPDATE): _Batch("PUT", "/v3/content/pages"),
     (Kind.PAGES, Action.DELETE): _Batch("DELETE", "/v3/content/pages", by_ids="id:in"),

@@ -34,6 +34,7 @@ _TARGET_TABLES = {
     "brand": "brands",
     "category": "categories",
     "page": "pages",
+    "post": "blog_posts",
 }
 _MAX_URL = fields.REDIRECT["to_url"][1]
 
