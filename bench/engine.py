@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bench.common import TOKEN, emulator_process, raise_prices, reset_stats, seed, stats
 from controller.catalog import Item, Kind, build_catalog
+from controller.catalog.kinds import KINDS, Action
 from controller.catalog.model import Catalog
 from controller.catalog.observed import to_catalog
 from controller.emulator.seed import BRANDS, DEPARTMENTS, FAMILIES, SECTIONS, synthetic_products
@@ -152,6 +153,74 @@ async def _scenarios(url: str) -> list[Figures]:
     return figures
 
 
+def content_catalog(pages: int, redirects: int, *, retarget: int = 0) -> Catalog:
+    """`pages` web pages (one in ten under another) and `redirects` redirects, half to a page by
+    URL and half to a URL; `retarget` of them moved to another URL."""
+    page_items = [
+        Item(
+            {
+                "url": f"/landing-{i:05d}/",
+                "name": f"Landing {i}",
+                "type": "page",
+                "body": f"<p>Landing page {i}</p>",
+                **({"parent": f"/landing-{i - 1:05d}/"} if i % 10 == 9 else {}),
+            }
+        )
+        for i in range(pages)
+    ]
+    redirect_items = [
+        Item(
+            {"from_path": f"/old/{i:05d}", "to_page": f"/landing-{i % pages:05d}/"}
+            if i % 2
+            else {"from_path": f"/old/{i:05d}", "to_url": f"/new/{i:05d}{'-v2' * (i < retarget)}"}
+        )
+        for i in range(redirects)
+    ]
+    return build_catalog({Kind.PAGES: page_items, Kind.REDIRECTS: redirect_items})
+
+
+async def _content_scenarios(url: str, pages: int, redirects: int) -> list[Figures]:
+    """Storefront content at the batch maxima: creates in batches (parents before children),
+    a no-op that only reads, and a tenth of the redirects retargeted."""
+    page_batch = KINDS[Kind.PAGES].batch_size(Action.CREATE)
+    redirect_batch = KINDS[Kind.REDIRECTS].batch_size(Action.CREATE)
+    children = pages // 10
+    reads = min_reads(0, 0, 0) + 2  # the catalog's three lists, pages and redirects
+    full_reads = reads - 2 + math.ceil(pages / 250) + math.ceil(redirects / 250)
+    moved = redirects // 10
+    return [
+        await _measure(
+            url,
+            "content",
+            f"initial {pages // 1000}k pages + {redirects // 1000}k redirects",
+            content_catalog(pages, redirects),
+            Options(),
+            reads,
+            math.ceil((pages - children) / page_batch)
+            + math.ceil(children / page_batch)
+            + math.ceil(redirects / redirect_batch),
+        ),
+        await _measure(
+            url,
+            "content",
+            "no-op on the same content",
+            content_catalog(pages, redirects),
+            Options(),
+            full_reads,
+            0,
+        ),
+        await _measure(
+            url,
+            "content",
+            f"{moved // 2} redirects retargeted",
+            content_catalog(pages, redirects, retarget=moved),
+            Options(),
+            full_reads,
+            math.ceil(moved / 2 / redirect_batch),
+        ),
+    ]
+
+
 def run(products: int = 10_000) -> None:
     """Print the engine's figures."""
     print(
@@ -159,10 +228,17 @@ def run(products: int = 10_000) -> None:
     )
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "engine.db"
-        seed(db, {"empty": 0, "big": products})
+        seed(db, {"empty": 0, "big": products, "content": 0})
         with emulator_process(
-            db, ["empty", "big"], "--rate-limit", str(QUOTA), "--window-ms", str(WINDOW_MS)
+            db,
+            ["empty", "big", "content"],
+            "--rate-limit",
+            str(QUOTA),
+            "--window-ms",
+            str(WINDOW_MS),
         ) as (url, _pid):
             for figure in asyncio.run(_scenarios(url)):
+                figure.show()
+            for figure in asyncio.run(_content_scenarios(url, 1_000, 5_000)):
                 figure.show()
     print("  targets: request ratio <= 1.05, wall/floor <= 1.15, no-op writes 0")

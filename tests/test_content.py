@@ -14,9 +14,16 @@ from controller.catalog.files import load_directory, render, write_directory
 from controller.catalog.kinds import Kind
 from controller.catalog.model import CatalogInvalid
 from controller.emulator import Emulator
+from controller.emulator.resources import pages as pages_api
+from controller.emulator.resources import redirects as redirects_api
+from controller.emulator.resources.base import ListQuery
 from controller.engine import assess, sync
 from controller.engine.snapshots import capture_to_directory
 from controller.planner import Options, drift
+from controller.standalone import FileWorld, Loop, services_for
+from tests.conftest import PROD_TOKEN
+from tests.support.gitservers import Remote
+from tests.support.manifests import access_to, write_secret
 
 PAGES = {
     "holiday.yaml": {
@@ -219,3 +226,96 @@ def _observed_nothing() -> Any:
     from controller.catalog.observed import ObservedCatalog
 
     return ObservedCatalog(pages={}, redirects={})
+
+
+async def test_one_deployment_releases_a_product_its_landing_page_and_redirects_in_order(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """The emulator refuses a redirect to a product or page it does not have yet and a page whose
+    parent does not exist: the release succeeds only when the engine writes them in order."""
+    files = {
+        "catalog/products.jsonl": json.dumps(
+            {"sku": "SLED-1", "name": "Sled", "type": "physical", "price": 80, "weight": 4}
+        )
+        + "\n",
+        "catalog/content/pages/winter.yaml": yaml.safe_dump(
+            {"url": "/winter/", "name": "Winter", "type": "page", "body": "<p>Snow</p>"}
+        ),
+        "catalog/content/pages/winter-sleds.yaml": yaml.safe_dump(
+            {"url": "/winter/sleds/", "name": "Sleds", "type": "page", "parent": "/winter/"}
+        ),
+        "catalog/content/redirects.yaml": yaml.safe_dump(
+            [
+                {"from_path": "/sled-2025/", "to_product": "SLED-1"},
+                {"from_path": "/winter-2025/", "to_page": "/winter/sleds/"},
+            ]
+        ),
+    }
+    remote = Remote(tmp_path / "remote")
+    remote.commit(files)
+    (tmp_path / "m").mkdir()
+    (tmp_path / "s").mkdir()
+    write_secret(
+        tmp_path / "s",
+        "tok",
+        "shop",
+        PROD_TOKEN,
+        store_hash="production",
+        api_origin=emulator.url,
+        role="production",
+    )
+    base = {"apiVersion": "stagingpro.io/v1alpha1"}
+    docs = [
+        {
+            **base,
+            "kind": "StoreEnvironment",
+            "metadata": {"name": "production", "namespace": "shop"},
+            "spec": {
+                "role": "production",
+                "store": {
+                    "hash": "production",
+                    "apiUrl": emulator.url,
+                    "credentialsSecretRef": {"name": "tok", "key": "token"},
+                },
+            },
+        },
+        {
+            **base,
+            "kind": "CatalogSnapshot",
+            "metadata": {"name": "winter", "namespace": "shop"},
+            "spec": {"source": {"git": {"url": remote.url, "ref": "main", "path": "catalog"}}},
+        },
+        {
+            **base,
+            "kind": "StoreDeployment",
+            "metadata": {"name": "winter", "namespace": "shop"},
+            "spec": {
+                "targets": ["production"],
+                "catalog": {"snapshotRef": {"name": "winter"}},
+                "approval": {"required": False},
+            },
+        },
+    ]
+    (tmp_path / "m" / "all.yaml").write_text(yaml.safe_dump_all(docs))
+    world = FileWorld(tmp_path / "m", tmp_path / "state", tmp_path / "s")
+    access = access_to(emulator.url, local_git=True)
+    loop = Loop(world, services_for(world, tmp_path / "cache", access=access))
+    for _ in range(4):
+        await loop.run_once()
+    status = world.status[("StoreDeployment", "shop", "winter")]
+    target = status["targets"][0]
+    assert target["phase"] == "Succeeded", status
+    assert target["plan"]["pages"] == {"create": 2, "update": 0, "delete": 0}
+    assert target["plan"]["redirects"] == {"create": 2, "update": 0, "delete": 0}
+    store = emulator.db.bind("production")
+    pages = {p["url"]: p for p in store.pages.find(ListQuery(pages_api.LIST, {}), False).items}
+    assert pages["/winter/sleds/"]["parent_id"] == pages["/winter/"]["id"]
+    product = emulator.db.one(
+        "SELECT id FROM products WHERE store=? AND sku_l=?", "production", "sled-1"
+    )
+    listed = store.redirects.find(ListQuery(redirects_api.LIST, {}), False).items
+    redirects = {r["from_path"]: r["to"] for r in listed}
+    assert redirects == {
+        "/sled-2025/": {"type": "product", "entity_id": product},
+        "/winter-2025/": {"type": "page", "entity_id": pages["/winter/sleds/"]["id"]},
+    }
