@@ -311,6 +311,10 @@ class _Planner:
         else:
             self._check_delete_limits(steps)
         self._check_references(steps)
+        for kind in self.kinds:
+            spec = KINDS[kind]
+            if spec.plan_check is not None and not _unobserved(spec, self.observed):
+                self.problems += spec.plan_check(self.desired, self.observed)
         return Plan(tuple(steps), tuple(self.problems), self.observed.counts(), skipped)
 
     def _diff(

@@ -79,11 +79,28 @@ POSTS = {
 }
 
 
+ASSOCIATIONS = [
+    {"product": "SHOE-1", "file_name": "sale.html"},
+    {"page": "/holiday/", "file_name": "landing.html"},
+]
+
+
+def activate_theme(emulator: Emulator, store: str) -> None:
+    """A theme with custom product and page templates, active (as an upload would leave it)."""
+    themes = emulator.db.bind(store).themes
+    theme = themes.add(
+        "Outfitters", ["Light"], {"product": ["sale.html"], "page": ["landing.html"]}
+    )
+    assert theme is not None
+    themes.activate(theme["variations"][0]["uuid"])
+
+
 def write_catalog(root: Path, pages: dict[str, Any] = PAGES, redirects: Any = REDIRECTS) -> Path:
     (root / "content" / "pages").mkdir(parents=True)
     for name, page in pages.items():
         (root / "content" / "pages" / name).write_text(yaml.safe_dump(page))
     (root / "content" / "redirects.yaml").write_text(yaml.safe_dump(redirects))
+    (root / "content" / "custom-templates.yaml").write_text(yaml.safe_dump(ASSOCIATIONS))
     (root / "content" / "blog").mkdir()
     for name, post in POSTS.items():
         (root / "content" / "blog" / name).write_text(yaml.safe_dump(post))
@@ -97,9 +114,11 @@ def write_catalog(root: Path, pages: dict[str, Any] = PAGES, redirects: Any = RE
 
 
 async def test_pages_and_redirects_round_trip_between_stores_with_different_ids(
-    tmp_path: Path, stores: Any
+    tmp_path: Path, stores: Any, emulator: Emulator
 ) -> None:
     prod, sandbox = stores
+    activate_theme(emulator, "production")
+    activate_theme(emulator, "sandbox")
     catalog = load_directory(write_catalog(tmp_path / "source"))
     _, result = await sync(prod, catalog)
     assert result.errors == []
@@ -124,6 +143,10 @@ async def test_pages_and_redirects_round_trip_between_stores_with_different_ids(
     assert yaml.safe_load((second / "content/redirects.yaml").read_text()) == sorted(
         REDIRECTS, key=lambda r: r["from_path"]
     )
+    assert yaml.safe_load((second / "content/custom-templates.yaml").read_text()) == [
+        {"page": "/holiday/", "file_name": "landing.html"},
+        {"product": "SHOE-1", "file_name": "sale.html"},
+    ]
     prod_pages = (await prod.observe({Kind.PAGES})).pages
     sandbox_pages = (await sandbox.observe({Kind.PAGES})).pages
     assert {p.key for p in prod_pages.values()} == {p.key for p in sandbox_pages.values()}
@@ -137,6 +160,7 @@ async def test_drift_is_reported_per_kind_and_a_changed_target_is_remapped(
     tmp_path: Path, stores: Any, emulator: Emulator
 ) -> None:
     prod, _ = stores
+    activate_theme(emulator, "production")
     catalog = load_directory(write_catalog(tmp_path))
     await sync(prod, catalog)
     observed = await prod.observe({Kind.PAGES, Kind.REDIRECTS})
@@ -158,8 +182,15 @@ async def test_drift_is_reported_per_kind_and_a_changed_target_is_remapped(
     posts = (await prod.observe({Kind.BLOG_POSTS})).blog_posts
     post = next(p for p in posts.values() if p.url == "/blog/holiday-is-here/")
     store.blog.update(post.id, {"author": "Someone else"})
+    product = emulator.db.one(
+        "SELECT id FROM products WHERE store=? AND sku_l=?", "production", "shoe-1"
+    )
+    store.template_associations.upsert(
+        [{"channel_id": 1, "entity_type": "product", "entity_id": product, "file_name": "x.html"}]
+    )
     assessment = await assess(prod, catalog, Options(prune=True))
     counts = assessment.drift.counts
+    assert counts["templateAssociations"] == {"missing": 0, "extra": 0, "changed": 1}
     assert counts["pages"] == {"missing": 0, "extra": 0, "changed": 1}
     assert counts["blogPosts"] == {"missing": 0, "extra": 0, "changed": 1}
     assert counts["redirects"] == {"missing": 0, "extra": 1, "changed": 1}
@@ -171,9 +202,10 @@ async def test_drift_is_reported_per_kind_and_a_changed_target_is_remapped(
 
 
 async def test_a_reference_to_nothing_or_to_a_deleted_product_is_refused_before_any_write(
-    tmp_path: Path, stores: Any
+    tmp_path: Path, stores: Any, emulator: Emulator
 ) -> None:
     prod, _ = stores
+    activate_theme(emulator, "production")
     catalog = load_directory(write_catalog(tmp_path))
     await sync(prod, catalog)
     # the product is gone from the catalog while its redirect stays: a prune would break it
@@ -187,6 +219,14 @@ async def test_a_reference_to_nothing_or_to_a_deleted_product_is_refused_before_
     (tmp_path / "content" / "redirects.yaml").write_text(yaml.safe_dump(redirects))
     plan = (await assess(prod, load_directory(tmp_path))).plan
     assert any("'NOPE-9'" in p for p in plan.problems)
+    # a custom template the active theme does not have: both are named
+    associations = [{"product": "SHOE-1", "file_name": "clearance.html"}]
+    (tmp_path / "content" / "custom-templates.yaml").write_text(yaml.safe_dump(associations))
+    plan = (await assess(prod, load_directory(tmp_path))).plan
+    assert (
+        "custom template association 'product SHOE-1': the active theme 'Outfitters' has no "
+        "product template 'clearance.html'"
+    ) in plan.problems
 
 
 def test_content_files_report_problems_with_file_line_and_field(tmp_path: Path) -> None:

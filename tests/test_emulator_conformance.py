@@ -529,6 +529,8 @@ async def _exercise_content(c: httpx.AsyncClient, pid: int, category: int, brand
     assert (await c.delete("/v2/blog/posts", params={"page": 1, "limit": 5})).status_code == 204
     assert (await c.get("/v2/blog/posts")).json() == []
 
+    await _exercise_template_associations(c, pid, about_id)
+
     assert (await c.delete(f"/v3/content/pages/{link_id}")).status_code == 204
     assert (await c.delete(f"/v3/content/pages/{link_id}")).status_code == 404
     assert (
@@ -538,6 +540,37 @@ async def _exercise_content(c: httpx.AsyncClient, pid: int, category: int, brand
         )
     ).status_code == 204
     assert (await c.delete("/v3/content/pages", params={"id:in": raw_id})).status_code == 404
+
+
+async def _exercise_template_associations(c: httpx.AsyncClient, pid: int, page: int) -> None:
+    """A theme's custom templates, and associations to them."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as bundle:
+        bundle.writestr("config.json", json.dumps({"name": "Custom"}))
+        bundle.writestr("templates/pages/custom/product/sale.html", "{{product.title}}")
+        bundle.writestr("templates/pages/custom/page/landing.html", "{{page.title}}")
+    upload = await c.post("/v3/themes", files={"file": ("t.zip", buffer.getvalue())})
+    job = await wait_for_job(c, upload.json()["job_id"])
+    theme = (await c.get(f"/v3/themes/{job['result']['theme_id']}")).json()["data"]
+    activate = {"variation_id": theme["variations"][0]["uuid"], "which": "original"}
+    assert (await c.post("/v3/themes/actions/activate", json=activate)).status_code == 204
+    templates = (await c.get(f"/v3/themes/custom-templates/{theme['uuid']}")).json()["data"]
+    assert templates["product"] == ["sale.html"]
+    path = "/v3/storefront/custom-template-associations"
+    bound = [
+        {"channel_id": 1, "entity_type": "product", "entity_id": pid, "file_name": "sale.html"},
+        {"channel_id": 1, "entity_type": "page", "entity_id": page, "file_name": "gone.html"},
+    ]
+    assert (await c.put(path, json=bound)).status_code == 200
+    bad = [{"channel_id": 1, "entity_type": "brand", "entity_id": 999999, "file_name": "b.html"}]
+    assert (await c.put(path, json=bad)).status_code == 422
+    listed = (await c.get(path, params={"is_valid": "false", "channel_id": 1})).json()["data"]
+    assert [a["file_name"] for a in listed] == ["gone.html"]
+    params = {"type": "product", "entity_id:in": pid, "limit": 5, "page": 1}
+    assert (await c.get(path, params=params)).status_code == 200
+    assert (await c.delete(path, params={"type": "page", "entity_id:in": page})).status_code == 204
+    ids = [a["id"] for a in (await c.get(path)).json()["data"]]
+    assert (await c.delete(path, params={"id:in": ids[0], "channel_id": 1})).status_code == 204
 
 
 async def wait_for_job(

@@ -186,6 +186,11 @@ BLOG_POST: dict[str, FieldSpec] = {  # blog/posts v2 (published_date: ISO 8601 i
     "thumbnail_path": ("str", None),
 }
 
+TEMPLATE_ASSOCIATION: dict[str, FieldSpec] = {  # storefront/custom-template-associations v3
+    "file_name": ("str", None),
+    "channel_id": ("int", None),
+}
+
 REDIRECT_TYPES = ("product", "brand", "category", "page", "post", "url")
 REDIRECT: dict[str, FieldSpec] = {  # storefront/redirects v3 (the target as written in files)
     "from_path": ("str", None),

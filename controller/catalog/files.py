@@ -10,6 +10,7 @@ diff-friendly. Field names are BigCommerce's; references are natural keys, never
       content/pages/*.yaml     optional: one web page per file
       content/blog/*.yaml      optional: one blog post per file (its tags among its fields)
       content/redirects.yaml   optional: a list of redirects, sorted by site and from path
+      content/custom-templates.yaml  optional: custom template associations, by entity
 
 Writing is deterministic (sorted keys and items, integral floats written as integers), so writing an
 unchanged catalog twice gives byte-identical files.
@@ -38,6 +39,7 @@ from controller.catalog.model import (
     Problem,
     Product,
     Redirect,
+    TemplateAssociation,
     Variant,
     WebPage,
     bulk_allocation,
@@ -425,7 +427,7 @@ def render(catalog: Catalog, *, layout: str = "jsonl") -> dict[str, str]:
             )
             continue
         if not spec.one_per_item:
-            write = redirect_item if spec.kind is Kind.REDIRECTS else partial(record_item, spec)
+            write = _WRITERS.get(spec.kind, partial(record_item, spec))
             files[spec.file] = _yaml([write(r) for _, r in sorted(records.items())])
             continue
         products = [product_item(p, paths) for _, p in sorted(records.items())]
@@ -467,6 +469,24 @@ def _page_base(page: WebPage) -> str:
         base = f"link-{base}"
     channel = page.fields.get("channel_id", DEFAULT_CHANNEL)
     return base if channel == DEFAULT_CHANNEL else f"channel-{channel}-{base}"
+
+
+def association_item(association: TemplateAssociation) -> dict[str, Any]:
+    """A custom template association as written: its entity, file, and channel when not the
+    first."""
+    kind = association.entity_type
+    item: dict[str, Any] = {kind: getattr(association, kind)}
+    item["file_name"] = association.fields.get("file_name", "")
+    channel = association.fields.get("channel_id", DEFAULT_CHANNEL)
+    if channel != DEFAULT_CHANNEL:
+        item["channel_id"] = channel
+    return item
+
+
+_WRITERS: dict[Kind, Callable[[Any], dict[str, Any]]] = {
+    Kind.REDIRECTS: redirect_item,
+    Kind.TEMPLATE_ASSOCIATIONS: association_item,
+}
 
 
 def page_files(pages: Mapping[str, WebPage]) -> dict[str, WebPage]:

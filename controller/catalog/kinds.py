@@ -21,6 +21,7 @@ from controller.catalog import fields
 from controller.catalog.model import (
     BRAND_FIELDS,
     CATEGORY_FIELDS,
+    DEFAULT_CHANNEL,
     DEFAULT_SITE,
     MAX_CUSTOM_FIELDS,
     MAX_SKUS_PER_PRODUCT,
@@ -33,11 +34,12 @@ from controller.catalog.model import (
     Category,
     Product,
     Script,
+    TemplateAssociation,
     Variant,
     path_key,
     split_path,
 )
-from controller.catalog.observed import ObservedCatalog, ObservedProduct
+from controller.catalog.observed import ObservedCatalog, ObservedProduct, associated_names
 
 
 class Kind(enum.StrEnum):
@@ -53,6 +55,7 @@ class Kind(enum.StrEnum):
     PAGES = "pages"
     BLOG_POSTS = "blogPosts"
     REDIRECTS = "redirects"
+    TEMPLATE_ASSOCIATIONS = "templateAssociations"
 
 
 class Action(enum.StrEnum):
@@ -136,6 +139,7 @@ class KindSpec:
     depth_of: Callable[[Any], int] | None = None  # depth of a desired item (parents first)
     checks_references: bool = False  # the plan refuses references that resolve to nothing
     observed_attribute: str | None = None  # an ObservedCatalog field that is None when unobserved
+    plan_check: Callable[[Catalog, ObservedCatalog], list[str]] | None = None  # more plan problems
 
     def depth(self, key: str) -> int:
         """Nesting depth of a record in its own tree (1 for roots; 0 for kinds without a tree)."""
@@ -238,6 +242,38 @@ def _desired_pages(catalog: Catalog) -> list[Desired] | None:
 
 def _redirect_values(fields_: Mapping[str, Any]) -> dict[str, Any]:
     return {"site_id": fields_.get("site_id", DEFAULT_SITE), "to_url": fields_.get("to_url", "")}
+
+
+def _found_associations(observed: ObservedCatalog) -> Iterator[Found]:
+    """Associations keyed by their entity's natural key; the store id is `id/entity id` (an
+    upsert names the entity, a delete the association)."""
+    if not observed.template_associations:
+        return
+    names = associated_names(observed, observed.category_paths())
+    for a in observed.template_associations.values():
+        name = names[a.entity_type].get(a.entity_id, f"#{a.entity_id}")
+        key = TemplateAssociation(a.entity_type, a.fields, **{a.entity_type: name}).key
+        yield key, f"{a.id}/{a.entity_id}", dict(a.fields), a
+
+
+def _check_templates(catalog: Catalog, observed: ObservedCatalog) -> list[str]:
+    """Associations of the first channel to files that its active theme does not have."""
+    if catalog.template_associations is None or observed.theme_templates is None:
+        return []
+    theme, files = observed.theme_templates
+    problems = []
+    for key, association in sorted(catalog.template_associations.items()):
+        if association.fields.get("channel_id", DEFAULT_CHANNEL) != DEFAULT_CHANNEL:
+            continue
+        file_name = association.fields.get("file_name")
+        if not theme:
+            problems.append(f"custom template association {key!r}: the store has no active theme")
+        elif file_name not in files.get(association.entity_type, frozenset()):
+            problems.append(
+                f"custom template association {key!r}: the active theme {theme!r} has no "
+                f"{association.entity_type} template {file_name!r}"
+            )
+    return problems
 
 
 # ---- the table -------------------------------------------------------------------------------------
@@ -431,6 +467,38 @@ _DECLARED = (
         make=BlogPost,
         optional_file=True,
         observed_attribute="blog_posts",
+    ),
+    KindSpec(
+        Kind.TEMPLATE_ASSOCIATIONS,
+        "custom template association",
+        key="entity",
+        fold=path_key,
+        fields=fields.TEMPLATE_ASSOCIATION,
+        managed=frozenset(fields.TEMPLATE_ASSOCIATION),
+        desired=lambda catalog: (
+            None
+            if catalog.template_associations is None
+            else [(a.key, dict(a.fields), a) for a in catalog.template_associations.values()]
+        ),
+        observed=_found_associations,
+        references=tuple(
+            Reference(kind, target, f"{kind}_id")
+            for kind, target in (
+                ("product", Kind.PRODUCTS),
+                ("category", Kind.CATEGORIES),
+                ("brand", Kind.BRANDS),
+                ("page", Kind.PAGES),
+            )
+        ),
+        batch={Action.CREATE: 100, Action.UPDATE: 100, Action.DELETE: 50},
+        read_only=frozenset({"id", "is_valid", "date_created", "date_modified"}),
+        required_in_file=("file_name",),
+        file="content/custom-templates.yaml",
+        attribute="template_associations",
+        optional_file=True,
+        checks_references=True,
+        observed_attribute="template_associations",
+        plan_check=_check_templates,
     ),
     KindSpec(
         Kind.REDIRECTS,

@@ -193,6 +193,29 @@ class Redirect:
         return site_key(self.from_path, int(self.fields.get("site_id", DEFAULT_SITE)), DEFAULT_SITE)
 
 
+ASSOCIATED_KINDS = ("product", "category", "brand", "page")
+
+
+@dataclass(frozen=True)
+class TemplateAssociation:
+    """A product (by SKU), category (by path), brand (by name) or page (by URL) bound to a custom
+    template file of the active theme; `fields` holds `file_name` (and `channel_id`)."""
+
+    entity_type: str
+    fields: Mapping[str, Any]
+    product: str = ""
+    category: str = ""
+    brand: str = ""
+    page: str = ""
+
+    @property
+    def key(self) -> str:
+        """The natural key: the entity's kind and key, prefixed by the channel when not the first."""
+        channel = int(self.fields.get("channel_id", DEFAULT_CHANNEL))
+        entity = f"{self.entity_type} {getattr(self, self.entity_type)}"
+        return site_key(entity, channel, DEFAULT_CHANNEL)
+
+
 @dataclass(frozen=True)
 class Catalog:
     """A whole desired catalog. Dicts are keyed by natural key (`sku_key`, `path_key`, casefolded
@@ -205,6 +228,7 @@ class Catalog:
     pages: Mapping[str, WebPage] | None = None  # by key
     redirects: Mapping[str, Redirect] | None = None  # by key
     blog_posts: Mapping[str, BlogPost] | None = None  # by URL
+    template_associations: Mapping[str, TemplateAssociation] | None = None  # by key
 
     def counts(self) -> dict[str, int]:
         """Record counts per kind, as the kind table knows them."""

@@ -13,6 +13,7 @@ from controller.catalog.model import (
     Image,
     Product,
     Redirect,
+    TemplateAssociation,
     Variant,
     WebPage,
     bulk_allocation,
@@ -131,6 +132,25 @@ class ObservedBlogPost:
     fields: dict[str, Any]
 
 
+@dataclass(slots=True)
+class ObservedTemplateAssociation:
+    """A custom template association as the store has it: its entity's id under the entity's
+    kind (0 for the others)."""
+
+    id: int
+    entity_type: str
+    fields: dict[str, Any]  # file_name, channel_id
+    product_id: int = 0
+    category_id: int = 0
+    brand_id: int = 0
+    page_id: int = 0
+
+    @property
+    def entity_id(self) -> int:
+        """The associated entity's store id."""
+        return int(getattr(self, f"{self.entity_type}_id"))
+
+
 @dataclass
 class ObservedCatalog:
     """Everything observed in one pass, with the natural-key maps derived from it (never stored
@@ -144,6 +164,10 @@ class ObservedCatalog:
     pages: dict[int, ObservedPage] | None = None  # by id; None when not observed
     redirects: dict[int, ObservedRedirect] | None = None  # by id; None when not observed
     blog_posts: dict[int, ObservedBlogPost] | None = None  # by id; None when not observed
+    template_associations: dict[int, ObservedTemplateAssociation] | None = None  # by id
+    # The active theme's name and custom template files by entity kind ("" without one); None
+    # when not observed.
+    theme_templates: tuple[str, dict[str, frozenset[str]]] | None = None
 
     def category_paths(self) -> dict[int, str]:
         """Category id -> path ("Apparel/Shoes"), names as the store spells them."""
@@ -187,6 +211,7 @@ class ObservedCatalog:
             "pages": len(self.pages or {}),
             "redirects": len(self.redirects or {}),
             "blogPosts": len(self.blog_posts or {}),
+            "templateAssociations": len(self.template_associations or {}),
         }
 
 
@@ -233,6 +258,7 @@ def _to_catalog(observed: ObservedCatalog, skip: frozenset[str]) -> Catalog:
     # Pages and redirects name other records: their references are resolved here.
     records["pages"] = _pages(observed)
     records["redirects"] = _redirects(observed, paths)
+    records["template_associations"] = _associations(observed, paths)
     return Catalog(**records)
 
 
@@ -267,3 +293,32 @@ def _redirects(observed: ObservedCatalog, paths: dict[int, str]) -> dict[str, Re
         )
         for r in observed.redirects.values()
     }
+
+
+def associated_names(observed: ObservedCatalog, paths: dict[int, str]) -> dict[str, dict[int, str]]:
+    """Natural keys of the records a template association may name, by kind and store id."""
+    return {
+        "product": {p.id: p.sku for p in observed.products.values()},
+        "category": paths,
+        "brand": {b.id: b.name for b in observed.brands.values()},
+        "page": {p.id: p.key for p in (observed.pages or {}).values()},
+    }
+
+
+def _associations(
+    observed: ObservedCatalog, paths: dict[int, str]
+) -> dict[str, TemplateAssociation] | None:
+    """Custom template associations naming their entities in natural keys (those whose entity the
+    store no longer has are left out)."""
+    if not observed.template_associations:
+        return None
+    names = associated_names(observed, paths)
+    found = {}
+    for a in observed.template_associations.values():
+        name = names[a.entity_type].get(a.entity_id)
+        if name is not None:
+            association = TemplateAssociation(
+                a.entity_type, dict(a.fields), **{a.entity_type: name}
+            )
+            found[association.key] = association
+    return found

@@ -11,6 +11,7 @@ from typing import Any
 from controller.catalog import fields
 from controller.catalog.kinds import FILED, KINDS, Kind, KindSpec, children
 from controller.catalog.model import (
+    ASSOCIATED_KINDS,
     PRODUCT_FIELDS,
     VARIANT_FIELDS,
     Catalog,
@@ -19,6 +20,7 @@ from controller.catalog.model import (
     Problem,
     Product,
     Redirect,
+    TemplateAssociation,
     Variant,
     WebPage,
     path_key,
@@ -287,6 +289,26 @@ def _page(c: _Collector, item: Item) -> WebPage | None:
     return WebPage(identity, {k: v for k, v in checked.items() if k != "url"}, parent)
 
 
+def _exactly_one(
+    c: _Collector,
+    item: Item,
+    allowed: frozenset[str],
+    choices: tuple[str, ...],
+    rule: str,
+    anchor: str | None = None,
+) -> str | None:
+    """The one of `choices` an item sets (unknown fields reported); None, reported, when it sets
+    none or several."""
+    data = item.data
+    for name in sorted(set(data) - allowed):
+        c.add(item, f"unknown field {name!r}", name)
+    chosen = [k for k in choices if data.get(k)]
+    if len(chosen) != 1:
+        c.add(item, f"{rule} ({', '.join(choices)})", chosen[1] if len(chosen) > 1 else anchor)
+        return None
+    return chosen[0]
+
+
 def _redirect(c: _Collector, item: Item) -> Redirect | None:
     """One redirect as written: its from path, site and exactly one target."""
     data = _object(c, item, "redirect")
@@ -296,15 +318,10 @@ def _redirect(c: _Collector, item: Item) -> Redirect | None:
     if not isinstance(path, str) or not path.startswith("/"):
         c.add(item, "from_path is required: a path starting with /", "from_path")
         return None
-    for name in sorted(set(data) - _REDIRECT_KEYS):
-        c.add(item, f"unknown field {name!r}", name)
-    targets = [t for t in _REDIRECT_TARGETS if data.get(t)]
-    if len(targets) != 1:
-        c.add(
-            item,
-            f"a redirect has exactly one target ({', '.join(_REDIRECT_TARGETS)})",
-            targets[1] if len(targets) > 1 else "from_path",
-        )
+    target = _exactly_one(
+        c, item, _REDIRECT_KEYS, _REDIRECT_TARGETS, "a redirect has exactly one target", "from_path"
+    )
+    if target is None:
         return None
     checked = c.fields(
         item,
@@ -312,7 +329,6 @@ def _redirect(c: _Collector, item: Item) -> Redirect | None:
         fields.REDIRECT,
         _REDIRECT_KEYS,
     )
-    (target,) = targets
     value = data[target]
     if not isinstance(value, str):
         c.add(item, f"{target} must be text", target)
@@ -351,6 +367,11 @@ def _check_content(c: _Collector, catalog: Catalog, located: Mapping[str, Item])
                 f"parent page {page.parent!r} is not in the catalog{hint}",
                 "parent",
             )
+    for key, association in (catalog.template_associations or {}).items():
+        if association.page and pages is not None and association.page not in pages:
+            hint = did_you_mean(association.page, list(pages))
+            item = located[f"custom template association:{key}"]
+            c.add(item, f"page {association.page!r} is not in the catalog{hint}", "page")
     brands = {k.casefold() for k in catalog.brands or {}}
     for key, redirect in (catalog.redirects or {}).items():
         item = located[f"redirect:{key}"]
@@ -375,9 +396,40 @@ def _check_content(c: _Collector, catalog: Catalog, located: Mapping[str, Item])
             c.add(item, f"brand {redirect.to_brand!r} is not in the catalog", "to_brand")
 
 
+_ASSOCIATION_KEYS = frozenset({*ASSOCIATED_KINDS, *fields.TEMPLATE_ASSOCIATION})
+
+
+def _association(c: _Collector, item: Item) -> TemplateAssociation | None:
+    """One custom template association as written: exactly one entity and its file."""
+    data = _object(c, item, "custom template association")
+    if data is None:
+        return None
+    kind = _exactly_one(
+        c, item, _ASSOCIATION_KEYS, ASSOCIATED_KINDS, "an association names exactly one entity"
+    )
+    if kind is None:
+        return None
+    checked = c.fields(
+        item,
+        {k: data[k] for k in fields.TEMPLATE_ASSOCIATION if k in data},
+        fields.TEMPLATE_ASSOCIATION,
+        frozenset(fields.TEMPLATE_ASSOCIATION),
+    )
+    value = data[kind]
+    if not isinstance(value, str):
+        c.add(item, f"{kind} must be text", kind)
+        return None
+    if not isinstance(checked.get("file_name"), str) or not checked["file_name"]:
+        c.add(item, "file_name is required (a custom template of the theme)", "file_name")
+        return None
+    value = "/".join(split_path(value)) if kind == "category" else value
+    return TemplateAssociation(kind, checked, **{kind: value})
+
+
 _READERS: dict[Kind, Callable[[_Collector, Item], Any]] = {
     Kind.PAGES: _page,
     Kind.REDIRECTS: _redirect,
+    Kind.TEMPLATE_ASSOCIATIONS: _association,
 }
 
 

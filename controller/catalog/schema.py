@@ -113,6 +113,11 @@ def schemas() -> dict[str, dict[str, Any]]:
             if one_per_item or one_per_file
             else {"type": "array", "items": record(spec)}
         )
+        if kind is Kind.TEMPLATE_ASSOCIATIONS:  # identified by the one entity it names
+            items = body["items"]
+            del items["properties"][spec.key]
+            items["required"] = [r for r in items["required"] if r != spec.key]
+            items["oneOf"] = [{"required": [r.field]} for r in spec.references]
         if kind is Kind.PAGES:  # a link page is identified by its link instead
             body["required"] = [r for r in body["required"] if r != spec.key]
             body["anyOf"] = [{"required": [spec.key]}, {"required": ["link"]}]

@@ -16,6 +16,7 @@ from controller.emulator.resources import (
     redirects,
     scripts,
     store_info,
+    template_associations,
     themes,
     variants,
 )
@@ -36,6 +37,7 @@ _FAMILIES = (
     pages,
     redirects,
     blog,
+    template_associations,
 )
 SCHEMA = "".join(m.SCHEMA for m in _FAMILIES)
 TABLES: tuple[str, ...] = tuple(t for m in _FAMILIES for t in m.TABLES)
@@ -63,3 +65,4 @@ class Store:
         self.pages = pages.Pages(self)
         self.redirects = redirects.Redirects(self)
         self.blog = blog.Blog(self)
+        self.template_associations = template_associations.TemplateAssociations(self)

@@ -25,6 +25,7 @@ from controller.catalog.observed import (
     ObservedProduct,
     ObservedRedirect,
     ObservedScript,
+    ObservedTemplateAssociation,
     ObservedVariant,
 )
 from controller.catalog.provider import Outcome, Record
@@ -173,6 +174,17 @@ def post_from_api(data: dict[str, Any]) -> ObservedBlogPost:
     return ObservedBlogPost(id=data["id"], url=data.get("url") or "", fields=values)
 
 
+def association_from_api(data: dict[str, Any]) -> ObservedTemplateAssociation:
+    """Reduce an API custom template association."""
+    association = ObservedTemplateAssociation(
+        id=data["id"],
+        entity_type=data["entity_type"],
+        fields={"file_name": data.get("file_name", ""), "channel_id": data.get("channel_id", 1)},
+    )
+    setattr(association, f"{data['entity_type']}_id", data.get("entity_id") or 0)
+    return association
+
+
 def redirect_from_api(data: dict[str, Any]) -> ObservedRedirect:
     """Reduce an API redirect: its target's id under the target's kind, or its URL."""
     to = data.get("to") or {}
@@ -248,6 +260,8 @@ def body(kind: Kind, action: Action, record: Record) -> dict[str, Any]:
             values["parent_id"] = record.refs["parent"]
     elif kind is Kind.REDIRECTS:
         return _redirect_body(record)
+    elif kind is Kind.TEMPLATE_ASSOCIATIONS:
+        return _association_body(record)
     elif kind is Kind.BLOG_POSTS and "published_date" in values:  # written as RFC 2822
         moment = datetime.fromisoformat(str(values["published_date"]).replace("Z", "+00:00"))
         values["published_date"] = format_datetime(
@@ -271,6 +285,21 @@ def _redirect_body(record: Record) -> dict[str, Any]:
         if record.refs.get(reference):
             to = {"type": kind, "entity_id": record.refs[reference]}
     return {"from_path": path, "site_id": int(site) if site else DEFAULT_SITE, "to": to}
+
+
+def _association_body(record: Record) -> dict[str, Any]:
+    """An association's upsert: its channel, entity (created: its reference; updated: from its
+    id, `association id/entity id`) and file."""
+    prefixed = ":" in record.key.split(" ", 1)[0]  # `N:kind name` off the first channel
+    channel, _, entity = record.key.partition(":") if prefixed else ("", "", record.key)
+    kind = entity.split(" ", 1)[0]
+    entity_id = record.refs.get(kind) or int(str(record.id).split("/")[1])
+    return {
+        "channel_id": int(channel) if channel else record.values.get("channel_id", 1),
+        "entity_type": kind,
+        "entity_id": entity_id,
+        "file_name": record.values["file_name"],
+    }
 
 
 class BigCommerceRecords(StoreClient):
@@ -333,7 +362,8 @@ class BigCommerceRecords(StoreClient):
         observed.brands = found
 
     async def read_content(self, observed: ObservedCatalog, kinds: Collection[Kind]) -> None:
-        """The scripts, web pages and redirects among `kinds`, read whole into `observed`."""
+        """The scripts, web pages, blog posts, custom template associations (with the active
+        theme's custom templates) and redirects among `kinds`, read whole into `observed`."""
 
         async def scripts() -> None:
             found: dict[str, ObservedScript] = {}
@@ -356,6 +386,21 @@ class BigCommerceRecords(StoreClient):
                 for item in page:
                     found[item["id"]] = redirect_from_api(item)
             observed.redirects = found
+
+        async def associations() -> None:
+            found: dict[int, ObservedTemplateAssociation] = {}
+            async for page in self.pages("/v3/storefront/custom-template-associations"):
+                for item in page:
+                    found[item["id"]] = association_from_api(item)
+            themes = (await self.data("GET", "/v3/themes", "/v3/themes")) or []
+            active = next((t for t in themes if t.get("is_active")), None)
+            templates: dict[str, frozenset[str]] = {}
+            if active is not None:
+                path = f"/v3/themes/custom-templates/{active['uuid']}"
+                listed = await self.data("GET", path, "/v3/themes/custom-templates/{version_uuid}")
+                templates = {k: frozenset(v) for k, v in (listed or {}).items()}
+            observed.theme_templates = ("" if active is None else active["name"], templates)
+            observed.template_associations = found
 
         async def blog_posts() -> None:
             found: dict[int, ObservedBlogPost] = {}
@@ -381,6 +426,7 @@ class BigCommerceRecords(StoreClient):
             for kind, f in (
                 (Kind.PAGES, pages),
                 (Kind.BLOG_POSTS, blog_posts),
+                (Kind.TEMPLATE_ASSOCIATIONS, associations),
                 (Kind.REDIRECTS, redirects),
             )
             if kind in kinds
@@ -621,6 +667,25 @@ class _Batch:
         ]
 
 
+class _Upsert(_Batch):
+    """Custom template associations: upserted in batches (the answer names no ids), deleted by
+    association id (the part of the store id before the slash)."""
+
+    def __init__(self, path: str):
+        super().__init__("PUT", path)
+
+    async def send(
+        self, store: BigCommerceRecords, kind: Kind, action: Action, records: Sequence[Record]
+    ) -> list[Outcome]:
+        if action is Action.DELETE:
+            ids = ",".join(str(r.id).split("/")[0] for r in records)
+            await store.request("DELETE", self.path, params={"id:in": ids})
+        else:
+            await store.request("PUT", self.path, json=[body(kind, action, r) for r in records])
+        return [Outcome(id=r.id) for r in records]
+
+
+_ASSOCIATIONS = "/v3/storefront/custom-template-associations"
 Route = Callable[[BigCommerceRecords, Record, dict[str, Any]], Awaitable[Any]]
 
 
@@ -700,6 +765,9 @@ _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
     (Kind.BLOG_POSTS, Action.CREATE): _v2("POST", "/v2/blog/posts"),
     (Kind.BLOG_POSTS, Action.UPDATE): _v2("PUT", "/v2/blog/posts/{id}"),
     (Kind.BLOG_POSTS, Action.DELETE): _v2("DELETE", "/v2/blog/posts/{id}"),
+    (Kind.TEMPLATE_ASSOCIATIONS, Action.CREATE): _Upsert(_ASSOCIATIONS),
+    (Kind.TEMPLATE_ASSOCIATIONS, Action.UPDATE): _Upsert(_ASSOCIATIONS),
+    (Kind.TEMPLATE_ASSOCIATIONS, Action.DELETE): _Upsert(_ASSOCIATIONS),
     (Kind.PAGES, Action.CREATE): _Batch("POST", "/v3/content/pages"),
     (Kind.PAGES, Action.UPDATE): _Batch("PUT", "/v3/content/pages"),
     (Kind.PAGES, Action.DELETE): _Batch("DELETE", "/v3/content/pages", by_ids="id:in"),

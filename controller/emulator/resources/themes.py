@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS jobs (store TEXT, id TEXT, doc TEXT, PRIMARY KEY (sto
 """
 TABLES = ("themes", "jobs")
 
+CUSTOM_TEMPLATE_KINDS = ("product", "category", "brand", "page")
 MAX_THEMES = 20
 MAX_THEME_BYTES = 50 * 1024 * 1024
 
@@ -46,7 +47,22 @@ class Themes(Resource):
             raise not_found("theme")
         return docs[0]
 
-    def add(self, name: str, variations: list[str]) -> dict[str, Any] | None:
+    def custom_templates(self, version_uuid: str) -> dict[str, list[str]]:
+        """`GET /themes/custom-templates/{version_uuid}` (a theme's or a variation's uuid)."""
+        for doc in self.all():
+            if version_uuid in (doc["uuid"], *(v["uuid"] for v in doc["variations"])):
+                found = doc.get("custom_templates") or {}
+                return {kind: list(found.get(kind, [])) for kind in CUSTOM_TEMPLATE_KINDS}
+        raise not_found("theme version")
+
+    def active_templates(self, channel_id: int) -> dict[str, list[str]] | None:
+        """The custom templates of the channel's active theme (None without one)."""
+        active = next((t for t in self.all() if t["is_active"]), None) if channel_id == 1 else None
+        return None if active is None else self.custom_templates(active["uuid"])
+
+    def add(
+        self, name: str, variations: list[str], templates: dict[str, list[str]] | None = None
+    ) -> dict[str, Any] | None:
         """Store an uploaded theme; None when the store already holds the maximum."""
         with self.tx():
             if self.one("SELECT COUNT(*) FROM themes WHERE store=?", self.hash) >= MAX_THEMES:
@@ -61,6 +77,7 @@ class Themes(Resource):
                     {"uuid": str(uuid.uuid4()), "name": v, "description": "", "external_id": ""}
                     for v in variations
                 ],
+                "custom_templates": templates or {},
             }
             seq = self.next_id("theme")
             self.execute(
@@ -121,7 +138,7 @@ class Themes(Resource):
         else:
             name, variations = inspected
             assert isinstance(variations, list)
-            theme = self.add(name, variations)
+            theme = self.add(name, variations, _custom_templates(data))
             if theme is None:
                 job["outcome"] = _failed(
                     "ThemeLimitReached", f"A store holds at most {MAX_THEMES} themes."
@@ -151,8 +168,24 @@ def _inspect_bundle(data: bytes) -> tuple[str, list[str]] | tuple[None, str]:
     return config["name"], [v for v in variations if isinstance(v, str)] or ["Default"]
 
 
+def _custom_templates(data: bytes) -> dict[str, list[str]]:
+    """The custom layout files of a bundle: `templates/pages/custom/{kind}/*.html`."""
+    found: dict[str, list[str]] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as bundle:
+        for name in sorted(bundle.namelist()):
+            parts = name.split("/")
+            if (
+                len(parts) == 5
+                and parts[:3] == ["templates", "pages", "custom"]
+                and parts[3] in CUSTOM_TEMPLATE_KINDS
+                and parts[4].endswith(".html")
+            ):
+                found.setdefault(parts[3], []).append(parts[4])
+    return found
+
+
 def _public(theme: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in theme.items() if k != "active_variation"}
+    return {k: v for k, v in theme.items() if k not in ("active_variation", "custom_templates")}
 
 
 # ---- HTTP -----------------------------------------------------------------------------------------
@@ -218,7 +251,12 @@ async def activate_theme(call: Call) -> Any:
     return no_content()
 
 
+async def get_custom_templates(call: Call) -> Any:
+    return one(await call.run(call.store.themes.custom_templates, call.path("version_uuid")))
+
+
 ROUTES = [
+    Route("GET", "/v3/themes/custom-templates/{version_uuid}", get_custom_templates),
     Route("GET", "/v3/themes", list_themes),
     Route("POST", "/v3/themes", upload_theme),
     Route("GET", "/v3/themes/jobs/{job_id}", get_job),
