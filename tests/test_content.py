@@ -79,6 +79,17 @@ POSTS = {
 }
 
 
+WIDGET_TEMPLATE = {
+    "name": "Holiday banner",
+    "template": '<div class="banner">\n  {{#if title}}<h1>{{title}}</h1>{{/if}}\n</div>\n',
+    "schema": [
+        {
+            "type": "tab",
+            "label": "Content",
+            "sections": [{"label": "Text", "settings": [{"type": "input", "id": "title"}]}],
+        }
+    ],
+}
 ASSOCIATIONS = [
     {"product": "SHOE-1", "file_name": "sale.html"},
     {"page": "/holiday/", "file_name": "landing.html"},
@@ -101,6 +112,10 @@ def write_catalog(root: Path, pages: dict[str, Any] = PAGES, redirects: Any = RE
         (root / "content" / "pages" / name).write_text(yaml.safe_dump(page))
     (root / "content" / "redirects.yaml").write_text(yaml.safe_dump(redirects))
     (root / "content" / "custom-templates.yaml").write_text(yaml.safe_dump(ASSOCIATIONS))
+    (root / "content" / "widget-templates").mkdir()
+    (root / "content" / "widget-templates" / "banner.yaml").write_text(
+        yaml.safe_dump(WIDGET_TEMPLATE)
+    )
     (root / "content" / "blog").mkdir()
     for name, post in POSTS.items():
         (root / "content" / "blog" / name).write_text(yaml.safe_dump(post))
@@ -143,6 +158,8 @@ async def test_pages_and_redirects_round_trip_between_stores_with_different_ids(
     assert yaml.safe_load((second / "content/redirects.yaml").read_text()) == sorted(
         REDIRECTS, key=lambda r: r["from_path"]
     )
+    kept = yaml.safe_load((second / "content/widget-templates/Holiday-banner.yaml").read_text())
+    assert {k: kept[k] for k in WIDGET_TEMPLATE} == WIDGET_TEMPLATE  # schema, Handlebars exact
     assert yaml.safe_load((second / "content/custom-templates.yaml").read_text()) == [
         {"page": "/holiday/", "file_name": "landing.html"},
         {"product": "SHOE-1", "file_name": "sale.html"},
@@ -188,8 +205,11 @@ async def test_drift_is_reported_per_kind_and_a_changed_target_is_remapped(
     store.template_associations.upsert(
         [{"channel_id": 1, "entity_type": "product", "entity_id": product, "file_name": "x.html"}]
     )
+    (template,) = (await prod.observe({Kind.WIDGET_TEMPLATES})).widget_templates.values()
+    store.widget_templates.update(template.id, {"template": "<p>edited in the control panel</p>"})
     assessment = await assess(prod, catalog, Options(prune=True))
     counts = assessment.drift.counts
+    assert counts["widgetTemplates"] == {"missing": 0, "extra": 0, "changed": 1}
     assert counts["templateAssociations"] == {"missing": 0, "extra": 0, "changed": 1}
     assert counts["pages"] == {"missing": 0, "extra": 0, "changed": 1}
     assert counts["blogPosts"] == {"missing": 0, "extra": 0, "changed": 1}

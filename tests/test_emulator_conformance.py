@@ -530,6 +530,7 @@ async def _exercise_content(c: httpx.AsyncClient, pid: int, category: int, brand
     assert (await c.get("/v2/blog/posts")).json() == []
 
     await _exercise_template_associations(c, pid, about_id)
+    await _exercise_widget_templates(c, about_id)
 
     assert (await c.delete(f"/v3/content/pages/{link_id}")).status_code == 204
     assert (await c.delete(f"/v3/content/pages/{link_id}")).status_code == 404
@@ -540,6 +541,50 @@ async def _exercise_content(c: httpx.AsyncClient, pid: int, category: int, brand
         )
     ).status_code == 204
     assert (await c.delete("/v3/content/pages", params={"id:in": raw_id})).status_code == 404
+
+
+async def _exercise_widget_templates(c: httpx.AsyncClient, page: int) -> None:
+    """Widget templates (with versions and a preview) and a page's Page Builder layout."""
+    path = "/v3/content/widget-templates"
+    created = await c.post(
+        path,
+        json={
+            "name": "Banner",
+            "template": "<h1>{{title}}</h1>",
+            "schema": [{"type": "hidden", "settings": [{"type": "input", "id": "title"}]}],
+        },
+    )
+    assert created.status_code == 200, created.text
+    uid = created.json()["data"]["uuid"]
+    bad = await c.post(path, json={"name": "Bad", "template": "x", "schema": [{"type": "x"}]})
+    assert bad.status_code == 422
+    assert (await c.get(path, params={"widget_template_kind": "custom", "limit": 5})).is_success
+    assert (await c.get(path, params={"channel_id:in": "1", "page": 1})).is_success
+    assert (await c.get(f"{path}/{uid}", params={"version_uuid": uid})).is_success
+    assert (await c.get(f"{path}/{uid}x")).status_code == 404
+    assert (
+        await c.put(
+            f"{path}/{uid}", json={"template": "<h2>{{title}}</h2>", "create_new_version": True}
+        )
+    ).is_success
+    preview = await c.post(f"{path}/{uid}/preview", json={"widget_configuration": {"title": "Hi"}})
+    assert preview.json()["data"]["html"] == "<h2>Hi</h2>"
+    widget = {"type": "widget", "widget_template_uuid": uid, "configuration": {"title": "Sale"}}
+    layout = {"channel_id": 1, "template_file": "pages/page", "entity_id": str(page)}
+    published = await c.post(
+        "/v3/content/page-widgets",
+        json={**layout, "regions": [{"name": "page_builder_content", "children": [widget]}]},
+    )
+    assert published.status_code == 204, published.text
+    too_many = [{"name": "page_builder_content", "children": [widget] * 151}]
+    assert (
+        await c.post("/v3/content/page-widgets", json={**layout, "regions": too_many})
+    ).status_code == 422
+    got = await c.get("/v3/content/page-widgets", params=layout)
+    assert got.json()["data"]["regions"][0]["children"][0]["widget_template_uuid"] == uid
+    assert (await c.delete(f"{path}/{uid}")).status_code == 422  # a page uses it
+    await c.post("/v3/content/page-widgets", json={**layout, "regions": []})
+    assert (await c.delete(f"{path}/{uid}")).status_code == 204
 
 
 async def _exercise_template_associations(c: httpx.AsyncClient, pid: int, page: int) -> None:

@@ -186,6 +186,14 @@ BLOG_POST: dict[str, FieldSpec] = {  # blog/posts v2 (published_date: ISO 8601 i
     "thumbnail_path": ("str", None),
 }
 
+WIDGET_TEMPLATE: dict[str, FieldSpec] = {  # content/widget-templates v3 (kept exactly as written)
+    "name": ("str", None),
+    "schema": ("list", None),
+    "template": ("str", None),
+    "storefront_api_query": ("str", None),
+    "channel_id": ("int", None),
+}
+
 TEMPLATE_ASSOCIATION: dict[str, FieldSpec] = {  # storefront/custom-template-associations v3
     "file_name": ("str", None),
     "channel_id": ("int", None),

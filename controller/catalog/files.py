@@ -11,6 +11,7 @@ diff-friendly. Field names are BigCommerce's; references are natural keys, never
       content/blog/*.yaml      optional: one blog post per file (its tags among its fields)
       content/redirects.yaml   optional: a list of redirects, sorted by site and from path
       content/custom-templates.yaml  optional: custom template associations, by entity
+      content/widget-templates/*.yaml  optional: one widget template per file, by name
 
 Writing is deterministic (sorted keys and items, integral floats written as integers), so writing an
 unchanged catalog twice gives byte-identical files.
@@ -23,6 +24,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from functools import partial
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -420,10 +422,10 @@ def render(catalog: Catalog, *, layout: str = "jsonl") -> dict[str, str]:
                 for name, page in page_files(records).items()
             )
             continue
-        if spec.file.endswith("/"):  # one file per record, named after its URL
+        if spec.file.endswith("/"):  # one file per record, named after its key
             files.update(
                 (f"{spec.file}{name}.yaml", _yaml(record_item(spec, record)))
-                for name, record in url_files(records, lambda r: str(r.url)).items()
+                for name, record in url_files(records, attrgetter(spec.key)).items()
             )
             continue
         if not spec.one_per_item:

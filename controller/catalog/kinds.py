@@ -36,6 +36,7 @@ from controller.catalog.model import (
     Script,
     TemplateAssociation,
     Variant,
+    WidgetTemplate,
     path_key,
     split_path,
 )
@@ -56,6 +57,7 @@ class Kind(enum.StrEnum):
     BLOG_POSTS = "blogPosts"
     REDIRECTS = "redirects"
     TEMPLATE_ASSOCIATIONS = "templateAssociations"
+    WIDGET_TEMPLATES = "widgetTemplates"
 
 
 class Action(enum.StrEnum):
@@ -467,6 +469,28 @@ _DECLARED = (
         make=BlogPost,
         optional_file=True,
         observed_attribute="blog_posts",
+    ),
+    KindSpec(
+        Kind.WIDGET_TEMPLATES,
+        "widget template",
+        key="name",
+        fold=_identity,
+        fields=fields.WIDGET_TEMPLATE,
+        managed=frozenset(fields.WIDGET_TEMPLATE) - {"name"},
+        desired=lambda catalog: _keyed(catalog.widget_templates, "name"),
+        observed=lambda observed: (
+            (t.name, t.id, t.fields, t) for t in (observed.widget_templates or {}).values()
+        ),
+        read_only=frozenset(
+            {"uuid", "kind", "date_created", "date_modified", "current_version_uuid", "icon_name"}
+        ),
+        required_on_create=("template",),
+        required_in_file=("template",),
+        file="content/widget-templates/",
+        attribute="widget_templates",
+        make=WidgetTemplate,
+        optional_file=True,
+        observed_attribute="widget_templates",
     ),
     KindSpec(
         Kind.TEMPLATE_ASSOCIATIONS,

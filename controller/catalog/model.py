@@ -174,6 +174,15 @@ class BlogPost:
 
 
 @dataclass(frozen=True)
+class WidgetTemplate:
+    """A custom widget template keyed by name: its Handlebars `template`, Page Builder `schema`
+    and GraphQL `storefront_api_query`, kept exactly as written."""
+
+    name: str
+    fields: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class Redirect:
     """A 301 redirect keyed by its from path within its site. Its target is one of: a product by
     SKU, a category by path, a brand by name, a page by key, a blog post by URL, or
@@ -229,6 +238,7 @@ class Catalog:
     redirects: Mapping[str, Redirect] | None = None  # by key
     blog_posts: Mapping[str, BlogPost] | None = None  # by URL
     template_associations: Mapping[str, TemplateAssociation] | None = None  # by key
+    widget_templates: Mapping[str, WidgetTemplate] | None = None  # by name
 
     def counts(self) -> dict[str, int]:
         """Record counts per kind, as the kind table knows them."""

@@ -151,6 +151,15 @@ class ObservedTemplateAssociation:
         return int(getattr(self, f"{self.entity_type}_id"))
 
 
+@dataclass(slots=True)
+class ObservedWidgetTemplate:
+    """A custom widget template as the store has it (its id is a UUID)."""
+
+    id: str
+    name: str
+    fields: dict[str, Any]
+
+
 @dataclass
 class ObservedCatalog:
     """Everything observed in one pass, with the natural-key maps derived from it (never stored
@@ -165,6 +174,7 @@ class ObservedCatalog:
     redirects: dict[int, ObservedRedirect] | None = None  # by id; None when not observed
     blog_posts: dict[int, ObservedBlogPost] | None = None  # by id; None when not observed
     template_associations: dict[int, ObservedTemplateAssociation] | None = None  # by id
+    widget_templates: dict[str, ObservedWidgetTemplate] | None = None  # by name
     # The active theme's name and custom template files by entity kind ("" without one); None
     # when not observed.
     theme_templates: tuple[str, dict[str, frozenset[str]]] | None = None
@@ -212,6 +222,7 @@ class ObservedCatalog:
             "redirects": len(self.redirects or {}),
             "blogPosts": len(self.blog_posts or {}),
             "templateAssociations": len(self.template_associations or {}),
+            "widgetTemplates": len(self.widget_templates or {}),
         }
 
 

@@ -19,6 +19,7 @@ from controller.emulator.resources import (
     template_associations,
     themes,
     variants,
+    widget_templates,
 )
 from controller.emulator.resources.base import Route
 
@@ -38,6 +39,7 @@ _FAMILIES = (
     redirects,
     blog,
     template_associations,
+    widget_templates,
 )
 SCHEMA = "".join(m.SCHEMA for m in _FAMILIES)
 TABLES: tuple[str, ...] = tuple(t for m in _FAMILIES for t in m.TABLES)
@@ -66,3 +68,4 @@ class Store:
         self.redirects = redirects.Redirects(self)
         self.blog = blog.Blog(self)
         self.template_associations = template_associations.TemplateAssociations(self)
+        self.widget_templates = widget_templates.WidgetTemplates(self)

@@ -27,6 +27,7 @@ from controller.catalog.observed import (
     ObservedScript,
     ObservedTemplateAssociation,
     ObservedVariant,
+    ObservedWidgetTemplate,
 )
 from controller.catalog.provider import Outcome, Record
 from controller.stores.client import StoreClient, decode
@@ -63,6 +64,8 @@ _TARGETS = {
     "post": ("post_id", "to_post"),
 }
 _POST_FIELDS = KINDS[Kind.BLOG_POSTS].managed
+_WIDGET_TEMPLATE_FIELDS = KINDS[Kind.WIDGET_TEMPLATES].managed
+WIDGET_TEMPLATES = "/v3/content/widget-templates"
 V2_PAGE_LIMIT = 250
 
 
@@ -172,6 +175,15 @@ def post_from_api(data: dict[str, Any]) -> ObservedBlogPost:
             moment = datetime.fromisoformat(moment.isoformat() + offset)
         values["published_date"] = moment.astimezone(UTC).replace(microsecond=0).isoformat()
     return ObservedBlogPost(id=data["id"], url=data.get("url") or "", fields=values)
+
+
+def widget_template_from_api(data: dict[str, Any]) -> ObservedWidgetTemplate:
+    """Reduce an API widget template (its schema and Handlebars as the store keeps them)."""
+    return ObservedWidgetTemplate(
+        id=str(data["uuid"]),
+        name=data["name"],
+        fields={k: data[k] for k in _WIDGET_TEMPLATE_FIELDS if k in data},
+    )
 
 
 def association_from_api(data: dict[str, Any]) -> ObservedTemplateAssociation:
@@ -402,6 +414,14 @@ class BigCommerceRecords(StoreClient):
             observed.theme_templates = ("" if active is None else active["name"], templates)
             observed.template_associations = found
 
+        async def widget_templates() -> None:
+            found: dict[str, ObservedWidgetTemplate] = {}
+            async for page in self.pages(WIDGET_TEMPLATES, {"widget_template_kind": "custom"}):
+                for item in page:
+                    template = widget_template_from_api(item)
+                    found.setdefault(template.name, template)
+            observed.widget_templates = found
+
         async def blog_posts() -> None:
             found: dict[int, ObservedBlogPost] = {}
             page = 1
@@ -426,6 +446,7 @@ class BigCommerceRecords(StoreClient):
             for kind, f in (
                 (Kind.PAGES, pages),
                 (Kind.BLOG_POSTS, blog_posts),
+                (Kind.WIDGET_TEMPLATES, widget_templates),
                 (Kind.TEMPLATE_ASSOCIATIONS, associations),
                 (Kind.REDIRECTS, redirects),
             )
@@ -570,6 +591,12 @@ class BigCommerceRecords(StoreClient):
             return None
         if kind is Kind.CUSTOM_FIELDS:
             return Outcome(adopted=True)
+        if kind is Kind.WIDGET_TEMPLATES:
+            async for listed in self.pages(WIDGET_TEMPLATES, {"widget_template_kind": "custom"}):
+                for item in listed:
+                    if item["name"] == record.key:
+                        return Outcome(id=item["uuid"], adopted=True)
+            return None
         if kind is Kind.BLOG_POSTS:
             response = await self.request("GET", "/v2/blog/posts", params={"url": record.key})
             posts = decode(response) if response.content else []
@@ -634,7 +661,11 @@ def _json_data(response: httpx.Response) -> Any:
 
 
 def _id_of(kind: Kind, data: dict[str, Any]) -> Any:
-    name = {Kind.CATEGORIES: "category_id", Kind.SCRIPTS: "uuid"}.get(kind, "id")
+    name = {
+        Kind.CATEGORIES: "category_id",
+        Kind.SCRIPTS: "uuid",
+        Kind.WIDGET_TEMPLATES: "uuid",
+    }.get(kind, "id")
     return data.get(name, data.get("id"))
 
 
@@ -765,6 +796,9 @@ _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
     (Kind.BLOG_POSTS, Action.CREATE): _v2("POST", "/v2/blog/posts"),
     (Kind.BLOG_POSTS, Action.UPDATE): _v2("PUT", "/v2/blog/posts/{id}"),
     (Kind.BLOG_POSTS, Action.DELETE): _v2("DELETE", "/v2/blog/posts/{id}"),
+    (Kind.WIDGET_TEMPLATES, Action.CREATE): _single("POST", WIDGET_TEMPLATES),
+    (Kind.WIDGET_TEMPLATES, Action.UPDATE): _single("PUT", f"{WIDGET_TEMPLATES}/{{id}}"),
+    (Kind.WIDGET_TEMPLATES, Action.DELETE): _single("DELETE", f"{WIDGET_TEMPLATES}/{{id}}"),
     (Kind.TEMPLATE_ASSOCIATIONS, Action.CREATE): _Upsert(_ASSOCIATIONS),
     (Kind.TEMPLATE_ASSOCIATIONS, Action.UPDATE): _Upsert(_ASSOCIATIONS),
     (Kind.TEMPLATE_ASSOCIATIONS, Action.DELETE): _Upsert(_ASSOCIATIONS),
