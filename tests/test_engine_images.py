@@ -10,6 +10,7 @@ from controller.catalog.model import Catalog
 from controller.catalog.observed import to_catalog
 from controller.emulator import Emulator
 from controller.engine import assess, sync
+from controller.planner import Options
 from controller.stores import BigCommerceStore, Token
 from tests.conftest import PROD_TOKEN
 from tests.support.builders import desired
@@ -97,3 +98,20 @@ async def test_an_image_someone_else_added_is_known_by_its_cdn_url(
     [(_, key, change, _)] = [s for s in report.samples if s[0] == "images"]
     assert change == "extra"
     assert "cdn11.bigcommerce.com" in key
+
+
+async def test_an_image_removed_takes_the_record_of_its_source_with_it(
+    emulator: Emulator, prod: BigCommerceStore
+) -> None:
+    await sync(prod, catalog(["front.jpg", "side.png"]))
+    _, result = await sync(
+        prod, catalog(["front.jpg"]), Options(prune=True, allow_mass_delete=True)
+    )
+    assert result.outcomes == {"images": {"deleted": 3}}
+    product_id = (await prod.find_product("IMG-0") or {})["id"]
+    records = await prod.image_sources_of(product_id)
+    images = await prod.data(
+        "GET", f"/v3/catalog/products/{product_id}/images", "/v3/catalog/products/{id}/images"
+    )
+    assert set(records) == {i["id"] for i in images}
+    assert list(records.values()) == ["https://pictures.example.test/0/front.jpg"]

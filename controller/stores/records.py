@@ -4,6 +4,7 @@ request bodies, and every interpretation of an answer's status (409 adopt, 413/4
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -747,6 +748,18 @@ async def _create_image(store: BigCommerceRecords, record: Record, payload: dict
     return data
 
 
+async def _delete_image(store: BigCommerceRecords, record: Record, payload: dict[str, Any]) -> Any:
+    await store._one("DELETE", f"{_P}/images/{{id}}", record, None)
+    path = f"/v3/catalog/products/{record.owner_id}/metafields"
+    endpoint = "/v3/catalog/products/{product_id}/metafields"
+    params = {"namespace": IMAGE_SOURCES, "key": str(record.id)}
+    with contextlib.suppress(RequestRejected):  # a record left behind names no image: harmless
+        for source in await store.data("GET", path, endpoint, params=params) or []:
+            await store.request(
+                "DELETE", f"{path}/{source['id']}", endpoint=endpoint + "/{metafield_id}"
+            )
+
+
 def _single(method: str, template: str, **kw: Any) -> Route:
     async def send(store: BigCommerceRecords, record: Record, payload: dict[str, Any]) -> Any:
         return await store._one(method, template, record, payload, **kw)
@@ -789,7 +802,7 @@ _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
     # nothing would tell a second copy of an image from the first: never resent when ambiguous
     (Kind.IMAGES, Action.CREATE): _create_image,
     (Kind.IMAGES, Action.UPDATE): _single("PUT", f"{_P}/images/{{id}}"),
-    (Kind.IMAGES, Action.DELETE): _single("DELETE", f"{_P}/images/{{id}}"),
+    (Kind.IMAGES, Action.DELETE): _delete_image,  # and the record of its source
     (Kind.SCRIPTS, Action.CREATE): _single("POST", "/v3/content/scripts"),
     (Kind.SCRIPTS, Action.UPDATE): _single("PUT", "/v3/content/scripts/{id}"),
     (Kind.SCRIPTS, Action.DELETE): _single("DELETE", "/v3/content/scripts/{id}"),
