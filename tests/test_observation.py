@@ -389,3 +389,14 @@ async def test_an_image_source_recorded_later_is_read_by_the_next_check(
     async with BigCommerceStore(emulator.url, "production", Token(PROD_TOKEN)) as client:
         assert await client.claim_images(found["id"], [url]) != {}
     assert back_image(await check()) == (url, True)
+
+
+async def test_a_catalog_without_images_reads_no_image_sources(
+    emulator: Emulator, prod: BigCommerceStore
+) -> None:
+    plain = desired([{"sku": f"OBS-{i:03d}", "price": 10 + i} for i in range(30)])
+    emulator.control("production").stats.reset()
+    first = await Observation().assess(prod, plain, Options(), now=datetime.now(UTC), resync=HOUR)
+    assert first.drift.in_sync
+    by_endpoint = emulator.control("production").stats.to_json()["by_endpoint"]
+    assert not [e for e in by_endpoint if "metafields" in e]

@@ -30,15 +30,28 @@ def managed_kinds(desired: Catalog) -> frozenset[Kind]:
 
 
 def compared_fields(desired: Catalog) -> dict[Kind, frozenset[str]]:
-    """The fields of products and variants that a catalog sets anywhere: all that is compared of
-    them (an observation keeps no others)."""
+    """What a catalog compares of products and the kinds they own: the fields it sets anywhere
+    (an observation keeps no others), and only the owned kinds it manages on some product (an
+    observation reads no others)."""
     product_fields: set[str] = set()
     variant_fields: set[str] = set()
+    owned: set[Kind] = set()
     for product in desired.products.values():
         product_fields.update(product.fields)
-        for variant in product.variants or ():
-            variant_fields.update(variant.fields)
-    return {Kind.PRODUCTS: frozenset(product_fields), Kind.VARIANTS: frozenset(variant_fields)}
+        if product.variants is not None:
+            owned.add(Kind.VARIANTS)
+            for variant in product.variants:
+                variant_fields.update(variant.fields)
+        if product.custom_fields is not None:
+            owned.add(Kind.CUSTOM_FIELDS)
+        if product.images is not None:
+            owned.add(Kind.IMAGES)
+    compared = {Kind.PRODUCTS: frozenset(product_fields)}
+    if Kind.VARIANTS in owned:
+        compared[Kind.VARIANTS] = frozenset(variant_fields)
+    for kind in owned - {Kind.VARIANTS}:
+        compared[kind] = KINDS[kind].managed
+    return compared
 
 
 def check_references(desired: Catalog, observed: ObservedCatalog) -> None:

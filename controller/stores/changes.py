@@ -17,8 +17,8 @@ from controller.catalog.observed import ObservedCatalog, ObservedProduct
 from controller.stores.client import PAGE_LIMIT, decode
 from controller.stores.records import (
     CATALOG_KINDS,
-    PRODUCT_INCLUDES,
     BigCommerceRecords,
+    includes,
     name_images,
     product_from_api,
 )
@@ -112,10 +112,10 @@ async def read_changes(
     differ = 0
     named = None if ids is None else sorted(set(ids))
     if named is None:
-        reads = [{"include": PRODUCT_INCLUDES, "date_modified:min": as_filter(since)}]
+        reads = [{**includes(fields), "date_modified:min": as_filter(since)}]
     else:
         reads = [
-            {"include": PRODUCT_INCLUDES, "id:in": ",".join(map(str, named[i : i + PAGE_LIMIT]))}
+            {**includes(fields), "id:in": ",".join(map(str, named[i : i + PAGE_LIMIT]))}
             for i in range(0, len(named), PAGE_LIMIT)
         ]
 
@@ -135,7 +135,7 @@ async def read_changes(
         mirror.drop(product_id)
     if named is not None and total > len(mirror.keys) + len(mirror.unkeyed):
         # more products than the events told of (a delivery lost): what changed since, too
-        await read({"include": PRODUCT_INCLUDES, "date_modified:min": as_filter(since)})
+        await read({**includes(fields), "date_modified:min": as_filter(since)})
         seen = {p.id for p in changed}
     renamed = await _name_images(store, mirror, changed, since)
     if total != len(mirror.keys) + len(mirror.unkeyed):  # something went, or came meanwhile

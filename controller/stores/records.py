@@ -38,6 +38,22 @@ from controller.tasks import fan_out
 CATALOG_KINDS = frozenset({Kind.PRODUCTS, Kind.CATEGORIES, Kind.BRANDS})
 SPLIT_STATUSES = frozenset({409, 413, 422})  # a batch refused as a whole: find the bad items
 PRODUCT_INCLUDES = "variants,custom_fields,images"
+_OWNED = (
+    (Kind.VARIANTS, "variants"),
+    (Kind.CUSTOM_FIELDS, "custom_fields"),
+    (Kind.IMAGES, "images"),
+)
+
+
+def includes(fields: Mapping[Kind, Collection[str]] | None) -> dict[str, str]:
+    """The `include` parameter reading with products the owned kinds `fields` names (all without
+    it)."""
+    if fields is None:
+        return {"include": PRODUCT_INCLUDES}
+    names = ",".join(name for kind, name in _OWNED if kind in fields)
+    return {"include": names} if names else {}
+
+
 # The platform answers an image with its own CDN URL, never the URL it was created from: each image
 # StagingPro creates gets a private product metafield, key = image id, value = the source URL, and
 # an observed image is known by that source URL (by its CDN URL when it has none).
@@ -337,12 +353,12 @@ class BigCommerceRecords(StoreClient):
         observed = ObservedCatalog()
 
         async def products() -> None:
-            async for page in self.pages("/v3/catalog/products", {"include": PRODUCT_INCLUDES}):
+            async for page in self.pages("/v3/catalog/products", includes(fields)):
                 for item in page:
                     add_product(observed, item, fields)
-            # after the products: an image seen there has its source recorded already
-            sources = await self.image_sources()
-            name_images(observed.products.values(), sources)
+            if fields is None or Kind.IMAGES in fields:
+                # after the products: an image seen there has its source recorded already
+                name_images(observed.products.values(), await self.image_sources())
             self.note_unclaimed(observed)
 
         if wanted & CATALOG_KINDS:
