@@ -8,7 +8,6 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -35,14 +34,13 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     port = free_port()
     emulator_app = Emulator(quota=0, webhooks=WebhookSettings(retry_intervals=(0.2,)))
     with KubeThread() as kube, EmulatorThread(emulator_app) as emulator:
-        # The Kubernetes client reads $KUBECONFIG once, on import: after another module's
-        # operator, its (test) kubeconfig file is the one read, so it is the one rewritten.
-        earlier = os.environ.get("KUBECONFIG", "")
-        reused = earlier and Path(earlier).is_relative_to(tmp_path_factory.getbasetemp())
-        path = kubeconfig(Path(earlier) if reused else tmp / "kubeconfig", kube.url)
+        path = kubeconfig(tmp / "kubeconfig", kube.url)
         os.environ["KUBECONFIG"] = str(path)
         from kubernetes import client, config
 
+        # kopf logs in with the default kubeconfig, read from $KUBECONFIG when kubernetes was
+        # first imported, perhaps by an earlier test module: point it here.
+        config.kube_config.KUBE_CONFIG_DEFAULT_LOCATION = str(path)
         config.load_kube_config(str(path))
         api = client.ApiClient()
         for crd in sorted((ROOT / "crds").glob("*.yaml")):
