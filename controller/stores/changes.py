@@ -5,6 +5,7 @@ and redirects are small and read whole. Never writes."""
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -155,13 +156,11 @@ async def read_changes(
 
 
 def _small(observed: ObservedCatalog) -> tuple[Any, ...]:
-    """The kinds read whole each time."""
-    return (
-        observed.categories,
-        observed.brands,
-        observed.scripts,
-        observed.pages,
-        observed.redirects,
+    """The kinds read whole each time: everything but the products."""
+    return tuple(
+        getattr(observed, f.name)
+        for f in dataclasses.fields(observed)
+        if f.name not in ("products", "unkeyed_products")
     )
 
 
