@@ -4,6 +4,7 @@ between two checks is found by the next one, at the cost of what changed."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -400,3 +401,25 @@ async def test_a_catalog_without_images_reads_no_image_sources(
     assert first.drift.in_sync
     by_endpoint = emulator.control("production").stats.to_json()["by_endpoint"]
     assert not [e for e in by_endpoint if "metafields" in e]
+
+
+async def test_a_script_added_by_another_writer_is_found_by_the_next_check(
+    prod: BigCommerceStore, other: httpx.AsyncClient
+) -> None:
+    scripted = dataclasses.replace(catalog(), scripts={})  # scripts managed: none wanted
+    observation, options, now = Observation(), Options(), datetime.now(UTC)
+    first = await observation.assess(prod, scripted, options, now=now, resync=HOUR)
+    assert first.drift.in_sync
+    script = {
+        "name": "tracker",
+        "src": "https://scripts.example.test/t.js",
+        "kind": "src",
+        "location": "footer",
+        "visibility": "all_pages",
+        "auto_uninstall": True,
+        "load_method": "default",
+        "consent_category": "analytics",
+    }
+    assert (await other.post("/content/scripts", json=script)).status_code == 200
+    later = await observation.assess(prod, scripted, options, now=now, resync=HOUR)
+    assert later.drift.counts["scripts"]["extra"] == 1
