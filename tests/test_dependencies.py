@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +113,11 @@ def test_run_once_on_the_gitops_examples_captures_the_cloned_sandbox_and_stays_c
     remote.commit(files, "the sample store")
     remote.work.git.push("-q", "origin", "HEAD:refs/heads/release-2026-12")
     manifests, secrets = gitops_copy(tmp_path, stores, remote)
+    deployment_path = manifests / "deployments" / "holiday-release.yaml"
+    deployment = yaml.safe_load(deployment_path.read_text())
+    next_week = datetime.now(UTC) + timedelta(days=7)  # in any time zone, still ahead
+    deployment["spec"]["schedule"]["at"] = next_week.strftime("%Y-%m-%dT09:00:00")
+    deployment_path.write_text(yaml.safe_dump(deployment))
     state = tmp_path / "state"
 
     first = run_once(manifests, secrets, state)
@@ -138,7 +144,6 @@ def test_run_once_on_the_gitops_examples_captures_the_cloned_sandbox_and_stays_c
     snapshot = yaml.safe_load(snapshot_path.read_text())
     snapshot["metadata"]["annotations"] = {"stagingpro.io/capture": "price-change"}
     snapshot_path.write_text(yaml.safe_dump(snapshot))
-    deployment_path = manifests / "deployments" / "holiday-release.yaml"
     deployment = yaml.safe_load(deployment_path.read_text())
     del deployment["spec"]["schedule"]
     deployment["metadata"]["annotations"] = {"stagingpro.io/approved-by": "kenji"}
