@@ -547,6 +547,13 @@ def test_deleting_an_environment_stops_management_and_keeps_the_store(
     ]
     series = 'stagingpro_environment_ready{environment="production",namespace="e2e-delete"}'
     assert series in httpx.get(cluster["metrics"]).text
+    # Deleted while its worker is halfway through a check of a slow store: the worker ends its
+    # pass and the finalizer goes promptly, whether or not that pass wrote status (kopf looks at an
+    # exiting worker every second, not every minute).
+    control = ns.emulator.control(prod)
+    control.faults.configure(FaultConfig(latency_ms=1500))
+    answered = control.stats.to_json()["total"]
+    wait("a check under way", lambda: control.stats.to_json()["total"] > answered)
     ns.custom.delete_namespaced_custom_object(
         GROUP, VERSION, ns.name, "storeenvironments", "production"
     )
@@ -558,7 +565,8 @@ def test_deleting_an_environment_stops_management_and_keeps_the_store(
             return bool(error.status == 404)
         return False
 
-    wait("the finalizer to let go", gone)
+    wait("the finalizer to let go", gone, timeout=20)
+    control.faults.configure(FaultConfig())
     assert series not in httpx.get(cluster["metrics"]).text
     products = httpx.get(
         f"{ns.emulator.url}/stores/{prod}/v3/catalog/products",

@@ -48,6 +48,9 @@ def settings_for(config: OperatorConfig) -> kopf.OperatorSettings:
     settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
         prefix="stagingpro.io", key="last-handled-configuration"
     )
+    # A deleted object's worker finishes its pass before the finalizer goes; kopf looks whether it
+    # has every `cancellation_polling` seconds (60 by default: a deletion hung for a minute).
+    settings.background.cancellation_polling = 1.0
     settings.watching.server_timeout = 300  # a silently stalled watch is re-established
     settings.watching.client_timeout = 330
     settings.watching.connect_timeout = 30
