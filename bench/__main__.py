@@ -1,10 +1,10 @@
-"""`python -m bench [catalog|planner|emulator|engine|observation|all]`."""
+"""`python -m bench [catalog|planner|emulator|engine|observation|ui|all]`."""
 
 from __future__ import annotations
 
 import sys
 
-from bench import catalog, emulator, engine, observation, planner
+from bench import catalog, emulator, engine, observation, planner, ui
 
 WHAT = {
     "catalog": catalog.run,
@@ -12,6 +12,7 @@ WHAT = {
     "emulator": emulator.run,
     "engine": engine.run,
     "observation": observation.run,
+    "ui": ui.run,
 }
 
 

@@ -26,6 +26,7 @@ EVERYTHING = {
     "logFormat": "plain",
     "reviewUrl": "https://stagingpro.example.test",
     "webhooks": {"url": "https://hooks.example.test", "keySecret": "webhook-key"},
+    "ui": {"enabled": True},
     "metrics": {
         "serviceMonitor": {"enabled": True},
         "prometheusRule": {"enabled": True},
@@ -107,6 +108,7 @@ def test_secrets_are_readable_only_in_the_watched_namespaces(chart: Any) -> None
         ({"imageTag": "oops"}, "imageTag"),
         ({"allowedApiOrigins": ["https://u:p@proxy.test"]}, "allowedApiOrigins"),
         ({"allowedApiOrigins": []}, "allowedApiOrigins"),
+        ({"ui": {"enabled": True, "port": 0}}, "port"),
     ],
 )
 def test_bad_values_fail_at_install(chart: Any, values: dict[str, Any], field: str) -> None:
@@ -146,6 +148,29 @@ def test_the_webhook_receiver_is_served_only_when_the_stores_can_reach_it(chart:
         "--webhook-key-file=/etc/stagingpro/webhooks/key",
     ]
     assert services == ["sp-stagingpro-metrics", "sp-stagingpro-webhooks"]
+
+
+def test_the_web_ui_is_off_by_default_and_served_on_its_own_service_when_enabled(
+    chart: Any,
+) -> None:
+    def rendered(values: dict[str, Any]) -> tuple[list[str], list[Any], list[dict[str, Any]]]:
+        docs = render(chart, values)
+        deployment = next(d for d in docs if d["kind"] == "Deployment")
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        ports = [p for p in container["ports"] if p["name"] == "ui"]
+        services = [
+            d for d in docs if d["kind"] == "Service" and d["metadata"]["name"].endswith("-ui")
+        ]
+        return [a for a in container["args"] if a.startswith("--ui")], ports, services
+
+    assert rendered({}) == ([], [], [])
+    args, ports, services = rendered({"ui": {"enabled": True, "port": 9000}})
+    assert args == ["--ui-port=9000"]
+    assert ports == [{"name": "ui", "containerPort": 9000, "protocol": "TCP"}]
+    assert [s["spec"]["ports"] for s in services] == [
+        [{"name": "http", "port": 9000, "targetPort": "ui", "protocol": "TCP"}]
+    ]
+    assert services[0]["spec"].get("type", "ClusterIP") == "ClusterIP"  # behind your ingress
 
 
 def test_notifications_link_to_the_review_url_when_one_is_given(chart: Any) -> None:

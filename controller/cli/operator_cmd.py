@@ -91,6 +91,13 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         "start; the hooks are given the new secrets)",
     )
     parser.add_argument(
+        "--ui-port",
+        type=int,
+        help="serve the read-only web UI on this port (environments, deployments, each target's "
+        "plan as its review page; put it behind your ingress and authentication); off without it",
+    )
+    parser.add_argument("--ui-address", default="0.0.0.0", help="the address the web UI listens on")
+    parser.add_argument(
         "--cache-dir",
         type=Path,
         default=Path(os.environ.get("STAGINGPRO_CACHE_DIR", "/var/cache/stagingpro")),
@@ -120,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
         heavy_checks=_positive(args.heavy_checks, "--heavy-checks"),
         catalog_cache_bytes=_positive(args.catalog_cache_mib, "--catalog-cache-mib") * 2**20,
         webhook_port=args.webhook_port,
+        ui_port=args.ui_port,
+        ui_host=args.ui_address,
     )
     _check_cache(config.cache_dir)
     _check_kubernetes()

@@ -35,3 +35,6 @@ class OperatorConfig:
     heavy_checks: int = 1  # environments reading a whole store or planning at once (memory)
     catalog_cache_bytes: int = 256 * 2**20  # resolved catalogs kept between checks
     webhook_port: int = 8443
+    # The read-only web UI (environments, deployments, each target's plan as its review page).
+    ui_port: int | None = None
+    ui_host: str = "0.0.0.0"

@@ -31,6 +31,8 @@ from controller.reconcile.services import (
     open_store,
 )
 from controller.stores.hooks import drop_hooks
+from controller.ui import WebUI
+from controller.ui.view import Sources
 
 FINALIZER = "stagingpro.io/finalizer"
 SHARD_LABEL = "stagingpro.io/shard"
@@ -65,6 +67,7 @@ def memo_for(config: OperatorConfig, metrics: Metrics) -> kopf.Memo:
     """The services every worker shares."""
     git = GitCache(config.cache_dir / "git", policy=config.access)
     world = KubeWorld(load_client())
+    sources = Sources() if config.ui_port is not None else None
     services = Services(
         world=world,
         stores=StoreRegistry(metrics),
@@ -77,6 +80,7 @@ def memo_for(config: OperatorConfig, metrics: Metrics) -> kopf.Memo:
         observer=Notifier(world, NotifySettings.from_env()),
         webhooks=config.webhooks,
         observations=Observations(config.heavy_checks),
+        reviews=sources.reviews if sources is not None else None,
     )
     tracker = DueTracker()
     receiver = None
@@ -92,6 +96,9 @@ def memo_for(config: OperatorConfig, metrics: Metrics) -> kopf.Memo:
         tick=config.tick,
         receiver=receiver,
         webhook_port=config.webhook_port,
+        sources=sources,
+        ui=WebUI(sources) if sources is not None else None,
+        ui_address=(config.ui_host, config.ui_port),
     )
 
 
@@ -102,7 +109,10 @@ async def _worker(
     tracker: DueTracker = memo.tracker
     services: Services = memo.services
     key = str(meta.uid)
+    sources: Sources | None = memo.sources
     while not stopped:
+        if sources is not None:
+            sources.objects.seen(body)  # what the web UI shows: the object as kopf has it
         if tracker.is_due(key, body):
             obj = copy.deepcopy(dict(body))  # the body is a live view: freeze what this pass reads
             outcome = await drive(
@@ -146,6 +156,11 @@ async def _deleted(body: kopf.Body, meta: kopf.Meta, memo: kopf.Memo, **_: Any) 
     """Stop managing: the store's data stays; the object's metrics series go."""
     services: Services = memo.services
     namespace, name = meta.namespace or "default", meta.name or ""
+    sources: Sources | None = memo.sources
+    if sources is not None:
+        sources.objects.gone(body)
+        if body.get("kind") == "StoreDeployment":
+            sources.reviews.forget(namespace, name)
     if body.get("kind") == "StoreEnvironment":
         services.metrics.forget_environment(namespace, name)
         services.observations.forget(namespace, name)
@@ -197,11 +212,17 @@ async def _startup(memo: kopf.Memo, **_: Any) -> None:
     if memo.receiver is not None:
         port = await memo.receiver.start(memo.webhook_port)
         logger.info("webhook receiver on port %s", port)
+    if memo.ui is not None:
+        host, port = memo.ui_address
+        port = await memo.ui.start(port, host)
+        logger.info("web UI on port %s", port)
 
 
 async def _cleanup(memo: kopf.Memo, **_: Any) -> None:
     if memo.receiver is not None:
         await memo.receiver.stop()
+    if memo.ui is not None:
+        await memo.ui.stop()
 
 
 def registry_for(config: OperatorConfig) -> kopf.OperatorRegistry:

@@ -55,6 +55,8 @@ from controller.reconcile.schedule import to_utc
 from controller.reconcile.services import Services, git_credentials, open_store, require
 from controller.reconcile.snapshot import load_snapshot_catalog
 from controller.reconcile.status import StatusWriter
+from controller.review import Currency, build_review, local_time
+from controller.review.shelf import Shelved
 from controller.tasks import fan_out
 from controller.text import plural
 
@@ -309,7 +311,10 @@ async def _approval_pending(t: _Target) -> Result:
     if ctx.resolved is not None:
         target.applied_revision = ctx.resolved.revision or ctx.resolved.digest
     t.was_awaiting = target.phase == Phase.AWAITING_APPROVAL
-    if t.was_awaiting and ctx.required and not _approval_news(ctx, target):
+    shown = ctx.svc.reviews is None or ctx.svc.reviews.holds(
+        (ctx.namespace, ctx.name, t.name), target.plan_digest
+    )  # after a restart, the web UI's review page needs the plan made again, once
+    if t.was_awaiting and ctx.required and shown and not _approval_news(ctx, target):
         return idle(Reason.AWAITING_APPROVAL, "", ctx.svc.approval_poll_seconds)
     return DONE
 
@@ -339,10 +344,43 @@ async def _plan(t: _Target) -> Result:
         target.plan["theme"] = PlanCounts(create=1)
     if plan.problems:
         target.errors = list(plan.problems)
+        await _shelve(t, None)
         ctx.event("Warning", "PlanRefused", f"{t.name}: {'; '.join(plan.problems)}")
         return replace(stalled("PlanRefused", "; ".join(plan.problems)), announce=False)
     target.plan_digest = plan_digest(plan, content, t.scripts)
+    await _shelve(t, target.plan_digest)
     return DONE
+
+
+async def _shelve(t: _Target, digest: str | None) -> None:
+    """The plan as a review page for the operator's web UI, in the store's currency and time
+    zone as its environment last read them (no request of its own). Built in a thread: a plan of
+    10k changes takes about a second (bench/ui.py), which the other objects need not wait for."""
+    ctx = t.of
+    if ctx.svc.reviews is None:
+        return
+    assert t.env is not None
+    assert t.assessment is not None
+    observation = ctx.svc.observations.named(ctx.namespace, t.name)
+    info = (observation.store_info if observation is not None else None) or {}
+    known = ((ctx.envs.get(t.name) or {}).get("status") or {}).get("store") or {}
+    currency = (
+        Currency.from_store_info(info) if info else Currency(code=known.get("currency") or "")
+    )
+    store = t.env.spec.store.hash
+    source = f"CatalogSnapshot {ctx.snapshot}" if ctx.snapshot else "no catalog"
+    review = await asyncio.to_thread(
+        build_review,
+        t.plan,
+        t.assessment.observed,
+        store=f"{known['name']} ({store})" if known.get("name") else store,
+        source=source,
+        revision=ctx.resolved.revision if ctx.resolved is not None else None,
+        currency=currency,
+        requests_per_second=t.store.governor.requests_per_second,
+        made_at=local_time(ctx.now, t.env.spec.timezone or known.get("timezone")),
+    )
+    ctx.svc.reviews.put((ctx.namespace, ctx.name, t.name), Shelved(review, digest, ctx.now))
 
 
 async def _approval(t: _Target) -> Result:

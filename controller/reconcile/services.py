@@ -20,6 +20,7 @@ from controller.engine.snapshots import ResolvedCatalog, footprint, resolve_git,
 from controller.errors import DependencyNotReady
 from controller.gitsource import GitCache, GitCredentials
 from controller.metrics import Metrics
+from controller.review.shelf import ReviewShelf
 from controller.stores import BigCommerceStore, RateGovernor, RetryPolicy, Token
 from controller.stores.hooks import WebhookConfig
 
@@ -216,6 +217,7 @@ class Services:
     observations: Observations = field(default_factory=Observations)  # stores between checks
     observer: StatusObserver | None = None
     webhooks: WebhookConfig | None = None  # the operator's receiver, when the stores can reach it
+    reviews: ReviewShelf | None = None  # the plans as review pages, when a web UI shows them
 
 
 async def git_credentials(

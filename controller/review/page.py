@@ -33,13 +33,13 @@ nav.pages a,nav.pages span{margin-right:.6rem}
 """
 
 
-def document(title: str, body: str) -> str:
+def document(title: str, body: str, style: str = STYLE) -> str:
     """A complete page: UTF-8, the CSP that forbids scripts, the stylesheet."""
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title><style>{STYLE}</style></head>\n"
+        f"<title>{escape(title)}</title><style>{style}</style></head>\n"
         f"<body>\n{body}\n</body></html>\n"
     )
 
@@ -105,7 +105,7 @@ def review_body(
         pages = max(1, math.ceil(len(entries) / per_page))
         page = min(max(1, page), pages)
         entries = entries[(page - 1) * per_page : page * per_page]
-    navigation = _pages(page, pages, page_link) if pages > 1 else ""
+    navigation = pages_nav(page, pages, page_link) if pages > 1 else ""
     out.append(navigation)
     section: str | None = None
     for entry in entries:
@@ -117,7 +117,8 @@ def review_body(
     return "\n".join(part for part in out if part)
 
 
-def _pages(page: int, pages: int, link: Callable[[int], str] | None) -> str:
+def pages_nav(page: int, pages: int, link: Callable[[int], str] | None) -> str:
+    """Links to the first, previous, next and last pages (`link(n)`: a page's URL)."""
     items = []
     for n in sorted({1, page - 1, page, page + 1, pages} & set(range(1, pages + 1))):
         if n == page or link is None:
