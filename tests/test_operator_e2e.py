@@ -1,10 +1,14 @@
 """The operator end to end: kopf under KopfRunner, a Kubernetes API served by kmock (corrected), the
-CRDs from crds/ loaded through the API, the store emulator over HTTP, real Git repositories."""
+CRDs from crds/ loaded through the API, the store emulator over HTTP, real Git repositories; a
+release told to a local webhook receiver, approved with the CLI and reviewed in Chromium."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -18,11 +22,14 @@ import yaml
 
 from controller.catalog.files import load_directory, render
 from controller.emulator import Emulator, EmulatorThread, FaultConfig
+from controller.emulator.seed import seed_catalog
 from tests.conftest import ROOT
+from tests.support.browser import chromium, watched_page
 from tests.support.catcher import Catcher
 from tests.support.gitservers import GitDaemon, Remote, free_port
 from tests.support.kube import KubeThread, kubeconfig
 from tests.support.manifests import binding
+from tests.support.receivers import http_receiver_thread
 from tests.support.waiting import wait_until
 
 GROUP, VERSION = "stagingpro.io", "v1alpha1"
@@ -32,6 +39,10 @@ PLURALS = {
     "StoreDeployment": "storedeployments",
 }
 ZONE = "Asia/Tokyo"
+FLANNEL = (
+    "Brushed organic cotton flannel, now garment-washed for softness and cut a little longer "
+    "in the back."
+)
 
 
 class Records(logging.Handler):
@@ -49,7 +60,8 @@ class Records(logging.Handler):
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """API server with the CRDs, an emulator with stores, and the operator watching e2e-* namespaces."""
     tmp = tmp_path_factory.mktemp("cluster")
-    metrics_port = free_port()
+    metrics_port, ui_port = free_port(), free_port()
+    ui = f"http://127.0.0.1:{ui_port}"
     with (
         KubeThread() as kube,
         EmulatorThread(Emulator(quota=0, theme_job_seconds=0.05)) as emulator,
@@ -59,6 +71,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         os.environ["KUBECONFIG"] = str(path)
         # for `stagingpro operator` run as a process below: the emulator's origin, explicitly
         os.environ["STAGINGPRO_ALLOWED_API_ORIGINS"] = emulator.url
+        os.environ["STAGINGPRO_REVIEW_URL"] = ui  # notifications link to the operator's web UI
         from kubernetes import client, config  # imported once KUBECONFIG points at the test API
 
         # kopf logs in with the default kubeconfig, read from $KUBECONFIG when kubernetes was
@@ -84,6 +97,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             approval_poll=0.5,
             snapshot_poll=1,
             access=AccessPolicy.configured([emulator.url], env={}),
+            ui_port=ui_port,
+            ui_host="127.0.0.1",
         )
         stop, ready, failures = threading.Event(), threading.Event(), []
         records = Records()
@@ -109,6 +124,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
                 "tmp": tmp,
                 "git": daemon,
                 "metrics": f"http://127.0.0.1:{metrics_port}/metrics",
+                "ui": ui,
                 "log": records.records,
             }
         finally:
@@ -116,6 +132,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             daemon.stop()
             thread.join(timeout=60)
             logging.getLogger().removeHandler(records)
+            os.environ.pop("STAGINGPRO_REVIEW_URL", None)
         assert failures == []
         assert not thread.is_alive()
 
@@ -547,6 +564,8 @@ def test_deleting_an_environment_stops_management_and_keeps_the_store(
     ]
     series = 'stagingpro_environment_ready{environment="production",namespace="e2e-delete"}'
     assert series in httpx.get(cluster["metrics"]).text
+    page = f"{cluster['ui']}/namespaces/e2e-delete/storeenvironments/production"
+    assert httpx.get(page).status_code == 200  # the web UI shows it ...
     # Deleted while its worker is halfway through a check of a slow store: the worker ends its
     # pass and the finalizer goes promptly, whether or not that pass wrote status (kopf looks at an
     # exiting worker every second, not every minute).
@@ -568,6 +587,7 @@ def test_deleting_an_environment_stops_management_and_keeps_the_store(
     wait("the finalizer to let go", gone, timeout=20)
     control.faults.configure(FaultConfig())
     assert series not in httpx.get(cluster["metrics"]).text
+    assert httpx.get(page).status_code == 404  # ... until it is deleted
     products = httpx.get(
         f"{ns.emulator.url}/stores/{prod}/v3/catalog/products",
         headers={"X-Auth-Token": "good-token"},
@@ -944,3 +964,116 @@ def test_the_production_token_goes_to_no_server_but_its_store(cluster: dict[str,
         assert catcher.requests == []
     assert ns.emulator.control(prod).stats.to_json()["total"] == 0
     assert any("is not allowed" in m for m in ns.events("ApiOriginNotAllowed"))
+
+
+@pytest.mark.slow
+def test_a_release_notifies_is_approved_from_the_terminal_and_its_plan_is_reviewed_in_a_browser(
+    cluster: dict[str, Any],
+) -> None:
+    ns = Namespace(cluster, "e2e-release")
+    prod = ns.store("production", name="Tokyo Flagship")
+    sample = load_directory(ROOT / "examples" / "catalog")
+    seed_catalog(ns.emulator.db, prod, sample)
+    files = render(sample)
+    files["products.jsonl"] = files["products.jsonl"].replace(
+        '"description":"<p>Brushed organic cotton flannel.</p>","is_visible":true,"price":69,',
+        f'"description":"<p>{FLANNEL}</p>","is_visible":true,"price":71,',
+    )
+    remote = Remote(cluster["tmp"] / "release")
+    remote.commit({f"catalog/{n}": t for n, t in files.items()}, "the flannel shirt, reworded")
+    ns.apply(
+        "CatalogSnapshot",
+        "release",
+        {"source": {"git": {"url": ns.git_url(remote), "ref": "main", "path": "catalog"}}},
+    )
+    with http_receiver_thread() as hook:
+        ns.core.create_namespaced_secret(
+            ns.name,
+            ns.cluster["client"].V1Secret(
+                metadata={"name": "release-hook"},
+                string_data={"address": hook.url + "/releases", "token": "hook-key-0123456789"},
+            ),
+        )
+        receiver = {"name": "releases", "type": "webhook", "secretRef": {"name": "release-hook"}}
+        ns.environment("production", prod, "production", notifications=[receiver])
+        wait(
+            "production Ready",
+            lambda: ns.condition("StoreEnvironment", "production", "Ready").get("status") == "True",
+        )
+        at = datetime.now(ZoneInfo(ZONE)) + timedelta(seconds=3)
+        ns.apply(
+            "StoreDeployment",
+            "holiday",
+            {
+                "targets": ["production"],
+                "catalog": {"snapshotRef": {"name": "release"}},
+                "schedule": {"at": at.replace(microsecond=0, tzinfo=None).isoformat()},
+            },
+        )
+
+        def told(event: str) -> list[dict[str, Any]]:
+            return [
+                json.loads(r.body)
+                for r in hook.received
+                if r.headers.get("X-StagingPro-Event") == event
+            ]
+
+        awaiting = wait("told it awaits approval", lambda: told("AwaitingApproval"), timeout=40)
+        target = ns.get("StoreDeployment", "holiday")["status"]["targets"][0]
+        assert target["phase"] == "AwaitingApproval"
+        assert target["plan"]["products"] == {"create": 0, "update": 1, "delete": 0}
+        review_url = awaiting[0]["reviewUrl"]
+        assert review_url == (
+            f"{cluster['ui']}/namespaces/e2e-release/storedeployments/holiday/targets/production"
+        )
+        page = httpx.get(review_url)  # what the approver opens from the message
+        assert page.status_code == 200
+        assert "NW-SHT-FLAN-M" in page.text
+        assert "<td>$69.00</td><td>$71.00</td>" in page.text
+        assert target["planDigest"] in page.text
+
+        approved = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "controller",
+                "approve",
+                "holiday",
+                "-n",
+                ns.name,
+                "--plan",
+                target["planDigest"],
+                "--yes",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
+        assert approved.returncode == 0, approved.stderr
+        assert "production: products +0 ~1 -0" in approved.stdout
+        assert "approved StoreDeployment e2e-release/holiday as test-user" in approved.stdout
+
+        wait("told it succeeded", lambda: told("Succeeded"), timeout=40)
+        releases = {"AwaitingApproval", "Started", "Succeeded", "Failed", "PartiallySucceeded"}
+        sequence = [
+            r.headers.get("X-StagingPro-Event")
+            for r in hook.received
+            if r.headers.get("X-StagingPro-Event") in releases
+        ]
+        assert sequence == ["AwaitingApproval", "Started", "Succeeded"]
+        done = ns.get("StoreDeployment", "holiday")["status"]
+        assert done["approval"]["by"] == "test-user"
+        assert done["targets"][0]["outcomes"]["products"]["updated"] == 1
+
+    with chromium() as browser, watched_page(browser) as w:
+        w.page.goto(review_url)
+        assert w.page.locator("h1").inner_text() == "Plan of e2e-release/holiday for production"
+        entry = w.page.locator("section.entry", has_text="NW-SHT-FLAN-M")
+        assert entry.locator("td", has_text="$71.00").is_visible()
+        assert entry.locator("pre.diff .ins", has_text="garment-washed").is_visible()
+        w.page.get_by_role("link", name="production", exact=True).first.click()
+        releases = w.page.locator("h2:has-text('Releases') + table tr")
+        assert "holiday\tSucceeded" in releases.nth(1).inner_text()
+        assert done["targets"][0]["rollbackSnapshot"] in releases.nth(1).inner_text()
+        assert w.ran_nothing(), (w.dialogs, w.errors)

@@ -20,6 +20,7 @@ from controller.reconcile.driver import drive
 from controller.reconcile.outcome import Outcome
 from controller.reconcile.services import EventType, Services
 from controller.reconcile.status import merge_patch
+from controller.review.shelf import ReviewShelf
 from controller.standalone import services_for
 from tests.conftest import PROD_TOKEN
 from tests.support.gitservers import Remote
@@ -260,6 +261,47 @@ async def test_a_plan_that_changes_after_approval_waits_for_a_new_approval(
     assert status["phase"] == "Succeeded"
     assert status["approval"]["at"]
     assert emulator.db.counts("production")["products"] == 2
+
+
+async def test_the_review_page_of_a_plan_awaiting_approval_outlives_a_restart(
+    world: FakeWorld, services: Services, emulator: Emulator
+) -> None:
+    services.reviews = ReviewShelf()  # the operator serves its web UI
+    world.put("CatalogSnapshot", "v", {"source": {"inline": products("A-1", "A-2", price=10)}})
+    await reconcile(world, services, world.read("CatalogSnapshot", "v"))
+    await reconcile(world, services, world.read("StoreEnvironment", "production"))
+    world.put(
+        "StoreDeployment",
+        "launch",
+        {"targets": ["production"], "catalog": {"snapshotRef": {"name": "v"}}},
+    )
+    await reconcile(world, services, world.read("StoreDeployment", "launch"))
+    target = world.read("StoreDeployment", "launch")["status"]["targets"][0]
+    assert target["phase"] == "AwaitingApproval"
+    key = ("shop", "launch", "production")
+    shelved = services.reviews.get(key)
+    assert shelved is not None
+    assert shelved.digest == target["planDigest"]
+    assert [(e.action, e.key) for e in shelved.review.entries] == [
+        ("create", "A-1"),
+        ("create", "A-2"),
+    ]
+    assert shelved.review.store == "Production Store (production)"
+    assert "EST (America/New_York)" in (shelved.review.made_at or "")
+
+    # Waiting for approval reads nothing from the store while the review is held ...
+    stats = emulator.control("production").stats
+    stats.reset()
+    await reconcile(world, services, world.read("StoreDeployment", "launch"))
+    assert stats.to_json()["total"] == 0
+    # ... and a restarted operator (nothing held) plans once more, for the page to show it.
+    services.reviews = ReviewShelf()
+    await reconcile(world, services, world.read("StoreDeployment", "launch"))
+    assert stats.to_json()["total"] > 0
+    assert services.reviews.holds(key, target["planDigest"])
+    assert world.read("StoreDeployment", "launch")["status"]["targets"][0] == target
+    approvals = [e for e in world.events if e[3] == "AwaitingApproval"]
+    assert len(approvals) == 1  # told once
 
 
 # ---- the table: one reconcile (after its setup), and what a user sees of it -----------------------

@@ -20,7 +20,7 @@ from controller.review import Currency, build_review
 from controller.review.shelf import ReviewShelf, Shelved
 from controller.ui import WebUI
 from controller.ui.view import Sources
-from tests.support.browser import ServerThread, chromium, watched_page
+from tests.support.browser import chromium, serving, watched_page
 from tests.support.builders import desired, observed, product
 from tests.test_cli import EXAMPLE, cli, served, store
 
@@ -167,8 +167,8 @@ def ui() -> Iterator[str]:
     for body in objects():
         sources.objects.seen(body)
     sources.reviews.put((NS, "holiday", "production"), hostile_review())
-    with ServerThread(WebUI(sources)) as server:
-        yield server.url
+    with serving(WebUI(sources)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,8 @@ install it; in CI (`CI=true`, where `.ci/run` installs it) they fail instead."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.support.loops import LoopThread
 
 CHROMIUM_ENV = "STAGINGPRO_CHROMIUM"
 CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
@@ -86,26 +86,13 @@ def watched_page(browser: Any) -> Iterator[Watched]:
         context.close()
 
 
-class ServerThread:
-    """An aiohttp-serving object (`start(port, host) -> port`, `stop()`) in its own thread and
-    event loop, so that the sync browser API can drive pages against it."""
-
-    def __init__(self, server: Any):
-        self.server = server
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.url = ""
-
-    def __enter__(self) -> ServerThread:
-        self.thread.start()
-        port = asyncio.run_coroutine_threadsafe(
-            self.server.start(0, "127.0.0.1"), self.loop
-        ).result(30)
-        self.url = f"http://127.0.0.1:{port}"
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        asyncio.run_coroutine_threadsafe(self.server.stop(), self.loop).result(30)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(30)
-        self.loop.close()
+@contextmanager
+def serving(server: Any) -> Iterator[str]:
+    """An aiohttp-serving object (`start(port, host) -> port`, `stop()`) on a free loopback port,
+    in its own thread and event loop (the sync browser API drives pages against it); its URL."""
+    with LoopThread("server") as loop:
+        port = loop.run(server.start(0, "127.0.0.1"))
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            loop.run(server.stop())

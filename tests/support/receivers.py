@@ -15,6 +15,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.support.loops import LoopThread
+
 HERE = Path(__file__).parent
 CERT, KEY = HERE / "smtp-test.crt", HERE / "smtp-test.key"  # self-signed, for 127.0.0.1
 
@@ -61,6 +63,18 @@ async def http_receiver(statuses: list[int] | None = None) -> AsyncIterator[Http
         yield receiver
     finally:
         await runner.cleanup()
+
+
+@contextmanager
+def http_receiver_thread(statuses: list[int] | None = None) -> Iterator[HttpReceiver]:
+    """`http_receiver` in its own thread and event loop, for synchronous tests."""
+    manager = http_receiver(statuses)
+    with LoopThread("http-receiver") as loop:
+        receiver = loop.run(manager.__aenter__())
+        try:
+            yield receiver
+        finally:
+            loop.run(manager.__aexit__(None, None, None))
 
 
 @dataclass
