@@ -216,10 +216,9 @@ async def add_product(emulator_url: str, sku: str, price: int) -> None:
         (await store.post("/catalog/products", json=body)).raise_for_status()
 
 
-@pytest.mark.parametrize("change", ["the snapshot moved", "the store drifted"])
-async def test_a_plan_that_changes_after_approval_waits_for_a_new_approval(
-    world: FakeWorld, services: Services, emulator: Emulator, change: str
-) -> None:
+async def awaiting_launch(world: FakeWorld, services: Services) -> dict[str, Any]:
+    """A deployment `launch` of snapshot `v` (A-1, A-2) to production, awaiting approval: its
+    target's status."""
     world.put("CatalogSnapshot", "v", {"source": {"inline": products("A-1", "A-2", price=10)}})
     await reconcile(world, services, world.read("CatalogSnapshot", "v"))
     await reconcile(world, services, world.read("StoreEnvironment", "production"))
@@ -229,8 +228,16 @@ async def test_a_plan_that_changes_after_approval_waits_for_a_new_approval(
         {"targets": ["production"], "catalog": {"snapshotRef": {"name": "v"}}},
     )
     await reconcile(world, services, world.read("StoreDeployment", "launch"))
-    shown = world.read("StoreDeployment", "launch")["status"]["targets"][0]
-    assert shown["phase"] == "AwaitingApproval"
+    target: dict[str, Any] = world.read("StoreDeployment", "launch")["status"]["targets"][0]
+    assert target["phase"] == "AwaitingApproval"
+    return target
+
+
+@pytest.mark.parametrize("change", ["the snapshot moved", "the store drifted"])
+async def test_a_plan_that_changes_after_approval_waits_for_a_new_approval(
+    world: FakeWorld, services: Services, emulator: Emulator, change: str
+) -> None:
+    shown = await awaiting_launch(world, services)
 
     # Kenji approves what he saw; then, before the operator acts on it, the plan changes.
     deployment = world.objects[("StoreDeployment", "shop", "launch")]
@@ -267,17 +274,7 @@ async def test_the_review_page_of_a_plan_awaiting_approval_outlives_a_restart(
     world: FakeWorld, services: Services, emulator: Emulator
 ) -> None:
     services.reviews = ReviewShelf()  # the operator serves its web UI
-    world.put("CatalogSnapshot", "v", {"source": {"inline": products("A-1", "A-2", price=10)}})
-    await reconcile(world, services, world.read("CatalogSnapshot", "v"))
-    await reconcile(world, services, world.read("StoreEnvironment", "production"))
-    world.put(
-        "StoreDeployment",
-        "launch",
-        {"targets": ["production"], "catalog": {"snapshotRef": {"name": "v"}}},
-    )
-    await reconcile(world, services, world.read("StoreDeployment", "launch"))
-    target = world.read("StoreDeployment", "launch")["status"]["targets"][0]
-    assert target["phase"] == "AwaitingApproval"
+    target = await awaiting_launch(world, services)
     key = ("shop", "launch", "production")
     shelved = services.reviews.get(key)
     assert shelved is not None
