@@ -8,6 +8,7 @@ import asyncio
 import dataclasses
 import statistics
 import time
+import tracemalloc
 from datetime import UTC, datetime
 
 import httpx
@@ -45,6 +46,16 @@ def _sources() -> tuple[Sources, float]:
         changes, observed, store="bench", source="bench", currency=Currency("USD", "$")
     )
     built = time.perf_counter() - started
+    tracemalloc.start()
+    held = build_review(
+        changes, observed, store="bench", source="bench", currency=Currency("USD", "$")
+    )
+    size = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del held
+    print(
+        f"  a review held in memory: {size / 2**20:.1f} MiB ({size / COUNT / 1024:.1f} KiB a record)"
+    )
     sources = Sources()
     shelved = Shelved(review, "sha256:x", datetime.now(UTC))
     sources.reviews.put(("shop", "release", "production"), shelved)

@@ -26,7 +26,7 @@ class ReviewShelf:
     """The latest review of each target, at most `max_records` records in all (at least the
     newest review is always kept, however large)."""
 
-    def __init__(self, max_records: int = 200_000):
+    def __init__(self, max_records: int = 100_000):  # about 1 KiB each (bench/ui.py)
         self.max_records = max_records
         self._items: OrderedDict[Key, Shelved] = OrderedDict()
         self._records = 0
