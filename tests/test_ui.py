@@ -19,7 +19,7 @@ from controller.planner import Options, plan
 from controller.review import Currency, build_review
 from controller.review.shelf import ReviewShelf, Shelved
 from controller.ui import WebUI
-from controller.ui.view import Sources
+from controller.ui.view import ClusterView, Sources
 from tests.support.browser import chromium, serving, watched_page
 from tests.support.builders import desired, observed, product
 from tests.test_cli import EXAMPLE, cli, served, store
@@ -282,6 +282,18 @@ def test_the_ui_answers_get_only_with_a_strict_policy_and_clear_errors(ui: str) 
         unplanned = client.get("/namespaces/shop/storedeployments/autumn/targets/production")
         assert "has not planned this target since it started" in unplanned.text
         assert "products +1 ~0 -0" in unplanned.text
+
+
+def test_an_object_deleted_and_created_again_under_its_name_stays_shown() -> None:
+    view = ClusterView()
+    old = {"kind": "StoreEnvironment", "metadata": {"name": "a", "namespace": NS, "uid": "1"}}
+    new = {"kind": "StoreEnvironment", "metadata": {"name": "a", "namespace": NS, "uid": "2"}}
+    view.seen(old)
+    view.seen(new)  # created again before the old one's deletion was handled
+    view.gone(old)
+    assert view.get("StoreEnvironment", NS, "a") is new
+    view.gone(new)
+    assert view.list("StoreEnvironment") == []
 
 
 def test_the_shelf_keeps_the_newest_reviews_within_its_bound() -> None:

@@ -110,16 +110,20 @@ async def _worker(
     services: Services = memo.services
     key = str(meta.uid)
     sources: Sources | None = memo.sources
-    while not stopped:
-        if sources is not None:
-            sources.objects.seen(body)  # what the web UI shows: the object as kopf has it
-        if tracker.is_due(key, body):
-            obj = copy.deepcopy(dict(body))  # the body is a live view: freeze what this pass reads
-            outcome = await drive(
-                obj, services, write_status=_status_writer(services, obj), emit=_emitter(obj)
-            )
-            tracker.settle(key, obj, outcome)
-        await stopped.wait(memo.tick)
+    try:
+        while not stopped:
+            if sources is not None:
+                sources.objects.seen(body)  # what the web UI shows: the object as kopf has it
+            if tracker.is_due(key, body):
+                obj = copy.deepcopy(dict(body))  # a live view: freeze what this pass reads
+                outcome = await drive(
+                    obj, services, write_status=_status_writer(services, obj), emit=_emitter(obj)
+                )
+                tracker.settle(key, obj, outcome)
+            await stopped.wait(memo.tick)
+    finally:
+        if sources is not None:  # deleted, or this replica paused by peering: not shown here
+            sources.objects.gone(body)
 
 
 def _status_writer(services: Services, obj: dict[str, Any]) -> Any:

@@ -28,9 +28,12 @@ class ClusterView:
             self._objects[kind][key] = body
 
     def gone(self, body: Mapping[str, Any]) -> None:
-        """The object was deleted."""
+        """The object was deleted, or is no longer this replica's (not one created since under
+        the same name: only the same uid goes)."""
         kind, key = self._key(body)
-        if self._objects.get(kind, {}).pop(key, None) is not None:
+        found = self._objects.get(kind, {}).get(key)
+        if found is not None and _uid(found) == _uid(body):
+            del self._objects[kind][key]
             self._sorted[kind] = None
 
     def get(self, kind: str, namespace: str, name: str) -> Mapping[str, Any] | None:
@@ -52,6 +55,10 @@ class ClusterView:
             str(meta.get("namespace") or "default"),
             str(meta.get("name") or ""),
         )
+
+
+def _uid(body: Mapping[str, Any]) -> Any:
+    return (body.get("metadata") or {}).get("uid")
 
 
 @dataclass
