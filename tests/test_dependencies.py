@@ -23,8 +23,9 @@ from controller.emulator import Emulator, EmulatorThread
 from controller.emulator.seed import seed_catalog
 from controller.standalone import FileWorld, Loop, services_for
 from tests.conftest import PROD_TOKEN, ROOT, SANDBOX_TOKEN
-from tests.support.gitservers import Remote
+from tests.support.gitservers import Remote, free_port
 from tests.support.manifests import access_to, write_secret
+from tests.support.waiting import wait_until
 
 SAMPLE = load_directory(ROOT / "examples" / "catalog")
 
@@ -72,8 +73,9 @@ def gitops_copy(tmp_path: Path, emulator: Emulator, remote: Remote) -> tuple[Pat
     return manifests, secrets
 
 
-def run_once(manifests: Path, secrets: Path, state: Path) -> subprocess.CompletedProcess[str]:
-    # The emulator's origin (from the environments) and the local catalog repository, explicitly.
+def run_command(manifests: Path, secrets: Path, state: Path, *extra: str) -> list[str]:
+    """`stagingpro run` of the manifests, allowed the emulator's origin (from the environments)
+    and the local catalog repository, explicitly."""
     origins = sorted(
         {
             line.split("apiUrl:")[1].strip()
@@ -82,22 +84,43 @@ def run_once(manifests: Path, secrets: Path, state: Path) -> subprocess.Complete
             if "apiUrl:" in line
         }
     )
-    command = [
-        sys.executable,
-        "-m",
-        "controller",
-        "run",
-        str(manifests),
-        "--once",
-        "--allow-local-git",
-    ]
+    command = [sys.executable, "-m", "controller", "run", str(manifests), "--allow-local-git"]
     command += [f"--allowed-api-origin={o}" for o in origins]
+    return [*command, "--secrets", str(secrets), "--state", str(state), *extra]
+
+
+def run_once(manifests: Path, secrets: Path, state: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*command, "--secrets", str(secrets), "--state", str(state)],
+        run_command(manifests, secrets, state, "--once"),
         capture_output=True,
         text=True,
         timeout=180,
     )
+
+
+def gitops_release(
+    tmp_path: Path, stores: Emulator, remote: Remote, spec: dict[str, Any], price: int = 69
+) -> tuple[Path, Path]:
+    """The gitops example on the emulator, its release branch holding the sample store (the
+    flannel shirt at `price`), holiday-release's spec changed by `spec` (None removes a field)."""
+    files = {f"catalog/{n}": t for n, t in render(SAMPLE).items()}
+    remote.commit(files, "the sample store")
+    if price != 69:
+        jsonl = files["catalog/products.jsonl"]
+        assert '"price":69,' in jsonl
+        files["catalog/products.jsonl"] = jsonl.replace('"price":69,', f'"price":{price},', 1)
+        remote.commit(files, "the flannel shirt's price")
+    remote.work.git.push("-q", "origin", "HEAD:refs/heads/release-2026-12")
+    manifests, secrets = gitops_copy(tmp_path, stores, remote)
+    path = manifests / "deployments" / "holiday-release.yaml"
+    deployment = yaml.safe_load(path.read_text())
+    for field, value in spec.items():
+        if value is None:
+            del deployment["spec"][field]
+        else:
+            deployment["spec"][field] = value
+    path.write_text(yaml.safe_dump(deployment))
+    return manifests, secrets
 
 
 def status_of(state: Path, kind: str, name: str) -> dict[str, Any]:
@@ -109,15 +132,10 @@ def test_run_once_on_the_gitops_examples_captures_the_cloned_sandbox_and_stays_c
     stores: Emulator, tmp_path: Path
 ) -> None:
     remote = Remote(tmp_path / "remote")
-    files = {f"catalog/{n}": t for n, t in render(SAMPLE).items()}
-    remote.commit(files, "the sample store")
-    remote.work.git.push("-q", "origin", "HEAD:refs/heads/release-2026-12")
-    manifests, secrets = gitops_copy(tmp_path, stores, remote)
-    deployment_path = manifests / "deployments" / "holiday-release.yaml"
-    deployment = yaml.safe_load(deployment_path.read_text())
     next_week = datetime.now(UTC) + timedelta(days=7)  # in any time zone, still ahead
-    deployment["spec"]["schedule"]["at"] = next_week.strftime("%Y-%m-%dT09:00:00")
-    deployment_path.write_text(yaml.safe_dump(deployment))
+    manifests, secrets = gitops_release(
+        tmp_path, stores, remote, {"schedule": {"at": next_week.strftime("%Y-%m-%dT09:00:00")}}
+    )
     state = tmp_path / "state"
 
     first = run_once(manifests, secrets, state)
@@ -144,6 +162,7 @@ def test_run_once_on_the_gitops_examples_captures_the_cloned_sandbox_and_stays_c
     snapshot = yaml.safe_load(snapshot_path.read_text())
     snapshot["metadata"]["annotations"] = {"stagingpro.io/capture": "price-change"}
     snapshot_path.write_text(yaml.safe_dump(snapshot))
+    deployment_path = manifests / "deployments" / "holiday-release.yaml"
     deployment = yaml.safe_load(deployment_path.read_text())
     del deployment["spec"]["schedule"]
     deployment["metadata"]["annotations"] = {"stagingpro.io/approved-by": "kenji"}
@@ -333,3 +352,40 @@ async def test_an_empty_store_never_replaces_a_captured_catalog(
     assert (stalled["status"], stalled["reason"]) == ("True", "EmptyCaptureRefused")
     assert "30 products" in stalled["message"]
     assert remote.head() == base
+
+
+def test_run_serves_the_web_ui_with_the_plan_awaiting_approval(
+    stores: Emulator, tmp_path: Path
+) -> None:
+    remote = Remote(tmp_path / "remote")
+    manifests, secrets = gitops_release(
+        tmp_path,
+        stores,
+        remote,
+        {"schedule": None, "catalog": {"snapshotRef": {"name": "released-catalog"}}},  # now
+        price=71,
+    )
+    port = free_port()
+    command = run_command(manifests, secrets, tmp_path / "state", "--ui-port", str(port))
+    ui = f"http://127.0.0.1:{port}"
+    review = f"{ui}/namespaces/shop/storedeployments/holiday-release/targets/production"
+
+    def planned() -> str:
+        try:
+            page = httpx.get(review, timeout=5)
+        except httpx.TransportError:
+            return ""  # not serving yet
+        return page.text if "NW-SHT-FLAN-M" in page.text else ""
+
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as process:
+        try:
+            page = wait_until("the plan on the review page", planned, timeout=90)
+            assert "<td>$69.00</td><td>$71.00</td>" in page
+            assert "AwaitingApproval" in page
+            environments = httpx.get(ui + "/").text
+            assert "shop/production" in environments
+            assert "shop/sandbox" in environments
+        finally:
+            process.terminate()
+            output = process.communicate(timeout=30)[0].decode()
+    assert f"web UI on {ui}/" in output

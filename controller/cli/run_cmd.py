@@ -23,6 +23,8 @@ from controller.gitsource import GitCache
 from controller.metrics import Metrics
 from controller.notify import Notifier
 from controller.standalone import FileWorld, Loop, ManifestError, services_for
+from controller.ui import WebUI
+from controller.ui.view import Sources
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -65,6 +67,12 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         "--allow-local-git",
         action="store_true",
         help="let manifests name local Git repositories (paths, file://); refused by default",
+    )
+    parser.add_argument(
+        "--ui-port",
+        type=int,
+        help="serve the read-only web UI (as the operator's: environments, deployments, each "
+        "target's plan as its review page) on http://127.0.0.1:PORT; not with --once",
     )
     parser.set_defaults(func=run)
 
@@ -116,18 +124,24 @@ def run(args: argparse.Namespace) -> int:
     if args.metrics_port is not None:
         metrics.serve(args.metrics_port, host="127.0.0.1")
         print(f"metrics on http://127.0.0.1:{args.metrics_port}/metrics", flush=True)
-    loop = Loop(
+    services = services_for(
         world,
-        services_for(
-            world,
-            args.state / "cache",
-            metrics,
-            allowed_origins(args.allowed_api_origin, allow_local_git=args.allow_local_git),
-        ),
-        tick=args.tick,
-        on_change=summary.status,
-        before_pass=source.refresh if source else None,
+        args.state / "cache",
+        metrics,
+        allowed_origins(args.allowed_api_origin, allow_local_git=args.allow_local_git),
     )
+    sources = None
+    if args.ui_port is not None and not args.once:
+        sources = Sources()
+        services.reviews = sources.reviews
+
+    async def before_pass() -> None:
+        if sources is not None:  # what the web UI shows: the objects as the last pass left them
+            sources.objects.replace(world.view(key) for key in list(world.objects))
+        if source is not None:
+            await source.refresh()
+
+    loop = Loop(world, services, tick=args.tick, on_change=summary.status, before_pass=before_pass)
 
     async def main() -> int:
         if args.once:
@@ -148,7 +162,15 @@ def run(args: argparse.Namespace) -> int:
         stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-        await loop.run(stop)
+        ui = WebUI(sources) if sources is not None else None
+        if ui is not None:
+            port = await ui.start(args.ui_port, "127.0.0.1")
+            print(f"web UI on http://127.0.0.1:{port}/", flush=True)
+        try:
+            await loop.run(stop)
+        finally:
+            if ui is not None:
+                await ui.stop()
         return 0
 
     try:

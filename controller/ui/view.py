@@ -3,7 +3,7 @@ workers are handed), and the reviews of the plans it made. It reads nothing else
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +35,13 @@ class ClusterView:
         if found is not None and _uid(found) == _uid(body):
             del self._objects[kind][key]
             self._sorted[kind] = None
+
+    def replace(self, bodies: Iterable[Mapping[str, Any]]) -> None:
+        """Exactly these objects (a loop that reads them all at each pass)."""
+        for kind in KINDS:
+            self._objects[kind], self._sorted[kind] = {}, None
+        for body in bodies:
+            self.seen(body)
 
     def get(self, kind: str, namespace: str, name: str) -> Mapping[str, Any] | None:
         """One object, if the operator has it."""
