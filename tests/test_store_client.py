@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+import tracemalloc
 from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp.web
+import orjson
 import pytest
 
 from controller.emulator import Emulator
@@ -191,3 +193,39 @@ async def test_time_waiting_for_the_rate_limit_is_wall_time_not_summed_over_requ
     elapsed = time.monotonic() - started
     assert 0.25 <= governor.wait_seconds <= elapsed + 0.01
     assert sum(waits) == pytest.approx(governor.wait_seconds)
+
+
+async def test_reading_a_long_list_holds_only_the_pages_being_read() -> None:
+    """A whole store is read page by page: a page the caller is done with is freed at once,
+    whatever the number of pages (else a 100k-product store stays in memory as JSON)."""
+    pages = 100
+    item = {"id": 1, "description": "x" * 400, "name": "Product", "price": 10.5}
+    body = orjson.dumps({"data": [item] * 1000, "meta": {"pagination": {"total_pages": pages}}})
+
+    async def listing(_: aiohttp.web.Request) -> aiohttp.web.Response:
+        return aiohttp.web.Response(body=body, content_type="application/json")
+
+    app = aiohttp.web.Application()
+    app.router.add_get("/stores/big/v3/catalog/products", listing)
+    runner = aiohttp.web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await aiohttp.web.TCPSite(runner, "127.0.0.1", port).start()
+    tracemalloc.start()
+    try:
+        one_page = tracemalloc.get_traced_memory()[0]
+        decoded = orjson.loads(body)
+        one_page = tracemalloc.get_traced_memory()[0] - one_page
+        del decoded
+        async with StoreClient(f"http://127.0.0.1:{port}", "big", Token("t")) as client:
+            tracemalloc.reset_peak()
+            start = tracemalloc.get_traced_memory()[0]
+            seen = 0
+            async for page in client.pages("/v3/catalog/products"):
+                seen += len(page)
+            peak = tracemalloc.get_traced_memory()[1] - start
+    finally:
+        tracemalloc.stop()
+        await runner.cleanup()
+    assert seen == pages * 1000
+    assert peak < 50 * one_page, f"{peak / one_page:.0f} pages held at once"

@@ -161,12 +161,16 @@ class StoreClient:
             data: list[dict[str, Any]] = decode(response)["data"]
             return data
 
-        tasks = [asyncio.ensure_future(fetch(page)) for page in range(2, total_pages + 1)]
+        # Only the pages still being read are kept here: a page read is the caller's alone (a
+        # finished task kept would keep its page, and a whole store would stay in memory).
+        tasks = {asyncio.ensure_future(fetch(page)) for page in range(2, total_pages + 1)}
+        for task in tasks:
+            task.add_done_callback(tasks.discard)
         try:
-            for task in asyncio.as_completed(tasks):
-                yield await task
+            for next_page in asyncio.as_completed(tasks):
+                yield await next_page
         finally:
-            for task in tasks:
+            for task in list(tasks):
                 task.cancel()
 
     async def _raise_for_status(self, response: httpx.Response) -> None:
