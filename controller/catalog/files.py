@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
 from operator import attrgetter
 from pathlib import Path
@@ -259,16 +259,22 @@ def _read_kind(
             if readable and _check_size(one, label(name), problems):
                 items.extend(_yaml_items(one, label(name), problems, single=True))
         return items
-    if not spec.one_per_item:
-        if not path.is_file():
-            return None
-        if not _check_size(path, label(spec.file), problems):
-            return []
-        return _yaml_items(path, label(spec.file), problems)
-    items = []
+    if not path.is_file():
+        return None
+    if not _check_size(path, label(spec.file), problems):
+        return []
+    return _yaml_items(path, label(spec.file), problems)
+
+
+def _product_items(
+    spec: KindSpec, directory: Path, label: Callable[[str], str], problems: list[Problem]
+) -> Iterator[Item]:
+    """products.jsonl, then products/*.yaml, read as the catalog is built: never all the items of
+    100k products in memory at once."""
+    assert spec.file is not None
+    path = directory / spec.file
     if path.is_file() and _check_size(path, label(spec.file), problems):
-        with bulk_allocation():
-            items.extend(_jsonl_items(path, label(spec.file), problems))
+        yield from _jsonl_items(path, label(spec.file), problems)
     records = directory / spec.kind.value
     if records.is_dir():
         for one in sorted(records.glob("*.y*ml")):
@@ -276,8 +282,7 @@ def _read_kind(
                 continue
             name = f"{spec.kind.value}/{one.name}"
             if _check_size(one, label(name), problems):
-                items.extend(_yaml_items(one, label(name), problems, single=True))
-    return items
+                yield from _yaml_items(one, label(name), problems, single=True)
 
 
 def load_directory(directory: Path, *, label_root: str | None = None) -> Catalog:
@@ -292,15 +297,24 @@ def load_directory(directory: Path, *, label_root: str | None = None) -> Catalog
     if not directory.is_dir():
         raise CatalogInvalid([Problem("catalog directory does not exist", root)])
     problems += _unknown_entries(directory, label)
-    items: dict[Kind, list[Item] | None] = {}
+    items: dict[Kind, Iterable[Item] | None] = {}
+    # the products' problems are found as the catalog is built, and told in file order
+    products_at, product_problems = 0, list[Problem]()
     for spec in FILED:
         assert spec.file is not None
-        items[spec.kind] = _read_kind(spec, directory, label, problems)
+        if spec.kind is Kind.PRODUCTS:
+            products_at = len(problems)
+            items[spec.kind] = _product_items(spec, directory, label, product_problems)
+        else:
+            items[spec.kind] = _read_kind(spec, directory, label, problems)
+    built: list[Problem] = []
     try:
         with bulk_allocation():
             catalog = build_catalog(items)
     except CatalogInvalid as invalid:
-        problems.extend(invalid.problems)
+        built = invalid.problems
+    problems[products_at:products_at] = product_problems
+    problems += built
     if problems:
         raise CatalogInvalid(problems)
     return catalog
@@ -407,9 +421,15 @@ def record_item(spec: KindSpec, record: Any) -> dict[str, Any]:
 
 def render(catalog: Catalog, *, layout: str = "jsonl") -> dict[str, str]:
     """File name -> exact content of the catalog's files (`layout` jsonl or yaml for products)."""
+    return {name: "".join(text()) for name, text in _contents(catalog, layout).items()}
+
+
+def _contents(catalog: Catalog, layout: str) -> dict[str, Callable[[], Iterable[str]]]:
+    """File name -> its content in pieces, made when asked (products.jsonl line by line: a digest
+    of 100k products never holds their text at once)."""
     if layout not in ("jsonl", "yaml"):
         raise ValueError(f"unknown layout {layout!r}: jsonl or yaml")
-    files: dict[str, str] = {}
+    files: dict[str, Callable[[], Iterable[str]]] = {}
     paths = {k: c.path for k, c in (catalog.categories or {}).items()}
     for spec in FILED:
         assert spec.file is not None
@@ -418,27 +438,41 @@ def render(catalog: Catalog, *, layout: str = "jsonl") -> dict[str, str]:
             continue
         if spec.kind is Kind.PAGES:
             files.update(
-                (f"{spec.file}{name}.yaml", _yaml(page_item(page)))
+                (f"{spec.file}{name}.yaml", partial(_one_yaml, page_item, page))
                 for name, page in page_files(records).items()
             )
             continue
         if spec.file.endswith("/"):  # one file per record, named after its key
             files.update(
-                (f"{spec.file}{name}.yaml", _yaml(record_item(spec, record)))
+                (f"{spec.file}{name}.yaml", partial(_one_yaml, partial(record_item, spec), record))
                 for name, record in url_files(records, attrgetter(spec.key)).items()
             )
             continue
         if not spec.one_per_item:
             write = _WRITERS.get(spec.kind, partial(record_item, spec))
-            files[spec.file] = _yaml([write(r) for _, r in sorted(records.items())])
+            files[spec.file] = partial(_yaml_list, write, records)
             continue
-        products = [product_item(p, paths) for _, p in sorted(records.items())]
         if layout == "jsonl":
-            files[spec.file] = "".join(orjson.dumps(p).decode() + "\n" for p in products)
+            files[spec.file] = partial(_jsonl, records, paths)
         else:
-            for product in products:
-                files[f"{spec.kind.value}/{file_name(product[spec.key])}.yaml"] = _yaml(product)
+            for _, product in sorted(records.items()):
+                files[f"{spec.kind.value}/{file_name(product.sku)}.yaml"] = partial(
+                    _one_yaml, partial(product_item, category_paths=paths), product
+                )
     return files
+
+
+def _one_yaml(write: Callable[[Any], Any], record: Any) -> Iterable[str]:
+    return (_yaml(write(record)),)
+
+
+def _yaml_list(write: Callable[[Any], Any], records: Mapping[str, Any]) -> Iterable[str]:
+    return (_yaml([write(r) for _, r in sorted(records.items())]),)
+
+
+def _jsonl(products: Mapping[str, Product], paths: Mapping[str, str]) -> Iterator[str]:
+    for _, product in sorted(products.items()):
+        yield orjson.dumps(product_item(product, paths)).decode() + "\n"
 
 
 def page_item(page: WebPage) -> dict[str, Any]:
@@ -556,6 +590,9 @@ def write_directory(catalog: Catalog, directory: Path, *, layout: str | None = N
 def digest(catalog: Catalog) -> str:
     """sha256 of the normalised content: equal catalogs have equal digests, whatever their layout."""
     hasher = hashlib.sha256()
-    for name, text in sorted(render(catalog, layout="jsonl").items()):
-        hasher.update(name.encode() + b"\0" + text.encode() + b"\0")
+    for name, text in sorted(_contents(catalog, "jsonl").items()):
+        hasher.update(name.encode() + b"\0")
+        for piece in text():
+            hasher.update(piece.encode())
+        hasher.update(b"\0")
     return "sha256:" + hasher.hexdigest()

@@ -65,7 +65,7 @@ def split_path(path: str) -> list[str]:
     return [part.strip() for part in path.split(PATH_SEPARATOR)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Variant:
     """A variant: its SKU, its option values ((option display name, label), ...) and managed fields."""
 
@@ -74,7 +74,7 @@ class Variant:
     fields: Mapping[str, Any]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Image:
     """A product image by URL."""
 
@@ -83,7 +83,7 @@ class Image:
     description: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Product:
     """A product keyed by SKU. `None` in `categories`, `brand`, `variants`, `custom_fields` or
     `images` means the catalog does not manage that part (the store's value stays)."""
@@ -291,7 +291,7 @@ def validate(
         file, line = locate.get(key, (None, None))
         problems.append(Problem(message, file, line, field_name))
 
-    owners: dict[str, str] = {}
+    owners: dict[str, str] = {}  # variant SKU key -> its product's SKU
     for key, product in catalog.products.items():
         name = product.fields.get("name")
         if not product.sku or len(product.sku) > MAX_SKU:
@@ -303,10 +303,10 @@ def validate(
             if vkey in owners or vkey in catalog.products:
                 at(
                     f"product:{key}",
-                    f"variant SKU {variant.sku!r} is also used by {owners.get(vkey, 'a product')}",
+                    f"variant SKU {variant.sku!r} is also used by {_owner(owners.get(vkey))}",
                     "variants",
                 )
-            owners[vkey] = f"product {product.sku!r}"
+            owners[vkey] = product.sku
             if not variant.option_values:
                 at(f"product:{key}", f"variant {variant.sku!r} needs option values", "variants")
         if product.variants and len(product.variants) > MAX_SKUS_PER_PRODUCT:
@@ -338,7 +338,7 @@ def validate(
         if key in owners:
             at(
                 f"product:{key}",
-                f"SKU {catalog.products[key].sku!r} is also a variant SKU of {owners[key]}",
+                f"SKU {catalog.products[key].sku!r} is also a variant SKU of {_owner(owners[key])}",
                 "sku",
             )
 
@@ -370,3 +370,7 @@ def validate(
             hint = did_you_mean(product.brand, brand_names)
             at(f"product:{key}", f"brand {product.brand!r} does not exist{hint}", "brand")
     return problems
+
+
+def _owner(sku: str | None) -> str:
+    return "a product" if sku is None else f"product {sku!r}"

@@ -42,7 +42,7 @@ PRODUCT_REFS = frozenset(
 _LAST_PART = re.compile(r"(?:\.[^.\[]+|\[\d+\])$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Item:
     """One item as written, and where: its first line, and the line of each field where known
     (`variants[0].price` -> 7)."""
@@ -66,9 +66,23 @@ class Item:
         return self.line
 
 
+# Text values this short recur across products ("physical", option labels, custom fields): each
+# is kept once per catalog.
+SHARED_TEXT = 64
+NO_FIELDS: Mapping[str, Any] = {}  # the fields of every record that sets none (never mutated)
+
+
 class _Collector:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self._shared: dict[Any, Any] = {}
+
+    def share(self, value: Any) -> Any:
+        """One object for equal values across the catalog (a 100k-product catalog holds each
+        option value, custom field, category set and short text once)."""
+        if isinstance(value, str) and len(value) > SHARED_TEXT:
+            return value
+        return self._shared.setdefault(value, value)
 
     def add(self, item: Item, message: str, field: str | None = None) -> None:
         self.problems.append(Problem(message, item.file, item.line_of(field), field))
@@ -92,7 +106,7 @@ class _Collector:
                 problem = fields.check_value(name, table[name], value)
                 self.add(item, problem or f"{name} is invalid", prefix + name)
                 continue
-            out[name] = value
+            out[name] = self.share(value) if isinstance(value, str) else value
         return out
 
 
@@ -128,13 +142,13 @@ def _product(c: _Collector, item: Item) -> Product | None:
         if not isinstance(raw, list) or not all(isinstance(p, str) and p.strip() for p in raw):
             c.add(item, "categories must be a list of category paths", "categories")
         else:
-            categories = frozenset(path_key(p) for p in raw)
+            categories = c.share(frozenset(path_key(p) for p in raw))
     brand = None
     if "brand" in data:
         if data["brand"] is not None and not isinstance(data["brand"], str):
             c.add(item, "brand must be a brand name", "brand")
         else:
-            brand = data["brand"] or ""
+            brand = c.share(data["brand"] or "")
     variants = None
     if "variants" in data:
         variants = tuple(
@@ -156,8 +170,8 @@ def _product(c: _Collector, item: Item) -> Product | None:
                 item, raw, fields.CUSTOM_FIELD, _CUSTOM_FIELD_KEYS, prefix=f"{label}."
             )
             if len(checked) == 2:
-                pairs.append((checked["name"], checked["value"]))
-        custom_fields = tuple(pairs)
+                pairs.append(c.share((checked["name"], checked["value"])))
+        custom_fields = c.share(tuple(pairs))
     images = None
     if "images" in data:
         found = []
@@ -181,7 +195,7 @@ def _product(c: _Collector, item: Item) -> Product | None:
                 Image(
                     checked["image_url"],
                     bool(checked.get("is_thumbnail", False)),
-                    str(checked.get("description", "")),
+                    c.share(str(checked.get("description", ""))),
                 )
             )
         images = tuple(found)
@@ -220,7 +234,7 @@ def _variant(c: _Collector, item: Item, index: int, raw: Any) -> Variant | None:
         if not isinstance(option, str) or not isinstance(text, str) or not option or not text:
             c.add(item, "an option value is {option_display_name, label}", f"{label}.option_values")
             continue
-        options.append((option, text))
+        options.append(c.share((option, text)))
     managed = c.fields(
         item,
         {k: v for k, v in raw.items() if k not in ("sku", "option_values")},
@@ -228,7 +242,7 @@ def _variant(c: _Collector, item: Item, index: int, raw: Any) -> Variant | None:
         VARIANT_FIELDS,
         prefix=f"{label}.",
     )
-    return Variant(sku=raw["sku"], option_values=tuple(options), fields=managed)
+    return Variant(raw["sku"], c.share(tuple(options)), managed or NO_FIELDS)
 
 
 def _keyed(
@@ -495,7 +509,8 @@ def _products(c: _Collector, items: Iterable[Item]) -> dict[str, tuple[Product, 
         if key in found:
             c.add(item, f"SKU {product.sku!r} appears twice", "sku")
             continue
-        found[key] = (product, item)
+        # only where it was written is kept of the item (its data is now the product)
+        found[key] = (product, Item(None, item.file, item.line, item.field_lines))
     return found
 
 
