@@ -23,6 +23,7 @@ from controller.cli.inputs import TOKEN_ENV, StoreTarget, load_catalog, store_ta
 from controller.cli.render import ProgressLine, interrupted, outcome, plan_table
 from controller.engine import ApplyResult, Assessment, PlanRefused, apply, assess
 from controller.engine.snapshots import ResolvedCatalog, capture_message, capture_to_directory
+from controller.engine.sync import compared_fields, managed_kinds
 from controller.errors import StagingProError
 from controller.planner import Options, Plan, PlanFormatError, touched_digest
 from controller.reconcile.environment import ignore_options
@@ -249,8 +250,17 @@ async def _assess(
     )
     options = _options(args, target)
     store = _client(target, args)
+    desired = resolved.catalog
     try:
-        assessment = await assess(store, resolved.catalog, options)
+        # Only what the catalog compares is kept of the store, as the operator does; a saved plan
+        # (its digest covers every managed field) and a review page (names, thumbnails, what a
+        # deletion takes) read every managed field.
+        whole = getattr(args, "out", None) is not None or getattr(args, "output", None) in (
+            review_cmd.FORMATS
+        )
+        fields = None if whole else compared_fields(desired)
+        observed = await store.observe(managed_kinds(desired), fields=fields)
+        assessment = await assess(store, desired, options, observed=observed)
     except BaseException:
         await store.close()
         raise
