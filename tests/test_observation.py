@@ -20,7 +20,7 @@ from controller.emulator import Emulator
 from controller.engine import assess, sync
 from controller.engine.observation import Mode, Observation, Observations
 from controller.engine.snapshots import footprint, resolve_inline
-from controller.engine.sync import managed_kinds
+from controller.engine.sync import compared_fields, managed_kinds
 from controller.gitsource import GitCache
 from controller.planner import Options, drift
 from controller.reconcile.services import CatalogCache
@@ -332,7 +332,9 @@ async def test_environments_read_whole_stores_one_at_a_time() -> None:
         async def store_clock(self) -> datetime:
             return datetime.now(UTC)
 
-        async def observe(self, kinds: Any = None, *, fields: Any = None) -> ObservedCatalog:
+        async def observe(
+            self, kinds: Any = None, *, fields: Any = None, like: Any = None
+        ) -> ObservedCatalog:
             self.active += 1
             self.peak = max(self.peak, self.active)
             await self.gate.wait()
@@ -423,3 +425,36 @@ async def test_a_script_added_by_another_writer_is_found_by_the_next_check(
     assert (await other.post("/content/scripts", json=script)).status_code == 200
     later = await observation.assess(prod, scripted, options, now=now, resync=HOUR)
     assert later.drift.counts["scripts"]["extra"] == 1
+
+
+async def test_a_store_in_sync_is_held_as_the_catalog_s_own_values(
+    prod: BigCommerceStore, other: httpx.AsyncClient
+) -> None:
+    wanted = catalog()
+    observation = Observation()
+
+    async def observe() -> ObservedCatalog:
+        return await observation.refresh(
+            prod,
+            managed_kinds(wanted),
+            fields=compared_fields(wanted),
+            like=wanted,
+            now=datetime.now(UTC),
+            resync=HOUR,
+        )
+
+    observed = await observe()
+    held, written = observed.products["obs-004"], wanted.products["obs-004"]
+    assert held.fields is written.fields  # one copy of what is the same on both sides
+    assert held.sku is written.sku
+    assert held.images[0].image_url is written.images[0].image_url  # by its source, not its CDN URL
+    assert {v.option_values for v in held.variants} <= {
+        v.option_values for v in written.variants or ()
+    }
+    assert drift(wanted, observed).in_sync
+    found = await product(other, "OBS-004")
+    await other.put(f"/catalog/products/{found['id']}", json={"price": 99})
+    observed = await observe()
+    assert observation.mode is Mode.INCREMENTAL
+    assert observed.products["obs-004"].fields["price"] == 99
+    assert drift(wanted, observed).samples == (("products", "OBS-004", "changed", ("price",)),)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +30,7 @@ class ObservedVariant:
     id: int
     sku: str
     option_values: tuple[tuple[str, str], ...]
-    fields: dict[str, Any]
+    fields: Mapping[str, Any]  # may be the desired variant's own (never written to)
 
 
 @dataclass(slots=True)
@@ -51,7 +52,7 @@ class ObservedProduct:
 
     id: int
     sku: str
-    fields: dict[str, Any]
+    fields: Mapping[str, Any]  # may be the desired product's own (never written to)
     category_ids: frozenset[int]
     brand_id: int
     base_variant_id: int | None
@@ -224,6 +225,56 @@ class ObservedCatalog:
             "templateAssociations": len(self.template_associations or {}),
             "widgetTemplates": len(self.widget_templates or {}),
         }
+
+
+def share(product: ObservedProduct, like: Product, *, images: bool = True) -> None:
+    """Keep the values of an observed product that equal those of `like` (the desired product
+    of the same SKU) as `like`'s own objects: a store observed in sync with its catalog then holds
+    little more than its ids. `images`: their URLs too (once their sources are known)."""
+    if product.sku == like.sku:
+        product.sku = like.sku
+    product.fields = _shared_fields(product.fields, like.fields)
+    if like.variants:
+        wanted = {v.sku: v for v in like.variants}
+        for variant in product.variants:
+            match = wanted.get(variant.sku)
+            if match is not None:
+                variant.sku = match.sku
+                if variant.option_values == match.option_values:
+                    variant.option_values = match.option_values
+                variant.fields = _shared_fields(variant.fields, match.fields)
+    if like.custom_fields:
+        pairs = {pair: pair for pair in like.custom_fields}
+        product.custom_fields = [
+            (cf_id, *pairs.get((name, value), (name, value)))
+            for cf_id, name, value in product.custom_fields
+        ]
+    if images and like.images:
+        urls = {i.image_url: i for i in like.images}
+        for image in product.images:
+            known = urls.get(image.image_url)
+            if known is not None:
+                image.image_url = known.image_url
+                if image.description == known.description:
+                    image.description = known.description
+
+
+def _shared_fields(observed: Mapping[str, Any], desired: Mapping[str, Any]) -> Mapping[str, Any]:
+    """`desired` itself when `observed` holds the same values of the same types, else `observed`
+    with the equal values as `desired`'s."""
+    if len(observed) == len(desired) and all(
+        name in desired and type(desired[name]) is type(value) and desired[name] == value
+        for name, value in observed.items()
+    ):
+        return desired
+    return {
+        name: wanted
+        if (wanted := desired.get(name, value)) is not value
+        and type(wanted) is type(value)
+        and wanted == value
+        else value
+        for name, value in observed.items()
+    }
 
 
 def to_catalog(observed: ObservedCatalog, *, include_stock: bool = False) -> Catalog:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from controller.catalog.kinds import Kind
+from controller.catalog.model import Catalog
 from controller.catalog.observed import ObservedCatalog
 
 
@@ -51,10 +52,12 @@ class Provider(Protocol):
         kinds: Collection[Kind] | None = None,
         *,
         fields: Mapping[Kind, Collection[str]] | None = None,
+        like: Catalog | None = None,
     ) -> ObservedCatalog:
         """The records of `kinds` (None: the catalog kinds; products always bring the categories
         and brands they reference), with only `fields` of the kinds named there (to compare with
-        a catalog that manages only those). Never writes."""
+        a catalog that manages only those); values equal to those of `like` (the catalog they
+        are compared with) may be kept as its objects, to hold them once. Never writes."""
         ...
 
     async def create(self, kind: Kind, records: Sequence[Record]) -> list[Outcome]: ...

@@ -259,7 +259,7 @@ async def _assess(
             review_cmd.FORMATS
         )
         fields = None if whole else compared_fields(desired)
-        observed = await store.observe(managed_kinds(desired), fields=fields)
+        observed = await store.observe(managed_kinds(desired), fields=fields, like=desired)
         assessment = await assess(store, desired, options, observed=observed)
     except BaseException:
         await store.close()

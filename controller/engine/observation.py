@@ -47,6 +47,7 @@ class Incremental(Provider, Protocol):
         *,
         ids: Iterable[int] | None = None,
         fields: Mapping[Kind, Collection[str]] | None = None,
+        like: Catalog | None = None,
     ) -> tuple[datetime, bool]:
         """Bring `observed` up to date in place: the store's clock as the read began, and
         whether anything had changed."""
@@ -82,13 +83,15 @@ class Observation:
         resync: float,
         webhooks: bool = False,
         fields: Mapping[Kind, frozenset[str]] | None = None,
+        like: Catalog | None = None,
     ) -> ObservedCatalog:
         """The store as it is now, read at the cost of what changed since the last refresh (all
         of it when there was none, the kinds or `fields` differ, or `resync` seconds passed since
         the last full read). Records keep only `fields` of the kinds named there (what a catalog
-        compares). With `webhooks` healthy, only the products they named are read again."""
+        compares), values equal to `like`'s as its objects. With `webhooks` healthy, only the
+        products they named are read again."""
         try:
-            return await self._refresh(store, frozenset(kinds), fields, now, resync, webhooks)
+            return await self._refresh(store, frozenset(kinds), fields, now, resync, webhooks, like)
         except BaseException:  # half brought up to date: read everything next time
             self.forget()
             raise
@@ -101,6 +104,7 @@ class Observation:
         now: datetime,
         resync: float,
         webhooks: bool,
+        like: Catalog | None,
     ) -> ObservedCatalog:
         before = store.requests
         if (
@@ -113,13 +117,13 @@ class Observation:
             self.observed = None  # the old one goes before the new one is read
             async with self.heavy or contextlib.nullcontext():
                 clock = await store.store_clock()
-                self.observed = await store.observe(wanted, fields=fields)
+                self.observed = await store.observe(wanted, fields=fields, like=like)
             self.kinds, self.fields, self.full_at, self.mode = wanted, fields, now, Mode.FULL
             self.changed = True
         else:
             named, self.pending = (self.pending, set()) if webhooks else (None, set())
             clock, self.changed = await store.observe_changes(
-                self.observed, self.since, wanted, ids=named, fields=fields
+                self.observed, self.since, wanted, ids=named, fields=fields, like=like
             )
             self.mode = Mode.WEBHOOKS if webhooks else Mode.INCREMENTAL
         self.since = clock - OVERLAP
@@ -134,7 +138,7 @@ class Observation:
         sync with the same catalog and options, that one again (no plan is made: such a check
         costs only its reads)."""
         kinds, fields = managed_kinds(desired), compared_fields(desired)
-        observed = await self.refresh(store, kinds, fields=fields, **refresh)
+        observed = await self.refresh(store, kinds, fields=fields, like=desired, **refresh)
         if not self.changed and self._in_sync is not None:
             catalog, last_options, assessment = self._in_sync
             if catalog() is desired and last_options == options:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from controller.catalog.kinds import Kind
+from controller.catalog.model import Catalog
 from controller.catalog.observed import ObservedCatalog
 from controller.stores.changes import count, read_changes
 from controller.stores.client import decode
@@ -39,11 +40,14 @@ class BigCommerceStore(BigCommerceRecords):
         *,
         ids: Iterable[int] | None = None,
         fields: Mapping[Kind, Collection[str]] | None = None,
+        like: Catalog | None = None,
     ) -> tuple[datetime, bool]:
         """Bring `observed` up to date in place, reading what changed since `since` (or the
         products `ids`): the store's clock as the read began, and whether anything had changed
         (`changes.py`)."""
-        changes = await read_changes(self, observed, since, kinds, ids=ids, fields=fields)
+        changes = await read_changes(
+            self, observed, since, kinds, ids=ids, fields=fields, like=like
+        )
         return changes.store_time, bool(changes.changed or changes.deleted or changes.others)
 
     # ---- scripts and themes ---------------------------------------------------------------------

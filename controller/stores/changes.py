@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from controller.catalog.kinds import Kind
-from controller.catalog.model import sku_key
-from controller.catalog.observed import ObservedCatalog, ObservedProduct
+from controller.catalog.model import Catalog, sku_key
+from controller.catalog.observed import ObservedCatalog, ObservedProduct, share
 from controller.stores.client import PAGE_LIMIT, decode
 from controller.stores.records import (
     CATALOG_KINDS,
@@ -22,6 +22,7 @@ from controller.stores.records import (
     includes,
     name_images,
     product_from_api,
+    share_images,
 )
 from controller.tasks import fan_out
 
@@ -103,10 +104,11 @@ async def read_changes(
     *,
     ids: Iterable[int] | None = None,
     fields: Mapping[Kind, Collection[str]] | None = None,
+    like: Catalog | None = None,
 ) -> Changes:
     """Bring `observed` (an earlier observation of `kinds`) up to date in place: the products
     modified at or after `since` (or, given `ids`, those products), the products gone since, and
-    categories, brands and scripts read again."""
+    categories, brands and scripts read again (values equal to `like`'s kept as its objects)."""
     mirror = _Mirror(observed)
     total, clock = await count(store)  # first: a product created after it is read below
     changed: list[ObservedProduct] = []  # read again
@@ -125,6 +127,9 @@ async def read_changes(
         async for page in store.pages(PRODUCTS, params):
             for item in page:
                 product = product_from_api(item, fields)
+                desired = None if like is None else like.products.get(sku_key(product.sku))
+                if desired is not None:
+                    share(product, desired, images=False)
                 differ += mirror.put(product)
                 changed.append(product)
 
@@ -139,6 +144,7 @@ async def read_changes(
         await read({**includes(fields), "date_modified:min": as_filter(since)})
         seen = {p.id for p in changed}
     renamed = await _name_images(store, mirror, changed, since)
+    share_images(changed, like)
     if total != len(mirror.keys) + len(mirror.unkeyed):  # something went, or came meanwhile
         found = await _missing(store, mirror.ids())
         for product_id in found:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from controller.catalog.kinds import KINDS, Action, Kind
-from controller.catalog.model import DEFAULT_SITE, sku_key
+from controller.catalog.model import DEFAULT_SITE, Catalog, sku_key
 from controller.catalog.observed import (
     ObservedBlogPost,
     ObservedBrand,
@@ -29,6 +29,7 @@ from controller.catalog.observed import (
     ObservedTemplateAssociation,
     ObservedVariant,
     ObservedWidgetTemplate,
+    share,
 )
 from controller.catalog.provider import Outcome, Record
 from controller.stores.client import StoreClient, decode
@@ -84,9 +85,10 @@ _POST_FIELDS = KINDS[Kind.BLOG_POSTS].managed
 _WIDGET_TEMPLATE_FIELDS = KINDS[Kind.WIDGET_TEMPLATES].managed
 WIDGET_TEMPLATES = "/v3/content/widget-templates"
 V2_PAGE_LIMIT = 250
+NO_FIELDS: Mapping[str, Any] = {}  # the fields of every variant that keeps none
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=4096)
 def _shared(value: Any) -> Any:
     """One object for equal small values that recur across records (option and custom field
     names and values, category sets): a store observed for long holds each once."""
@@ -113,7 +115,7 @@ def product_from_api(
             option_values=_shared(
                 tuple((o["option_display_name"], o["label"]) for o in v.get("option_values", []))
             ),
-            fields={k: _text(v[k]) for k in variant_fields if k in v},
+            fields={k: _text(v[k]) for k in variant_fields if k in v} or NO_FIELDS,
         )
         for v in data.get("variants", [])
         if v["id"] != base_id
@@ -123,7 +125,7 @@ def product_from_api(
         sku=data.get("sku", ""),
         fields={k: _text(data[k]) for k in product_fields if k in data},
         category_ids=_shared(frozenset(data.get("categories", []))),
-        brand_id=data.get("brand_id") or 0,
+        brand_id=_shared(data.get("brand_id") or 0),
         base_variant_id=base_id,
         variants=variants,
         custom_fields=[
@@ -247,13 +249,29 @@ def add_product(
     observed: ObservedCatalog,
     data: dict[str, Any],
     fields: Mapping[Kind, Collection[str]] | None = None,
+    like: Catalog | None = None,
 ) -> None:
-    """Add one API product to the observed catalog."""
+    """Add one API product to the observed catalog (its values equal to those of `like` kept as
+    `like`'s)."""
     product = product_from_api(data, fields)
     if product.sku:
-        observed.products.setdefault(sku_key(product.sku), product)
+        key = sku_key(product.sku)
+        desired = None if like is None else like.products.get(key)
+        if desired is not None:
+            share(product, desired, images=False)  # their sources are not known yet
+        observed.products.setdefault(key, product)
     else:
         observed.unkeyed_products.append(product.id)
+
+
+def share_images(products: Iterable[ObservedProduct], like: Catalog | None) -> None:
+    """Image URLs equal to those of `like`'s products kept as `like`'s."""
+    if like is None:
+        return
+    for product in products:
+        desired = like.products.get(sku_key(product.sku)) if product.images else None
+        if desired is not None:
+            share(product, desired)
 
 
 # ---- typed records -> request bodies --------------------------------------------------------------
@@ -345,20 +363,23 @@ class BigCommerceRecords(StoreClient):
         kinds: Collection[Kind] | None = None,
         *,
         fields: Mapping[Kind, Collection[str]] | None = None,
+        like: Catalog | None = None,
     ) -> ObservedCatalog:
         """The records of `kinds` in one paginated pass per kind (products with their variants,
         custom fields and images, and always with the categories and brands they reference),
-        each page reduced as it arrives (to `fields` per kind, where given). Never writes."""
+        each page reduced as it arrives (to `fields` per kind, where given; values equal to
+        `like`'s kept as its objects). Never writes."""
         wanted = set(CATALOG_KINDS if kinds is None else kinds)
         observed = ObservedCatalog()
 
         async def products() -> None:
             async for page in self.pages("/v3/catalog/products", includes(fields)):
                 for item in page:
-                    add_product(observed, item, fields)
+                    add_product(observed, item, fields, like)
             if fields is None or Kind.IMAGES in fields:
                 # after the products: an image seen there has its source recorded already
                 name_images(observed.products.values(), await self.image_sources())
+                share_images(observed.products.values(), like)
             self.note_unclaimed(observed)
 
         if wanted & CATALOG_KINDS:
