@@ -197,3 +197,31 @@ async def _raise_price(url: str, sku: str) -> int:
         answer = await store.put(f"/catalog/products/{found['id']}", json={"price": 99})
         answer.raise_for_status()
         return int(found["id"])
+
+
+async def test_news_from_a_store_ends_its_worker_s_rest_at_once_not_at_its_next_tick() -> None:
+    from controller.operator.handlers import nudging_tracker, rest
+
+    class Running:
+        """An operator that is not stopping."""
+
+        def wait(self) -> Any:
+            return asyncio.Event().wait()
+
+    tracker, nudges = nudging_tracker()
+    production = {
+        "kind": "StoreEnvironment",
+        "metadata": {"namespace": NAMESPACE, "name": "production", "generation": 1},
+    }
+    tracker.is_due("uid-1", production)
+    tracker.done("uid-1", production, 3600)
+    nudge = nudges.setdefault("uid-1", asyncio.Event())
+    started = time.monotonic()
+    resting = asyncio.create_task(rest(Running(), nudge, 3600))  # type: ignore[arg-type]
+    await asyncio.sleep(0)
+    assert not resting.done()
+    assert not tracker.is_due("uid-1", production)
+    tracker.due_now("StoreEnvironment", NAMESPACE, "production")  # the receiver heard the store
+    await asyncio.wait_for(resting, timeout=5)
+    assert time.monotonic() - started < 5
+    assert tracker.is_due("uid-1", production)

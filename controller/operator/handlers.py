@@ -82,7 +82,7 @@ def memo_for(config: OperatorConfig, metrics: Metrics) -> kopf.Memo:
         observations=Observations(config.heavy_checks),
         reviews=sources.reviews if sources is not None else None,
     )
-    tracker = DueTracker()
+    tracker, nudges = nudging_tracker()
     receiver = None
     if config.webhooks is not None:
         receiver = Receiver(
@@ -93,6 +93,7 @@ def memo_for(config: OperatorConfig, metrics: Metrics) -> kopf.Memo:
     return kopf.Memo(
         services=services,
         tracker=tracker,
+        nudges=nudges,
         tick=config.tick,
         receiver=receiver,
         webhook_port=config.webhook_port,
@@ -100,6 +101,14 @@ def memo_for(config: OperatorConfig, metrics: Metrics) -> kopf.Memo:
         ui=WebUI(sources) if sources is not None else None,
         ui_address=(config.ui_host, config.ui_port),
     )
+
+
+def nudging_tracker() -> tuple[DueTracker, dict[str, asyncio.Event]]:
+    """When objects are due, and each worker's nudge (by object uid), set when its object is
+    made due at once (its store sent news): the worker's rest ends then, not at its next tick."""
+    nudges: dict[str, asyncio.Event] = {}
+    tracker = DueTracker(on_due=lambda key: nudges[key].set() if key in nudges else None)
+    return tracker, nudges
 
 
 async def _worker(
@@ -110,20 +119,33 @@ async def _worker(
     services: Services = memo.services
     key = str(meta.uid)
     sources: Sources | None = memo.sources
+    nudge = memo.nudges.setdefault(key, asyncio.Event())
     try:
         while not stopped:
             if sources is not None:
                 sources.objects.seen(body)  # what the web UI shows: the object as kopf has it
             if tracker.is_due(key, body):
+                nudge.clear()  # news arriving during this pass brings another at once
                 obj = copy.deepcopy(dict(body))  # a live view: freeze what this pass reads
                 outcome = await drive(
                     obj, services, write_status=_status_writer(services, obj), emit=_emitter(obj)
                 )
                 tracker.settle(key, obj, outcome)
-            await stopped.wait(memo.tick)
+            await rest(stopped, nudge, memo.tick)
     finally:
         if sources is not None:  # deleted, or this replica paused by peering: not shown here
             sources.objects.gone(body)
+
+
+async def rest(stopped: kopf.DaemonStopped, nudge: asyncio.Event, seconds: float) -> None:
+    """Until the next tick; at once when the object's store sent news (a webhook), so that a
+    change shows in seconds, not at the next tick; or until the operator stops."""
+    waits = {asyncio.ensure_future(stopped.wait()), asyncio.ensure_future(nudge.wait())}
+    try:
+        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in waits:
+            task.cancel()
 
 
 def _status_writer(services: Services, obj: dict[str, Any]) -> Any:
@@ -173,6 +195,7 @@ async def _deleted(body: kopf.Body, meta: kopf.Meta, memo: kopf.Memo, **_: Any) 
     elif body.get("kind") == "StoreDeployment":
         services.metrics.set_deployment_phase(namespace, name, None)
     memo.tracker.forget(str(meta.uid))
+    memo.nudges.pop(str(meta.uid), None)
 
 
 async def _drop_hooks(services: Services, obj: dict[str, Any]) -> None:

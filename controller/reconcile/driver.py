@@ -42,6 +42,7 @@ class DueTracker:
     something it may wait on changed in its namespace (`wake`)."""
 
     clock: Callable[[], float] = time.monotonic
+    on_due: Callable[[str], None] | None = None  # told the key of an object made due by `due_now`
     _seen: dict[str, str] = field(default_factory=dict)
     _due: dict[str, float] = field(default_factory=dict)
     _namespaces: dict[str, str] = field(default_factory=dict)
@@ -88,6 +89,8 @@ class DueTracker:
         key = self._keys.get((kind, namespace, name))
         if key is not None:
             self._due[key] = 0.0
+            if self.on_due is not None:
+                self.on_due(key)
 
     def forget(self, key: str) -> None:
         """Drop a deleted object."""
