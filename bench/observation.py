@@ -1,5 +1,6 @@
 """Drift checks of a 100k-product store (3 variants each, the full field sets the emulator answers
-as the platform does), counted at the server: a full read, an incremental no-op check, the share of
+as the platform does), counted through a counting proxy in front of the emulator (and checked
+against the server's own count): a full read, an incremental no-op check, the share of
 a Pro quota spent observing at `interval: 1m` with a 6h full resync, CPU per incremental check,
 image writes of an unchanged product set; and memory: peak RSS of a no-op `stagingpro plan`, and
 what one process holds between checks per environment observed. Each measuring
@@ -18,6 +19,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import proxy
 from bench.common import TOKEN, emulator_process, reset_stats, rss_mib, seed, stats
 from bench.engine import synthetic_catalog
 from controller.catalog.files import write_directory
@@ -31,11 +33,24 @@ INTERVAL_PER_HOUR, RESYNC_HOURS = 60, 6
 ENVIRONMENTS = 5
 
 
-def _reads(url: str) -> int:
-    return sum(stats(url, "big")["by_method"].values())
+def _reset(via: str, server: str) -> None:
+    proxy.reset(via)
+    reset_stats(server, "big")
 
 
-async def _observe(url: str, count: int) -> None:
+def _reads(via: str, server: str) -> str:
+    """The requests counted by the proxy, by endpoint (the server must have counted as many)."""
+    counted = proxy.counts(via)
+    served = sum(stats(server, "big")["by_method"].values())
+    assert served == sum(counted.values()), (served, counted)
+    return proxy.summary(counted, "big")
+
+
+def _total(via: str) -> int:
+    return sum(proxy.counts(via).values())
+
+
+async def _observe(url: str, server: str, count: int) -> None:
     desired = synthetic_catalog(count)
     gc.collect()
     base_rss = rss_mib(os.getpid())
@@ -47,26 +62,26 @@ async def _observe(url: str, count: int) -> None:
                 store, desired, Options(), now=datetime.now(UTC), resync=RESYNC_HOURS * 3600
             )
 
-        reset_stats(url, "big")
+        _reset(url, server)
         first = Observation()
         started, cpu = time.perf_counter(), time.process_time()
         await refresh(first)
         full_s, full_cpu, full = (
             time.perf_counter() - started,
             time.process_time() - cpu,
-            _reads(url),
+            _total(url),
         )
-        print(f"  full check: {full} requests, {full_s:.1f} s, {full_cpu:.1f} CPU s")
+        print(f"  full check: {_reads(url, server)}, {full_s:.1f} s, {full_cpu:.1f} CPU s")
 
-        reset_stats(url, "big")
+        _reset(url, server)
         cpu = time.process_time()
         await refresh(first)
-        incremental_cpu, incremental = time.process_time() - cpu, _reads(url)
+        incremental_cpu, incremental = time.process_time() - cpu, _total(url)
         print(
-            f"  incremental no-op check: {incremental} requests, "
+            f"  incremental no-op check: {_reads(url, server)}, "
             f"{incremental_cpu:.3f} CPU s (target <= 0.5 s)"
         )
-        reset_stats(url, "big")
+        _reset(url, server)
         first.heard = True  # deliveries arrive: the check reads what they named, and counts
         await first.assess(
             store,
@@ -76,7 +91,7 @@ async def _observe(url: str, count: int) -> None:
             resync=RESYNC_HOURS * 3600,
             webhooks=True,
         )
-        print(f"  no-op check with webhooks healthy: {_reads(url)} requests (target <= 3)")
+        print(f"  no-op check with webhooks healthy: {_reads(url, server)} (target <= 3)")
         # the environment reads the store profile with each full read
         per_hour = INTERVAL_PER_HOUR * incremental + (full + 1) / RESYNC_HOURS
         print(
@@ -99,11 +114,9 @@ async def _observe(url: str, count: int) -> None:
         )
         del second
 
-        reset_stats(url, "big")
+        _reset(url, server)
         _, result = await sync(store, desired)
-        image_writes = sum(
-            n for method, n in stats(url, "big")["by_method"].items() if method != "GET"
-        )
+        image_writes = sum(n for what, n in proxy.counts(url).items() if not what.startswith("GET"))
         print(
             f"  sync of the unchanged product set ({count} images, CDN URLs in the store): "
             f"{image_writes} writes, {result.total} steps (target 0)"
@@ -146,16 +159,21 @@ def run(count: int = 100_000) -> None:
         db = Path(tmp) / "store.db"
         seed(db, {"big": count})
         seeded = time.monotonic()
-        with emulator_process(db, ["big"]) as (url, _):
+        with emulator_process(db, ["big"]) as (server, _), proxy.counting_proxy(server) as url:
             _plan_peak(url, count)
+            print(
+                f"  the plan's requests through the proxy: {proxy.summary(proxy.counts(url), 'big')}"
+            )
             # a check re-reads what changed within the overlap before the last one: let the
             # seeding (all of it "just modified") fall out of it, as it would between checks
             time.sleep(max(0.0, OVERLAP.total_seconds() + 1 - (time.monotonic() - seeded)))
-            subprocess.run([sys.executable, "-m", "bench.observation", url, str(count)], check=True)
+            subprocess.run(
+                [sys.executable, "-m", "bench.observation", url, server, str(count)], check=True
+            )
 
 
 if __name__ == "__main__":
-    asyncio.run(_observe(sys.argv[1], int(sys.argv[2])))
+    asyncio.run(_observe(sys.argv[1], sys.argv[2], int(sys.argv[3])))
     print(
         f"  measuring process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
     )
