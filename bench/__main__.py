@@ -1,10 +1,10 @@
-"""`python -m bench [catalog|planner|emulator|engine|observation|ui|all]`."""
+"""`python -m bench [catalog|planner|emulator|engine|observation|operator|webhooks|ui|all]`."""
 
 from __future__ import annotations
 
 import sys
 
-from bench import catalog, emulator, engine, observation, planner, ui
+from bench import catalog, emulator, engine, observation, operator, planner, ui, webhooks
 
 WHAT = {
     "catalog": catalog.run,
@@ -12,6 +12,8 @@ WHAT = {
     "emulator": emulator.run,
     "engine": engine.run,
     "observation": observation.run,
+    "operator": operator.run,
+    "webhooks": webhooks.run,
     "ui": ui.run,
 }
 
