@@ -249,7 +249,13 @@ def share(product: ObservedProduct, like: Product, *, images: bool = True) -> No
             (cf_id, *pairs.get((name, value), (name, value)))
             for cf_id, name, value in product.custom_fields
         ]
-    if images and like.images:
+    if images:
+        share_images(product, like)
+
+
+def share_images(product: ObservedProduct, like: Product) -> None:
+    """As `share`, for the product's images (by their sources, once known)."""
+    if like.images:
         urls = {i.image_url: i for i in like.images}
         for image in product.images:
             known = urls.get(image.image_url)

@@ -19,7 +19,6 @@ from controller.api.conditions import kstatus
 from controller.api.resources import KIND_BY_NAME
 from controller.cli.errors import CliError
 from controller.reconcile.deployment import APPROVED_BY, APPROVED_PLAN
-from controller.standalone import FileWorld
 
 RECONCILE_REQUESTED = "stagingpro.io/reconcile-requested-at"
 KIND_WORDS = {
@@ -226,6 +225,8 @@ def _objects(args: argparse.Namespace) -> tuple[str, dict[str, list[dict[str, An
         state: Path = args.state
         if not (state / "status").is_dir():
             raise CliError(f"{state}: not a `stagingpro run` state directory (no status/)")
+        from controller.standalone import FileWorld  # (the loop's parts load only when read)
+
         world = FileWorld(state, state)
         found: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KIND_BY_NAME}
         for (kind, namespace, name), status in sorted(world.status.items()):

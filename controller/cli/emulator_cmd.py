@@ -6,14 +6,14 @@ import argparse
 import asyncio
 import signal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from controller.catalog.files import load_directory
 from controller.catalog.model import CatalogInvalid
 from controller.cli.errors import CliError
-from controller.emulator import Emulator, FaultConfig, seed_synthetic
-from controller.emulator.runner import parse_store_args
-from controller.emulator.seed import seed_catalog
+
+if TYPE_CHECKING:  # the emulator (aiohttp, SQLite) is loaded by this command only
+    from controller.emulator import Emulator
 
 EPILOG = """examples:
   stagingpro emulator --store production:prodtoken --store sandbox:sandtoken
@@ -101,6 +101,10 @@ def _pairs(values: list[str], flag: str) -> dict[str, str]:
 
 def build(args: argparse.Namespace) -> Emulator:
     """An emulator configured from the command line, its stores created and seeded."""
+    from controller.emulator import Emulator, FaultConfig, seed_synthetic
+    from controller.emulator.runner import parse_store_args
+    from controller.emulator.seed import seed_catalog
+
     try:
         stores = parse_store_args(args.store)
         faults = FaultConfig.from_json(

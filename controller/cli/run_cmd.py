@@ -20,11 +20,6 @@ from controller.cli.inputs import GIT_SPEC
 from controller.cli.operator_cmd import add_allowed_origins, allowed_origins
 from controller.cli.render import color
 from controller.gitsource import GitCache
-from controller.metrics import Metrics
-from controller.notify import Notifier
-from controller.standalone import FileWorld, Loop, ManifestError, services_for
-from controller.ui import WebUI
-from controller.ui.view import Sources
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -110,6 +105,13 @@ class Summary:
 
 def run(args: argparse.Namespace) -> int:
     """Run the loop until SIGINT/SIGTERM (or one pass with --once)."""
+    # the loop's parts (aiohttp for notifications, the reconcilers) load with this command only
+    from controller.metrics import Metrics
+    from controller.notify import Notifier
+    from controller.standalone import FileWorld, Loop, ManifestError, services_for
+    from controller.ui import WebUI
+    from controller.ui.view import Sources
+
     source = (
         GitManifests(args.manifests, args.state, args.git_interval)
         if args.manifests.startswith("git+")

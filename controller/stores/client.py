@@ -151,15 +151,16 @@ class StoreClient:
         concurrently (bounded by the governor) and yielded as they arrive."""
         params = {**(params or {}), "limit": PAGE_LIMIT}
         first = decode(await self.request("GET", path, params={**params, "page": 1}))
-        yield first["data"]
         total_pages = int(first.get("meta", {}).get("pagination", {}).get("total_pages", 1))
+        data: list[dict[str, Any]] = first.pop("data")
+        del first
+        yield data
+        del data
         if total_pages <= 1:
             return
 
-        async def fetch(page: int) -> list[dict[str, Any]]:
-            response = await self.request("GET", path, params={**params, "page": page})
-            data: list[dict[str, Any]] = decode(response)["data"]
-            return data
+        async def fetch(page: int) -> httpx.Response:
+            return await self.request("GET", path, params={**params, "page": page})
 
         # Only the pages still being read are kept here: a page read is the caller's alone (a
         # finished task kept would keep its page, and a whole store would stay in memory).
@@ -168,7 +169,10 @@ class StoreClient:
             task.add_done_callback(tasks.discard)
         try:
             for next_page in asyncio.as_completed(tasks):
-                yield await next_page
+                # decoded only when its turn comes: one page at a time is ever held as objects
+                data = decode(await next_page)["data"]
+                yield data
+                del data
         finally:
             for task in list(tasks):
                 task.cancel()

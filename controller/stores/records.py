@@ -31,6 +31,7 @@ from controller.catalog.observed import (
     ObservedWidgetTemplate,
     share,
 )
+from controller.catalog.observed import share_images as share_product_images
 from controller.catalog.provider import Outcome, Record
 from controller.stores.client import StoreClient, decode
 from controller.stores.errors import RequestRejected, StoreUnavailable
@@ -271,7 +272,7 @@ def share_images(products: Iterable[ObservedProduct], like: Catalog | None) -> N
     for product in products:
         desired = like.products.get(sku_key(product.sku)) if product.images else None
         if desired is not None:
-            share(product, desired)
+            share_product_images(product, desired)
 
 
 # ---- typed records -> request bodies --------------------------------------------------------------
@@ -378,8 +379,7 @@ class BigCommerceRecords(StoreClient):
                     add_product(observed, item, fields, like)
             if fields is None or Kind.IMAGES in fields:
                 # after the products: an image seen there has its source recorded already
-                name_images(observed.products.values(), await self.image_sources())
-                share_images(observed.products.values(), like)
+                await self.name_by_sources(observed.products.values(), like)
             self.note_unclaimed(observed)
 
         if wanted & CATALOG_KINDS:
@@ -492,6 +492,22 @@ class BigCommerceRecords(StoreClient):
         ]
         if content:
             await fan_out(content)
+
+    async def name_by_sources(
+        self, products: Iterable[ObservedProduct], like: Catalog | None = None
+    ) -> None:
+        """Know each image of `products` by the URL it was created from, read page by page (no
+        map of a whole store's sources is ever built); URLs equal to `like`'s kept as its own."""
+        owners = {i.id: p for p in products for i in p.images}
+        async for page in self.pages(METAFIELDS, {"namespace": IMAGE_SOURCES}):
+            named = []
+            for item in page:
+                key = str(item.get("key", ""))
+                product = owners.get(int(key)) if key.isdigit() else None
+                if product is not None:
+                    name_images((product,), {int(key): item["value"]})
+                    named.append(product)
+            share_images(named, like)
 
     async def image_sources(self, params: dict[str, Any] | None = None) -> dict[int, str]:
         """Image id -> the URL StagingPro created it from (the metafields it keeps)."""
