@@ -22,6 +22,7 @@ from controller.engine.observation import Mode, Observation, Observations
 from controller.engine.snapshots import footprint, resolve_inline
 from controller.engine.sync import compared_fields, managed_kinds
 from controller.gitsource import GitCache
+from controller.operator.webhooks import product_of
 from controller.planner import Options, drift
 from controller.reconcile.services import CatalogCache
 from controller.standalone import services_for
@@ -458,3 +459,48 @@ async def test_a_store_in_sync_is_held_as_the_catalog_s_own_values(
     assert observation.mode is Mode.INCREMENTAL
     assert observed.products["obs-004"].fields["price"] == 99
     assert drift(wanted, observed).samples == (("products", "OBS-004", "changed", ("price",)),)
+
+
+async def test_a_variant_change_named_by_its_sku_s_event_is_read_through_webhooks(
+    prod: BigCommerceStore, observation: Observation, other: httpx.AsyncClient
+) -> None:
+    variant = (await product(other, "OBS-009"))["variants"][0]
+    await other.put("/catalog/variants", json=[{"id": variant["id"], "price": 55}])
+    event = {  # as the platform delivers store/sku/updated
+        "scope": "store/sku/updated",
+        "data": {
+            "type": "sku",
+            "id": variant["id"],
+            "sku": {"product_id": variant["product_id"], "variant_id": variant["id"]},
+        },
+    }
+    observation.heard = True
+    observation.pending.add(product_of(event) or 0)
+    observed = await observation.refresh(
+        prod, managed_kinds(catalog()), now=datetime.now(UTC), resync=HOUR, webhooks=True
+    )
+    assert observation.mode is Mode.WEBHOOKS
+    assert drift(catalog(), observed).samples == (
+        ("variants", f"OBS-009/{variant['sku']}", "changed", ("price",)),
+    )
+
+
+async def test_a_change_whose_webhook_was_lost_is_found_by_the_resync(
+    prod: BigCommerceStore, observation: Observation, other: httpx.AsyncClient
+) -> None:
+    found = await product(other, "OBS-012")
+    fields = (await other.get(f"/catalog/products/{found['id']}/custom-fields")).json()["data"]
+    await other.put(
+        f"/catalog/products/{found['id']}/custom-fields/{fields[0]['id']}",
+        json={"value": "linen"},
+    )
+    observation.heard = True  # webhooks healthy, but no delivery of this change arrives
+    now = datetime.now(UTC)
+    kinds = managed_kinds(catalog())
+    await observation.refresh(prod, kinds, now=now, resync=HOUR, webhooks=True)
+    assert observation.mode is Mode.WEBHOOKS
+    observed = await observation.refresh(
+        prod, kinds, now=now + timedelta(hours=1), resync=HOUR, webhooks=True
+    )
+    assert observation.mode is Mode.FULL
+    assert drift(catalog(), observed).counts["customFields"]["changed"] == 1
