@@ -6,7 +6,8 @@ catalog in a Git repository, every minute. Its RSS is sampled from the first che
 and RSS once every environment has had its first (full) check, while only the incremental checks
 of `interval: 1m` run.
 
-`python -m bench operator [COUNT [ENVIRONMENTS]]` (100000 5)."""
+`python -m bench operator`, or `python -m bench.operator COUNT ENVIRONMENTS` (100000 5);
+`BENCH_SEEDED_DB=store.db` reuses a store seeded with as many products by an earlier run."""
 
 from __future__ import annotations
 
@@ -107,7 +108,11 @@ def run(count: int = 100_000, environments: int = 5) -> None:
     print(f"== operator memory, {environments} environments of {count} products (3 variants)")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        seed(root / "store-0.db", {"big": count})
+        seeded = os.environ.get("BENCH_SEEDED_DB")  # a store `seed` made of `count` products
+        if seeded:
+            shutil.copy(seeded, root / "store-0.db")
+        else:
+            seed(root / "store-0.db", {"big": count})
         for index in range(1, environments):
             shutil.copy(root / "store-0.db", root / f"store-{index}.db")
         _catalog_repository(root / "repo", count)
