@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from controller.catalog.files import write_directory
 from controller.catalog.model import Catalog
 from controller.emulator import StoreDB, StoreProfile, seed_synthetic
 
@@ -43,22 +44,37 @@ def emulator_process(db_path: Path, stores: list[str], *args: str) -> Iterator[t
     command = [sys.executable, "-m", "controller", "emulator", "--port", "0", "--db", str(db_path)]
     for name in stores:
         command += ["--store", f"{name}:{TOKEN}"]
+    with child_server([*command, *args]) as served:
+        yield served
+
+
+@contextmanager
+def child_server(command: list[str]) -> Iterator[tuple[str, int]]:
+    """A server in a child process that prints `listening on URL` first; yields (URL, pid)."""
     process = subprocess.Popen(
-        [*command, *args],
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        command, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
     )
     try:
         assert process.stdout is not None
         banner = process.stdout.readline()
         match = re.search(r"listening on (http://\S+)", banner)
         if not match:
-            raise RuntimeError(f"emulator did not start: {banner!r}")
+            raise RuntimeError(f"{command[2]} did not start: {banner!r}")
         yield match.group(1), process.pid
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def git_catalog(directory: Path, catalog: Catalog) -> None:
+    """A Git repository at `directory` whose one commit holds `catalog` in `catalog/`."""
+    write_directory(catalog, directory / "catalog", layout="jsonl")
+    for command in (
+        ["init", "-q", "-b", "main"],
+        ["add", "-A"],
+        ["-c", "user.name=bench", "-c", "user.email=bench@example.test", "commit", "-qm", "c"],
+    ):
+        subprocess.run(["git", "-C", str(directory), *command], check=True)
 
 
 def stats(url: str, store: str) -> dict[str, Any]:

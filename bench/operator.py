@@ -24,26 +24,15 @@ from typing import Any
 
 import yaml
 
-from bench.common import TOKEN, emulator_process, rss_mib, seed
+from bench.common import TOKEN, emulator_process, git_catalog, rss_mib, seed
 from bench.engine import synthetic_catalog
 from controller.access import API_ORIGIN, ROLE, STORE_HASH
-from controller.catalog.files import write_directory
 
 NAMESPACE = "shop"
 IDLE_SECONDS = int(
     os.environ.get("BENCH_IDLE_SECONDS", "90")
 )  # sampled between checks once all environments were read whole
 FIRST_CHECKS_TIMEOUT = 3 * 3600
-
-
-def _catalog_repository(directory: Path, count: int) -> None:
-    write_directory(synthetic_catalog(count), directory / "catalog", layout="jsonl")
-    for command in (
-        ["init", "-q", "-b", "main"],
-        ["add", "-A"],
-        ["-c", "user.name=bench", "-c", "user.email=bench@example.test", "commit", "-qm", "c"],
-    ):
-        subprocess.run(["git", "-C", str(directory), *command], check=True)
 
 
 def _manifests(directory: Path, secrets: Path, repository: Path, origins: list[str]) -> None:
@@ -115,7 +104,7 @@ def run(count: int = 100_000, environments: int = 5) -> None:
             seed(root / "store-0.db", {"big": count})
         for index in range(1, environments):
             shutil.copy(root / "store-0.db", root / f"store-{index}.db")
-        _catalog_repository(root / "repo", count)
+        git_catalog(root / "repo", synthetic_catalog(count))
         with ExitStack() as stack:
             origins = [
                 stack.enter_context(emulator_process(root / f"store-{i}.db", ["big"]))[0]

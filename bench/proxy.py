@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import subprocess
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -19,6 +18,8 @@ import aiohttp
 import httpx
 from aiohttp import web
 from yarl import URL
+
+from bench.common import child_server
 
 COUNTS = "/__proxy/counts"
 _ID = re.compile(r"/\d+(?=/|$)")
@@ -70,19 +71,8 @@ def app(upstream: str) -> web.Application:
 @contextmanager
 def counting_proxy(upstream: str) -> Iterator[str]:
     """A proxy to `upstream` in a child process; yields its URL."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bench.proxy", upstream], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert process.stdout is not None
-        banner = process.stdout.readline()
-        match = re.search(r"listening on (http://\S+)", banner)
-        if not match:
-            raise RuntimeError(f"the proxy did not start: {banner!r}")
-        yield match.group(1)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with child_server([sys.executable, "-m", "bench.proxy", upstream]) as (url, _):
+        yield url
 
 
 def counts(proxy: str) -> Counter[str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -22,27 +21,15 @@ from typing import Any
 import httpx
 import yaml
 
-from bench.common import TOKEN, emulator_process, seed
+from bench.common import TOKEN, emulator_process, git_catalog, seed
 from bench.engine import synthetic_catalog
 from controller.access import AccessPolicy
-from controller.catalog.files import write_directory
 from tests.support.gitservers import GitDaemon, free_port
 from tests.support.kube import KubeThread, kubeconfig
 from tests.support.manifests import binding
 
 GROUP, VERSION, NAMESPACE = "stagingpro.io", "v1alpha1", "bench"
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _repository(base: Path, count: int) -> None:
-    directory = base / "catalog"
-    write_directory(synthetic_catalog(count), directory / "catalog", layout="jsonl")
-    for command in (
-        ["init", "-q", "-b", "main"],
-        ["add", "-A"],
-        ["-c", "user.name=bench", "-c", "user.email=bench@example.test", "commit", "-qm", "c"],
-    ):
-        subprocess.run(["git", "-C", str(directory), *command], check=True)
 
 
 def _wait(what: str, check: Any, timeout: float, every: float = 0.05) -> Any:
@@ -60,7 +47,7 @@ def run(count: int = 100_000, changes: int = 10) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         seed(root / "store.db", {"big": count})
-        _repository(root / "git", count)
+        git_catalog(root / "git" / "catalog", synthetic_catalog(count))
         daemon = GitDaemon(root / "git")
         port = free_port()
         try:
