@@ -1,4 +1,5 @@
-"""Loading and validating catalog files: 100k products (3 variants each) from products.jsonl."""
+"""Loading and validating catalog files: 100k products (3 variants each) from products.jsonl, in a
+child process of its own (the files are written by another), so that its peak RSS is the load's."""
 
 from __future__ import annotations
 
@@ -14,13 +15,15 @@ from controller.catalog.files import load_directory, write_directory
 from controller.catalog.observed import to_catalog
 
 
-def child(count: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        write_directory(to_catalog(observed_store(count)), Path(tmp), layout="jsonl")
-        size = (Path(tmp) / "products.jsonl").stat().st_size / 2**20
-        started, cpu = time.perf_counter(), time.process_time()
-        catalog = load_directory(Path(tmp))
-        elapsed, cpu_used = time.perf_counter() - started, time.process_time() - cpu
+def write(directory: Path, count: int) -> None:
+    write_directory(to_catalog(observed_store(count)), directory, layout="jsonl")
+
+
+def load(directory: Path) -> None:
+    size = (directory / "products.jsonl").stat().st_size / 2**20
+    started, cpu = time.perf_counter(), time.process_time()
+    catalog = load_directory(directory)
+    elapsed, cpu_used = time.perf_counter() - started, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"  {len(catalog.products)} products ({size:.0f} MiB of products.jsonl): loaded and validated in "
@@ -31,8 +34,13 @@ def child(count: int) -> None:
 def run(count: int = 100_000) -> None:
     """Print the loader's figures."""
     print("== catalog files")
-    subprocess.run([sys.executable, "-m", "bench.catalog", str(count)], check=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        for step in (["write", tmp, str(count)], ["load", tmp]):
+            subprocess.run([sys.executable, "-m", "bench.catalog", *step], check=True)
 
 
 if __name__ == "__main__":
-    child(int(sys.argv[1]))
+    if sys.argv[1] == "write":
+        write(Path(sys.argv[2]), int(sys.argv[3]))
+    else:
+        load(Path(sys.argv[2]))
