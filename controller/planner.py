@@ -351,7 +351,8 @@ class _Planner:
                 self._create(spec, key, values, item, owner)
                 continue
             record = read(raw)
-            changes = _field_changes(record[2], values, compare_skip)
+            # an observation in sync holds the catalog's own fields (nothing to compare)
+            changes = [] if record[2] is values else _field_changes(record[2], values, compare_skip)
             for reference in spec.references:
                 change = self._reference_change(reference, item, record[3])
                 if change is not None:
