@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,9 +56,9 @@ class ObservedProduct:
     category_ids: frozenset[int]
     brand_id: int
     base_variant_id: int | None
-    variants: list[ObservedVariant]
-    custom_fields: list[tuple[int, str, str]]  # (id, name, value)
-    images: list[ObservedImage]
+    variants: Sequence[ObservedVariant]  # tuples when read from a store (lists cost more)
+    custom_fields: Sequence[tuple[int, str, str]]  # (id, name, value)
+    images: Sequence[ObservedImage]
 
 
 @dataclass(slots=True)
@@ -245,10 +245,10 @@ def share(product: ObservedProduct, like: Product, *, images: bool = True) -> No
                 variant.fields = _shared_fields(variant.fields, match.fields)
     if like.custom_fields:
         pairs = {pair: pair for pair in like.custom_fields}
-        product.custom_fields = [
+        product.custom_fields = tuple(
             (cf_id, *pairs.get((name, value), (name, value)))
             for cf_id, name, value in product.custom_fields
-        ]
+        )
     if images:
         share_images(product, like)
 

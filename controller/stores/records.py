@@ -109,7 +109,7 @@ def product_from_api(
     product_fields = fields.get(Kind.PRODUCTS, _PRODUCT_FIELDS)
     variant_fields = fields.get(Kind.VARIANTS, _VARIANT_FIELDS)
     base_id = data.get("base_variant_id")
-    variants = [
+    variants = tuple(
         ObservedVariant(
             id=v["id"],
             sku=v.get("sku", ""),
@@ -120,7 +120,7 @@ def product_from_api(
         )
         for v in data.get("variants", [])
         if v["id"] != base_id
-    ]
+    )
     return ObservedProduct(
         id=data["id"],
         sku=data.get("sku", ""),
@@ -129,10 +129,10 @@ def product_from_api(
         brand_id=_shared(data.get("brand_id") or 0),
         base_variant_id=base_id,
         variants=variants,
-        custom_fields=[
+        custom_fields=tuple(
             (c["id"], _text(c["name"]), _text(c["value"])) for c in data.get("custom_fields", [])
-        ],
-        images=[
+        ),
+        images=tuple(
             ObservedImage(
                 i["id"],
                 i.get("image_url") or i.get("url_standard", ""),
@@ -141,7 +141,7 @@ def product_from_api(
                 i.get("description", ""),
             )
             for i in sorted(data.get("images", []), key=lambda i: (i.get("sort_order", 0), i["id"]))
-        ],
+        ),
     )
 
 
