@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -21,6 +22,16 @@ from controller.catalog.model import Catalog
 from controller.emulator import StoreDB, StoreProfile, seed_synthetic
 
 TOKEN = "bench-token"
+
+
+def seed_one(db_path: Path, count: int) -> None:
+    """One store `big` of `count` synthetic products at `db_path`; `BENCH_SEEDED_DB` names one an
+    earlier run seeded with as many, copied instead (seeding 100k takes minutes)."""
+    seeded = os.environ.get("BENCH_SEEDED_DB")
+    if seeded:
+        shutil.copy(seeded, db_path)
+    else:
+        seed(db_path, {"big": count})
 
 
 def seed(db_path: Path, stores: dict[str, int]) -> None:

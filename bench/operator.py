@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from bench.common import TOKEN, emulator_process, git_catalog, rss_mib, seed
+from bench.common import TOKEN, emulator_process, git_catalog, rss_mib, seed_one
 from bench.engine import synthetic_catalog
 from controller.access import API_ORIGIN, ROLE, STORE_HASH
 
@@ -97,11 +97,7 @@ def run(count: int = 100_000, environments: int = 5) -> None:
     print(f"== operator memory, {environments} environments of {count} products (3 variants)")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        seeded = os.environ.get("BENCH_SEEDED_DB")  # a store `seed` made of `count` products
-        if seeded:
-            shutil.copy(seeded, root / "store-0.db")
-        else:
-            seed(root / "store-0.db", {"big": count})
+        seed_one(root / "store-0.db", count)
         for index in range(1, environments):
             shutil.copy(root / "store-0.db", root / f"store-{index}.db")
         git_catalog(root / "repo", synthetic_catalog(count))

@@ -5,7 +5,8 @@ webhooks over loopback HTTP; the catalog is served by `git daemon`. Each change 
 product's price through the API; the time runs until the status counts it as drifted (the first
 one turns `Drifted` true). Checks are an hour apart: only the webhooks bring changes in time.
 
-`python -m bench webhooks` (100000 products, 10 changes) or `python -m bench.webhooks COUNT N`."""
+`python -m bench webhooks` (100000 products, 10 changes) or `python -m bench.webhooks COUNT N`
+(`BENCH_SEEDED_DB` as for `bench operator`)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from typing import Any
 import httpx
 import yaml
 
-from bench.common import TOKEN, emulator_process, git_catalog, seed
+from bench.common import TOKEN, emulator_process, git_catalog, seed_one
 from bench.engine import synthetic_catalog
 from controller.access import AccessPolicy
 from tests.support.gitservers import GitDaemon, free_port
@@ -46,7 +47,7 @@ def run(count: int = 100_000, changes: int = 10) -> None:
     print(f"== change to Drifted through webhooks, {count} products, {changes} changes")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        seed(root / "store.db", {"big": count})
+        seed_one(root / "store.db", count)
         git_catalog(root / "git" / "catalog", synthetic_catalog(count))
         daemon = GitDaemon(root / "git")
         port = free_port()
