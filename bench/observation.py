@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import proxy
-from bench.common import TOKEN, emulator_process, reset_stats, rss_mib, seed, stats
+from bench.common import TOKEN, emulator_process, reset_stats, rss_mib, seed_one, stats
 from bench.engine import synthetic_catalog
 from controller.catalog.files import write_directory
 from controller.engine import sync
@@ -157,7 +157,7 @@ def run(count: int = 100_000) -> None:
     print(f"== drift checks and memory, {count} products (3 variants each)")
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "store.db"
-        seed(db, {"big": count})
+        seed_one(db, count)
         seeded = time.monotonic()
         with emulator_process(db, ["big"]) as (server, _), proxy.counting_proxy(server) as url:
             _plan_peak(url, count)
