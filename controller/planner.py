@@ -290,6 +290,10 @@ class _Planner:
         }
 
     def run(self) -> Plan:
+        return self.finish(self.diff())
+
+    def diff(self) -> list[Step]:
+        """Every difference, deletes included, in the order they are applied."""
         for kind in TOP_LEVEL:
             if kind not in self.kinds:
                 continue
@@ -303,7 +307,10 @@ class _Planner:
                     self.problems.append(f"the store's {kind} were not observed")
                 continue
             self._diff(spec, spec.desired(self.desired), spec.observed(self.observed), None)
-        steps = self._order()
+        return self._order()
+
+    def finish(self, steps: list[Step]) -> Plan:
+        """The plan of those differences under the options (deletes only when pruning)."""
         skipped = 0
         if not self.options.prune:
             skipped = sum(1 for s in steps if s.action is Action.DELETE)
@@ -596,18 +603,24 @@ _DRIFT_NAMES = {"create": "missing", "delete": "extra", "update": "changed"}
 
 def drift(desired: Catalog, observed: ObservedCatalog, options: Options | None = None) -> Drift:
     """What differs, per kind (missing, extra, changed), with at most 20 field-level samples."""
-    base = options or Options()
     with bulk_allocation():
-        full = _Planner(
-            desired,
-            observed,
-            Options(
-                prune=True, allow_mass_delete=True, sync_stock=base.sync_stock, ignore=base.ignore
-            ),
-        ).run()
+        return _drift(_Planner(desired, observed, options or Options()).diff())
+
+
+def plan_and_drift(
+    desired: Catalog, observed: ObservedCatalog, options: Options | None = None
+) -> tuple[Plan, Drift]:
+    """`plan` and `drift` of the same catalog and store, comparing them once."""
+    with bulk_allocation():
+        planner = _Planner(desired, observed, options or Options())
+        steps = planner.diff()
+        return planner.finish(list(steps)), _drift(steps)
+
+
+def _drift(steps: Iterable[Step]) -> Drift:
     counts: dict[str, dict[str, int]] = {}
     samples: list[tuple[str, str, str, tuple[str, ...]]] = []
-    for step in full.steps:
+    for step in steps:
         change = _DRIFT_NAMES[step.action]
         counts.setdefault(step.kind, {"missing": 0, "extra": 0, "changed": 0})[change] += 1
         if len(samples) < MAX_SAMPLES:

@@ -12,7 +12,7 @@ from controller.catalog.model import Catalog, CatalogInvalid, validate
 from controller.catalog.observed import ObservedCatalog
 from controller.catalog.provider import Provider
 from controller.engine.apply import ApplyResult, Progress, apply
-from controller.planner import Drift, Options, Plan, drift, plan
+from controller.planner import Drift, Options, Plan, plan_and_drift
 
 
 @dataclass(frozen=True)
@@ -78,8 +78,7 @@ async def assess(
     if observed is None:
         observed = await store.observe(managed_kinds(desired))
     check_references(desired, observed)
-    options = options or Options()
-    return Assessment(observed, plan(desired, observed, options), drift(desired, observed, options))
+    return Assessment(observed, *plan_and_drift(desired, observed, options))
 
 
 async def sync(
