@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from controller.access import SecretData
+from controller.access import AccessPolicy, SecretData
+from controller.api.snapshot import GitSource
 from controller.catalog.model import Catalog
 from controller.catalog.observed import ObservedCatalog
 from controller.emulator import Emulator
@@ -29,6 +30,7 @@ from controller.standalone import services_for
 from controller.stores import BigCommerceStore, Token
 from tests.conftest import PROD_TOKEN
 from tests.support.builders import desired
+from tests.support.gitservers import Remote
 from tests.support.manifests import access_to, binding
 from tests.test_reconcilers import FakeWorld, products, reconcile
 
@@ -504,3 +506,15 @@ async def test_a_change_whose_webhook_was_lost_is_found_by_the_resync(
     )
     assert observation.mode is Mode.FULL
     assert drift(catalog(), observed).counts["customFields"]["changed"] == 1
+
+
+async def test_environments_checked_at_once_share_one_load_of_their_catalog(
+    tmp_path: Path,
+) -> None:
+    remote = Remote(tmp_path / "remotes")
+    sha = remote.commit({"catalog/products.jsonl": '{"sku": "ONE-1", "name": "One"}\n'})
+    cache = CatalogCache(GitCache(tmp_path / "cache", policy=AccessPolicy(allow_local_git=True)))
+    source = GitSource(url=remote.url, ref="main", path="catalog")
+    loads = await asyncio.gather(*(cache.from_git("shop", source, sha, None) for _ in range(5)))
+    assert all(found.catalog is loads[0].catalog for found in loads)
+    assert list(loads[0].catalog.products) == ["one-1"]

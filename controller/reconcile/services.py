@@ -157,6 +157,7 @@ class CatalogCache:
         self.git = git
         self.max_bytes = max_bytes
         self._entries: OrderedDict[tuple[str, ...], tuple[ResolvedCatalog, int]] = OrderedDict()
+        self._loading: dict[tuple[str, ...], asyncio.Future[ResolvedCatalog]] = {}
 
     async def from_git(
         self, namespace: str, source: GitSource, ref: str, credentials: GitCredentials | None
@@ -165,12 +166,28 @@ class CatalogCache:
         reads it (with its own credentials and Git cache)."""
         key = ("git", namespace, source.url, ref, source.path)
         found = self._get(key)
-        if found is None:
-            found = await asyncio.to_thread(
-                resolve_git, self.git.scoped(namespace), source.url, ref, source.path, credentials
+        if found is not None:
+            return found
+        # environments checked at once share one load (and one catalog in memory)
+        loading = self._loading.get(key)
+        if loading is None:
+            loading = self._loading[key] = asyncio.ensure_future(
+                asyncio.to_thread(
+                    resolve_git,
+                    self.git.scoped(namespace),
+                    source.url,
+                    ref,
+                    source.path,
+                    credentials,
+                )
             )
+            try:
+                found = await asyncio.shield(loading)
+            finally:
+                del self._loading[key]
             self._remember(key, found)
-        return found
+            return found
+        return await asyncio.shield(loading)
 
     def from_inline(self, inline: dict[str, Any]) -> ResolvedCatalog:
         """An inline catalog (validated each time: it is small)."""
