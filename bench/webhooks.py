@@ -10,7 +10,6 @@ one turns `Drifted` true). Checks are an hour apart: only the webhooks bring cha
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 import tempfile
@@ -20,13 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import yaml
 
 from bench.common import TOKEN, emulator_process, git_catalog, seed_one
 from bench.engine import synthetic_catalog
 from controller.access import AccessPolicy
 from tests.support.gitservers import GitDaemon, free_port
-from tests.support.kube import KubeThread, kubeconfig
+from tests.support.kube import KubeThread, client_with_crds
 from tests.support.manifests import binding
 
 GROUP, VERSION, NAMESPACE = "stagingpro.io", "v1alpha1", "bench"
@@ -64,17 +62,9 @@ def run(count: int = 100_000, changes: int = 10) -> None:
 def _measure(
     root: Path, kube: KubeThread, store_url: str, git_url: str, port: int, count: int, n: int
 ) -> None:
-    path = kubeconfig(root / "kubeconfig", kube.url)
-    os.environ["KUBECONFIG"] = str(path)
-    from kubernetes import client, config
+    api = client_with_crds(root, kube.url, ROOT / "crds")
+    from kubernetes import client
 
-    config.kube_config.KUBE_CONFIG_DEFAULT_LOCATION = str(path)
-    config.load_kube_config(str(path))
-    api = client.ApiClient()
-    for crd in sorted((ROOT / "crds").glob("*.yaml")):
-        client.ApiextensionsV1Api(api).create_custom_resource_definition(
-            yaml.safe_load(crd.read_text())
-        )
     from controller.operator.config import OperatorConfig
     from controller.operator.handlers import run_operator
     from controller.stores.hooks import WebhookConfig

@@ -4,7 +4,6 @@ by kmock (corrected), the emulator delivering its webhooks over HTTP to the rece
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -12,13 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 
 from controller.emulator import Emulator, EmulatorThread
 from controller.emulator.resources.hooks import WebhookSettings
 from tests.conftest import ROOT
 from tests.support.gitservers import free_port
-from tests.support.kube import KubeThread, kubeconfig
+from tests.support.kube import KubeThread, client_with_crds
 from tests.support.manifests import binding
 from tests.support.waiting import wait_until
 
@@ -34,19 +32,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     port = free_port()
     emulator_app = Emulator(quota=0, webhooks=WebhookSettings(retry_intervals=(0.2,)))
     with KubeThread() as kube, EmulatorThread(emulator_app) as emulator:
-        path = kubeconfig(tmp / "kubeconfig", kube.url)
-        os.environ["KUBECONFIG"] = str(path)
-        from kubernetes import client, config
+        api = client_with_crds(tmp, kube.url, ROOT / "crds")
+        from kubernetes import client
 
-        # kopf logs in with the default kubeconfig, read from $KUBECONFIG when kubernetes was
-        # first imported, perhaps by an earlier test module: point it here.
-        config.kube_config.KUBE_CONFIG_DEFAULT_LOCATION = str(path)
-        config.load_kube_config(str(path))
-        api = client.ApiClient()
-        for crd in sorted((ROOT / "crds").glob("*.yaml")):
-            client.ApiextensionsV1Api(api).create_custom_resource_definition(
-                yaml.safe_load(crd.read_text())
-            )
         from controller.access import AccessPolicy
         from controller.operator.config import OperatorConfig
         from controller.operator.handlers import run_operator

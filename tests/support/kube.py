@@ -365,3 +365,24 @@ class KubeThread:
         asyncio.run_coroutine_threadsafe(self._stack.aclose(), self._loop).result(timeout=30)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=30)
+
+
+def client_with_crds(directory: Path, url: str, crds: Path) -> Any:
+    """A Kubernetes API client of the test API (its kubeconfig written in `directory`, and made
+    the default one, which kopf logs in with), the CRDs of `crds` created."""
+    import os
+
+    path = kubeconfig(directory / "kubeconfig", url)
+    os.environ["KUBECONFIG"] = str(path)
+    from kubernetes import client, config
+
+    # kopf logs in with the default kubeconfig, read from $KUBECONFIG when kubernetes was first
+    # imported, perhaps by an earlier test module: point it here.
+    config.kube_config.KUBE_CONFIG_DEFAULT_LOCATION = str(path)
+    config.load_kube_config(str(path))
+    api = client.ApiClient()
+    for crd in sorted(crds.glob("*.yaml")):
+        client.ApiextensionsV1Api(api).create_custom_resource_definition(
+            yaml.safe_load(crd.read_text())
+        )
+    return api
