@@ -5,6 +5,7 @@ Redirects are never followed: the token goes to the store's own URL and nowhere 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 from collections.abc import AsyncIterator
 from typing import Any
@@ -162,19 +163,32 @@ class StoreClient:
         async def fetch(page: int) -> httpx.Response:
             return await self.request("GET", path, params={**params, "page": page})
 
-        # Only the pages still being read are kept here: a page read is the caller's alone (a
-        # finished task kept would keep its page, and a whole store would stay in memory).
-        tasks = {asyncio.ensure_future(fetch(page)) for page in range(2, total_pages + 1)}
-        for task in tasks:
-            task.add_done_callback(tasks.discard)
+        # At most `ahead` pages are asked for and not yet taken by the caller (a caller slower
+        # than the store would otherwise have every page of a whole store waiting in memory);
+        # a page taken is the caller's alone.
+        ahead = 2 * self.governor.concurrency
+        waiting = iter(range(2, total_pages + 1))
+        tasks: set[asyncio.Future[httpx.Response]] = set()
+
+        def ask(arrived: int) -> None:
+            for page in itertools.islice(waiting, max(0, ahead - len(tasks) - arrived)):
+                tasks.add(asyncio.ensure_future(fetch(page)))
+
+        ask(0)
         try:
-            for next_page in asyncio.as_completed(tasks):
-                # decoded only when its turn comes: one page at a time is ever held as objects
-                data = decode(await next_page)["data"]
-                yield data
-                del data
+            while tasks:
+                done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                tasks.difference_update(done)
+                arrived = list(done)
+                del done
+                while arrived:
+                    # decoded only when its turn comes: one page at a time is held as objects
+                    data = decode(arrived.pop().result())["data"]
+                    ask(len(arrived))  # the store keeps working while the caller reads this
+                    yield data
+                    del data
         finally:
-            for task in list(tasks):
+            for task in tasks:
                 task.cancel()
 
     async def _raise_for_status(self, response: httpx.Response) -> None:
