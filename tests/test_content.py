@@ -16,6 +16,7 @@ from controller.catalog.model import CatalogInvalid
 from controller.emulator import Emulator
 from controller.emulator.resources import pages as pages_api
 from controller.emulator.resources import redirects as redirects_api
+from controller.emulator.resources import widgets as widgets_api
 from controller.emulator.resources.base import ListQuery
 from controller.engine import assess, sync
 from controller.engine.snapshots import capture_to_directory
@@ -90,6 +91,53 @@ WIDGET_TEMPLATE = {
         }
     ],
 }
+WIDGETS = [
+    {
+        "template": "Holiday banner",
+        "name": "Hero",
+        "widget_configuration": {"title": "Gifts for everyone", "links": [{"url": "/holiday/"}]},
+    },
+    {"template": "Holiday banner", "name": "Footer", "widget_configuration": {"title": "Bye"}},
+]
+PLACEMENTS = [
+    {
+        "widget": "Holiday banner/Hero",
+        "template_file": "pages/product",
+        "product": "SHOE-1",
+        "region": "product_below_price",
+        "sort_order": 1,
+        "status": "active",
+    },
+    {
+        "widget": "Holiday banner/Hero",
+        "template_file": "pages/category",
+        "category": "Footwear/Running",
+        "region": "category_header_banner",
+        "sort_order": 0,
+        "status": "active",
+    },
+    {
+        "widget": "Holiday banner/Footer",
+        "template_file": "pages/page",
+        "page": "/holiday/",
+        "region": "page_builder_content",
+        "sort_order": 2,
+        "status": "inactive",
+    },
+    {
+        "widget": "Holiday banner/Footer",
+        "template_file": "pages/home",
+        "region": "home_below_menu",
+        "sort_order": 0,
+        "status": "active",
+    },
+]
+REGIONS = {
+    "pages/product": ["product_below_price", "product_below_content"],
+    "pages/category": ["category_header_banner"],
+    "pages/page": ["page_builder_content"],
+    "pages/home": ["home_below_menu", "home_below_featured_products"],
+}
 ASSOCIATIONS = [
     {"product": "SHOE-1", "file_name": "sale.html"},
     {"page": "/holiday/", "file_name": "landing.html"},
@@ -100,7 +148,7 @@ def activate_theme(emulator: Emulator, store: str) -> None:
     """A theme with custom product and page templates, active (as an upload would leave it)."""
     themes = emulator.db.bind(store).themes
     theme = themes.add(
-        "Outfitters", ["Light"], {"product": ["sale.html"], "page": ["landing.html"]}
+        "Outfitters", ["Light"], {"product": ["sale.html"], "page": ["landing.html"]}, REGIONS
     )
     assert theme is not None
     themes.activate(theme["variations"][0]["uuid"])
@@ -116,6 +164,8 @@ def write_catalog(root: Path, pages: dict[str, Any] = PAGES, redirects: Any = RE
     (root / "content" / "widget-templates" / "banner.yaml").write_text(
         yaml.safe_dump(WIDGET_TEMPLATE)
     )
+    (root / "content" / "widgets.yaml").write_text(yaml.safe_dump(WIDGETS))
+    (root / "content" / "placements.yaml").write_text(yaml.safe_dump(PLACEMENTS))
     (root / "content" / "blog").mkdir()
     for name, post in POSTS.items():
         (root / "content" / "blog" / name).write_text(yaml.safe_dump(post))
@@ -160,6 +210,12 @@ async def test_pages_and_redirects_round_trip_between_stores_with_different_ids(
     )
     kept = yaml.safe_load((second / "content/widget-templates/Holiday-banner.yaml").read_text())
     assert {k: kept[k] for k in WIDGET_TEMPLATE} == WIDGET_TEMPLATE  # schema, Handlebars exact
+    assert yaml.safe_load((second / "content/widgets.yaml").read_text()) == sorted(
+        ({**w, "description": ""} for w in WIDGETS), key=lambda w: w["name"]
+    )
+    assert yaml.safe_load((second / "content/placements.yaml").read_text()) == sorted(
+        PLACEMENTS, key=lambda p: (p["template_file"], p["region"])
+    )
     assert yaml.safe_load((second / "content/custom-templates.yaml").read_text()) == [
         {"page": "/holiday/", "file_name": "landing.html"},
         {"product": "SHOE-1", "file_name": "sale.html"},
@@ -168,6 +224,11 @@ async def test_pages_and_redirects_round_trip_between_stores_with_different_ids(
     sandbox_pages = (await sandbox.observe({Kind.PAGES})).pages
     assert {p.key for p in prod_pages.values()} == {p.key for p in sandbox_pages.values()}
     assert set(prod_pages).isdisjoint(sandbox_pages)  # the ids differ, the keys do not
+    prod_widgets = await prod.observe({Kind.PLACEMENTS})
+    sandbox_widgets = await sandbox.observe({Kind.PLACEMENTS})
+    for kind in ("widgets", "placements"):
+        assert len(getattr(prod_widgets, kind)) == len(getattr(sandbox_widgets, kind)) > 1
+        assert set(getattr(prod_widgets, kind)).isdisjoint(getattr(sandbox_widgets, kind))
     assessment = await assess(sandbox, load_directory(first), Options(prune=True))
     assert assessment.plan.in_sync
     assert assessment.drift.in_sync
@@ -207,8 +268,16 @@ async def test_drift_is_reported_per_kind_and_a_changed_target_is_remapped(
     )
     (template,) = (await prod.observe({Kind.WIDGET_TEMPLATES})).widget_templates.values()
     store.widget_templates.update(template.id, {"template": "<p>edited in the control panel</p>"})
+    widgets = (await prod.observe({Kind.PLACEMENTS})).widgets
+    hero = next(w for w in widgets.values() if w.name == "Hero")
+    store.widgets.update_widget(hero.id, {"widget_configuration": {"title": "By hand"}})
+    placements = store.widgets.find_placements(ListQuery(widgets_api.PLACEMENTS_LIST, {})).items
+    home = next(p for p in placements if p["template_file"] == "pages/home")
+    store.widgets.update_placement(home["uuid"], {"status": "inactive"})
     assessment = await assess(prod, catalog, Options(prune=True))
     counts = assessment.drift.counts
+    assert counts["widgets"] == {"missing": 0, "extra": 0, "changed": 1}
+    assert counts["placements"] == {"missing": 0, "extra": 0, "changed": 1}
     assert counts["widgetTemplates"] == {"missing": 0, "extra": 0, "changed": 1}
     assert counts["templateAssociations"] == {"missing": 0, "extra": 0, "changed": 1}
     assert counts["pages"] == {"missing": 0, "extra": 0, "changed": 1}
@@ -231,14 +300,26 @@ async def test_a_reference_to_nothing_or_to_a_deleted_product_is_refused_before_
     # the product is gone from the catalog while its redirect stays: a prune would break it
     (tmp_path / "products.jsonl").write_text("")
     assessment = await assess(prod, load_directory(tmp_path), Options(prune=True))
-    assert any("redirect '/old-shoe'" in p and "'SHOE-1'" in p for p in assessment.plan.problems), (
-        assessment.plan.problems
-    )
+    problems = assessment.plan.problems
+    assert any("redirect '/old-shoe'" in p and "'SHOE-1'" in p for p in problems), problems
+    assert any(
+        p.startswith("placement 'pages/product SHOE-1 product_below_price#1': product names ")
+        and "'SHOE-1'" in p
+        for p in problems
+    ), problems
     # a redirect to a SKU that neither the catalog nor the store has
     redirects = [*REDIRECTS, {"from_path": "/ghost", "to_product": "NOPE-9"}]
     (tmp_path / "content" / "redirects.yaml").write_text(yaml.safe_dump(redirects))
     plan = (await assess(prod, load_directory(tmp_path))).plan
     assert any("'NOPE-9'" in p for p in plan.problems)
+    # a region the active theme's template file does not have (read from the theme)
+    lost = [{**PLACEMENTS[0], "region": "product_sidebar"}, PLACEMENTS[3]]
+    (tmp_path / "content" / "placements.yaml").write_text(yaml.safe_dump(lost))
+    plan = (await assess(prod, load_directory(tmp_path))).plan
+    assert (
+        "placement 'pages/product SHOE-1 product_sidebar#1': the active theme has no region "
+        "'product_sidebar' in 'pages/product' (it has product_below_content, product_below_price)"
+    ) in plan.problems
     # a custom template the active theme does not have: both are named
     associations = [{"product": "SHOE-1", "file_name": "clearance.html"}]
     (tmp_path / "content" / "custom-templates.yaml").write_text(yaml.safe_dump(associations))
@@ -258,6 +339,12 @@ def test_content_files_report_problems_with_file_line_and_field(tmp_path: Path) 
         "- from_path: /a\n  to_product: SHOE-1\n  to_url: /b\n- from_path: /c\n  to_page: /holliday/\n"
     )
     (root / "content" / "page").mkdir()
+    (root / "content" / "placements.yaml").write_text(
+        "- widget: Holiday banner/Hero\n  template_file: pages/home\n  region: top\n"
+        "  product: SHOE-1\n- widget: Holiday banner/Hreo\n  template_file: pages/blog\n"
+        "  region: top\n- widget: Holiday banner/Hero\n  template_file: pages/basket\n"
+        "  region: top\n"
+    )
     with pytest.raises(CatalogInvalid) as raised:
         load_directory(root)
     messages = [str(p) for p in raised.value.problems]
@@ -271,6 +358,18 @@ def test_content_files_report_problems_with_file_line_and_field(tmp_path: Path) 
         for m in messages
     ), messages
     assert any("content/page/" in m and "did you mean" in m for m in messages), messages
+    messages = [m.replace(f"{root}/", "") for m in messages]
+    assert (
+        "content/placements.yaml:4: product: a placement on 'pages/home' names no record"
+    ) in messages
+    assert any(
+        m.startswith("content/placements.yaml:5: widget: widget 'Holiday banner/Hreo' is not")
+        and "did you mean 'Holiday banner/Hero'" in m
+        for m in messages
+    ), messages
+    assert (
+        "content/placements.yaml:9: template_file: widgets cannot be placed on 'pages/basket'"
+    ) in messages
 
 
 def test_capture_writes_content_deterministically(tmp_path: Path) -> None:

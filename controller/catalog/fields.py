@@ -194,6 +194,54 @@ WIDGET_TEMPLATE: dict[str, FieldSpec] = {  # content/widget-templates v3 (kept e
     "channel_id": ("int", None),
 }
 
+WIDGET: dict[str, FieldSpec] = {  # content/widgets v3 (its template named by the template's name)
+    "name": ("str", None),
+    "description": ("str", None),
+    "widget_configuration": ("obj", None),
+    "channel_id": ("int", None),
+}
+MAX_WIDGET_CONFIGURATION_BYTES = 64 * 1024  # "a 64kb limit on the JSON size"
+
+PLACEMENT_STATUSES = ("active", "inactive")
+# The template files placements may name (docs/storefront/widgets), besides the custom templates
+# `pages/custom/{product,brand,category,page}/<file>`; those of the four kinds take an `entity_id`.
+PLACEABLE_TEMPLATES = frozenset(
+    [f"pages/account/{p}" for p in ("add-address", "add-return", "add-wishlist", "addresses")]
+    + [f"pages/account/{p}" for p in ("download-item", "edit", "inbox", "recent-items")]
+    + [f"pages/account/orders/{p}" for p in ("all", "completed", "details", "invoice")]
+    + [f"pages/account/{p}" for p in ("return-saved", "returns", "wishlist-details", "wishlists")]
+    + [f"pages/auth/{p}" for p in ("account-created", "create-account", "forgot-password")]
+    + ["pages/auth/login", "pages/auth/new-password", "pages/errors/403", "pages/errors/404"]
+    + ["pages/errors/generic", "pages/unavailable/hibernation", "pages/unavailable/maintenance"]
+    + [f"pages/gift-certificate/{p}" for p in ("balance", "purchase", "redeem")]
+    + [f"pages/{p}" for p in ("blog", "blog-post", "brand", "brands", "cart", "category")]
+    + [f"pages/{p}" for p in ("compare", "contact-us", "home", "order-confirmation", "page")]
+    + [f"pages/{p}" for p in ("product", "search", "sitemap", "subscribed", "unsubscribe")]
+)
+ENTITY_KINDS = ("product", "category", "brand", "page")
+MAX_PLACEMENTS_PER_TEMPLATE = 75
+
+
+def placement_entity(template_file: str) -> str | None:
+    """The kind of record a placement on `template_file` may target (`product` for
+    `pages/product` and `pages/custom/product/x`), None for the others; "" for a file placements
+    may not name."""
+    parts = template_file.split("/")
+    if len(parts) == 4 and parts[:2] == ["pages", "custom"] and parts[2] in ENTITY_KINDS:
+        return parts[2] if parts[3] else ""
+    if template_file not in PLACEABLE_TEMPLATES:
+        return ""
+    return parts[1] if len(parts) == 2 and parts[1] in ENTITY_KINDS else None
+
+
+PLACEMENT: dict[str, FieldSpec] = {  # content/placements v3 (its widget and entity by natural key)
+    "template_file": ("str", None),
+    "region": ("str", None),
+    "sort_order": ("int", None),
+    "status": (PLACEMENT_STATUSES, None),
+    "channel_id": ("int", None),
+}
+
 TEMPLATE_ASSOCIATION: dict[str, FieldSpec] = {  # storefront/custom-template-associations v3
     "file_name": ("str", None),
     "channel_id": ("int", None),

@@ -12,6 +12,8 @@ diff-friendly. Field names are BigCommerce's; references are natural keys, never
       content/redirects.yaml   optional: a list of redirects, sorted by site and from path
       content/custom-templates.yaml  optional: custom template associations, by entity
       content/widget-templates/*.yaml  optional: one widget template per file, by name
+      content/widgets.yaml     optional: widgets, by template and name
+      content/placements.yaml  optional: placements, by template file, entity, region and order
 
 Writing is deterministic (sorted keys and items, integral floats written as integers), so writing an
 unchanged catalog twice gives byte-identical files.
@@ -33,17 +35,20 @@ import yaml
 
 from controller.catalog.kinds import FILED, KINDS, Kind, KindSpec
 from controller.catalog.model import (
+    ASSOCIATED_KINDS,
     DEFAULT_CHANNEL,
     DEFAULT_SITE,
     Catalog,
     CatalogInvalid,
     Image,
+    Placement,
     Problem,
     Product,
     Redirect,
     TemplateAssociation,
     Variant,
     WebPage,
+    Widget,
     bulk_allocation,
 )
 from controller.catalog.parse import Item, build_catalog
@@ -485,9 +490,31 @@ def association_item(association: TemplateAssociation) -> dict[str, Any]:
     return item
 
 
+def widget_item(widget: Widget) -> dict[str, Any]:
+    """A widget as written: its template's name, its name, its fields (its channel when not the
+    first), the configuration last."""
+    values = {k: v for k, v in widget.fields.items() if k != "channel_id" or v != DEFAULT_CHANNEL}
+    item = {"template": widget.template, "name": widget.name, **_number(values)}
+    return _ordered(item, ("template", "name"), ("widget_configuration",))
+
+
+def placement_item(placement: Placement) -> dict[str, Any]:
+    """A placement as written: its widget, where it is (template file, record, region, order),
+    its status, and its channel when not the first."""
+    kind, entity = placement.entity
+    values = dict(placement.fields)
+    if values.get("channel_id") == DEFAULT_CHANNEL:
+        del values["channel_id"]
+    item = {"widget": placement.widget, **values, **({kind: entity} if kind else {})}
+    first = ("widget", "template_file", *ASSOCIATED_KINDS, "region", "sort_order", "status")
+    return _ordered(item, first)
+
+
 _WRITERS: dict[Kind, Callable[[Any], dict[str, Any]]] = {
     Kind.REDIRECTS: redirect_item,
     Kind.TEMPLATE_ASSOCIATIONS: association_item,
+    Kind.WIDGETS: widget_item,
+    Kind.PLACEMENTS: placement_item,
 }
 
 

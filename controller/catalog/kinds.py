@@ -32,6 +32,7 @@ from controller.catalog.model import (
     Brand,
     Catalog,
     Category,
+    Placement,
     Product,
     Script,
     TemplateAssociation,
@@ -40,7 +41,12 @@ from controller.catalog.model import (
     path_key,
     split_path,
 )
-from controller.catalog.observed import ObservedCatalog, ObservedProduct, associated_names
+from controller.catalog.observed import (
+    ObservedCatalog,
+    ObservedProduct,
+    associated_names,
+    widget_keys,
+)
 
 
 class Kind(enum.StrEnum):
@@ -58,6 +64,8 @@ class Kind(enum.StrEnum):
     REDIRECTS = "redirects"
     TEMPLATE_ASSOCIATIONS = "templateAssociations"
     WIDGET_TEMPLATES = "widgetTemplates"
+    WIDGETS = "widgets"
+    PLACEMENTS = "placements"
 
 
 class Action(enum.StrEnum):
@@ -278,6 +286,65 @@ def _check_templates(catalog: Catalog, observed: ObservedCatalog) -> list[str]:
     return problems
 
 
+def _found_widgets(observed: ObservedCatalog) -> Iterator[Found]:
+    """Widgets of the custom templates observed, by `template/name`."""
+    keys = widget_keys(observed)
+    for w in (observed.widgets or {}).values():
+        if w.id in keys:
+            yield keys[w.id], w.id, {**w.fields, "name": w.name}, w
+
+
+def _found_placements(observed: ObservedCatalog) -> Iterator[Found]:
+    """Placements keyed by template file, entity (natural key; `#id` when unknown), region and
+    sort order."""
+    if not observed.placements:
+        return
+    names = associated_names(observed, observed.category_paths())
+    for p in observed.placements.values():
+        kind = fields.placement_entity(str(p.fields.get("template_file", "")))
+        entity_id = getattr(p, f"{kind}_id") if kind else 0
+        entity = {kind: names[kind].get(entity_id, f"#{entity_id}")} if kind and entity_id else {}
+        yield Placement(p.fields, **entity).key, p.id, dict(p.fields), p
+
+
+def _check_regions(catalog: Catalog, observed: ObservedCatalog) -> list[str]:
+    """Placements of the first channel in a region (or template file) that the active theme, as
+    read, does not have."""
+    if catalog.placements is None or observed.regions is None:
+        return []
+    problems = []
+    for placement in sorted(catalog.placements.values(), key=lambda p: p.key):
+        values = placement.fields
+        file_name, region = str(values.get("template_file", "")), values.get("region")
+        if values.get("channel_id", DEFAULT_CHANNEL) != DEFAULT_CHANNEL or not region:
+            continue
+        if file_name not in observed.regions:
+            continue
+        regions = observed.regions[file_name]
+        if regions is None:
+            problems.append(
+                f"placement {placement.key!r}: the active theme has no template {file_name!r}"
+            )
+        elif region not in regions:
+            problems.append(
+                f"placement {placement.key!r}: the active theme has no region {region!r} in "
+                f"{file_name!r} (it has {', '.join(sorted(regions)) or 'none'})"
+            )
+    return problems
+
+
+# The records whose pages a template association or placement names, by natural key.
+_ENTITY_REFERENCES = tuple(
+    Reference(kind, target, f"{kind}_id")
+    for kind, target in (
+        ("product", Kind.PRODUCTS),
+        ("category", Kind.CATEGORIES),
+        ("brand", Kind.BRANDS),
+        ("page", Kind.PAGES),
+    )
+)
+
+
 # ---- the table -------------------------------------------------------------------------------------
 
 _DECLARED = (
@@ -493,6 +560,65 @@ _DECLARED = (
         observed_attribute="widget_templates",
     ),
     KindSpec(
+        Kind.WIDGETS,
+        "widget",
+        key="widget",
+        fold=_identity,
+        fields=fields.WIDGET,
+        managed=frozenset(fields.WIDGET),
+        desired=lambda catalog: (
+            None
+            if catalog.widgets is None
+            else [(w.key, {**w.fields, "name": w.name}, w) for w in catalog.widgets.values()]
+        ),
+        observed=_found_widgets,
+        references=(Reference("template", Kind.WIDGET_TEMPLATES, "template_id"),),
+        read_only=frozenset(
+            {
+                "uuid",
+                "widget_template",
+                "version_uuid",
+                "date_created",
+                "date_modified",
+                "storefront_api_query_params",
+            }
+        ),
+        required_on_create=("name",),
+        required_in_file=("template", "name"),
+        file="content/widgets.yaml",
+        attribute="widgets",
+        optional_file=True,
+        checks_references=True,
+        observed_attribute="widgets",
+    ),
+    KindSpec(
+        Kind.PLACEMENTS,
+        "placement",
+        key="placement",
+        fold=path_key,
+        fields=fields.PLACEMENT,
+        managed=frozenset(fields.PLACEMENT),
+        desired=lambda catalog: (
+            None
+            if catalog.placements is None
+            else [(p.key, dict(p.fields), p) for p in catalog.placements.values()]
+        ),
+        observed=_found_placements,
+        references=(
+            Reference("widget", Kind.WIDGETS, "widget_id"),
+            *_ENTITY_REFERENCES,
+        ),
+        read_only=frozenset({"uuid", "widget", "date_created", "date_modified"}),
+        required_on_create=("template_file",),
+        required_in_file=("template_file", "region", "widget"),
+        file="content/placements.yaml",
+        attribute="placements",
+        optional_file=True,
+        checks_references=True,
+        observed_attribute="placements",
+        plan_check=_check_regions,
+    ),
+    KindSpec(
         Kind.TEMPLATE_ASSOCIATIONS,
         "custom template association",
         key="entity",
@@ -505,15 +631,7 @@ _DECLARED = (
             else [(a.key, dict(a.fields), a) for a in catalog.template_associations.values()]
         ),
         observed=_found_associations,
-        references=tuple(
-            Reference(kind, target, f"{kind}_id")
-            for kind, target in (
-                ("product", Kind.PRODUCTS),
-                ("category", Kind.CATEGORIES),
-                ("brand", Kind.BRANDS),
-                ("page", Kind.PAGES),
-            )
-        ),
+        references=_ENTITY_REFERENCES,
         batch={Action.CREATE: 100, Action.UPDATE: 100, Action.DELETE: 50},
         read_only=frozenset({"id", "is_valid", "date_created", "date_modified"}),
         required_in_file=("file_name",),

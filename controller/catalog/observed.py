@@ -11,11 +11,13 @@ from controller.catalog.model import (
     STOCK_FIELDS,
     Catalog,
     Image,
+    Placement,
     Product,
     Redirect,
     TemplateAssociation,
     Variant,
     WebPage,
+    Widget,
     bulk_allocation,
     path_key,
     site_key,
@@ -160,6 +162,30 @@ class ObservedWidgetTemplate:
     fields: dict[str, Any]
 
 
+@dataclass(slots=True)
+class ObservedWidget:
+    """A widget as the store has it (its id and its template's are UUIDs)."""
+
+    id: str
+    name: str
+    template_id: str
+    fields: dict[str, Any]  # description, widget_configuration, channel_id
+
+
+@dataclass(slots=True)
+class ObservedPlacement:
+    """A placement as the store has it: its widget's id, and its entity's id under the kind its
+    template file targets (0 for the others)."""
+
+    id: str
+    fields: dict[str, Any]  # template_file, region, sort_order, status, channel_id
+    widget_id: str = ""
+    product_id: int = 0
+    category_id: int = 0
+    brand_id: int = 0
+    page_id: int = 0
+
+
 @dataclass
 class ObservedCatalog:
     """Everything observed in one pass, with the natural-key maps derived from it (never stored
@@ -175,6 +201,11 @@ class ObservedCatalog:
     blog_posts: dict[int, ObservedBlogPost] | None = None  # by id; None when not observed
     template_associations: dict[int, ObservedTemplateAssociation] | None = None  # by id
     widget_templates: dict[str, ObservedWidgetTemplate] | None = None  # by name
+    widgets: dict[str, ObservedWidget] | None = None  # by id; None when not observed
+    placements: dict[str, ObservedPlacement] | None = None  # by id; None when not observed
+    # The regions of the active theme's template files read so far, by template file (a file
+    # the theme lacks: None); None when not observed.
+    regions: dict[str, frozenset[str] | None] | None = None
     # The active theme's name and custom template files by entity kind ("" without one); None
     # when not observed.
     theme_templates: tuple[str, dict[str, frozenset[str]]] | None = None
@@ -223,6 +254,8 @@ class ObservedCatalog:
             "blogPosts": len(self.blog_posts or {}),
             "templateAssociations": len(self.template_associations or {}),
             "widgetTemplates": len(self.widget_templates or {}),
+            "widgets": len(self.widgets or {}),
+            "placements": len(self.placements or {}),
         }
 
 
@@ -270,6 +303,8 @@ def _to_catalog(observed: ObservedCatalog, skip: frozenset[str]) -> Catalog:
     records["pages"] = _pages(observed)
     records["redirects"] = _redirects(observed, paths)
     records["template_associations"] = _associations(observed, paths)
+    records["widgets"] = _widgets(observed)
+    records["placements"] = _placements(observed, paths)
     return Catalog(**records)
 
 
@@ -333,3 +368,51 @@ def _associations(
             )
             found[association.key] = association
     return found
+
+
+def widget_keys(observed: ObservedCatalog) -> dict[str, str]:
+    """Widget id -> natural key (`template/name`), for widgets of the custom templates observed."""
+    templates = {t.id: t.name for t in (observed.widget_templates or {}).values()}
+    return {
+        w.id: f"{templates[w.template_id]}/{w.name}"
+        for w in (observed.widgets or {}).values()
+        if w.template_id in templates
+    }
+
+
+def _widgets(observed: ObservedCatalog) -> dict[str, Widget] | None:
+    """Widgets of custom templates, by natural key (none there: not managed)."""
+    templates = {t.id: t.name for t in (observed.widget_templates or {}).values()}
+    found: dict[str, Widget] = {}
+    for w in sorted((observed.widgets or {}).values(), key=lambda w: w.id):
+        if w.template_id in templates:
+            widget = Widget(w.name, dict(w.fields), templates[w.template_id])
+            found.setdefault(widget.key, widget)
+    return found or None
+
+
+def placement_of(
+    observed: ObservedCatalog,
+    p: ObservedPlacement,
+    names: dict[str, dict[int, str]],
+    widgets: dict[str, str],
+) -> Placement | None:
+    """An observed placement in natural keys (None when its widget or entity is not known)."""
+    entity = {kind: names[kind].get(getattr(p, f"{kind}_id")) for kind in names}
+    if p.widget_id not in widgets or any(
+        name is None and getattr(p, f"{kind}_id") for kind, name in entity.items()
+    ):
+        return None
+    return Placement(dict(p.fields), widgets[p.widget_id], **{k: v for k, v in entity.items() if v})
+
+
+def _placements(observed: ObservedCatalog, paths: dict[int, str]) -> dict[str, Placement] | None:
+    """Placements in natural keys (those whose widget or entity the store no longer has are left
+    out; none there: not managed)."""
+    names, widgets = associated_names(observed, paths), widget_keys(observed)
+    found: dict[str, Placement] = {}
+    for p in sorted((observed.placements or {}).values(), key=lambda p: p.id):
+        placement = placement_of(observed, p, names, widgets)
+        if placement is not None:
+            found.setdefault(path_key(placement.key), placement)
+    return found or None

@@ -20,6 +20,7 @@ from controller.emulator.resources import (
     themes,
     variants,
     widget_templates,
+    widgets,
 )
 from controller.emulator.resources.base import Route
 
@@ -40,6 +41,7 @@ _FAMILIES = (
     blog,
     template_associations,
     widget_templates,
+    widgets,
 )
 SCHEMA = "".join(m.SCHEMA for m in _FAMILIES)
 TABLES: tuple[str, ...] = tuple(t for m in _FAMILIES for t in m.TABLES)
@@ -69,3 +71,4 @@ class Store:
         self.blog = blog.Blog(self)
         self.template_associations = template_associations.TemplateAssociations(self)
         self.widget_templates = widget_templates.WidgetTemplates(self)
+        self.widgets = widgets.Widgets(self)

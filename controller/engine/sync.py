@@ -77,6 +77,9 @@ async def assess(
     compute the plan and the drift."""
     if observed is None:
         observed = await store.observe(managed_kinds(desired))
+    complete = getattr(store, "complete_observation", None)
+    if complete is not None:  # what only the catalog names (the regions its placements use)
+        await complete(observed, desired)
     check_references(desired, observed)
     options = options or Options()
     return Assessment(observed, plan(desired, observed, options), drift(desired, observed, options))

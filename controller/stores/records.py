@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from controller.catalog.fields import ENTITY_KINDS, placement_entity
 from controller.catalog.kinds import KINDS, Action, Kind
-from controller.catalog.model import DEFAULT_SITE, sku_key
+from controller.catalog.model import DEFAULT_SITE, Catalog, sku_key
 from controller.catalog.observed import (
     ObservedBlogPost,
     ObservedBrand,
@@ -23,11 +24,13 @@ from controller.catalog.observed import (
     ObservedCategory,
     ObservedImage,
     ObservedPage,
+    ObservedPlacement,
     ObservedProduct,
     ObservedRedirect,
     ObservedScript,
     ObservedTemplateAssociation,
     ObservedVariant,
+    ObservedWidget,
     ObservedWidgetTemplate,
 )
 from controller.catalog.provider import Outcome, Record
@@ -83,6 +86,12 @@ _TARGETS = {
 _POST_FIELDS = KINDS[Kind.BLOG_POSTS].managed
 _WIDGET_TEMPLATE_FIELDS = KINDS[Kind.WIDGET_TEMPLATES].managed
 WIDGET_TEMPLATES = "/v3/content/widget-templates"
+WIDGETS = "/v3/content/widgets"
+PLACEMENTS = "/v3/content/placements"
+REGIONS = "/v3/content/regions"
+CUSTOM = {"widget_template_kind": "custom"}
+_WIDGET_FIELDS = KINDS[Kind.WIDGETS].managed - {"name"}
+_PLACEMENT_FIELDS = KINDS[Kind.PLACEMENTS].managed
 V2_PAGE_LIMIT = 250
 
 
@@ -203,6 +212,36 @@ def widget_template_from_api(data: dict[str, Any]) -> ObservedWidgetTemplate:
     )
 
 
+def widget_from_api(data: dict[str, Any]) -> ObservedWidget:
+    """Reduce an API widget: its template's id, and its configuration without the `_` the store
+    adds to it (the widget's own id)."""
+    values = {k: data[k] for k in _WIDGET_FIELDS if k in data}
+    config = values.get("widget_configuration")
+    if isinstance(config, dict) and "_" in config:
+        values["widget_configuration"] = {k: v for k, v in config.items() if k != "_"}
+    template = data.get("widget_template") or {}
+    return ObservedWidget(
+        id=str(data["uuid"]),
+        name=data.get("name") or "",
+        template_id=str(template.get("uuid") or data.get("widget_template_uuid") or ""),
+        fields=values,
+    )
+
+
+def placement_from_api(data: dict[str, Any]) -> ObservedPlacement:
+    """Reduce an API placement: its widget's id, its entity's id under the kind its template file
+    targets."""
+    values = {k: data[k] for k in _PLACEMENT_FIELDS if data.get(k) is not None}
+    placement = ObservedPlacement(
+        id=str(data["uuid"]), fields=values, widget_id=str((data.get("widget") or {}).get("uuid"))
+    )
+    kind = placement_entity(str(values.get("template_file", "")))
+    entity = str(data.get("entity_id") or "")
+    if kind and entity.isdigit():
+        setattr(placement, f"{kind}_id", int(entity))
+    return placement
+
+
 def association_from_api(data: dict[str, Any]) -> ObservedTemplateAssociation:
     """Reduce an API custom template association."""
     association = ObservedTemplateAssociation(
@@ -291,6 +330,13 @@ def body(kind: Kind, action: Action, record: Record) -> dict[str, Any]:
         return _redirect_body(record)
     elif kind is Kind.TEMPLATE_ASSOCIATIONS:
         return _association_body(record)
+    elif kind is Kind.WIDGETS:
+        values.pop("template", None)
+        values.pop("widget", None)
+        if record.refs.get("template"):
+            values["widget_template_uuid"] = record.refs["template"]
+    elif kind is Kind.PLACEMENTS:
+        return _placement_body(record)
     elif kind is Kind.BLOG_POSTS and "published_date" in values:  # written as RFC 2822
         moment = datetime.fromisoformat(str(values["published_date"]).replace("Z", "+00:00"))
         values["published_date"] = format_datetime(
@@ -314,6 +360,17 @@ def _redirect_body(record: Record) -> dict[str, Any]:
         if record.refs.get(reference):
             to = {"type": kind, "entity_id": record.refs[reference]}
     return {"from_path": path, "site_id": int(site) if site else DEFAULT_SITE, "to": to}
+
+
+def _placement_body(record: Record) -> dict[str, Any]:
+    """A placement's fields, its widget's id and its entity's (as text, as the API takes it)."""
+    out = {k: v for k, v in record.values.items() if k in _PLACEMENT_FIELDS}
+    if record.refs.get("widget"):
+        out["widget_uuid"] = record.refs["widget"]
+    for kind in ENTITY_KINDS:
+        if record.refs.get(kind):
+            out["entity_id"] = str(record.refs[kind])
+    return out
 
 
 def _association_body(record: Record) -> dict[str, Any]:
@@ -439,6 +496,23 @@ class BigCommerceRecords(StoreClient):
                     found.setdefault(template.name, template)
             observed.widget_templates = found
 
+        async def widgets() -> None:
+            found: dict[str, ObservedWidget] = {}
+            async for page in self.pages(WIDGETS, CUSTOM):
+                for item in page:
+                    widget = widget_from_api(item)
+                    found[widget.id] = widget
+            observed.widgets = found
+
+        async def placements() -> None:
+            found: dict[str, ObservedPlacement] = {}
+            async for page in self.pages(PLACEMENTS, CUSTOM):
+                for item in page:
+                    placement = placement_from_api(item)
+                    found[placement.id] = placement
+            observed.placements = found
+            observed.regions = {}
+
         async def blog_posts() -> None:
             found: dict[int, ObservedBlogPost] = {}
             page = 1
@@ -456,6 +530,11 @@ class BigCommerceRecords(StoreClient):
                 page += 1
             observed.blog_posts = found
 
+        kinds = set(kinds)
+        if Kind.PLACEMENTS in kinds:  # named by natural keys: their widgets and pages too
+            kinds |= {Kind.WIDGETS, Kind.PAGES}
+        if kinds & {Kind.WIDGETS, Kind.TEMPLATE_ASSOCIATIONS}:
+            kinds |= {Kind.WIDGET_TEMPLATES} if Kind.WIDGETS in kinds else {Kind.PAGES}
         if Kind.SCRIPTS in kinds:  # after the catalog: one request, and errors in a fixed order
             await scripts()
         content = [
@@ -464,6 +543,8 @@ class BigCommerceRecords(StoreClient):
                 (Kind.PAGES, pages),
                 (Kind.BLOG_POSTS, blog_posts),
                 (Kind.WIDGET_TEMPLATES, widget_templates),
+                (Kind.WIDGETS, widgets),
+                (Kind.PLACEMENTS, placements),
                 (Kind.TEMPLATE_ASSOCIATIONS, associations),
                 (Kind.REDIRECTS, redirects),
             )
@@ -471,6 +552,43 @@ class BigCommerceRecords(StoreClient):
         ]
         if content:
             await fan_out(content)
+
+    async def read_regions(self, observed: ObservedCatalog, template_files: Iterable[str]) -> None:
+        """The active theme's regions of `template_files` not read yet, into `observed.regions`
+        (a file the theme lacks: None)."""
+        if observed.regions is None:
+            return
+        missing = sorted(set(template_files) - set(observed.regions))
+
+        async def read(template_file: str) -> None:
+            try:
+                found = await self.data(
+                    "GET", REGIONS, REGIONS, params={"template_file": template_file}
+                )
+            except RequestRejected as error:
+                if error.status != 404:
+                    raise
+                assert observed.regions is not None
+                observed.regions[template_file] = None
+                return
+            assert observed.regions is not None
+            observed.regions[template_file] = frozenset(r["name"] for r in found or ())
+
+        if missing:
+            await fan_out(read(f) for f in missing)
+
+    async def complete_observation(self, observed: ObservedCatalog, desired: Catalog) -> None:
+        """Read what only the desired catalog names: the regions of the template files its
+        placements use."""
+        if desired.placements is not None:
+            await self.read_regions(
+                observed,
+                {
+                    str(p.fields["template_file"])
+                    for p in desired.placements.values()
+                    if p.fields.get("channel_id", 1) == 1
+                },
+            )
 
     async def image_sources(self, params: dict[str, Any] | None = None) -> dict[int, str]:
         """Image id -> the URL StagingPro created it from (the metafields it keeps)."""
@@ -614,6 +732,24 @@ class BigCommerceRecords(StoreClient):
                     if item["name"] == record.key:
                         return Outcome(id=item["uuid"], adopted=True)
             return None
+        if kind is Kind.WIDGETS:
+            name = record.values.get("name")
+            params = {**CUSTOM, "widget_template_uuid": record.refs.get("template"), "name": name}
+            async for listed in self.pages(WIDGETS, params):
+                for item in listed:
+                    if item.get("name") == name:
+                        return Outcome(id=item["uuid"], adopted=True)
+            return None
+        if kind is Kind.PLACEMENTS:
+            wanted = _placement_body(record)
+            params = {**CUSTOM, "template_file": wanted["template_file"]}
+            async for listed in self.pages(PLACEMENTS, params):
+                for item in listed:
+                    if all(item.get(k) == wanted.get(k) for k in ("entity_id", "region")) and (
+                        item.get("sort_order") == wanted.get("sort_order", 0)
+                    ):
+                        return Outcome(id=item["uuid"], adopted=True)
+            return None
         if kind is Kind.BLOG_POSTS:
             response = await self.request("GET", "/v2/blog/posts", params={"url": record.key})
             posts = decode(response) if response.content else []
@@ -682,6 +818,8 @@ def _id_of(kind: Kind, data: dict[str, Any]) -> Any:
         Kind.CATEGORIES: "category_id",
         Kind.SCRIPTS: "uuid",
         Kind.WIDGET_TEMPLATES: "uuid",
+        Kind.WIDGETS: "uuid",
+        Kind.PLACEMENTS: "uuid",
     }.get(kind, "id")
     return data.get(name, data.get("id"))
 
@@ -783,6 +921,22 @@ def _single(method: str, template: str, **kw: Any) -> Route:
     return send
 
 
+def _create_found(path: str, kind: Kind) -> Route:
+    """A create that is not resent after a failure that may have come after the store made the
+    record: the record is looked for by natural key instead."""
+
+    async def send(store: BigCommerceRecords, record: Record, payload: dict[str, Any]) -> Any:
+        try:
+            return await store._one("POST", path, record, payload, retry_unsafe=False)
+        except (RequestRejected, StoreUnavailable):
+            found = await store._adopt(kind, record)
+            if found is None:
+                raise
+            return {"uuid": found.id}
+
+    return send
+
+
 def _v2(method: str, template: str) -> Route:
     """One v2 request per record: the answer is the record itself, not `{data}`."""
 
@@ -828,6 +982,13 @@ _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
     (Kind.WIDGET_TEMPLATES, Action.CREATE): _single("POST", WIDGET_TEMPLATES),
     (Kind.WIDGET_TEMPLATES, Action.UPDATE): _single("PUT", f"{WIDGET_TEMPLATES}/{{id}}"),
     (Kind.WIDGET_TEMPLATES, Action.DELETE): _single("DELETE", f"{WIDGET_TEMPLATES}/{{id}}"),
+    # neither is unique on the platform: a create is never resent, but looked for after a failure
+    (Kind.WIDGETS, Action.CREATE): _create_found(WIDGETS, Kind.WIDGETS),
+    (Kind.WIDGETS, Action.UPDATE): _single("PUT", f"{WIDGETS}/{{id}}"),
+    (Kind.WIDGETS, Action.DELETE): _single("DELETE", f"{WIDGETS}/{{id}}"),
+    (Kind.PLACEMENTS, Action.CREATE): _create_found(PLACEMENTS, Kind.PLACEMENTS),
+    (Kind.PLACEMENTS, Action.UPDATE): _single("PUT", f"{PLACEMENTS}/{{id}}"),
+    (Kind.PLACEMENTS, Action.DELETE): _single("DELETE", f"{PLACEMENTS}/{{id}}"),
     (Kind.TEMPLATE_ASSOCIATIONS, Action.CREATE): _Upsert(_ASSOCIATIONS),
     (Kind.TEMPLATE_ASSOCIATIONS, Action.UPDATE): _Upsert(_ASSOCIATIONS),
     (Kind.TEMPLATE_ASSOCIATIONS, Action.DELETE): _Upsert(_ASSOCIATIONS),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from controller.catalog import fields
@@ -21,9 +22,9 @@ from controller.emulator.resources.base import (
     Resource,
     Route,
     json_field,
-    listing,
     no_content,
     one,
+    uuid_routes,
 )
 
 SCHEMA = """
@@ -135,9 +136,11 @@ class WidgetTemplates(Resource):
         return self.list_page("widget_templates", query)
 
     def delete(self, template_uuid: str) -> None:
-        """`DELETE /content/widget-templates/{uuid}` (refused while a layout uses it)."""
+        """`DELETE /content/widget-templates/{uuid}` (refused while a widget or layout uses it)."""
         with self.tx():
             self.doc(template_uuid)
+            if self.store.widgets.template_in_use(template_uuid):
+                raise invalid("uuid", "the widget template is used by widgets")
             for layout in self.docs("SELECT doc FROM page_layouts WHERE store=?", self.hash):
                 if template_uuid in _template_uuids(layout["regions"]):
                     raise invalid("uuid", "the widget template is used by a page's widgets")
@@ -234,30 +237,6 @@ def _template_uuids(regions: list[dict[str, Any]]) -> set[str]:
 _T = "/v3/content/widget-templates"
 
 
-async def list_templates(call: Call) -> Any:
-    query = call.list_query(LIST)
-    return listing(await call.run(call.store.widget_templates.find, query), lambda d: d)
-
-
-async def create_template(call: Call) -> Any:
-    body = await call.body()
-    return one(await call.run(call.store.widget_templates.create, body))
-
-
-async def get_template(call: Call) -> Any:
-    return one(await call.run(call.store.widget_templates.doc, call.path("uuid")))
-
-
-async def update_template(call: Call) -> Any:
-    body = await call.body()
-    return one(await call.run(call.store.widget_templates.update, call.path("uuid"), body))
-
-
-async def delete_template(call: Call) -> Any:
-    await call.run(call.store.widget_templates.delete, call.path("uuid"))
-    return no_content()
-
-
 async def preview_template(call: Call) -> Any:
     body = await call.body()
     return one(await call.run(call.store.widget_templates.preview, call.path("uuid"), body))
@@ -284,11 +263,14 @@ async def publish_page_widgets(call: Call) -> Any:
 
 
 ROUTES = [
-    Route("GET", _T, list_templates, LIST),
-    Route("POST", _T, create_template),
-    Route("GET", f"{_T}/{{uuid}}", get_template, extra=frozenset({"version_uuid"})),
-    Route("PUT", f"{_T}/{{uuid}}", update_template),
-    Route("DELETE", f"{_T}/{{uuid}}", delete_template),
+    *(
+        replace(r, extra=frozenset({"version_uuid"}))
+        if r.path.endswith("}") and r.method == "GET"
+        else r
+        for r in uuid_routes(
+            _T, "widget_templates", LIST, ("find", "create", "doc", "update", "delete")
+        )
+    ),
     Route("POST", f"{_T}/{{uuid}}/preview", preview_template),
     Route(
         "GET",
