@@ -462,11 +462,13 @@ class _Planner:
                 desired_keys.add(spec.fold(key))
                 for reference in spec.references:
                     value = getattr(item, reference.field)
-                    if value and not exists(reference.kind, value):
+                    for one in sorted(value or ()) if reference.many else [value]:
+                        if not one or exists(reference.kind, one):
+                            continue
                         target = KINDS[reference.kind]
                         self.problems.append(
                             f"{spec.singular} {key!r}: {reference.field} names {target.singular} "
-                            f"{value!r}, which neither the catalog nor the store has"
+                            f"{one!r}, which neither the catalog nor the store has"
                             + (
                                 " once the plan's deletes are done"
                                 if deleted[reference.kind]
@@ -481,13 +483,15 @@ class _Planner:
                 if folded in deleted[spec.kind] or (kept is not None and folded in kept):
                     continue  # deleted, or checked above as desired
                 for reference in spec.references:
-                    name = self.folded_names[reference.kind].get(getattr(found, reference.id_field))
-                    if name is not None and name in deleted[reference.kind]:
-                        self.problems.append(
-                            f"the plan deletes {KINDS[reference.kind].singular} "
-                            f"{self.names[reference.kind][getattr(found, reference.id_field)]!r}, "
-                            f"which {spec.singular} {key!r} points to"
-                        )
+                    ids = getattr(found, reference.id_field)
+                    for one in sorted(ids) if reference.many else [ids]:
+                        name = self.folded_names[reference.kind].get(one)
+                        if name is not None and name in deleted[reference.kind]:
+                            self.problems.append(
+                                f"the plan deletes {KINDS[reference.kind].singular} "
+                                f"{self.names[reference.kind][one]!r}, "
+                                f"which {spec.singular} {key!r} points to"
+                            )
 
     def _order(self) -> list[Step]:
         def order(step: Step) -> tuple[int, int, int, str]:

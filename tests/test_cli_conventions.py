@@ -253,7 +253,7 @@ def test_unknown_directories_and_empty_catalogs_are_refused(
         f"error: catalog {empty} is empty: no brands.yaml, categories.yaml, products.jsonl, "
         "products/*.yaml, scripts.yaml, content/pages/*.yaml, content/blog/*.yaml, "
         "content/widget-templates/*.yaml, content/widgets.yaml, content/placements.yaml, "
-        "content/custom-templates.yaml or content/redirects.yaml "
+        "content/layouts/*.yaml, content/custom-templates.yaml or content/redirects.yaml "
         "(pass --allow-empty if that is meant)"
     )
     code, _, err = in_process(capsys, "plan", str(empty), "--store", url, "--allow-empty")

@@ -16,6 +16,7 @@ from controller.catalog.model import CatalogInvalid
 from controller.emulator import Emulator
 from controller.emulator.resources import pages as pages_api
 from controller.emulator.resources import redirects as redirects_api
+from controller.emulator.resources import widget_templates as templates_api
 from controller.emulator.resources import widgets as widgets_api
 from controller.emulator.resources.base import ListQuery
 from controller.engine import assess, sync
@@ -132,6 +133,51 @@ PLACEMENTS = [
         "status": "active",
     },
 ]
+HERO = {"title": "Holiday", "imageUrl": {"src": "https://cdn.example.test/h.jpg"}}
+LAYOUTS = {
+    "holiday.yaml": {
+        "template_file": "pages/page",
+        "page": "/holiday/",
+        "regions": [
+            {
+                "name": "page_builder_content",
+                "children": [
+                    {"type": "widget", "widget_template": "Holiday banner", "configuration": HERO},
+                    {
+                        "type": "layout",
+                        "name": "Layout",
+                        "configuration": {"numberOfDropzones": 2},
+                        "dropzones": [
+                            {
+                                "configuration": {},
+                                "widgets": [
+                                    {
+                                        "type": "widget",
+                                        "widget_template": "Holiday banner",
+                                        "configuration": {"title": "Left"},
+                                    }
+                                ],
+                            },
+                            {"configuration": {}, "widgets": []},
+                        ],
+                    },
+                ],
+            }
+        ],
+    },
+    "home.yaml": {
+        "template_file": "pages/home",
+        "regions": [
+            {
+                "name": "home_below_menu",
+                "children": [
+                    {"type": "widget", "widget_template": "Holiday banner", "configuration": {}}
+                ],
+            }
+        ],
+    },
+}
+SALE = {"type": "widget", "widget_template": "Sale", "configuration": {"text": "Sleds -20%"}}
 REGIONS = {
     "pages/product": ["product_below_price", "product_below_content"],
     "pages/category": ["category_header_banner"],
@@ -166,6 +212,9 @@ def write_catalog(root: Path, pages: dict[str, Any] = PAGES, redirects: Any = RE
     )
     (root / "content" / "widgets.yaml").write_text(yaml.safe_dump(WIDGETS))
     (root / "content" / "placements.yaml").write_text(yaml.safe_dump(PLACEMENTS))
+    (root / "content" / "layouts").mkdir()
+    for name, layout in LAYOUTS.items():
+        (root / "content" / "layouts" / name).write_text(yaml.safe_dump(layout))
     (root / "content" / "blog").mkdir()
     for name, post in POSTS.items():
         (root / "content" / "blog" / name).write_text(yaml.safe_dump(post))
@@ -216,6 +265,11 @@ async def test_pages_and_redirects_round_trip_between_stores_with_different_ids(
     assert yaml.safe_load((second / "content/placements.yaml").read_text()) == sorted(
         PLACEMENTS, key=lambda p: (p["template_file"], p["region"])
     )
+    for name, layout in (
+        ("pages-page-holiday.yaml", LAYOUTS["holiday.yaml"]),
+        ("pages-home.yaml", LAYOUTS["home.yaml"]),
+    ):  # the widgets' positions, in regions and dropzones, as written
+        assert yaml.safe_load((second / "content/layouts" / name).read_text()) == layout
     assert yaml.safe_load((second / "content/custom-templates.yaml").read_text()) == [
         {"page": "/holiday/", "file_name": "landing.html"},
         {"product": "SHOE-1", "file_name": "sale.html"},
@@ -274,8 +328,15 @@ async def test_drift_is_reported_per_kind_and_a_changed_target_is_remapped(
     placements = store.widgets.find_placements(ListQuery(widgets_api.PLACEMENTS_LIST, {})).items
     home = next(p for p in placements if p["template_file"] == "pages/home")
     store.widgets.update_placement(home["uuid"], {"status": "inactive"})
+    (page_id,) = [p.id for p in observed.pages.values() if p.url == "/holiday/"]
+    snapshot = store.widget_templates.snapshot(1, "pages/page", str(page_id))
+    snapshot["regions"][0]["children"].reverse()  # the widget moved below the layout
+    store.widget_templates.publish(
+        {"template_file": "pages/page", "entity_id": str(page_id), **snapshot}
+    )
     assessment = await assess(prod, catalog, Options(prune=True))
     counts = assessment.drift.counts
+    assert counts["pageLayouts"] == {"missing": 0, "extra": 0, "changed": 1}
     assert counts["widgets"] == {"missing": 0, "extra": 0, "changed": 1}
     assert counts["placements"] == {"missing": 0, "extra": 0, "changed": 1}
     assert counts["widgetTemplates"] == {"missing": 0, "extra": 0, "changed": 1}
@@ -345,6 +406,23 @@ def test_content_files_report_problems_with_file_line_and_field(tmp_path: Path) 
         "  region: top\n- widget: Holiday banner/Hero\n  template_file: pages/basket\n"
         "  region: top\n"
     )
+    (root / "content" / "layouts" / "bad.yaml").write_text(
+        "template_file: pages/home\nbrand: Acme\nregions: []\n"
+    )
+    (root / "content" / "layouts" / "typo.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "template_file": "pages/page",
+                "page": "/holiday/sizes/",
+                "regions": [
+                    {
+                        "name": "top",
+                        "children": [{"type": "widget", "widget_template": "Holiday baner"}],
+                    }
+                ],
+            }
+        )
+    )
     with pytest.raises(CatalogInvalid) as raised:
         load_directory(root)
     messages = [str(p) for p in raised.value.problems]
@@ -370,6 +448,14 @@ def test_content_files_report_problems_with_file_line_and_field(tmp_path: Path) 
     assert (
         "content/placements.yaml:9: template_file: widgets cannot be placed on 'pages/basket'"
     ) in messages
+    assert (
+        "content/layouts/bad.yaml:2: brand: a layout on 'pages/home' names no record"
+    ) in messages
+    assert any(
+        m.startswith("content/layouts/typo.yaml:2: regions: widget template 'Holiday baner' is")
+        and "did you mean 'Holiday banner'" in m
+        for m in messages
+    ), messages
 
 
 def test_capture_writes_content_deterministically(tmp_path: Path) -> None:
@@ -402,6 +488,23 @@ async def test_one_deployment_releases_a_product_its_landing_page_and_redirects_
         ),
         "catalog/content/pages/winter-sleds.yaml": yaml.safe_dump(
             {"url": "/winter/sleds/", "name": "Sleds", "type": "page", "parent": "/winter/"}
+        ),
+        "catalog/content/widget-templates/sale.yaml": yaml.safe_dump(
+            {"name": "Sale", "template": "<p>{{text}}</p>"}
+        ),
+        "catalog/content/layouts/winter.yaml": yaml.safe_dump(
+            {
+                "template_file": "pages/page",
+                "page": "/winter/",
+                "regions": [{"name": "page_builder_content", "children": [SALE]}],
+            }
+        ),
+        "catalog/content/layouts/sled.yaml": yaml.safe_dump(
+            {
+                "template_file": "pages/product",
+                "product": "SLED-1",
+                "regions": [{"name": "product_below_content", "children": [SALE]}],
+            }
         ),
         "catalog/content/redirects.yaml": yaml.safe_dump(
             [
@@ -466,6 +569,7 @@ async def test_one_deployment_releases_a_product_its_landing_page_and_redirects_
     assert target["phase"] == "Succeeded", status
     assert target["plan"]["pages"] == {"create": 2, "update": 0, "delete": 0}
     assert target["plan"]["redirects"] == {"create": 2, "update": 0, "delete": 0}
+    assert target["plan"]["pageLayouts"] == {"create": 2, "update": 0, "delete": 0}
     store = emulator.db.bind("production")
     pages = {p["url"]: p for p in store.pages.find(ListQuery(pages_api.LIST, {}), False).items}
     assert pages["/winter/sleds/"]["parent_id"] == pages["/winter/"]["id"]
@@ -474,6 +578,11 @@ async def test_one_deployment_releases_a_product_its_landing_page_and_redirects_
     )
     listed = store.redirects.find(ListQuery(redirects_api.LIST, {}), False).items
     redirects = {r["from_path"]: r["to"] for r in listed}
+    (template,) = store.widget_templates.find(ListQuery(templates_api.LIST, {})).items
+    published = {"widget_template_uuid": template["uuid"], "type": "widget"}
+    for file_name, entity in (("pages/page", pages["/winter/"]["id"]), ("pages/product", product)):
+        (region,) = store.widget_templates.snapshot(1, file_name, str(entity))["regions"]
+        assert region["children"] == [{**published, "configuration": SALE["configuration"]}]
     assert redirects == {
         "/sled-2025/": {"type": "product", "entity_id": product},
         "/winter-2025/": {"type": "page", "entity_id": pages["/winter/sleds/"]["id"]},

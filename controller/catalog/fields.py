@@ -242,6 +242,61 @@ PLACEMENT: dict[str, FieldSpec] = {  # content/placements v3 (its widget and ent
     "channel_id": ("int", None),
 }
 
+PAGE_LAYOUT: dict[str, FieldSpec] = {  # content/page-widgets v3: a page's regions, whole
+    "template_file": ("str", None),
+    "regions": ("list", None),
+    "channel_id": ("int", None),
+}
+# Page Builder's limits (docs/storefront/widgets/page-widgets): per page, and per channel.
+MAX_PAGE_WIDGETS, MAX_CHANNEL_WIDGETS = 150, 50_000
+MAX_PAGE_LAYOUTS, MAX_CHANNEL_LAYOUTS = 150, 10_000
+
+
+def page_widgets(regions: Any) -> tuple[list[dict[str, Any]], int]:
+    """The widget objects of a page's regions (those in layouts' dropzones too) and its number of
+    layouts (anything malformed is skipped)."""
+    widgets: list[dict[str, Any]] = []
+    layouts = 0
+    for region in regions if isinstance(regions, list) else ():
+        children = region.get("children") if isinstance(region, dict) else None
+        for child in children if isinstance(children, list) else ():
+            if not isinstance(child, dict):
+                continue
+            if child.get("type") != "layout":
+                widgets.append(child)
+                continue
+            layouts += 1
+            for zone in child.get("dropzones") or ():
+                found = zone.get("widgets") if isinstance(zone, dict) else None
+                widgets += [w for w in found or () if isinstance(w, dict)]
+    return widgets, layouts
+
+
+def map_page_widgets(regions: list[Any], change: Any) -> list[Any]:
+    """A page's regions with each widget object replaced by `change(widget)` (those in layouts'
+    dropzones too); everything else as it is."""
+
+    def child(value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        if value.get("type") != "layout":
+            return change(value)
+        zones = [
+            {**z, "widgets": [change(w) if isinstance(w, dict) else w for w in z["widgets"]]}
+            if isinstance(z, dict) and isinstance(z.get("widgets"), list)
+            else z
+            for z in value.get("dropzones") or ()
+        ]
+        return {**value, "dropzones": zones} if "dropzones" in value else value
+
+    return [
+        {**r, "children": [child(c) for c in r["children"]]}
+        if isinstance(r, dict) and isinstance(r.get("children"), list)
+        else r
+        for r in regions
+    ]
+
+
 TEMPLATE_ASSOCIATION: dict[str, FieldSpec] = {  # storefront/custom-template-associations v3
     "file_name": ("str", None),
     "channel_id": ("int", None),

@@ -14,6 +14,7 @@ diff-friendly. Field names are BigCommerce's; references are natural keys, never
       content/widget-templates/*.yaml  optional: one widget template per file, by name
       content/widgets.yaml     optional: widgets, by template and name
       content/placements.yaml  optional: placements, by template file, entity, region and order
+      content/layouts/*.yaml   optional: one page's Page Builder layout per file
 
 Writing is deterministic (sorted keys and items, integral floats written as integers), so writing an
 unchanged catalog twice gives byte-identical files.
@@ -41,6 +42,7 @@ from controller.catalog.model import (
     Catalog,
     CatalogInvalid,
     Image,
+    PageLayout,
     Placement,
     Problem,
     Product,
@@ -421,6 +423,12 @@ def render(catalog: Catalog, *, layout: str = "jsonl") -> dict[str, str]:
         records = spec.records(catalog)
         if records is None:
             continue
+        if spec.kind is Kind.PAGE_LAYOUTS:
+            files.update(
+                (f"{spec.file}{name}.yaml", _yaml(layout_item(layout)))
+                for name, layout in url_files(records, attrgetter("key")).items()
+            )
+            continue
         if spec.kind is Kind.PAGES:
             files.update(
                 (f"{spec.file}{name}.yaml", _yaml(page_item(page)))
@@ -508,6 +516,20 @@ def placement_item(placement: Placement) -> dict[str, Any]:
     item = {"widget": placement.widget, **values, **({kind: entity} if kind else {})}
     first = ("widget", "template_file", *ASSOCIATED_KINDS, "region", "sort_order", "status")
     return _ordered(item, first)
+
+
+def layout_item(layout: PageLayout) -> dict[str, Any]:
+    """A Page Builder layout as written: its template file, record, channel when not the first,
+    and its regions as they are."""
+    kind, entity = layout.entity
+    values = {k: v for k, v in layout.fields.items() if k != "regions"}
+    if values.get("channel_id") == DEFAULT_CHANNEL:
+        del values["channel_id"]
+    item = {**_number(values), **({kind: entity} if kind else {})}
+    return {
+        **_ordered(item, ("template_file", *ASSOCIATED_KINDS)),
+        "regions": layout.fields["regions"],
+    }
 
 
 _WRITERS: dict[Kind, Callable[[Any], dict[str, Any]]] = {

@@ -32,6 +32,7 @@ from controller.catalog.model import (
     Brand,
     Catalog,
     Category,
+    PageLayout,
     Placement,
     Product,
     Script,
@@ -66,6 +67,7 @@ class Kind(enum.StrEnum):
     WIDGET_TEMPLATES = "widgetTemplates"
     WIDGETS = "widgets"
     PLACEMENTS = "placements"
+    PAGE_LAYOUTS = "pageLayouts"
 
 
 class Action(enum.StrEnum):
@@ -305,6 +307,21 @@ def _found_placements(observed: ObservedCatalog) -> Iterator[Found]:
         entity_id = getattr(p, f"{kind}_id") if kind else 0
         entity = {kind: names[kind].get(entity_id, f"#{entity_id}")} if kind and entity_id else {}
         yield Placement(p.fields, **entity).key, p.id, dict(p.fields), p
+
+
+def _found_layouts(observed: ObservedCatalog) -> Iterator[Found]:
+    """Page Builder layouts keyed by template file and entity (natural key; `#id` when
+    unknown)."""
+    if not observed.page_layouts:
+        return
+    names = associated_names(observed, observed.category_paths())
+    for layout in observed.page_layouts.values():
+        entity = {
+            kind: names[kind].get(entity_id, f"#{entity_id}")
+            for kind in names
+            if (entity_id := getattr(layout, f"{kind}_id"))
+        }
+        yield PageLayout(layout.fields, **entity).key, layout.id, dict(layout.fields), layout
 
 
 def _check_regions(catalog: Catalog, observed: ObservedCatalog) -> list[str]:
@@ -617,6 +634,30 @@ _DECLARED = (
         checks_references=True,
         observed_attribute="placements",
         plan_check=_check_regions,
+    ),
+    KindSpec(
+        Kind.PAGE_LAYOUTS,
+        "Page Builder layout",
+        key="layout",
+        fold=path_key,
+        fields=fields.PAGE_LAYOUT,
+        managed=frozenset(fields.PAGE_LAYOUT),
+        desired=lambda catalog: (
+            None
+            if catalog.page_layouts is None
+            else [(p.key, dict(p.fields), p) for p in catalog.page_layouts.values()]
+        ),
+        observed=_found_layouts,
+        references=(
+            Reference("widget_templates", Kind.WIDGET_TEMPLATES, "widget_template_ids", many=True),
+            *_ENTITY_REFERENCES,
+        ),
+        required_in_file=("regions",),
+        file="content/layouts/",
+        attribute="page_layouts",
+        optional_file=True,
+        checks_references=True,
+        observed_attribute="page_layouts",
     ),
     KindSpec(
         Kind.TEMPLATE_ASSOCIATIONS,

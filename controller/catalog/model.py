@@ -203,14 +203,11 @@ def widget_key(template: str, name: str) -> str:
 
 
 @dataclass(frozen=True)
-class Placement:
-    """A widget (`widget`, by key) placed in a region of a template file, on one record's page
-    (a product by SKU, a category by path, a brand by name, a page by URL; none: every page of the
-    template) at a sort order. `fields` holds `template_file`, `region`, `sort_order`, `status`
-    and `channel_id`; all but `status` (and the widget) identify it."""
+class OnPage:
+    """Content of a template file's pages: of one record's (a product by SKU, a category by
+    path, a brand by name, a page by URL) or of every page of the template (none)."""
 
     fields: Mapping[str, Any]
-    widget: str = ""
     product: str = ""
     category: str = ""
     brand: str = ""
@@ -221,6 +218,15 @@ class Placement:
         """(kind, natural key) of the record whose page it is on (("", "") for none)."""
         return next(((k, v) for k in ASSOCIATED_KINDS if (v := getattr(self, k))), ("", ""))
 
+
+@dataclass(frozen=True)
+class Placement(OnPage):
+    """A widget (`widget`, by key) placed in a region of a template file, on one record's page
+    or every page of the template, at a sort order. `fields` holds `template_file`, `region`,
+    `sort_order`, `status` and `channel_id`; all but `status` (and the widget) identify it."""
+
+    widget: str = ""
+
     @property
     def key(self) -> str:
         """The natural key: `template_file [entity] region#sort_order`, prefixed by the channel
@@ -229,6 +235,28 @@ class Placement:
         where = f"{self.fields.get('template_file', '')}{' ' + entity if entity else ''}"
         key = f"{where} {self.fields.get('region', '')}#{self.fields.get('sort_order', 0)}"
         return site_key(key, int(self.fields.get("channel_id", DEFAULT_CHANNEL)), DEFAULT_CHANNEL)
+
+
+@dataclass(frozen=True)
+class PageLayout(OnPage):
+    """A page's Page Builder layout, published whole: `fields` holds its `template_file` ("" for
+    the global regions), `channel_id` and `regions` as Page Builder keeps them (regions, layouts,
+    dropzones and widgets, in order), each widget of a custom template naming it by name
+    (`widget_template`) rather than by the store's id."""
+
+    @property
+    def key(self) -> str:
+        """The natural key: the template file and the record (`global` for the global regions),
+        prefixed by the channel when not the first."""
+        entity = self.entity[1]
+        where = f"{self.fields.get('template_file') or 'global'}{' ' + entity if entity else ''}"
+        return site_key(where, int(self.fields.get("channel_id", DEFAULT_CHANNEL)), DEFAULT_CHANNEL)
+
+    @property
+    def widget_templates(self) -> frozenset[str]:
+        """The custom widget templates its widgets use, by name."""
+        widgets, _ = fields.page_widgets(self.fields.get("regions"))
+        return frozenset(str(w["widget_template"]) for w in widgets if w.get("widget_template"))
 
 
 @dataclass(frozen=True)
@@ -290,6 +318,7 @@ class Catalog:
     widget_templates: Mapping[str, WidgetTemplate] | None = None  # by name
     widgets: Mapping[str, Widget] | None = None  # by key
     placements: Mapping[str, Placement] | None = None  # by key
+    page_layouts: Mapping[str, PageLayout] | None = None  # by key
 
     def counts(self) -> dict[str, int]:
         """Record counts per kind, as the kind table knows them."""

@@ -11,6 +11,7 @@ from controller.catalog.model import (
     STOCK_FIELDS,
     Catalog,
     Image,
+    PageLayout,
     Placement,
     Product,
     Redirect,
@@ -186,6 +187,21 @@ class ObservedPlacement:
     page_id: int = 0
 
 
+@dataclass(slots=True)
+class ObservedLayout:
+    """A page's Page Builder layout as the store has it: its id is its address (`channel|template
+    file|entity id`), its regions name custom widget templates by name (`widget_template`), whose
+    ids are `widget_template_ids`; its entity's id under the kind its template file targets."""
+
+    id: str
+    fields: dict[str, Any]  # template_file, channel_id, regions
+    widget_template_ids: frozenset[str] = frozenset()
+    product_id: int = 0
+    category_id: int = 0
+    brand_id: int = 0
+    page_id: int = 0
+
+
 @dataclass
 class ObservedCatalog:
     """Everything observed in one pass, with the natural-key maps derived from it (never stored
@@ -206,6 +222,7 @@ class ObservedCatalog:
     # The regions of the active theme's template files read so far, by template file (a file
     # the theme lacks: None); None when not observed.
     regions: dict[str, frozenset[str] | None] | None = None
+    page_layouts: dict[str, ObservedLayout] | None = None  # by address; None when not observed
     # The active theme's name and custom template files by entity kind ("" without one); None
     # when not observed.
     theme_templates: tuple[str, dict[str, frozenset[str]]] | None = None
@@ -256,6 +273,7 @@ class ObservedCatalog:
             "widgetTemplates": len(self.widget_templates or {}),
             "widgets": len(self.widgets or {}),
             "placements": len(self.placements or {}),
+            "pageLayouts": len(self.page_layouts or {}),
         }
 
 
@@ -305,6 +323,7 @@ def _to_catalog(observed: ObservedCatalog, skip: frozenset[str]) -> Catalog:
     records["template_associations"] = _associations(observed, paths)
     records["widgets"] = _widgets(observed)
     records["placements"] = _placements(observed, paths)
+    records["page_layouts"] = _layouts(observed, paths)
     return Catalog(**records)
 
 
@@ -398,12 +417,10 @@ def placement_of(
     widgets: dict[str, str],
 ) -> Placement | None:
     """An observed placement in natural keys (None when its widget or entity is not known)."""
-    entity = {kind: names[kind].get(getattr(p, f"{kind}_id")) for kind in names}
-    if p.widget_id not in widgets or any(
-        name is None and getattr(p, f"{kind}_id") for kind, name in entity.items()
-    ):
+    entity = entity_names(observed, p, names)
+    if p.widget_id not in widgets or entity is None:
         return None
-    return Placement(dict(p.fields), widgets[p.widget_id], **{k: v for k, v in entity.items() if v})
+    return Placement(dict(p.fields), widget=widgets[p.widget_id], **entity)
 
 
 def _placements(observed: ObservedCatalog, paths: dict[int, str]) -> dict[str, Placement] | None:
@@ -415,4 +432,29 @@ def _placements(observed: ObservedCatalog, paths: dict[int, str]) -> dict[str, P
         placement = placement_of(observed, p, names, widgets)
         if placement is not None:
             found.setdefault(path_key(placement.key), placement)
+    return found or None
+
+
+def entity_names(
+    observed: ObservedCatalog, record: Any, names: dict[str, dict[int, str]]
+) -> dict[str, str] | None:
+    """The natural key of the record whose page an observed placement or layout is on, by kind
+    ({} for none; None when the store no longer has it)."""
+    for kind, by_id in names.items():
+        entity_id = getattr(record, f"{kind}_id")
+        if entity_id:
+            return {kind: by_id[entity_id]} if entity_id in by_id else None
+    return {}
+
+
+def _layouts(observed: ObservedCatalog, paths: dict[int, str]) -> dict[str, PageLayout] | None:
+    """Page Builder layouts in natural keys (those of a record the store no longer has are left
+    out; none there: not managed)."""
+    names = associated_names(observed, paths)
+    found: dict[str, PageLayout] = {}
+    for layout in (observed.page_layouts or {}).values():
+        entity = entity_names(observed, layout, names)
+        if entity is not None:
+            made = PageLayout(dict(layout.fields), **entity)
+            found[made.key] = made
     return found or None

@@ -18,6 +18,7 @@ from controller.catalog.model import (
     Catalog,
     CatalogInvalid,
     Image,
+    PageLayout,
     Placement,
     Problem,
     Product,
@@ -411,6 +412,14 @@ def _check_widgets(c: _Collector, catalog: Catalog, located: Mapping[str, Item])
             c.add(
                 item, f"widget template {widget.template!r} is not in the catalog{hint}", "template"
             )
+    for key, layout in (catalog.page_layouts or {}).items():
+        item = located[f"Page Builder layout:{key}"]
+        for name in sorted(layout.widget_templates - set(templates or layout.widget_templates)):
+            hint = did_you_mean(name, list(templates or ()))
+            c.add(item, f"widget template {name!r} is not in the catalog{hint}", "regions")
+        if layout.page and pages is not None and layout.page not in pages:
+            hint = did_you_mean(layout.page, list(pages))
+            c.add(item, f"page {layout.page!r} is not in the catalog{hint}", "page")
     per_file: dict[tuple[Any, Any], int] = {}
     for key, placement in (catalog.placements or {}).items():
         item = located[f"placement:{key}"]
@@ -488,20 +497,27 @@ def _widget(c: _Collector, item: Item) -> Widget | None:
 _PLACEMENT_KEYS = frozenset({"widget", *ASSOCIATED_KINDS, *fields.PLACEMENT})
 
 
+def _on_page(
+    c: _Collector,
+    item: Item,
+    data: Mapping[str, Any],
+    table: Mapping[str, fields.FieldSpec],
+    allowed: frozenset[str],
+) -> dict[str, Any]:
+    """The checked fields of content on a template file's pages (a placement, a layout); other
+    parts than `allowed` are reported."""
+    for name in sorted(set(data) - allowed):
+        c.add(item, f"unknown field {name!r}", name)
+    return c.fields(item, {k: data[k] for k in table if k in data}, table, frozenset(table))
+
+
 def _placement(c: _Collector, item: Item) -> Placement | None:
     """One placement as written: its widget (`template/name`), template file, region, sort
     order, status, and the record whose page it is on, of the kind its template file targets."""
     data = _object(c, item, "placement")
     if data is None:
         return None
-    for name in sorted(set(data) - _PLACEMENT_KEYS):
-        c.add(item, f"unknown field {name!r}", name)
-    checked = c.fields(
-        item,
-        {k: data[k] for k in fields.PLACEMENT if k in data},
-        fields.PLACEMENT,
-        frozenset(fields.PLACEMENT),
-    )
+    checked = _on_page(c, item, data, fields.PLACEMENT, _PLACEMENT_KEYS)
     widget, file_name = data.get("widget"), checked.get("template_file")
     if not isinstance(widget, str) or "/" not in widget:
         c.add(
@@ -518,20 +534,66 @@ def _placement(c: _Collector, item: Item) -> Placement | None:
     if target == "":
         c.add(item, f"widgets cannot be placed on {file_name!r}", "template_file")
         return None
+    entity = _entity(c, item, data, file_name, "placement")
+    if entity is None:
+        return None
+    checked.setdefault("sort_order", 0)
+    return Placement(checked, widget=widget, **entity)
+
+
+def _entity(
+    c: _Collector, item: Item, data: Mapping[str, Any], file_name: str, what: str
+) -> dict[str, str] | None:
+    """The record whose page `data` is on (a product by SKU, ...; {} for none), of the kind its
+    template file targets; None, reported, when it names another."""
+    target = fields.placement_entity(file_name) if file_name else None
     named = [k for k in ASSOCIATED_KINDS if data.get(k)]
     if len(named) > 1 or (named and named[0] != target):
         allowed = f"only a {target}" if target else "no record"
-        c.add(item, f"a placement on {file_name!r} names {allowed}", named[-1])
+        c.add(item, f"a {what} on {file_name or 'the global regions'!r} names {allowed}", named[-1])
         return None
-    entity = {}
-    if named:
-        value = data[named[0]]
-        if not isinstance(value, str):
-            c.add(item, f"{named[0]} must be text", named[0])
-            return None
-        entity = {named[0]: "/".join(split_path(value)) if named[0] == "category" else value}
-    checked.setdefault("sort_order", 0)
-    return Placement(checked, widget, **entity)
+    if not named:
+        return {}
+    value = data[named[0]]
+    if not isinstance(value, str):
+        c.add(item, f"{named[0]} must be text", named[0])
+        return None
+    return {named[0]: "/".join(split_path(value)) if named[0] == "category" else value}
+
+
+_LAYOUT_KEYS = frozenset({*ASSOCIATED_KINDS, *fields.PAGE_LAYOUT})
+
+
+def _layout(c: _Collector, item: Item) -> PageLayout | None:
+    """One page's Page Builder layout as written: its template file ("" or absent for the
+    global regions), record, channel and regions; each widget names its template (custom ones by
+    name, `widget_template`); at most 150 widgets and 150 layouts."""
+    data = _object(c, item, "Page Builder layout")
+    if data is None:
+        return None
+    checked = _on_page(c, item, data, fields.PAGE_LAYOUT, _LAYOUT_KEYS)
+    file_name = str(checked.get("template_file") or "")
+    if file_name and fields.placement_entity(file_name) == "":
+        c.add(item, f"Page Builder has no pages of {file_name!r}", "template_file")
+        return None
+    if "regions" not in checked:
+        c.add(item, "regions is required (a list of {name, children})", "regions")
+        return None
+    entity = _entity(c, item, data, file_name, "layout")
+    if entity is None:
+        return None
+    widgets, layouts = fields.page_widgets(checked["regions"])
+    for index, widget in enumerate(widgets):
+        if not widget.get("widget_template") and not widget.get("widget_template_uuid"):
+            c.add(item, f"widget {index + 1} names no widget_template", "regions")
+    if len(widgets) > fields.MAX_PAGE_WIDGETS or layouts > fields.MAX_PAGE_LAYOUTS:
+        c.add(
+            item,
+            f"a page has at most {fields.MAX_PAGE_WIDGETS} widgets and "
+            f"{fields.MAX_PAGE_LAYOUTS} layouts ({len(widgets)} and {layouts} here)",
+            "regions",
+        )
+    return PageLayout(checked, **entity)
 
 
 _READERS: dict[Kind, Callable[[_Collector, Item], Any]] = {
@@ -540,6 +602,7 @@ _READERS: dict[Kind, Callable[[_Collector, Item], Any]] = {
     Kind.TEMPLATE_ASSOCIATIONS: _association,
     Kind.WIDGETS: _widget,
     Kind.PLACEMENTS: _placement,
+    Kind.PAGE_LAYOUTS: _layout,
 }
 
 

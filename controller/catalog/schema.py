@@ -55,6 +55,7 @@ _COMPOSED = {
     Kind.TEMPLATE_ASSOCIATIONS: "the one entity it names",
     Kind.WIDGETS: "`template/name`: its template's name and its own",
     Kind.PLACEMENTS: "template file, record, region and sort order",
+    Kind.PAGE_LAYOUTS: "template file and record",
 }
 
 
@@ -126,9 +127,11 @@ def schemas() -> dict[str, dict[str, Any]]:
             else {"type": "array", "items": record(spec)}
         )
         if kind in _COMPOSED:  # identified by fields of its own
-            items = body["items"]
+            items = body.get("items", body)
             del items["properties"][spec.key]
             items["required"] = [r for r in items["required"] if r != spec.key]
+            if kind is Kind.PAGE_LAYOUTS:  # the templates its regions name, read from them
+                del items["properties"]["widget_templates"]
             if kind is Kind.TEMPLATE_ASSOCIATIONS:
                 items["oneOf"] = [{"required": [r.field]} for r in spec.references]
         if kind is Kind.PAGES:  # a link page is identified by its link instead

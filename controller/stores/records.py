@@ -14,15 +14,21 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from controller.catalog.fields import ENTITY_KINDS, placement_entity
+from controller.catalog.fields import (
+    ENTITY_KINDS,
+    map_page_widgets,
+    page_widgets,
+    placement_entity,
+)
 from controller.catalog.kinds import KINDS, Action, Kind
-from controller.catalog.model import DEFAULT_SITE, Catalog, sku_key
+from controller.catalog.model import DEFAULT_SITE, Catalog, path_key, sku_key
 from controller.catalog.observed import (
     ObservedBlogPost,
     ObservedBrand,
     ObservedCatalog,
     ObservedCategory,
     ObservedImage,
+    ObservedLayout,
     ObservedPage,
     ObservedPlacement,
     ObservedProduct,
@@ -89,6 +95,7 @@ WIDGET_TEMPLATES = "/v3/content/widget-templates"
 WIDGETS = "/v3/content/widgets"
 PLACEMENTS = "/v3/content/placements"
 REGIONS = "/v3/content/regions"
+PAGE_WIDGETS = "/v3/content/page-widgets"
 CUSTOM = {"widget_template_kind": "custom"}
 _WIDGET_FIELDS = KINDS[Kind.WIDGETS].managed - {"name"}
 _PLACEMENT_FIELDS = KINDS[Kind.PLACEMENTS].managed
@@ -242,6 +249,45 @@ def placement_from_api(data: dict[str, Any]) -> ObservedPlacement:
     return placement
 
 
+def layout_address(channel: int, template_file: str, entity_id: str) -> str:
+    """A page's address as a layout's store id: `channel|template file|entity id`."""
+    return f"{channel}|{template_file}|{entity_id}"
+
+
+def layout_from_api(
+    data: dict[str, Any], address: str, templates: Mapping[str, str]
+) -> ObservedLayout | None:
+    """A page snapshot (None when the page has no regions): widgets of custom templates (id ->
+    name in `templates`) name them by name."""
+    regions = data.get("regions") or []
+    if not regions:
+        return None
+    used: set[str] = set()
+
+    def named(widget: dict[str, Any]) -> dict[str, Any]:
+        uid = str(widget.get("widget_template_uuid") or "")
+        if uid not in templates:
+            return widget
+        used.add(uid)
+        out = {k: v for k, v in widget.items() if k != "widget_template_uuid"}
+        return {"widget_template": templates[uid], **out}
+
+    channel, template_file, entity_id = address.split("|", 2)
+    layout = ObservedLayout(
+        id=address,
+        fields={
+            "template_file": template_file,
+            "channel_id": int(channel),
+            "regions": map_page_widgets(regions, named),
+        },
+    )
+    layout.widget_template_ids = frozenset(used)
+    kind = placement_entity(template_file) if template_file else None
+    if kind and entity_id.isdigit():
+        setattr(layout, f"{kind}_id", int(entity_id))
+    return layout
+
+
 def association_from_api(data: dict[str, Any]) -> ObservedTemplateAssociation:
     """Reduce an API custom template association."""
     association = ObservedTemplateAssociation(
@@ -337,6 +383,8 @@ def body(kind: Kind, action: Action, record: Record) -> dict[str, Any]:
             values["widget_template_uuid"] = record.refs["template"]
     elif kind is Kind.PLACEMENTS:
         return _placement_body(record)
+    elif kind is Kind.PAGE_LAYOUTS:
+        return dict(record.values)
     elif kind is Kind.BLOG_POSTS and "published_date" in values:  # written as RFC 2822
         moment = datetime.fromisoformat(str(values["published_date"]).replace("Z", "+00:00"))
         values["published_date"] = format_datetime(
@@ -391,6 +439,8 @@ def _association_body(record: Record) -> dict[str, Any]:
 class BigCommerceRecords(StoreClient):
     """The provider side of `BigCommerceStore`: observe, create, update, delete of typed records."""
 
+    # the custom widget templates by name, as last read (layouts name them so)
+    widget_template_ids: dict[str, str] = {}
     # products last observed with images of no recorded source (an interrupted create's, or
     # another app's): an image created there is first looked for among them
     unclaimed_images: frozenset[int] = frozenset()
@@ -495,6 +545,7 @@ class BigCommerceRecords(StoreClient):
                     template = widget_template_from_api(item)
                     found.setdefault(template.name, template)
             observed.widget_templates = found
+            self.widget_template_ids = {t.name: t.id for t in found.values()}
 
         async def widgets() -> None:
             found: dict[str, ObservedWidget] = {}
@@ -533,6 +584,8 @@ class BigCommerceRecords(StoreClient):
         kinds = set(kinds)
         if Kind.PLACEMENTS in kinds:  # named by natural keys: their widgets and pages too
             kinds |= {Kind.WIDGETS, Kind.PAGES}
+        if Kind.PAGE_LAYOUTS in kinds:  # on the web pages, naming custom templates by name
+            kinds |= {Kind.WIDGET_TEMPLATES, Kind.PAGES}
         if kinds & {Kind.WIDGETS, Kind.TEMPLATE_ASSOCIATIONS}:
             kinds |= {Kind.WIDGET_TEMPLATES} if Kind.WIDGETS in kinds else {Kind.PAGES}
         if Kind.SCRIPTS in kinds:  # after the catalog: one request, and errors in a fixed order
@@ -552,6 +605,14 @@ class BigCommerceRecords(StoreClient):
         ]
         if content:
             await fan_out(content)
+        if Kind.PAGE_LAYOUTS in kinds:  # the global regions, the home page and each web page
+            observed.page_layouts = {}
+            web = [(p.fields.get("channel_id", 1), p.id) for p in (observed.pages or {}).values()]
+            await self.read_layouts(
+                observed,
+                [layout_address(1, "", ""), layout_address(1, "pages/home", "")]
+                + [layout_address(c, "pages/page", str(i)) for c, i in sorted(web)],
+            )
 
     async def read_regions(self, observed: ObservedCatalog, template_files: Iterable[str]) -> None:
         """The active theme's regions of `template_files` not read yet, into `observed.regions`
@@ -577,9 +638,46 @@ class BigCommerceRecords(StoreClient):
         if missing:
             await fan_out(read(f) for f in missing)
 
+    async def read_layouts(self, observed: ObservedCatalog, addresses: Iterable[str]) -> None:
+        """The Page Builder layouts of the pages at `addresses`, into `observed.page_layouts`
+        (a page without regions has none)."""
+        templates = {i: n for n, i in self.widget_template_ids.items()}
+
+        async def read(address: str) -> None:
+            channel, template_file, entity_id = address.split("|", 2)
+            params = {"channel_id": channel, "template_file": template_file}
+            snapshot = await self.data(
+                "GET", PAGE_WIDGETS, PAGE_WIDGETS, params={**params, "entity_id": entity_id}
+            )
+            layout = layout_from_api(snapshot or {}, address, templates)
+            if layout is not None and observed.page_layouts is not None:
+                observed.page_layouts[address] = layout
+
+        await fan_out(read(a) for a in addresses)
+
     async def complete_observation(self, observed: ObservedCatalog, desired: Catalog) -> None:
         """Read what only the desired catalog names: the regions of the template files its
-        placements use."""
+        placements use, the layouts of the products', categories' and brands' pages it has."""
+        if desired.page_layouts is not None and observed.page_layouts is not None:
+            ids = {
+                "product": {k: p.id for k, p in observed.products.items()},
+                "category": observed.category_ids_by_path(),
+                "brand": observed.brand_ids_by_name(),
+            }
+            fold: dict[str, Callable[[str], str]] = {
+                "product": sku_key,
+                "category": path_key,
+                "brand": str.casefold,
+            }
+            wanted = set()
+            for layout in desired.page_layouts.values():
+                kind, name = layout.entity
+                found = ids[kind].get(fold[kind](name)) if kind in ids else None
+                if found is not None:
+                    channel = layout.fields.get("channel_id", 1)
+                    file_name = str(layout.fields.get("template_file", ""))
+                    wanted.add(layout_address(channel, file_name, str(found)))
+            await self.read_layouts(observed, wanted - set(observed.page_layouts))
         if desired.placements is not None:
             await self.read_regions(
                 observed,
@@ -921,6 +1019,49 @@ def _single(method: str, template: str, **kw: Any) -> Route:
     return send
 
 
+async def _publish_layout(
+    store: BigCommerceRecords, record: Record, payload: dict[str, Any]
+) -> Any:
+    """Publish a page's regions (none for a delete), custom widget templates named by name
+    written by the target store's ids."""
+    if record.id is not None:
+        channel, template_file, entity_id = str(record.id).split("|", 2)
+    else:
+        channel = str(payload.get("channel_id", 1))
+        template_file = str(payload.get("template_file", ""))
+        entity_id = next((str(record.refs[k]) for k in ENTITY_KINDS if record.refs.get(k)), "")
+    ids = dict(store.widget_template_ids)
+    if record.refs.get("widget_templates"):  # resolved by the engine (made in this apply, too)
+        names = sorted(payload.get("widget_templates") or ())
+        ids.update(zip(names, record.refs["widget_templates"], strict=True))
+    regions = payload.get("regions") or []
+    named = {
+        str(w["widget_template"]) for w in page_widgets(regions)[0] if w.get("widget_template")
+    }
+    if named - set(ids):  # made since the store was observed
+        async for listed in store.pages(WIDGET_TEMPLATES, CUSTOM):
+            ids.update((t["name"], t["uuid"]) for t in listed)
+        store.widget_template_ids = dict(ids)
+    missing = sorted(named - set(ids))
+    if missing:
+        raise RequestRejected(f"no widget template {missing[0]!r} in the store", status=422)
+
+    def by_id(widget: dict[str, Any]) -> dict[str, Any]:
+        if not widget.get("widget_template"):
+            return widget
+        out = {k: v for k, v in widget.items() if k != "widget_template"}
+        return {"widget_template_uuid": ids[str(widget["widget_template"])], **out}
+
+    body = {
+        "channel_id": int(channel),
+        "template_file": template_file,
+        "entity_id": entity_id,
+        "regions": map_page_widgets(regions, by_id),
+    }
+    await store.request("POST", PAGE_WIDGETS, json=body)
+    return {"id": layout_address(int(channel), template_file, entity_id)}
+
+
 def _create_found(path: str, kind: Kind) -> Route:
     """A create that is not resent after a failure that may have come after the store made the
     record: the record is looked for by natural key instead."""
@@ -989,6 +1130,10 @@ _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
     (Kind.PLACEMENTS, Action.CREATE): _create_found(PLACEMENTS, Kind.PLACEMENTS),
     (Kind.PLACEMENTS, Action.UPDATE): _single("PUT", f"{PLACEMENTS}/{{id}}"),
     (Kind.PLACEMENTS, Action.DELETE): _single("DELETE", f"{PLACEMENTS}/{{id}}"),
+    # a page is published whole (deleted: published without regions)
+    (Kind.PAGE_LAYOUTS, Action.CREATE): _publish_layout,
+    (Kind.PAGE_LAYOUTS, Action.UPDATE): _publish_layout,
+    (Kind.PAGE_LAYOUTS, Action.DELETE): _publish_layout,
     (Kind.TEMPLATE_ASSOCIATIONS, Action.CREATE): _Upsert(_ASSOCIATIONS),
     (Kind.TEMPLATE_ASSOCIATIONS, Action.UPDATE): _Upsert(_ASSOCIATIONS),
     (Kind.TEMPLATE_ASSOCIATIONS, Action.DELETE): _Upsert(_ASSOCIATIONS),
