@@ -105,9 +105,7 @@ class Plan:
         groups: dict[tuple[Kind, Action, int], int] = defaultdict(int)
         for step in self.steps:
             groups[(step.kind, step.action, step.depth)] += 1
-        return sum(
-            math.ceil(n / KINDS[kind].batch_size(action)) for (kind, action, _), n in groups.items()
-        )
+        return sum(KINDS[kind].requests(action, n) for (kind, action, _), n in groups.items())
 
     def estimate_seconds(self, requests_per_second: float) -> float:
         """Wall time of the apply at the store's quota rate."""

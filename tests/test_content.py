@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from controller.catalog.files import load_directory, render, write_directory
-from controller.catalog.kinds import Kind
+from controller.catalog.kinds import KINDS, TOP_LEVEL, Kind
 from controller.catalog.model import CatalogInvalid
 from controller.emulator import Emulator
 from controller.emulator.resources import pages as pages_api
@@ -274,15 +274,19 @@ async def test_pages_and_redirects_round_trip_between_stores_with_different_ids(
         {"page": "/holiday/", "file_name": "landing.html"},
         {"product": "SHOE-1", "file_name": "sale.html"},
     ]
-    prod_pages = (await prod.observe({Kind.PAGES})).pages
-    sandbox_pages = (await sandbox.observe({Kind.PAGES})).pages
-    assert {p.key for p in prod_pages.values()} == {p.key for p in sandbox_pages.values()}
-    assert set(prod_pages).isdisjoint(sandbox_pages)  # the ids differ, the keys do not
-    prod_widgets = await prod.observe({Kind.PLACEMENTS})
-    sandbox_widgets = await sandbox.observe({Kind.PLACEMENTS})
-    for kind in ("widgets", "placements"):
-        assert len(getattr(prod_widgets, kind)) == len(getattr(sandbox_widgets, kind)) > 1
-        assert set(getattr(prod_widgets, kind)).isdisjoint(getattr(sandbox_widgets, kind))
+    # every content kind: the same natural keys in both stores, under other ids
+    content = set(TOP_LEVEL) - {Kind.PRODUCTS, Kind.CATEGORIES, Kind.BRANDS, Kind.SCRIPTS}
+    named = content | {Kind.PRODUCTS, Kind.CATEGORIES, Kind.BRANDS}
+    seen = await prod.observe(named), await sandbox.observe(named)
+    for kind in content:
+        spec = KINDS[kind]
+        (keys, ids), (other_keys, other_ids) = (
+            ({f[0] for f in spec.observed(s)}, {str(f[1]) for f in spec.observed(s)}) for s in seen
+        )
+        assert keys == other_keys, kind
+        assert keys, kind
+        # (a layout's id is its page's address: the home page's is the same in every store)
+        assert {i for i in ids if not i.endswith("|")}.isdisjoint(other_ids), kind
     assessment = await assess(sandbox, load_directory(first), Options(prune=True))
     assert assessment.plan.in_sync
     assert assessment.drift.in_sync
@@ -389,6 +393,33 @@ async def test_a_reference_to_nothing_or_to_a_deleted_product_is_refused_before_
         "custom template association 'product SHOE-1': the active theme 'Outfitters' has no "
         "product template 'clearance.html'"
     ) in plan.problems
+
+
+async def test_a_large_set_of_redirects_is_imported_in_one_job_when_that_costs_less(
+    tmp_path: Path, stores: Any, emulator: Emulator
+) -> None:
+    prod, _ = stores
+    (tmp_path / "content").mkdir()
+    urls = [{"from_path": f"/old/{i}", "to_url": f"/new/{i}"} for i in range(400)]
+    (tmp_path / "content" / "redirects.yaml").write_text(yaml.safe_dump(urls))
+    catalog = load_directory(tmp_path)
+    assessment, result = await sync(prod, catalog)
+    assert result.errors == []
+    # an import (with the store's domain and its job's state) costs 3 requests, not 8 batches
+    assert assessment.plan.estimate_requests() == 3
+    by_endpoint = emulator.control("production").stats.to_json()["by_endpoint"]
+    assert by_endpoint["POST /v3/storefront/redirects/imex/import"] == {"201": 1}
+    assert "PUT /v3/storefront/redirects" not in by_endpoint
+    assert (await assess(prod, catalog)).plan.in_sync
+    # a few changed redirects go in one batch: cheaper than an import
+    moved = [{**u, "to_url": "/moved"} if i < 40 else u for i, u in enumerate(urls)]
+    (tmp_path / "content" / "redirects.yaml").write_text(yaml.safe_dump(moved))
+    assessment, result = await sync(prod, load_directory(tmp_path))
+    assert result.errors == []
+    assert assessment.plan.estimate_requests() == 1
+    by_endpoint = emulator.control("production").stats.to_json()["by_endpoint"]
+    assert by_endpoint["PUT /v3/storefront/redirects"] == {"201": 1}
+    assert (await assess(prod, load_directory(tmp_path))).plan.in_sync
 
 
 def test_content_files_report_problems_with_file_line_and_field(tmp_path: Path) -> None:

@@ -532,6 +532,7 @@ async def _exercise_content(c: httpx.AsyncClient, pid: int, category: int, brand
     await _exercise_template_associations(c, pid, about_id)
     await _exercise_widget_templates(c, about_id)
     await _exercise_widgets(c, pid, about_id)
+    await _exercise_redirect_jobs(c, pid)
 
     assert (await c.delete(f"/v3/content/pages/{link_id}")).status_code == 204
     assert (await c.delete(f"/v3/content/pages/{link_id}")).status_code == 404
@@ -677,6 +678,52 @@ async def _exercise_widgets(c: httpx.AsyncClient, pid: int, page: int) -> None:
     assert (await c.delete(f"{path}/{wid}")).status_code == 204  # with its placements
     assert (await c.get(places, params={"widget_uuid": wid})).json()["data"] == []
     assert (await c.delete(f"/v3/content/widget-templates/{tid}")).status_code == 204
+
+
+async def _exercise_redirect_jobs(c: httpx.AsyncClient, pid: int) -> None:
+    """A CSV import of redirects (a bad row fails alone), an export, their jobs and events."""
+    domain = (await c.get("/v2/store")).json()["domain"]
+    csv_text = (
+        "Domain,Old Path,Manual URL/Path,Dynamic Target Type,Dynamic Target ID\n"
+        f"{domain},/imported,/somewhere,,\n"
+        f"{domain},/imported-product,,Product,{pid}\n"
+        f"{domain},/ghost,,Product,999999\n"
+        "elsewhere.example.test,/other,/x,,\n"
+    )
+    base = "/v3/storefront/redirects/imex"
+    started = await c.post(f"{base}/import", files={"import_file": ("r.csv", csv_text.encode())})
+    assert started.status_code == 201, started.text
+    job_id = started.json()["id"]
+    events = await c.get(f"{base}/import/{job_id}/events")
+    assert events.headers["content-type"].startswith("text/event-stream")
+    message = json.loads(events.text.split("data: ", 1)[1])
+    assert message["status"] == "complete"
+    assert (message["completed_items"], message["failed_items"]) == (2, 2)
+    assert [e["row"] for e in message["errors"]] == [4, 5]
+    listed = await c.get(
+        f"{base}/jobs", params={"id": job_id, "type": "import", "status": "complete"}
+    )
+    assert [j["id"] for j in listed.json()["data"]] == [job_id]
+    assert (await c.get(f"{base}/jobs", params={"limit": 5, "page": 1})).is_success
+    redirects = (await c.get("/v3/storefront/redirects")).json()["data"]
+    imported = {r["from_path"]: r["to"] for r in redirects}
+    assert imported["/imported-product"] == {"type": "product", "entity_id": pid}
+    export = await c.post(
+        f"{base}/export", json={"site_id": 1000, "include_dynamic_target_urls": True}
+    )
+    assert export.status_code == 201, export.text
+    export_id = export.json()["id"]
+    assert (await c.get(f"{base}/export/{export_id}/events")).is_success
+    download = await c.get(f"{base}/export/{export_id}/download")
+    assert download.headers["content-type"].startswith("text/csv")
+    lines = download.text.splitlines()
+    assert lines[0].endswith(",Dynamic Target URL")
+    assert f"{domain},/imported-product,,Product,{pid}," in "\n".join(lines)
+    nothing = await c.post(f"{base}/export", json={"redirect_ids": [999999]})
+    assert nothing.status_code == 409
+    assert (await c.post(f"{base}/import", json={})).status_code == 400
+    assert (await c.get(f"{base}/export/{job_id}/download")).status_code == 404  # an import
+    assert (await c.get(f"{base}/import/{export_id}/events")).status_code == 404
 
 
 async def _exercise_template_associations(c: httpx.AsyncClient, pid: int, page: int) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -134,6 +135,9 @@ class KindSpec:
     tree: bool = False  # records are parented by records of the same kind (categories)
     references: tuple[Reference, ...] = ()
     batch: Mapping[Action, int] = field(default_factory=dict)  # the API's maxima per request
+    # requests a bulk job of the API takes for any number of records (redirects' import job):
+    # used instead of batches when it costs fewer
+    bulk: Mapping[Action, int] = field(default_factory=dict)
     operational: frozenset[str] = frozenset()  # owned by the live store (compared only on request)
     read_only: frozenset[str] = frozenset()  # set by the store: never written
     create_only: frozenset[str] = frozenset()  # identity written on create, never updated
@@ -160,6 +164,17 @@ class KindSpec:
     def batch_size(self, action: Action) -> int:
         """Records per request for `action`."""
         return self.batch.get(action, 1)
+
+    def uses_bulk(self, action: Action, records: int) -> bool:
+        """Whether `records` of `action` are written by a bulk job (it costs fewer requests than
+        batches)."""
+        job = self.bulk.get(action)
+        return job is not None and job < math.ceil(records / self.batch_size(action))
+
+    def requests(self, action: Action, records: int) -> int:
+        """Requests that writing `records` of `action` takes: batches or a bulk job."""
+        batches = math.ceil(records / self.batch_size(action))
+        return self.bulk[action] if self.uses_bulk(action, records) else batches
 
     @property
     def one_per_item(self) -> bool:
@@ -707,6 +722,7 @@ _DECLARED = (
             Reference("to_post", Kind.BLOG_POSTS, "post_id"),
         ),
         batch={Action.CREATE: 50, Action.UPDATE: 50, Action.DELETE: 50},
+        bulk={Action.CREATE: 3, Action.UPDATE: 3},  # the store's domain, an import, its job
         read_only=frozenset({"id"}),
         file="content/redirects.yaml",
         attribute="redirects",

@@ -13,6 +13,7 @@ from controller.emulator.resources import (
     metafields,
     pages,
     products,
+    redirect_jobs,
     redirects,
     scripts,
     store_info,
@@ -38,6 +39,7 @@ _FAMILIES = (
     hooks,
     pages,
     redirects,
+    redirect_jobs,
     blog,
     template_associations,
     widget_templates,
@@ -68,6 +70,7 @@ class Store:
         self.hooks = hooks.Hooks(self)
         self.pages = pages.Pages(self)
         self.redirects = redirects.Redirects(self)
+        self.redirect_jobs = redirect_jobs.RedirectJobs(self)
         self.blog = blog.Blog(self)
         self.template_associations = template_associations.TemplateAssociations(self)
         self.widget_templates = widget_templates.WidgetTemplates(self)

@@ -4,8 +4,12 @@ request bodies, and every interpretation of an answer's status (409 adopt, 413/4
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import csv
 import functools
+import io
+import time
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -96,6 +100,14 @@ WIDGETS = "/v3/content/widgets"
 PLACEMENTS = "/v3/content/placements"
 REGIONS = "/v3/content/regions"
 PAGE_WIDGETS = "/v3/content/page-widgets"
+IMEX = "/v3/storefront/redirects/imex"
+IMPORT_HEADER = (
+    "Domain",
+    "Old Path",
+    "Manual URL/Path",
+    "Dynamic Target Type",
+    "Dynamic Target ID",
+)
 CUSTOM = {"widget_template_kind": "custom"}
 _WIDGET_FIELDS = KINDS[Kind.WIDGETS].managed - {"name"}
 _PLACEMENT_FIELDS = KINDS[Kind.PLACEMENTS].managed
@@ -767,6 +779,66 @@ class BigCommerceRecords(StoreClient):
     async def delete(self, kind: Kind, records: Sequence[Record]) -> list[Outcome]:
         """Delete records by store id."""
         return await self._split(kind, Action.DELETE, records)
+
+    async def bulk(self, kind: Kind, records: Sequence[Record], *, action: Action) -> list[Outcome]:
+        """Write many records with one bulk job of the API: redirects (creates and updates alike,
+        upserted by site and path) as a CSV import. Redirects of another site than the store's
+        default one go in batches."""
+        assert kind is Kind.REDIRECTS, f"{kind} has no bulk job"
+        rows = [(r, _redirect_body(r)) for r in records]
+        others = [r for r, b in rows if b["site_id"] != DEFAULT_SITE]
+        mine = [(r, b) for r, b in rows if b["site_id"] == DEFAULT_SITE]
+        outcomes = {
+            id(r): o for r, o in zip(others, await self._batches(kind, action, others), strict=True)
+        }
+        if mine:
+            info = decode(await self.request("GET", "/v2/store"))
+            text = io.StringIO()
+            writer = csv.writer(text, lineterminator="\n")
+            writer.writerow(IMPORT_HEADER)
+            for _, b in mine:
+                to = b["to"]
+                dynamic = to["type"] != "url"
+                target = [to["type"].capitalize(), str(to["entity_id"])] if dynamic else ["", ""]
+                writer.writerow(
+                    [info["domain"], b["from_path"], "" if dynamic else to["url"], *target]
+                )
+            data = text.getvalue().encode()
+            response = await self.request(
+                "POST", f"{IMEX}/import", files={"import_file": ("redirects.csv", data, "text/csv")}
+            )
+            job = await self._finished(str(decode(response)["id"]))
+            failed = {
+                int(e.get("row", 0)): str(e.get("message", "")) for e in job.get("errors") or ()
+            }
+            if job.get("status") != "complete":
+                failed = {n: f"the import job {job.get('status')}" for n in range(2, len(mine) + 2)}
+            for row, (record, _) in enumerate(mine, start=2):  # row 1 is the header
+                outcomes[id(record)] = Outcome(id=record.id, error=failed.get(row))
+        return [outcomes[id(r)] for r in records]
+
+    async def _batches(
+        self, kind: Kind, action: Action, records: Sequence[Record]
+    ) -> list[Outcome]:
+        size = KINDS[kind].batch_size(action)
+        parts = await fan_out(
+            self._split(kind, action, records[i : i + size]) for i in range(0, len(records), size)
+        )
+        return [o for part in parts for o in part]
+
+    async def _finished(self, job_id: str, within: float = 600.0) -> dict[str, Any]:
+        """An import job once it is done (polled, at most every second)."""
+        deadline = time.monotonic() + within
+        delay = 0.05
+        while True:
+            params = {"id": job_id, "type": "import"}
+            jobs = await self.data("GET", f"{IMEX}/jobs", f"{IMEX}/jobs", params=params) or []
+            if jobs and jobs[0].get("status") in ("complete", "failed", "aborted"):
+                return dict(jobs[0])
+            if time.monotonic() > deadline:
+                raise StoreUnavailable(f"the redirects import job {job_id} did not finish")
+            await asyncio.sleep(delay)
+            delay = min(1.0, delay * 2)
 
     async def _split(self, kind: Kind, action: Action, records: Sequence[Record]) -> list[Outcome]:
         """Send a batch; one the store refuses as a whole is split until the bad records are
