@@ -83,7 +83,10 @@ POSTS = {
 
 WIDGET_TEMPLATE = {
     "name": "Holiday banner",
-    "template": '<div class="banner">\n  {{#if title}}<h1>{{title}}</h1>{{/if}}\n</div>\n',
+    "template": (
+        '<div class="banner">\n  {{#if title}}<h1>{{title}}</h1>{{/if}}\n'
+        '  {{#each links}}<a href="{{url}}">{{url}}</a>{{/each}}\n</div>\n'
+    ),
     "schema": [
         {
             "type": "tab",
@@ -437,6 +440,11 @@ def test_content_files_report_problems_with_file_line_and_field(tmp_path: Path) 
         "  region: top\n- widget: Holiday banner/Hero\n  template_file: pages/basket\n"
         "  region: top\n"
     )
+    (root / "content" / "widgets.yaml").write_text(
+        yaml.safe_dump(
+            [*WIDGETS, {**WIDGETS[1], "name": "Typo", "widget_configuration": {"titel": 1}}]
+        )
+    )
     (root / "content" / "layouts" / "bad.yaml").write_text(
         "template_file: pages/home\nbrand: Acme\nregions: []\n"
     )
@@ -481,6 +489,10 @@ def test_content_files_report_problems_with_file_line_and_field(tmp_path: Path) 
     ) in messages
     assert (
         "content/layouts/bad.yaml:2: brand: a layout on 'pages/home' names no record"
+    ) in messages
+    assert (  # the platform keeps a configuration its template does not use: nothing shows
+        "content/widgets.yaml:13: widget_configuration: 'titel' is neither a setting of widget "
+        "template 'Holiday banner' nor used by its Handlebars (did you mean 'title'?)"
     ) in messages
     assert any(
         m.startswith("content/layouts/typo.yaml:2: regions: widget template 'Holiday baner' is")

@@ -297,6 +297,25 @@ def map_page_widgets(regions: list[Any], change: Any) -> list[Any]:
     ]
 
 
+def schema_settings(template: Any) -> frozenset[str]:
+    """The ids of the settings a widget template's Page Builder schema declares (in tabs'
+    sections, hidden settings and arrays; empty for a template without a schema)."""
+    schema = getattr(template, "fields", {}).get("schema") if template is not None else None
+    found: set[str] = set()
+    for entry in schema if isinstance(schema, list) else ():
+        if not isinstance(entry, dict):
+            continue
+        if entry.get("type") == "array" and isinstance(entry.get("id"), str):
+            found.add(entry["id"])
+        sections = entry.get("sections") if entry.get("type") == "tab" else [entry]
+        for section in sections if isinstance(sections, list) else ():
+            settings = section.get("settings") if isinstance(section, dict) else None
+            for setting in settings if isinstance(settings, list) else ():
+                if isinstance(setting, dict) and isinstance(setting.get("id"), str):
+                    found.add(setting["id"])
+    return frozenset(found)
+
+
 TEMPLATE_ASSOCIATION: dict[str, FieldSpec] = {  # storefront/custom-template-associations v3
     "file_name": ("str", None),
     "channel_id": ("int", None),

@@ -406,11 +406,27 @@ def _check_widgets(c: _Collector, catalog: Catalog, located: Mapping[str, Item])
     most 75 placements per template file."""
     templates, widgets, pages = catalog.widget_templates, catalog.widgets, catalog.pages
     for key, widget in (catalog.widgets or {}).items():
+        item = located[f"widget:{key}"]
         if templates is not None and widget.template not in templates:
             hint = did_you_mean(widget.template, list(templates))
-            item = located[f"widget:{key}"]
             c.add(
                 item, f"widget template {widget.template!r} is not in the catalog{hint}", "template"
+            )
+            continue
+        template = (templates or {}).get(widget.template)
+        if template is None:
+            continue
+        settings = fields.schema_settings(template)
+        used = set(re.findall(r"\w+", str(template.fields.get("template", ""))))
+        config = widget.fields.get("widget_configuration") or {}
+        for name in sorted(set(config) - settings - used):
+            # the platform keeps it, and the widget shows nothing of it
+            hint = did_you_mean(name, sorted(settings))
+            c.add(
+                item,
+                f"{name!r} is neither a setting of widget template {widget.template!r} nor used "
+                f"by its Handlebars{hint}",
+                "widget_configuration",
             )
     for key, layout in (catalog.page_layouts or {}).items():
         item = located[f"Page Builder layout:{key}"]
