@@ -598,8 +598,10 @@ class BigCommerceRecords(StoreClient):
             kinds |= {Kind.WIDGETS, Kind.PAGES}
         if Kind.PAGE_LAYOUTS in kinds:  # on the web pages, naming custom templates by name
             kinds |= {Kind.WIDGET_TEMPLATES, Kind.PAGES}
-        if kinds & {Kind.WIDGETS, Kind.TEMPLATE_ASSOCIATIONS}:
-            kinds |= {Kind.WIDGET_TEMPLATES} if Kind.WIDGETS in kinds else {Kind.PAGES}
+        if Kind.WIDGETS in kinds:  # by their templates' names
+            kinds |= {Kind.WIDGET_TEMPLATES}
+        if Kind.TEMPLATE_ASSOCIATIONS in kinds:  # a page by its URL
+            kinds |= {Kind.PAGES}
         if Kind.SCRIPTS in kinds:  # after the catalog: one request, and errors in a fixed order
             await scripts()
         content = [
