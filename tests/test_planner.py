@@ -276,7 +276,7 @@ def test_widgets_placements_and_layouts_follow_what_they_name_and_go_before_it()
                 Item({"sku": "SKU-1", "name": "A", "type": "physical", "weight": 1, "price": 1})
             ],
             Kind.PAGES: [Item({"url": "/sale/", "name": "Sale", "type": "page"})],
-            Kind.WIDGET_TEMPLATES: [Item({"name": "Banner", "template": "<p></p>"})],
+            Kind.WIDGET_TEMPLATES: [Item({"name": "Banner", "template": "<p>{{t}}</p>"})],
             Kind.WIDGETS: [Item(w) for w in widgets],
             Kind.PLACEMENTS: [Item(placement)],
             Kind.PAGE_LAYOUTS: [Item(layout)],
@@ -310,7 +310,7 @@ def test_widgets_placements_and_layouts_follow_what_they_name_and_go_before_it()
     without = build_catalog(
         {
             Kind.PRODUCTS: [Item({"sku": "SKU-1"})],
-            Kind.WIDGET_TEMPLATES: [Item({"name": "Banner", "template": "<p></p>"})],
+            Kind.WIDGET_TEMPLATES: [Item({"name": "Banner", "template": "<p>{{t}}</p>"})],
             Kind.WIDGETS: [],
         }
     )
