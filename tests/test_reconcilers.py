@@ -173,8 +173,11 @@ async def test_a_late_progress_report_never_leaves_a_finished_deployment_applyin
 
 
 async def test_a_stale_environment_reconcile_never_rolls_back_the_last_deployed_catalog(
-    world: FakeWorld, services: Services
+    world: FakeWorld, services: Services, emulator: Emulator
 ) -> None:
+    # Production follows what was last deployed to it and heals drift from it.
+    production = world.objects[("StoreEnvironment", "shop", "production")]
+    production["spec"]["syncPolicy"] = {"mode": "sync", "selfHeal": True}
     for name, price in (("v1", 10), ("v2", 20)):
         world.put("CatalogSnapshot", name, {"source": {"inline": products("A-1", price=price)}})
         await reconcile(world, services, world.read("CatalogSnapshot", name))
@@ -197,6 +200,20 @@ async def test_a_stale_environment_reconcile_never_rolls_back_the_last_deployed_
     assert status["lastDeployed"]["deployment"] == "second"
     assert status["drift"]["inSync"] is True
     assert kstatus(world.read("StoreEnvironment", "production")) == "Current"
+    assert await price_of(emulator.url, "A-1") == 20  # the second release stays in the store
+
+
+async def price_of(emulator_url: str, sku: str) -> float:
+    """The price of a product as the store has it."""
+    import httpx
+
+    async with httpx.AsyncClient(
+        base_url=f"{emulator_url}/stores/production/v3", headers={"X-Auth-Token": PROD_TOKEN}
+    ) as store:
+        answer = await store.get("/catalog/products", params={"sku": sku})
+        answer.raise_for_status()
+        (product,) = answer.json()["data"]
+        return float(product["price"])
 
 
 async def add_product(emulator_url: str, sku: str, price: int) -> None:
