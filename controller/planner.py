@@ -277,15 +277,14 @@ class _Planner:
         self.compare_skip = {
             kind: skip | KINDS[kind].create_only for kind, skip in self.skip.items()
         }
-        # natural keys of the records other kinds reference, by store id
-        self.names: dict[Kind, dict[Any, str]] = {
-            kind: {found[1]: found[0] for found in KINDS[kind].observed(observed)}
-            for kind in {r.kind for spec in KINDS.values() for r in spec.references}
-        }
-        self.folded_names = {
-            kind: {i: KINDS[kind].fold(name) for i, name in names.items()}
-            for kind, names in self.names.items()
-        }
+        # natural keys of the records other kinds reference, by store id (read when first needed:
+        # 100k products are referenced by redirects, which a catalog rarely manages)
+        self.names = _ByKind(
+            lambda kind: {found[1]: found[0] for found in KINDS[kind].observed(observed)}
+        )
+        self.folded_names = _ByKind(
+            lambda kind: {i: KINDS[kind].fold(name) for i, name in self.names[kind].items()}
+        )
 
     def run(self) -> Plan:
         for kind in TOP_LEVEL:
@@ -515,6 +514,18 @@ class _Planner:
                     f"the plan deletes {n} of {total} {kind} ({100 * n / total:.0f}%), more than "
                     f"maxDeletePercent {self.options.max_delete_percent}%"
                 )
+
+
+class _ByKind(dict[Kind, dict[Any, str]]):
+    """A map per kind, each built on first use."""
+
+    def __init__(self, build: Callable[[Kind], dict[Any, str]]):
+        super().__init__()
+        self._build = build
+
+    def __missing__(self, kind: Kind) -> dict[Any, str]:
+        self[kind] = built = self._build(kind)
+        return built
 
 
 def _unobserved(spec: KindSpec, observed: ObservedCatalog) -> bool:
