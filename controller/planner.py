@@ -197,7 +197,7 @@ def touched_digest(plan: Plan, observed: ObservedCatalog) -> str:
     hasher = hashlib.sha256()
     for step in plan.steps:
         spec = KINDS[step.kind]
-        if (step.kind is Kind.SCRIPTS and observed.scripts is None) or _unobserved(spec, observed):
+        if _unobserved(spec, observed):
             record = None
         elif spec.owner is None:
             record = top(step.kind).get(spec.fold(step.key))
@@ -291,10 +291,6 @@ class _Planner:
             if kind not in self.kinds:
                 continue
             spec = KINDS[kind]
-            if kind is Kind.SCRIPTS and self.observed.scripts is None:
-                if self.desired.scripts is not None:
-                    self.problems.append("the store's scripts were not observed")
-                continue
             if _unobserved(spec, self.observed):
                 if spec.desired(self.desired) is not None:
                     self.problems.append(f"the store's {kind} were not observed")

@@ -149,7 +149,7 @@ class KindSpec:
     short_form: bool = False  # may be written as its natural key alone
     required_in_file: tuple[str, ...] = ()  # fields every record written in a file has
     extra_schema: Mapping[str, Any] = field(default_factory=dict)  # further parts as written
-    attribute: str | None = None  # top-level kinds: the `Catalog` field holding its records
+    attribute: str | None = None  # top-level kinds: its `Catalog` and `ObservedCatalog` field
     make: Callable[[str, Mapping[str, Any]], Any] | None = None  # (key as written, fields) -> item
     optional_file: bool = False  # written only when the store has records of the kind
     depth_of: Callable[[Any], int] | None = None  # depth of a desired item (parents first)
@@ -525,6 +525,7 @@ _DECLARED = (
         attribute="scripts",
         make=Script,
         optional_file=True,
+        observed_attribute="scripts",
     ),
     KindSpec(
         Kind.PAGES,
@@ -780,3 +781,4 @@ def counts(catalog: Catalog) -> dict[str, int]:
                 len(getattr(item, child.owner_field) or ()) for item in records.values()
             )
     return out
+

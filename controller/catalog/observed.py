@@ -259,22 +259,20 @@ class ObservedCatalog:
         return {b.name.casefold(): b.id for b in sorted(self.brands.values(), key=lambda b: b.id)}
 
     def counts(self) -> dict[str, int]:
-        """Item counts per kind."""
-        return {
-            "products": len(self.products) + len(self.unkeyed_products),
-            "variants": sum(len(p.variants) for p in self.products.values()),
-            "categories": len(self.categories),
-            "brands": len(self.brands),
-            "scripts": len(self.scripts or {}),
-            "pages": len(self.pages or {}),
-            "redirects": len(self.redirects or {}),
-            "blogPosts": len(self.blog_posts or {}),
-            "templateAssociations": len(self.template_associations or {}),
-            "widgetTemplates": len(self.widget_templates or {}),
-            "widgets": len(self.widgets or {}),
-            "placements": len(self.placements or {}),
-            "pageLayouts": len(self.page_layouts or {}),
-        }
+        """Record counts per kind, from the kind table (a kind not observed counts 0)."""
+        from controller.catalog.kinds import KINDS, TOP_LEVEL, Kind, children  # declared over this
+
+        out: dict[str, int] = {}
+        for kind in TOP_LEVEL:
+            spec = KINDS[kind]
+            assert spec.attribute is not None
+            records: dict[Any, Any] = getattr(self, spec.attribute) or {}
+            out[kind] = len(records)
+            for child in children(kind):
+                assert child.owner_field is not None
+                out[child.kind] = sum(len(getattr(r, child.owner_field)) for r in records.values())
+        out[Kind.PRODUCTS] += len(self.unkeyed_products)  # products without a SKU
+        return out
 
 
 def to_catalog(observed: ObservedCatalog, *, include_stock: bool = False) -> Catalog:
