@@ -49,6 +49,7 @@ from controller.catalog.observed import (
     associated_names,
     widget_keys,
 )
+from controller.text import plural
 
 
 class Kind(enum.StrEnum):
@@ -782,3 +783,12 @@ def counts(catalog: Catalog) -> dict[str, int]:
             )
     return out
 
+
+def counts_text(counts: Mapping[str, int]) -> str:
+    """`30 products, 114 variants, 4 brands, 19 categories`: every kind with records, the kinds
+    that own records (and what they own) first, then plan order (`no records` when none)."""
+    shown = [plural(counts[k], KINDS[k].singular) for k in _SHOWN if counts.get(k)]
+    return ", ".join(shown) or "no records"
+
+
+_SHOWN = sorted(PLAN_ORDER, key=lambda k: not children(KINDS[k].owner or k))
