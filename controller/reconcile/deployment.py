@@ -334,9 +334,7 @@ async def _plan(t: _Target) -> Result:
     target.plan = {kind: PlanCounts(**counts) for kind, counts in plan.counts().items()}
     target.estimated_requests = plan.estimate_requests()
     if content.scripts is not None:
-        t.scripts = changes = plan_scripts(
-            content.scripts, await store.list_scripts(), prune=policy.prune
-        )
+        t.scripts = changes = await plan_scripts(store, content.scripts, prune=policy.prune)
         target.plan["scripts"] = PlanCounts(
             create=len(changes.create), update=len(changes.update), delete=len(changes.delete)
         )
