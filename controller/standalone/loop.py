@@ -23,6 +23,7 @@ from controller.reconcile.services import (
     World,
 )
 from controller.standalone.world import FileWorld, Key
+from controller.tasks import each_to_its_end
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ class Loop:
                 for k in keys
                 if k[0] == kind and self.tracker.is_due("/".join(k), self.world.objects[k])
             ]
-            await asyncio.gather(*(self._reconcile(k) for k in due))
+            await each_to_its_end(self._reconcile(k) for k in due)
             done += len(due)
         return done
 
