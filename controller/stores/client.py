@@ -165,9 +165,13 @@ class StoreClient:
         try:
             for task in asyncio.as_completed(tasks):
                 yield await task
-        finally:
-            for task in tasks:
+        except BaseException as stopped:  # a page failed, or the reader stopped: no page is left
+            for task in tasks:  # running, and an error another page had is not lost
                 task.cancel()
+            for result in await asyncio.gather(*tasks, return_exceptions=True):
+                if isinstance(result, Exception) and result is not stopped:
+                    stopped.add_note(f"also: {type(result).__name__}: {result}")
+            raise
 
     async def _raise_for_status(self, response: httpx.Response) -> None:
         """Response hook: a refused request (or a redirect, never followed) becomes a typed error."""
