@@ -21,7 +21,7 @@ from controller.cli.operator_cmd import add_allowed_origins, allowed_origins
 from controller.cli.render import color
 from controller.gitsource import GitCache
 from controller.metrics import Metrics
-from controller.notify import Notifier
+from controller.notify import Notifier, NotifySettings
 from controller.standalone import FileWorld, Loop, ManifestError, services_for
 from controller.ui import WebUI
 from controller.ui.view import Sources
@@ -129,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
         args.state / "cache",
         metrics,
         allowed_origins(args.allowed_api_origin, allow_local_git=args.allow_local_git),
+        NotifySettings.from_env(),
     )
     sources = None
     if args.ui_port is not None and not args.once:

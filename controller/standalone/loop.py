@@ -35,6 +35,7 @@ def services_for(
     cache_dir: Path,
     metrics: Metrics | None = None,
     access: AccessPolicy | None = None,
+    notify: NotifySettings | None = None,
 ) -> Services:
     """Services for a standalone loop (or a one-off CLI command); `access` defaults to the
     operator's: BigCommerce's API origin only, no local Git."""
@@ -48,7 +49,7 @@ def services_for(
         metrics=metrics,
         catalogs=CatalogCache(git),
         access=access,
-        observer=Notifier(world, NotifySettings.from_env()),
+        observer=Notifier(world, notify or NotifySettings()),
     )
 
 
