@@ -540,6 +540,16 @@ _WRITERS: dict[Kind, Callable[[Any], dict[str, Any]]] = {
 }
 
 
+def item_of(spec: KindSpec, record: Any, paths: Mapping[str, str]) -> dict[str, Any]:
+    """One record of a top-level kind as written in its file or in an inline catalog (`paths`:
+    category paths by folded key, for the products' categories)."""
+    if spec.one_per_item:
+        return product_item(record, paths)
+    if spec.kind is Kind.PAGES:
+        return page_item(record)
+    return _WRITERS.get(spec.kind, partial(record_item, spec))(record)
+
+
 def page_files(pages: Mapping[str, WebPage]) -> dict[str, WebPage]:
     """File name (without .yaml) -> page: the URL's path as a name (`about-us`, `home` for /),
     `link-` and the link for a link page, `channel-N-` first on another channel."""
