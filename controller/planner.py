@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from controller.catalog.kinds import (
+    EXACT,
     KINDS,
     RANK,
     TOP_LEVEL,
@@ -322,28 +323,29 @@ class _Planner:
         if wanted is None:
             return
         kind, fold = spec.kind, spec.fold
+        exact = fold is EXACT  # keys compared as they are: no call per key
         compare_skip = self.compare_skip[kind]
         owned = children(kind)
         owner_key = owner[0] if owner else None
         current: dict[str, Any] = {}
         extras: list[Found] = []
-        read: Callable[[Any], Found] = _as_found
+        read: Callable[[Any], Found] | None = None  # how an indexed record is read
         if isinstance(found, FoundIndex):
             current, read = dict(found.items), found.read
         else:
             for record in found:
-                folded = fold(record[0])
+                folded = record[0] if exact else fold(record[0])
                 if folded in current:
                     extras.append(record)
                 else:
                     current[folded] = record
         for key, values, item in wanted:
-            folded = fold(key)
+            folded = key if exact else fold(key)
             raw = current.pop(folded, None)
             if raw is None:
                 self._create(spec, key, values, item, owner)
                 continue
-            record = read(raw)
+            record = raw if read is None else read(raw)
             changes = _field_changes(record[2], values, compare_skip)
             for reference in spec.references:
                 change = self._reference_change(reference, item, record[3])
@@ -365,7 +367,10 @@ class _Planner:
                 )
             for child in owned:
                 self._diff(child, child.desired(item), child.observed(record[3]), (folded, key))
-        for record in (*extras, *map(read, current.values())):
+        for record in (
+            *extras,
+            *(current.values() if read is None else map(read, current.values())),
+        ):
             self.steps.append(
                 Step(
                     kind,
@@ -529,10 +534,6 @@ def _unobserved(spec: KindSpec, observed: ObservedCatalog) -> bool:
     return (
         spec.observed_attribute is not None and getattr(observed, spec.observed_attribute) is None
     )
-
-
-def _as_found(record: Found) -> Found:
-    return record
 
 
 def _label(spec: KindSpec, owner: tuple[str, str] | None, key: str) -> str:

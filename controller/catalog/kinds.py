@@ -118,6 +118,10 @@ def _identity(key: str) -> str:
     return key
 
 
+EXACT = _identity
+"""The `fold` of kinds whose keys compare exactly as written."""
+
+
 @dataclass(frozen=True)
 class KindSpec:
     """One record kind, declared."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from controller.catalog.model import (
@@ -270,7 +271,9 @@ class ObservedCatalog:
             out[kind] = len(records)
             for child in children(kind):
                 assert child.owner_field is not None
-                out[child.kind] = sum(len(getattr(r, child.owner_field)) for r in records.values())
+                out[child.kind] = sum(
+                    map(len, map(attrgetter(child.owner_field), records.values()))
+                )
         out[Kind.PRODUCTS] += len(self.unkeyed_products)  # products without a SKU
         return out
 
