@@ -292,12 +292,12 @@ class Demo:
             return targets[0] if targets else {}
 
         scheduled = await self.until(
-            "the schedule", lambda: target().get("phase") == "Scheduled" and target()
+            "the schedule", lambda: target().get("phase") == DeploymentPhase.SCHEDULED and target()
         )
         print(f"   scheduled for {scheduled['scheduledLocal']} = {scheduled['scheduledFor']} UTC")
         waiting = await self.until(
             "the scheduled time and the plan",
-            lambda: target().get("phase") == "AwaitingApproval" and target(),
+            lambda: target().get("phase") == DeploymentPhase.AWAITING_APPROVAL and target(),
             within=self.lead + 60,
         )
         plan = ", ".join(
@@ -314,7 +314,9 @@ class Demo:
         )
         done = await self.until(
             "the release",
-            lambda: DeploymentPhase(target().get("phase", "Pending")).final and target(),
+            lambda: (
+                DeploymentPhase(target().get("phase", DeploymentPhase.PENDING)).final and target()
+            ),
             within=90,
         )
         print(

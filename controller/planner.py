@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from controller.catalog.kinds import (
+    EXACT,
     KINDS,
     RANK,
     TOP_LEVEL,
@@ -105,9 +106,7 @@ class Plan:
         groups: dict[tuple[Kind, Action, int], int] = defaultdict(int)
         for step in self.steps:
             groups[(step.kind, step.action, step.depth)] += 1
-        return sum(
-            math.ceil(n / KINDS[kind].batch_size(action)) for (kind, action, _), n in groups.items()
-        )
+        return sum(KINDS[kind].requests(action, n) for (kind, action, _), n in groups.items())
 
     def estimate_seconds(self, requests_per_second: float) -> float:
         """Wall time of the apply at the store's quota rate."""
@@ -199,7 +198,7 @@ def touched_digest(plan: Plan, observed: ObservedCatalog) -> str:
     hasher = hashlib.sha256()
     for step in plan.steps:
         spec = KINDS[step.kind]
-        if (step.kind is Kind.SCRIPTS and observed.scripts is None) or _unobserved(spec, observed):
+        if _unobserved(spec, observed):
             record = None
         elif spec.owner is None:
             record = top(step.kind).get(spec.fold(step.key))
@@ -279,15 +278,14 @@ class _Planner:
         self.compare_skip = {
             kind: skip | KINDS[kind].create_only for kind, skip in self.skip.items()
         }
-        # natural keys of the records other kinds reference, by store id
-        self.names: dict[Kind, dict[Any, str]] = {
-            kind: {found[1]: found[0] for found in KINDS[kind].observed(observed)}
-            for kind in {r.kind for spec in KINDS.values() for r in spec.references}
-        }
-        self.folded_names = {
-            kind: {i: KINDS[kind].fold(name) for i, name in names.items()}
-            for kind, names in self.names.items()
-        }
+        # natural keys of the records other kinds reference, by store id (read when first needed:
+        # 100k products are referenced by redirects, which a catalog rarely manages)
+        self.names = _ByKind(
+            lambda kind: {found[1]: found[0] for found in KINDS[kind].observed(observed)}
+        )
+        self.folded_names = _ByKind(
+            lambda kind: {i: KINDS[kind].fold(name) for i, name in self.names[kind].items()}
+        )
 
     def run(self) -> Plan:
         return self.finish(self.diff())
@@ -298,10 +296,6 @@ class _Planner:
             if kind not in self.kinds:
                 continue
             spec = KINDS[kind]
-            if kind is Kind.SCRIPTS and self.observed.scripts is None:
-                if self.desired.scripts is not None:
-                    self.problems.append("the store's scripts were not observed")
-                continue
             if _unobserved(spec, self.observed):
                 if spec.desired(self.desired) is not None:
                     self.problems.append(f"the store's {kind} were not observed")
@@ -336,28 +330,29 @@ class _Planner:
         if wanted is None:
             return
         kind, fold = spec.kind, spec.fold
+        exact = fold is EXACT  # keys compared as they are: no call per key
         compare_skip = self.compare_skip[kind]
         owned = children(kind)
         owner_key = owner[0] if owner else None
         current: dict[str, Any] = {}
         extras: list[Found] = []
-        read: Callable[[Any], Found] = _as_found
+        read: Callable[[Any], Found] | None = None  # how an indexed record is read
         if isinstance(found, FoundIndex):
             current, read = dict(found.items), found.read
         else:
             for record in found:
-                folded = fold(record[0])
+                folded = record[0] if exact else fold(record[0])
                 if folded in current:
                     extras.append(record)
                 else:
                     current[folded] = record
         for key, values, item in wanted:
-            folded = fold(key)
+            folded = key if exact else fold(key)
             raw = current.pop(folded, None)
             if raw is None:
                 self._create(spec, key, values, item, owner)
                 continue
-            record = read(raw)
+            record = raw if read is None else read(raw)
             # an observation in sync holds the catalog's own fields (nothing to compare)
             changes = [] if record[2] is values else _field_changes(record[2], values, compare_skip)
             for reference in spec.references:
@@ -380,7 +375,10 @@ class _Planner:
                 )
             for child in owned:
                 self._diff(child, child.desired(item), child.observed(record[3]), (folded, key))
-        for record in (*extras, *map(read, current.values())):
+        for record in (
+            *extras,
+            *(current.values() if read is None else map(read, current.values())),
+        ):
             self.steps.append(
                 Step(
                     kind,
@@ -470,11 +468,13 @@ class _Planner:
                 desired_keys.add(spec.fold(key))
                 for reference in spec.references:
                     value = getattr(item, reference.field)
-                    if value and not exists(reference.kind, value):
+                    for one in sorted(value or ()) if reference.many else [value]:
+                        if not one or exists(reference.kind, one):
+                            continue
                         target = KINDS[reference.kind]
                         self.problems.append(
                             f"{spec.singular} {key!r}: {reference.field} names {target.singular} "
-                            f"{value!r}, which neither the catalog nor the store has"
+                            f"{one!r}, which neither the catalog nor the store has"
                             + (
                                 " once the plan's deletes are done"
                                 if deleted[reference.kind]
@@ -489,13 +489,15 @@ class _Planner:
                 if folded in deleted[spec.kind] or (kept is not None and folded in kept):
                     continue  # deleted, or checked above as desired
                 for reference in spec.references:
-                    name = self.folded_names[reference.kind].get(getattr(found, reference.id_field))
-                    if name is not None and name in deleted[reference.kind]:
-                        self.problems.append(
-                            f"the plan deletes {KINDS[reference.kind].singular} "
-                            f"{self.names[reference.kind][getattr(found, reference.id_field)]!r}, "
-                            f"which {spec.singular} {key!r} points to"
-                        )
+                    ids = getattr(found, reference.id_field)
+                    for one in sorted(ids) if reference.many else [ids]:
+                        name = self.folded_names[reference.kind].get(one)
+                        if name is not None and name in deleted[reference.kind]:
+                            self.problems.append(
+                                f"the plan deletes {KINDS[reference.kind].singular} "
+                                f"{self.names[reference.kind][one]!r}, "
+                                f"which {spec.singular} {key!r} points to"
+                            )
 
     def _order(self) -> list[Step]:
         def order(step: Step) -> tuple[int, int, int, str]:
@@ -523,15 +525,23 @@ class _Planner:
                 )
 
 
+class _ByKind(dict[Kind, dict[Any, str]]):
+    """A map per kind, each built on first use."""
+
+    def __init__(self, build: Callable[[Kind], dict[Any, str]]):
+        super().__init__()
+        self._build = build
+
+    def __missing__(self, kind: Kind) -> dict[Any, str]:
+        self[kind] = built = self._build(kind)
+        return built
+
+
 def _unobserved(spec: KindSpec, observed: ObservedCatalog) -> bool:
     """The store's records of this kind were not observed (not asked for)."""
     return (
         spec.observed_attribute is not None and getattr(observed, spec.observed_attribute) is None
     )
-
-
-def _as_found(record: Found) -> Found:
-    return record
 
 
 def _label(spec: KindSpec, owner: tuple[str, str] | None, key: str) -> str:

@@ -168,5 +168,5 @@ def test_a_capture_commit_message_counts_in_words() -> None:
         ["Acme"],
     )
     assert capture_message("sandbox", "abc123", catalog) == (
-        "Capture sandbox (store abc123): 1 product, 0 variants, 2 categories, 1 brand"
+        "Capture sandbox (store abc123): 1 product, 1 brand, 2 categories"
     )

@@ -63,6 +63,8 @@ def test_every_kind_with_a_file_is_read_written_and_captured_from_the_kind_table
         brands={3: ObservedBrand(3, "Acme", {"page_title": "Acme"})},
         scripts={},
     )
+    # What status and plans count of a store: every kind of the table, what it has.
+    assert observed.counts() == {**dict.fromkeys(Kind, 0), Kind.CATEGORIES: 1, Kind.BRANDS: 1}
     captured = to_catalog(observed)
     assert counts(captured)[Kind.CATEGORIES] == counts(captured)[Kind.BRANDS] == 1
     # A kind the store has none of and whose file is optional gets no empty file.

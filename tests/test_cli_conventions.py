@@ -217,7 +217,10 @@ def test_validate_checks_a_catalog_offline(
     monkeypatch.delenv("STAGINGPRO_STORE_TOKEN", raising=False)
     code, out, _ = in_process(capsys, "validate", str(EXAMPLE))
     assert code == 0
-    assert out.strip() == f"{EXAMPLE}: valid (30 products, 114 variants, 19 categories, 4 brands)"
+    assert out.strip() == (
+        f"{EXAMPLE}: valid (30 products, 114 variants, 35 custom fields, 30 images, "
+        "4 brands, 19 categories, 1 script)"
+    )
     (tmp_path / "products").mkdir()
     (tmp_path / "products" / "a.yaml").write_text(
         "sku: A\nname: A\ntype: physical\nprice: cheap\nweight: 1\nbrand: Acme\n"
@@ -252,8 +255,8 @@ def test_unknown_directories_and_empty_catalogs_are_refused(
     assert err.strip() == (
         f"error: catalog {empty} is empty: no brands.yaml, categories.yaml, products.jsonl, "
         "products/*.yaml, scripts.yaml, content/pages/*.yaml, content/blog/*.yaml, "
-        "content/widget-templates/*.yaml, content/custom-templates.yaml or "
-        "content/redirects.yaml "
+        "content/widget-templates/*.yaml, content/widgets.yaml, content/placements.yaml, "
+        "content/layouts/*.yaml, content/custom-templates.yaml or content/redirects.yaml "
         "(pass --allow-empty if that is meant)"
     )
     code, _, err = in_process(capsys, "plan", str(empty), "--store", url, "--allow-empty")

@@ -531,6 +531,8 @@ async def _exercise_content(c: httpx.AsyncClient, pid: int, category: int, brand
 
     await _exercise_template_associations(c, pid, about_id)
     await _exercise_widget_templates(c, about_id)
+    await _exercise_widgets(c, pid, about_id)
+    await _exercise_redirect_jobs(c, pid)
 
     assert (await c.delete(f"/v3/content/pages/{link_id}")).status_code == 204
     assert (await c.delete(f"/v3/content/pages/{link_id}")).status_code == 404
@@ -587,12 +589,156 @@ async def _exercise_widget_templates(c: httpx.AsyncClient, page: int) -> None:
     assert (await c.delete(f"{path}/{uid}")).status_code == 204
 
 
+async def _exercise_widgets(c: httpx.AsyncClient, pid: int, page: int) -> None:
+    """Widgets of a template, their placements, and the active theme's regions."""
+    template = await c.post(
+        "/v3/content/widget-templates", json={"name": "Note", "template": "<p>{{text}}</p>"}
+    )
+    tid = template.json()["data"]["uuid"]
+    path = "/v3/content/widgets"
+    made = await c.post(
+        path,
+        json={"name": "Sale note", "widget_template_uuid": tid, "widget_configuration": {"t": 1}},
+    )
+    assert made.status_code == 200, made.text
+    widget = made.json()["data"]
+    assert widget["widget_configuration"] == {"_": {"id": widget["uuid"]}, "t": 1}
+    assert widget["widget_template"]["uuid"] == tid
+    wid = widget["uuid"]
+    assert (
+        await c.post(path, json={"name": "x", "widget_template_uuid": "nope"})
+    ).status_code == 422
+    huge = {"text": "x" * 70_000}
+    assert (
+        await c.post(
+            path, json={"name": "x", "widget_template_uuid": tid, "widget_configuration": huge}
+        )
+    ).status_code == 422
+    for params in (
+        {"widget_template_kind": "custom", "widget_template_uuid": tid, "page": 1, "limit": 5},
+        {"name": "Sale note", "channel_id:in": "1", "site_id:in": "1000"},
+        {"name:in": "Sale note,Other"},
+    ):
+        listed = await c.get(path, params=params)
+        assert [w["uuid"] for w in listed.json()["data"]] == [wid], params
+    assert (await c.get(f"{path}/{wid}")).is_success
+    assert (await c.get(f"{path}/{wid}x")).status_code == 404
+    changed = await c.put(f"{path}/{wid}", json={"description": "On sale", "upgrade": True})
+    assert changed.json()["data"]["description"] == "On sale"
+    places = "/v3/content/placements"
+    placed = await c.post(
+        places,
+        json={
+            "widget_uuid": wid,
+            "template_file": "pages/product",
+            "entity_id": str(pid),
+            "region": "product_below_price",
+            "sort_order": 1,
+            "status": "active",
+        },
+    )
+    assert placed.status_code == 200, placed.text
+    placement = placed.json()["data"]
+    assert placement["widget"]["uuid"] == wid
+    bad = {"widget_uuid": wid, "template_file": "pages/home", "entity_id": str(pid)}
+    assert (await c.post(places, json=bad)).status_code == 422  # home has no entity
+    ghost = {"widget_uuid": wid, "template_file": "pages/product", "entity_id": "999999"}
+    assert (await c.post(places, json=ghost)).status_code == 422
+    custom = {"widget_uuid": wid, "template_file": "pages/custom/page/landing", "entity_id": page}
+    other = await c.post(places, json={**custom, "entity_id": str(page)})
+    assert other.status_code == 200, other.text
+    for params in (
+        {"widget_template_kind": "custom", "template_file": "pages/product", "limit": 5, "page": 1},
+        {
+            "widget_uuid": wid,
+            "widget_template_uuid": tid,
+            "channel_id:in": "1",
+            "site_id:in": "1000",
+        },
+    ):
+        assert (await c.get(places, params=params)).json()["meta"]["pagination"]["total"] >= 1
+    pid_ = placement["uuid"]
+    assert (await c.get(f"{places}/{pid_}")).is_success
+    assert (await c.get(f"{places}/{pid_}x")).status_code == 404
+    moved = await c.put(f"{places}/{pid_}", json={"sort_order": 3, "status": "inactive"})
+    assert moved.json()["data"]["sort_order"] == 3
+    assert (await c.delete(f"{places}/{pid_}")).status_code == 204
+    assert (await c.delete(f"{places}/{pid_}")).status_code == 404
+    regions = await c.get("/v3/content/regions", params={"template_file": "pages/product"})
+    assert regions.json()["data"] == [{"name": "product_top"}, {"name": "product_below_price"}]
+    custom_file = {"template_file": "pages/custom/product/sale", "channel_id": "1"}
+    assert (await c.get("/v3/content/regions", params=custom_file)).json()["data"] == [
+        {"name": "sale_top"}
+    ]
+    assert (
+        await c.get("/v3/content/regions", params={"template_file": "pages/x"})
+    ).status_code == 404
+    assert (await c.get("/v3/content/regions")).status_code == 422
+    assert (await c.delete(f"/v3/content/widget-templates/{tid}")).status_code == 422  # in use
+    assert (await c.delete(f"{path}/{wid}")).status_code == 204  # with its placements
+    assert (await c.get(places, params={"widget_uuid": wid})).json()["data"] == []
+    assert (await c.delete(f"/v3/content/widget-templates/{tid}")).status_code == 204
+
+
+async def _exercise_redirect_jobs(c: httpx.AsyncClient, pid: int) -> None:
+    """A CSV import of redirects (a bad row fails alone), an export, their jobs and events."""
+    domain = (await c.get("/v2/store")).json()["domain"]
+    csv_text = (
+        "Domain,Old Path,Manual URL/Path,Dynamic Target Type,Dynamic Target ID\n"
+        f"{domain},/imported,/somewhere,,\n"
+        f"{domain},/imported-product,,Product,{pid}\n"
+        f"{domain},/ghost,,Product,999999\n"
+        "elsewhere.example.test,/other,/x,,\n"
+    )
+    base = "/v3/storefront/redirects/imex"
+    started = await c.post(f"{base}/import", files={"import_file": ("r.csv", csv_text.encode())})
+    assert started.status_code == 201, started.text
+    job_id = started.json()["id"]
+    events = await c.get(f"{base}/import/{job_id}/events")
+    assert events.headers["content-type"].startswith("text/event-stream")
+    message = json.loads(events.text.split("data: ", 1)[1])
+    assert message["status"] == "complete"
+    assert (message["completed_items"], message["failed_items"]) == (2, 2)
+    assert [e["row"] for e in message["errors"]] == [4, 5]
+    listed = await c.get(
+        f"{base}/jobs", params={"id": job_id, "type": "import", "status": "complete"}
+    )
+    assert [j["id"] for j in listed.json()["data"]] == [job_id]
+    assert (await c.get(f"{base}/jobs", params={"limit": 5, "page": 1})).is_success
+    redirects = (await c.get("/v3/storefront/redirects")).json()["data"]
+    imported = {r["from_path"]: r["to"] for r in redirects}
+    assert imported["/imported-product"] == {"type": "product", "entity_id": pid}
+    export = await c.post(
+        f"{base}/export", json={"site_id": 1000, "include_dynamic_target_urls": True}
+    )
+    assert export.status_code == 201, export.text
+    export_id = export.json()["id"]
+    assert (await c.get(f"{base}/export/{export_id}/events")).is_success
+    download = await c.get(f"{base}/export/{export_id}/download")
+    assert download.headers["content-type"].startswith("text/csv")
+    lines = download.text.splitlines()
+    assert lines[0].endswith(",Dynamic Target URL")
+    assert f"{domain},/imported-product,,Product,{pid}," in "\n".join(lines)
+    nothing = await c.post(f"{base}/export", json={"redirect_ids": [999999]})
+    assert nothing.status_code == 409
+    assert (await c.post(f"{base}/import", json={})).status_code == 400
+    assert (await c.get(f"{base}/export/{job_id}/download")).status_code == 404  # an import
+    assert (await c.get(f"{base}/import/{export_id}/events")).status_code == 404
+
+
 async def _exercise_template_associations(c: httpx.AsyncClient, pid: int, page: int) -> None:
     """A theme's custom templates, and associations to them."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as bundle:
         bundle.writestr("config.json", json.dumps({"name": "Custom"}))
-        bundle.writestr("templates/pages/custom/product/sale.html", "{{product.title}}")
+        bundle.writestr(
+            "templates/pages/custom/product/sale.html",
+            '{{product.title}} {{{region name="sale_top"}}}',
+        )
+        bundle.writestr(
+            "templates/pages/product.html",
+            '{{{region name="product_top"}}} {{{ region name="product_below_price" }}}',
+        )
         bundle.writestr("templates/pages/custom/page/landing.html", "{{page.title}}")
     upload = await c.post("/v3/themes", files={"file": ("t.zip", buffer.getvalue())})
     job = await wait_for_job(c, upload.json()["job_id"])

@@ -71,7 +71,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         os.environ["KUBECONFIG"] = str(path)
         # for `stagingpro operator` run as a process below: the emulator's origin, explicitly
         os.environ["STAGINGPRO_ALLOWED_API_ORIGINS"] = emulator.url
-        os.environ["STAGINGPRO_REVIEW_URL"] = ui  # notifications link to the operator's web UI
         from kubernetes import client, config  # imported once KUBECONFIG points at the test API
 
         # kopf logs in with the default kubeconfig, read from $KUBECONFIG when kubernetes was
@@ -85,6 +84,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
                 yaml.safe_load(crd.read_text())
             )
         from controller.access import AccessPolicy
+        from controller.notify import NotifySettings
         from controller.operator.config import OperatorConfig
         from controller.operator.handlers import run_operator
 
@@ -99,6 +99,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             access=AccessPolicy.configured([emulator.url], env={}),
             ui_port=ui_port,
             ui_host="127.0.0.1",
+            notify=NotifySettings(review_url=ui),  # notifications link to the operator's web UI
         )
         stop, ready, failures = threading.Event(), threading.Event(), []
         records = Records()
@@ -132,7 +133,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             daemon.stop()
             thread.join(timeout=60)
             logging.getLogger().removeHandler(records)
-            os.environ.pop("STAGINGPRO_REVIEW_URL", None)
         assert failures == []
         assert not thread.is_alive()
 

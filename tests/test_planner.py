@@ -243,3 +243,83 @@ def test_drift_reads_the_plan_the_other_way_with_at_most_twenty_samples() -> Non
     assert report.samples[0] == ("products", "NEW", "missing", ())
     assert not report.in_sync
     assert drift(desired([p("P0")]), observed([product(1, "P0")])).in_sync
+
+
+def test_widgets_placements_and_layouts_follow_what_they_name_and_go_before_it() -> None:
+    """Templates, then their widgets, then placements and layouts (after the products and pages
+    they are on); deletes in reverse; a deleted widget a kept placement points to is refused."""
+    from controller.catalog import Item, Kind, build_catalog
+    from controller.catalog.observed import (
+        ObservedPage,
+        ObservedPlacement,
+        ObservedWidget,
+        ObservedWidgetTemplate,
+    )
+
+    widgets = [{"template": "Banner", "name": "Hero", "widget_configuration": {"t": 1}}]
+    placement = {
+        "widget": "Banner/Hero",
+        "template_file": "pages/product",
+        "product": "SKU-1",
+        "region": "top",
+        "sort_order": 1,
+    }
+    widget = {"type": "widget", "widget_template": "Banner", "configuration": {}}
+    layout = {
+        "template_file": "pages/page",
+        "page": "/sale/",
+        "regions": [{"name": "content", "children": [widget]}],
+    }
+    catalog = build_catalog(
+        {
+            Kind.PRODUCTS: [
+                Item({"sku": "SKU-1", "name": "A", "type": "physical", "weight": 1, "price": 1})
+            ],
+            Kind.PAGES: [Item({"url": "/sale/", "name": "Sale", "type": "page"})],
+            Kind.WIDGET_TEMPLATES: [Item({"name": "Banner", "template": "<p>{{t}}</p>"})],
+            Kind.WIDGETS: [Item(w) for w in widgets],
+            Kind.PLACEMENTS: [Item(placement)],
+            Kind.PAGE_LAYOUTS: [Item(layout)],
+        }
+    )
+    store = observed()
+    store.pages, store.widget_templates, store.widgets = {}, {}, {}
+    store.placements, store.page_layouts, store.regions = {}, {}, {}
+    made = plan(catalog, store, Options(prune=True))
+    assert made.problems == ()
+    order = [s.kind for s in made.steps]
+    for first, then in (
+        ("widgetTemplates", "widgets"),
+        ("widgets", "placements"),
+        ("products", "placements"),
+        ("pages", "pageLayouts"),
+        ("widgetTemplates", "pageLayouts"),
+    ):
+        assert order.index(first) < order.index(then), (first, then)
+    assert [s.key for s in made.steps if s.kind == "placements"] == ["pages/product SKU-1 top#1"]
+    # the store has them; a catalog dropping the widget, not managing placements, keeps its one
+    store = observed([product(1, "SKU-1", name="A", type="physical")])
+    store.pages = {5: ObservedPage(5, "/sale/", 0, {"name": "Sale", "type": "page"})}
+    store.widget_templates = {"Banner": ObservedWidgetTemplate("t1", "Banner", {})}
+    store.widgets = {"w1": ObservedWidget("w1", "Hero", "t1", {"widget_configuration": {"t": 1}})}
+    fields = {k: v for k, v in placement.items() if k not in ("widget", "product")}
+    store.placements = {
+        "p1": ObservedPlacement("p1", {**fields, "channel_id": 1}, widget_id="w1", product_id=1)
+    }
+    store.page_layouts, store.regions = {}, {}
+    without = build_catalog(
+        {
+            Kind.PRODUCTS: [Item({"sku": "SKU-1"})],
+            Kind.WIDGET_TEMPLATES: [Item({"name": "Banner", "template": "<p>{{t}}</p>"})],
+            Kind.WIDGETS: [],
+        }
+    )
+    refused = plan(without, store, Options(prune=True, allow_mass_delete=True))
+    assert (
+        "the plan deletes widget 'Banner/Hero', which placement 'pages/product SKU-1 top#1' "
+        "points to"
+    ) in refused.problems
+    gone = build_catalog({**{k: [] for k in (Kind.WIDGETS, Kind.PLACEMENTS)}})
+    deletes = plan(gone, store, Options(prune=True, allow_mass_delete=True)).steps
+    kinds = [s.kind for s in deletes if s.kind in ("widgets", "placements")]
+    assert kinds == ["placements", "widgets"]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from controller.access import SecretData
@@ -173,8 +174,11 @@ async def test_a_late_progress_report_never_leaves_a_finished_deployment_applyin
 
 
 async def test_a_stale_environment_reconcile_never_rolls_back_the_last_deployed_catalog(
-    world: FakeWorld, services: Services
+    world: FakeWorld, services: Services, emulator: Emulator
 ) -> None:
+    # Production follows what was last deployed to it and heals drift from it.
+    production = world.objects[("StoreEnvironment", "shop", "production")]
+    production["spec"]["syncPolicy"] = {"mode": "sync", "selfHeal": True}
     for name, price in (("v1", 10), ("v2", 20)):
         world.put("CatalogSnapshot", name, {"source": {"inline": products("A-1", price=price)}})
         await reconcile(world, services, world.read("CatalogSnapshot", name))
@@ -197,6 +201,56 @@ async def test_a_stale_environment_reconcile_never_rolls_back_the_last_deployed_
     assert status["lastDeployed"]["deployment"] == "second"
     assert status["drift"]["inSync"] is True
     assert kstatus(world.read("StoreEnvironment", "production")) == "Current"
+    assert await price_of(emulator.url, "A-1") == 20  # the second release stays in the store
+
+
+def store_api(emulator_url: str) -> httpx.AsyncClient:
+    """The production store's API, as another writer (or a person checking) reaches it."""
+    return httpx.AsyncClient(
+        base_url=f"{emulator_url}/stores/production", headers={"X-Auth-Token": PROD_TOKEN}
+    )
+
+
+async def price_of(emulator_url: str, sku: str) -> float:
+    """The price of a product as the store has it."""
+    async with store_api(emulator_url) as store:
+        answer = await store.get("/v3/catalog/products", params={"sku": sku})
+        answer.raise_for_status()
+        (product,) = answer.json()["data"]
+        return float(product["price"])
+
+
+async def test_deploying_the_rollback_snapshot_restores_every_kind_the_deployment_changed(
+    world: FakeWorld, services: Services, emulator: Emulator
+) -> None:
+    def content(price: int, body: str, target: str) -> dict[str, Any]:
+        return {
+            **products("A-1", price=price),
+            "pages": [{"url": "/sizes/", "name": "Sizes", "type": "page", "body": body}],
+            "redirects": [{"from_path": "/old-sizes", "to_url": target}],
+        }
+
+    world.put("CatalogSnapshot", "v1", {"source": {"inline": content(10, "<p>S M L</p>", "/a")}})
+    world.put("CatalogSnapshot", "v2", {"source": {"inline": content(20, "<p>XS-XL</p>", "/b")}})
+    for name in ("v1", "v2"):
+        await reconcile(world, services, world.read("CatalogSnapshot", name))
+    release(world, "first", "v1")
+    await reconcile(world, services, world.read("StoreDeployment", "first"))
+    release(world, "second", "v2")
+    await reconcile(world, services, world.read("StoreDeployment", "second"))
+    rollback = world.read("StoreDeployment", "second")["status"]["targets"][0]["rollbackSnapshot"]
+
+    await reconcile(world, services, world.read("CatalogSnapshot", rollback))
+    release(world, "undo", rollback)
+    await reconcile(world, services, world.read("StoreDeployment", "undo"))
+
+    assert world.read("StoreDeployment", "undo")["status"]["phase"] == "Succeeded"
+    assert await price_of(emulator.url, "A-1") == 10
+    async with store_api(emulator.url) as store:
+        pages = (await store.get("/v3/content/pages", params={"include": "body"})).json()["data"]
+        redirects = (await store.get("/v3/storefront/redirects")).json()["data"]
+    assert [(p["url"], p["body"]) for p in pages] == [("/sizes/", "<p>S M L</p>")]
+    assert [(r["from_path"], r["to"]["url"]) for r in redirects] == [("/old-sizes", "/a")]
 
 
 async def add_product(emulator_url: str, sku: str, price: int) -> None:

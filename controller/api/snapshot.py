@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import ConfigDict, Field, JsonValue, field_validator, model_validator
+from pydantic import ConfigDict, Field, JsonValue, create_model, field_validator, model_validator
 
 from controller.access.urls import GIT_URL_CREDENTIALS_RULE, git_url_has_credentials
 from controller.api.base import CommonStatus, K8sName, LocalObjectReference, Model, SecretReference
+from controller.catalog.kinds import FILED
 
 _FREEFORM: dict[str, JsonValue] = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
 GIT_REF_PATTERN = r"^[^\s~^:?*\[\\]+$"
@@ -66,18 +67,30 @@ class CaptureSource(Model):
     git: CaptureTarget
 
 
-class InlineCatalog(Model):
-    """A small catalog written in the resource itself (same fields as the catalog files)."""
+def _inline_catalog() -> type[Model]:
+    """A small catalog written in the resource itself: a list per kind with a file of its own, in
+    the kind table (same items as its file). Products, categories and brands are always managed
+    (an empty list when not given); another kind only when given."""
+    records: dict[str, Any] = {"items": _FREEFORM}
+    kinds: dict[str, Any] = {
+        spec.attribute: (
+            (list[dict[str, Any]] | None, Field(None, json_schema_extra=records))
+            if spec.optional_file
+            else (list[dict[str, Any]], Field(default_factory=list, json_schema_extra=records))
+        )
+        for spec in FILED
+        if spec.attribute is not None
+    }
+    return create_model("InlineCatalog", __base__=Model, __doc__=_inline_catalog.__doc__, **kinds)
 
-    products: list[dict[str, Any]] = Field(
-        default_factory=list, json_schema_extra={"items": _FREEFORM}
-    )
-    categories: list[dict[str, Any]] = Field(
-        default_factory=list, json_schema_extra={"items": _FREEFORM}
-    )
-    brands: list[dict[str, Any]] = Field(
-        default_factory=list, json_schema_extra={"items": _FREEFORM}
-    )
+
+if TYPE_CHECKING:
+
+    class InlineCatalog(Model):
+        """A small catalog written in the resource itself."""
+
+else:
+    InlineCatalog = _inline_catalog()
 
 
 class SnapshotSource(Model):

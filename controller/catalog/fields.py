@@ -194,6 +194,128 @@ WIDGET_TEMPLATE: dict[str, FieldSpec] = {  # content/widget-templates v3 (kept e
     "channel_id": ("int", None),
 }
 
+WIDGET: dict[str, FieldSpec] = {  # content/widgets v3 (its template named by the template's name)
+    "name": ("str", None),
+    "description": ("str", None),
+    "widget_configuration": ("obj", None),
+    "channel_id": ("int", None),
+}
+MAX_WIDGET_CONFIGURATION_BYTES = 64 * 1024  # "a 64kb limit on the JSON size"
+
+PLACEMENT_STATUSES = ("active", "inactive")
+# The template files placements may name (docs/storefront/widgets), besides the custom templates
+# `pages/custom/{product,brand,category,page}/<file>`; those of the four kinds take an `entity_id`.
+PLACEABLE_TEMPLATES = frozenset(
+    [f"pages/account/{p}" for p in ("add-address", "add-return", "add-wishlist", "addresses")]
+    + [f"pages/account/{p}" for p in ("download-item", "edit", "inbox", "recent-items")]
+    + [f"pages/account/orders/{p}" for p in ("all", "completed", "details", "invoice")]
+    + [f"pages/account/{p}" for p in ("return-saved", "returns", "wishlist-details", "wishlists")]
+    + [f"pages/auth/{p}" for p in ("account-created", "create-account", "forgot-password")]
+    + ["pages/auth/login", "pages/auth/new-password", "pages/errors/403", "pages/errors/404"]
+    + ["pages/errors/generic", "pages/unavailable/hibernation", "pages/unavailable/maintenance"]
+    + [f"pages/gift-certificate/{p}" for p in ("balance", "purchase", "redeem")]
+    + [f"pages/{p}" for p in ("blog", "blog-post", "brand", "brands", "cart", "category")]
+    + [f"pages/{p}" for p in ("compare", "contact-us", "home", "order-confirmation", "page")]
+    + [f"pages/{p}" for p in ("product", "search", "sitemap", "subscribed", "unsubscribe")]
+)
+ENTITY_KINDS = ("product", "category", "brand", "page")
+MAX_PLACEMENTS_PER_TEMPLATE = 75
+
+
+def placement_entity(template_file: str) -> str | None:
+    """The kind of record a placement on `template_file` may target (`product` for
+    `pages/product` and `pages/custom/product/x`), None for the others; "" for a file placements
+    may not name."""
+    parts = template_file.split("/")
+    if len(parts) == 4 and parts[:2] == ["pages", "custom"] and parts[2] in ENTITY_KINDS:
+        return parts[2] if parts[3] else ""
+    if template_file not in PLACEABLE_TEMPLATES:
+        return ""
+    return parts[1] if len(parts) == 2 and parts[1] in ENTITY_KINDS else None
+
+
+PLACEMENT: dict[str, FieldSpec] = {  # content/placements v3 (its widget and entity by natural key)
+    "template_file": ("str", None),
+    "region": ("str", None),
+    "sort_order": ("int", None),
+    "status": (PLACEMENT_STATUSES, None),
+    "channel_id": ("int", None),
+}
+
+PAGE_LAYOUT: dict[str, FieldSpec] = {  # content/page-widgets v3: a page's regions, whole
+    "template_file": ("str", None),
+    "regions": ("list", None),
+    "channel_id": ("int", None),
+}
+# Page Builder's limits (docs/storefront/widgets/page-widgets): per page, and per channel.
+MAX_PAGE_WIDGETS, MAX_CHANNEL_WIDGETS = 150, 50_000
+MAX_PAGE_LAYOUTS, MAX_CHANNEL_LAYOUTS = 150, 10_000
+
+
+def page_widgets(regions: Any) -> tuple[list[dict[str, Any]], int]:
+    """The widget objects of a page's regions (those in layouts' dropzones too) and its number of
+    layouts (anything malformed is skipped)."""
+    widgets: list[dict[str, Any]] = []
+    layouts = 0
+    for region in regions if isinstance(regions, list) else ():
+        children = region.get("children") if isinstance(region, dict) else None
+        for child in children if isinstance(children, list) else ():
+            if not isinstance(child, dict):
+                continue
+            if child.get("type") != "layout":
+                widgets.append(child)
+                continue
+            layouts += 1
+            for zone in child.get("dropzones") or ():
+                found = zone.get("widgets") if isinstance(zone, dict) else None
+                widgets += [w for w in found or () if isinstance(w, dict)]
+    return widgets, layouts
+
+
+def map_page_widgets(regions: list[Any], change: Any) -> list[Any]:
+    """A page's regions with each widget object replaced by `change(widget)` (those in layouts'
+    dropzones too); everything else as it is."""
+
+    def child(value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        if value.get("type") != "layout":
+            return change(value)
+        zones = [
+            {**z, "widgets": [change(w) if isinstance(w, dict) else w for w in z["widgets"]]}
+            if isinstance(z, dict) and isinstance(z.get("widgets"), list)
+            else z
+            for z in value.get("dropzones") or ()
+        ]
+        return {**value, "dropzones": zones} if "dropzones" in value else value
+
+    return [
+        {**r, "children": [child(c) for c in r["children"]]}
+        if isinstance(r, dict) and isinstance(r.get("children"), list)
+        else r
+        for r in regions
+    ]
+
+
+def schema_settings(template: Any) -> frozenset[str]:
+    """The ids of the settings a widget template's Page Builder schema declares (in tabs'
+    sections, hidden settings and arrays; empty for a template without a schema)."""
+    schema = getattr(template, "fields", {}).get("schema") if template is not None else None
+    found: set[str] = set()
+    for entry in schema if isinstance(schema, list) else ():
+        if not isinstance(entry, dict):
+            continue
+        if entry.get("type") == "array" and isinstance(entry.get("id"), str):
+            found.add(entry["id"])
+        sections = entry.get("sections") if entry.get("type") == "tab" else [entry]
+        for section in sections if isinstance(sections, list) else ():
+            settings = section.get("settings") if isinstance(section, dict) else None
+            for setting in settings if isinstance(settings, list) else ():
+                if isinstance(setting, dict) and isinstance(setting.get("id"), str):
+                    found.add(setting["id"])
+    return frozenset(found)
+
+
 TEMPLATE_ASSOCIATION: dict[str, FieldSpec] = {  # storefront/custom-template-associations v3
     "file_name": ("str", None),
     "channel_id": ("int", None),

@@ -12,6 +12,9 @@ diff-friendly. Field names are BigCommerce's; references are natural keys, never
       content/redirects.yaml   optional: a list of redirects, sorted by site and from path
       content/custom-templates.yaml  optional: custom template associations, by entity
       content/widget-templates/*.yaml  optional: one widget template per file, by name
+      content/widgets.yaml     optional: widgets, by template and name
+      content/placements.yaml  optional: placements, by template file, entity, region and order
+      content/layouts/*.yaml   optional: one page's Page Builder layout per file
 
 Writing is deterministic (sorted keys and items, integral floats written as integers), so writing an
 unchanged catalog twice gives byte-identical files.
@@ -33,17 +36,21 @@ import yaml
 
 from controller.catalog.kinds import FILED, KINDS, Kind, KindSpec
 from controller.catalog.model import (
+    ASSOCIATED_KINDS,
     DEFAULT_CHANNEL,
     DEFAULT_SITE,
     Catalog,
     CatalogInvalid,
     Image,
+    PageLayout,
+    Placement,
     Problem,
     Product,
     Redirect,
     TemplateAssociation,
     Variant,
     WebPage,
+    Widget,
     bulk_allocation,
 )
 from controller.catalog.parse import Item, build_catalog
@@ -436,6 +443,12 @@ def _contents(catalog: Catalog, layout: str) -> dict[str, Callable[[], Iterable[
         records = spec.records(catalog)
         if records is None:
             continue
+        if spec.kind is Kind.PAGE_LAYOUTS:
+            files.update(
+                (f"{spec.file}{name}.yaml", partial(_one_yaml, layout_item, page_layout))
+                for name, page_layout in url_files(records, attrgetter("key")).items()
+            )
+            continue
         if spec.kind is Kind.PAGES:
             files.update(
                 (f"{spec.file}{name}.yaml", partial(_one_yaml, page_item, page))
@@ -519,10 +532,56 @@ def association_item(association: TemplateAssociation) -> dict[str, Any]:
     return item
 
 
+def widget_item(widget: Widget) -> dict[str, Any]:
+    """A widget as written: its template's name, its name, its fields (its channel when not the
+    first), the configuration last."""
+    values = {k: v for k, v in widget.fields.items() if k != "channel_id" or v != DEFAULT_CHANNEL}
+    item = {"template": widget.template, "name": widget.name, **_number(values)}
+    return _ordered(item, ("template", "name"), ("widget_configuration",))
+
+
+def placement_item(placement: Placement) -> dict[str, Any]:
+    """A placement as written: its widget, where it is (template file, record, region, order),
+    its status, and its channel when not the first."""
+    kind, entity = placement.entity
+    values = dict(placement.fields)
+    if values.get("channel_id") == DEFAULT_CHANNEL:
+        del values["channel_id"]
+    item = {"widget": placement.widget, **values, **({kind: entity} if kind else {})}
+    first = ("widget", "template_file", *ASSOCIATED_KINDS, "region", "sort_order", "status")
+    return _ordered(item, first)
+
+
+def layout_item(layout: PageLayout) -> dict[str, Any]:
+    """A Page Builder layout as written: its template file, record, channel when not the first,
+    and its regions as they are."""
+    kind, entity = layout.entity
+    values = {k: v for k, v in layout.fields.items() if k != "regions"}
+    if values.get("channel_id") == DEFAULT_CHANNEL:
+        del values["channel_id"]
+    item = {**_number(values), **({kind: entity} if kind else {})}
+    return {
+        **_ordered(item, ("template_file", *ASSOCIATED_KINDS)),
+        "regions": layout.fields["regions"],
+    }
+
+
 _WRITERS: dict[Kind, Callable[[Any], dict[str, Any]]] = {
     Kind.REDIRECTS: redirect_item,
     Kind.TEMPLATE_ASSOCIATIONS: association_item,
+    Kind.WIDGETS: widget_item,
+    Kind.PLACEMENTS: placement_item,
 }
+
+
+def item_of(spec: KindSpec, record: Any, paths: Mapping[str, str]) -> dict[str, Any]:
+    """One record of a top-level kind as written in its file or in an inline catalog (`paths`:
+    category paths by folded key, for the products' categories)."""
+    if spec.one_per_item:
+        return product_item(record, paths)
+    if spec.kind is Kind.PAGES:
+        return page_item(record)
+    return _WRITERS.get(spec.kind, partial(record_item, spec))(record)
 
 
 def page_files(pages: Mapping[str, WebPage]) -> dict[str, WebPage]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -32,6 +33,8 @@ from controller.catalog.model import (
     Brand,
     Catalog,
     Category,
+    PageLayout,
+    Placement,
     Product,
     Script,
     TemplateAssociation,
@@ -40,7 +43,13 @@ from controller.catalog.model import (
     path_key,
     split_path,
 )
-from controller.catalog.observed import ObservedCatalog, ObservedProduct, associated_names
+from controller.catalog.observed import (
+    ObservedCatalog,
+    ObservedProduct,
+    associated_names,
+    widget_keys,
+)
+from controller.text import plural
 
 
 class Kind(enum.StrEnum):
@@ -58,6 +67,9 @@ class Kind(enum.StrEnum):
     REDIRECTS = "redirects"
     TEMPLATE_ASSOCIATIONS = "templateAssociations"
     WIDGET_TEMPLATES = "widgetTemplates"
+    WIDGETS = "widgets"
+    PLACEMENTS = "placements"
+    PAGE_LAYOUTS = "pageLayouts"
 
 
 class Action(enum.StrEnum):
@@ -106,6 +118,10 @@ def _identity(key: str) -> str:
     return key
 
 
+EXACT = _identity
+"""The `fold` of kinds whose keys compare exactly as written."""
+
+
 @dataclass(frozen=True)
 class KindSpec:
     """One record kind, declared."""
@@ -124,6 +140,9 @@ class KindSpec:
     tree: bool = False  # records are parented by records of the same kind (categories)
     references: tuple[Reference, ...] = ()
     batch: Mapping[Action, int] = field(default_factory=dict)  # the API's maxima per request
+    # requests a bulk job of the API takes for any number of records (redirects' import job):
+    # used instead of batches when it costs fewer
+    bulk: Mapping[Action, int] = field(default_factory=dict)
     operational: frozenset[str] = frozenset()  # owned by the live store (compared only on request)
     read_only: frozenset[str] = frozenset()  # set by the store: never written
     create_only: frozenset[str] = frozenset()  # identity written on create, never updated
@@ -135,7 +154,7 @@ class KindSpec:
     short_form: bool = False  # may be written as its natural key alone
     required_in_file: tuple[str, ...] = ()  # fields every record written in a file has
     extra_schema: Mapping[str, Any] = field(default_factory=dict)  # further parts as written
-    attribute: str | None = None  # top-level kinds: the `Catalog` field holding its records
+    attribute: str | None = None  # top-level kinds: its `Catalog` and `ObservedCatalog` field
     make: Callable[[str, Mapping[str, Any]], Any] | None = None  # (key as written, fields) -> item
     optional_file: bool = False  # written only when the store has records of the kind
     depth_of: Callable[[Any], int] | None = None  # depth of a desired item (parents first)
@@ -150,6 +169,17 @@ class KindSpec:
     def batch_size(self, action: Action) -> int:
         """Records per request for `action`."""
         return self.batch.get(action, 1)
+
+    def uses_bulk(self, action: Action, records: int) -> bool:
+        """Whether `records` of `action` are written by a bulk job (it costs fewer requests than
+        batches)."""
+        job = self.bulk.get(action)
+        return job is not None and job < math.ceil(records / self.batch_size(action))
+
+    def requests(self, action: Action, records: int) -> int:
+        """Requests that writing `records` of `action` takes: batches or a bulk job."""
+        batches = math.ceil(records / self.batch_size(action))
+        return self.bulk[action] if self.uses_bulk(action, records) else batches
 
     @property
     def one_per_item(self) -> bool:
@@ -276,6 +306,80 @@ def _check_templates(catalog: Catalog, observed: ObservedCatalog) -> list[str]:
                 f"{association.entity_type} template {file_name!r}"
             )
     return problems
+
+
+def _found_widgets(observed: ObservedCatalog) -> Iterator[Found]:
+    """Widgets of the custom templates observed, by `template/name`."""
+    keys = widget_keys(observed)
+    for w in (observed.widgets or {}).values():
+        if w.id in keys:
+            yield keys[w.id], w.id, {**w.fields, "name": w.name}, w
+
+
+def _found_placements(observed: ObservedCatalog) -> Iterator[Found]:
+    """Placements keyed by template file, entity (natural key; `#id` when unknown), region and
+    sort order."""
+    if not observed.placements:
+        return
+    names = associated_names(observed, observed.category_paths())
+    for p in observed.placements.values():
+        kind = fields.placement_entity(str(p.fields.get("template_file", "")))
+        entity_id = getattr(p, f"{kind}_id") if kind else 0
+        entity = {kind: names[kind].get(entity_id, f"#{entity_id}")} if kind and entity_id else {}
+        yield Placement(p.fields, **entity).key, p.id, dict(p.fields), p
+
+
+def _found_layouts(observed: ObservedCatalog) -> Iterator[Found]:
+    """Page Builder layouts keyed by template file and entity (natural key; `#id` when
+    unknown)."""
+    if not observed.page_layouts:
+        return
+    names = associated_names(observed, observed.category_paths())
+    for layout in observed.page_layouts.values():
+        entity = {
+            kind: names[kind].get(entity_id, f"#{entity_id}")
+            for kind in names
+            if (entity_id := getattr(layout, f"{kind}_id"))
+        }
+        yield PageLayout(layout.fields, **entity).key, layout.id, dict(layout.fields), layout
+
+
+def _check_regions(catalog: Catalog, observed: ObservedCatalog) -> list[str]:
+    """Placements of the first channel in a region (or template file) that the active theme, as
+    read, does not have."""
+    if catalog.placements is None or observed.regions is None:
+        return []
+    problems = []
+    for placement in sorted(catalog.placements.values(), key=lambda p: p.key):
+        values = placement.fields
+        file_name, region = str(values.get("template_file", "")), values.get("region")
+        if values.get("channel_id", DEFAULT_CHANNEL) != DEFAULT_CHANNEL or not region:
+            continue
+        if file_name not in observed.regions:
+            continue
+        regions = observed.regions[file_name]
+        if regions is None:
+            problems.append(
+                f"placement {placement.key!r}: the active theme has no template {file_name!r}"
+            )
+        elif region not in regions:
+            problems.append(
+                f"placement {placement.key!r}: the active theme has no region {region!r} in "
+                f"{file_name!r} (it has {', '.join(sorted(regions)) or 'none'})"
+            )
+    return problems
+
+
+# The records whose pages a template association or placement names, by natural key.
+_ENTITY_REFERENCES = tuple(
+    Reference(kind, target, f"{kind}_id")
+    for kind, target in (
+        ("product", Kind.PRODUCTS),
+        ("category", Kind.CATEGORIES),
+        ("brand", Kind.BRANDS),
+        ("page", Kind.PAGES),
+    )
+)
 
 
 # ---- the table -------------------------------------------------------------------------------------
@@ -426,6 +530,7 @@ _DECLARED = (
         attribute="scripts",
         make=Script,
         optional_file=True,
+        observed_attribute="scripts",
     ),
     KindSpec(
         Kind.PAGES,
@@ -493,6 +598,89 @@ _DECLARED = (
         observed_attribute="widget_templates",
     ),
     KindSpec(
+        Kind.WIDGETS,
+        "widget",
+        key="widget",
+        fold=_identity,
+        fields=fields.WIDGET,
+        managed=frozenset(fields.WIDGET),
+        desired=lambda catalog: (
+            None
+            if catalog.widgets is None
+            else [(w.key, {**w.fields, "name": w.name}, w) for w in catalog.widgets.values()]
+        ),
+        observed=_found_widgets,
+        references=(Reference("template", Kind.WIDGET_TEMPLATES, "template_id"),),
+        read_only=frozenset(
+            {
+                "uuid",
+                "widget_template",
+                "version_uuid",
+                "date_created",
+                "date_modified",
+                "storefront_api_query_params",
+            }
+        ),
+        required_on_create=("name",),
+        required_in_file=("template", "name"),
+        file="content/widgets.yaml",
+        attribute="widgets",
+        optional_file=True,
+        checks_references=True,
+        observed_attribute="widgets",
+    ),
+    KindSpec(
+        Kind.PLACEMENTS,
+        "placement",
+        key="placement",
+        fold=path_key,
+        fields=fields.PLACEMENT,
+        managed=frozenset(fields.PLACEMENT),
+        desired=lambda catalog: (
+            None
+            if catalog.placements is None
+            else [(p.key, dict(p.fields), p) for p in catalog.placements.values()]
+        ),
+        observed=_found_placements,
+        references=(
+            Reference("widget", Kind.WIDGETS, "widget_id"),
+            *_ENTITY_REFERENCES,
+        ),
+        read_only=frozenset({"uuid", "widget", "date_created", "date_modified"}),
+        required_on_create=("template_file",),
+        required_in_file=("template_file", "region", "widget"),
+        file="content/placements.yaml",
+        attribute="placements",
+        optional_file=True,
+        checks_references=True,
+        observed_attribute="placements",
+        plan_check=_check_regions,
+    ),
+    KindSpec(
+        Kind.PAGE_LAYOUTS,
+        "Page Builder layout",
+        key="layout",
+        fold=path_key,
+        fields=fields.PAGE_LAYOUT,
+        managed=frozenset(fields.PAGE_LAYOUT),
+        desired=lambda catalog: (
+            None
+            if catalog.page_layouts is None
+            else [(p.key, dict(p.fields), p) for p in catalog.page_layouts.values()]
+        ),
+        observed=_found_layouts,
+        references=(
+            Reference("widget_templates", Kind.WIDGET_TEMPLATES, "widget_template_ids", many=True),
+            *_ENTITY_REFERENCES,
+        ),
+        required_in_file=("regions",),
+        file="content/layouts/",
+        attribute="page_layouts",
+        optional_file=True,
+        checks_references=True,
+        observed_attribute="page_layouts",
+    ),
+    KindSpec(
         Kind.TEMPLATE_ASSOCIATIONS,
         "custom template association",
         key="entity",
@@ -505,15 +693,7 @@ _DECLARED = (
             else [(a.key, dict(a.fields), a) for a in catalog.template_associations.values()]
         ),
         observed=_found_associations,
-        references=tuple(
-            Reference(kind, target, f"{kind}_id")
-            for kind, target in (
-                ("product", Kind.PRODUCTS),
-                ("category", Kind.CATEGORIES),
-                ("brand", Kind.BRANDS),
-                ("page", Kind.PAGES),
-            )
-        ),
+        references=_ENTITY_REFERENCES,
         batch={Action.CREATE: 100, Action.UPDATE: 100, Action.DELETE: 50},
         read_only=frozenset({"id", "is_valid", "date_created", "date_modified"}),
         required_in_file=("file_name",),
@@ -548,6 +728,7 @@ _DECLARED = (
             Reference("to_post", Kind.BLOG_POSTS, "post_id"),
         ),
         batch={Action.CREATE: 50, Action.UPDATE: 50, Action.DELETE: 50},
+        bulk={Action.CREATE: 3, Action.UPDATE: 3},  # the store's domain, an import, its job
         read_only=frozenset({"id"}),
         file="content/redirects.yaml",
         attribute="redirects",
@@ -605,3 +786,13 @@ def counts(catalog: Catalog) -> dict[str, int]:
                 len(getattr(item, child.owner_field) or ()) for item in records.values()
             )
     return out
+
+
+def counts_text(counts: Mapping[str, int]) -> str:
+    """`30 products, 114 variants, 4 brands, 19 categories`: every kind with records, the kinds
+    that own records (and what they own) first, then plan order (`no records` when none)."""
+    shown = [plural(counts[k], KINDS[k].singular) for k in _SHOWN if counts.get(k)]
+    return ", ".join(shown) or "no records"
+
+
+_SHOWN = sorted(PLAN_ORDER, key=lambda k: not children(KINDS[k].owner or k))

@@ -183,6 +183,83 @@ class WidgetTemplate:
 
 
 @dataclass(frozen=True)
+class Widget:
+    """A widget keyed by its name within its widget template (`template`, by name); `fields`
+    holds its `widget_configuration`, `description` and `channel_id`."""
+
+    name: str
+    fields: Mapping[str, Any]
+    template: str = ""
+
+    @property
+    def key(self) -> str:
+        """The natural key: `template/name`."""
+        return widget_key(self.template, self.name)
+
+
+def widget_key(template: str, name: str) -> str:
+    """A widget's natural key from its template's name and its own."""
+    return f"{template}/{name}"
+
+
+@dataclass(frozen=True)
+class OnPage:
+    """Content of a template file's pages: of one record's (a product by SKU, a category by
+    path, a brand by name, a page by URL) or of every page of the template (none)."""
+
+    fields: Mapping[str, Any]
+    product: str = ""
+    category: str = ""
+    brand: str = ""
+    page: str = ""
+
+    @property
+    def entity(self) -> tuple[str, str]:
+        """(kind, natural key) of the record whose page it is on (("", "") for none)."""
+        return next(((k, v) for k in ASSOCIATED_KINDS if (v := getattr(self, k))), ("", ""))
+
+
+@dataclass(frozen=True)
+class Placement(OnPage):
+    """A widget (`widget`, by key) placed in a region of a template file, on one record's page
+    or every page of the template, at a sort order. `fields` holds `template_file`, `region`,
+    `sort_order`, `status` and `channel_id`; all but `status` (and the widget) identify it."""
+
+    widget: str = ""
+
+    @property
+    def key(self) -> str:
+        """The natural key: `template_file [entity] region#sort_order`, prefixed by the channel
+        when not the first."""
+        entity = self.entity[1]
+        where = f"{self.fields.get('template_file', '')}{' ' + entity if entity else ''}"
+        key = f"{where} {self.fields.get('region', '')}#{self.fields.get('sort_order', 0)}"
+        return site_key(key, int(self.fields.get("channel_id", DEFAULT_CHANNEL)), DEFAULT_CHANNEL)
+
+
+@dataclass(frozen=True)
+class PageLayout(OnPage):
+    """A page's Page Builder layout, published whole: `fields` holds its `template_file` ("" for
+    the global regions), `channel_id` and `regions` as Page Builder keeps them (regions, layouts,
+    dropzones and widgets, in order), each widget of a custom template naming it by name
+    (`widget_template`) rather than by the store's id."""
+
+    @property
+    def key(self) -> str:
+        """The natural key: the template file and the record (`global` for the global regions),
+        prefixed by the channel when not the first."""
+        entity = self.entity[1]
+        where = f"{self.fields.get('template_file') or 'global'}{' ' + entity if entity else ''}"
+        return site_key(where, int(self.fields.get("channel_id", DEFAULT_CHANNEL)), DEFAULT_CHANNEL)
+
+    @property
+    def widget_templates(self) -> frozenset[str]:
+        """The custom widget templates its widgets use, by name."""
+        widgets, _ = fields.page_widgets(self.fields.get("regions"))
+        return frozenset(str(w["widget_template"]) for w in widgets if w.get("widget_template"))
+
+
+@dataclass(frozen=True)
 class Redirect:
     """A 301 redirect keyed by its from path within its site. Its target is one of: a product by
     SKU, a category by path, a brand by name, a page by key, a blog post by URL, or
@@ -239,6 +316,9 @@ class Catalog:
     blog_posts: Mapping[str, BlogPost] | None = None  # by URL
     template_associations: Mapping[str, TemplateAssociation] | None = None  # by key
     widget_templates: Mapping[str, WidgetTemplate] | None = None  # by name
+    widgets: Mapping[str, Widget] | None = None  # by key
+    placements: Mapping[str, Placement] | None = None  # by key
+    page_layouts: Mapping[str, PageLayout] | None = None  # by key
 
     def counts(self) -> dict[str, int]:
         """Record counts per kind, as the kind table knows them."""

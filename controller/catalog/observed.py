@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from controller.catalog.model import (
@@ -12,11 +13,14 @@ from controller.catalog.model import (
     STOCK_FIELDS,
     Catalog,
     Image,
+    PageLayout,
+    Placement,
     Product,
     Redirect,
     TemplateAssociation,
     Variant,
     WebPage,
+    Widget,
     bulk_allocation,
     path_key,
     site_key,
@@ -161,6 +165,45 @@ class ObservedWidgetTemplate:
     fields: dict[str, Any]
 
 
+@dataclass(slots=True)
+class ObservedWidget:
+    """A widget as the store has it (its id and its template's are UUIDs)."""
+
+    id: str
+    name: str
+    template_id: str
+    fields: dict[str, Any]  # description, widget_configuration, channel_id
+
+
+@dataclass(slots=True)
+class ObservedPlacement:
+    """A placement as the store has it: its widget's id, and its entity's id under the kind its
+    template file targets (0 for the others)."""
+
+    id: str
+    fields: dict[str, Any]  # template_file, region, sort_order, status, channel_id
+    widget_id: str = ""
+    product_id: int = 0
+    category_id: int = 0
+    brand_id: int = 0
+    page_id: int = 0
+
+
+@dataclass(slots=True)
+class ObservedLayout:
+    """A page's Page Builder layout as the store has it: its id is its address (`channel|template
+    file|entity id`), its regions name custom widget templates by name (`widget_template`), whose
+    ids are `widget_template_ids`; its entity's id under the kind its template file targets."""
+
+    id: str
+    fields: dict[str, Any]  # template_file, channel_id, regions
+    widget_template_ids: frozenset[str] = frozenset()
+    product_id: int = 0
+    category_id: int = 0
+    brand_id: int = 0
+    page_id: int = 0
+
+
 @dataclass
 class ObservedCatalog:
     """Everything observed in one pass, with the natural-key maps derived from it (never stored
@@ -176,6 +219,12 @@ class ObservedCatalog:
     blog_posts: dict[int, ObservedBlogPost] | None = None  # by id; None when not observed
     template_associations: dict[int, ObservedTemplateAssociation] | None = None  # by id
     widget_templates: dict[str, ObservedWidgetTemplate] | None = None  # by name
+    widgets: dict[str, ObservedWidget] | None = None  # by id; None when not observed
+    placements: dict[str, ObservedPlacement] | None = None  # by id; None when not observed
+    # The regions of the active theme's template files read so far, by template file (a file
+    # the theme lacks: None); None when not observed.
+    regions: dict[str, frozenset[str] | None] | None = None
+    page_layouts: dict[str, ObservedLayout] | None = None  # by address; None when not observed
     # The active theme's name and custom template files by entity kind ("" without one); None
     # when not observed.
     theme_templates: tuple[str, dict[str, frozenset[str]]] | None = None
@@ -212,19 +261,22 @@ class ObservedCatalog:
         return {b.name.casefold(): b.id for b in sorted(self.brands.values(), key=lambda b: b.id)}
 
     def counts(self) -> dict[str, int]:
-        """Item counts per kind."""
-        return {
-            "products": len(self.products) + len(self.unkeyed_products),
-            "variants": sum(len(p.variants) for p in self.products.values()),
-            "categories": len(self.categories),
-            "brands": len(self.brands),
-            "scripts": len(self.scripts or {}),
-            "pages": len(self.pages or {}),
-            "redirects": len(self.redirects or {}),
-            "blogPosts": len(self.blog_posts or {}),
-            "templateAssociations": len(self.template_associations or {}),
-            "widgetTemplates": len(self.widget_templates or {}),
-        }
+        """Record counts per kind, from the kind table (a kind not observed counts 0)."""
+        from controller.catalog.kinds import KINDS, TOP_LEVEL, Kind, children  # declared over this
+
+        out: dict[str, int] = {}
+        for kind in TOP_LEVEL:
+            spec = KINDS[kind]
+            assert spec.attribute is not None
+            records: dict[Any, Any] = getattr(self, spec.attribute) or {}
+            out[kind] = len(records)
+            for child in children(kind):
+                assert child.owner_field is not None
+                out[child.kind] = sum(
+                    map(len, map(attrgetter(child.owner_field), records.values()))
+                )
+        out[Kind.PRODUCTS] += len(self.unkeyed_products)  # products without a SKU
+        return out
 
 
 def share(product: ObservedProduct, like: Product, *, images: bool = True) -> None:
@@ -327,6 +379,9 @@ def _to_catalog(observed: ObservedCatalog, skip: frozenset[str]) -> Catalog:
     records["pages"] = _pages(observed)
     records["redirects"] = _redirects(observed, paths)
     records["template_associations"] = _associations(observed, paths)
+    records["widgets"] = _widgets(observed)
+    records["placements"] = _placements(observed, paths)
+    records["page_layouts"] = _layouts(observed, paths)
     return Catalog(**records)
 
 
@@ -390,3 +445,74 @@ def _associations(
             )
             found[association.key] = association
     return found
+
+
+def widget_keys(observed: ObservedCatalog) -> dict[str, str]:
+    """Widget id -> natural key (`template/name`), for widgets of the custom templates observed."""
+    templates = {t.id: t.name for t in (observed.widget_templates or {}).values()}
+    return {
+        w.id: f"{templates[w.template_id]}/{w.name}"
+        for w in (observed.widgets or {}).values()
+        if w.template_id in templates
+    }
+
+
+def _widgets(observed: ObservedCatalog) -> dict[str, Widget] | None:
+    """Widgets of custom templates, by natural key (none there: not managed)."""
+    templates = {t.id: t.name for t in (observed.widget_templates or {}).values()}
+    found: dict[str, Widget] = {}
+    for w in sorted((observed.widgets or {}).values(), key=lambda w: w.id):
+        if w.template_id in templates:
+            widget = Widget(w.name, dict(w.fields), templates[w.template_id])
+            found.setdefault(widget.key, widget)
+    return found or None
+
+
+def placement_of(
+    observed: ObservedCatalog,
+    p: ObservedPlacement,
+    names: dict[str, dict[int, str]],
+    widgets: dict[str, str],
+) -> Placement | None:
+    """An observed placement in natural keys (None when its widget or entity is not known)."""
+    entity = entity_names(observed, p, names)
+    if p.widget_id not in widgets or entity is None:
+        return None
+    return Placement(dict(p.fields), widget=widgets[p.widget_id], **entity)
+
+
+def _placements(observed: ObservedCatalog, paths: dict[int, str]) -> dict[str, Placement] | None:
+    """Placements in natural keys (those whose widget or entity the store no longer has are left
+    out; none there: not managed)."""
+    names, widgets = associated_names(observed, paths), widget_keys(observed)
+    found: dict[str, Placement] = {}
+    for p in sorted((observed.placements or {}).values(), key=lambda p: p.id):
+        placement = placement_of(observed, p, names, widgets)
+        if placement is not None:
+            found.setdefault(path_key(placement.key), placement)
+    return found or None
+
+
+def entity_names(
+    observed: ObservedCatalog, record: Any, names: dict[str, dict[int, str]]
+) -> dict[str, str] | None:
+    """The natural key of the record whose page an observed placement or layout is on, by kind
+    ({} for none; None when the store no longer has it)."""
+    for kind, by_id in names.items():
+        entity_id = getattr(record, f"{kind}_id")
+        if entity_id:
+            return {kind: by_id[entity_id]} if entity_id in by_id else None
+    return {}
+
+
+def _layouts(observed: ObservedCatalog, paths: dict[int, str]) -> dict[str, PageLayout] | None:
+    """Page Builder layouts in natural keys (those of a record the store no longer has are left
+    out; none there: not managed)."""
+    names = associated_names(observed, paths)
+    found: dict[str, PageLayout] = {}
+    for layout in (observed.page_layouts or {}).values():
+        entity = entity_names(observed, layout, names)
+        if entity is not None:
+            made = PageLayout(dict(layout.fields), **entity)
+            found[made.key] = made
+    return found or None

@@ -3,6 +3,7 @@ reporting every problem at once with file, line and field."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -17,12 +18,15 @@ from controller.catalog.model import (
     Catalog,
     CatalogInvalid,
     Image,
+    PageLayout,
+    Placement,
     Problem,
     Product,
     Redirect,
     TemplateAssociation,
     Variant,
     WebPage,
+    Widget,
     path_key,
     sku_key,
     split_path,
@@ -386,6 +390,7 @@ def _check_content(c: _Collector, catalog: Catalog, located: Mapping[str, Item])
             hint = did_you_mean(association.page, list(pages))
             item = located[f"custom template association:{key}"]
             c.add(item, f"page {association.page!r} is not in the catalog{hint}", "page")
+    _check_widgets(c, catalog, located)
     brands = {k.casefold() for k in catalog.brands or {}}
     for key, redirect in (catalog.redirects or {}).items():
         item = located[f"redirect:{key}"]
@@ -408,6 +413,60 @@ def _check_content(c: _Collector, catalog: Catalog, located: Mapping[str, Item])
             and redirect.to_brand.casefold() not in brands
         ):
             c.add(item, f"brand {redirect.to_brand!r} is not in the catalog", "to_brand")
+
+
+def _check_widgets(c: _Collector, catalog: Catalog, located: Mapping[str, Item]) -> None:
+    """Widgets' templates and placements' widgets and pages, where the catalog manages them; at
+    most 75 placements per template file."""
+    templates, widgets, pages = catalog.widget_templates, catalog.widgets, catalog.pages
+    for key, widget in (catalog.widgets or {}).items():
+        item = located[f"widget:{key}"]
+        if templates is not None and widget.template not in templates:
+            hint = did_you_mean(widget.template, list(templates))
+            c.add(
+                item, f"widget template {widget.template!r} is not in the catalog{hint}", "template"
+            )
+            continue
+        template = (templates or {}).get(widget.template)
+        if template is None:
+            continue
+        settings = fields.schema_settings(template)
+        used = set(re.findall(r"\w+", str(template.fields.get("template", ""))))
+        config = widget.fields.get("widget_configuration") or {}
+        for name in sorted(set(config) - settings - used):
+            # the platform keeps it, and the widget shows nothing of it
+            hint = did_you_mean(name, sorted(settings))
+            c.add(
+                item,
+                f"{name!r} is neither a setting of widget template {widget.template!r} nor used "
+                f"by its Handlebars{hint}",
+                "widget_configuration",
+            )
+    for key, layout in (catalog.page_layouts or {}).items():
+        item = located[f"Page Builder layout:{key}"]
+        for name in sorted(layout.widget_templates - set(templates or layout.widget_templates)):
+            hint = did_you_mean(name, list(templates or ()))
+            c.add(item, f"widget template {name!r} is not in the catalog{hint}", "regions")
+        if layout.page and pages is not None and layout.page not in pages:
+            hint = did_you_mean(layout.page, list(pages))
+            c.add(item, f"page {layout.page!r} is not in the catalog{hint}", "page")
+    per_file: dict[tuple[Any, Any], int] = {}
+    for key, placement in (catalog.placements or {}).items():
+        item = located[f"placement:{key}"]
+        if widgets is not None and placement.widget not in widgets:
+            hint = did_you_mean(placement.widget, list(widgets))
+            c.add(item, f"widget {placement.widget!r} is not in the catalog{hint}", "widget")
+        if placement.page and pages is not None and placement.page not in pages:
+            hint = did_you_mean(placement.page, list(pages))
+            c.add(item, f"page {placement.page!r} is not in the catalog{hint}", "page")
+        where = (placement.fields.get("channel_id", 1), placement.fields["template_file"])
+        per_file[where] = per_file.get(where, 0) + 1
+        if per_file[where] == fields.MAX_PLACEMENTS_PER_TEMPLATE + 1:
+            c.add(
+                item,
+                f"more than {fields.MAX_PLACEMENTS_PER_TEMPLATE} placements on {where[1]!r}",
+                "template_file",
+            )
 
 
 _ASSOCIATION_KEYS = frozenset({*ASSOCIATED_KINDS, *fields.TEMPLATE_ASSOCIATION})
@@ -440,10 +499,140 @@ def _association(c: _Collector, item: Item) -> TemplateAssociation | None:
     return TemplateAssociation(kind, checked, **{kind: value})
 
 
+_WIDGET_KEYS = frozenset({"template", *fields.WIDGET})
+
+
+def _widget(c: _Collector, item: Item) -> Widget | None:
+    """One widget as written: its template (by name), name and configuration."""
+    data = _object(c, item, "widget")
+    if data is None:
+        return None
+    checked = c.fields(
+        item, {k: v for k, v in data.items() if k != "template"}, fields.WIDGET, _WIDGET_KEYS
+    )
+    template, name = data.get("template"), checked.get("name")
+    if not isinstance(template, str) or not template:
+        c.add(item, "template is required (the name of a widget template)", "template")
+        return None
+    if not isinstance(name, str) or not name:
+        c.add(item, "name is required", "name")
+        return None
+    config = checked.get("widget_configuration", {})
+    size = len(json.dumps(config, separators=(",", ":")).encode())
+    if size > fields.MAX_WIDGET_CONFIGURATION_BYTES:
+        c.add(item, f"widget_configuration is {size} bytes as JSON, more than 64 KB")
+    return Widget(name, {k: v for k, v in checked.items() if k != "name"}, template)
+
+
+_PLACEMENT_KEYS = frozenset({"widget", *ASSOCIATED_KINDS, *fields.PLACEMENT})
+
+
+def _on_page(
+    c: _Collector,
+    item: Item,
+    data: Mapping[str, Any],
+    table: Mapping[str, fields.FieldSpec],
+    allowed: frozenset[str],
+) -> dict[str, Any]:
+    """The checked fields of content on a template file's pages (a placement, a layout); other
+    parts than `allowed` are reported."""
+    for name in sorted(set(data) - allowed):
+        c.add(item, f"unknown field {name!r}", name)
+    return c.fields(item, {k: data[k] for k in table if k in data}, table, frozenset(table))
+
+
+def _placement(c: _Collector, item: Item) -> Placement | None:
+    """One placement as written: its widget (`template/name`), template file, region, sort
+    order, status, and the record whose page it is on, of the kind its template file targets."""
+    data = _object(c, item, "placement")
+    if data is None:
+        return None
+    checked = _on_page(c, item, data, fields.PLACEMENT, _PLACEMENT_KEYS)
+    widget, file_name = data.get("widget"), checked.get("template_file")
+    if not isinstance(widget, str) or "/" not in widget:
+        c.add(
+            item, "widget is required: its template's name and its own, `template/name`", "widget"
+        )
+        return None
+    if not isinstance(file_name, str) or not file_name:
+        c.add(item, "template_file is required (e.g. pages/product)", "template_file")
+        return None
+    if not isinstance(checked.get("region"), str) or not checked["region"]:
+        c.add(item, "region is required (a region of the template file)", "region")
+        return None
+    target = fields.placement_entity(file_name)
+    if target == "":
+        c.add(item, f"widgets cannot be placed on {file_name!r}", "template_file")
+        return None
+    entity = _entity(c, item, data, file_name, "placement")
+    if entity is None:
+        return None
+    checked.setdefault("sort_order", 0)
+    return Placement(checked, widget=widget, **entity)
+
+
+def _entity(
+    c: _Collector, item: Item, data: Mapping[str, Any], file_name: str, what: str
+) -> dict[str, str] | None:
+    """The record whose page `data` is on (a product by SKU, ...; {} for none), of the kind its
+    template file targets; None, reported, when it names another."""
+    target = fields.placement_entity(file_name) if file_name else None
+    named = [k for k in ASSOCIATED_KINDS if data.get(k)]
+    if len(named) > 1 or (named and named[0] != target):
+        allowed = f"only a {target}" if target else "no record"
+        c.add(item, f"a {what} on {file_name or 'the global regions'!r} names {allowed}", named[-1])
+        return None
+    if not named:
+        return {}
+    value = data[named[0]]
+    if not isinstance(value, str):
+        c.add(item, f"{named[0]} must be text", named[0])
+        return None
+    return {named[0]: "/".join(split_path(value)) if named[0] == "category" else value}
+
+
+_LAYOUT_KEYS = frozenset({*ASSOCIATED_KINDS, *fields.PAGE_LAYOUT})
+
+
+def _layout(c: _Collector, item: Item) -> PageLayout | None:
+    """One page's Page Builder layout as written: its template file ("" or absent for the
+    global regions), record, channel and regions; each widget names its template (custom ones by
+    name, `widget_template`); at most 150 widgets and 150 layouts."""
+    data = _object(c, item, "Page Builder layout")
+    if data is None:
+        return None
+    checked = _on_page(c, item, data, fields.PAGE_LAYOUT, _LAYOUT_KEYS)
+    file_name = str(checked.get("template_file") or "")
+    if file_name and fields.placement_entity(file_name) == "":
+        c.add(item, f"Page Builder has no pages of {file_name!r}", "template_file")
+        return None
+    if "regions" not in checked:
+        c.add(item, "regions is required (a list of {name, children})", "regions")
+        return None
+    entity = _entity(c, item, data, file_name, "layout")
+    if entity is None:
+        return None
+    widgets, layouts = fields.page_widgets(checked["regions"])
+    for index, widget in enumerate(widgets):
+        if not widget.get("widget_template") and not widget.get("widget_template_uuid"):
+            c.add(item, f"widget {index + 1} names no widget_template", "regions")
+    if len(widgets) > fields.MAX_PAGE_WIDGETS or layouts > fields.MAX_PAGE_LAYOUTS:
+        c.add(
+            item,
+            f"a page has at most {fields.MAX_PAGE_WIDGETS} widgets and "
+            f"{fields.MAX_PAGE_LAYOUTS} layouts ({len(widgets)} and {layouts} here)",
+            "regions",
+        )
+    return PageLayout(checked, **entity)
+
+
 _READERS: dict[Kind, Callable[[_Collector, Item], Any]] = {
     Kind.PAGES: _page,
     Kind.REDIRECTS: _redirect,
     Kind.TEMPLATE_ASSOCIATIONS: _association,
+    Kind.WIDGETS: _widget,
+    Kind.PLACEMENTS: _placement,
+    Kind.PAGE_LAYOUTS: _layout,
 }
 
 

@@ -50,6 +50,15 @@ def _key(spec: KindSpec) -> dict[str, Any]:
     return {"type": "string", "minLength": 1, **({"maxLength": longest} if longest else {})}
 
 
+# Kinds whose natural key is made of fields written on their own (no field of the key's name).
+_COMPOSED = {
+    Kind.TEMPLATE_ASSOCIATIONS: "the one entity it names",
+    Kind.WIDGETS: "`template/name`: its template's name and its own",
+    Kind.PLACEMENTS: "template file, record, region and sort order",
+    Kind.PAGE_LAYOUTS: "template file and record",
+}
+
+
 def record(spec: KindSpec) -> dict[str, Any]:
     """The JSON Schema of one record of a kind as written in the files."""
     written = sorted(spec.managed - {spec.positional} - spec.create_only)
@@ -57,7 +66,11 @@ def record(spec: KindSpec) -> dict[str, Any]:
     properties[spec.key] = _key(spec)
     for reference in spec.references:
         target = KINDS[reference.kind]
-        described = f"{target.singular} {target.key}"
+        described = (
+            f"{target.singular} {target.key}"
+            if target.kind not in _COMPOSED
+            else f"{target.singular}, {_COMPOSED[target.kind]}"
+        )
         properties[reference.field] = (
             {
                 "type": "array",
@@ -113,11 +126,14 @@ def schemas() -> dict[str, dict[str, Any]]:
             if one_per_item or one_per_file
             else {"type": "array", "items": record(spec)}
         )
-        if kind is Kind.TEMPLATE_ASSOCIATIONS:  # identified by the one entity it names
-            items = body["items"]
+        if kind in _COMPOSED:  # identified by fields of its own
+            items = body.get("items", body)
             del items["properties"][spec.key]
             items["required"] = [r for r in items["required"] if r != spec.key]
-            items["oneOf"] = [{"required": [r.field]} for r in spec.references]
+            if kind is Kind.PAGE_LAYOUTS:  # the templates its regions name, read from them
+                del items["properties"]["widget_templates"]
+            if kind is Kind.TEMPLATE_ASSOCIATIONS:
+                items["oneOf"] = [{"required": [r.field]} for r in spec.references]
         if kind is Kind.PAGES:  # a link page is identified by its link instead
             body["required"] = [r for r in body["required"] if r != spec.key]
             body["anyOf"] = [{"required": [spec.key]}, {"required": ["link"]}]

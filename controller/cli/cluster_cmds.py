@@ -16,10 +16,12 @@ from typing import Any, cast
 
 from controller.api.base import GROUP, VERSION
 from controller.api.conditions import kstatus
+from controller.api.deployment import DeploymentPhase as Phase
 from controller.api.resources import KIND_BY_NAME
 from controller.cli.errors import CliError
 from controller.reconcile.deployment import APPROVED_BY, APPROVED_PLAN
 
+FINAL = tuple(p for p in Phase if p.final)
 RECONCILE_REQUESTED = "stagingpro.io/reconcile-requested-at"
 KIND_WORDS = {
     "environment": "StoreEnvironment",
@@ -146,7 +148,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
     deployment = cluster.get("StoreDeployment", args.deployment)
     name = f"StoreDeployment {cluster.namespace}/{args.deployment}"
     targets = (deployment.get("status") or {}).get("targets") or []
-    waiting = [t for t in targets if t.get("phase") == "AwaitingApproval"]
+    waiting = [t for t in targets if t.get("phase") == Phase.AWAITING_APPROVAL]
     if args.target:
         chosen = [t for t in targets if t.get("name") == args.target]
         if not chosen:
@@ -445,7 +447,7 @@ def cmd_wait(args: argparse.Namespace) -> int:
             if phase == args.phase:
                 print(f"{kind} {cluster.namespace}/{args.name}: {phase}")
                 return 0
-            if phase in ("Succeeded", "PartiallySucceeded", "Failed"):
+            if phase in FINAL:
                 raise CliError(
                     f"{kind} {cluster.namespace}/{args.name} ended {phase}, not {args.phase}"
                 )

@@ -145,7 +145,7 @@ def _load_catalog(spec: str, cache_dir: Path) -> ResolvedCatalog:
         assert isinstance(snapshot, CatalogSnapshot)
         source = snapshot.spec.source
         if source.inline is not None:
-            return resolve_inline(source.inline.model_dump(mode="json"))
+            return resolve_inline(source.inline.model_dump(mode="json", by_alias=True))
         git = source.git
         if git is None:
             raise CliError(

@@ -12,6 +12,7 @@ from typing import Any
 
 from controller.access import BIGCOMMERCE_API_ORIGIN, ORIGINS_ENV, AccessPolicy
 from controller.cli.errors import CliError
+from controller.notify import REVIEW_URL_ENV, NotifySettings
 from controller.operator.config import OperatorConfig
 from controller.stores.hooks import WebhookConfig
 
@@ -98,6 +99,11 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument("--ui-address", default="0.0.0.0", help="the address the web UI listens on")
     parser.add_argument(
+        "--review-url",
+        default=os.environ.get(REVIEW_URL_ENV),
+        help=f"the base URL of the plans' review pages, linked from notifications (${REVIEW_URL_ENV})",
+    )
+    parser.add_argument(
         "--cache-dir",
         type=Path,
         default=Path(os.environ.get("STAGINGPRO_CACHE_DIR", "/var/cache/stagingpro")),
@@ -129,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
         webhook_port=args.webhook_port,
         ui_port=args.ui_port,
         ui_host=args.ui_address,
+        notify=NotifySettings(review_url=args.review_url or None),
     )
     _check_cache(config.cache_dir)
     _check_kubernetes()

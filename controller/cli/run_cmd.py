@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the loop until SIGINT/SIGTERM (or one pass with --once)."""
     # the loop's parts (aiohttp for notifications, the reconcilers) load with this command only
     from controller.metrics import Metrics
-    from controller.notify import Notifier
+    from controller.notify import Notifier, NotifySettings
     from controller.standalone import FileWorld, Loop, ManifestError, services_for
     from controller.ui import WebUI
     from controller.ui.view import Sources
@@ -131,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
         args.state / "cache",
         metrics,
         allowed_origins(args.allowed_api_origin, allow_local_git=args.allow_local_git),
+        NotifySettings.from_env(),
     )
     sources = None
     if args.ui_port is not None and not args.once:

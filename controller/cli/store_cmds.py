@@ -14,7 +14,7 @@ from typing import Any
 import git
 
 from controller.access import redact
-from controller.catalog.kinds import KINDS
+from controller.catalog.kinds import KINDS, counts_text
 from controller.catalog.model import CatalogInvalid
 from controller.catalog.observed import ObservedCatalog
 from controller.cli import review_cmd
@@ -434,25 +434,12 @@ def cmd_capture(args: argparse.Namespace) -> int:
         target = store_target(args.store, args.environment, args.token_file)
         async with _client(target, args) as store:
             catalog = await capture_to_directory(store, args.output, layout=args.layout)
-        print(f"captured {target.label} into {args.output}: {catalog_counts(catalog.counts())}")
+        print(f"captured {target.label} into {args.output}: {counts_text(catalog.counts())}")
         if args.commit or args.push:
             _commit(args, capture_message(args.name, target.store_hash, catalog))
         return EXIT_OK
 
     return _run(run())
-
-
-def catalog_counts(counts: dict[str, int]) -> str:
-    """`30 products, 90 variants, 1 category, 4 brands`."""
-    return ", ".join(
-        plural(counts.get(kind, 0), noun)
-        for kind, noun in (
-            ("products", "product"),
-            ("variants", "variant"),
-            ("categories", "category"),
-            ("brands", "brand"),
-        )
-    )
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -462,7 +449,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         resolved = await asyncio.to_thread(
             load_catalog, args.catalog, CACHE / "git", allow_empty=args.allow_empty
         )
-        print(f"{resolved.source}: valid ({catalog_counts(resolved.catalog.counts())})")
+        print(f"{resolved.source}: valid ({counts_text(resolved.catalog.counts())})")
         return EXIT_OK
 
     return _run(run())

@@ -13,6 +13,7 @@ from controller.emulator.resources import (
     metafields,
     pages,
     products,
+    redirect_jobs,
     redirects,
     scripts,
     store_info,
@@ -20,6 +21,7 @@ from controller.emulator.resources import (
     themes,
     variants,
     widget_templates,
+    widgets,
 )
 from controller.emulator.resources.base import Route
 
@@ -37,9 +39,11 @@ _FAMILIES = (
     hooks,
     pages,
     redirects,
+    redirect_jobs,
     blog,
     template_associations,
     widget_templates,
+    widgets,
 )
 SCHEMA = "".join(m.SCHEMA for m in _FAMILIES)
 TABLES: tuple[str, ...] = tuple(t for m in _FAMILIES for t in m.TABLES)
@@ -66,6 +70,8 @@ class Store:
         self.hooks = hooks.Hooks(self)
         self.pages = pages.Pages(self)
         self.redirects = redirects.Redirects(self)
+        self.redirect_jobs = redirect_jobs.RedirectJobs(self)
         self.blog = blog.Blog(self)
         self.template_associations = template_associations.TemplateAssociations(self)
         self.widget_templates = widget_templates.WidgetTemplates(self)
+        self.widgets = widgets.Widgets(self)

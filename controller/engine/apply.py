@@ -11,9 +11,10 @@ write at once (no error is dropped).
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,7 @@ class PlanRefused(Stalled):
 
 
 Progress = Callable[["ApplyResult"], None]
+Write = Callable[..., Awaitable[list[Outcome]]]
 
 
 @dataclass
@@ -127,20 +129,32 @@ class _Apply:
                     ready.append((step, self.record(spec, step)))
                 except LookupError as error:
                     self.fail(step, str(error.args[0]))
-            size = spec.batch_size(phase[0].action)
+            action, size = phase[0].action, spec.batch_size(phase[0].action)
+            bulk: Write | None = getattr(self.store, "bulk", None)
+            if bulk is not None and spec.uses_bulk(action, len(ready)):  # one job for them all
+                await self.send(spec, action, ready, functools.partial(bulk, action=action))
+                continue
             await fan_out(
-                self.send(spec, phase[0].action, ready[i : i + size])
-                for i in range(0, len(ready), size)
+                self.send(spec, action, ready[i : i + size]) for i in range(0, len(ready), size)
             )
         self._tick()
         return self.result
 
-    async def send(self, spec: KindSpec, action: Action, batch: list[tuple[Step, Record]]) -> None:
-        write = {
-            Action.CREATE: self.store.create,
-            Action.UPDATE: self.store.update,
-            Action.DELETE: self.store.delete,
-        }[action]
+    async def send(
+        self,
+        spec: KindSpec,
+        action: Action,
+        batch: list[tuple[Step, Record]],
+        write: Write | None = None,
+    ) -> None:
+        write = (
+            write
+            or {
+                Action.CREATE: self.store.create,
+                Action.UPDATE: self.store.update,
+                Action.DELETE: self.store.delete,
+            }[action]
+        )
         outcomes: list[Outcome] = await write(spec.kind, [r for _, r in batch])
         for (step, record), outcome in zip(batch, outcomes, strict=True):
             if outcome.error is not None:

@@ -9,7 +9,6 @@ import time
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from controller.catalog.kinds import Action, Kind
 from controller.catalog.model import Catalog, Script
@@ -19,7 +18,6 @@ from controller.engine.apply import apply
 from controller.errors import Stalled
 from controller.planner import Options, Plan, plan
 from controller.stores import BigCommerceStore
-from controller.stores.records import script_from_api
 
 
 class ScriptsFailed(Stalled):
@@ -61,15 +59,11 @@ def _scripts_plan(
     return scripts, ScriptChanges(names(Action.CREATE), names(Action.UPDATE), names(Action.DELETE))
 
 
-def plan_scripts(
-    desired: Mapping[str, Script], current: list[dict[str, Any]], *, prune: bool
+async def plan_scripts(
+    store: Provider, desired: Mapping[str, Script], *, prune: bool
 ) -> ScriptChanges:
-    """What a scripts release would do, given the store's scripts as listed by the API."""
-    observed = ObservedCatalog(scripts={})
-    for item in current:
-        script = script_from_api(item)
-        observed.scripts.setdefault(script.name, script)  # type: ignore[union-attr]
-    return _scripts_plan(desired, observed, prune=prune)[1]
+    """What a scripts release would do to the store's scripts as they are now."""
+    return _scripts_plan(desired, await store.observe({Kind.SCRIPTS}), prune=prune)[1]
 
 
 async def release_scripts(
@@ -117,32 +111,24 @@ async def release_theme(
     delay = 0.05
     while True:
         job = await store.theme_job(job_id)
-        if job.get("status") == "COMPLETED":
+        if job.failure is not None:
+            raise ThemeFailed(f"theme upload {job_id} failed: {job.failure}")
+        if job.theme_id is not None:
             break
-        if job.get("status") == "FAILED":
-            errors = "; ".join(
-                f"{e.get('error')}: {e.get('message')}" for e in job.get("errors", [])
-            )
-            raise ThemeFailed(f"theme upload {job_id} failed: {errors or 'no reason given'}")
         if time.monotonic() > deadline:
             raise ThemeFailed(f"theme upload {job_id} did not finish within {within:.0f}s")
         await asyncio.sleep(delay)
         delay = min(delay * 2, 5.0)
-    theme_id = str(job.get("result", {}).get("theme_id"))
-    result = {"theme": theme_id, "name": name}
+    result = {"theme": job.theme_id, "name": name}
     if activate:
-        theme = next(t for t in await store.list_themes() if t["uuid"] == theme_id)
-        variations = theme.get("variations", [])
-        chosen = (
-            next((v for v in variations if v["name"] == variation), None)
-            if variation
-            else variations[0]
-        )
+        variations = await store.theme_variations(job.theme_id)
+        chosen = variations.get(variation) if variation else next(iter(variations.values()), None)
         if chosen is None:
             raise ThemeFailed(
-                f"theme {name!r} has no variation {variation!r} "
-                f"(it has {', '.join(v['name'] for v in variations)})"
+                f"theme {name!r} has no variation {variation!r} (it has {', '.join(variations)})"
+                if variations
+                else f"theme {name!r} has no variations"
             )
-        await store.activate_theme(chosen["uuid"])
-        result["variation"] = chosen["uuid"]
+        await store.activate_theme(chosen)
+        result["variation"] = chosen
     return result

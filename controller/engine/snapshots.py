@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from controller.catalog.files import digest, load_directory, write_directory
-from controller.catalog.kinds import TOP_LEVEL
+from controller.catalog.kinds import TOP_LEVEL, counts_text
 from controller.catalog.model import Catalog, CatalogInvalid
 from controller.catalog.observed import to_catalog
 from controller.catalog.parse import from_inline
@@ -109,12 +109,7 @@ class Capture:
 
 def capture_message(environment: str, store_hash: str, catalog: Catalog) -> str:
     """The commit message of a capture: the environment, the store and the counts."""
-    counts = catalog.counts()
-    return (
-        f"Capture {environment} (store {store_hash}): {plural(counts['products'], 'product')}, "
-        f"{plural(counts['variants'], 'variant')}, {plural(counts['categories'], 'category')}, "
-        f"{plural(counts['brands'], 'brand')}"
-    )
+    return f"Capture {environment} (store {store_hash}): {counts_text(catalog.counts())}"
 
 
 class EmptyCapture(Exception):

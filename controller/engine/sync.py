@@ -5,9 +5,10 @@ The operator, the CLI and the standalone loop all drive a store through these fu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from controller.catalog.kinds import KINDS, TOP_LEVEL, Kind
+from controller.catalog.kinds import KINDS, TOP_LEVEL, Kind, children
 from controller.catalog.model import Catalog, CatalogInvalid, validate
 from controller.catalog.observed import ObservedCatalog
 from controller.catalog.provider import Provider
@@ -31,27 +32,32 @@ def managed_kinds(desired: Catalog) -> frozenset[Kind]:
 
 def compared_fields(desired: Catalog) -> dict[Kind, frozenset[str]]:
     """What a catalog compares of products and the kinds they own: the fields it sets anywhere
-    (an observation keeps no others), and only the owned kinds it manages on some product (an
-    observation reads no others)."""
-    product_fields: set[str] = set()
-    variant_fields: set[str] = set()
-    owned: set[Kind] = set()
+    (an observation keeps no others; of an owned kind whose records have no fields of their own,
+    its managed ones), and only the owned kinds it manages on some product (an observation reads
+    no others)."""
+    owned = [(child.kind, child.owner_field or "") for child in children(Kind.PRODUCTS)]
+    compared: dict[Kind, set[str]] = {Kind.PRODUCTS: set()}
+    product_fields, with_fields, plain = compared[Kind.PRODUCTS], {Kind.PRODUCTS}, set()
     for product in desired.products.values():
         product_fields.update(product.fields)
-        if product.variants is not None:
-            owned.add(Kind.VARIANTS)
-            for variant in product.variants:
-                variant_fields.update(variant.fields)
-        if product.custom_fields is not None:
-            owned.add(Kind.CUSTOM_FIELDS)
-        if product.images is not None:
-            owned.add(Kind.IMAGES)
-    compared = {Kind.PRODUCTS: frozenset(product_fields)}
-    if Kind.VARIANTS in owned:
-        compared[Kind.VARIANTS] = frozenset(variant_fields)
-    for kind in owned - {Kind.VARIANTS}:
-        compared[kind] = KINDS[kind].managed
-    return compared
+        for kind, attribute in owned:
+            records = getattr(product, attribute)
+            if records is None:
+                continue
+            fields = compared.setdefault(kind, set())
+            if not records or kind in plain:
+                continue
+            if kind not in with_fields:
+                if not isinstance(getattr(records[0], "fields", None), Mapping):
+                    plain.add(kind)
+                    continue
+                with_fields.add(kind)
+            for record in records:
+                fields.update(record.fields)
+    return {
+        kind: frozenset(fields if kind in with_fields else KINDS[kind].managed)
+        for kind, fields in compared.items()
+    }
 
 
 def check_references(desired: Catalog, observed: ObservedCatalog) -> None:
@@ -77,6 +83,9 @@ async def assess(
     compute the plan and the drift."""
     if observed is None:
         observed = await store.observe(managed_kinds(desired))
+    complete = getattr(store, "complete_observation", None)
+    if complete is not None:  # what only the catalog names (the regions its placements use)
+        await complete(observed, desired)
     check_references(desired, observed)
     return Assessment(observed, *plan_and_drift(desired, observed, options))
 

@@ -3,9 +3,10 @@ deployment's phases and an environment's drift, credentials and quota."""
 
 from controller.notify.events import Happening, happenings
 from controller.notify.formats import Message, signature, verify
-from controller.notify.notifier import Notifier, NotifySettings
+from controller.notify.notifier import REVIEW_URL_ENV, Notifier, NotifySettings
 
 __all__ = [
+    "REVIEW_URL_ENV",
     "Happening",
     "Message",
     "Notifier",

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from controller.api.deployment import DeploymentPhase as Phase
 from controller.text import plural
 
 Severity = Literal["info", "success", "warning", "error"]
-FINAL = ("Succeeded", "PartiallySucceeded", "Failed")
+FINAL = tuple(p for p in Phase if p.final)
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def _deployment(
             )
 
         plan = _plan(target)
-        if phase == "Scheduled":
+        if phase == Phase.SCHEDULED:
             when = target.get("scheduledLocal") or target.get("scheduledFor") or "later"
             yield event(
                 "Scheduled",
@@ -73,7 +74,7 @@ def _deployment(
                 f"{name} is scheduled for {env}",
                 f"Deployment {name} runs on {env} at {when}.",
             )
-        elif phase == "AwaitingApproval":
+        elif phase == Phase.AWAITING_APPROVAL:
             yield event(
                 "AwaitingApproval",
                 "warning",
@@ -81,8 +82,8 @@ def _deployment(
                 f"Deployment {name} waits for approval to change {env}: {plan}. Review the plan, "
                 f"then approve it: stagingpro approve {name} --target {env} -n {namespace}",
             )
-        elif phase == "Applying" or (
-            phase in FINAL and target.get("startedAt") and old not in ("Applying", *FINAL)
+        elif phase == Phase.APPLYING or (
+            phase in FINAL and target.get("startedAt") and old not in (Phase.APPLYING, *FINAL)
         ):
             yield event(
                 "Started",
@@ -90,17 +91,17 @@ def _deployment(
                 f"{name} started on {env}",
                 f"Deployment {name} applies {plan} to {env}.",
             )
-        if phase == "Succeeded":
+        if phase == Phase.SUCCEEDED:
             yield event(
                 "Succeeded",
                 "success",
                 f"{name} succeeded on {env}",
                 f"Deployment {name} succeeded on {env}: {target.get('progress') or plan}.",
             )
-        elif phase in ("PartiallySucceeded", "Failed"):
+        elif phase in (Phase.PARTIALLY_SUCCEEDED, Phase.FAILED):
             errors = target.get("errors") or []
             first = f" First error: {errors[0]}" if errors else ""
-            label = "partly succeeded" if phase == "PartiallySucceeded" else "failed"
+            label = "partly succeeded" if phase == Phase.PARTIALLY_SUCCEEDED else "failed"
             yield event(
                 phase,
                 "error",

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from controller.access import AccessPolicy
+from controller.notify import NotifySettings
 from controller.stores.hooks import WebhookConfig
 
 
@@ -38,3 +39,4 @@ class OperatorConfig:
     # The read-only web UI (environments, deployments, each target's plan as its review page).
     ui_port: int | None = None
     ui_host: str = "0.0.0.0"
+    notify: NotifySettings = field(default_factory=NotifySettings)  # deliveries, review URL

@@ -18,7 +18,7 @@ from controller.api.resources import KINDS, StoreEnvironment
 from controller.engine.observation import Observations
 from controller.gitsource import GitCache
 from controller.metrics import Metrics
-from controller.notify import Notifier, NotifySettings
+from controller.notify import Notifier
 from controller.operator.config import OperatorConfig
 from controller.operator.kube import KubeWorld, load_client
 from controller.operator.webhooks import Receiver
@@ -77,7 +77,7 @@ def memo_for(config: OperatorConfig, metrics: Metrics) -> kopf.Memo:
         snapshot_poll_seconds=config.snapshot_poll,
         approval_poll_seconds=config.approval_poll,
         access=config.access,
-        observer=Notifier(world, NotifySettings.from_env()),
+        observer=Notifier(world, config.notify),
         webhooks=config.webhooks,
         observations=Observations(config.heavy_checks),
         reviews=sources.reviews if sources is not None else None,

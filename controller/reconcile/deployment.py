@@ -25,9 +25,9 @@ from controller.api.deployment import (
 )
 from controller.api.resources import StoreDeployment, StoreEnvironment
 from controller.api.snapshot import GitSource
-from controller.catalog.files import product_item, record_item
-from controller.catalog.kinds import KINDS, Kind
-from controller.catalog.model import Catalog, CatalogInvalid, Problem, Script, path_key
+from controller.catalog.files import item_of
+from controller.catalog.kinds import FILED, KINDS, TOP_LEVEL, Action, Kind
+from controller.catalog.model import PATH_SEPARATOR, Catalog, CatalogInvalid, Problem, Script
 from controller.catalog.observed import ObservedCatalog, to_catalog
 from controller.catalog.parse import Item, build_catalog
 from controller.engine import ApplyResult, Assessment, apply, assess
@@ -334,9 +334,7 @@ async def _plan(t: _Target) -> Result:
     target.plan = {kind: PlanCounts(**counts) for kind, counts in plan.counts().items()}
     target.estimated_requests = plan.estimate_requests()
     if content.scripts is not None:
-        t.scripts = changes = plan_scripts(
-            content.scripts, await store.list_scripts(), prune=policy.prune
-        )
+        t.scripts = changes = await plan_scripts(store, content.scripts, prune=policy.prune)
         target.plan["scripts"] = PlanCounts(
             create=len(changes.create), update=len(changes.update), delete=len(changes.delete)
         )
@@ -627,45 +625,39 @@ async def _read_git(
 
 
 def rollback_catalog(plan: Plan, observed: ObservedCatalog) -> tuple[dict[str, Any], int]:
-    """The pre-deployment state of everything the plan updates or deletes, as inline catalog items,
-    and the number of items the plan creates (which a rollback cannot express)."""
+    """The pre-deployment state of everything the plan updates or deletes, as inline catalog items
+    (a record of an owned kind brings its owner whole, a record the records the catalog alone must
+    resolve, a tree's record its ancestors), and the number of items the plan creates (which a
+    rollback cannot express)."""
     current = to_catalog(observed)
-    product_keys = {
-        s.owner_key or s.key.casefold()
-        for s in plan.steps
-        if s.kind in ("products", "variants", "customFields", "images") and s.owner_key
-    }
-    product_keys |= {
-        s.key.casefold() for s in plan.steps if s.kind == "products" and s.action != "create"
-    }
-    products = [current.products[k] for k in sorted(product_keys) if k in current.products]
-    categories = {
-        path_key(s.key) for s in plan.steps if s.kind == "categories" and s.action != "create"
-    }
-    for product in products:
-        categories |= set(product.categories or ())
-    for key in list(categories):  # ancestors, so that every path resolves
-        parts = key.split("/")
-        categories |= {"/".join(parts[: i + 1]) for i in range(len(parts) - 1)}
-    brands = {s.key.casefold() for s in plan.steps if s.kind == "brands" and s.action != "create"}
-    brands |= {p.brand.casefold() for p in products if p.brand}
-    all_categories = current.categories or {}
-    all_brands = current.brands or {}
-    paths = {k: c.path for k, c in all_categories.items()}
-    inline = {
-        "products": [product_item(p, paths) for p in products],
-        "categories": [
-            record_item(KINDS[Kind.CATEGORIES], all_categories[k])
-            for k in sorted(categories)
-            if k in all_categories
-        ],
-        "brands": [
-            record_item(KINDS[Kind.BRANDS], all_brands[k])
-            for k in sorted(brands)
-            if k in all_brands
-        ],
-    }
-    created = sum(1 for s in plan.steps if s.action == "create")
+    keep: dict[Kind, set[str]] = {kind: set() for kind in TOP_LEVEL}
+    for step in plan.steps:
+        spec = KINDS[step.kind]
+        if spec.owner is not None:
+            keep[spec.owner].add(step.owner_key or "")
+        elif step.action is not Action.CREATE:
+            keep[step.kind].add(spec.fold(step.key))
+    for kind in reversed(TOP_LEVEL):  # referrers before the kinds they reference
+        spec, records = KINDS[kind], KINDS[kind].records(current) or {}
+        # references the plan checks against the store need not be kept (pages, redirects)
+        for key in [] if spec.checks_references else keep[kind] & records.keys():
+            for reference in spec.references:
+                value = getattr(records[key], reference.field)
+                names = (value or ()) if reference.many else ([value] if value else [])
+                keep[reference.kind].update(KINDS[reference.kind].fold(n) for n in names)
+        if spec.tree:  # ancestors, so that every path resolves
+            for key in list(keep[kind]):
+                parts = key.split(PATH_SEPARATOR)
+                keep[kind] |= {PATH_SEPARATOR.join(parts[: i + 1]) for i in range(len(parts) - 1)}
+    paths = {k: c.path for k, c in (current.categories or {}).items()}
+    inline: dict[str, Any] = {}
+    for spec in FILED:
+        records = spec.records(current) or {}
+        if keep[spec.kind] or spec.kind is Kind.PRODUCTS:
+            inline[spec.kind.value] = [
+                item_of(spec, records[k], paths) for k in sorted(keep[spec.kind]) if k in records
+            ]
+    created = sum(1 for s in plan.steps if s.action is Action.CREATE)
     return inline, created
 
 

@@ -43,7 +43,9 @@ async def load_snapshot_catalog(
     snapshot = CatalogSnapshot.model_validate(obj)
     namespace = snapshot.metadata.namespace or "default"
     if snapshot.spec.source.inline is not None:
-        return svc.catalogs.from_inline(snapshot.spec.source.inline.model_dump(mode="json"))
+        return svc.catalogs.from_inline(
+            snapshot.spec.source.inline.model_dump(mode="json", by_alias=True)
+        )
     ref = revision or (snapshot.status.revision if snapshot.status else None)
     if ref is None:
         raise DependencyNotReady(
@@ -85,7 +87,9 @@ async def _resolve(ctx: _Reconcile) -> Result:
     source = snapshot.spec.source
     try:
         if source.inline is not None:
-            ctx.resolved = svc.catalogs.from_inline(source.inline.model_dump(mode="json"))
+            ctx.resolved = svc.catalogs.from_inline(
+                source.inline.model_dump(mode="json", by_alias=True)
+            )
             return DONE
         git = _git_source(snapshot)
         credentials = await git_credentials(

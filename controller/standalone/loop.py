@@ -23,6 +23,7 @@ from controller.reconcile.services import (
     World,
 )
 from controller.standalone.world import FileWorld, Key
+from controller.tasks import each_to_its_end
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ def services_for(
     cache_dir: Path,
     metrics: Metrics | None = None,
     access: AccessPolicy | None = None,
+    notify: NotifySettings | None = None,
 ) -> Services:
     """Services for a standalone loop (or a one-off CLI command); `access` defaults to the
     operator's: BigCommerce's API origin only, no local Git."""
@@ -47,7 +49,7 @@ def services_for(
         metrics=metrics,
         catalogs=CatalogCache(git),
         access=access,
-        observer=Notifier(world, NotifySettings.from_env()),
+        observer=Notifier(world, notify or NotifySettings()),
     )
 
 
@@ -83,7 +85,7 @@ class Loop:
                 for k in keys
                 if k[0] == kind and self.tracker.is_due("/".join(k), self.world.objects[k])
             ]
-            await asyncio.gather(*(self._reconcile(k) for k in due))
+            await each_to_its_end(self._reconcile(k) for k in due)
             done += len(due)
         return done
 

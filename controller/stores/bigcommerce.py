@@ -4,6 +4,7 @@ translation (`records.py`), store information, scripts and themes."""
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,14 @@ from controller.catalog.observed import ObservedCatalog
 from controller.stores.changes import count, read_changes
 from controller.stores.client import decode
 from controller.stores.records import BigCommerceRecords
+
+
+@dataclass(frozen=True)
+class ThemeJob:
+    """A theme upload's job: the theme it made once finished, or why it failed."""
+
+    theme_id: str | None = None
+    failure: str | None = None
 
 
 class BigCommerceStore(BigCommerceRecords):
@@ -52,13 +61,6 @@ class BigCommerceStore(BigCommerceRecords):
 
     # ---- scripts and themes ---------------------------------------------------------------------
 
-    async def list_scripts(self) -> list[dict[str, Any]]:
-        """Every script this API account created (the only ones it can see)."""
-        found: list[dict[str, Any]] = []
-        async for page in self.pages("/v3/content/scripts"):
-            found.extend(page)
-        return found
-
     async def upload_theme(self, bundle: bytes, filename: str = "theme.zip") -> str:
         """`POST /themes` (multipart): returns the job id. Never resent after an ambiguous failure."""
         response = await self.request(
@@ -70,17 +72,25 @@ class BigCommerceStore(BigCommerceRecords):
         body = decode(response)
         return str(body.get("job_id") or body.get("data", {}).get("job_id"))
 
-    async def theme_job(self, job_id: str) -> dict[str, Any]:
-        """`GET /themes/jobs/{job_id}`."""
-        data: dict[str, Any] = await self.data(
+    async def theme_job(self, job_id: str) -> ThemeJob:
+        """`GET /themes/jobs/{job_id}`: finished, failed (why) or still running."""
+        job: dict[str, Any] = await self.data(
             "GET", f"/v3/themes/jobs/{job_id}", "/v3/themes/jobs/{job_id}"
         )
-        return data
+        if job.get("status") == "FAILED":
+            errors = "; ".join(
+                f"{e.get('error')}: {e.get('message')}" for e in job.get("errors", [])
+            )
+            return ThemeJob(failure=errors or "no reason given")
+        if job.get("status") == "COMPLETED":
+            return ThemeJob(theme_id=str(job.get("result", {}).get("theme_id")))
+        return ThemeJob()
 
-    async def list_themes(self) -> list[dict[str, Any]]:
-        """`GET /themes`."""
-        data: list[dict[str, Any]] = await self.data("GET", "/v3/themes", "/v3/themes")
-        return data
+    async def theme_variations(self, theme_id: str) -> dict[str, str]:
+        """`GET /themes`: a theme's variations, name -> id, in the store's order."""
+        themes: list[dict[str, Any]] = await self.data("GET", "/v3/themes", "/v3/themes")
+        theme = next((t for t in themes if t["uuid"] == theme_id), {})
+        return {v["name"]: v["uuid"] for v in theme.get("variations", [])}
 
     async def activate_theme(self, variation_id: str) -> None:
         """`POST /themes/actions/activate` (the original variation)."""

@@ -175,6 +175,7 @@ class StoreClient:
                 tasks.add(asyncio.ensure_future(fetch(page)))
 
         ask(0)
+        arrived: list[asyncio.Future[httpx.Response]] = []
         try:
             while tasks:
                 done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -187,9 +188,13 @@ class StoreClient:
                     ask(len(arrived))  # the store keeps working while the caller reads this
                     yield data
                     del data
-        finally:
-            for task in tasks:
+        except BaseException as stopped:  # a page failed, or the reader stopped: no page is left
+            for task in tasks:  # running, and an error another page had is not lost
                 task.cancel()
+            for result in await asyncio.gather(*tasks, *arrived, return_exceptions=True):
+                if isinstance(result, Exception) and result is not stopped:
+                    stopped.add_note(f"also: {type(result).__name__}: {result}")
+            raise
 
     async def _raise_for_status(self, response: httpx.Response) -> None:
         """Response hook: a refused request (or a redirect, never followed) becomes a typed error."""

@@ -4,8 +4,12 @@ request bodies, and every interpretation of an answer's status (409 adopt, 413/4
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import csv
 import functools
+import io
+import time
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -14,20 +18,29 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from controller.catalog.fields import (
+    ENTITY_KINDS,
+    map_page_widgets,
+    page_widgets,
+    placement_entity,
+)
 from controller.catalog.kinds import KINDS, Action, Kind
-from controller.catalog.model import DEFAULT_SITE, Catalog, sku_key
+from controller.catalog.model import DEFAULT_SITE, Catalog, path_key, sku_key
 from controller.catalog.observed import (
     ObservedBlogPost,
     ObservedBrand,
     ObservedCatalog,
     ObservedCategory,
     ObservedImage,
+    ObservedLayout,
     ObservedPage,
+    ObservedPlacement,
     ObservedProduct,
     ObservedRedirect,
     ObservedScript,
     ObservedTemplateAssociation,
     ObservedVariant,
+    ObservedWidget,
     ObservedWidgetTemplate,
     share,
 )
@@ -85,6 +98,21 @@ _TARGETS = {
 _POST_FIELDS = KINDS[Kind.BLOG_POSTS].managed
 _WIDGET_TEMPLATE_FIELDS = KINDS[Kind.WIDGET_TEMPLATES].managed
 WIDGET_TEMPLATES = "/v3/content/widget-templates"
+WIDGETS = "/v3/content/widgets"
+PLACEMENTS = "/v3/content/placements"
+REGIONS = "/v3/content/regions"
+PAGE_WIDGETS = "/v3/content/page-widgets"
+IMEX = "/v3/storefront/redirects/imex"
+IMPORT_HEADER = (
+    "Domain",
+    "Old Path",
+    "Manual URL/Path",
+    "Dynamic Target Type",
+    "Dynamic Target ID",
+)
+CUSTOM = {"widget_template_kind": "custom"}
+_WIDGET_FIELDS = KINDS[Kind.WIDGETS].managed - {"name"}
+_PLACEMENT_FIELDS = KINDS[Kind.PLACEMENTS].managed
 V2_PAGE_LIMIT = 250
 NO_FIELDS: Mapping[str, Any] = {}  # the fields of every variant that keeps none
 
@@ -206,6 +234,75 @@ def widget_template_from_api(data: dict[str, Any]) -> ObservedWidgetTemplate:
     )
 
 
+def widget_from_api(data: dict[str, Any]) -> ObservedWidget:
+    """Reduce an API widget: its template's id, and its configuration without the `_` the store
+    adds to it (the widget's own id)."""
+    values = {k: data[k] for k in _WIDGET_FIELDS if k in data}
+    config = values.get("widget_configuration")
+    if isinstance(config, dict) and "_" in config:
+        values["widget_configuration"] = {k: v for k, v in config.items() if k != "_"}
+    template = data.get("widget_template") or {}
+    return ObservedWidget(
+        id=str(data["uuid"]),
+        name=data.get("name") or "",
+        template_id=str(template.get("uuid") or data.get("widget_template_uuid") or ""),
+        fields=values,
+    )
+
+
+def placement_from_api(data: dict[str, Any]) -> ObservedPlacement:
+    """Reduce an API placement: its widget's id, its entity's id under the kind its template file
+    targets."""
+    values = {k: data[k] for k in _PLACEMENT_FIELDS if data.get(k) is not None}
+    placement = ObservedPlacement(
+        id=str(data["uuid"]), fields=values, widget_id=str((data.get("widget") or {}).get("uuid"))
+    )
+    kind = placement_entity(str(values.get("template_file", "")))
+    entity = str(data.get("entity_id") or "")
+    if kind and entity.isdigit():
+        setattr(placement, f"{kind}_id", int(entity))
+    return placement
+
+
+def layout_address(channel: int, template_file: str, entity_id: str) -> str:
+    """A page's address as a layout's store id: `channel|template file|entity id`."""
+    return f"{channel}|{template_file}|{entity_id}"
+
+
+def layout_from_api(
+    data: dict[str, Any], address: str, templates: Mapping[str, str]
+) -> ObservedLayout | None:
+    """A page snapshot (None when the page has no regions): widgets of custom templates (id ->
+    name in `templates`) name them by name."""
+    regions = data.get("regions") or []
+    if not regions:
+        return None
+    used: set[str] = set()
+
+    def named(widget: dict[str, Any]) -> dict[str, Any]:
+        uid = str(widget.get("widget_template_uuid") or "")
+        if uid not in templates:
+            return widget
+        used.add(uid)
+        out = {k: v for k, v in widget.items() if k != "widget_template_uuid"}
+        return {"widget_template": templates[uid], **out}
+
+    channel, template_file, entity_id = address.split("|", 2)
+    layout = ObservedLayout(
+        id=address,
+        fields={
+            "template_file": template_file,
+            "channel_id": int(channel),
+            "regions": map_page_widgets(regions, named),
+        },
+    )
+    layout.widget_template_ids = frozenset(used)
+    kind = placement_entity(template_file) if template_file else None
+    if kind and entity_id.isdigit():
+        setattr(layout, f"{kind}_id", int(entity_id))
+    return layout
+
+
 def association_from_api(data: dict[str, Any]) -> ObservedTemplateAssociation:
     """Reduce an API custom template association."""
     association = ObservedTemplateAssociation(
@@ -310,6 +407,15 @@ def body(kind: Kind, action: Action, record: Record) -> dict[str, Any]:
         return _redirect_body(record)
     elif kind is Kind.TEMPLATE_ASSOCIATIONS:
         return _association_body(record)
+    elif kind is Kind.WIDGETS:
+        values.pop("template", None)
+        values.pop("widget", None)
+        if record.refs.get("template"):
+            values["widget_template_uuid"] = record.refs["template"]
+    elif kind is Kind.PLACEMENTS:
+        return _placement_body(record)
+    elif kind is Kind.PAGE_LAYOUTS:
+        return dict(record.values)
     elif kind is Kind.BLOG_POSTS and "published_date" in values:  # written as RFC 2822
         moment = datetime.fromisoformat(str(values["published_date"]).replace("Z", "+00:00"))
         values["published_date"] = format_datetime(
@@ -335,6 +441,17 @@ def _redirect_body(record: Record) -> dict[str, Any]:
     return {"from_path": path, "site_id": int(site) if site else DEFAULT_SITE, "to": to}
 
 
+def _placement_body(record: Record) -> dict[str, Any]:
+    """A placement's fields, its widget's id and its entity's (as text, as the API takes it)."""
+    out = {k: v for k, v in record.values.items() if k in _PLACEMENT_FIELDS}
+    if record.refs.get("widget"):
+        out["widget_uuid"] = record.refs["widget"]
+    for kind in ENTITY_KINDS:
+        if record.refs.get(kind):
+            out["entity_id"] = str(record.refs[kind])
+    return out
+
+
 def _association_body(record: Record) -> dict[str, Any]:
     """An association's upsert: its channel, entity (created: its reference; updated: from its
     id, `association id/entity id`) and file."""
@@ -353,6 +470,8 @@ def _association_body(record: Record) -> dict[str, Any]:
 class BigCommerceRecords(StoreClient):
     """The provider side of `BigCommerceStore`: observe, create, update, delete of typed records."""
 
+    # the custom widget templates by name, as last read (layouts name them so)
+    widget_template_ids: dict[str, str] = {}
     # products last observed with images of no recorded source (an interrupted create's, or
     # another app's): an image created there is first looked for among them
     unclaimed_images: frozenset[int] = frozenset()
@@ -459,6 +578,24 @@ class BigCommerceRecords(StoreClient):
                     template = widget_template_from_api(item)
                     found.setdefault(template.name, template)
             observed.widget_templates = found
+            self.widget_template_ids = {t.name: t.id for t in found.values()}
+
+        async def widgets() -> None:
+            found: dict[str, ObservedWidget] = {}
+            async for page in self.pages(WIDGETS, CUSTOM):
+                for item in page:
+                    widget = widget_from_api(item)
+                    found[widget.id] = widget
+            observed.widgets = found
+
+        async def placements() -> None:
+            found: dict[str, ObservedPlacement] = {}
+            async for page in self.pages(PLACEMENTS, CUSTOM):
+                for item in page:
+                    placement = placement_from_api(item)
+                    found[placement.id] = placement
+            observed.placements = found
+            observed.regions = {}
 
         async def blog_posts() -> None:
             found: dict[int, ObservedBlogPost] = {}
@@ -477,6 +614,15 @@ class BigCommerceRecords(StoreClient):
                 page += 1
             observed.blog_posts = found
 
+        kinds = set(kinds)
+        if Kind.PLACEMENTS in kinds:  # named by natural keys: their widgets and pages too
+            kinds |= {Kind.WIDGETS, Kind.PAGES}
+        if Kind.PAGE_LAYOUTS in kinds:  # on the web pages, naming custom templates by name
+            kinds |= {Kind.WIDGET_TEMPLATES, Kind.PAGES}
+        if Kind.WIDGETS in kinds:  # by their templates' names
+            kinds |= {Kind.WIDGET_TEMPLATES}
+        if Kind.TEMPLATE_ASSOCIATIONS in kinds:  # a page by its URL
+            kinds |= {Kind.PAGES}
         if Kind.SCRIPTS in kinds:  # after the catalog: one request, and errors in a fixed order
             await scripts()
         content = [
@@ -485,6 +631,8 @@ class BigCommerceRecords(StoreClient):
                 (Kind.PAGES, pages),
                 (Kind.BLOG_POSTS, blog_posts),
                 (Kind.WIDGET_TEMPLATES, widget_templates),
+                (Kind.WIDGETS, widgets),
+                (Kind.PLACEMENTS, placements),
                 (Kind.TEMPLATE_ASSOCIATIONS, associations),
                 (Kind.REDIRECTS, redirects),
             )
@@ -492,6 +640,88 @@ class BigCommerceRecords(StoreClient):
         ]
         if content:
             await fan_out(content)
+        if Kind.PAGE_LAYOUTS in kinds:  # the global regions, the home page and each web page
+            observed.page_layouts = {}
+            web = [(p.fields.get("channel_id", 1), p.id) for p in (observed.pages or {}).values()]
+            await self.read_layouts(
+                observed,
+                [layout_address(1, "", ""), layout_address(1, "pages/home", "")]
+                + [layout_address(c, "pages/page", str(i)) for c, i in sorted(web)],
+            )
+
+    async def read_regions(self, observed: ObservedCatalog, template_files: Iterable[str]) -> None:
+        """The active theme's regions of `template_files` not read yet, into `observed.regions`
+        (a file the theme lacks: None)."""
+        if observed.regions is None:
+            return
+        missing = sorted(set(template_files) - set(observed.regions))
+
+        async def read(template_file: str) -> None:
+            try:
+                found = await self.data(
+                    "GET", REGIONS, REGIONS, params={"template_file": template_file}
+                )
+            except RequestRejected as error:
+                if error.status != 404:
+                    raise
+                assert observed.regions is not None
+                observed.regions[template_file] = None
+                return
+            assert observed.regions is not None
+            observed.regions[template_file] = frozenset(r["name"] for r in found or ())
+
+        if missing:
+            await fan_out(read(f) for f in missing)
+
+    async def read_layouts(self, observed: ObservedCatalog, addresses: Iterable[str]) -> None:
+        """The Page Builder layouts of the pages at `addresses`, into `observed.page_layouts`
+        (a page without regions has none)."""
+        templates = {i: n for n, i in self.widget_template_ids.items()}
+
+        async def read(address: str) -> None:
+            channel, template_file, entity_id = address.split("|", 2)
+            params = {"channel_id": channel, "template_file": template_file}
+            snapshot = await self.data(
+                "GET", PAGE_WIDGETS, PAGE_WIDGETS, params={**params, "entity_id": entity_id}
+            )
+            layout = layout_from_api(snapshot or {}, address, templates)
+            if layout is not None and observed.page_layouts is not None:
+                observed.page_layouts[address] = layout
+
+        await fan_out(read(a) for a in addresses)
+
+    async def complete_observation(self, observed: ObservedCatalog, desired: Catalog) -> None:
+        """Read what only the desired catalog names: the regions of the template files its
+        placements use, the layouts of the products', categories' and brands' pages it has."""
+        if desired.page_layouts is not None and observed.page_layouts is not None:
+            ids = {
+                "product": {k: p.id for k, p in observed.products.items()},
+                "category": observed.category_ids_by_path(),
+                "brand": observed.brand_ids_by_name(),
+            }
+            fold: dict[str, Callable[[str], str]] = {
+                "product": sku_key,
+                "category": path_key,
+                "brand": str.casefold,
+            }
+            wanted = set()
+            for layout in desired.page_layouts.values():
+                kind, name = layout.entity
+                found = ids[kind].get(fold[kind](name)) if kind in ids else None
+                if found is not None:
+                    channel = layout.fields.get("channel_id", 1)
+                    file_name = str(layout.fields.get("template_file", ""))
+                    wanted.add(layout_address(channel, file_name, str(found)))
+            await self.read_layouts(observed, wanted - set(observed.page_layouts))
+        if desired.placements is not None:
+            await self.read_regions(
+                observed,
+                {
+                    str(p.fields["template_file"])
+                    for p in desired.placements.values()
+                    if p.fields.get("channel_id", 1) == 1
+                },
+            )
 
     async def name_by_sources(
         self, products: Iterable[ObservedProduct], like: Catalog | None = None
@@ -589,6 +819,66 @@ class BigCommerceRecords(StoreClient):
         """Delete records by store id."""
         return await self._split(kind, Action.DELETE, records)
 
+    async def bulk(self, kind: Kind, records: Sequence[Record], *, action: Action) -> list[Outcome]:
+        """Write many records with one bulk job of the API: redirects (creates and updates alike,
+        upserted by site and path) as a CSV import. Redirects of another site than the store's
+        default one go in batches."""
+        assert kind is Kind.REDIRECTS, f"{kind} has no bulk job"
+        rows = [(r, _redirect_body(r)) for r in records]
+        others = [r for r, b in rows if b["site_id"] != DEFAULT_SITE]
+        mine = [(r, b) for r, b in rows if b["site_id"] == DEFAULT_SITE]
+        outcomes = {
+            id(r): o for r, o in zip(others, await self._batches(kind, action, others), strict=True)
+        }
+        if mine:
+            info = decode(await self.request("GET", "/v2/store"))
+            text = io.StringIO()
+            writer = csv.writer(text, lineterminator="\n")
+            writer.writerow(IMPORT_HEADER)
+            for _, b in mine:
+                to = b["to"]
+                dynamic = to["type"] != "url"
+                target = [to["type"].capitalize(), str(to["entity_id"])] if dynamic else ["", ""]
+                writer.writerow(
+                    [info["domain"], b["from_path"], "" if dynamic else to["url"], *target]
+                )
+            data = text.getvalue().encode()
+            response = await self.request(
+                "POST", f"{IMEX}/import", files={"import_file": ("redirects.csv", data, "text/csv")}
+            )
+            job = await self._finished(str(decode(response)["id"]))
+            failed = {
+                int(e.get("row", 0)): str(e.get("message", "")) for e in job.get("errors") or ()
+            }
+            if job.get("status") != "complete":
+                failed = {n: f"the import job {job.get('status')}" for n in range(2, len(mine) + 2)}
+            for row, (record, _) in enumerate(mine, start=2):  # row 1 is the header
+                outcomes[id(record)] = Outcome(id=record.id, error=failed.get(row))
+        return [outcomes[id(r)] for r in records]
+
+    async def _batches(
+        self, kind: Kind, action: Action, records: Sequence[Record]
+    ) -> list[Outcome]:
+        size = KINDS[kind].batch_size(action)
+        parts = await fan_out(
+            self._split(kind, action, records[i : i + size]) for i in range(0, len(records), size)
+        )
+        return [o for part in parts for o in part]
+
+    async def _finished(self, job_id: str, within: float = 600.0) -> dict[str, Any]:
+        """An import job once it is done (polled, at most every second)."""
+        deadline = time.monotonic() + within
+        delay = 0.05
+        while True:
+            params = {"id": job_id, "type": "import"}
+            jobs = await self.data("GET", f"{IMEX}/jobs", f"{IMEX}/jobs", params=params) or []
+            if jobs and jobs[0].get("status") in ("complete", "failed", "aborted"):
+                return dict(jobs[0])
+            if time.monotonic() > deadline:
+                raise StoreUnavailable(f"the redirects import job {job_id} did not finish")
+            await asyncio.sleep(delay)
+            delay = min(1.0, delay * 2)
+
     async def _split(self, kind: Kind, action: Action, records: Sequence[Record]) -> list[Outcome]:
         """Send a batch; one the store refuses as a whole is split until the bad records are
         found (the store does not always say which failed); a refused create is adopted when the
@@ -649,6 +939,24 @@ class BigCommerceRecords(StoreClient):
             async for listed in self.pages(WIDGET_TEMPLATES, {"widget_template_kind": "custom"}):
                 for item in listed:
                     if item["name"] == record.key:
+                        return Outcome(id=item["uuid"], adopted=True)
+            return None
+        if kind is Kind.WIDGETS:
+            name = record.values.get("name")
+            params = {**CUSTOM, "widget_template_uuid": record.refs.get("template"), "name": name}
+            async for listed in self.pages(WIDGETS, params):
+                for item in listed:
+                    if item.get("name") == name:
+                        return Outcome(id=item["uuid"], adopted=True)
+            return None
+        if kind is Kind.PLACEMENTS:
+            wanted = _placement_body(record)
+            params = {**CUSTOM, "template_file": wanted["template_file"]}
+            async for listed in self.pages(PLACEMENTS, params):
+                for item in listed:
+                    if all(item.get(k) == wanted.get(k) for k in ("entity_id", "region")) and (
+                        item.get("sort_order") == wanted.get("sort_order", 0)
+                    ):
                         return Outcome(id=item["uuid"], adopted=True)
             return None
         if kind is Kind.BLOG_POSTS:
@@ -719,6 +1027,8 @@ def _id_of(kind: Kind, data: dict[str, Any]) -> Any:
         Kind.CATEGORIES: "category_id",
         Kind.SCRIPTS: "uuid",
         Kind.WIDGET_TEMPLATES: "uuid",
+        Kind.WIDGETS: "uuid",
+        Kind.PLACEMENTS: "uuid",
     }.get(kind, "id")
     return data.get(name, data.get("id"))
 
@@ -820,6 +1130,65 @@ def _single(method: str, template: str, **kw: Any) -> Route:
     return send
 
 
+async def _publish_layout(
+    store: BigCommerceRecords, record: Record, payload: dict[str, Any]
+) -> Any:
+    """Publish a page's regions (none for a delete), custom widget templates named by name
+    written by the target store's ids."""
+    if record.id is not None:
+        channel, template_file, entity_id = str(record.id).split("|", 2)
+    else:
+        channel = str(payload.get("channel_id", 1))
+        template_file = str(payload.get("template_file", ""))
+        entity_id = next((str(record.refs[k]) for k in ENTITY_KINDS if record.refs.get(k)), "")
+    ids = dict(store.widget_template_ids)
+    if record.refs.get("widget_templates"):  # resolved by the engine (made in this apply, too)
+        names = sorted(payload.get("widget_templates") or ())
+        ids.update(zip(names, record.refs["widget_templates"], strict=True))
+    regions = payload.get("regions") or []
+    named = {
+        str(w["widget_template"]) for w in page_widgets(regions)[0] if w.get("widget_template")
+    }
+    if named - set(ids):  # made since the store was observed
+        async for listed in store.pages(WIDGET_TEMPLATES, CUSTOM):
+            ids.update((t["name"], t["uuid"]) for t in listed)
+        store.widget_template_ids = dict(ids)
+    missing = sorted(named - set(ids))
+    if missing:
+        raise RequestRejected(f"no widget template {missing[0]!r} in the store", status=422)
+
+    def by_id(widget: dict[str, Any]) -> dict[str, Any]:
+        if not widget.get("widget_template"):
+            return widget
+        out = {k: v for k, v in widget.items() if k != "widget_template"}
+        return {"widget_template_uuid": ids[str(widget["widget_template"])], **out}
+
+    body = {
+        "channel_id": int(channel),
+        "template_file": template_file,
+        "entity_id": entity_id,
+        "regions": map_page_widgets(regions, by_id),
+    }
+    await store.request("POST", PAGE_WIDGETS, json=body)
+    return {"id": layout_address(int(channel), template_file, entity_id)}
+
+
+def _create_found(path: str, kind: Kind) -> Route:
+    """A create that is not resent after a failure that may have come after the store made the
+    record: the record is looked for by natural key instead."""
+
+    async def send(store: BigCommerceRecords, record: Record, payload: dict[str, Any]) -> Any:
+        try:
+            return await store._one("POST", path, record, payload, retry_unsafe=False)
+        except (RequestRejected, StoreUnavailable):
+            found = await store._adopt(kind, record)
+            if found is None:
+                raise
+            return {"uuid": found.id}
+
+    return send
+
+
 def _v2(method: str, template: str) -> Route:
     """One v2 request per record: the answer is the record itself, not `{data}`."""
 
@@ -865,6 +1234,17 @@ _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
     (Kind.WIDGET_TEMPLATES, Action.CREATE): _single("POST", WIDGET_TEMPLATES),
     (Kind.WIDGET_TEMPLATES, Action.UPDATE): _single("PUT", f"{WIDGET_TEMPLATES}/{{id}}"),
     (Kind.WIDGET_TEMPLATES, Action.DELETE): _single("DELETE", f"{WIDGET_TEMPLATES}/{{id}}"),
+    # neither is unique on the platform: a create is never resent, but looked for after a failure
+    (Kind.WIDGETS, Action.CREATE): _create_found(WIDGETS, Kind.WIDGETS),
+    (Kind.WIDGETS, Action.UPDATE): _single("PUT", f"{WIDGETS}/{{id}}"),
+    (Kind.WIDGETS, Action.DELETE): _single("DELETE", f"{WIDGETS}/{{id}}"),
+    (Kind.PLACEMENTS, Action.CREATE): _create_found(PLACEMENTS, Kind.PLACEMENTS),
+    (Kind.PLACEMENTS, Action.UPDATE): _single("PUT", f"{PLACEMENTS}/{{id}}"),
+    (Kind.PLACEMENTS, Action.DELETE): _single("DELETE", f"{PLACEMENTS}/{{id}}"),
+    # a page is published whole (deleted: published without regions)
+    (Kind.PAGE_LAYOUTS, Action.CREATE): _publish_layout,
+    (Kind.PAGE_LAYOUTS, Action.UPDATE): _publish_layout,
+    (Kind.PAGE_LAYOUTS, Action.DELETE): _publish_layout,
     (Kind.TEMPLATE_ASSOCIATIONS, Action.CREATE): _Upsert(_ASSOCIATIONS),
     (Kind.TEMPLATE_ASSOCIATIONS, Action.UPDATE): _Upsert(_ASSOCIATIONS),
     (Kind.TEMPLATE_ASSOCIATIONS, Action.DELETE): _Upsert(_ASSOCIATIONS),

@@ -495,3 +495,40 @@ class ProductChild(Resource):
                 product_id,
             )
             self.store.products.touch(product_id)
+
+
+def uuid_routes(path: str, family: str, spec: ListSpec, methods: tuple[str, ...]) -> list[Route]:
+    """List, create, get, update and delete of a resource whose records are known by a UUID:
+    `methods` names the methods of the `Store` attribute `family` that do them (find(query),
+    create(body), get(uuid), update(uuid, body), delete(uuid))."""
+    find, create, get, update, delete = methods
+
+    def act(call: Call, name: str) -> Any:
+        return getattr(getattr(call.store, family), name)
+
+    async def list_items(call: Call) -> web.StreamResponse:
+        query = call.list_query(spec)
+        return listing(await call.run(act(call, find), query), lambda d: d)
+
+    async def create_item(call: Call) -> web.StreamResponse:
+        body = await call.body()
+        return one(await call.run(act(call, create), body))
+
+    async def get_item(call: Call) -> web.StreamResponse:
+        return one(await call.run(act(call, get), call.path("uuid")))
+
+    async def update_item(call: Call) -> web.StreamResponse:
+        body = await call.body()
+        return one(await call.run(act(call, update), call.path("uuid"), body))
+
+    async def delete_item(call: Call) -> web.StreamResponse:
+        await call.run(act(call, delete), call.path("uuid"))
+        return no_content()
+
+    return [
+        Route("GET", path, list_items, spec),
+        Route("POST", path, create_item),
+        Route("GET", f"{path}/{{uuid}}", get_item),
+        Route("PUT", f"{path}/{{uuid}}", update_item),
+        Route("DELETE", f"{path}/{{uuid}}", delete_item),
+    ]

@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from controller.catalog.kinds import KINDS, Action, Kind
 from controller.emulator.database import Page, dumps, now_iso, slug
 from controller.emulator.errors import ApiError, conflict, invalid, not_found
 from controller.emulator.fields import PRODUCT_DEFAULTS, PRODUCT_FIELDS, clean
@@ -46,7 +47,7 @@ CREATE INDEX IF NOT EXISTS product_categories_category ON product_categories (st
 """
 TABLES = ("products", "product_categories")
 
-MAX_BATCH = 10
+MAX_BATCH = KINDS[Kind.PRODUCTS].batch_size(Action.UPDATE)  # 10, as the kind table knows
 CHILDREN = ("variants", "custom_fields", "images", "options")
 ALL = frozenset(CHILDREN)
 # Sub-resources the emulator cannot hold: a product always has none of them.

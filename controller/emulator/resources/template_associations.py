@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from controller.catalog.kinds import KINDS, Action, Kind
 from controller.emulator.database import Page, dumps, now_iso
 from controller.emulator.errors import ApiError, invalid
 from controller.emulator.resources.base import (
@@ -30,7 +31,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS template_associations_entity
 """
 TABLES = ("template_associations",)
 
-MAX_UPSERT = 100  # the spec's maxItems
+MAX_UPSERT = KINDS[Kind.TEMPLATE_ASSOCIATIONS].batch_size(Action.CREATE)  # the spec's maxItems
 _TABLES = {"product": "products", "category": "categories", "brand": "brands", "page": "pages"}
 LIST = ListSpec(
     filters={

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 import uuid
 import zipfile
@@ -60,8 +61,21 @@ class Themes(Resource):
         active = next((t for t in self.all() if t["is_active"]), None) if channel_id == 1 else None
         return None if active is None else self.custom_templates(active["uuid"])
 
+    def regions(self, template_file: str, channel_id: int) -> list[dict[str, str]]:
+        """`GET /content/regions`: the unique regions of a template file of the channel's active
+        theme, in the order they appear (404: no active theme, or no such file)."""
+        active = next((t for t in self.all() if t["is_active"]), None) if channel_id == 1 else None
+        found = None if active is None else (active.get("regions") or {}).get(template_file)
+        if found is None:
+            raise not_found("template file")
+        return [{"name": name} for name in found]
+
     def add(
-        self, name: str, variations: list[str], templates: dict[str, list[str]] | None = None
+        self,
+        name: str,
+        variations: list[str],
+        templates: dict[str, list[str]] | None = None,
+        regions: dict[str, list[str]] | None = None,
     ) -> dict[str, Any] | None:
         """Store an uploaded theme; None when the store already holds the maximum."""
         with self.tx():
@@ -78,6 +92,7 @@ class Themes(Resource):
                     for v in variations
                 ],
                 "custom_templates": templates or {},
+                "regions": regions or {},
             }
             seq = self.next_id("theme")
             self.execute(
@@ -138,7 +153,7 @@ class Themes(Resource):
         else:
             name, variations = inspected
             assert isinstance(variations, list)
-            theme = self.add(name, variations, _custom_templates(data))
+            theme = self.add(name, variations, _custom_templates(data), _regions(data))
             if theme is None:
                 job["outcome"] = _failed(
                     "ThemeLimitReached", f"A store holds at most {MAX_THEMES} themes."
@@ -184,8 +199,25 @@ def _custom_templates(data: bytes) -> dict[str, list[str]]:
     return found
 
 
+_REGION = re.compile(r"""\{\{\{\s*region\s+name=["']([^"']+)["']\s*\}\}\}""")
+
+
+def _regions(data: bytes) -> dict[str, list[str]]:
+    """Template file (`pages/home`, `pages/custom/product/sale`) -> the regions it declares
+    (`{{{region name="..."}}}`), each once, in order."""
+    found: dict[str, list[str]] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as bundle:
+        for name in sorted(bundle.namelist()):
+            if name.startswith("templates/pages/") and name.endswith(".html"):
+                text = bundle.read(name).decode("utf-8", errors="replace")
+                names = list(dict.fromkeys(_REGION.findall(text)))
+                found[name[len("templates/") : -len(".html")]] = names
+    return found
+
+
 def _public(theme: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in theme.items() if k not in ("active_variation", "custom_templates")}
+    hidden = ("active_variation", "custom_templates", "regions")
+    return {k: v for k, v in theme.items() if k not in hidden}
 
 
 # ---- HTTP -----------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 
+from controller.catalog.kinds import KINDS, Action, Kind
 from controller.emulator.database import Page, dumps
 from controller.emulator.errors import ApiError, conflict, invalid, not_found
 from controller.emulator.fields import VARIANT_DEFAULTS, VARIANT_FIELDS, clean
@@ -38,8 +39,9 @@ CREATE UNIQUE INDEX IF NOT EXISTS options_id ON options (store, id);
 """
 TABLES = ("variants", "options")
 
-MAX_SKUS_PER_PRODUCT = 600
-MAX_BATCH = 50
+# the platform limits, as the kind table knows them: 600 per product, 50 per batch
+MAX_SKUS_PER_PRODUCT = KINDS[Kind.VARIANTS].per_owner or 0
+MAX_BATCH = KINDS[Kind.VARIANTS].batch_size(Action.UPDATE)
 OPTION_TYPES = (
     "radio_buttons",
     "rectangles",

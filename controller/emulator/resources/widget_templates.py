@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from controller.catalog import fields
@@ -21,9 +22,9 @@ from controller.emulator.resources.base import (
     Resource,
     Route,
     json_field,
-    listing,
     no_content,
     one,
+    uuid_routes,
 )
 
 SCHEMA = """
@@ -35,8 +36,8 @@ CREATE TABLE IF NOT EXISTS page_layouts (store TEXT, channel_id INTEGER, templat
 TABLES = ("widget_templates", "page_layouts")
 
 MAX_TEMPLATES_PER_CHANNEL = 1000
-MAX_WIDGETS_PER_PAGE = 150
-MAX_LAYOUTS_PER_PAGE = 150
+MAX_WIDGETS_PER_PAGE = fields.MAX_PAGE_WIDGETS
+MAX_LAYOUTS_PER_PAGE = fields.MAX_PAGE_LAYOUTS
 SCHEMA_TYPES = ("tab", "array", "hidden")
 LIST = ListSpec(
     filters={
@@ -135,9 +136,11 @@ class WidgetTemplates(Resource):
         return self.list_page("widget_templates", query)
 
     def delete(self, template_uuid: str) -> None:
-        """`DELETE /content/widget-templates/{uuid}` (refused while a layout uses it)."""
+        """`DELETE /content/widget-templates/{uuid}` (refused while a widget or layout uses it)."""
         with self.tx():
             self.doc(template_uuid)
+            if self.store.widgets.template_in_use(template_uuid):
+                raise invalid("uuid", "the widget template is used by widgets")
             for layout in self.docs("SELECT doc FROM page_layouts WHERE store=?", self.hash):
                 if template_uuid in _template_uuids(layout["regions"]):
                     raise invalid("uuid", "the widget template is used by a page's widgets")
@@ -183,23 +186,35 @@ class WidgetTemplates(Resource):
         template_file = body.get("template_file") or ""
         entity_id = str(body.get("entity_id") or "")
         regions = body["regions"]
-        widgets = layouts = 0
         for index, region in enumerate(regions):
             if not isinstance(region, dict) or not isinstance(region.get("name"), str):
                 raise invalid(f"regions[{index}].name", "a region has a name")
-            for child in region.get("children") or []:
-                if child.get("type") == "layout":
-                    layouts += 1
-                    widgets += sum(
-                        len(z.get("widgets") or []) for z in child.get("dropzones") or []
-                    )
-                else:
-                    widgets += 1
+        found, layouts = fields.page_widgets(regions)
+        widgets = len(found)
         if widgets > MAX_WIDGETS_PER_PAGE:
             raise invalid("regions", f"a page has at most {MAX_WIDGETS_PER_PAGE} widgets")
         if layouts > MAX_LAYOUTS_PER_PAGE:
             raise invalid("regions", f"a page has at most {MAX_LAYOUTS_PER_PAGE} layouts")
         with self.tx():
+            others = [
+                fields.page_widgets(d["regions"])
+                for d in self.docs(
+                    "SELECT doc FROM page_layouts WHERE store=? AND channel_id=? "
+                    "AND NOT (template_file=? AND entity_id=?)",
+                    self.hash,
+                    channel,
+                    template_file,
+                    entity_id,
+                )
+            ]
+            if widgets + sum(len(w) for w, _ in others) > fields.MAX_CHANNEL_WIDGETS:
+                raise invalid(
+                    "regions", f"a channel has at most {fields.MAX_CHANNEL_WIDGETS} widgets"
+                )
+            if layouts + sum(n for _, n in others) > fields.MAX_CHANNEL_LAYOUTS:
+                raise invalid(
+                    "regions", f"a channel has at most {fields.MAX_CHANNEL_LAYOUTS} layouts"
+                )
             for template_uuid in _template_uuids(regions):
                 if not self.one(
                     "SELECT 1 FROM widget_templates WHERE store=? AND uuid=?",
@@ -207,6 +222,16 @@ class WidgetTemplates(Resource):
                     template_uuid,
                 ):
                     raise invalid("widget_template_uuid", f"no widget template {template_uuid}")
+            if not regions:  # nothing left on the page
+                self.execute(
+                    "DELETE FROM page_layouts WHERE store=? AND channel_id=? AND template_file=? "
+                    "AND entity_id=?",
+                    self.hash,
+                    channel,
+                    template_file,
+                    entity_id,
+                )
+                return
             self.execute(
                 "INSERT OR REPLACE INTO page_layouts VALUES (?, ?, ?, ?, ?)",
                 self.hash,
@@ -219,43 +244,13 @@ class WidgetTemplates(Resource):
 
 def _template_uuids(regions: list[dict[str, Any]]) -> set[str]:
     """The widget templates a page's regions use."""
-    found = set()
-    for region in regions:
-        for child in region.get("children") or []:
-            widgets = [w for z in child.get("dropzones") or [] for w in z.get("widgets") or []]
-            for widget in [child, *widgets]:
-                if widget.get("widget_template_uuid"):
-                    found.add(str(widget["widget_template_uuid"]))
-    return found
+    widgets, _ = fields.page_widgets(regions)
+    return {str(w["widget_template_uuid"]) for w in widgets if w.get("widget_template_uuid")}
 
 
 # ---- HTTP -----------------------------------------------------------------------------------------
 
 _T = "/v3/content/widget-templates"
-
-
-async def list_templates(call: Call) -> Any:
-    query = call.list_query(LIST)
-    return listing(await call.run(call.store.widget_templates.find, query), lambda d: d)
-
-
-async def create_template(call: Call) -> Any:
-    body = await call.body()
-    return one(await call.run(call.store.widget_templates.create, body))
-
-
-async def get_template(call: Call) -> Any:
-    return one(await call.run(call.store.widget_templates.doc, call.path("uuid")))
-
-
-async def update_template(call: Call) -> Any:
-    body = await call.body()
-    return one(await call.run(call.store.widget_templates.update, call.path("uuid"), body))
-
-
-async def delete_template(call: Call) -> Any:
-    await call.run(call.store.widget_templates.delete, call.path("uuid"))
-    return no_content()
 
 
 async def preview_template(call: Call) -> Any:
@@ -284,11 +279,14 @@ async def publish_page_widgets(call: Call) -> Any:
 
 
 ROUTES = [
-    Route("GET", _T, list_templates, LIST),
-    Route("POST", _T, create_template),
-    Route("GET", f"{_T}/{{uuid}}", get_template, extra=frozenset({"version_uuid"})),
-    Route("PUT", f"{_T}/{{uuid}}", update_template),
-    Route("DELETE", f"{_T}/{{uuid}}", delete_template),
+    *(
+        replace(r, extra=frozenset({"version_uuid"}))
+        if r.path.endswith("}") and r.method == "GET"
+        else r
+        for r in uuid_routes(
+            _T, "widget_templates", LIST, ("find", "create", "doc", "update", "delete")
+        )
+    ),
     Route("POST", f"{_T}/{{uuid}}/preview", preview_template),
     Route(
         "GET",
