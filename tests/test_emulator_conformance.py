@@ -621,6 +621,7 @@ async def _exercise_widgets(c: httpx.AsyncClient, pid: int, page: int) -> None:
     ):
         listed = await c.get(path, params=params)
         assert [w["uuid"] for w in listed.json()["data"]] == [wid], params
+    assert (await c.get(path, params={"site_id:in": "1000,main"})).status_code == 422
     assert (await c.get(f"{path}/{wid}")).is_success
     assert (await c.get(f"{path}/{wid}x")).status_code == 404
     changed = await c.put(f"{path}/{wid}", json={"description": "On sale", "upgrade": True})

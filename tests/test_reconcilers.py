@@ -355,6 +355,24 @@ async def test_the_review_page_of_a_plan_awaiting_approval_outlives_a_restart(
     assert len(approvals) == 1  # told once
 
 
+async def test_a_plan_whose_review_the_bound_dropped_is_not_made_again_at_each_poll(
+    world: FakeWorld, services: Services, emulator: Emulator
+) -> None:
+    services.reviews = ReviewShelf(max_records=1)  # holds one review, however large
+    target = await awaiting_launch(world, services)
+    key = ("shop", "launch", "production")
+    other = services.reviews.get(key)
+    assert other is not None
+    services.reviews.put(("shop", "other", "production"), other)  # another target's, newer
+    assert services.reviews.get(key) is None
+
+    stats = emulator.control("production").stats
+    stats.reset()
+    await reconcile(world, services, world.read("StoreDeployment", "launch"))
+    assert stats.to_json()["total"] == 0  # still awaiting the same plan: nothing read again
+    assert world.read("StoreDeployment", "launch")["status"]["targets"][0] == target
+
+
 # ---- the table: one reconcile (after its setup), and what a user sees of it -----------------------
 
 

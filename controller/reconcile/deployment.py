@@ -311,7 +311,7 @@ async def _approval_pending(t: _Target) -> Result:
     if ctx.resolved is not None:
         target.applied_revision = ctx.resolved.revision or ctx.resolved.digest
     t.was_awaiting = target.phase == Phase.AWAITING_APPROVAL
-    shown = ctx.svc.reviews is None or ctx.svc.reviews.holds(
+    shown = ctx.svc.reviews is None or ctx.svc.reviews.planned(
         (ctx.namespace, ctx.name, t.name), target.plan_digest
     )  # after a restart, the web UI's review page needs the plan made again, once
     if t.was_awaiting and ctx.required and shown and not _approval_news(ctx, target):

@@ -30,11 +30,13 @@ class ReviewShelf:
         self.max_records = max_records
         self._items: OrderedDict[Key, Shelved] = OrderedDict()
         self._records = 0
+        self._planned: dict[Key, str | None] = {}  # each target's latest digest, kept or dropped
 
     def put(self, key: Key, shelved: Shelved) -> None:
         """Keep `shelved` as the target's review, dropping the oldest over the bound."""
         self._drop(key)
         self._items[key] = shelved
+        self._planned[key] = shelved.digest
         self._records += len(shelved.review.entries)
         while self._records > self.max_records and len(self._items) > 1:
             self._drop(next(iter(self._items)))
@@ -48,10 +50,16 @@ class ReviewShelf:
         found = self._items.get(key)
         return found is not None and found.digest == digest
 
+    def planned(self, key: Key, digest: str | None) -> bool:
+        """Whether exactly this plan was put since start, even if dropped over the bound since
+        (planning it again would only drop another target's review)."""
+        return key in self._planned and self._planned[key] == digest
+
     def forget(self, namespace: str, deployment: str) -> None:
         """Drop a deleted deployment's reviews."""
-        for key in [k for k in self._items if k[:2] == (namespace, deployment)]:
+        for key in [k for k in self._planned if k[:2] == (namespace, deployment)]:
             self._drop(key)
+            del self._planned[key]
 
     def _drop(self, key: Key) -> None:
         found = self._items.pop(key, None)

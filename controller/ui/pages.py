@@ -425,7 +425,8 @@ def target_review(
     if shelved is None:
         body = (
             f"<h1>{e(heading)}</h1>{facts}<p>The operator has not planned this target since it "
-            f"started (plans are kept in its memory). Its status shows: {_plan_counts(t)}.</p>"
+            "started, or kept newer plans in its place (plans are kept in its memory, within a "
+            f"bound). Its status shows: {_plan_counts(t)}.</p>"
         )
         return layout(heading, body)
     notes = []

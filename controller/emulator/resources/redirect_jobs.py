@@ -1,9 +1,9 @@
 """Redirect import and export jobs: `/v3/storefront/redirects/imex/...`. An import takes a CSV
 (`Domain,Old Path,Manual URL/Path,Dynamic Target Type,Dynamic Target ID`, at most 20 MB) and
 upserts each row by site and path as `PUT /storefront/redirects` would, a bad row failing alone
-(reported by row); an export writes the site's (or the named) redirects as such a CSV. One job
-runs at a time per store (another is refused with 429); the emulator finishes a job as it
-records it, and its event stream reports it complete."""
+(reported by row); an export writes the site's (or the named) redirects as such a CSV. The
+emulator finishes a job as it records it (so it never answers the platform's 429 for a job
+already running), and its event stream reports it complete."""
 
 from __future__ import annotations
 

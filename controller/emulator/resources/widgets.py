@@ -25,6 +25,7 @@ from controller.emulator.resources.base import (
     Route,
     json_field,
     one,
+    parse_value,
     uuid_routes,
 )
 
@@ -48,7 +49,7 @@ _ENTITY_TABLES = {
 
 def _sites(op: str, raw: str) -> tuple[str, list[Any]]:
     """`site_id:in`: each channel has one site, channel 1's is site 1000."""
-    sites = [int(p) for p in raw.split(",") if p.strip().isdigit()]
+    sites = [parse_value(f"site_id:{op}", "int", p) for p in raw.split(",") if p]
     channels = [s - 999 for s in sites]
     return f"{json_field('channel_id')} IN ({','.join('?' * len(channels)) or 'NULL'})", channels
 
