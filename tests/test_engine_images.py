@@ -115,3 +115,27 @@ async def test_an_image_removed_takes_the_record_of_its_source_with_it(
     )
     assert set(records) == {i["id"] for i in images}
     assert list(records.values()) == ["https://pictures.example.test/0/front.jpg"]
+
+
+async def test_images_whose_sources_went_unrecorded_are_claimed_not_created_again(
+    emulator: Emulator, prod: BigCommerceStore
+) -> None:
+    # The sources are recorded in batches after the products are created: a run stopped in
+    # between leaves images with no record of where they came from.
+    await sync(prod, catalog(["front.jpg", "side.png"]))
+    path = "/v3/catalog/products/metafields"
+    records = await prod.data("GET", path, path, params={"namespace": "stagingpro.images"})
+    assert len(records) == 6
+    for record in records:
+        one = f"/v3/catalog/products/{record['resource_id']}/metafields/{record['id']}"
+        await prod.request("DELETE", one, endpoint=one)
+
+    await sync(prod, catalog(["front.jpg", "side.png"]))
+
+    answer = await prod.data(
+        "GET", "/v3/catalog/products", "/v3/catalog/products", params={"include": "images"}
+    )
+    assert [len(p["images"]) for p in answer] == [2, 2, 2]  # none created twice
+    assessment, result = await sync(prod, catalog(["front.jpg", "side.png"]))
+    assert assessment.drift.in_sync  # and their sources are known again
+    assert result.total == 0

@@ -62,9 +62,9 @@ async def test_a_full_sync_into_an_empty_store_converges(emulator: Emulator, sto
     _, result = await sync(prod, sample_catalog())
     assert result.errors == []
     assert result.outcomes["products"] == {"created": 12}
-    # one create per product (variants, custom fields, images inline) and one record of where its
-    # images came from, brands one by one, categories per level
-    assert result.requests == 12 * 2 + 2 + 2
+    # one create per product (variants, custom fields, images inline), one batch recording where
+    # all their images came from, brands one by one, categories per level
+    assert result.requests == 12 + 1 + 2 + 2
     after = await assess(prod, sample_catalog())
     assert after.drift.in_sync
     counts = emulator.db.counts("production")

@@ -121,6 +121,7 @@ class _Apply:
     async def run(self) -> ApplyResult:
         if self.plan.problems:
             raise PlanRefused("; ".join(self.plan.problems))
+        settle: Callable[[], Awaitable[None]] | None = getattr(self.store, "settle", None)
         for phase in phases(self.plan.steps):
             spec = KINDS[phase[0].kind]
             ready: list[tuple[Step, Record]] = []
@@ -137,6 +138,8 @@ class _Apply:
             await fan_out(
                 self.send(spec, action, ready[i : i + size]) for i in range(0, len(ready), size)
             )
+            if settle is not None:  # what the provider defers to batch (image sources)
+                await settle()
         self._tick()
         return self.result
 

@@ -475,6 +475,8 @@ class BigCommerceRecords(StoreClient):
     # products last observed with images of no recorded source (an interrupted create's, or
     # another app's): an image created there is first looked for among them
     unclaimed_images: frozenset[int] = frozenset()
+    # image sources of images just created, recorded by settle() in batches across products
+    _sources_due: list[dict[str, Any]] = []
 
     # ---- observe --------------------------------------------------------------------------------
 
@@ -757,11 +759,10 @@ class BigCommerceRecords(StoreClient):
         sources by file name, which the platform keeps in its CDN file names."""
         if answer is not None and len(answer) == len(sources):
             made = dict(zip(sources, sorted(i["id"] for i in answer), strict=True))
-            try:
-                await self._record_sources(product_id, made, retry=False)
-                return made
-            except (RequestRejected, StoreUnavailable):
-                pass
+            self._sources_due = [*self._sources_due, *_source_records(product_id, made)]
+            if len(self._sources_due) >= METAFIELD_BATCH:
+                await self.settle()
+            return made
         path = f"/v3/catalog/products/{product_id}"
         recorded = set(await self.image_sources_of(product_id))
         unclaimed = [
@@ -787,17 +788,20 @@ class BigCommerceRecords(StoreClient):
             found.update((int(m["key"]), m["value"]) for m in page if m["key"].isdigit())
         return found
 
+    async def settle(self) -> None:
+        """Record the image sources of the images created since, in batches across products. A
+        batch that fails is let go: the next check finds those images without a source and
+        claims them by file name before it would create them again."""
+        due, self._sources_due = self._sources_due, []
+        try:
+            await self._send_sources(due, retry=False)
+        except (RequestRejected, StoreUnavailable):
+            self.unclaimed_images |= {int(m["resource_id"]) for m in due}
+
     async def _record_sources(self, product_id: int, made: dict[str, int], *, retry: bool) -> None:
-        bodies = [
-            {
-                "resource_id": product_id,
-                "namespace": IMAGE_SOURCES,
-                "key": str(image_id),
-                "value": url,
-                "permission_set": "app_only",
-            }
-            for url, image_id in made.items()
-        ]
+        await self._send_sources(_source_records(product_id, made), retry=retry)
+
+    async def _send_sources(self, bodies: list[dict[str, Any]], *, retry: bool) -> None:
         await fan_out(
             self.request(
                 "POST", METAFIELDS, json=bodies[i : i + METAFIELD_BATCH], retry_unsafe=retry
@@ -1078,6 +1082,20 @@ class _Upsert(_Batch):
         else:
             await store.request("PUT", self.path, json=[body(kind, action, r) for r in records])
         return [Outcome(id=r.id) for r in records]
+
+
+def _source_records(product_id: int, made: dict[str, int]) -> list[dict[str, Any]]:
+    """The metafields that record where a product's images came from (source URL -> image id)."""
+    return [
+        {
+            "resource_id": product_id,
+            "namespace": IMAGE_SOURCES,
+            "key": str(image_id),
+            "value": url,
+            "permission_set": "app_only",
+        }
+        for url, image_id in made.items()
+    ]
 
 
 _ASSOCIATIONS = "/v3/storefront/custom-template-associations"
