@@ -1,10 +1,20 @@
-"""`python -m bench [catalog|planner|emulator|engine|observation|operator|webhooks|ui|all]`."""
+"""`python -m bench [catalog|planner|emulator|engine|observation|operator|webhooks|ui|customers|all]`."""
 
 from __future__ import annotations
 
 import sys
 
-from bench import catalog, emulator, engine, observation, operator, planner, ui, webhooks
+from bench import (
+    catalog,
+    customers,
+    emulator,
+    engine,
+    observation,
+    operator,
+    planner,
+    ui,
+    webhooks,
+)
 
 WHAT = {
     "catalog": catalog.run,
@@ -15,6 +25,7 @@ WHAT = {
     "operator": operator.run,
     "webhooks": webhooks.run,
     "ui": ui.run,
+    "customers": customers.run,
 }
 
 

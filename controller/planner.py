@@ -78,6 +78,14 @@ class Options:
     allow_mass_delete: bool = False
     sync_stock: bool = False
     ignore: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # personal data (customers) may be written: only a sandbox clone, with them anonymised
+    personal_data: bool = False
+
+
+PERSONAL_REFUSED = (
+    "{kind} are personal data: they are never deployed nor captured; a sandbox with cloneFrom "
+    "gets them anonymised from its source"
+)
 
 
 @dataclass(frozen=True)
@@ -296,6 +304,10 @@ class _Planner:
             if kind not in self.kinds:
                 continue
             spec = KINDS[kind]
+            if spec.personal and not self.options.personal_data:
+                if spec.desired(self.desired) is not None:
+                    self.problems.append(PERSONAL_REFUSED.format(kind=kind))
+                continue
             if _unobserved(spec, self.observed):
                 if spec.desired(self.desired) is not None:
                     self.problems.append(f"the store's {kind} were not observed")
@@ -441,7 +453,7 @@ class _Planner:
         checked = [
             spec
             for kind, spec in KINDS.items()
-            if spec.checks_references
+            if (spec.checks_references or spec.named is not None)
             and kind in self.kinds
             and not _unobserved(spec, self.observed)
         ]
@@ -464,8 +476,14 @@ class _Planner:
         for spec in checked:
             wanted = spec.desired(self.desired)
             desired_keys = set()
-            for key, _, item in wanted or ():
+            for key, values, item in wanted or ():
                 desired_keys.add(spec.fold(key))
+                for kind, named in spec.named.read(values) if spec.named else ():
+                    if not exists(kind, named):
+                        self.problems.append(
+                            f"{spec.singular} {key!r} names {KINDS[kind].singular} {named!r}, "
+                            "which neither the catalog nor the store has"
+                        )
                 for reference in spec.references:
                     value = getattr(item, reference.field)
                     for one in sorted(value or ()) if reference.many else [value]:

@@ -127,6 +127,7 @@ def _break(manifest: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
 
 _DELETE = object()
 _ENV = "gitops/environments/production.yaml"
+_SANDBOX = "gitops/environments/sandbox.yaml"
 _SNAP = "gitops/snapshots/released-catalog.yaml"
 _DEPLOY = "gitops/deployments/holiday-release.yaml"
 
@@ -164,6 +165,20 @@ _DEPLOY = "gitops/deployments/holiday-release.yaml"
             {"name": "other"},
             "spec: spec.cloneFrom is allowed only when spec.role is sandbox",
             id="cloneFrom on a production store",
+        ),
+        pytest.param(
+            _SANDBOX,
+            "spec.cloneFrom.customers",
+            {"rules": [{"field": "phone", "action": "keep"}]},
+            "spec.cloneFrom.customers.rules[0]: phone, company and notes are personal data",
+            id="a customer's phone kept in a sandbox",
+        ),
+        pytest.param(
+            _SANDBOX,
+            "spec.cloneFrom.customers",
+            {"rules": [{"field": "email", "action": "mask"}]},
+            "spec.cloneFrom.customers.rules.0.field: 'email' does not match",
+            id="a rule for a field always replaced",
         ),
         pytest.param(
             _SNAP,

@@ -235,6 +235,8 @@ async def _exercise(c: httpx.AsyncClient) -> None:
 
     await _exercise_new_methods_and_queries(c, pid, shoes["category_id"], brand["id"])
     await _exercise_content(c, pid, shoes["category_id"], brand["id"])
+    await _exercise_customer_groups(c, pid, shoes["category_id"])
+    await _exercise_customers(c)
     await _exercise_metafields(c, pid)
 
     assert (
@@ -545,6 +547,154 @@ async def _exercise_content(c: httpx.AsyncClient, pid: int, category: int, brand
     assert (await c.delete("/v3/content/pages", params={"id:in": raw_id})).status_code == 404
 
 
+async def _exercise_customer_groups(c: httpx.AsyncClient, pid: int, category: int) -> None:
+    """v2 customer groups: category access and discount rules by store ids, unique names."""
+    path = "/v2/customer_groups"
+    rules = [
+        {"type": "all", "method": "percent", "amount": "5"},
+        {"type": "category", "method": "fixed", "amount": 2.5, "category_id": category},
+        {"type": "product", "method": "price", "amount": 10, "product_id": pid},
+    ]
+    created = await c.post(
+        path,
+        json={
+            "name": "Wholesale",
+            "is_default": True,
+            "category_access": {"type": "specific", "categories": [category]},
+            "discount_rules": rules,
+        },
+    )
+    assert created.status_code == 200, created.text
+    group = created.json()
+    assert group["discount_rules"][0] == {"type": "all", "method": "percent", "amount": "5.0000"}
+    assert group["category_access"] == {"type": "specific", "categories": [category]}
+    retail = (await c.post(path, json={"name": "Retail", "is_default": True})).json()
+    listed = (await c.get(path, params={"is_default": "true", "page": 1, "limit": 5})).json()
+    assert [g["name"] for g in listed] == ["Retail"]  # one default group at a time
+    queries = [
+        {"name": "Wholesale"},
+        {"name:like": "sale"},
+        {"is_group_for_guests": "false"},
+        {"date_created:min": "2020-01-01", "date_created:max": "2100-01-01"},
+        {"date_modified:min": "2020-01-01", "date_modified:max": "2100-01-01"},
+        {"date_created": "2020-01-01T00:00:00", "date_modified": "2020-01-01T00:00:00"},
+    ]
+    for query in queries:
+        assert (await c.get(path, params=query)).status_code == 200, query
+    one = f"{path}/{group['id']}"
+    assert (await c.get(one)).json()["name"] == "Wholesale"
+    updated = await c.put(one, json={"discount_rules": rules[:1]})
+    assert [r["type"] for r in updated.json()["discount_rules"]] == ["all"]  # the whole set
+    assert (await c.get(f"{path}/count")).json() == {"count": 2}
+    assert (await c.delete(f"{path}/{retail['id']}")).status_code == 204
+
+
+async def _exercise_customers(c: httpx.AsyncClient) -> None:
+    """v3 customers with addresses, attribute values, form field values and store credit."""
+    path = "/v3/customers"
+    attributes = await c.post(
+        f"{path}/attributes",
+        json=[{"name": "Shoe size", "type": "number"}, {"name": "Tier", "type": "string"}],
+    )
+    assert attributes.status_code == 200, attributes.text
+    size, tier = (a["id"] for a in attributes.json()["data"])
+    group = (await c.post("/v2/customer_groups", json={"name": "Members"})).json()["id"]
+    jane = {
+        "email": "jane@example.com",
+        "first_name": "Jane",
+        "last_name": "Doe",
+        "phone": "555-0100",
+        "customer_group_id": group,
+        "addresses": [
+            {
+                "first_name": "Jane",
+                "last_name": "Doe",
+                "address1": "1 Main Street",
+                "city": "Austin",
+                "country_code": "US",
+                "form_fields": [{"name": "Gate code", "value": "1234"}],
+            }
+        ],
+        "attributes": [{"attribute_id": size, "attribute_value": "38"}],
+        "form_fields": [{"name": "Licence", "value": "L-1"}],
+        "store_credit_amounts": [{"amount": 12.5}],
+        "authentication": {"new_password": "s3cret-Passw0rd"},
+        "trigger_account_created_notification": False,
+    }
+    created = await c.post(path, json=[jane, {**jane, "email": "john@example.com"}])
+    assert created.status_code == 200, created.text
+    ids = [customer["id"] for customer in created.json()["data"]]
+    assert "s3cret" not in created.text
+    assert (await c.post(path, json=[jane])).status_code == 422  # emails are unique
+    assert (await c.post(path, json=[jane] * 11)).status_code == 413
+    include = "addresses,storecredit,attributes,formfields"
+    listed = await c.get(path, params={"include": include, "id:in": ids[0]})
+    (full,) = listed.json()["data"]
+    assert full["store_credit_amounts"] == [{"amount": 12.5}]
+    assert full["addresses"][0]["form_fields"] == [
+        {"name": "Gate code", "value": "1234", "address_id": full["addresses"][0]["id"]}
+    ]
+    queries = [
+        {"email:in": "jane@example.com", "name:in": "jane doe", "name:like": "doe"},
+        {"company:in": "", "customer_group_id:in": group, "phone:in": "555-0100"},
+        {"registration_ip_address:in": "", "sort": "last_name:desc", "page": 1, "limit": 5},
+        {"date_created": "2020-01-01", "date_created:min": "2020", "date_created:max": "2100"},
+        {"date_modified": "2020-01-01", "date_modified:min": "2020", "date_modified:max": "2100"},
+    ]
+    for query in queries:
+        assert (await c.get(path, params=query)).status_code == 200, query
+    update = [
+        {"id": ids[1], "first_name": "John", "authentication": {"force_password_reset": True}}
+    ]
+    assert (await c.put(path, json=update)).status_code == 200
+    address = full["addresses"][0]["id"]
+    addresses = f"{path}/addresses"
+    more = {**jane["addresses"][0], "customer_id": ids[1], "address1": "2 Side Road"}  # type: ignore[dict-item]
+    added = (await c.post(addresses, json=[more])).json()["data"][0]["id"]
+    assert (await c.put(addresses, json=[{"id": added, "city": "Dallas"}])).status_code == 200
+    for query in (
+        {"customer_id:in": ids[1], "include": "formfields", "page": 1, "limit": 5},
+        {"id:in": added, "company:in": "", "name:in": "jane doe"},
+    ):
+        assert (await c.get(addresses, params=query)).status_code == 200, query
+    assert (await c.delete(addresses, params={"id:in": added})).status_code == 204
+    values = f"{path}/attribute-values"
+    upsert = [{"customer_id": ids[1], "attribute_id": tier, "value": "Gold"}]
+    value_id = (await c.put(values, json=upsert)).json()["data"][0]["id"]
+    for query in (
+        {"customer_id:in": ids[1], "attribute_id:in": tier, "name": "Tier", "page": 1},
+        {"date_created": "2020-01-01", "date_created:min": "2020", "date_created:max": "2100"},
+        {"date_modified": "2020-01-01", "date_modified:min": "2020", "date_modified:max": "2100"},
+        {"limit": 5},
+    ):
+        assert (await c.get(values, params=query)).status_code == 200, query
+    assert (await c.delete(values, params={"id:in": value_id})).status_code == 204
+    forms = f"{path}/form-field-values"
+    written = [
+        {"customer_id": ids[1], "name": "Licence", "value": "L-2"},
+        {"address_id": address, "name": "Gate code", "value": "4321"},
+    ]
+    assert (await c.put(forms, json=written)).status_code == 200
+    for query in (
+        {"customer_id": ids[1], "field_name": "Licence", "page": 1, "limit": 5},
+        {"address_id": address},
+    ):
+        assert (await c.get(forms, params=query)).status_code == 200, query
+    attributes_path = f"{path}/attributes"
+    for query in (
+        {"name": "Tier", "type": "string", "page": 1, "limit": 5},
+        {"name:like": "T", "date_created": "2020-01-01", "date_modified": "2020-01-01"},
+        {"date_created:min": "2020", "date_created:max": "2100"},
+        {"date_modified:min": "2020", "date_modified:max": "2100"},
+    ):
+        assert (await c.get(attributes_path, params=query)).status_code == 200, query
+    renamed = await c.put(attributes_path, json=[{"id": tier, "name": "Level"}])
+    assert renamed.status_code == 200
+    assert (await c.delete(attributes_path, params={"id:in": tier})).status_code == 204
+    assert (await c.delete(path, params={"id:in": ",".join(map(str, ids))})).status_code == 204
+    assert (await c.get(path)).json()["data"] == []
+
+
 async def _exercise_widget_templates(c: httpx.AsyncClient, page: int) -> None:
     """Widget templates (with versions and a preview) and a page's Page Builder layout."""
     path = "/v3/content/widget-templates"
@@ -803,8 +953,10 @@ def _spec_paths() -> dict[str, dict[str, set[str]]]:
         spec = yaml.load(
             spec_file.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         )
+        server = (spec.get("servers") or [{}])[0].get("url", "")
+        version = "/v2" if server.endswith("/v2") else "/v3"  # v2 and v3 share paths (/customers)
         for path, item in (spec.get("paths") or {}).items():
-            methods = found.setdefault(path, {})
+            methods = found.setdefault(version + path, {})
             shared = item.get("parameters") or []
             for method, operation in item.items():
                 if method in ("get", "put", "post", "delete", "patch"):
@@ -824,7 +976,7 @@ def _resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
 
 
 def _documented(path: str, paths: dict[str, dict[str, set[str]]]) -> dict[str, set[str]]:
-    shape = re.sub(r"\{[^}]+\}", "{}", path.removeprefix("/v3").removeprefix("/v2"))
+    shape = re.sub(r"\{[^}]+\}", "{}", path)
     return next(
         (methods for p, methods in paths.items() if re.sub(r"\{[^}]+\}", "{}", p) == shape), {}
     )

@@ -27,6 +27,7 @@ class Reason:
     """CamelCase reasons used in conditions and events."""
 
     SUCCEEDED: Final = "Succeeded"
+    ANONYMISATION_KEY_TOO_SHORT: Final = "AnonymisationKeyTooShort"
     PROGRESSING: Final = "Progressing"
     IN_SYNC: Final = "InSync"
     DRIFT_DETECTED: Final = "DriftDetected"

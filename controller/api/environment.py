@@ -18,6 +18,7 @@ from controller.api.base import (
     known_zone,
 )
 from controller.api.notification import Receivers, ReceiverStatus
+from controller.catalog.anonymise import NEVER_KEPT
 from controller.catalog.kinds import Kind
 
 DEFAULT_API_URL = BIGCOMMERCE_API_ORIGIN
@@ -87,6 +88,58 @@ class IgnoreDifference(Model):
     fields: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
 
 
+CUSTOMER_FIELDS = r"^(phone|company|notes|storeCredit|customerGroup|(attribute|form):.{1,255})$"
+
+
+class CustomerRule(Model):
+    """What a clone does with one customer field: `phone`, `company`, `notes`, `storeCredit`,
+    `customerGroup`, `attribute:NAME` or `form:NAME` (`attribute:*`, `form:*` for all); emails,
+    names and addresses are always replaced."""
+
+    field: Annotated[str, Field(pattern=CUSTOMER_FIELDS)]
+    action: Literal["keep", "mask", "drop"]
+
+    @model_validator(mode="after")
+    def _personal_texts_never_kept(self) -> CustomerRule:
+        if self.field in NEVER_KEPT and self.action == "keep":
+            raise ValueError(f"{self.field} is personal data: mask or drop it")
+        return self
+
+    model_config = Model.model_config | {
+        "json_schema_extra": {
+            "x-kubernetes-validations": [
+                {
+                    "rule": "!(self.field in ['phone', 'company', 'notes'] && self.action == 'keep')",
+                    "message": "phone, company and notes are personal data: mask or drop them",
+                }
+            ]
+        }
+    }
+
+
+class CustomerCloning(Model):
+    """How a sandbox clone copies its source's customers: anonymised, never as they are."""
+
+    enabled: bool = Field(True, description="Clone the source's customers (anonymised).")
+    key_secret_ref: SecretKeyReference | None = Field(
+        None,
+        description="The Secret key (at least 16 bytes) keying the pseudonyms: the same source "
+        "customer is the same fake person while it stays; without it, a key derived from this "
+        "environment's own store token.",
+    )
+    rules: Annotated[list[CustomerRule], Field(max_length=100)] = Field(
+        default_factory=list,
+        description="Per field: keep, mask or drop (defaults: phone and company masked, notes "
+        "dropped, attribute and form values masked, store credit and group kept).",
+    )
+
+
+class CloneSource(LocalObjectReference):
+    """The environment a sandbox is seeded from, and how its customers are copied."""
+
+    customers: CustomerCloning = Field(default_factory=CustomerCloning)
+
+
 class StoreEnvironmentSpec(Model):
     """Desired state of a `StoreEnvironment`."""
 
@@ -97,7 +150,7 @@ class StoreEnvironmentSpec(Model):
     timezone: (
         Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z_]+(/[A-Za-z0-9_+\-]+)*$")] | None
     ) = Field(None, description="IANA zone overriding the store's own (observed) time zone.")
-    clone_from: LocalObjectReference | None = Field(
+    clone_from: CloneSource | None = Field(
         None, description="Sandbox only: seed this store from that environment's live catalog."
     )
     catalog: CatalogBinding | None = None
@@ -195,6 +248,10 @@ class CloneStatus(Model):
         None, description="Value of the refresh annotation last served."
     )
     finished_at: datetime | None = None
+    customers: int | None = Field(None, description="Customers cloned (anonymised).")
+    customer_rules: list[str] = Field(
+        default_factory=list, description="The rules they were anonymised under (`field: action`)."
+    )
 
 
 class DeployedCatalog(Model):

@@ -321,6 +321,50 @@ TEMPLATE_ASSOCIATION: dict[str, FieldSpec] = {  # storefront/custom-template-ass
     "channel_id": ("int", None),
 }
 
+CUSTOMER_GROUP: dict[str, FieldSpec] = {  # customer_groups v2 (references as natural keys)
+    "name": ("str", 255),
+    "is_default": ("bool", None),
+    "is_group_for_guests": ("bool", None),
+    "category_access": ("obj", None),
+    "discount_rules": ("list", None),
+}
+CUSTOMER_ATTRIBUTE: dict[str, FieldSpec] = {  # customers/attributes v3
+    "name": ("str", 255),
+    "type": (("string", "number", "date"), None),
+}
+
+CUSTOMER: dict[str, FieldSpec] = {  # customers v3 (attributes by name; personal data: no file)
+    "email": ("str", 255),
+    "first_name": ("str", 100),
+    "last_name": ("str", 100),
+    "company": ("str", 255),
+    "phone": ("str", 50),
+    "notes": ("str", None),
+    "tax_exempt_category": ("str", 255),
+    "accepts_product_review_abandoned_cart_emails": ("bool", None),
+    "store_credit_amounts": ("list", None),
+    "addresses": ("list", 10),
+    "attributes": ("obj", None),
+    "form_fields": ("list", None),
+}
+ADDRESS_FIELDS = (
+    "first_name",
+    "last_name",
+    "company",
+    "address1",
+    "address2",
+    "city",
+    "state_or_province",
+    "postal_code",
+    "country_code",
+    "phone",
+    "address_type",
+)
+
+CATEGORY_ACCESS_TYPES = ("all", "specific", "none")
+DISCOUNT_RULE_TYPES = ("all", "category", "product", "price_list")
+DISCOUNT_METHODS = ("percent", "fixed", "price")
+
 REDIRECT_TYPES = ("product", "brand", "category", "page", "post", "url")
 REDIRECT: dict[str, FieldSpec] = {  # storefront/redirects v3 (the target as written in files)
     "from_path": ("str", None),

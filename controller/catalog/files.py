@@ -34,7 +34,7 @@ from typing import Any
 import orjson
 import yaml
 
-from controller.catalog.kinds import FILED, KINDS, Kind, KindSpec
+from controller.catalog.kinds import FILED, KINDS, PERSONAL, Kind, KindSpec
 from controller.catalog.model import (
     ASSOCIATED_KINDS,
     DEFAULT_CHANNEL,
@@ -204,6 +204,9 @@ def is_empty(catalog: Catalog) -> bool:
     )
 
 
+_PERSONAL = frozenset(str(kind) for kind in PERSONAL)
+
+
 def _ignored(name: str) -> bool:
     """Hidden files and a directory's documentation are not catalog data, nor mistakes."""
     return name.startswith(".") or name.upper().startswith(("README", "LICENSE"))
@@ -221,7 +224,15 @@ def _unknown_entries(
         name = path.name + ("/" if path.is_dir() else "")
         if _ignored(path.name):
             continue
-        if name not in allowed:
+        if not prefix and name.split(".")[0].rstrip("/") in _PERSONAL:
+            problems.append(
+                Problem(
+                    f"{name.split('.')[0].rstrip('/')} are personal data: never part of a "
+                    "catalog (a sandbox with cloneFrom gets them anonymised from its source)",
+                    label(name),
+                )
+            )
+        elif name not in allowed:
             hint = did_you_mean(name, allowed)
             problems.append(
                 Problem(

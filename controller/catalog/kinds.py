@@ -33,6 +33,8 @@ from controller.catalog.model import (
     Brand,
     Catalog,
     Category,
+    CustomerAttribute,
+    CustomerGroup,
     PageLayout,
     Placement,
     Product,
@@ -47,6 +49,8 @@ from controller.catalog.observed import (
     ObservedCatalog,
     ObservedProduct,
     associated_names,
+    customer_values,
+    group_values,
     widget_keys,
 )
 from controller.text import plural
@@ -70,6 +74,9 @@ class Kind(enum.StrEnum):
     WIDGETS = "widgets"
     PLACEMENTS = "placements"
     PAGE_LAYOUTS = "pageLayouts"
+    CUSTOMER_GROUPS = "customerGroups"
+    CUSTOMER_ATTRIBUTES = "customerAttributes"
+    CUSTOMERS = "customers"
 
 
 class Action(enum.StrEnum):
@@ -89,6 +96,17 @@ class Reference:
     kind: Kind
     id_field: str
     many: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    """Natural keys of other kinds written inside a record's values (a customer group's discount
+    rules name categories by path and products by SKU). The engine resolves each to its store id
+    (`Record.refs["named"]`: (kind, key as written) -> id), plans the kind after `kinds`, and the
+    plan refuses a name that neither the catalog nor the store has."""
+
+    kinds: tuple[Kind, ...]
+    read: Callable[[Mapping[str, Any]], Iterable[tuple[Kind, str]]]
 
 
 Desired = tuple[str, Mapping[str, Any], Any]
@@ -139,6 +157,7 @@ class KindSpec:
     separator: str = "/"  # the key in plans: owner key + separator + key
     tree: bool = False  # records are parented by records of the same kind (categories)
     references: tuple[Reference, ...] = ()
+    named: Named | None = None  # natural keys of other kinds inside its values
     batch: Mapping[Action, int] = field(default_factory=dict)  # the API's maxima per request
     # requests a bulk job of the API takes for any number of records (redirects' import job):
     # used instead of batches when it costs fewer
@@ -161,6 +180,9 @@ class KindSpec:
     checks_references: bool = False  # the plan refuses references that resolve to nothing
     observed_attribute: str | None = None  # an ObservedCatalog field that is None when unobserved
     plan_check: Callable[[Catalog, ObservedCatalog], list[str]] | None = None  # more plan problems
+    # personal data: read only to clone it anonymised into a sandbox; never captured, never part
+    # of a deployment
+    personal: bool = False
 
     def depth(self, key: str) -> int:
         """Nesting depth of a record in its own tree (1 for roots; 0 for kinds without a tree)."""
@@ -380,6 +402,43 @@ _ENTITY_REFERENCES = tuple(
         ("page", Kind.PAGES),
     )
 )
+
+
+def _found_groups(observed: ObservedCatalog) -> Iterator[Found]:
+    """Customer groups with their category access and discount rules in natural keys."""
+    if not observed.customer_groups:
+        return
+    paths = observed.category_paths()
+    skus = {p.id: p.sku for p in observed.products.values()}
+    for group in sorted(observed.customer_groups.values(), key=lambda g: g.id):
+        values = group_values(group.fields, paths, skus)
+        yield group.name, group.id, values, CustomerGroup(group.name, values)
+
+
+_RULE_KINDS = {"category": Kind.CATEGORIES, "product": Kind.PRODUCTS}
+
+
+def _group_names(values: Mapping[str, Any]) -> Iterator[tuple[Kind, str]]:
+    """The categories and products a customer group's values name."""
+    for path in (values.get("category_access") or {}).get("categories") or ():
+        yield Kind.CATEGORIES, path
+    for rule in values.get("discount_rules") or ():
+        kind = _RULE_KINDS.get(rule.get("type", ""))
+        if kind is not None and rule.get(rule["type"]):
+            yield kind, rule[rule["type"]]
+
+
+def _found_customers(observed: ObservedCatalog) -> Iterator[Found]:
+    """Customers with their attribute values by attribute name."""
+    attributes = observed.customer_attributes or {}
+    for customer in sorted((observed.customers or {}).values(), key=lambda c: c.id):
+        yield customer.email, customer.id, customer_values(customer, attributes), customer
+
+
+def _desired_customers(catalog: Catalog) -> Iterable[Desired] | None:
+    if catalog.customers is None:
+        return None
+    return ((c.email, c.fields, c) for c in catalog.customers.values())
 
 
 # ---- the table -------------------------------------------------------------------------------------
@@ -736,6 +795,100 @@ _DECLARED = (
         checks_references=True,
         observed_attribute="redirects",
     ),
+    KindSpec(
+        Kind.CUSTOMER_GROUPS,
+        "customer group",
+        key="name",
+        fold=_identity,
+        fields=fields.CUSTOMER_GROUP,
+        managed=frozenset(fields.CUSTOMER_GROUP) - {"name"},
+        desired=lambda catalog: _keyed(catalog.customer_groups, "name"),
+        observed=_found_groups,
+        named=Named((Kind.CATEGORIES, Kind.PRODUCTS), _group_names),
+        read_only=frozenset({"id", "date_created", "date_modified"}),
+        file="customer-groups.yaml",
+        attribute="customer_groups",
+        make=CustomerGroup,
+        optional_file=True,
+        observed_attribute="customer_groups",
+        extra_schema={
+            "category_access": {
+                "type": "object",
+                "required": ["type"],
+                "additionalProperties": False,
+                "properties": {
+                    "type": {"enum": list(fields.CATEGORY_ACCESS_TYPES)},
+                    "categories": {
+                        "type": "array",
+                        "items": {"type": "string", "minLength": 1},
+                        "description": "By category path (type specific).",
+                    },
+                },
+            },
+            "discount_rules": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["type", "method", "amount"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "type": {"enum": ["all", "category", "product"]},
+                        "method": {"enum": list(fields.DISCOUNT_METHODS)},
+                        "amount": {"type": "number", "minimum": 0},
+                        "category": {"type": "string", "description": "By path (type category)."},
+                        "product": {"type": "string", "description": "By SKU (type product)."},
+                    },
+                },
+            },
+        },
+    ),
+    KindSpec(
+        Kind.CUSTOMER_ATTRIBUTES,
+        "customer attribute",
+        key="name",
+        fold=_identity,
+        fields=fields.CUSTOMER_ATTRIBUTE,
+        managed=frozenset({"type"}),
+        desired=lambda catalog: _keyed(catalog.customer_attributes, "name"),
+        observed=lambda observed: (
+            (a.name, a.id, a.fields, a)
+            for a in sorted((observed.customer_attributes or {}).values(), key=lambda a: a.id)
+        ),
+        batch={Action.CREATE: 10, Action.UPDATE: 10, Action.DELETE: 50},
+        read_only=frozenset({"id", "date_created", "date_modified"}),
+        required_on_create=("type",),
+        required_in_file=("type",),
+        file="customer-attributes.yaml",
+        attribute="customer_attributes",
+        make=CustomerAttribute,
+        optional_file=True,
+        observed_attribute="customer_attributes",
+    ),
+    KindSpec(
+        Kind.CUSTOMERS,
+        "customer",
+        key="email",
+        fold=str.casefold,
+        fields=fields.CUSTOMER,
+        managed=frozenset(fields.CUSTOMER) - {"email"},
+        desired=_desired_customers,
+        observed=_found_customers,
+        references=(Reference("customer_group", Kind.CUSTOMER_GROUPS, "customer_group_id"),),
+        named=Named(
+            (Kind.CUSTOMER_ATTRIBUTES,),
+            lambda values: (
+                (Kind.CUSTOMER_ATTRIBUTES, name) for name in values.get("attributes") or {}
+            ),
+        ),
+        batch={Action.CREATE: 10, Action.UPDATE: 10, Action.DELETE: 50},
+        read_only=frozenset({"id", "date_created", "date_modified", "registration_ip_address"}),
+        # the API updates neither with the customer: a refresh leaves a clone's as they are
+        create_only=frozenset({"addresses", "attributes"}),
+        required_on_create=("first_name", "last_name"),
+        attribute="customers",
+        observed_attribute="customers",
+        personal=True,
+    ),
 )
 
 KINDS: Mapping[Kind, KindSpec] = {spec.kind: spec for spec in _DECLARED}
@@ -745,7 +898,12 @@ def _plan_order() -> tuple[Kind, ...]:
     """Kinds so that referenced kinds and owners come before the kinds that need them (declaration
     order among the independent ones)."""
     needs = {
-        spec.kind: {spec.owner} - {None} | {r.kind for r in spec.references} - {spec.kind}
+        spec.kind: (
+            {spec.owner}
+            | {r.kind for r in spec.references}
+            | set(spec.named.kinds if spec.named else ())
+        )
+        - {None, spec.kind}
         for spec in _DECLARED
     }
     order: list[Kind] = []
@@ -769,6 +927,10 @@ def children(kind: Kind) -> tuple[KindSpec, ...]:
     """The kinds owned by `kind`, in plan order."""
     return tuple(KINDS[k] for k in PLAN_ORDER if KINDS[k].owner is kind)
 
+
+SHAREABLE = tuple(k for k in TOP_LEVEL if not KINDS[k].personal)
+"""The top-level kinds that may leave their store as they are (captured, compared, deployed)."""
+PERSONAL = frozenset(k for k in TOP_LEVEL if KINDS[k].personal)
 
 FILED = tuple(KINDS[k] for k in TOP_LEVEL if KINDS[k].file is not None)
 """The kinds with a file of their own in a catalog directory, in plan order."""

@@ -302,6 +302,58 @@ class TemplateAssociation:
         return site_key(entity, channel, DEFAULT_CHANNEL)
 
 
+# A discount rule names its target by natural key under one of these (none for an `all` rule).
+RULE_TARGETS = {"category": "category", "product": "product", "price_list": "price_list"}
+
+
+def rule_order(rule: Mapping[str, Any]) -> tuple[str, str]:
+    """Discount rules compare as a set: sorted by type and target."""
+    kind = str(rule.get("type", ""))
+    return kind, str(rule.get(RULE_TARGETS.get(kind, ""), "")).casefold()
+
+
+def amount(value: Any) -> Any:
+    """A rule amount as a number (the API writes "5.0000"); integral amounts as integers."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return value
+    return int(number) if number.is_integer() else number
+
+
+@dataclass(frozen=True)
+class CustomerGroup:
+    """A customer group keyed by name. `category_access` names categories by path and
+    `discount_rules` name their category (path), product (SKU) or price list (name)."""
+
+    name: str
+    fields: Mapping[str, Any]
+
+    @property
+    def key(self) -> str:
+        """The natural key: the name."""
+        return self.name
+
+
+@dataclass(frozen=True)
+class CustomerAttribute:
+    """A customer attribute (a name and a value type) keyed by name."""
+
+    name: str
+    fields: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Customer:
+    """A customer keyed by email: personal data, so only ever built anonymised, by a sandbox
+    clone (never read from files, never captured). `fields["attributes"]` holds values by
+    attribute name; `customer_group` is the group's name ("" for none)."""
+
+    email: str
+    fields: Mapping[str, Any]
+    customer_group: str = ""
+
+
 @dataclass(frozen=True)
 class Catalog:
     """A whole desired catalog. Dicts are keyed by natural key (`sku_key`, `path_key`, casefolded
@@ -319,6 +371,9 @@ class Catalog:
     widgets: Mapping[str, Widget] | None = None  # by key
     placements: Mapping[str, Placement] | None = None  # by key
     page_layouts: Mapping[str, PageLayout] | None = None  # by key
+    customer_groups: Mapping[str, CustomerGroup] | None = None  # by name
+    customer_attributes: Mapping[str, CustomerAttribute] | None = None  # by name
+    customers: Mapping[str, Customer] | None = None  # by casefolded email; clones only
 
     def counts(self) -> dict[str, int]:
         """Record counts per kind, as the kind table knows them."""

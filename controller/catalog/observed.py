@@ -10,6 +10,7 @@ from typing import Any
 from controller.catalog.model import (
     DEFAULT_CHANNEL,
     DEFAULT_SITE,
+    RULE_TARGETS,
     STOCK_FIELDS,
     Catalog,
     Image,
@@ -21,8 +22,10 @@ from controller.catalog.model import (
     Variant,
     WebPage,
     Widget,
+    amount,
     bulk_allocation,
     path_key,
+    rule_order,
     site_key,
 )
 
@@ -204,6 +207,35 @@ class ObservedLayout:
     page_id: int = 0
 
 
+@dataclass(slots=True)
+class ObservedCustomerGroup:
+    """A customer group as the store has it: category access and discount rules by store ids
+    (`categories`, `category_id`, `product_id`, `price_list_id`)."""
+
+    id: int
+    name: str
+    fields: dict[str, Any]
+
+
+@dataclass(slots=True)
+class ObservedCustomerAttribute:
+    """A customer attribute as the store has it."""
+
+    id: int
+    name: str
+    fields: dict[str, Any]
+
+
+@dataclass(slots=True)
+class ObservedCustomer:
+    """A customer as the store has it: `fields["attributes"]` holds values by attribute id."""
+
+    id: int
+    email: str
+    fields: dict[str, Any]
+    customer_group_id: int = 0
+
+
 @dataclass
 class ObservedCatalog:
     """Everything observed in one pass, with the natural-key maps derived from it (never stored
@@ -225,6 +257,9 @@ class ObservedCatalog:
     # the theme lacks: None); None when not observed.
     regions: dict[str, frozenset[str] | None] | None = None
     page_layouts: dict[str, ObservedLayout] | None = None  # by address; None when not observed
+    customer_groups: dict[int, ObservedCustomerGroup] | None = None  # by id
+    customer_attributes: dict[int, ObservedCustomerAttribute] | None = None  # by id
+    customers: dict[int, ObservedCustomer] | None = None  # by id; read only to clone them
     # The active theme's name and custom template files by entity kind ("" without one); None
     # when not observed.
     theme_templates: tuple[str, dict[str, frozenset[str]]] | None = None
@@ -333,6 +368,53 @@ def _shared_fields(observed: Mapping[str, Any], desired: Mapping[str, Any]) -> M
         else value
         for name, value in observed.items()
     }
+
+
+def group_values(
+    values: Mapping[str, Any], paths: Mapping[int, str], skus: Mapping[int, str]
+) -> dict[str, Any]:
+    """A customer group's API values in natural keys: category access by path, discount rules by
+    category path or product SKU (a store id no record has is written `#id`), sorted."""
+
+    def name(names: Mapping[int, str], record_id: Any) -> str:
+        return names.get(record_id, f"#{record_id}")
+
+    out = {k: v for k, v in values.items() if k not in ("category_access", "discount_rules")}
+    access = values.get("category_access")
+    if isinstance(access, dict):
+        kind = access.get("type") or "all"
+        out["category_access"] = {"type": kind}
+        if kind == "specific":
+            out["category_access"]["categories"] = sorted(
+                (name(paths, i) for i in access.get("categories") or ()), key=str.casefold
+            )
+    rules = []
+    for rule in values.get("discount_rules") or ():
+        kind = rule.get("type", "")
+        written: dict[str, Any] = {"type": kind}
+        if kind != "price_list":
+            written.update(method=rule.get("method"), amount=amount(rule.get("amount")))
+        target = RULE_TARGETS.get(kind)
+        if target is not None:
+            names = {"category": paths, "product": skus}.get(kind, {})
+            written[target] = name(names, rule.get(f"{target}_id"))
+        rules.append(written)
+    if "discount_rules" in values:
+        out["discount_rules"] = sorted(rules, key=rule_order)
+    return out
+
+
+def customer_values(
+    customer: ObservedCustomer, attributes: Mapping[int, ObservedCustomerAttribute]
+) -> dict[str, Any]:
+    """A customer's values with its attribute values by attribute name."""
+    values = dict(customer.fields)
+    if "attributes" in values:
+        values["attributes"] = {
+            attributes[i].name if i in attributes else f"#{i}": v
+            for i, v in sorted(values["attributes"].items())
+        }
+    return values
 
 
 def to_catalog(observed: ObservedCatalog, *, include_stock: bool = False) -> Catalog:

@@ -17,6 +17,7 @@ from controller.catalog.model import (
     VARIANT_FIELDS,
     Catalog,
     CatalogInvalid,
+    CustomerGroup,
     Image,
     PageLayout,
     Placement,
@@ -27,7 +28,9 @@ from controller.catalog.model import (
     Variant,
     WebPage,
     Widget,
+    amount,
     path_key,
+    rule_order,
     sku_key,
     split_path,
     validate,
@@ -391,6 +394,11 @@ def _check_content(c: _Collector, catalog: Catalog, located: Mapping[str, Item])
             item = located[f"custom template association:{key}"]
             c.add(item, f"page {association.page!r} is not in the catalog{hint}", "page")
     _check_widgets(c, catalog, located)
+    for flag in ("is_default", "is_group_for_guests"):
+        flagged = [k for k, g in (catalog.customer_groups or {}).items() if g.fields.get(flag)]
+        for key in flagged[1:]:
+            item = located[f"customer group:{key}"]
+            c.add(item, f"{flag} is true for more than one customer group ({flagged[0]!r})", flag)
     brands = {k.casefold() for k in catalog.brands or {}}
     for key, redirect in (catalog.redirects or {}).items():
         item = located[f"redirect:{key}"]
@@ -626,6 +634,96 @@ def _layout(c: _Collector, item: Item) -> PageLayout | None:
     return PageLayout(checked, **entity)
 
 
+_GROUPS = KINDS[Kind.CUSTOMER_GROUPS]
+_RULE_KEYS = {
+    "all": frozenset({"type", "method", "amount"}),
+    "category": frozenset({"type", "method", "amount", "category"}),
+    "product": frozenset({"type", "method", "amount", "product"}),
+}
+
+
+def _customer_group(c: _Collector, item: Item) -> CustomerGroup | None:
+    """One customer group as written: category access by path, discount rules by category path
+    or product SKU (normalised: paths as `A/B`, categories and rules sorted, amounts numbers)."""
+    data = _object(c, item, "customer group")
+    if data is None:
+        return None
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        c.add(item, "name is required", "name")
+        return None
+    values = c.fields(
+        item, {k: v for k, v in data.items() if k != "name"}, _GROUPS.fields, _GROUPS.managed
+    )
+    access = values.get("category_access")
+    if access is not None:
+        values["category_access"] = _access(c, item, access)
+    if "discount_rules" in values:
+        rules = [_rule(c, item, i, r) for i, r in enumerate(values["discount_rules"])]
+        values["discount_rules"] = sorted((r for r in rules if r), key=rule_order)
+        kinds = [r["type"] for r in values["discount_rules"]]
+        if kinds.count("all") > 1:
+            c.add(item, "at most one discount rule of type all", "discount_rules")
+    return CustomerGroup(name, values)
+
+
+def _access(c: _Collector, item: Item, access: dict[str, Any]) -> dict[str, Any]:
+    kind = access.get("type")
+    if kind not in fields.CATEGORY_ACCESS_TYPES or set(access) - {"type", "categories"}:
+        c.add(item, "category_access is {type: all|specific|none, categories}", "category_access")
+        return {"type": "all"}
+    paths = access.get("categories") or []
+    if kind != "specific" and paths:
+        c.add(item, "categories are given only with type specific", "category_access.categories")
+    if not isinstance(paths, list) or not all(isinstance(p, str) and p for p in paths):
+        c.add(item, "categories must be a list of category paths", "category_access.categories")
+        paths = []
+    if kind != "specific":
+        return {"type": kind}
+    return {
+        "type": kind,
+        "categories": sorted({"/".join(split_path(p)) for p in paths}, key=str.casefold),
+    }
+
+
+def _rule(c: _Collector, item: Item, index: int, rule: Any) -> dict[str, Any] | None:
+    at = f"discount_rules[{index}]"
+    kind = rule.get("type") if isinstance(rule, dict) else None
+    if kind == "price_list":
+        c.add(item, "price list rules are not managed yet", f"{at}.type")
+        return None
+    if not isinstance(rule, dict) or kind not in _RULE_KEYS:
+        c.add(item, "a discount rule has type all, category or product", f"{at}.type")
+        return None
+    unknown = sorted(set(rule) - _RULE_KEYS[kind])
+    missing = sorted(_RULE_KEYS[kind] - set(rule))
+    if unknown or missing:
+        detail = f"unknown {', '.join(unknown)}" if unknown else f"missing {', '.join(missing)}"
+        c.add(
+            item, f"a {kind} discount rule has {', '.join(sorted(_RULE_KEYS[kind]))} ({detail})", at
+        )
+        return None
+    if rule["method"] not in fields.DISCOUNT_METHODS:
+        c.add(item, f"method must be one of {', '.join(fields.DISCOUNT_METHODS)}", f"{at}.method")
+        return None
+    value = rule["amount"]
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        c.add(item, "amount must be a number, not negative", f"{at}.amount")
+        return None
+    out = {**rule, "amount": amount(value)}
+    target = rule.get(kind) if kind != "all" else None
+    if kind != "all" and (not isinstance(target, str) or not target.strip()):
+        c.add(
+            item,
+            f"{kind} must name a {'category path' if kind == 'category' else 'SKU'}",
+            f"{at}.{kind}",
+        )
+        return None
+    if kind == "category":
+        out["category"] = "/".join(split_path(str(target)))
+    return out
+
+
 _READERS: dict[Kind, Callable[[_Collector, Item], Any]] = {
     Kind.PAGES: _page,
     Kind.REDIRECTS: _redirect,
@@ -633,6 +731,7 @@ _READERS: dict[Kind, Callable[[_Collector, Item], Any]] = {
     Kind.WIDGETS: _widget,
     Kind.PLACEMENTS: _placement,
     Kind.PAGE_LAYOUTS: _layout,
+    Kind.CUSTOMER_GROUPS: _customer_group,
 }
 
 

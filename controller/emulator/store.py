@@ -8,6 +8,8 @@ from controller.emulator.resources import (
     brands,
     categories,
     custom_fields,
+    customer_groups,
+    customers,
     hooks,
     images,
     metafields,
@@ -44,6 +46,8 @@ _FAMILIES = (
     template_associations,
     widget_templates,
     widgets,
+    customer_groups,
+    customers,
 )
 SCHEMA = "".join(m.SCHEMA for m in _FAMILIES)
 TABLES: tuple[str, ...] = tuple(t for m in _FAMILIES for t in m.TABLES)
@@ -75,3 +79,5 @@ class Store:
         self.template_associations = template_associations.TemplateAssociations(self)
         self.widget_templates = widget_templates.WidgetTemplates(self)
         self.widgets = widgets.Widgets(self)
+        self.customer_groups = customer_groups.CustomerGroups(self)
+        self.customers = customers.Customers(self)

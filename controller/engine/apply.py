@@ -90,6 +90,7 @@ class _Apply:
             for k in (
                 spec.owner,
                 *(r.kind for r in spec.references),
+                *(spec.named.kinds if spec.named else ()),
                 spec.kind if spec.tree else None,
             )
             if k is not None
@@ -199,6 +200,10 @@ class _Apply:
                 refs[reference.field] = [self._id(reference.kind, n) for n in named]
             else:
                 refs[reference.field] = self._id(reference.kind, named) if named else 0
+        if spec.named is not None:
+            refs["named"] = {
+                (kind, name): self._id(kind, name) for kind, name in spec.named.read(values)
+            }
         return Record(key, values, step.id, owner_id, refs)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import hmac
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -22,17 +24,25 @@ from controller.api.environment import (
     StoreInfo,
 )
 from controller.api.resources import StoreEnvironment
-from controller.catalog.kinds import TOP_LEVEL, Kind
+from controller.catalog.anonymise import Rules, anonymise
+from controller.catalog.kinds import SHAREABLE, Kind
 from controller.catalog.observed import to_catalog
 from controller.engine import apply, sync
 from controller.engine.observation import Observation
 from controller.engine.snapshots import ResolvedCatalog
 from controller.engine.sync import Assessment
-from controller.errors import DependencyNotReady
+from controller.errors import DependencyNotReady, Stalled
 from controller.planner import Drift, Options
 from controller.reconcile.kernel import Context, Reconciler
 from controller.reconcile.outcome import DONE, Result, waiting
-from controller.reconcile.services import Services, check_clone, open_store, require
+from controller.reconcile.services import (
+    Services,
+    check_clone,
+    open_store,
+    read_secret_key,
+    require,
+    store_credentials,
+)
 from controller.reconcile.snapshot import (
     REFRESH_ANNOTATION,
     environment_not_ready,
@@ -43,6 +53,8 @@ from controller.stores import BigCommerceStore, RequestRejected
 from controller.stores.hooks import keep_hooks
 from controller.stores.records import CATALOG_KINDS
 from controller.text import plural
+
+MIN_KEY_BYTES = 16
 
 
 def ignore_options(env: StoreEnvironment, *, prune: bool | None = None) -> Options:
@@ -215,12 +227,21 @@ async def _clone(ctx: _Reconcile) -> Result:
         )
     await check_clone(svc, env, source_env)
     status.clone = CloneStatus(source=source_name, phase=ClonePhase.RUNNING, refresh_token=token)
+    cloning = env.spec.clone_from.customers
+    rules = Rules({rule.field: rule.action for rule in cloning.rules})
+    key = await _anonymisation_key(svc, env) if cloning.enabled else b""  # before any read
+    # Storefront content too; not scripts (a store shows a token only its own account's).
+    kinds = set(SHAREABLE) - {Kind.SCRIPTS} | ({Kind.CUSTOMERS} if cloning.enabled else set())
     async with await open_store(svc, source_env) as source:
-        # Storefront content too; not scripts (a store shows a token only its own account's).
-        catalog = to_catalog(await source.observe(set(TOP_LEVEL) - {Kind.SCRIPTS}))
+        observed = await source.observe(kinds)
+    catalog = to_catalog(observed)  # never holds customers: they are added anonymised only
+    if cloning.enabled:
+        catalog = replace(catalog, customers=anonymise(observed, key, rules))
+    del observed  # the source's people are dropped at once
+    options = Options(prune=True, allow_mass_delete=True, personal_data=True)
     lock = svc.stores.write_lock(env.spec.store.api_url, env.spec.store.hash)
     async with lock, svc.stores.parallel:
-        _, result = await sync(ctx.connected, catalog, Options(prune=True, allow_mass_delete=True))
+        _, result = await sync(ctx.connected, catalog, options)
     phase = ClonePhase.SUCCEEDED if not result.errors else ClonePhase.FAILED
     status.clone = CloneStatus(
         source=source_name,
@@ -229,6 +250,8 @@ async def _clone(ctx: _Reconcile) -> Result:
         finished_at=svc.clock(),
         progress=f"{result.done}/{plural(result.total, 'item')}, {plural(result.requests, 'request')}"
         + (f", {len(result.errors)} failed" if result.errors else ""),
+        customers=None if catalog.customers is None else len(catalog.customers),
+        customer_rules=rules.describe() if cloning.enabled else [],
     )
     succeeded = phase is ClonePhase.SUCCEEDED
     ctx.event(
@@ -237,6 +260,25 @@ async def _clone(ctx: _Reconcile) -> Result:
         f"seeded from {source_name}: {_outcome_text(result.outcomes)}",
     )
     return DONE
+
+
+async def _anonymisation_key(svc: Services, env: StoreEnvironment) -> bytes:
+    """The key of a sandbox's pseudonyms: its `keySecretRef`, else derived from its own token
+    (so the same source customer stays the same fake person until the token changes)."""
+    assert env.spec.clone_from is not None
+    ref = env.spec.clone_from.customers.key_secret_ref
+    namespace = env.metadata.namespace or "default"
+    if ref is None:
+        token, _ = await store_credentials(svc, env)
+        return hmac.new(token.encode(), b"stagingpro anonymisation", hashlib.sha256).digest()
+    key, _ = await read_secret_key(svc.world, namespace, ref)
+    if len(key.encode()) < MIN_KEY_BYTES:
+        raise Stalled(
+            f"cloneFrom.customers.keySecretRef: Secret {namespace}/{ref.name} key {ref.key!r} "
+            f"has fewer than {MIN_KEY_BYTES} bytes",
+            reason=Reason.ANONYMISATION_KEY_TOO_SHORT,
+        )
+    return key.encode()
 
 
 async def _converge(ctx: _Reconcile) -> Result:

@@ -10,7 +10,15 @@ import csv
 import functools
 import io
 import time
-from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Collection,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
@@ -18,6 +26,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from controller.catalog import fields
 from controller.catalog.fields import (
     ENTITY_KINDS,
     map_page_widgets,
@@ -31,6 +40,9 @@ from controller.catalog.observed import (
     ObservedBrand,
     ObservedCatalog,
     ObservedCategory,
+    ObservedCustomer,
+    ObservedCustomerAttribute,
+    ObservedCustomerGroup,
     ObservedImage,
     ObservedLayout,
     ObservedPage,
@@ -113,6 +125,12 @@ IMPORT_HEADER = (
 CUSTOM = {"widget_template_kind": "custom"}
 _WIDGET_FIELDS = KINDS[Kind.WIDGETS].managed - {"name"}
 _PLACEMENT_FIELDS = KINDS[Kind.PLACEMENTS].managed
+CUSTOMER_GROUPS = "/v2/customer_groups"
+CUSTOMERS = "/v3/customers"
+CUSTOMER_ATTRIBUTES = "/v3/customers/attributes"
+CUSTOMER_INCLUDES = "addresses,storecredit,attributes,formfields"
+_CUSTOMER_TEXTS = ("first_name", "last_name", "company", "phone", "notes", "tax_exempt_category")
+_GROUP_FIELDS = KINDS[Kind.CUSTOMER_GROUPS].managed
 V2_PAGE_LIMIT = 250
 NO_FIELDS: Mapping[str, Any] = {}  # the fields of every variant that keeps none
 
@@ -303,6 +321,93 @@ def layout_from_api(
     return layout
 
 
+def group_from_api(data: dict[str, Any]) -> ObservedCustomerGroup:
+    """Reduce a v2 customer group (its references stay store ids until compared)."""
+    return ObservedCustomerGroup(
+        id=data["id"],
+        name=data["name"],
+        fields={k: data[k] for k in _GROUP_FIELDS if k in data},
+    )
+
+
+def _form_values(items: Any) -> list[dict[str, Any]]:
+    return sorted(({"name": f["name"], "value": f["value"]} for f in items or ()), key=str)
+
+
+def customer_from_api(data: dict[str, Any]) -> ObservedCustomer:
+    """Reduce a v3 customer read with its addresses, store credit, attribute values and form
+    field values (attribute values by attribute id until compared)."""
+    values: dict[str, Any] = {k: data[k] for k in _CUSTOMER_TEXTS if k in data}
+    values["accepts_product_review_abandoned_cart_emails"] = bool(
+        data.get("accepts_product_review_abandoned_cart_emails")
+    )
+    values["store_credit_amounts"] = [
+        {"amount": c.get("amount", 0)} for c in data.get("store_credit_amounts") or ()
+    ]
+    values["addresses"] = [
+        {
+            **{k: a[k] for k in fields.ADDRESS_FIELDS if k in a},
+            "form_fields": _form_values(a.get("form_fields")),
+        }
+        for a in data.get("addresses") or ()
+    ]
+    values["attributes"] = {
+        a["attribute_id"]: a["attribute_value"] for a in data.get("attributes") or ()
+    }
+    values["form_fields"] = _form_values(data.get("form_fields"))
+    return ObservedCustomer(
+        data["id"], data.get("email", ""), values, data.get("customer_group_id") or 0
+    )
+
+
+def _customer_body(action: Action, record: Record) -> dict[str, Any]:
+    """A customer's body: its group and attributes by the store ids the engine resolved; a
+    created one gets no welcome email and no password (the platform makes one up)."""
+    values = _writable(Kind.CUSTOMERS, dict(record.values))
+    values.pop("customer_group", None)
+    if "customer_group" in record.refs:
+        values["customer_group_id"] = record.refs["customer_group"]
+    named = record.refs.get("named", {})
+    if action is Action.CREATE:
+        values["email"] = record.key
+        values["trigger_account_created_notification"] = False
+        if "attributes" in values:
+            values["attributes"] = [
+                {"attribute_id": named[Kind.CUSTOMER_ATTRIBUTES, name], "attribute_value": value}
+                for name, value in values["attributes"].items()
+            ]
+        return values
+    values = {k: v for k, v in values.items() if k not in KINDS[Kind.CUSTOMERS].create_only}
+    return {"id": record.id, **values}
+
+
+def _group_body(record: Record) -> dict[str, Any]:
+    """A customer group's body: its natural keys as the store ids the engine resolved."""
+    named = record.refs.get("named", {})
+    values = _writable(Kind.CUSTOMER_GROUPS, dict(record.values))
+    access = values.get("category_access")
+    if access is not None:
+        values["category_access"] = {
+            "type": access["type"],
+            **(
+                {"categories": [named[Kind.CATEGORIES, p] for p in access.get("categories", [])]}
+                if access["type"] == "specific"
+                else {}
+            ),
+        }
+    if "discount_rules" in values:
+        rules = []
+        for rule in values["discount_rules"]:
+            sent = {k: v for k, v in rule.items() if k not in ("category", "product")}
+            if rule["type"] == "category":
+                sent["category_id"] = named[Kind.CATEGORIES, rule["category"]]
+            elif rule["type"] == "product":
+                sent["product_id"] = named[Kind.PRODUCTS, rule["product"]]
+            rules.append(sent)
+        values["discount_rules"] = rules
+    return values
+
+
 def association_from_api(data: dict[str, Any]) -> ObservedTemplateAssociation:
     """Reduce an API custom template association."""
     association = ObservedTemplateAssociation(
@@ -416,6 +521,10 @@ def body(kind: Kind, action: Action, record: Record) -> dict[str, Any]:
         return _placement_body(record)
     elif kind is Kind.PAGE_LAYOUTS:
         return dict(record.values)
+    elif kind is Kind.CUSTOMER_GROUPS:
+        return _group_body(record)
+    elif kind is Kind.CUSTOMERS:
+        return _customer_body(action, record)
     elif kind is Kind.BLOG_POSTS and "published_date" in values:  # written as RFC 2822
         moment = datetime.fromisoformat(str(values["published_date"]).replace("Z", "+00:00"))
         values["published_date"] = format_datetime(
@@ -492,6 +601,12 @@ class BigCommerceRecords(StoreClient):
         each page reduced as it arrives (to `fields` per kind, where given; values equal to
         `like`'s kept as its objects). Never writes."""
         wanted = set(CATALOG_KINDS if kinds is None else kinds)
+        # the records others name inside their values (customer groups' rules) come along, and
+        # those a customer references (its group)
+        for kind in set(wanted):
+            spec = KINDS[kind]
+            wanted |= set(spec.named.kinds if spec.named else ())
+            wanted |= {r.kind for r in spec.references} if spec.personal else set()
         observed = ObservedCatalog()
 
         async def products() -> None:
@@ -601,19 +716,9 @@ class BigCommerceRecords(StoreClient):
 
         async def blog_posts() -> None:
             found: dict[int, ObservedBlogPost] = {}
-            page = 1
-            while True:  # v2: a bare array per page, the last one short
-                response = await self.request(
-                    "GET",
-                    "/v2/blog/posts",
-                    params={"page": page, "limit": V2_PAGE_LIMIT},
-                )
-                items = decode(response) if response.content else []
+            async for items in self.v2_pages("/v2/blog/posts"):
                 for item in items:
                     found[item["id"]] = post_from_api(item)
-                if len(items) < V2_PAGE_LIMIT:
-                    break
-                page += 1
             observed.blog_posts = found
 
         kinds = set(kinds)
@@ -625,6 +730,30 @@ class BigCommerceRecords(StoreClient):
             kinds |= {Kind.WIDGET_TEMPLATES}
         if Kind.TEMPLATE_ASSOCIATIONS in kinds:  # a page by its URL
             kinds |= {Kind.PAGES}
+
+        async def customer_attributes() -> None:
+            found: dict[int, ObservedCustomerAttribute] = {}
+            async for page in self.pages(CUSTOMER_ATTRIBUTES):
+                for item in page:
+                    found[item["id"]] = ObservedCustomerAttribute(
+                        item["id"], item["name"], {"type": item.get("type", "string")}
+                    )
+            observed.customer_attributes = found
+
+        async def customers() -> None:
+            found: dict[int, ObservedCustomer] = {}
+            async for page in self.pages(CUSTOMERS, {"include": CUSTOMER_INCLUDES}):
+                for item in page:
+                    found[item["id"]] = customer_from_api(item)
+            observed.customers = found
+
+        async def customer_groups() -> None:
+            found: dict[int, ObservedCustomerGroup] = {}
+            async for items in self.v2_pages(CUSTOMER_GROUPS):
+                for item in items:
+                    found[item["id"]] = group_from_api(item)
+            observed.customer_groups = found
+
         if Kind.SCRIPTS in kinds:  # after the catalog: one request, and errors in a fixed order
             await scripts()
         content = [
@@ -637,6 +766,9 @@ class BigCommerceRecords(StoreClient):
                 (Kind.PLACEMENTS, placements),
                 (Kind.TEMPLATE_ASSOCIATIONS, associations),
                 (Kind.REDIRECTS, redirects),
+                (Kind.CUSTOMER_GROUPS, customer_groups),
+                (Kind.CUSTOMER_ATTRIBUTES, customer_attributes),
+                (Kind.CUSTOMERS, customers),
             )
             if kind in kinds
         ]
@@ -740,6 +872,19 @@ class BigCommerceRecords(StoreClient):
                     name_images((product,), {int(key): item["value"]})
                     named.append(product)
             share_images(named, like)
+
+    async def v2_pages(self, path: str) -> AsyncIterator[list[dict[str, Any]]]:
+        """The pages of a v2 list: a bare array per page, the last one short."""
+        page = 1
+        while True:
+            response = await self.request(
+                "GET", path, params={"page": page, "limit": V2_PAGE_LIMIT}
+            )
+            items = decode(response) if response.content else []
+            yield items
+            if len(items) < V2_PAGE_LIMIT:
+                return
+            page += 1
 
     async def image_sources(self, params: dict[str, Any] | None = None) -> dict[int, str]:
         """Image id -> the URL StagingPro created it from (the metafields it keeps)."""
@@ -963,6 +1108,18 @@ class BigCommerceRecords(StoreClient):
                     ):
                         return Outcome(id=item["uuid"], adopted=True)
             return None
+        if kind is Kind.CUSTOMERS:
+            found = await self.data("GET", CUSTOMERS, CUSTOMERS, params={"email:in": record.key})
+            return Outcome(id=found[0]["id"], adopted=True) if found else None
+        if kind is Kind.CUSTOMER_ATTRIBUTES:
+            found = await self.data(
+                "GET", CUSTOMER_ATTRIBUTES, CUSTOMER_ATTRIBUTES, params={"name": record.key}
+            )
+            return Outcome(id=found[0]["id"], adopted=True) if found else None
+        if kind is Kind.CUSTOMER_GROUPS:
+            response = await self.request("GET", CUSTOMER_GROUPS, params={"name": record.key})
+            groups = decode(response) if response.content else []
+            return Outcome(id=groups[0]["id"], adopted=True) if groups else None
         if kind is Kind.BLOG_POSTS:
             response = await self.request("GET", "/v2/blog/posts", params={"url": record.key})
             posts = decode(response) if response.content else []
@@ -1249,6 +1406,18 @@ _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
     (Kind.BLOG_POSTS, Action.CREATE): _v2("POST", "/v2/blog/posts"),
     (Kind.BLOG_POSTS, Action.UPDATE): _v2("PUT", "/v2/blog/posts/{id}"),
     (Kind.BLOG_POSTS, Action.DELETE): _v2("DELETE", "/v2/blog/posts/{id}"),
+    # a customer is created without its password and without the welcome email
+    (Kind.CUSTOMERS, Action.CREATE): _Batch("POST", CUSTOMERS),
+    (Kind.CUSTOMERS, Action.UPDATE): _Batch("PUT", CUSTOMERS),
+    (Kind.CUSTOMERS, Action.DELETE): _Batch("DELETE", CUSTOMERS, by_ids="id:in"),
+    (Kind.CUSTOMER_ATTRIBUTES, Action.CREATE): _Batch("POST", CUSTOMER_ATTRIBUTES),
+    (Kind.CUSTOMER_ATTRIBUTES, Action.UPDATE): _Batch("PUT", CUSTOMER_ATTRIBUTES),
+    (Kind.CUSTOMER_ATTRIBUTES, Action.DELETE): _Batch(
+        "DELETE", CUSTOMER_ATTRIBUTES, by_ids="id:in"
+    ),
+    (Kind.CUSTOMER_GROUPS, Action.CREATE): _v2("POST", CUSTOMER_GROUPS),
+    (Kind.CUSTOMER_GROUPS, Action.UPDATE): _v2("PUT", f"{CUSTOMER_GROUPS}/{{id}}"),
+    (Kind.CUSTOMER_GROUPS, Action.DELETE): _v2("DELETE", f"{CUSTOMER_GROUPS}/{{id}}"),
     (Kind.WIDGET_TEMPLATES, Action.CREATE): _single("POST", WIDGET_TEMPLATES),
     (Kind.WIDGET_TEMPLATES, Action.UPDATE): _single("PUT", f"{WIDGET_TEMPLATES}/{{id}}"),
     (Kind.WIDGET_TEMPLATES, Action.DELETE): _single("DELETE", f"{WIDGET_TEMPLATES}/{{id}}"),
@@ -1274,4 +1443,9 @@ _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
     (Kind.REDIRECTS, Action.UPDATE): _Batch("PUT", "/v3/storefront/redirects"),
     (Kind.REDIRECTS, Action.DELETE): _Batch("DELETE", "/v3/storefront/redirects", by_ids="id:in"),
 }
-_ADOPT_ON: dict[Kind, tuple[int, ...]] = {Kind.CATEGORIES: (409, 422), Kind.PAGES: (422,)}
+_ADOPT_ON: dict[Kind, tuple[int, ...]] = {
+    Kind.CATEGORIES: (409, 422),
+    Kind.PAGES: (422,),
+    Kind.CUSTOMERS: (422,),
+    Kind.CUSTOMER_ATTRIBUTES: (422,),
+}

@@ -1,0 +1,211 @@
+"""Commerce data as desired state: customer groups in `customer-groups.yaml`, with category
+access and discount rules in natural keys, planned, applied, drift-checked and captured against the
+emulator over real HTTP."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from controller.catalog.files import load_directory
+from controller.catalog.kinds import Kind
+from controller.catalog.model import CatalogInvalid
+from controller.emulator import Emulator
+from controller.engine import assess, sync
+from controller.engine.snapshots import capture_to_directory
+from controller.planner import Options
+from tests.conftest import PROD_TOKEN
+
+GROUPS = [
+    {
+        "name": "Wholesale",
+        "is_default": False,
+        "category_access": {"type": "specific", "categories": ["Footwear/Running", "Footwear"]},
+        "discount_rules": [
+            {"type": "product", "method": "price", "amount": 7.5, "product": "SHOE-2"},
+            {"type": "category", "method": "percent", "amount": 10, "category": "Footwear"},
+            {"type": "all", "method": "percent", "amount": 2},
+        ],
+    },
+    {"name": "Retail", "is_default": True, "category_access": {"type": "all"}},
+]
+
+
+def write_catalog(root: Path, groups: Any = GROUPS) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "categories.yaml").write_text(
+        yaml.safe_dump([{"path": "Footwear"}, {"path": "Footwear/Running"}])
+    )
+    products = [
+        {"sku": f"SHOE-{n}", "name": f"Shoe {n}", "type": "physical", "price": 10, "weight": 1}
+        for n in (1, 2)
+    ]
+    (root / "products.jsonl").write_text("".join(json.dumps(p) + "\n" for p in products))
+    (root / "customer-groups.yaml").write_text(yaml.safe_dump(groups))
+    return root
+
+
+async def test_customer_groups_round_trip_between_stores_with_different_ids(
+    tmp_path: Path, stores: Any
+) -> None:
+    prod, sandbox = stores
+    _, result = await sync(prod, load_directory(write_catalog(tmp_path / "source")))
+    assert result.errors == []
+    first = tmp_path / "first"
+    await capture_to_directory(prod, first)
+    _, result = await sync(sandbox, load_directory(first))
+    assert result.errors == []
+    second = tmp_path / "second"
+    await capture_to_directory(sandbox, second)
+
+    written = (second / "customer-groups.yaml").read_text()
+    assert written == (first / "customer-groups.yaml").read_text()
+    wholesale = next(g for g in yaml.safe_load(written) if g["name"] == "Wholesale")
+    assert wholesale["category_access"] == {
+        "type": "specific",
+        "categories": ["Footwear", "Footwear/Running"],
+    }
+    assert wholesale["discount_rules"] == [
+        {"type": "all", "method": "percent", "amount": 2},
+        {"type": "category", "method": "percent", "amount": 10, "category": "Footwear"},
+        {"type": "product", "method": "price", "amount": 7.5, "product": "SHOE-2"},
+    ]
+    # the same rules name each store's own records
+    seen = []
+    for store in (prod, sandbox):
+        observed = await store.observe({Kind.CUSTOMER_GROUPS})
+        group = next(g for g in observed.customer_groups.values() if g.name == "Wholesale")
+        product = next(r for r in group.fields["discount_rules"] if r["type"] == "product")
+        assert product["product_id"] == observed.products["shoe-2"].id
+        seen.append(product["product_id"])
+    assert seen[0] != seen[1]
+    assessment = await assess(sandbox, load_directory(first), Options(prune=True))
+    assert assessment.plan.in_sync
+    assert assessment.drift.in_sync
+
+
+async def test_a_changed_rule_is_drift_and_the_whole_rule_set_is_written_back(
+    tmp_path: Path, stores: Any, emulator: Emulator
+) -> None:
+    prod, _ = stores
+    catalog = load_directory(write_catalog(tmp_path))
+    await sync(prod, catalog)
+    observed = await prod.observe({Kind.CUSTOMER_GROUPS})
+    group = next(g for g in observed.customer_groups.values() if g.name == "Wholesale")
+    store = emulator.db.bind("production")
+    store.customer_groups.update(
+        group.id, {"discount_rules": [{"type": "all", "method": "fixed", "amount": 1}]}
+    )
+    assessment = await assess(prod, catalog)
+    assert assessment.drift.counts["customerGroups"] == {"missing": 0, "extra": 0, "changed": 1}
+    (step,) = assessment.plan.steps
+    assert (step.kind, step.key, step.fields()) == (
+        Kind.CUSTOMER_GROUPS,
+        "Wholesale",
+        ["discount_rules"],
+    )
+    _, result = await sync(prod, catalog)
+    assert result.errors == []
+    rules = store.customer_groups.render(store.customer_groups.doc(group.id))["discount_rules"]
+    assert sorted(r["type"] for r in rules) == ["all", "category", "product"]
+    assert (await assess(prod, catalog)).drift.in_sync
+
+
+async def test_a_rule_naming_a_record_no_one_has_is_refused_before_any_write(
+    tmp_path: Path, stores: Any, emulator: Emulator
+) -> None:
+    prod, _ = stores
+    groups = [
+        {
+            "name": "Wholesale",
+            "discount_rules": [
+                {"type": "category", "method": "percent", "amount": 5, "category": "Hats"}
+            ],
+        }
+    ]
+    catalog = load_directory(write_catalog(tmp_path, groups))
+    assessment = await assess(prod, catalog)
+    assert assessment.plan.problems == (
+        "customer group 'Wholesale' names category 'Hats', which neither the catalog nor the "
+        "store has",
+    )
+    assert emulator.db.bind("production").customer_groups.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("groups", "message"),
+    [
+        (
+            [
+                {
+                    "name": "A",
+                    "discount_rules": [{"type": "all", "method": "percent", "amount": 1}] * 2,
+                }
+            ],
+            "discount_rules: at most one discount rule of type all",
+        ),
+        (
+            [
+                {
+                    "name": "A",
+                    "discount_rules": [{"type": "category", "method": "fixed", "amount": 1}],
+                }
+            ],
+            "discount_rules[0]: a category discount rule has amount, category, method, type "
+            "(missing category)",
+        ),
+        (
+            [{"name": "A", "category_access": {"type": "all", "categories": ["Footwear"]}}],
+            "category_access.categories: categories are given only with type specific",
+        ),
+        (
+            [{"name": "A", "is_default": True}, {"name": "B", "is_default": True}],
+            "is_default: is_default is true for more than one customer group ('A')",
+        ),
+    ],
+)
+def test_invalid_customer_groups_are_refused_with_file_line_and_field(
+    tmp_path: Path, groups: Any, message: str
+) -> None:
+    with pytest.raises(CatalogInvalid) as raised:
+        load_directory(write_catalog(tmp_path, groups))
+    assert [str(p).split(": ", 1)[1] for p in raised.value.problems] == [message]
+    (problem,) = raised.value.problems
+    assert problem.file == str(tmp_path / "customer-groups.yaml")
+    assert problem.line is not None
+
+
+async def test_the_emulator_enforces_the_documented_rules_of_customer_groups(
+    emulator: Emulator,
+) -> None:
+    async with httpx.AsyncClient(
+        base_url=emulator.store_url("production"), headers={"X-Auth-Token": PROD_TOKEN}
+    ) as client:
+        await _refusals(client)
+
+
+async def _refusals(prod: httpx.AsyncClient) -> None:
+    path = "/v2/customer_groups"
+    created = await prod.post(path, json={"name": "Wholesale"})
+    assert created.status_code == 200
+    assert (await prod.post(path, json={"name": "Wholesale"})).status_code == 409
+    assert (await prod.post(path, json={"is_default": True})).status_code == 422
+    missing = {"type": "category", "method": "fixed", "amount": 1, "category_id": 999999}
+    assert (
+        await prod.post(path, json={"name": "B", "discount_rules": [missing]})
+    ).status_code == 422
+    with_list = [
+        {"type": "price_list", "price_list_id": 1},
+        {"type": "all", "method": "fixed", "amount": 1},
+    ]
+    assert (
+        await prod.post(path, json={"name": "B", "discount_rules": with_list})
+    ).status_code == 422
+    one = f"{path}/{created.json()['id']}"
+    assert (await prod.get(one, params={"name": "x"})).status_code == 400
+    assert (await prod.get(f"{path}/999999")).status_code == 404
