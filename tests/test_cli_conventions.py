@@ -119,6 +119,10 @@ def test_ctrl_c_during_apply_says_what_was_applied_and_what_remains(
     served: Emulator, store: str
 ) -> None:
     served.control(store).faults.configure(FaultConfig(latency_ms=150))
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        # A shell ran the tests in the background, ignoring SIGINT, which children inherit
+        # (a handler is not inherited: the child gets Python's own, as at a terminal).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     process = start("apply", str(EXAMPLE), "--store", served.store_url(store), "--yes")
     assert process.stderr is not None
     for line in process.stderr:  # progress lines, one per 10%
