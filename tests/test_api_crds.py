@@ -202,7 +202,32 @@ _DEPLOY = "gitops/deployments/holiday-release.yaml"
             id="schedule that is not a local date-time",
         ),
         pytest.param(
-            _DEPLOY, "spec.targets", [], "spec.targets: [] should be non-empty", id="no targets"
+            _DEPLOY,
+            "spec.targets",
+            [],
+            "spec: spec: name at least one target or storefront",
+            id="no targets",
+        ),
+        pytest.param(
+            _DEPLOY,
+            "spec.storefronts",
+            [{"environment": "production", "channels": []}],
+            "spec.storefronts.0.channels: [] should be non-empty",
+            id="a storefront target without channels",
+        ),
+        pytest.param(
+            _DEPLOY,
+            "spec.storefronts",
+            [{"environment": "production", "channels": ["EU"], "timezone": "Europe Paris"}],
+            "spec.storefronts.0.timezone: 'Europe Paris' does not match",
+            id="a storefront zone that is not an IANA name",
+        ),
+        pytest.param(
+            _ENV,
+            "spec.channels",
+            [{"name": "EU"}],
+            "spec.channels.0: 'timezone' is a required",
+            id="a channel without its zone",
         ),
         pytest.param(
             _ENV,

@@ -8,6 +8,7 @@ import asyncio
 import copy
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -843,3 +844,128 @@ async def test_reconcile(
     assert set(case.events) <= set(reasons), reasons
     assert emulator.db.counts("production")["products"] == case.products
     case.check(obj, world)
+
+
+# ---- storefronts: one release at a local time on each channel ---------------------------------------
+
+
+def storefronts(world: FakeWorld, at: str, **extra: Any) -> None:
+    """Production sells through a US and an EU storefront; `launch` releases `v1` at `at` local
+    time on both."""
+    production = world.objects[("StoreEnvironment", "shop", "production")]
+    production["spec"]["channels"] = [
+        {"name": "US", "timezone": "America/New_York"},
+        {"name": "EU", "timezone": "Europe/Paris"},
+    ]
+    world.put("CatalogSnapshot", "v1", {"source": {"inline": products("A-1")}})
+    world.put(
+        "StoreDeployment",
+        "launch",
+        {
+            "storefronts": [{"environment": "production", "channels": ["US", "EU"], **extra}],
+            "catalog": {"snapshotRef": {"name": "v1"}},
+            "schedule": {"at": at},
+        },
+    )
+
+
+def targets_of(world: FakeWorld) -> dict[str, dict[str, Any]]:
+    status = world.read("StoreDeployment", "launch")["status"]
+    return {t["name"]: t for t in status["targets"]}
+
+
+@pytest.mark.parametrize(
+    ("day", "hours", "us_offset", "eu_offset"),
+    [
+        ("2026-12-01", 6, "-05:00", "+01:00"),
+        ("2026-03-07", 6, "-05:00", "+01:00"),  # the day before New York springs forward
+        ("2026-03-08", 5, "-04:00", "+01:00"),  # New York on summer time, Paris not yet
+        ("2026-03-28", 5, "-04:00", "+01:00"),
+        ("2026-03-29", 6, "-04:00", "+02:00"),  # Paris springs forward too
+        ("2026-10-25", 5, "-04:00", "+01:00"),  # Paris falls back first
+        ("2026-10-31", 5, "-04:00", "+01:00"),
+        ("2026-11-01", 6, "-05:00", "+01:00"),  # New York falls back
+    ],
+)
+async def test_nine_on_every_storefront_is_one_deployment_with_an_instant_per_channel(
+    world: FakeWorld,
+    services: Services,
+    emulator: Emulator,
+    day: str,
+    hours: int,
+    us_offset: str,
+    eu_offset: str,
+) -> None:
+    services.clock = lambda: datetime(2026, 1, 1, tzinfo=UTC)
+    storefronts(world, f"{day}T09:00:00")
+    await reconcile(world, services, world.read("CatalogSnapshot", "v1"))
+
+    await reconcile(world, services, world.read("StoreDeployment", "launch"))
+
+    targets = targets_of(world)
+    us, eu = targets["production/US"], targets["production/EU"]
+    assert us["scheduledLocal"] == f"{day}T09:00:00{us_offset} (America/New_York)"
+    assert eu["scheduledLocal"] == f"{day}T09:00:00{eu_offset} (Europe/Paris)"
+    gap = datetime.fromisoformat(us["scheduledFor"]) - datetime.fromisoformat(eu["scheduledFor"])
+    assert gap == timedelta(hours=hours)
+    assert (us["environment"], us["channel"], us["phase"]) == ("production", "US", "Scheduled")
+    assert (eu["environment"], eu["channel"], eu["phase"]) == ("production", "EU", "Scheduled")
+    assert emulator.db.counts("production")["products"] == 0
+
+
+async def test_each_storefront_moves_on_at_its_own_local_time(
+    world: FakeWorld, services: Services, emulator: Emulator
+) -> None:
+    storefronts(world, "2026-12-01T09:00:00")
+    await reconcile(world, services, world.read("CatalogSnapshot", "v1"))
+    await reconcile(world, services, world.read("StoreEnvironment", "production"))
+
+    # 09:30 in Paris, 03:30 in New York: the EU release shows its plan, the US one still waits.
+    services.clock = lambda: datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
+    await reconcile(world, services, world.read("StoreDeployment", "launch"))
+
+    targets = targets_of(world)
+    assert targets["production/EU"]["phase"] == "AwaitingApproval"
+    assert targets["production/EU"]["plan"]["products"]["create"] == 1
+    assert targets["production/US"]["phase"] == "Scheduled"
+    assert targets["production/US"]["scheduledFor"] == "2026-12-01T14:00:00Z"
+    assert emulator.db.counts("production")["products"] == 0
+
+
+async def test_a_storefront_zone_given_by_the_target_overrides_the_declared_one(
+    world: FakeWorld, services: Services
+) -> None:
+    services.clock = lambda: datetime(2026, 1, 1, tzinfo=UTC)
+    storefronts(world, "2026-12-01T09:00:00", timezone="Asia/Tokyo")
+    await reconcile(world, services, world.read("CatalogSnapshot", "v1"))
+
+    await reconcile(world, services, world.read("StoreDeployment", "launch"))
+
+    for target in targets_of(world).values():
+        assert target["scheduledLocal"] == "2026-12-01T09:00:00+09:00 (Asia/Tokyo)"
+        assert target["scheduledFor"] == "2026-12-01T00:00:00Z"
+
+
+async def test_a_storefront_the_environment_does_not_declare_waits_and_says_which_it_declares(
+    world: FakeWorld, services: Services
+) -> None:
+    services.clock = lambda: datetime(2026, 1, 1, tzinfo=UTC)
+    storefronts(world, "2026-12-01T09:00:00")
+    deployment = world.objects[("StoreDeployment", "shop", "launch")]
+    deployment["spec"]["storefronts"][0]["channels"] = ["US", "UK"]
+    await reconcile(world, services, world.read("CatalogSnapshot", "v1"))
+
+    outcome = await reconcile(world, services, world.read("StoreDeployment", "launch"))
+
+    targets = targets_of(world)
+    assert targets["production/US"]["phase"] == "Scheduled"
+    assert targets["production/UK"]["phase"] == "Pending"
+    assert targets["production/UK"]["errors"] == [
+        "ChannelNotDeclared: StoreEnvironment shop/production declares no channel 'UK' in "
+        "spec.channels (declared: US, EU), so its time zone is unknown"
+    ]
+    assert outcome.result == "waiting"
+    assert condition(world.read("StoreDeployment", "launch"), "Ready") == (
+        "False",
+        "ChannelNotDeclared",
+    )

@@ -50,6 +50,7 @@ class Reason:
     SUSPENDED: Final = "Suspended"
     FAILED: Final = "Failed"
     TARGET_NOT_FOUND: Final = "TargetNotFound"
+    CHANNEL_NOT_DECLARED: Final = "ChannelNotDeclared"
     SNAPSHOT_NOT_FOUND: Final = "SnapshotNotFound"
     SNAPSHOT_NOT_READY: Final = "SnapshotNotReady"
     ENVIRONMENT_NOT_FOUND: Final = "EnvironmentNotFound"

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import enum
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from controller.api.base import (
     CommonStatus,
@@ -15,6 +19,7 @@ from controller.api.base import (
     Model,
     known_zone,
 )
+from controller.api.environment import ChannelName
 from controller.api.snapshot import GitSource
 
 LOCAL_DATETIME_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?$"
@@ -93,11 +98,64 @@ class Approval(Model):
     )
 
 
+ZONE_PATTERN = r"^[A-Za-z_]+(/[A-Za-z0-9_+\-]+)*$"
+
+
+class StorefrontTarget(Model):
+    """Channels (storefronts) of one environment: each is a target of its own, released at the
+    schedule's local time in its channel's zone (declared in the environment's `channels`)."""
+
+    environment: K8sName
+    channels: Annotated[list[ChannelName], Field(min_length=1, max_length=100)] = Field(
+        json_schema_extra={"x-kubernetes-list-type": "set"}
+    )
+    timezone: Annotated[str, Field(max_length=64, pattern=ZONE_PATTERN)] | None = Field(
+        None, description="IANA zone for these channels, overriding their declared zones."
+    )
+
+    _zone = field_validator("timezone")(known_zone)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One target: an environment, or one channel of it (`environment/channel`)."""
+
+    environment: str
+    channel: str | None = None
+    timezone: str | None = None
+
+    @property
+    def name(self) -> str:
+        """How status, approvals and the CLI name it."""
+        return self.environment if self.channel is None else f"{self.environment}/{self.channel}"
+
+    @property
+    def object_part(self) -> str:
+        """The target as part of an object name: the environment, and its channel's name in lower
+        case with a short digest when that name is not a valid part as it is."""
+        if self.channel is None:
+            return self.environment
+        slug = re.sub(r"[^a-z0-9]+", "-", self.channel.lower()).strip("-") or "channel"
+        if slug != self.channel:
+            slug += "-" + hashlib.sha256(self.channel.encode()).hexdigest()[:6]
+        return f"{self.environment}-{slug}"
+
+
 class StoreDeploymentSpec(Model):
     """Desired state of a `StoreDeployment`."""
 
-    targets: Annotated[list[K8sName], Field(min_length=1, max_length=100)] = Field(
-        json_schema_extra={"x-kubernetes-list-type": "set"}
+    targets: Annotated[list[K8sName], Field(max_length=100)] = Field(
+        default_factory=list,
+        description="Environments released to as whole stores.",
+        json_schema_extra={"x-kubernetes-list-type": "set"},
+    )
+    storefronts: Annotated[list[StorefrontTarget], Field(max_length=100)] = Field(
+        default_factory=list,
+        description="Channels of environments, each released to at its own local time.",
+        json_schema_extra={
+            "x-kubernetes-list-type": "map",
+            "x-kubernetes-list-map-keys": ["environment"],
+        },
     )
     catalog: CatalogRelease | None = None
     theme: ThemeRelease | None = None
@@ -112,10 +170,37 @@ class StoreDeploymentSpec(Model):
                 {
                     "rule": "has(self.catalog) || has(self.theme) || has(self.scripts)",
                     "message": "spec: at least one of catalog, theme or scripts must be set",
-                }
+                },
+                {
+                    "rule": "(has(self.targets) && size(self.targets) > 0) || "
+                    "(has(self.storefronts) && size(self.storefronts) > 0)",
+                    "message": "spec: name at least one target or storefront",
+                },
             ]
         }
     }
+
+    @model_validator(mode="after")
+    def _some_target_each_once(self) -> StoreDeploymentSpec:
+        names = [t.name for t in self.releases()]
+        if not names:
+            raise ValueError("spec: name at least one target or storefront")
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"spec: {', '.join(twice)} named twice")
+        if len(names) > 100:
+            raise ValueError(f"spec: {len(names)} targets, at most 100")
+        return self
+
+    def releases(self) -> list[Target]:
+        """Every target: the environments, then each storefront channel."""
+        return [Target(e) for e in self.targets] + [
+            Target(s.environment, c, s.timezone) for s in self.storefronts for c in s.channels
+        ]
+
+    def environments(self) -> list[str]:
+        """The environments the targets are in, each once."""
+        return list(dict.fromkeys(t.environment for t in self.releases()))
 
 
 class PlanCounts(Model):
@@ -129,7 +214,11 @@ class PlanCounts(Model):
 class TargetStatus(Model):
     """Where one target stands."""
 
-    name: K8sName
+    name: Annotated[str, Field(min_length=1, max_length=512)] = Field(
+        description="The environment, or `environment/channel` for a storefront."
+    )
+    environment: K8sName | None = None
+    channel: str | None = None
     phase: DeploymentPhase
     scheduled_for: datetime | None = Field(None, description="The UTC instant the target runs at.")
     scheduled_local: str | None = Field(
@@ -152,6 +241,12 @@ class TargetStatus(Model):
     )
     outcomes: dict[str, dict[str, int]] = Field(default_factory=dict)
     theme: str | None = Field(None, description="The theme uploaded for this target (its uuid).")
+
+
+def environment_of(target: Mapping[str, Any]) -> str:
+    """The environment of a target as status shows it (statuses written before storefronts
+    name only the environment)."""
+    return str(target.get("environment") or target.get("name") or "")
 
 
 class ApprovalRecord(Model):

@@ -140,6 +140,22 @@ class CloneSource(LocalObjectReference):
     customers: CustomerCloning = Field(default_factory=CustomerCloning)
 
 
+ChannelName = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^\S(.*\S)?$")]
+"""A channel (storefront) as the store names it."""
+
+
+class Channel(Model):
+    """A channel (storefront) of the store and the time zone of its shoppers: a deployment at a
+    local time runs on this channel at that time in this zone."""
+
+    name: ChannelName = Field(description="The channel's name, as the store names it.")
+    timezone: Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z_]+(/[A-Za-z0-9_+\-]+)*$")] = (
+        Field(description="IANA zone of the channel's shoppers, e.g. Europe/Paris.")
+    )
+
+    _zone = field_validator("timezone")(known_zone)
+
+
 class StoreEnvironmentSpec(Model):
     """Desired state of a `StoreEnvironment`."""
 
@@ -150,6 +166,12 @@ class StoreEnvironmentSpec(Model):
     timezone: (
         Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z_]+(/[A-Za-z0-9_+\-]+)*$")] | None
     ) = Field(None, description="IANA zone overriding the store's own (observed) time zone.")
+    channels: Annotated[list[Channel], Field(max_length=100)] = Field(
+        default_factory=list,
+        description="The store's channels (storefronts) that deployments name, each with its "
+        "shoppers' time zone.",
+        json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"]},
+    )
     clone_from: CloneSource | None = Field(
         None, description="Sandbox only: seed this store from that environment's live catalog."
     )
@@ -164,6 +186,17 @@ class StoreEnvironmentSpec(Model):
     )
 
     _zone = field_validator("timezone")(known_zone)
+
+    def channel_zone(self, channel: str) -> str | None:
+        """The declared zone of a channel (None: not declared)."""
+        return next((c.timezone for c in self.channels if c.name == channel), None)
+
+    @model_validator(mode="after")
+    def _channels_once(self) -> StoreEnvironmentSpec:
+        names = [c.name for c in self.channels]
+        if len(set(names)) != len(names):
+            raise ValueError("spec.channels names a channel twice")
+        return self
 
     @model_validator(mode="after")
     def _clone_only_for_sandboxes(self) -> StoreEnvironmentSpec:

@@ -17,6 +17,7 @@ from typing import Any, cast
 from controller.api.base import GROUP, VERSION
 from controller.api.conditions import kstatus
 from controller.api.deployment import DeploymentPhase as Phase
+from controller.api.deployment import Target, environment_of
 from controller.api.resources import KIND_BY_NAME
 from controller.cli.errors import CliError
 from controller.reconcile.deployment import APPROVED_BY, APPROVED_PLAN
@@ -353,7 +354,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     rows = []
     for deployment in cluster.list("StoreDeployment"):
         for t in (deployment.get("status") or {}).get("targets") or []:
-            if t.get("name") != args.environment:
+            if environment_of(t) != args.environment:
                 continue
             rows.append(
                 (
@@ -387,7 +388,8 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     if len(with_snapshot) > 1:
         raise CliError("several targets have a rollback snapshot: name one with --target")
     target = with_snapshot[0]
-    name = f"{args.deployment}-rollback-{target['name']}"[:253]
+    environment, channel = environment_of(target), target.get("channel")
+    name = f"{args.deployment}-rollback-{Target(environment, channel).object_part}"[:253]
     body = {
         "apiVersion": f"{GROUP}/{VERSION}",
         "kind": "StoreDeployment",
@@ -397,7 +399,11 @@ def cmd_rollback(args: argparse.Namespace) -> int:
             "labels": {"stagingpro.io/rollback-of": args.deployment},
         },
         "spec": {
-            "targets": [target["name"]],
+            **(
+                {"storefronts": [{"environment": environment, "channels": [channel]}]}
+                if channel
+                else {"targets": [environment]}
+            ),
             "catalog": {"snapshotRef": {"name": target["rollbackSnapshot"]}},
             "approval": {"required": True},
         },

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from controller.api.deployment import DeploymentPhase as Phase
+from controller.api.deployment import environment_of
 from controller.text import plural
 
 Severity = Literal["info", "success", "warning", "error"]
@@ -53,16 +54,31 @@ def _deployment(
     was = {t.get("name"): t for t in before.get("targets") or []}
     for target in after.get("targets") or []:
         env = str(target.get("name"))
+        environment = environment_of(target)
         old = (was.get(env) or {}).get("phase")
         phase = target.get("phase")
         if phase == old:
             continue
 
         def event(
-            what: str, severity: Severity, title: str, text: str, env: str = env
+            what: str,
+            severity: Severity,
+            title: str,
+            text: str,
+            env: str = env,
+            environment: str = environment,
         ) -> Happening:
             return Happening(
-                what, severity, "StoreDeployment", namespace, name, env, title, text, now, env
+                what,
+                severity,
+                "StoreDeployment",
+                namespace,
+                name,
+                environment,
+                title,
+                text,
+                now,
+                env,
             )
 
         plan = _plan(target)

@@ -21,6 +21,7 @@ from controller.api.deployment import (
     DeploymentPhase,
     PlanCounts,
     StoreDeploymentStatus,
+    Target,
     TargetStatus,
 )
 from controller.api.resources import StoreDeployment, StoreEnvironment
@@ -129,9 +130,9 @@ async def _parse(ctx: _Reconcile) -> Result:
 
 async def _environments(ctx: _Reconcile) -> Result:
     """The target environments (None: missing); whether an approval is required."""
-    targets = ctx.spec.spec.targets
-    found = await fan_out(ctx.svc.world.get("StoreEnvironment", ctx.namespace, t) for t in targets)
-    ctx.envs = dict(zip(targets, found, strict=True))
+    names = ctx.spec.spec.environments()
+    found = await fan_out(ctx.svc.world.get("StoreEnvironment", ctx.namespace, n) for n in names)
+    ctx.envs = dict(zip(names, found, strict=True))
     required = ctx.spec.spec.approval.required
     if required is None:
         required = any((e or {}).get("spec", {}).get("role") == "production" for e in found)
@@ -165,8 +166,8 @@ async def _targets(ctx: _Reconcile) -> Result:
     status = ctx.status
     current = {t.name: t for t in status.targets}
     targets = [
-        _Target(ctx, current.get(name) or TargetStatus(name=name, phase=Phase.PENDING))
-        for name in ctx.spec.spec.targets
+        _Target(ctx, ref, _status_of(ref, current.get(ref.name)))
+        for ref in ctx.spec.spec.releases()
     ]
     afters = await fan_out(_move(t) for t in targets)
     status.targets = [t.status for t in targets]
@@ -198,6 +199,13 @@ async def _targets(ctx: _Reconcile) -> Result:
     return progressing(status.phase, message, after)
 
 
+def _status_of(ref: Target, current: TargetStatus | None) -> TargetStatus:
+    """A target's status as it stood (a new one is Pending), naming its environment and channel."""
+    status = current or TargetStatus(name=ref.name, phase=Phase.PENDING)
+    status.environment, status.channel = ref.environment, ref.channel
+    return status
+
+
 reconcile_deployment = Reconciler(_start, (_parse, _environments, _catalog, _targets))
 """StoreDeployment: advance every target as far as it may go now; requeue for the next instant
 one of them waits for."""
@@ -211,6 +219,7 @@ class _Target:
     """One target in one reconcile of its deployment."""
 
     of: _Reconcile
+    ref: Target
     status: TargetStatus
     env: StoreEnvironment | None = None
     was_awaiting: bool = False
@@ -259,12 +268,12 @@ _STOP = idle("", "", None)  # nothing more to do for this target now
 
 
 async def _environment(t: _Target) -> Result:
-    env_obj = t.of.envs.get(t.name)
+    env_obj = t.of.envs.get(t.ref.environment)
     if env_obj is None:
         t.status.phase = Phase.PENDING
         return waiting(
             Reason.TARGET_NOT_FOUND,
-            f"target StoreEnvironment {t.of.namespace}/{t.name} not found",
+            f"target StoreEnvironment {t.of.namespace}/{t.ref.environment} not found",
             DependencyNotReady.retry_after,
         )
     t.env = StoreEnvironment.model_validate(env_obj)
@@ -273,14 +282,26 @@ async def _environment(t: _Target) -> Result:
 
 
 async def _schedule(t: _Target) -> Result:
-    """Wait for the store-local time asked for (a run that comes late says so)."""
+    """Wait for the local time asked for, in the target's zone (a run that comes late says so)."""
     schedule, target, now = t.of.spec.spec.schedule, t.status, t.of.now
     if schedule is None:
         return DONE
     assert t.env is not None
-    zone = schedule.timezone
-    if zone == "store":
-        zone = t.env.spec.timezone or (t.of.envs[t.name] or {}).get("status", {}).get(
+    zone = t.ref.timezone or (None if schedule.timezone == "store" else schedule.timezone)
+    if zone is None and t.ref.channel is not None:
+        zone = t.env.spec.channel_zone(t.ref.channel)
+        if zone is None:
+            declared = ", ".join(c.name for c in t.env.spec.channels) or "none"
+            target.phase = Phase.PENDING
+            return waiting(
+                Reason.CHANNEL_NOT_DECLARED,
+                f"StoreEnvironment {t.of.namespace}/{t.ref.environment} declares no channel "
+                f"{t.ref.channel!r} in spec.channels (declared: {declared}), so its time zone "
+                "is unknown",
+                DependencyNotReady.retry_after,
+            )
+    if zone is None:
+        zone = t.env.spec.timezone or (t.of.envs[t.ref.environment] or {}).get("status", {}).get(
             "store", {}
         ).get("timezone")
     if not zone:
@@ -359,9 +380,9 @@ async def _shelve(t: _Target, digest: str | None) -> None:
         return
     assert t.env is not None
     assert t.assessment is not None
-    observation = ctx.svc.observations.named(ctx.namespace, t.name)
+    observation = ctx.svc.observations.named(ctx.namespace, t.ref.environment)
     info = (observation.store_info if observation is not None else None) or {}
-    known = ((ctx.envs.get(t.name) or {}).get("status") or {}).get("store") or {}
+    known = ((ctx.envs.get(t.ref.environment) or {}).get("status") or {}).get("store") or {}
     currency = (
         Currency.from_store_info(info) if info else Currency(code=known.get("currency") or "")
     )
@@ -421,7 +442,7 @@ async def _apply(t: _Target) -> Result:
     lock = svc.stores.write_lock(t.env.spec.store.api_url, t.env.spec.store.hash)
     async with lock, svc.stores.parallel:
         target.phase, target.started_at = Phase.APPLYING, target.started_at or svc.clock()
-        await _rollback(ctx, target, t.plan, t.assessment.observed)
+        await _rollback(ctx, t.ref, target, t.plan, t.assessment.observed)
         ctx.event("Normal", "Applying", f"{t.name}: {_plan_text(t.plan)}")
         # Progress reports run in this group: all are written before the target's outcome.
         async with asyncio.TaskGroup() as reports:
@@ -432,7 +453,7 @@ async def _apply(t: _Target) -> Result:
                 progress=lambda r: _progress(ctx, reports, target, r),
             )
             await _content_release(ctx, target, t.store, t.content, result)
-    _finish(ctx, target, result)
+    _finish(ctx, t.ref, target, result)
     return DONE
 
 
@@ -544,7 +565,7 @@ def _progress(
     )
 
 
-def _finish(ctx: _Reconcile, target: TargetStatus, result: ApplyResult) -> None:
+def _finish(ctx: _Reconcile, ref: Target, target: TargetStatus, result: ApplyResult) -> None:
     svc = ctx.svc
     target.finished_at = svc.clock()
     target.outcomes = {k: dict(v) for k, v in result.outcomes.items()}
@@ -554,7 +575,7 @@ def _finish(ctx: _Reconcile, target: TargetStatus, result: ApplyResult) -> None:
     target.errors = [f"{kind} {key}: {message}" for kind, key, message in result.errors[:50]]
     target.phase = Phase.SUCCEEDED if not result.errors else Phase.PARTIALLY_SUCCEEDED
     # An environment's last deployed catalog derives from its deployments: look at it now.
-    ctx.touches.append(("StoreEnvironment", target.name))
+    ctx.touches.append(("StoreEnvironment", ref.environment))
     if target.started_at is not None:
         svc.metrics.deployment_seconds.labels(target.phase).observe(
             (target.finished_at - target.started_at).total_seconds()
@@ -567,11 +588,11 @@ def _finish(ctx: _Reconcile, target: TargetStatus, result: ApplyResult) -> None:
 
 
 async def _rollback(
-    ctx: _Reconcile, target: TargetStatus, plan: Plan, observed: ObservedCatalog
+    ctx: _Reconcile, ref: Target, target: TargetStatus, plan: Plan, observed: ObservedCatalog
 ) -> None:
     """Keep the current state of what the plan changes as a CatalogSnapshot (inline), unless one
     exists already (a resumed deployment must not capture its own half-applied state)."""
-    name = f"{ctx.spec.metadata.name}-{target.name}-rollback"[:253]
+    name = f"{ctx.spec.metadata.name}-{ref.object_part}-rollback"[:253]
     if target.rollback_snapshot or await ctx.svc.world.get("CatalogSnapshot", ctx.namespace, name):
         target.rollback_snapshot = target.rollback_snapshot or name
         return

@@ -10,7 +10,7 @@ from typing import Any
 
 from controller.api.base import parse_duration
 from controller.api.conditions import DRIFTED, Reason
-from controller.api.deployment import DeploymentPhase
+from controller.api.deployment import DeploymentPhase, environment_of
 from controller.api.environment import (
     ClonePhase,
     CloneStatus,
@@ -94,7 +94,7 @@ async def last_deployed(svc: Services, namespace: str, environment: str) -> Depl
             continue
         for target in (obj.get("status") or {}).get("targets", []):
             if (
-                target.get("name") != environment
+                environment_of(target) != environment
                 or target.get("phase") != DeploymentPhase.SUCCEEDED
             ):
                 continue

@@ -9,6 +9,7 @@ from html import escape
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+from controller.api.deployment import environment_of
 from controller.review import STYLE, document, pages_nav, review_body
 from controller.review.shelf import Shelved
 from controller.ui.view import ClusterView
@@ -258,7 +259,7 @@ def _releases(
         if dep_namespace != namespace:
             continue
         for t in _status(deployment).get("targets") or []:
-            if t.get("name") == environment:
+            if environment_of(t) == environment:
                 when = t.get("finishedAt") or t.get("startedAt") or t.get("scheduledFor") or ""
                 found.append((str(when), dep, t))
     found.sort(key=lambda r: (r[0], r[1]), reverse=True)
@@ -281,7 +282,7 @@ def deployments(view: ClusterView, page: int, per_page: int) -> str:
                 (
                     link(object_path("StoreDeployment", namespace, name), f"{namespace}/{name}"),
                     e(status.get("phase")),
-                    link(object_path("StoreEnvironment", namespace, target), target)
+                    link(object_path("StoreEnvironment", namespace, environment_of(t)), target)
                     if target
                     else "-",
                     e(t.get("phase")),
