@@ -203,6 +203,13 @@ _DEPLOY = "gitops/deployments/holiday-release.yaml"
         ),
         pytest.param(
             _DEPLOY,
+            "spec.schedule.cron",
+            "0 6 * * mon",
+            "spec.schedule: schedule: exactly one of at or cron",
+            id="a schedule both at a time and recurring",
+        ),
+        pytest.param(
+            _DEPLOY,
             "spec.targets",
             [],
             "spec: spec: name at least one target or storefront",

@@ -969,3 +969,92 @@ async def test_a_storefront_the_environment_does_not_declare_waits_and_says_whic
         "False",
         "ChannelNotDeclared",
     )
+
+
+# ---- recurring releases --------------------------------------------------------------------------
+
+
+def december(day: int, hour: int, minute: int = 0, second: int = 0) -> Callable[[], datetime]:
+    """A clock stopped at that time of December 2026, UTC."""
+    return lambda: datetime(2026, 12, day, hour, minute, second, tzinfo=UTC)
+
+
+async def test_a_weekly_rotation_runs_each_monday_in_berlin_and_once_late_after_missed_runs(
+    world: FakeWorld, services: Services, emulator: Emulator
+) -> None:
+    world.put("CatalogSnapshot", "rotation", {"source": {"inline": products("A-1", price=10)}})
+    await reconcile(world, services, world.read("CatalogSnapshot", "rotation"))
+    await reconcile(world, services, world.read("StoreEnvironment", "production"))
+    world.put(
+        "StoreDeployment",
+        "rotation",
+        {
+            "targets": ["production"],
+            "catalog": {"snapshotRef": {"name": "rotation"}},
+            "schedule": {"cron": "0 6 * * mon", "timezone": "Europe/Berlin"},
+        },
+    )
+
+    async def step(clock: Callable[[], datetime]) -> dict[str, Any]:
+        services.clock = clock
+        await reconcile(world, services, world.read("StoreDeployment", "rotation"))
+        target: dict[str, Any] = world.read("StoreDeployment", "rotation")["status"]["targets"][0]
+        return target
+
+    # Created on a Wednesday: the first run is next Monday at 06:00 in Berlin.
+    target = await step(december(2, 12))
+    assert (target["phase"], target["scheduledFor"]) == ("Scheduled", "2026-12-07T05:00:00Z")
+    assert target["scheduledLocal"] == "2026-12-07T06:00:00+01:00 (Europe/Berlin)"
+
+    # Monday: production needs an approval of the plan; approved, it runs.
+    target = await step(december(7, 5, 0, 5))
+    assert target["phase"] == "AwaitingApproval"
+    deployment = world.objects[("StoreDeployment", "shop", "rotation")]
+    deployment["metadata"]["annotations"] = {"stagingpro.io/approved-by": "maria"}
+    target = await step(december(7, 5, 1))
+    assert target["phase"] == "Succeeded"
+    assert await price_of(emulator.url, "A-1") == 10
+
+    # Then the next Monday's run is scheduled; the last one stays in status.
+    target = await step(december(7, 5, 1, 2))
+    assert (target["phase"], target["scheduledFor"]) == ("Scheduled", "2026-12-14T05:00:00Z")
+    assert target["runs"] == 1
+    assert target["lastRun"]["phase"] == "Succeeded"
+    assert target["lastRun"]["scheduledFor"] == "2026-12-07T05:00:00Z"
+    assert target["lastRun"]["rollbackSnapshot"] == "rotation-production-rollback-20261207t0500"
+    await reconcile(world, services, world.read("StoreEnvironment", "production"))
+    last = world.read("StoreEnvironment", "production")["status"]["lastDeployed"]
+    assert last["deployment"] == "rotation"
+
+    # The content rotates; the operator is down from Sunday 13th to Wednesday 30th: three Mondays
+    # pass. It runs once, late, for the latest, and says so.
+    snapshot = world.objects[("CatalogSnapshot", "shop", "rotation")]
+    snapshot["spec"] = {"source": {"inline": products("A-1", price=25)}}
+    await reconcile(world, services, world.read("CatalogSnapshot", "rotation"))
+    world.events.clear()
+    target = await step(december(30, 9))
+    assert target["scheduledFor"] == "2026-12-28T05:00:00Z"
+    assert target["missedRuns"] == 2
+    assert "2 runs missed while the operator was down" in target["scheduleNote"]
+    assert "ran late" in target["scheduleNote"]
+    obj = world.read("StoreDeployment", "rotation")
+    assert condition(obj, "ScheduleAdjusted") == ("True", "ScheduleAdjusted")
+    assert ("StoreDeployment", "rotation", "Warning", "MissedRun") in world.events
+
+    # Last run's approval approves no other run's plan: this one waits for its own.
+    assert target["phase"] == "AwaitingApproval"
+    assert ("StoreDeployment", "rotation", "Normal", "AwaitingApproval") in world.events
+    assert await price_of(emulator.url, "A-1") == 10
+    deployment["metadata"]["annotations"]["stagingpro.io/approved-plan"] = target["planDigest"]
+    target = await step(december(30, 9, 5))
+    assert target["phase"] == "Succeeded"
+    assert await price_of(emulator.url, "A-1") == 25
+    assert [e for e in world.events if e[3] == "MissedRun"] == [
+        ("StoreDeployment", "rotation", "Warning", "MissedRun")
+    ]
+
+    target = await step(december(30, 9, 5, 2))
+    assert (target["phase"], target["scheduledFor"]) == ("Scheduled", "2027-01-04T05:00:00Z")
+    assert target["runs"] == 2
+    assert "2 runs missed" in target["lastRun"]["note"]
+    assert "missedRuns" not in target

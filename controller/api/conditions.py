@@ -51,6 +51,7 @@ class Reason:
     FAILED: Final = "Failed"
     TARGET_NOT_FOUND: Final = "TargetNotFound"
     CHANNEL_NOT_DECLARED: Final = "ChannelNotDeclared"
+    MISSED_RUN: Final = "MissedRun"
     SNAPSHOT_NOT_FOUND: Final = "SnapshotNotFound"
     SNAPSHOT_NOT_READY: Final = "SnapshotNotReady"
     ENVIRONMENT_NOT_FOUND: Final = "EnvironmentNotFound"

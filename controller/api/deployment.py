@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, field_validator, model_validator
 
+from controller import cron
 from controller.api.base import (
     CommonStatus,
     K8sName,
@@ -64,10 +65,17 @@ class ScriptsRelease(Model):
 
 
 class Schedule(Model):
-    """When to run: a local wall-clock time, in each target store's zone or an explicit one."""
+    """When to run: once at a local wall-clock time, or at every time a cron expression names,
+    in each target's zone or an explicit one."""
 
-    at: Annotated[str, Field(pattern=LOCAL_DATETIME_PATTERN)] = Field(
-        description="Local wall-clock time without offset, e.g. 2026-12-01T09:00:00."
+    at: Annotated[str, Field(pattern=LOCAL_DATETIME_PATTERN)] | None = Field(
+        None, description="Local wall-clock time without offset, e.g. 2026-12-01T09:00:00."
+    )
+    cron: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
+        None,
+        description="A recurring release: a cron expression in local time (minute hour "
+        "day-of-month month day-of-week, or @daily, @weekly ...), e.g. '0 6 * * mon'. A run "
+        "missed while the operator was down runs once, late, and says so.",
     )
     timezone: Annotated[
         str, Field(max_length=64, pattern=r"^(store|[A-Za-z_]+(/[A-Za-z0-9_+\-]+)*)$")
@@ -77,9 +85,34 @@ class Schedule(Model):
 
     @field_validator("at")
     @classmethod
-    def _parses(cls, value: str) -> str:
-        datetime.fromisoformat(value)
+    def _parses(cls, value: str | None) -> str | None:
+        if value is not None:
+            datetime.fromisoformat(value)
         return value
+
+    @field_validator("cron")
+    @classmethod
+    def _cron_parses(cls, value: str | None) -> str | None:
+        if value is not None:
+            cron.parse(value)
+        return value
+
+    @model_validator(mode="after")
+    def _at_or_cron(self) -> Schedule:
+        if (self.at is None) == (self.cron is None):
+            raise ValueError("schedule: exactly one of at or cron")
+        return self
+
+    model_config = Model.model_config | {
+        "json_schema_extra": {
+            "x-kubernetes-validations": [
+                {
+                    "rule": "has(self.at) != has(self.cron)",
+                    "message": "schedule: exactly one of at or cron",
+                }
+            ]
+        }
+    }
 
 
 class Strategy(Model):
@@ -211,6 +244,17 @@ class PlanCounts(Model):
     delete: int = 0
 
 
+class LastRun(Model):
+    """How the last run of a recurring release ended."""
+
+    scheduled_for: datetime
+    phase: DeploymentPhase
+    finished_at: datetime | None = None
+    applied_revision: str | None = None
+    rollback_snapshot: K8sName | None = None
+    note: str | None = None
+
+
 class TargetStatus(Model):
     """Where one target stands."""
 
@@ -241,6 +285,13 @@ class TargetStatus(Model):
     )
     outcomes: dict[str, dict[str, int]] = Field(default_factory=dict)
     theme: str | None = Field(None, description="The theme uploaded for this target (its uuid).")
+    runs: int | None = Field(None, description="Recurring: the runs finished so far.")
+    missed_runs: int | None = Field(
+        None,
+        description="Recurring: runs missed (the operator down) before this one, which runs "
+        "once, late, for the latest of them.",
+    )
+    last_run: LastRun | None = Field(None, description="Recurring: how the last run ended.")
 
 
 def environment_of(target: Mapping[str, Any]) -> str:

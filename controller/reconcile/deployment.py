@@ -15,10 +15,12 @@ from typing import Any
 
 import yaml
 
+from controller import cron
 from controller.api.conditions import SCHEDULE_ADJUSTED, Reason
 from controller.api.deployment import (
     ApprovalRecord,
     DeploymentPhase,
+    LastRun,
     PlanCounts,
     StoreDeploymentStatus,
     Target,
@@ -52,7 +54,7 @@ from controller.reconcile.outcome import (
     stalled,
     waiting,
 )
-from controller.reconcile.schedule import to_utc
+from controller.reconcile.schedule import due, runs, to_utc
 from controller.reconcile.services import Services, git_credentials, open_store, require
 from controller.reconcile.snapshot import load_snapshot_catalog
 from controller.reconcile.status import StatusWriter
@@ -67,6 +69,8 @@ Phase = DeploymentPhase
 # The phase a deployment shows while its targets differ: the first of these any target is in.
 ORDER = (Phase.APPLYING, Phase.PLANNING, Phase.AWAITING_APPROVAL, Phase.SCHEDULED, Phase.PENDING)
 LATE_AFTER = timedelta(minutes=1)
+NEXT_RUN = 1.0  # seconds after a recurring release's run ended that its next one is scheduled
+EARLIER_RUN = ""  # an approval's digest for a target whose approved run is over
 MAX_ROLLBACK_BYTES = 900_000  # a Kubernetes object must stay well under 1.5 MB
 PROGRESS_EVERY = 2.0
 
@@ -94,6 +98,7 @@ class _Reconcile(Context[StoreDeploymentStatus]):
     resolved: ResolvedCatalog | None = None
     snapshot: str | None = None
     failures: list[str] = field(default_factory=list)  # reasons of failed targets
+    recurring: bool = False  # schedule.cron: each target's runs follow one another
     waiting: list[str] = field(default_factory=list)  # reasons of targets waiting on another object
     last_progress: float = 0.0
     reporting: asyncio.Task[None] | None = None
@@ -112,6 +117,9 @@ def _start(obj: dict[str, Any], svc: Services, writer: StatusWriter) -> _Reconci
 async def _parse(ctx: _Reconcile) -> Result:
     """The spec; a changed spec starts the targets over; the approval as annotated."""
     ctx.deployment = deployment = StoreDeployment.model_validate(ctx.obj)
+    ctx.recurring = (
+        deployment.spec.schedule is not None and deployment.spec.schedule.cron is not None
+    )
     status = ctx.status
     if status.observed_generation is not None and ctx.generation != status.observed_generation:
         # A changed spec is a new deployment: targets start over (idempotency keeps it safe).
@@ -186,7 +194,7 @@ async def _targets(ctx: _Reconcile) -> Result:
     # Each target told its own news in events: the deployment's result adds none.
     if status.phase == Phase.SUCCEEDED:
         ctx.ready = message
-        return DONE
+        return DONE if after is None else replace(DONE, after=after)
     if status.phase in (Phase.FAILED, Phase.PARTIALLY_SUCCEEDED):
         reason = ctx.failures[0] if ctx.failures else str(status.phase)
         return replace(stalled(reason, f"{message}: {errors}", after), announce=False)
@@ -242,9 +250,10 @@ class _Target:
 async def _move(t: _Target) -> float | None:
     """Run a target's steps; returns when to look at it again. A failure fails this target only
     (a transient one is retried), never the others."""
-    ctx, target = t.of, t.status
+    ctx = t.of
     async with t.resources:
         result = await run_steps(t, TARGET_STEPS)
+    target = t.status  # a recurring release's next run has a status of its own
     if result.verdict is Verdict.WAITING:
         target.errors = [f"{result.reason}: {result.message}"]
         ctx.waiting.append(result.reason)
@@ -255,13 +264,39 @@ async def _move(t: _Target) -> float | None:
             target.errors = [f"{result.reason}: {result.message}"]
             ctx.event("Warning", result.reason, f"{t.name}: {result.message}")
         ctx.failures.append(result.reason)
-        return None
-    return None if target.phase.final else result.after
+        return NEXT_RUN if ctx.recurring else None
+    if target.phase.final:
+        return NEXT_RUN if ctx.recurring else None
+    return result.after
 
 
 async def _final(t: _Target) -> Result:
-    """A target that reached its outcome stays there."""
-    return _STOP if t.status.phase.final else DONE
+    """A target that reached its outcome stays there; of a recurring release, the next run
+    begins."""
+    if not t.status.phase.final:
+        return DONE
+    if not t.of.recurring:
+        return _STOP
+    _next_run(t)
+    return DONE
+
+
+def _next_run(t: _Target) -> None:
+    """Keep how the last run ended; start the next one afresh (the last run's approval approves
+    no other run's plan)."""
+    ended = t.status
+    last = LastRun(
+        scheduled_for=ended.scheduled_for or t.of.now,
+        phase=ended.phase,
+        finished_at=ended.finished_at,
+        applied_revision=ended.applied_revision,
+        rollback_snapshot=ended.rollback_snapshot,
+        note=ended.schedule_note,
+    )
+    t.status = _status_of(t.ref, None)
+    t.status.runs, t.status.last_run = (ended.runs or 0) + 1, last
+    if t.of.status.approval is not None:
+        t.of.status.approval.plans[t.name] = EARLIER_RUN
 
 
 _STOP = idle("", "", None)  # nothing more to do for this target now
@@ -307,6 +342,9 @@ async def _schedule(t: _Target) -> Result:
     if not zone:
         target.phase, target.progress = Phase.PENDING, "waiting for the store's time zone"
         return progressing(Phase.PENDING, target.progress, 10.0)
+    if schedule.cron is not None:
+        return _recurring(t, cron.parse(schedule.cron), zone)
+    assert schedule.at is not None
     slot = to_utc(schedule.at, zone)
     target.scheduled_for, target.scheduled_local, target.schedule_note = (
         slot.utc,
@@ -322,6 +360,48 @@ async def _schedule(t: _Target) -> Result:
         minutes = int((now - slot.utc).total_seconds() // 60)
         late = f"ran late: {slot.describe()} was {minutes} min ago"
         target.schedule_note = f"{slot.note}; {late}" if slot.note else late
+    return DONE
+
+
+def _recurring(t: _Target, expression: cron.Cron, zone: str) -> Result:
+    """Wait for the run a cron expression names next in the target's zone. Runs missed while
+    the operator was down run once, late, for the latest of them, and say so."""
+    target, now = t.status, t.of.now
+    if target.started_at is not None:
+        return DONE  # a run under way keeps its time
+    if target.scheduled_for is not None:  # the run waited for counts
+        after = target.scheduled_for - timedelta(microseconds=1)
+    else:  # the first run is the next one; a next run follows the last
+        after = target.last_run.scheduled_for if target.last_run is not None else now
+    latest, count = due(expression, zone, after, now)
+    if latest is None:
+        upcoming = next(runs(expression, zone, max(after, now)), None)
+        if upcoming is None:
+            return stalled(Reason.INVALID_SPEC, f"cron {expression.text!r} names no time to run")
+        target.scheduled_for, target.scheduled_local = upcoming.utc, upcoming.describe()
+        target.schedule_note = upcoming.note
+        if target.phase != Phase.SCHEDULED:
+            t.of.event("Normal", Reason.SCHEDULED, f"{t.name} runs next at {upcoming.describe()}")
+        target.phase, target.progress = Phase.SCHEDULED, None
+        wait = max(0.5, (upcoming.utc - now).total_seconds())
+        return idle(Reason.SCHEDULED, upcoming.describe(), wait)
+    if count > 1:
+        target.missed_runs = count - 1
+        t.of.event(
+            "Warning",
+            Reason.MISSED_RUN,
+            f"{t.name}: {plural(count - 1, 'run')} of {expression.text!r} missed (first "
+            f"{target.scheduled_local or 'after the last run'}); runs once, late, for "
+            f"{latest.describe()}",
+        )
+    target.scheduled_for, target.scheduled_local = latest.utc, latest.describe()
+    notes = [latest.note] if latest.note else []
+    if target.missed_runs:
+        notes.append(f"{plural(target.missed_runs, 'run')} missed while the operator was down")
+    if now - latest.utc > LATE_AFTER:
+        minutes = int((now - latest.utc).total_seconds() // 60)
+        notes.append(f"ran late: {latest.describe()} was {minutes} min ago")
+    target.schedule_note = "; ".join(notes) or None
     return DONE
 
 
@@ -407,7 +487,17 @@ async def _approval(t: _Target) -> Result:
     ctx, target = t.of, t.status
     if not ctx.required or target.started_at is not None or _approves(ctx, target):
         return DONE
-    if ctx.approver:
+    earlier = ctx.status.approval is not None and (
+        ctx.status.approval.plans.get(t.name) == EARLIER_RUN
+    )
+    if earlier and not t.was_awaiting:
+        ctx.event(
+            "Normal",
+            Reason.AWAITING_APPROVAL,
+            f"{t.name}: a new run: {_plan_text(t.plan)}; approve it with {APPROVED_PLAN}: "
+            f"{target.plan_digest}",
+        )
+    elif ctx.approver and not earlier:
         ctx.event(
             "Warning",
             Reason.PLAN_CHANGED,
@@ -442,7 +532,10 @@ async def _apply(t: _Target) -> Result:
     lock = svc.stores.write_lock(t.env.spec.store.api_url, t.env.spec.store.hash)
     async with lock, svc.stores.parallel:
         target.phase, target.started_at = Phase.APPLYING, target.started_at or svc.clock()
-        await _rollback(ctx, t.ref, target, t.plan, t.assessment.observed)
+        run = (
+            f"-{target.scheduled_for:%Y%m%dt%H%M}" if ctx.recurring and target.scheduled_for else ""
+        )
+        await _rollback(ctx, t.ref, run, target, t.plan, t.assessment.observed)
         ctx.event("Normal", "Applying", f"{t.name}: {_plan_text(t.plan)}")
         # Progress reports run in this group: all are written before the target's outcome.
         async with asyncio.TaskGroup() as reports:
@@ -588,11 +681,17 @@ def _finish(ctx: _Reconcile, ref: Target, target: TargetStatus, result: ApplyRes
 
 
 async def _rollback(
-    ctx: _Reconcile, ref: Target, target: TargetStatus, plan: Plan, observed: ObservedCatalog
+    ctx: _Reconcile,
+    ref: Target,
+    run: str,
+    target: TargetStatus,
+    plan: Plan,
+    observed: ObservedCatalog,
 ) -> None:
     """Keep the current state of what the plan changes as a CatalogSnapshot (inline), unless one
-    exists already (a resumed deployment must not capture its own half-applied state)."""
-    name = f"{ctx.spec.metadata.name}-{ref.object_part}-rollback"[:253]
+    exists already (a resumed deployment must not capture its own half-applied state); each run
+    of a recurring release keeps its own."""
+    name = f"{ctx.spec.metadata.name}-{ref.object_part}-rollback{run}"[-253:].lstrip("-.")
     if target.rollback_snapshot or await ctx.svc.world.get("CatalogSnapshot", ctx.namespace, name):
         target.rollback_snapshot = target.rollback_snapshot or name
         return

@@ -92,22 +92,24 @@ async def last_deployed(svc: Services, namespace: str, environment: str) -> Depl
         snapshot = ((spec.get("catalog") or {}).get("snapshotRef") or {}).get("name")
         if not snapshot or (spec.get("strategy") or {}).get("dryRun"):
             continue
-        for target in (obj.get("status") or {}).get("targets", []):
-            if (
-                environment_of(target) != environment
-                or target.get("phase") != DeploymentPhase.SUCCEEDED
-            ):
-                continue
-            found = DeployedCatalog(
-                snapshot=snapshot,
-                revision=target.get("appliedRevision"),
-                deployment=obj.get("metadata", {}).get("name"),
-                at=target.get("finishedAt"),
-            )
-            if found.at is not None and (
-                latest is None or latest.at is None or found.at > latest.at
-            ):
-                latest = found
+        for current in (obj.get("status") or {}).get("targets", []):
+            # a recurring release's last run counts while its next one waits
+            for target in (current, current.get("lastRun") or {}):
+                if (
+                    environment_of(current) != environment
+                    or target.get("phase") != DeploymentPhase.SUCCEEDED
+                ):
+                    continue
+                found = DeployedCatalog(
+                    snapshot=snapshot,
+                    revision=target.get("appliedRevision"),
+                    deployment=obj.get("metadata", {}).get("name"),
+                    at=target.get("finishedAt"),
+                )
+                if found.at is not None and (
+                    latest is None or latest.at is None or found.at > latest.at
+                ):
+                    latest = found
     return latest
 
 

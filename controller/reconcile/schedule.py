@@ -6,10 +6,14 @@ ambiguous one (fall back) runs at its first occurrence. Both are reported, never
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from controller.api.base import zone_of
+from controller.cron import Cron
+
+MAX_MISSED = 10_000  # runs counted when finding the latest missed one
 
 
 @dataclass(frozen=True)
@@ -29,10 +33,16 @@ class Slot:
 
 def to_utc(at: str, zone_name: str) -> Slot:
     """The UTC instant of local wall-clock time `at` (ISO, no offset) in zone `zone_name`."""
-    zone = zone_of(zone_name)
     wall = datetime.fromisoformat(at)
     if wall.tzinfo is not None:
         raise ValueError(f"schedule time {at!r} must not carry an offset: it is local to the store")
+    return slot_of(wall, zone_name)
+
+
+def slot_of(wall: datetime, zone_name: str) -> Slot:
+    """The UTC instant of a naive local wall-clock time in zone `zone_name`."""
+    zone = zone_of(zone_name)
+    at = wall.isoformat()
     first = wall.replace(tzinfo=zone, fold=0)
     second = wall.replace(tzinfo=zone, fold=1)
     first_utc, second_utc = first.astimezone(UTC), second.astimezone(UTC)
@@ -63,3 +73,34 @@ def to_utc(at: str, zone_name: str) -> Slot:
             "AmbiguousLocalTime",
         )
     return Slot(first_utc, first, zone_name)
+
+
+def runs(cron: Cron, zone_name: str, after: datetime) -> Iterator[Slot]:
+    """The runs of a cron expression in a zone strictly after the UTC instant `after`, in order
+    (a time in a gap runs once after it, an ambiguous one at its first occurrence)."""
+    start = (after.astimezone(zone_of(zone_name)) - timedelta(days=1)).date()
+    last = after
+    for wall in cron.times(start):
+        slot = slot_of(wall, zone_name)
+        if slot.utc > last:
+            last = slot.utc
+            yield slot
+
+
+def due(
+    cron: Cron, zone_name: str, after: datetime, now: datetime, *, limit: int = MAX_MISSED
+) -> tuple[Slot | None, int]:
+    """The latest run after `after` that is due at `now`, and how many runs were due (counted up
+    to `limit`; beyond it, the latest is looked for in the last `limit` minutes' span onwards)."""
+    latest, count = None, 0
+    for slot in runs(cron, zone_name, after):
+        if slot.utc > now:
+            break
+        latest, count = slot, count + 1
+        if count >= limit:
+            for later in runs(cron, zone_name, max(slot.utc, now - timedelta(days=7))):
+                if later.utc > now:
+                    break
+                latest = later
+            break
+    return latest, count
