@@ -204,6 +204,7 @@ async def _exercise(c: httpx.AsyncClient) -> None:
     assert (
         await c.delete(f"/v3/catalog/products/{simple['id']}/options/{color.json()['data']['id']}")
     ).status_code == 204
+    await _exercise_options_and_modifiers(c, simple["id"])
 
     fields = (await c.get(f"/v3/catalog/products/{pid}/custom-fields")).json()["data"]
     assert (
@@ -304,6 +305,177 @@ async def _exercise(c: httpx.AsyncClient) -> None:
     other = await wait_for_job(c, second.json()["job_id"])
     assert (await c.delete(f"/v3/themes/{other['result']['theme_id']}")).status_code == 204
     assert (await c.get("/v3/themes")).status_code == 200
+
+
+async def _exercise_options_and_modifiers(c: httpx.AsyncClient, pid: int) -> None:
+    """Variant options' and modifiers' values, and modifiers of every kind."""
+    base = f"/v3/catalog/products/{pid}"
+    swatch = await c.post(
+        f"{base}/options",
+        json={
+            "display_name": "Shade",
+            "type": "swatch",
+            "sort_order": 1,
+            "option_values": [
+                {"label": "Sky", "sort_order": 0, "value_data": {"colors": ["#87CEEB"]}},
+                {"label": "Night", "sort_order": 1, "value_data": {"colors": ["#000033"]}},
+            ],
+        },
+    )
+    assert swatch.status_code == 200, swatch.text
+    option = swatch.json()["data"]
+    values = f"{base}/options/{option['id']}/values"
+    assert (
+        await c.post(
+            f"{base}/options",
+            json={"display_name": "shade", "type": "swatch", "option_values": [{"label": "x"}]},
+        )
+    ).status_code == 409
+    assert (
+        await c.post(
+            f"{base}/options",
+            json={"display_name": "Bad", "type": "round", "option_values": [{"label": "x"}]},
+        )
+    ).status_code == 422
+    assert (
+        await c.put(f"{base}/options/{option['id']}", json={"type": "blinking"})
+    ).status_code == 422
+    assert (
+        await c.get(values, params={"limit": 1, "include_fields": "label,sort_order"})
+    ).status_code == 200
+    added = await c.post(
+        values, json={"label": "Dusk", "sort_order": 2, "value_data": {"colors": ["#FF8C00"]}}
+    )
+    assert added.status_code == 200, added.text
+    value_id = added.json()["data"]["id"]
+    assert (await c.post(values, json={"label": "dusk", "sort_order": 3})).status_code == 422
+    assert (await c.post(values, json={"sort_order": 3})).status_code == 422
+    assert (
+        await c.get(f"{values}/{value_id}", params={"exclude_fields": "value_data"})
+    ).status_code == 200
+    assert (await c.get(f"{values}/999999")).status_code == 404
+    assert (
+        await c.put(f"{values}/{value_id}", json={"label": "Dawn", "sort_order": 2})
+    ).status_code == 200
+    assert (await c.delete(f"{values}/{value_id}")).status_code == 204
+
+    modifiers = f"{base}/modifiers"
+    made = {}
+    for body in (
+        {
+            "display_name": "Engraving",
+            "type": "text",
+            "required": False,
+            "config": {"text_characters_limited": True, "text_max_length": 20},
+        },
+        {"display_name": "Notes", "type": "multi_line_text", "required": False},
+        {"display_name": "Count", "type": "numbers_only_text", "required": False},
+        {
+            "display_name": "Gift wrap",
+            "type": "checkbox",
+            "required": False,
+            "config": {"checkbox_label": "Wrap it"},
+        },
+        {"display_name": "Deliver on", "type": "date", "required": False},
+        {
+            "display_name": "Artwork",
+            "type": "file",
+            "required": False,
+            "config": {"file_types_mode": "all", "file_max_size": 5},
+        },
+        {
+            "display_name": "Strap",
+            "type": "dropdown",
+            "required": True,
+            "option_values": [
+                {
+                    "label": "Leather",
+                    "sort_order": 0,
+                    "adjusters": {"price": {"adjuster": "relative", "adjuster_value": 5}},
+                },
+                {"label": "Canvas", "sort_order": 1, "is_default": True},
+            ],
+        },
+    ):
+        answer = await c.post(modifiers, json=body)
+        assert answer.status_code == 200, answer.text
+        made[body["display_name"]] = answer.json()["data"]
+    assert (
+        await c.post(modifiers, json={"display_name": "strap", "type": "text", "required": False})
+    ).status_code == 409
+    assert (await c.post(modifiers, json={"display_name": "X", "type": "text"})).status_code == 422
+    assert (
+        await c.get(
+            modifiers,
+            params={"page": 1, "limit": 2, "include_fields": "display_name,type,required"},
+        )
+    ).status_code == 200
+    strap = made["Strap"]
+    assert (
+        await c.get(f"{modifiers}/{strap['id']}", params={"exclude_fields": "config"})
+    ).status_code == 200
+    assert (await c.get(f"{modifiers}/999999")).status_code == 404
+    leather = strap["option_values"][0]
+    changed = await c.put(
+        f"{modifiers}/{strap['id']}",
+        json={
+            "required": False,
+            "option_values": [
+                {
+                    "id": leather["id"],
+                    "label": "Leather",
+                    "sort_order": 0,
+                    "adjusters": {"price": {"adjuster": "percentage", "adjuster_value": 10}},
+                }
+            ],
+        },
+    )
+    assert changed.status_code == 200, changed.text
+    assert (
+        await c.put(f"{modifiers}/{strap['id']}", json={"display_name": "engraving"})
+    ).status_code == 409
+    strap_values = f"{modifiers}/{strap['id']}/values"
+    assert (
+        await c.get(strap_values, params={"limit": 5, "exclude_fields": "adjusters"})
+    ).status_code == 200
+    nylon = await c.post(
+        strap_values,
+        json={
+            "label": "Nylon",
+            "sort_order": 2,
+            "adjusters": {"weight": {"adjuster": "relative", "adjuster_value": 0.1}},
+        },
+    )
+    assert nylon.status_code == 200, nylon.text
+    nylon_id = nylon.json()["data"]["id"]
+    assert (await c.post(strap_values, json={"label": "Nylon", "sort_order": 3})).status_code == 422
+    assert (
+        await c.get(f"{strap_values}/{nylon_id}", params={"include_fields": "label,sort_order"})
+    ).status_code == 200
+    assert (await c.get(f"{strap_values}/999999")).status_code == 404
+    assert (
+        await c.put(
+            f"{strap_values}/{nylon_id}",
+            json={
+                "label": "Nylon",
+                "sort_order": 2,
+                "adjusters": {"price": {"adjuster": "sideways"}},
+            },
+        )
+    ).status_code == 422
+    assert (
+        await c.put(f"{strap_values}/{nylon_id}", json={"label": "Nylon", "sort_order": 5})
+    ).status_code == 200
+    assert (await c.delete(f"{strap_values}/{nylon_id}")).status_code == 204
+    assert (await c.delete(f"{modifiers}/{made['Notes']['id']}")).status_code == 204
+    assert (
+        await c.get(f"/v3/catalog/products/{pid}", params={"include": "options,modifiers"})
+    ).status_code == 200
+    listed = await c.get(
+        "/v3/catalog/products", params={"include": "options,modifiers", "limit": 250}
+    )
+    assert listed.status_code == 200
+    assert listed.json()["meta"]["pagination"]["per_page"] == 10  # as the platform limits it
 
 
 async def _exercise_metafields(c: httpx.AsyncClient, pid: int) -> None:

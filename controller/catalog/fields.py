@@ -452,3 +452,105 @@ def _predicate(name: str, spec: FieldSpec) -> Any:
 def compile_checks(table: dict[str, FieldSpec]) -> dict[str, Any]:
     """Name -> fast predicate for every field of a table (use `check_value` for the message)."""
     return {name: _predicate(name, spec) for name, spec in table.items()}
+
+
+# ---- variant options, modifiers and their values (product-variant-options, product-modifiers) ----
+
+OPTION_TYPES = (
+    "radio_buttons",
+    "rectangles",
+    "dropdown",
+    "product_list",
+    "product_list_with_images",
+    "swatch",
+)
+MODIFIER_TYPES = (
+    "date",
+    "checkbox",
+    "file",
+    "text",
+    "multi_line_text",
+    "numbers_only_text",
+    *OPTION_TYPES,
+)
+# the modifier types whose values a shopper picks from (the others have none, a checkbox's two)
+MODIFIER_LIST_TYPES = frozenset(OPTION_TYPES)
+MAX_OPTION_NAME = 255
+
+OPTION: dict[str, FieldSpec] = {
+    "display_name": ("str", MAX_OPTION_NAME),
+    "type": (OPTION_TYPES, None),
+    "sort_order": ("int", None),
+    "config": ("obj", None),
+    "option_values": ("list", None),
+}
+
+MODIFIER: dict[str, FieldSpec] = {
+    "display_name": ("str", MAX_OPTION_NAME),
+    "type": (MODIFIER_TYPES, None),
+    "required": ("bool", None),
+    "sort_order": ("int", None),
+    "config": ("obj", None),
+    "option_values": ("list", None),
+}
+
+# one value of an option or modifier (`adjusters`: modifiers only)
+OPTION_VALUE: dict[str, FieldSpec] = {
+    "label": ("str", 255),
+    "sort_order": ("int", None),
+    "is_default": ("bool", None),
+    "value_data": ("obj", None),
+}
+MODIFIER_VALUE: dict[str, FieldSpec] = {**OPTION_VALUE, "adjusters": ("obj", None)}
+ADJUSTERS = ("relative", "percentage")
+
+
+def option_value(raw: Any, index: int, *, adjusters: bool) -> dict[str, Any]:
+    """One option or modifier value as compared and written: label, sort_order (its position
+    when not given), is_default when true, value_data and the adjusters that say something (the
+    platform answers empty ones for every value)."""
+    value: dict[str, Any] = {"label": raw.get("label", "")}
+    value["sort_order"] = raw.get("sort_order") if raw.get("sort_order") is not None else index
+    if raw.get("is_default"):
+        value["is_default"] = True
+    if raw.get("value_data"):
+        value["value_data"] = raw["value_data"]
+    if adjusters:
+        found = _adjusters(raw.get("adjusters") or {})
+        if found:
+            value["adjusters"] = found
+    return value
+
+
+def _adjusters(raw: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in ("price", "weight"):
+        adjuster = raw.get(name) or {}
+        if adjuster.get("adjuster"):
+            out[name] = {
+                "adjuster": adjuster["adjuster"],
+                "adjuster_value": adjuster.get("adjuster_value", 0),
+            }
+    if raw.get("image_url"):
+        out["image_url"] = raw["image_url"]
+    disabled = raw.get("purchasing_disabled") or {}
+    if disabled.get("status"):
+        out["purchasing_disabled"] = {"status": True, "message": disabled.get("message", "")}
+    return out
+
+
+def value_problem(raw: Any, table: dict[str, FieldSpec]) -> str | None:
+    """Why one written option or modifier value is not acceptable (None when it is)."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("label"), str) or not raw["label"]:
+        return "a value is a mapping with a label"
+    for name, value in raw.items():
+        if name not in table:
+            return f"unknown field {name!r}"
+        problem = check_value(name, table[name], value)
+        if problem:
+            return problem
+    for name in ("price", "weight"):
+        adjuster = (raw.get("adjusters") or {}).get(name) or {}
+        if adjuster.get("adjuster") not in (None, *ADJUSTERS):
+            return f"adjusters.{name}.adjuster must be one of {', '.join(ADJUSTERS)}"
+    return None

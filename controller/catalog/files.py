@@ -46,12 +46,14 @@ from controller.catalog.model import (
     Placement,
     Problem,
     Product,
+    ProductOption,
     Redirect,
     TemplateAssociation,
     Variant,
     WebPage,
     Widget,
     bulk_allocation,
+    option_order,
 )
 from controller.catalog.parse import Item, build_catalog
 from controller.text import did_you_mean
@@ -377,11 +379,27 @@ def product_item(
         item["custom_fields"] = [{"name": n, "value": v} for n, v in product.custom_fields]
     if product.images is not None:
         item["images"] = [_image_item(i) for i in product.images]
+    for attribute in ("options", "modifiers"):
+        found = getattr(product, attribute)
+        if found is not None:
+            item[attribute] = [_option_item(o) for o in sorted(found, key=option_order)]
     return _ordered(
         item,
         ("sku", "name", "type"),
-        ("categories", "brand", "variants", "custom_fields", "images"),
+        ("categories", "brand", "options", "modifiers", "variants", "custom_fields", "images"),
     )
+
+
+def _option_item(option: ProductOption) -> dict[str, Any]:
+    """A variant option or modifier as written: display name, its fields, then its values."""
+    item = {"display_name": option.display_name, **_number(dict(option.fields))}
+    if not item.get("option_values", True):
+        del item["option_values"]  # a text, date or file modifier has none
+    if "option_values" in item:
+        item["option_values"] = [
+            _ordered(v, ("label",)) for v in _number(list(option.fields["option_values"]))
+        ]
+    return _ordered(item, ("display_name", "type"), ("option_values",))
 
 
 def _variant_item(variant: Variant) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import json
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -47,6 +48,7 @@ from controller.catalog.model import (
 )
 from controller.catalog.observed import (
     ObservedCatalog,
+    ObservedOption,
     ObservedProduct,
     associated_names,
     customer_values,
@@ -77,6 +79,8 @@ class Kind(enum.StrEnum):
     CUSTOMER_GROUPS = "customerGroups"
     CUSTOMER_ATTRIBUTES = "customerAttributes"
     CUSTOMERS = "customers"
+    OPTIONS = "variantOptions"
+    MODIFIERS = "modifiers"
 
 
 class Action(enum.StrEnum):
@@ -441,6 +445,86 @@ def _desired_customers(catalog: Catalog) -> Iterable[Desired] | None:
     return ((c.email, c.fields, c) for c in catalog.customers.values())
 
 
+def option_ref(option: ObservedOption) -> str:
+    """The store id of an option or modifier as a plan holds it: its id and its values' ids by
+    label (an update writes the option and all its values in one request, by their ids)."""
+    return json.dumps([option.id, [list(v) for v in option.values]])
+
+
+def read_option_ref(ref: Any) -> tuple[int, dict[str, int]]:
+    """(option id, value id by folded label) of `option_ref`'s text."""
+    option_id, values = json.loads(str(ref))
+    return int(option_id), {str(label).casefold(): int(i) for label, i in values}
+
+
+def _option_schema(value_fields: Mapping[str, fields.FieldSpec]) -> dict[str, Any]:
+    """The JSON Schema of an option's or modifier's `option_values`."""
+    types = {"str": "string", "int": "integer", "bool": "boolean", "obj": "object"}
+    return {
+        "option_values": {
+            "type": "array",
+            "description": "By label (unique within the option, without case).",
+            "items": {
+                "type": "object",
+                "required": ["label"],
+                "additionalProperties": False,
+                "properties": {
+                    name: {
+                        "type": types[str(kind)],
+                        **({"minLength": 1} if name == "label" else {}),
+                    }
+                    for name, (kind, _) in value_fields.items()
+                },
+            },
+        }
+    }
+
+
+def _owned_options(attribute: str) -> DesiredReader:
+    def read(product: Product) -> list[Desired] | None:
+        found = getattr(product, attribute)
+        return None if found is None else [(o.display_name, o.fields, o) for o in found]
+
+    return read
+
+
+def _found_options(attribute: str) -> FoundReader:
+    def read(product: ObservedProduct) -> Iterator[Found]:
+        for option in getattr(product, attribute):
+            yield option.display_name, option_ref(option), option.fields, option
+
+    return read
+
+
+def _option_kind(
+    kind: Kind,
+    singular: str,
+    table: Mapping[str, fields.FieldSpec],
+    values: Mapping[str, fields.FieldSpec],
+    required: tuple[str, ...],
+) -> KindSpec:
+    """Variant options and modifiers: records of a product by display name, holding their values
+    by label."""
+    attribute = "options" if kind is Kind.OPTIONS else "modifiers"
+    return KindSpec(
+        kind,
+        singular,
+        key="display_name",
+        fold=str.casefold,
+        fields=table,
+        managed=frozenset(table) - {"display_name"},
+        desired=_owned_options(attribute),
+        observed=_found_options(attribute),
+        owner=Kind.PRODUCTS,
+        owner_field=attribute,
+        separator=f" {singular.split()[-1]} ",  # `SKU option Size`, `SKU modifier Engraving`
+        read_only=frozenset({"id", "product_id", "name"}),
+        required_on_create=required,
+        required_in_file=required,
+        extra_schema=_option_schema(values),
+    )
+
+
 # ---- the table -------------------------------------------------------------------------------------
 
 _DECLARED = (
@@ -500,6 +584,17 @@ _DECLARED = (
         required_on_create=("name", "type", "weight", "price"),
         file="products.jsonl",
         attribute="products",
+    ),
+    # before variants: a new variant names its option values
+    _option_kind(
+        Kind.OPTIONS,
+        "variant option",
+        fields.OPTION,
+        fields.OPTION_VALUE,
+        ("type", "option_values"),
+    ),
+    _option_kind(
+        Kind.MODIFIERS, "modifier", fields.MODIFIER, fields.MODIFIER_VALUE, ("type", "required")
     ),
     KindSpec(
         Kind.VARIANTS,
@@ -933,6 +1028,10 @@ SHAREABLE = tuple(k for k in TOP_LEVEL if not KINDS[k].personal)
 PERSONAL = frozenset(k for k in TOP_LEVEL if KINDS[k].personal)
 
 FILED = tuple(KINDS[k] for k in TOP_LEVEL if KINDS[k].file is not None)
+
+ON_REQUEST = frozenset({Kind.OPTIONS, Kind.MODIFIERS})
+"""Kinds owned by products that a read brings only when a catalog compares them or a capture or
+clone names them (the platform answers 10 products a page with them, not 250)."""
 """The kinds with a file of their own in a catalog directory, in plan order."""
 
 

@@ -84,9 +84,30 @@ class Image:
 
 
 @dataclass(frozen=True, slots=True)
+class ProductOption:
+    """A variant option or a modifier of a product, by display name: `fields` holds its `type`,
+    `sort_order`, `config` (a modifier's `required`) and `option_values`, a tuple of values by
+    label (each a mapping as `fields.option_value` writes it)."""
+
+    display_name: str
+    fields: Mapping[str, Any]
+
+
+def option_values(values: Iterable[Mapping[str, Any]]) -> tuple[Mapping[str, Any], ...]:
+    """An option's or modifier's values as compared: in sort order, then by label."""
+    return tuple(sorted(values, key=lambda v: (v.get("sort_order", 0), str(v["label"]).casefold())))
+
+
+def option_order(option: ProductOption) -> tuple[int, str]:
+    """Options and modifiers as written: in sort order, then by display name."""
+    return int(option.fields.get("sort_order") or 0), option.display_name.casefold()
+
+
+@dataclass(frozen=True, slots=True)
 class Product:
-    """A product keyed by SKU. `None` in `categories`, `brand`, `variants`, `custom_fields` or
-    `images` means the catalog does not manage that part (the store's value stays)."""
+    """A product keyed by SKU. `None` in `categories`, `brand`, `variants`, `custom_fields`,
+    `images`, `options` or `modifiers` means the catalog does not manage that part (the
+    store's value stays)."""
 
     sku: str
     fields: Mapping[str, Any]
@@ -95,6 +116,8 @@ class Product:
     variants: tuple[Variant, ...] | None = None
     custom_fields: tuple[tuple[str, str], ...] | None = None
     images: tuple[Image, ...] | None = None
+    options: tuple[ProductOption, ...] | None = None  # variant options
+    modifiers: tuple[ProductOption, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -444,6 +467,22 @@ def validate(
             owners[vkey] = product.sku
             if not variant.option_values:
                 at(f"product:{key}", f"variant {variant.sku!r} needs option values", "variants")
+        if product.options is not None:
+            declared = {
+                o.display_name.casefold(): {
+                    str(v["label"]).casefold() for v in o.fields.get("option_values") or ()
+                }
+                for o in product.options
+            }
+            for variant in product.variants or ():
+                for option, label in variant.option_values:
+                    if label.casefold() not in declared.get(option.casefold(), ()):
+                        at(
+                            f"product:{key}",
+                            f"variant {variant.sku!r}: {option}={label} is not among the "
+                            "product's options and their values",
+                            "variants",
+                        )
         if product.variants and len(product.variants) > MAX_SKUS_PER_PRODUCT:
             at(f"product:{key}", f"more than {MAX_SKUS_PER_PRODUCT} variants", "variants")
         if product.custom_fields is not None:

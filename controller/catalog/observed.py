@@ -17,6 +17,7 @@ from controller.catalog.model import (
     PageLayout,
     Placement,
     Product,
+    ProductOption,
     Redirect,
     TemplateAssociation,
     Variant,
@@ -24,6 +25,7 @@ from controller.catalog.model import (
     Widget,
     amount,
     bulk_allocation,
+    option_order,
     path_key,
     rule_order,
     site_key,
@@ -54,6 +56,17 @@ class ObservedImage:
 
 
 @dataclass(slots=True)
+class ObservedOption:
+    """A variant option or modifier as the store has it: `fields` as the catalog writes them,
+    `values` the ids of its values by label ((label, id), in the store's order)."""
+
+    id: int
+    display_name: str
+    fields: Mapping[str, Any]
+    values: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(slots=True)
 class ObservedProduct:
     """A product as the store has it."""
 
@@ -66,6 +79,8 @@ class ObservedProduct:
     variants: Sequence[ObservedVariant]  # tuples when read from a store (lists cost more)
     custom_fields: Sequence[tuple[int, str, str]]  # (id, name, value)
     images: Sequence[ObservedImage]
+    options: Sequence[ObservedOption] = ()  # variant options (when read)
+    modifiers: Sequence[ObservedOption] = ()  # (when read)
 
 
 @dataclass(slots=True)
@@ -445,6 +460,9 @@ def _to_catalog(observed: ObservedCatalog, skip: frozenset[str]) -> Catalog:
             ),
             custom_fields=tuple((name, value) for _, name, value in product.custom_fields),
             images=tuple(Image(i.image_url, i.is_thumbnail, i.description) for i in product.images),
+            # a product without any is left unmanaged (its files say nothing of them)
+            options=_options(product.options),
+            modifiers=_options(product.modifiers),
         )
     records: dict[str, Any] = {"products": products}
     for spec in FILED:
@@ -465,6 +483,12 @@ def _to_catalog(observed: ObservedCatalog, skip: frozenset[str]) -> Catalog:
     records["placements"] = _placements(observed, paths)
     records["page_layouts"] = _layouts(observed, paths)
     return Catalog(**records)
+
+
+def _options(found: Sequence[ObservedOption]) -> tuple[ProductOption, ...] | None:
+    """Observed options or modifiers as desired ones (None for none)."""
+    made = (ProductOption(o.display_name, dict(o.fields)) for o in found)
+    return tuple(sorted(made, key=option_order)) or None
 
 
 def _pages(observed: ObservedCatalog) -> dict[str, WebPage] | None:

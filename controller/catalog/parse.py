@@ -23,12 +23,14 @@ from controller.catalog.model import (
     Placement,
     Problem,
     Product,
+    ProductOption,
     Redirect,
     TemplateAssociation,
     Variant,
     WebPage,
     Widget,
     amount,
+    option_values,
     path_key,
     rule_order,
     sku_key,
@@ -214,7 +216,60 @@ def _product(c: _Collector, item: Item) -> Product | None:
         variants=variants,
         custom_fields=custom_fields,
         images=images,
+        options=_options(c, item, data, KINDS[Kind.OPTIONS], fields.OPTION_VALUE),
+        modifiers=_options(c, item, data, KINDS[Kind.MODIFIERS], fields.MODIFIER_VALUE),
     )
+
+
+def _options(
+    c: _Collector,
+    item: Item,
+    data: Mapping[str, Any],
+    spec: KindSpec,
+    value_fields: dict[str, fields.FieldSpec],
+) -> tuple[ProductOption, ...] | None:
+    """A product's variant options or modifiers (None when it does not say), each by display
+    name with its values by label, in their sort order."""
+    attribute = spec.owner_field or ""
+    if attribute not in data:
+        return None
+    found: list[ProductOption] = []
+    names: set[str] = set()
+    for index, raw in enumerate(_list(c, item, data, attribute)):
+        label = f"{attribute}[{index}]"
+        name = raw.get("display_name") if isinstance(raw, dict) else None
+        if not isinstance(name, str) or not name.strip():
+            c.add(item, f"a {spec.singular} needs a display_name", label)
+            continue
+        if name.casefold() in names:
+            c.add(item, f"{spec.singular} {name!r} appears twice", label)
+        names.add(name.casefold())
+        checked = c.fields(
+            item,
+            {k: v for k, v in raw.items() if k not in ("display_name", "option_values")},
+            spec.fields,
+            spec.managed - {"option_values"},
+            prefix=f"{label}.",
+        )
+        for required in spec.required_in_file:
+            if required not in raw:
+                c.add(item, f"{spec.singular} {name!r} needs {required}", f"{label}.{required}")
+        if not checked.get("config", True):
+            del checked["config"]  # no config is the platform's empty one
+        if "option_values" in raw:
+            values, labels = [], set()
+            for at, value in enumerate(_list(c, item, raw, "option_values")):
+                problem = fields.value_problem(value, value_fields)
+                if problem:
+                    c.add(item, problem, f"{label}.option_values[{at}]")
+                    continue
+                if value["label"].casefold() in labels:
+                    c.add(item, f"value {value['label']!r} appears twice", f"{label}.option_values")
+                labels.add(value["label"].casefold())
+                values.append(fields.option_value(value, at, adjusters="adjusters" in value_fields))
+            checked["option_values"] = option_values(values)
+        found.append(ProductOption(c.share(name), checked))
+    return tuple(found)
 
 
 def _list(c: _Collector, item: Item, data: Mapping[str, Any], key: str) -> list[Any]:

@@ -13,6 +13,7 @@ from controller.emulator.resources import (
     hooks,
     images,
     metafields,
+    modifiers,
     pages,
     products,
     redirect_jobs,
@@ -32,6 +33,7 @@ _FAMILIES = (
     metafields,
     products,
     variants,
+    modifiers,
     custom_fields,
     images,
     categories,
@@ -63,6 +65,7 @@ class Store:
         self.products = products.Products(self)
         self.variants = variants.Variants(self)
         self.options = variants.Options(self)
+        self.modifiers = modifiers.Modifiers(self)
         self.custom_fields = custom_fields.CustomFields(self)
         self.images = images.Images(self)
         self.metafields = metafields.Metafields(self)

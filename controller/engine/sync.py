@@ -82,7 +82,8 @@ async def assess(
     """Observe (read-only; unless given the store as just `observed`), validate references, and
     compute the plan and the drift."""
     if observed is None:
-        observed = await store.observe(managed_kinds(desired))
+        # with the kinds read only on request that its products manage
+        observed = await store.observe(managed_kinds(desired) | compared_fields(desired).keys())
     complete = getattr(store, "complete_observation", None)
     if complete is not None:  # what only the catalog names (the regions its placements use)
         await complete(observed, desired)

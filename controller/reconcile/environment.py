@@ -25,7 +25,7 @@ from controller.api.environment import (
 )
 from controller.api.resources import StoreEnvironment
 from controller.catalog.anonymise import Rules, anonymise
-from controller.catalog.kinds import SHAREABLE, Kind
+from controller.catalog.kinds import ON_REQUEST, SHAREABLE, Kind
 from controller.catalog.observed import to_catalog
 from controller.engine import apply, sync
 from controller.engine.observation import Observation
@@ -234,6 +234,7 @@ async def _clone(ctx: _Reconcile) -> Result:
     key = await _anonymisation_key(svc, env) if cloning.enabled else b""  # before any read
     # Storefront content too; not scripts (a store shows a token only its own account's).
     kinds = set(SHAREABLE) - {Kind.SCRIPTS} | ({Kind.CUSTOMERS} if cloning.enabled else set())
+    kinds |= ON_REQUEST  # the products' options and modifiers too
     async with await open_store(svc, source_env) as source:
         observed = await source.observe(kinds)
     catalog = to_catalog(observed)  # never holds customers: they are added anonymised only

@@ -115,10 +115,10 @@ async def read_changes(
     differ = 0
     named = None if ids is None else sorted(set(ids))
     if named is None:
-        reads = [{**includes(fields), "date_modified:min": as_filter(since)}]
+        reads = [{**includes(fields, kinds), "date_modified:min": as_filter(since)}]
     else:
         reads = [
-            {**includes(fields), "id:in": ",".join(map(str, named[i : i + PAGE_LIMIT]))}
+            {**includes(fields, kinds), "id:in": ",".join(map(str, named[i : i + PAGE_LIMIT]))}
             for i in range(0, len(named), PAGE_LIMIT)
         ]
 
@@ -141,7 +141,7 @@ async def read_changes(
         mirror.drop(product_id)
     if named is not None and total > len(mirror.keys) + len(mirror.unkeyed):
         # more products than the events told of (a delivery lost): what changed since, too
-        await read({**includes(fields), "date_modified:min": as_filter(since)})
+        await read({**includes(fields, kinds), "date_modified:min": as_filter(since)})
         seen = {p.id for p in changed}
     renamed = await _name_images(store, mirror, changed, since)
     share_images(changed, like)

@@ -9,6 +9,7 @@ import contextlib
 import csv
 import functools
 import io
+import json
 import time
 from collections.abc import (
     AsyncIterator,
@@ -33,8 +34,8 @@ from controller.catalog.fields import (
     page_widgets,
     placement_entity,
 )
-from controller.catalog.kinds import KINDS, Action, Kind
-from controller.catalog.model import DEFAULT_SITE, Catalog, path_key, sku_key
+from controller.catalog.kinds import KINDS, ON_REQUEST, Action, Kind, read_option_ref
+from controller.catalog.model import DEFAULT_SITE, Catalog, option_values, path_key, sku_key
 from controller.catalog.observed import (
     ObservedBlogPost,
     ObservedBrand,
@@ -45,6 +46,7 @@ from controller.catalog.observed import (
     ObservedCustomerGroup,
     ObservedImage,
     ObservedLayout,
+    ObservedOption,
     ObservedPage,
     ObservedPlacement,
     ObservedProduct,
@@ -64,19 +66,24 @@ from controller.tasks import fan_out
 
 CATALOG_KINDS = frozenset({Kind.PRODUCTS, Kind.CATEGORIES, Kind.BRANDS})
 SPLIT_STATUSES = frozenset({409, 413, 422})  # a batch refused as a whole: find the bad items
-PRODUCT_INCLUDES = "variants,custom_fields,images"
+PRODUCT_INCLUDES = "variants,custom_fields,images,options,modifiers"
 _OWNED = (
     (Kind.VARIANTS, "variants"),
     (Kind.CUSTOM_FIELDS, "custom_fields"),
     (Kind.IMAGES, "images"),
+    # the platform answers 10 products a page with these: read only when compared (or all)
+    (Kind.OPTIONS, "options"),
+    (Kind.MODIFIERS, "modifiers"),
 )
 
 
-def includes(fields: Mapping[Kind, Collection[str]] | None) -> dict[str, str]:
-    """The `include` parameter reading with products the owned kinds `fields` names (all without
-    it)."""
+def includes(
+    fields: Mapping[Kind, Collection[str]] | None, kinds: Collection[Kind] = ()
+) -> dict[str, str]:
+    """The `include` parameter reading with products the owned kinds `fields` names (without it:
+    all but those read only on request, which `kinds` may name)."""
     if fields is None:
-        return {"include": PRODUCT_INCLUDES}
+        fields = {kind: () for kind, _ in _OWNED if kind not in ON_REQUEST or kind in kinds}
     names = ",".join(name for kind, name in _OWNED if kind in fields)
     return {"include": names} if names else {}
 
@@ -188,6 +195,42 @@ def product_from_api(
             )
             for i in sorted(data.get("images", []), key=lambda i: (i.get("sort_order", 0), i["id"]))
         ),
+        options=tuple(
+            option_from_api(o, Kind.OPTIONS, fields.get(Kind.OPTIONS))
+            for o in data.get("options") or ()
+        ),
+        modifiers=tuple(
+            option_from_api(m, Kind.MODIFIERS, fields.get(Kind.MODIFIERS))
+            for m in data.get("modifiers") or ()
+        ),
+    )
+
+
+def option_from_api(
+    data: dict[str, Any], kind: Kind, compared: Collection[str] | None = None
+) -> ObservedOption:
+    """A variant option or modifier in the catalog's terms (its values by label, in sort order;
+    empty config and adjusters left out), with the ids of its values."""
+    modifier = kind is Kind.MODIFIERS
+    raw_values = data.get("option_values") or []
+    values = {
+        "type": data.get("type"),
+        "sort_order": data.get("sort_order", 0),
+        "option_values": option_values(
+            fields.option_value(v, i, adjusters=modifier) for i, v in enumerate(raw_values)
+        ),
+    }
+    if modifier:
+        values["required"] = bool(data.get("required"))
+    config = {k: v for k, v in (data.get("config") or {}).items() if v is not None}
+    if config:
+        values["config"] = config
+    wanted = KINDS[kind].managed if compared is None else compared
+    return ObservedOption(
+        id=data["id"],
+        display_name=data.get("display_name", ""),
+        fields={k: v for k, v in values.items() if k in wanted},
+        values=tuple((v["label"], v["id"]) for v in raw_values if "id" in v),
     )
 
 
@@ -610,7 +653,7 @@ class BigCommerceRecords(StoreClient):
         observed = ObservedCatalog()
 
         async def products() -> None:
-            async for page in self.pages("/v3/catalog/products", includes(fields)):
+            async for page in self.pages("/v3/catalog/products", includes(fields, wanted)):
                 for item in page:
                     add_product(observed, item, fields, like)
             if fields is None or Kind.IMAGES in fields:
@@ -1084,6 +1127,13 @@ class BigCommerceRecords(StoreClient):
             return None
         if kind is Kind.CUSTOM_FIELDS:
             return Outcome(adopted=True)
+        if kind in (Kind.OPTIONS, Kind.MODIFIERS):
+            path = f"/v3/catalog/products/{record.owner_id}/{KINDS[kind].owner_field}"
+            async for page in self.pages(path):
+                for option in page:
+                    if option.get("display_name", "").casefold() == record.key.casefold():
+                        return Outcome(id=option["id"], adopted=True)
+            return None
         if kind is Kind.WIDGET_TEMPLATES:
             async for listed in self.pages(WIDGET_TEMPLATES, {"widget_template_kind": "custom"}):
                 for item in listed:
@@ -1262,11 +1312,106 @@ Route = Callable[[BigCommerceRecords, Record, dict[str, Any]], Awaitable[Any]]
 async def _create_product(
     store: BigCommerceRecords, record: Record, payload: dict[str, Any]
 ) -> Any:
+    options = payload.pop("options", None) or []
+    modifiers = payload.pop("modifiers", None) or []
     data = await store._one("POST", "/v3/catalog/products", record, payload)
     sent = [i["image_url"] for i in payload.get("images") or []]
     if sent:
         await store.claim_images(data["id"], sent, answer=data.get("images"))
+    await _add_options(store, data, options, modifiers)
     return data
+
+
+async def _add_options(
+    store: BigCommerceRecords,
+    product: dict[str, Any],
+    options: Sequence[dict[str, Any]],
+    modifiers: Sequence[dict[str, Any]],
+) -> None:
+    """A new product's variant options and modifiers, one request each: the options its variants
+    made (their ids read from the variants answered) are written as declared, in place; the
+    others, and the modifiers, are created with all their values."""
+    made: dict[str, tuple[int, dict[str, int]]] = {}  # folded name -> (id, value ids by label)
+    for variant in product.get("variants") or ():
+        for value in variant.get("option_values") or ():
+            name = value["option_display_name"].casefold()
+            made.setdefault(name, (value["option_id"], {}))[1][value["label"]] = value["id"]
+    product_id = product["id"]
+    writes: list[Awaitable[Any]] = []
+    for declared in options:
+        found = made.get(str(declared["display_name"]).casefold())
+        if found is None:
+            writes.append(_post_option(store, product_id, "options", declared))
+        else:
+            ref = json.dumps([found[0], [list(v) for v in found[1].items()]])
+            writes.append(_put_option(store, product_id, "options", ref, declared))
+    writes += [_post_option(store, product_id, "modifiers", m) for m in modifiers]
+    await fan_out(writes)
+
+
+async def _post_option(
+    store: BigCommerceRecords, product_id: Any, path: str, values: Mapping[str, Any]
+) -> Any:
+    """Create an option or modifier with all its values: one request."""
+    body = {k: v for k, v in values.items() if k not in _OPTION_READ_ONLY}
+    return await store.data(
+        "POST",
+        f"/v3/catalog/products/{product_id}/{path}",
+        f"/v3/catalog/products/{{product_id}}/{path}",
+        json=body,
+    )
+
+
+async def _put_option(
+    store: BigCommerceRecords, product_id: Any, path: str, ref: Any, values: Mapping[str, Any]
+) -> Any:
+    """Change an option or modifier in place: its fields and all its values in one request (a
+    value by its id; a new one without), then each value it no longer has deleted."""
+    option_id, ids = read_option_ref(ref)
+    body = {k: v for k, v in values.items() if k not in _OPTION_READ_ONLY}
+    removed: list[int] = []
+    if "option_values" in values:
+        wanted = values["option_values"]
+        body["option_values"] = [
+            {**v, "id": ids[str(v["label"]).casefold()]}
+            if str(v["label"]).casefold() in ids
+            else dict(v)
+            for v in wanted
+        ]
+        labels = {str(v["label"]).casefold() for v in wanted}
+        removed = [i for label, i in ids.items() if label not in labels]
+    endpoint = f"/v3/catalog/products/{{product_id}}/{path}/{{id}}"
+    base = f"/v3/catalog/products/{product_id}/{path}/{option_id}"
+    data = await store.data("PUT", base, endpoint, json=body)
+    for value_id in removed:  # the platform deletes the variants that use a variant option's
+        await store.request(
+            "DELETE", f"{base}/values/{value_id}", endpoint=f"{endpoint}/values/{{value_id}}"
+        )
+    return data
+
+
+_OPTION_READ_ONLY = frozenset({"id", "product_id", "name"})
+
+
+def _option_route(path: str, action: Action) -> Route:
+    """Create, update or delete of a variant option (`options`) or modifier (`modifiers`)."""
+
+    async def send(store: BigCommerceRecords, record: Record, payload: dict[str, Any]) -> Any:
+        values = {"display_name": record.key, **payload}
+        if action is Action.CREATE:
+            return await _post_option(store, record.owner_id, path, values)
+        if action is Action.UPDATE:
+            return await _put_option(store, record.owner_id, path, record.id, values)
+        option_id, _ = read_option_ref(record.id)
+        endpoint = f"/v3/catalog/products/{{product_id}}/{path}/{{id}}"
+        await store.request(
+            "DELETE",
+            f"/v3/catalog/products/{record.owner_id}/{path}/{option_id}",
+            endpoint=endpoint,
+        )
+        return None
+
+    return send
 
 
 async def _create_image(store: BigCommerceRecords, record: Record, payload: dict[str, Any]) -> Any:
@@ -1393,6 +1538,12 @@ _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
     (Kind.VARIANTS, Action.CREATE): _single("POST", f"{_P}/variants"),
     (Kind.VARIANTS, Action.UPDATE): _Batch("PUT", "/v3/catalog/variants"),
     (Kind.VARIANTS, Action.DELETE): _single("DELETE", f"{_P}/variants/{{id}}"),
+    # an option or modifier is changed in place with all its values, never made again
+    **{
+        (kind, action): _option_route(path, action)
+        for kind, path in ((Kind.OPTIONS, "options"), (Kind.MODIFIERS, "modifiers"))
+        for action in Action
+    },
     (Kind.CUSTOM_FIELDS, Action.CREATE): _single("POST", f"{_P}/custom-fields"),
     (Kind.CUSTOM_FIELDS, Action.UPDATE): _single("PUT", f"{_P}/custom-fields/{{id}}"),
     (Kind.CUSTOM_FIELDS, Action.DELETE): _single("DELETE", f"{_P}/custom-fields/{{id}}"),

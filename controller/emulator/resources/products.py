@@ -48,10 +48,13 @@ CREATE INDEX IF NOT EXISTS product_categories_category ON product_categories (st
 TABLES = ("products", "product_categories")
 
 MAX_BATCH = KINDS[Kind.PRODUCTS].batch_size(Action.UPDATE)  # 10, as the kind table knows
-CHILDREN = ("variants", "custom_fields", "images", "options")
+CHILDREN = ("variants", "custom_fields", "images", "options", "modifiers")
 ALL = frozenset(CHILDREN)
 # Sub-resources the emulator cannot hold: a product always has none of them.
-EMPTY_INCLUDES = ("bulk_pricing_rules", "modifiers", "videos", "reviews")
+EMPTY_INCLUDES = ("bulk_pricing_rules", "videos", "reviews")
+# "When you specify `options` or `modifiers`, results are limited to 10 per page."
+LIMITED_INCLUDES = frozenset({"options", "modifiers"})
+LIMITED_PAGE = 10
 INCLUDES = frozenset({*CHILDREN, *EMPTY_INCLUDES, "primary_image", "channels"})
 
 
@@ -483,6 +486,8 @@ class Products(Resource):
                 product["images"] = images
             if "options" in include:
                 product["options"] = children["options"][doc["id"]]
+            if "modifiers" in include:
+                product["modifiers"] = children["modifiers"][doc["id"]]
             if "primary_image" in include:
                 thumbnails = [i for i in images if i.get("is_thumbnail")] or images
                 product["primary_image"] = thumbnails[0] if thumbnails else {}
@@ -521,6 +526,9 @@ async def list_products(call: Call) -> Any:
             query[key] = today_at_now(query[key])
     listed = ListQuery(LIST, query)
     include = includes(call.query)
+    if include & LIMITED_INCLUDES:
+        listed.limit = min(listed.limit, LIMITED_PAGE)
+        listed.offset = (listed.page - 1) * listed.limit
     page = await call.run(call.store.products.find, listed, include)
     return listing(page, lambda item: listed.shape(item, include))
 

@@ -3,10 +3,12 @@ and `/v3/catalog/products/{id}/options`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 
+from controller.catalog import fields
 from controller.catalog.kinds import KINDS, Action, Kind
 from controller.emulator.database import Page, dumps
 from controller.emulator.errors import ApiError, conflict, invalid, not_found
@@ -27,6 +29,7 @@ from controller.emulator.resources.base import (
     one,
     shape,
 )
+from controller.emulator.resources.modifiers import ValueOwner
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS variants (store TEXT, product_id INTEGER, id INTEGER, sku_l TEXT,
@@ -42,14 +45,6 @@ TABLES = ("variants", "options")
 # the platform limits, as the kind table knows them: 600 per product, 50 per batch
 MAX_SKUS_PER_PRODUCT = KINDS[Kind.VARIANTS].per_owner or 0
 MAX_BATCH = KINDS[Kind.VARIANTS].batch_size(Action.UPDATE)
-OPTION_TYPES = (
-    "radio_buttons",
-    "rectangles",
-    "dropdown",
-    "product_list",
-    "product_list_with_images",
-    "swatch",
-)
 
 ALL_VARIANTS = ListSpec(
     filters={
@@ -289,6 +284,20 @@ class Variants(Resource):
                 self.ensure_base(product_id, product)
             self.store.products.touch(product_id)
 
+    def remove_using(self, product_id: int, uses: Callable[[dict[str, Any]], bool]) -> None:
+        """Delete the variants of a product with an option value that `uses` picks (inside a
+        transaction); a product left without any gets its base variant back."""
+        gone = [
+            v["id"]
+            for v in self.of_product(product_id)
+            if any(uses(value) for value in v.get("option_values") or ())
+        ]
+        for variant_id in gone:
+            self.execute("DELETE FROM variants WHERE store=? AND id=?", self.hash, variant_id)
+            self.emit("store/sku/deleted", _sku_event(variant_id, product_id))
+        if gone and not self.of_product(product_id):
+            self.ensure_base(product_id, self.store.products.doc(product_id))
+
     def find(self, product_id: int | None, query: ListQuery) -> Page:
         """`GET /catalog/products/{id}/variants` and `GET /catalog/variants`."""
         where, params = [], []
@@ -322,26 +331,12 @@ class Variants(Resource):
         return self.render(docs[0], product)
 
 
-class Options(Resource):
-    """The variant options of one store's products."""
+class Options(ValueOwner):
+    """The variant options of one store's products. Deleting an option, or one of its values,
+    deletes the variants that use it (their ids are gone for good)."""
 
-    def of_product(self, product_id: int) -> list[dict[str, Any]]:
-        """`GET /catalog/products/{id}/options` (all of them)."""
-        self.store.products.doc(product_id)
-        return self.docs(
-            "SELECT doc FROM options WHERE store=? AND product_id=? ORDER BY id",
-            self.hash,
-            product_id,
-        )
-
-    def _save(self, option: dict[str, Any]) -> None:
-        self.execute(
-            "INSERT OR REPLACE INTO options (store, id, product_id, doc) VALUES (?, ?, ?, ?)",
-            self.hash,
-            option["id"],
-            option["product_id"],
-            dumps(option),
-        )
+    table = "options"
+    noun = "option"
 
     def resolve(self, product_id: int, values: Any, label: str) -> list[dict[str, Any]]:
         """Resolve `option_values` given by ids or by display name and label, creating options
@@ -406,84 +401,54 @@ class Options(Resource):
         for value in values:
             if value["label"].lower() == text.lower():
                 return value
-        value = {
-            "id": self.next_id("option_value"),
-            "label": text,
-            "sort_order": len(option["option_values"]),
-            "is_default": False,
-        }
-        option["option_values"].append(value)
-        return value
-
-    def get(self, product_id: int, option_id: int) -> dict[str, Any]:
-        """`GET /catalog/products/{id}/options/{option_id}`."""
-        found = [o for o in self.of_product(product_id) if o["id"] == option_id]
-        if not found:
-            raise not_found("option")
-        return found[0]
-
-    def _check_type(self, body: dict[str, Any]) -> None:
-        if "type" in body and body["type"] not in OPTION_TYPES:
-            raise invalid("type", f"type must be one of {', '.join(OPTION_TYPES)}")
+        return self.new_value(option, {"label": text}, label)
 
     def create(self, product_id: int, body: Any) -> dict[str, Any]:
-        """`POST /catalog/products/{id}/options` with `display_name`, `type` and `option_values`."""
-        if not isinstance(body, dict) or not body.get("display_name"):
-            raise invalid("display_name", "display_name is required")
-        self._check_type(body)
-        values = body.get("option_values") or []
+        """`POST /catalog/products/{id}/options` with `display_name`, `type` and all its
+        `option_values` (one request)."""
+        checked = clean(body, fields.OPTION, required=("display_name", "type"))
+        values = body.get("option_values")
         if not isinstance(values, list) or not values:
             raise invalid("option_values", "at least one option value is required")
         with self.tx():
-            name = str(body["display_name"])
-            if any(o["display_name"].lower() == name.lower() for o in self.of_product(product_id)):
+            name = str(checked["display_name"])
+            options = self.of_product(product_id)
+            if any(o["display_name"].lower() == name.lower() for o in options):
                 raise conflict("display_name", "An option with this display name exists.")
-            for value in values:
-                text = value.get("label") if isinstance(value, dict) else None
-                self.resolve(product_id, [{"option_display_name": name, "label": text}], "")
-            option = next(o for o in self.of_product(product_id) if o["display_name"] == name)
-            if body.get("type"):
-                option["type"] = body["type"]
-                self._save(option)
+            option = {
+                "id": self.next_id("option"),
+                "product_id": product_id,
+                "display_name": name,
+                "name": f"{name}-{product_id}",
+                "type": checked["type"],
+                "sort_order": checked.get("sort_order", len(options)),
+                "config": checked.get("config") or {},
+                "option_values": [],
+            }
+            self.set_values(option, values)
+            self.changed(product_id, option)
             return option
 
     def update(self, product_id: int, option_id: int, body: Any) -> dict[str, Any]:
-        """`PUT /catalog/products/{id}/options/{option_id}`: display name, type, sort order, and
-        option values (by id: changed; without id: added)."""
-        if not isinstance(body, dict):
-            raise invalid("body", "must be a JSON object")
-        self._check_type(body)
+        """`PUT /catalog/products/{id}/options/{option_id}`: display name, type, sort order,
+        config and option values (by id: changed; without id: added), in place: its variants
+        keep their ids."""
+        checked = clean(body, fields.OPTION)
         with self.tx():
             option = self.get(product_id, option_id)
-            name = body.get("display_name", option["display_name"])
-            if not isinstance(name, str) or not name:
+            name = checked.get("display_name", option["display_name"])
+            if not name:
                 raise invalid("display_name", "display_name must be a non-empty string")
             if name.lower() != option["display_name"].lower() and any(
                 o["display_name"].lower() == name.lower() for o in self.of_product(product_id)
             ):
                 raise conflict("display_name", "An option with this display name exists.")
-            option["display_name"] = name
-            for key in ("type", "sort_order", "config"):
-                if key in body:
-                    option[key] = body[key]
-            values = body.get("option_values") or []
-            if not isinstance(values, list):
-                raise invalid("option_values", "option_values must be a list")
-            for index, value in enumerate(values):
-                if not isinstance(value, dict):
-                    raise invalid(f"option_values[{index}]", "must be an object")
-                if value.get("id") is None:
-                    self._value(option, value.get("label"), f"option_values[{index}].")
-                    continue
-                current = next((v for v in option["option_values"] if v["id"] == value["id"]), None)
-                if current is None:
-                    raise invalid(
-                        f"option_values[{index}].id", f"value {value['id']} does not exist"
-                    )
-                for key in ("label", "sort_order", "is_default"):
-                    if key in value:
-                        current[key] = value[key]
-            self._save(option)
+            for key in ("display_name", "type", "sort_order", "config"):
+                if key in checked:
+                    option[key] = checked[key]
+            if "option_values" in body:
+                self.set_values(option, body["option_values"])
+            self.changed(product_id, option)
             self._relabel(product_id, option)
             return option
 
@@ -505,14 +470,17 @@ class Options(Resource):
                     variant["id"],
                 )
 
+    def value_gone(self, product_id: int, option: dict[str, Any], value_id: int) -> None:
+        """The variants with that value go with it."""
+        self.store.variants.remove_using(product_id, lambda v: v["id"] == value_id)
+
     def delete(self, product_id: int, option_id: int) -> None:
-        """`DELETE /catalog/products/{id}/options/{option_id}` (refused while variants use it)."""
+        """`DELETE /catalog/products/{id}/options/{option_id}`, with the variants using it."""
         with self.tx():
             self.get(product_id, option_id)
-            for variant in self.store.variants.of_product(product_id):
-                if any(v["option_id"] == option_id for v in variant["option_values"]):
-                    raise invalid("option_id", "the option is used by variants")
             self.execute("DELETE FROM options WHERE store=? AND id=?", self.hash, option_id)
+            self.store.variants.remove_using(product_id, lambda v: v["option_id"] == option_id)
+            self.store.products.touch(product_id)
 
 
 # ---- HTTP -----------------------------------------------------------------------------------------

@@ -1,0 +1,294 @@
+"""Variant options and modifiers as record kinds: kept in place, planned, applied, drift-checked,
+captured and cloned against the emulator over real HTTP."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from controller.catalog.files import load_directory, render
+from controller.catalog.kinds import ON_REQUEST
+from controller.catalog.model import CatalogInvalid
+from controller.catalog.observed import to_catalog
+from controller.emulator import Emulator
+from controller.engine import assess, sync
+from controller.planner import Action
+from controller.stores.records import CATALOG_KINDS
+from tests.support.builders import desired
+
+ALL = CATALOG_KINDS | ON_REQUEST  # the catalog with the products' options and modifiers
+SIZES = ("S", "M", "L")
+COLOURS = {"Sky": "#87CEEB", "Night": "#000033"}
+MODIFIERS: list[dict[str, Any]] = [
+    {
+        "display_name": "Engraving",
+        "type": "text",
+        "required": False,
+        "config": {"text_characters_limited": True, "text_min_length": 1, "text_max_length": 20},
+    },
+    {"display_name": "Notes", "type": "multi_line_text", "required": False, "sort_order": 1},
+    {"display_name": "Count", "type": "numbers_only_text", "required": False, "sort_order": 2},
+    {
+        "display_name": "Gift wrap",
+        "type": "checkbox",
+        "required": False,
+        "sort_order": 3,
+        "config": {"checkbox_label": "Wrap it"},
+        "option_values": [
+            {"label": "Yes", "sort_order": 0, "value_data": {"checked_value": True}},
+            {"label": "No", "sort_order": 1, "value_data": {"checked_value": False}},
+        ],
+    },
+    {"display_name": "Deliver on", "type": "date", "required": False, "sort_order": 4},
+    {
+        "display_name": "Artwork",
+        "type": "file",
+        "required": False,
+        "sort_order": 5,
+        "config": {"file_types_mode": "all", "file_max_size": 5},
+    },
+    {
+        "display_name": "Strap",
+        "type": "dropdown",
+        "required": True,
+        "sort_order": 6,
+        "option_values": [
+            {
+                "label": "Leather",
+                "sort_order": 0,
+                "adjusters": {"price": {"adjuster": "relative", "adjuster_value": 5}},
+            },
+            {"label": "Canvas", "sort_order": 1, "is_default": True},
+            {
+                "label": "Steel",
+                "sort_order": 2,
+                "adjusters": {
+                    "weight": {"adjuster": "percentage", "adjuster_value": 10},
+                    "purchasing_disabled": {"status": True, "message": "Sold out"},
+                },
+            },
+        ],
+    },
+    {
+        "display_name": "Pattern",
+        "type": "swatch",
+        "required": False,
+        "sort_order": 7,
+        "option_values": [
+            {"label": "Dots", "sort_order": 0, "value_data": {"colors": ["#FFFFFF", "#000000"]}},
+            {
+                "label": "Photo",
+                "sort_order": 1,
+                "value_data": {"image_url": "https://cdn.example.test/photo.png"},
+            },
+        ],
+    },
+    {
+        "display_name": "Case",
+        "type": "rectangles",
+        "required": False,
+        "sort_order": 8,
+        "option_values": [{"label": "Hard", "sort_order": 0}],
+    },
+    {
+        "display_name": "Lanyard",
+        "type": "radio_buttons",
+        "required": False,
+        "sort_order": 9,
+        "option_values": [{"label": "Red", "sort_order": 0}],
+    },
+]
+
+
+def watch(*, size_type: str = "dropdown", modifiers: list[dict[str, Any]] | None = None) -> dict:
+    return {
+        "sku": "WATCH",
+        "name": "Field Watch",
+        "type": "physical",
+        "price": 120,
+        "weight": 0.3,
+        "options": [
+            {
+                "display_name": "Size",
+                "type": size_type,
+                "sort_order": 0,
+                "option_values": [{"label": s, "sort_order": i} for i, s in enumerate(SIZES)],
+            },
+            {
+                "display_name": "Colour",
+                "type": "swatch",
+                "sort_order": 1,
+                "option_values": [
+                    {"label": name, "sort_order": i, "value_data": {"colors": [hex_]}}
+                    for i, (name, hex_) in enumerate(COLOURS.items())
+                ],
+            },
+        ],
+        "modifiers": copy.deepcopy(MODIFIERS if modifiers is None else modifiers),
+        "variants": [
+            {
+                "sku": f"WATCH-{s}-{c}",
+                "price": 120 + i,
+                "option_values": [
+                    {"option_display_name": "Size", "label": s},
+                    {"option_display_name": "Colour", "label": c},
+                ],
+            }
+            for i, (s, c) in enumerate((s, c) for s in SIZES for c in COLOURS)
+        ],
+    }
+
+
+def lanyard() -> dict[str, Any]:
+    """A product with one option its variants do not use, and one modifier."""
+    return {
+        "sku": "LANYARD",
+        "name": "Lanyard",
+        "type": "physical",
+        "price": 9,
+        "weight": 0.1,
+        "options": [
+            {
+                "display_name": "Clip",
+                "type": "product_list",
+                "option_values": [{"label": "Brass", "sort_order": 0}],
+            }
+        ],
+        "modifiers": [
+            {
+                "display_name": "Length",
+                "type": "radio_buttons",
+                "required": True,
+                "option_values": [{"label": "Short"}, {"label": "Long"}],
+            }
+        ],
+    }
+
+
+async def test_options_and_modifiers_of_every_type_round_trip_through_capture_and_clone(
+    emulator: Emulator, stores: Any, tmp_path: Path
+) -> None:
+    prod, sandbox = stores
+    catalog = desired([watch(), lanyard()])
+    _, result = await sync(prod, catalog)
+    assert result.errors == []
+    assert (await assess(prod, catalog)).drift.in_sync
+
+    captured = render(to_catalog(await prod.observe(ALL)))
+    for name, text in captured.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    reread = load_directory(tmp_path)
+    assert render(reread) == captured
+    _, cloned = await sync(sandbox, reread)
+    assert cloned.errors == []
+    assert render(to_catalog(await sandbox.observe(ALL))) == captured
+    assert (await assess(sandbox, catalog)).drift.in_sync
+    line = next(line for line in captured["products.jsonl"].splitlines() if "WATCH" in line)
+    assert '"display_name":"Strap"' in line
+    assert '"adjuster":"relative"' in line
+
+
+async def test_a_variant_option_change_keeps_every_variant_id(
+    emulator: Emulator, stores: Any
+) -> None:
+    prod, _ = stores
+    await sync(prod, desired([watch()]))
+    before = {v.sku: v.id for v in (await prod.observe(ALL)).products["watch"].variants}
+    changed = watch(size_type="rectangles")
+    size = changed["options"][0]
+    size["option_values"].append({"label": "XL", "sort_order": 3})
+    size["option_values"][0]["is_default"] = True
+    changed["options"][1]["option_values"][0]["value_data"] = {"colors": ["#0000FF"]}
+    assessment, result = await sync(prod, desired([changed]))
+    assert [(s.kind, s.action, s.key) for s in assessment.plan.steps] == [
+        ("variantOptions", Action.UPDATE, "WATCH option Size"),
+        ("variantOptions", Action.UPDATE, "WATCH option Colour"),
+    ]
+    assert result.errors == []
+    assert result.requests == 2
+    after = {v.sku: v.id for v in (await prod.observe(ALL)).products["watch"].variants}
+    assert after == before
+    assert (await assess(prod, desired([changed]))).drift.in_sync
+
+
+async def test_changing_one_modifier_value_is_one_request(emulator: Emulator, stores: Any) -> None:
+    prod, _ = stores
+    await sync(prod, desired([watch()]))
+    modifiers = copy.deepcopy(MODIFIERS)
+    strap = next(m for m in modifiers if m["display_name"] == "Strap")
+    strap["option_values"][0]["adjusters"]["price"]["adjuster_value"] = 7.5
+    emulator.control("production").stats.reset()
+    assessment, result = await sync(prod, desired([watch(modifiers=modifiers)]))
+    assert [s.key for s in assessment.plan.steps] == ["WATCH modifier Strap"]
+    assert result.requests == 1
+    by_endpoint = emulator.control("production").stats.to_json()["by_endpoint"]
+    writes = {k: v for k, v in by_endpoint.items() if not k.startswith("GET")}
+    assert writes == {"PUT /v3/catalog/products/{product_id}/modifiers/{modifier_id}": {"200": 1}}
+    assert (await assess(prod, desired([watch(modifiers=modifiers)]))).drift.in_sync
+
+
+async def test_drift_of_options_and_modifiers_is_named_by_natural_keys(
+    emulator: Emulator, stores: Any, prod: httpx.AsyncClient
+) -> None:
+    store, _ = stores
+    catalog = desired([watch(), lanyard()])
+    await sync(store, catalog)
+    observed = await store.observe(ALL)
+    product_id = observed.products["watch"].id
+    strap = next(m for m in observed.products["watch"].modifiers if m.display_name == "Strap")
+    size = next(o for o in observed.products["watch"].options if o.display_name == "Size")
+    await prod.put(f"/catalog/products/{product_id}/modifiers/{strap.id}", json={"required": False})
+    await prod.put(
+        f"/catalog/products/{product_id}/options/{size.id}", json={"type": "radio_buttons"}
+    )
+    lanyard_id = observed.products["lanyard"].id
+    extra = await prod.post(
+        f"/catalog/products/{lanyard_id}/modifiers",
+        json={"display_name": "Charm", "type": "text", "required": False},
+    )
+    assert extra.status_code == 200
+    drift = (await assess(store, catalog)).drift
+    assert sorted(drift.samples) == [
+        ("modifiers", "LANYARD modifier Charm", "extra", ()),
+        ("modifiers", "WATCH modifier Strap", "changed", ("required",)),
+        ("variantOptions", "WATCH option Size", "changed", ("type",)),
+    ]
+
+
+async def test_a_removed_option_value_goes_with_its_variants_and_a_new_option_is_one_request(
+    emulator: Emulator, stores: Any
+) -> None:
+    prod, _ = stores
+    await sync(prod, desired([watch(), lanyard()]))
+    smaller = watch()
+    smaller["options"][0]["option_values"] = smaller["options"][0]["option_values"][:2]
+    smaller["variants"] = [v for v in smaller["variants"] if "-L-" not in v["sku"]]
+    grown = lanyard()
+    grown["options"].append(
+        {"display_name": "Finish", "type": "radio_buttons", "option_values": [{"label": "Matte"}]}
+    )
+    emulator.control("production").stats.reset()
+    _, result = await sync(prod, desired([smaller, grown]))
+    assert result.errors == []
+    by_endpoint = emulator.control("production").stats.to_json()["by_endpoint"]
+    assert by_endpoint["POST /v3/catalog/products/{product_id}/options"] == {"200": 1}
+    variants = (await prod.observe(ALL)).products["watch"].variants
+    assert sorted(v.sku for v in variants) == [
+        f"WATCH-{s}-{c}" for s in ("M", "S") for c in sorted(COLOURS)
+    ]
+
+
+def test_variants_must_name_the_options_and_values_their_product_declares() -> None:
+    product = watch()
+    product["variants"][0]["option_values"][0]["label"] = "XXL"
+    product["options"][1]["option_values"].append({"label": "Sky"})
+    with pytest.raises(CatalogInvalid) as refused:
+        desired([product])
+    messages = [p.message for p in refused.value.problems]
+    assert any("Size=XXL" in m for m in messages), messages
+    assert any("'Sky' appears twice" in m for m in messages), messages
