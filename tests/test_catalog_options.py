@@ -104,6 +104,23 @@ MODIFIERS: list[dict[str, Any]] = [
 ]
 
 
+RULES: list[dict[str, Any]] = [
+    {
+        "conditions": [{"modifier": "Strap", "value": "Leather", "variant": "WATCH-S-Sky"}],
+        "price_adjuster": {"adjuster": "relative", "adjuster_value": 3},
+    },
+    {
+        "conditions": [
+            {"modifier": "Strap", "value": "Steel"},
+            {"modifier": "Gift wrap", "value": "Yes"},
+        ],
+        "purchasing_disabled": True,
+        "purchasing_disabled_message": "Steel cannot be wrapped",
+        "sort_order": 1,
+    },
+]
+
+
 def watch(*, size_type: str = "dropdown", modifiers: list[dict[str, Any]] | None = None) -> dict:
     return {
         "sku": "WATCH",
@@ -129,6 +146,11 @@ def watch(*, size_type: str = "dropdown", modifiers: list[dict[str, Any]] | None
             },
         ],
         "modifiers": copy.deepcopy(MODIFIERS if modifiers is None else modifiers),
+        "bulk_pricing_rules": [
+            {"quantity_min": 2, "quantity_max": 4, "type": "percent", "amount": 5},
+            {"quantity_min": 5, "quantity_max": 0, "type": "price", "amount": 10},
+        ],
+        "complex_rules": copy.deepcopy(RULES),
         "variants": [
             {
                 "sku": f"WATCH-{s}-{c}",
@@ -191,6 +213,7 @@ async def test_options_and_modifiers_of_every_type_round_trip_through_capture_an
     line = next(line for line in captured["products.jsonl"].splitlines() if "WATCH" in line)
     assert '"display_name":"Strap"' in line
     assert '"adjuster":"relative"' in line
+    assert '"conditions":[{"modifier":"Strap","value":"Leather","variant":"WATCH-S-Sky"}]' in line
 
 
 async def test_a_variant_option_change_keeps_every_variant_id(
@@ -292,3 +315,40 @@ def test_variants_must_name_the_options_and_values_their_product_declares() -> N
     messages = [p.message for p in refused.value.problems]
     assert any("Size=XXL" in m for m in messages), messages
     assert any("'Sky' appears twice" in m for m in messages), messages
+
+
+async def test_rules_are_changed_in_place_and_their_drift_named_by_natural_keys(
+    emulator: Emulator, stores: Any, prod: httpx.AsyncClient
+) -> None:
+    store, _ = stores
+    await sync(store, desired([watch()]))
+    changed = watch()
+    changed["complex_rules"][1]["purchasing_disabled_message"] = "Steel is never wrapped"
+    changed["bulk_pricing_rules"][0]["amount"] = 6
+    emulator.control("production").stats.reset()
+    assessment, result = await sync(store, desired([changed]))
+    assert sorted(s.key for s in assessment.plan.steps) == [
+        "WATCH bulk pricing from 2",
+        "WATCH rule Gift wrap=Yes & Strap=Steel",
+    ]
+    assert result.requests == 2
+    observed = await store.observe(ALL)
+    product = observed.products["watch"]
+    rule = next(r for r in product.complex_rules if r.fields.get("purchasing_disabled"))
+    await prod.put(
+        f"/catalog/products/{product.id}/complex-rules/{rule.id}",
+        json={"purchasing_disabled_message": "Ask us"},
+    )
+    await prod.delete(
+        f"/catalog/products/{product.id}/bulk-pricing-rules/{product.bulk_pricing_rules[1].id}"
+    )
+    drift = (await assess(store, desired([changed]))).drift
+    assert sorted(drift.samples) == [
+        ("bulkPricingRules", "WATCH bulk pricing from 5", "missing", ()),
+        (
+            "complexRules",
+            "WATCH rule Gift wrap=Yes & Strap=Steel",
+            "changed",
+            ("purchasing_disabled_message",),
+        ),
+    ]

@@ -554,3 +554,35 @@ def value_problem(raw: Any, table: dict[str, FieldSpec]) -> str | None:
         if adjuster.get("adjuster") not in (None, *ADJUSTERS):
             return f"adjusters.{name}.adjuster must be one of {', '.join(ADJUSTERS)}"
     return None
+
+
+# ---- complex rules and bulk pricing rules (products) ---------------------------------------------
+
+ADJUSTER: dict[str, FieldSpec] = {"adjuster": (ADJUSTERS, None), "adjuster_value": ("num", None)}
+
+COMPLEX_RULE: dict[str, FieldSpec] = {
+    "sort_order": ("int", None),
+    "enabled": ("bool", None),
+    "stop": ("bool", None),
+    "purchasing_disabled": ("bool", None),
+    "purchasing_disabled_message": ("str", 255),
+    "purchasing_hidden": ("bool", None),
+    "image_url": ("str", None),
+    "price_adjuster": ("obj", None),
+    "weight_adjuster": ("obj", None),
+}
+
+BULK_PRICING_TYPES = ("price", "percent", "fixed")
+BULK_PRICING_RULE: dict[str, FieldSpec] = {
+    "quantity_min": ("int", None),
+    "quantity_max": ("int", None),
+    "type": (BULK_PRICING_TYPES, None),
+    "amount": ("num", None),
+}
+
+
+def adjuster(raw: Any) -> dict[str, Any] | None:
+    """A rule's price or weight adjuster as compared (None when it adjusts nothing)."""
+    if not isinstance(raw, dict) or not raw.get("adjuster"):
+        return None
+    return {"adjuster": raw["adjuster"], "adjuster_value": raw.get("adjuster_value", 0)}

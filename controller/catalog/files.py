@@ -34,7 +34,7 @@ from typing import Any
 import orjson
 import yaml
 
-from controller.catalog.kinds import FILED, KINDS, PERSONAL, Kind, KindSpec
+from controller.catalog.kinds import FILED, KINDS, PERSONAL, Kind, KindSpec, written_conditions
 from controller.catalog.model import (
     ASSOCIATED_KINDS,
     DEFAULT_CHANNEL,
@@ -383,10 +383,26 @@ def product_item(
         found = getattr(product, attribute)
         if found is not None:
             item[attribute] = [_option_item(o) for o in sorted(found, key=option_order)]
+    if product.complex_rules is not None:
+        item["complex_rules"] = [
+            _ordered({**_number(dict(r.fields)), **written_conditions(r)}, (), ("conditions",))
+            for r in sorted(product.complex_rules, key=lambda r: r.key.casefold())
+        ]
+    if product.bulk_pricing_rules is not None:
+        item["bulk_pricing_rules"] = [
+            _ordered(
+                {"quantity_min": r.quantity_min, **_number(dict(r.fields))},
+                ("quantity_min", "quantity_max"),
+            )
+            for r in sorted(product.bulk_pricing_rules, key=lambda r: r.quantity_min)
+        ]
     return _ordered(
         item,
         ("sku", "name", "type"),
-        ("categories", "brand", "options", "modifiers", "variants", "custom_fields", "images"),
+        (
+            *("categories", "brand", "bulk_pricing_rules", "options", "modifiers"),
+            *("complex_rules", "variants", "custom_fields", "images"),
+        ),
     )
 
 

@@ -34,6 +34,7 @@ from controller.catalog.model import (
     Brand,
     Catalog,
     Category,
+    ComplexRule,
     CustomerAttribute,
     CustomerGroup,
     PageLayout,
@@ -43,6 +44,7 @@ from controller.catalog.model import (
     TemplateAssociation,
     Variant,
     WidgetTemplate,
+    conditions_key,
     path_key,
     split_path,
 )
@@ -53,6 +55,7 @@ from controller.catalog.observed import (
     associated_names,
     customer_values,
     group_values,
+    rule_conditions,
     widget_keys,
 )
 from controller.text import plural
@@ -81,6 +84,8 @@ class Kind(enum.StrEnum):
     CUSTOMERS = "customers"
     OPTIONS = "variantOptions"
     MODIFIERS = "modifiers"
+    COMPLEX_RULES = "complexRules"
+    BULK_PRICING_RULES = "bulkPricingRules"
 
 
 class Action(enum.StrEnum):
@@ -525,6 +530,24 @@ def _option_kind(
     )
 
 
+def written_conditions(rule: ComplexRule) -> dict[str, Any]:
+    """A complex rule's conditions as written: `modifier` and `value`, `variant` (by SKU)."""
+    return {
+        "conditions": [
+            {k: v for k, v in zip(("modifier", "value", "variant"), condition, strict=True) if v}
+            for condition in rule.conditions
+        ]
+    }
+
+
+def _found_rules(product: ObservedProduct) -> Iterator[Found]:
+    for rule in product.complex_rules:
+        yield conditions_key(rule_conditions(product, rule)), rule.id, rule.fields, rule
+
+
+_CONDITION = {"type": "string", "minLength": 1}
+
+
 # ---- the table -------------------------------------------------------------------------------------
 
 _DECLARED = (
@@ -629,6 +652,71 @@ _DECLARED = (
                         "label": {"type": "string", "minLength": 1},
                     },
                 },
+            }
+        },
+    ),
+    KindSpec(  # after variants and modifiers: its conditions name them
+        Kind.COMPLEX_RULES,
+        "complex rule",
+        key="conditions",
+        fold=str.casefold,
+        fields=fields.COMPLEX_RULE,
+        managed=frozenset(fields.COMPLEX_RULE),
+        desired=lambda product: (
+            None
+            if product.complex_rules is None
+            else [(r.key, r.fields, r) for r in product.complex_rules]
+        ),
+        observed=_found_rules,
+        owner=Kind.PRODUCTS,
+        owner_field="complex_rules",
+        separator=" rule ",
+        read_only=frozenset({"id", "product_id"}),
+        create_values=written_conditions,
+        extra_schema={
+            "conditions": {
+                "type": "array",
+                "minItems": 1,
+                "description": "The rule's identity: a modifier value (`modifier` display name and "
+                "`value` label) and/or a `variant` (by SKU) per condition.",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "modifier": _CONDITION,
+                        "value": _CONDITION,
+                        "variant": _CONDITION,
+                    },
+                },
+            },
+        },
+    ),
+    KindSpec(
+        Kind.BULK_PRICING_RULES,
+        "bulk pricing rule",
+        key="quantity_min",
+        fold=_identity,
+        fields=fields.BULK_PRICING_RULE,
+        managed=frozenset({"quantity_max", "type", "amount"}),
+        desired=lambda product: (
+            None
+            if product.bulk_pricing_rules is None
+            else [(str(r.quantity_min), r.fields, r) for r in product.bulk_pricing_rules]
+        ),
+        observed=lambda product: (
+            (str(r.quantity_min), r.id, r.fields, r) for r in product.bulk_pricing_rules
+        ),
+        owner=Kind.PRODUCTS,
+        owner_field="bulk_pricing_rules",
+        separator=" bulk pricing from ",
+        read_only=frozenset({"id"}),
+        required_on_create=("quantity_max", "type", "amount"),
+        required_in_file=("quantity_max", "type", "amount"),
+        extra_schema={
+            "quantity_min": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "The rule's identity (ranges do not overlap).",
             }
         },
     ),
@@ -1029,9 +1117,10 @@ PERSONAL = frozenset(k for k in TOP_LEVEL if KINDS[k].personal)
 
 FILED = tuple(KINDS[k] for k in TOP_LEVEL if KINDS[k].file is not None)
 
-ON_REQUEST = frozenset({Kind.OPTIONS, Kind.MODIFIERS})
+ON_REQUEST = frozenset({Kind.OPTIONS, Kind.MODIFIERS, Kind.COMPLEX_RULES})
 """Kinds owned by products that a read brings only when a catalog compares them or a capture or
-clone names them (the platform answers 10 products a page with them, not 250)."""
+clone names them (the platform answers 10 products a page with options and modifiers, not 250;
+complex rules are read product by product)."""
 """The kinds with a file of their own in a catalog directory, in plan order."""
 
 

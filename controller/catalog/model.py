@@ -103,11 +103,51 @@ def option_order(option: ProductOption) -> tuple[int, str]:
     return int(option.fields.get("sort_order") or 0), option.display_name.casefold()
 
 
+Condition = tuple[str, str, str]
+"""A complex rule's condition: (modifier display name, value label, variant SKU), "" for none."""
+
+
+def condition_text(condition: Condition) -> str:
+    """`Strap=Leather`, `variant SKU-1`, or both."""
+    modifier, label, sku = condition
+    return " ".join(
+        p for p in (f"{modifier}={label}" if modifier else "", sku and f"variant {sku}") if p
+    )
+
+
+def conditions_key(conditions: Iterable[Condition]) -> str:
+    """A complex rule's natural key: its conditions, sorted, joined by `&`."""
+    return " & ".join(sorted((condition_text(c) for c in conditions), key=str.casefold))
+
+
+@dataclass(frozen=True, slots=True)
+class ComplexRule:
+    """A complex rule of a product, known by its conditions in natural keys; `fields` holds its
+    sort order, flags, message, image and adjusters."""
+
+    conditions: tuple[Condition, ...]
+    fields: Mapping[str, Any]
+
+    @property
+    def key(self) -> str:
+        """The natural key: the conditions."""
+        return conditions_key(self.conditions)
+
+
+@dataclass(frozen=True, slots=True)
+class PricingRule:
+    """A bulk pricing rule of a product, known by the quantity it starts at (ranges do not
+    overlap); `fields` holds `quantity_max` (0: none), `type` and `amount`."""
+
+    quantity_min: int
+    fields: Mapping[str, Any]
+
+
 @dataclass(frozen=True, slots=True)
 class Product:
     """A product keyed by SKU. `None` in `categories`, `brand`, `variants`, `custom_fields`,
-    `images`, `options` or `modifiers` means the catalog does not manage that part (the
-    store's value stays)."""
+    `images`, `options`, `modifiers`, `complex_rules` or `bulk_pricing_rules` means the catalog
+    does not manage that part (the store's value stays)."""
 
     sku: str
     fields: Mapping[str, Any]
@@ -118,6 +158,8 @@ class Product:
     images: tuple[Image, ...] | None = None
     options: tuple[ProductOption, ...] | None = None  # variant options
     modifiers: tuple[ProductOption, ...] | None = None
+    complex_rules: tuple[ComplexRule, ...] | None = None
+    bulk_pricing_rules: tuple[PricingRule, ...] | None = None
 
 
 @dataclass(frozen=True)

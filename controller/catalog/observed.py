@@ -13,9 +13,12 @@ from controller.catalog.model import (
     RULE_TARGETS,
     STOCK_FIELDS,
     Catalog,
+    ComplexRule,
+    Condition,
     Image,
     PageLayout,
     Placement,
+    PricingRule,
     Product,
     ProductOption,
     Redirect,
@@ -67,6 +70,25 @@ class ObservedOption:
 
 
 @dataclass(slots=True)
+class ObservedRule:
+    """A complex rule as the store has it: its conditions by store ids ((modifier id, modifier
+    value id, variant id), 0 for none)."""
+
+    id: int
+    conditions: tuple[tuple[int, int, int], ...]
+    fields: Mapping[str, Any]
+
+
+@dataclass(slots=True)
+class ObservedPricingRule:
+    """A bulk pricing rule as the store has it."""
+
+    id: int
+    quantity_min: int
+    fields: Mapping[str, Any]
+
+
+@dataclass(slots=True)
 class ObservedProduct:
     """A product as the store has it."""
 
@@ -81,6 +103,8 @@ class ObservedProduct:
     images: Sequence[ObservedImage]
     options: Sequence[ObservedOption] = ()  # variant options (when read)
     modifiers: Sequence[ObservedOption] = ()  # (when read)
+    complex_rules: Sequence[ObservedRule] = ()  # (when read)
+    bulk_pricing_rules: Sequence[ObservedPricingRule] = ()  # (when read)
 
 
 @dataclass(slots=True)
@@ -463,6 +487,21 @@ def _to_catalog(observed: ObservedCatalog, skip: frozenset[str]) -> Catalog:
             # a product without any is left unmanaged (its files say nothing of them)
             options=_options(product.options),
             modifiers=_options(product.modifiers),
+            complex_rules=tuple(
+                sorted(
+                    (
+                        ComplexRule(rule_conditions(product, r), dict(r.fields))
+                        for r in product.complex_rules
+                    ),
+                    key=lambda r: r.key.casefold(),
+                )
+            )
+            or None,
+            bulk_pricing_rules=tuple(
+                PricingRule(r.quantity_min, dict(r.fields))
+                for r in sorted(product.bulk_pricing_rules, key=lambda r: r.quantity_min)
+            )
+            or None,
         )
     records: dict[str, Any] = {"products": products}
     for spec in FILED:
@@ -483,6 +522,23 @@ def _to_catalog(observed: ObservedCatalog, skip: frozenset[str]) -> Catalog:
     records["placements"] = _placements(observed, paths)
     records["page_layouts"] = _layouts(observed, paths)
     return Catalog(**records)
+
+
+def rule_conditions(product: ObservedProduct, rule: ObservedRule) -> tuple[Condition, ...]:
+    """A complex rule's conditions in natural keys (an id the product does not have: `#id`)."""
+    modifiers = {m.id: m for m in product.modifiers}
+    skus = {v.id: v.sku for v in product.variants}
+    named = []
+    for modifier_id, value_id, variant_id in rule.conditions:
+        modifier = modifiers.get(modifier_id)
+        name, label = "", ""
+        if modifier_id:
+            name = modifier.display_name if modifier else f"#{modifier_id}"
+            labels = {i: label for label, i in modifier.values} if modifier else {}
+            label = labels.get(value_id, f"#{value_id}")
+        sku = skus.get(variant_id, f"#{variant_id}") if variant_id else ""
+        named.append((name, label, sku))
+    return tuple(sorted(named))
 
 
 def _options(found: Sequence[ObservedOption]) -> tuple[ProductOption, ...] | None:

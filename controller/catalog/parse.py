@@ -3,6 +3,7 @@ reporting every problem at once with file, line and field."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -17,10 +18,12 @@ from controller.catalog.model import (
     VARIANT_FIELDS,
     Catalog,
     CatalogInvalid,
+    ComplexRule,
     CustomerGroup,
     Image,
     PageLayout,
     Placement,
+    PricingRule,
     Problem,
     Product,
     ProductOption,
@@ -218,7 +221,112 @@ def _product(c: _Collector, item: Item) -> Product | None:
         images=images,
         options=_options(c, item, data, KINDS[Kind.OPTIONS], fields.OPTION_VALUE),
         modifiers=_options(c, item, data, KINDS[Kind.MODIFIERS], fields.MODIFIER_VALUE),
+        complex_rules=_complex_rules(c, item, data),
+        bulk_pricing_rules=_pricing_rules(c, item, data),
     )
+
+
+_RULES = KINDS[Kind.COMPLEX_RULES]
+_PRICING = KINDS[Kind.BULK_PRICING_RULES]
+
+
+def _complex_rules(
+    c: _Collector, item: Item, data: Mapping[str, Any]
+) -> tuple[ComplexRule, ...] | None:
+    """A product's complex rules, each known by its conditions (a modifier's display name and
+    value label, and/or a variant's SKU)."""
+    if "complex_rules" not in data:
+        return None
+    found: list[ComplexRule] = []
+    keys: set[str] = set()
+    for index, raw in enumerate(_list(c, item, data, "complex_rules")):
+        label = f"complex_rules[{index}]"
+        if not isinstance(raw, dict):
+            c.add(item, "a complex rule is a mapping", label)
+            continue
+        conditions = []
+        for at, condition in enumerate(raw.get("conditions") or []):
+            where = f"{label}.conditions[{at}]"
+            parts = condition if isinstance(condition, dict) else {}
+            names = tuple(parts.get(k, "") for k in ("modifier", "value", "variant"))
+            if (
+                set(parts) - {"modifier", "value", "variant"}
+                or not all(isinstance(n, str) for n in names)
+                or bool(names[0]) != bool(names[1])
+                or not any(names)
+            ):
+                c.add(item, "a condition is a modifier and its value, and/or a variant", where)
+                continue
+            conditions.append(c.share(names))
+        if not conditions:
+            c.add(item, "a complex rule needs conditions", f"{label}.conditions")
+            continue
+        checked = c.fields(
+            item,
+            {k: v for k, v in raw.items() if k != "conditions"},
+            fields.COMPLEX_RULE,
+            _RULES.managed,
+            prefix=f"{label}.",
+        )
+        for name in ("price_adjuster", "weight_adjuster"):
+            if name in checked:
+                adjuster = fields.adjuster(checked[name])
+                if adjuster is None or adjuster["adjuster"] not in fields.ADJUSTERS:
+                    c.add(
+                        item,
+                        "an adjuster is {adjuster: relative|percentage, adjuster_value}",
+                        f"{label}.{name}",
+                    )
+                checked[name] = adjuster
+                if adjuster is None:
+                    del checked[name]
+        rule = ComplexRule(tuple(sorted(conditions)), checked)
+        if rule.key.casefold() in keys:
+            c.add(item, f"two complex rules have the conditions {rule.key!r}", label)
+        keys.add(rule.key.casefold())
+        found.append(rule)
+    return tuple(found)
+
+
+def _pricing_rules(
+    c: _Collector, item: Item, data: Mapping[str, Any]
+) -> tuple[PricingRule, ...] | None:
+    """A product's bulk pricing rules, by the quantity each starts at."""
+    if "bulk_pricing_rules" not in data:
+        return None
+    found: list[PricingRule] = []
+    for index, raw in enumerate(_list(c, item, data, "bulk_pricing_rules")):
+        label = f"bulk_pricing_rules[{index}]"
+        if not isinstance(raw, dict) or not isinstance(raw.get("quantity_min"), int):
+            c.add(item, "a bulk pricing rule needs quantity_min", label)
+            continue
+        checked = c.fields(
+            item,
+            {k: v for k, v in raw.items() if k != "quantity_min"},
+            fields.BULK_PRICING_RULE,
+            _PRICING.managed,
+            prefix=f"{label}.",
+        )
+        missing = [f for f in _PRICING.required_in_file if f not in checked]
+        if missing:
+            c.add(item, f"a bulk pricing rule needs {', '.join(missing)}", label)
+            continue
+        top = checked["quantity_max"]
+        if top and top < raw["quantity_min"]:
+            c.add(
+                item, "quantity_max is below quantity_min (0: no maximum)", f"{label}.quantity_max"
+            )
+        found.append(PricingRule(raw["quantity_min"], checked))
+    ranges = sorted(found, key=lambda r: r.quantity_min)
+    for low, high in itertools.pairwise(ranges):
+        top = low.fields["quantity_max"]
+        if not top or top >= high.quantity_min:
+            c.add(
+                item,
+                f"bulk pricing ranges from {low.quantity_min} and {high.quantity_min} overlap",
+                "bulk_pricing_rules",
+            )
+    return tuple(ranges)
 
 
 def _options(

@@ -18,6 +18,7 @@ from controller.emulator.resources import (
     products,
     redirect_jobs,
     redirects,
+    rules,
     scripts,
     store_info,
     template_associations,
@@ -34,6 +35,7 @@ _FAMILIES = (
     products,
     variants,
     modifiers,
+    rules,
     custom_fields,
     images,
     categories,
@@ -66,6 +68,8 @@ class Store:
         self.variants = variants.Variants(self)
         self.options = variants.Options(self)
         self.modifiers = modifiers.Modifiers(self)
+        self.bulk_pricing_rules = rules.BulkPricingRules(self)
+        self.complex_rules = rules.ComplexRules(self)
         self.custom_fields = custom_fields.CustomFields(self)
         self.images = images.Images(self)
         self.metafields = metafields.Metafields(self)

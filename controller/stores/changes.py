@@ -143,6 +143,9 @@ async def read_changes(
         # more products than the events told of (a delivery lost): what changed since, too
         await read({**includes(fields, kinds), "date_modified:min": as_filter(since)})
         seen = {p.id for p in changed}
+    compared = set(kinds if fields is None else fields)
+    if Kind.COMPLEX_RULES in compared:  # no include brings them: read for those read again
+        await store.read_rules(changed, fields, Kind.MODIFIERS in compared)
     renamed = await _name_images(store, mirror, changed, since)
     share_images(changed, like)
     if total != len(mirror.keys) + len(mirror.unkeyed):  # something went, or came meanwhile

@@ -49,8 +49,10 @@ from controller.catalog.observed import (
     ObservedOption,
     ObservedPage,
     ObservedPlacement,
+    ObservedPricingRule,
     ObservedProduct,
     ObservedRedirect,
+    ObservedRule,
     ObservedScript,
     ObservedTemplateAssociation,
     ObservedVariant,
@@ -66,7 +68,7 @@ from controller.tasks import fan_out
 
 CATALOG_KINDS = frozenset({Kind.PRODUCTS, Kind.CATEGORIES, Kind.BRANDS})
 SPLIT_STATUSES = frozenset({409, 413, 422})  # a batch refused as a whole: find the bad items
-PRODUCT_INCLUDES = "variants,custom_fields,images,options,modifiers"
+PRODUCT_INCLUDES = "variants,custom_fields,images,options,modifiers,bulk_pricing_rules"
 _OWNED = (
     (Kind.VARIANTS, "variants"),
     (Kind.CUSTOM_FIELDS, "custom_fields"),
@@ -74,6 +76,7 @@ _OWNED = (
     # the platform answers 10 products a page with these: read only when compared (or all)
     (Kind.OPTIONS, "options"),
     (Kind.MODIFIERS, "modifiers"),
+    (Kind.BULK_PRICING_RULES, "bulk_pricing_rules"),
 )
 
 
@@ -203,6 +206,10 @@ def product_from_api(
             option_from_api(m, Kind.MODIFIERS, fields.get(Kind.MODIFIERS))
             for m in data.get("modifiers") or ()
         ),
+        bulk_pricing_rules=tuple(
+            pricing_from_api(r, fields.get(Kind.BULK_PRICING_RULES))
+            for r in data.get("bulk_pricing_rules") or ()
+        ),
     )
 
 
@@ -232,6 +239,40 @@ def option_from_api(
         fields={k: v for k, v in values.items() if k in wanted},
         values=tuple((v["label"], v["id"]) for v in raw_values if "id" in v),
     )
+
+
+def rule_from_api(data: dict[str, Any], compared: Collection[str] | None = None) -> ObservedRule:
+    """A complex rule: its fields (adjusters that adjust nothing left out) and its conditions by
+    store ids."""
+    wanted = KINDS[Kind.COMPLEX_RULES].managed if compared is None else compared
+    values = {k: data[k] for k in fields.COMPLEX_RULE if k in data and k in wanted}
+    for name in ("price_adjuster", "weight_adjuster"):
+        if name in values:
+            adjuster = fields.adjuster(values[name])
+            if adjuster is None:
+                del values[name]
+            else:
+                values[name] = adjuster
+    conditions = tuple(
+        sorted(
+            (c.get("modifier_id") or 0, c.get("modifier_value_id") or 0, c.get("variant_id") or 0)
+            for c in data.get("conditions") or ()
+        )
+    )
+    return ObservedRule(data["id"], conditions, values)
+
+
+def pricing_from_api(
+    data: dict[str, Any], compared: Collection[str] | None = None
+) -> ObservedPricingRule:
+    """A bulk pricing rule (amounts as numbers)."""
+    wanted = KINDS[Kind.BULK_PRICING_RULES].managed if compared is None else compared
+    values: dict[str, Any] = {
+        k: data[k] for k in ("quantity_max", "type", "amount") if k in data and k in wanted
+    }
+    if isinstance(values.get("amount"), str):
+        values["amount"] = float(values["amount"])
+    return ObservedPricingRule(data["id"], int(data.get("quantity_min", 0)), values)
 
 
 def category_from_api(data: dict[str, Any]) -> ObservedCategory:
@@ -545,6 +586,8 @@ def body(kind: Kind, action: Action, record: Record) -> dict[str, Any]:
         values.pop("brand", None)
     elif kind is Kind.CUSTOM_FIELDS and action is Action.UPDATE:
         values = {"name": record.key, **values}
+    elif kind is Kind.BULK_PRICING_RULES:
+        values = _pricing_body({"quantity_min": record.key, **values})
     elif kind is Kind.PAGES:
         values.pop("parent", None)
         if values.get("type") == "link":  # keyed by its link; its URL is the store's
@@ -624,6 +667,8 @@ class BigCommerceRecords(StoreClient):
 
     # the custom widget templates by name, as last read (layouts name them so)
     widget_template_ids: dict[str, str] = {}
+    # the names complex rules use, of the products written since the last phase settled
+    rule_names: dict[Any, _RuleNames] = {}
     # products last observed with images of no recorded source (an interrupted create's, or
     # another app's): an image created there is first looked for among them
     unclaimed_images: frozenset[int] = frozenset()
@@ -651,6 +696,7 @@ class BigCommerceRecords(StoreClient):
             wanted |= set(spec.named.kinds if spec.named else ())
             wanted |= {r.kind for r in spec.references} if spec.personal else set()
         observed = ObservedCatalog()
+        read_modifiers = Kind.MODIFIERS in (wanted if fields is None else fields)
 
         async def products() -> None:
             async for page in self.pages("/v3/catalog/products", includes(fields, wanted)):
@@ -659,12 +705,32 @@ class BigCommerceRecords(StoreClient):
             if fields is None or Kind.IMAGES in fields:
                 # after the products: an image seen there has its source recorded already
                 await self.name_by_sources(observed.products.values(), like)
+            if Kind.COMPLEX_RULES in (wanted if fields is None else fields):
+                await self.read_rules(observed.products.values(), fields, read_modifiers)
             self.note_unclaimed(observed)
 
         if wanted & CATALOG_KINDS:
             await fan_out([self.read_categories(observed), self.read_brands(observed), products()])
         await self.read_content(observed, wanted)
         return observed
+
+    async def read_rules(
+        self,
+        products: Iterable[ObservedProduct],
+        fields: Mapping[Kind, Collection[str]] | None,
+        modifiers_read: bool,
+    ) -> None:
+        """The complex rules of `products`, one read each (no include brings them): of those
+        with variants or modifiers, where modifiers were read, else of them all."""
+        compared = (fields or {}).get(Kind.COMPLEX_RULES)
+
+        async def read(product: ObservedProduct) -> None:
+            found = []
+            async for page in self.pages(f"/v3/catalog/products/{product.id}/complex-rules"):
+                found += [rule_from_api(r, compared) for r in page]
+            product.complex_rules = tuple(found)
+
+        await fan_out(read(p) for p in products if p.variants or p.modifiers or not modifiers_read)
 
     def note_unclaimed(self, observed: ObservedCatalog) -> None:
         """Remember the products with images of no recorded source (known by a CDN URL)."""
@@ -980,6 +1046,7 @@ class BigCommerceRecords(StoreClient):
         """Record the image sources of the images created since, in batches across products. A
         batch that fails is let go: the next check finds those images without a source and
         claims them by file name before it would create them again."""
+        self.rule_names = {}  # the next phase may have changed them
         due, self._sources_due = self._sources_due, []
         try:
             await self._send_sources(due, retry=False)
@@ -1314,12 +1381,96 @@ async def _create_product(
 ) -> Any:
     options = payload.pop("options", None) or []
     modifiers = payload.pop("modifiers", None) or []
+    rules = payload.pop("complex_rules", None) or []
+    if "bulk_pricing_rules" in payload:  # created with it
+        payload["bulk_pricing_rules"] = [_pricing_body(r) for r in payload["bulk_pricing_rules"]]
     data = await store._one("POST", "/v3/catalog/products", record, payload)
     sent = [i["image_url"] for i in payload.get("images") or []]
     if sent:
         await store.claim_images(data["id"], sent, answer=data.get("images"))
-    await _add_options(store, data, options, modifiers)
+    made = await _add_options(store, data, options, modifiers)
+    if rules:  # named by the ids just answered
+        names = _RuleNames(data.get("variants") or (), [m for m in made if m])
+        await fan_out(_post_rule(store, data["id"], rule, names) for rule in rules)
     return data
+
+
+def _pricing_body(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A bulk pricing rule as the API takes it (its key, `quantity_min`, a number)."""
+    return {**values, "quantity_min": int(values["quantity_min"])}
+
+
+class _RuleNames:
+    """Store ids of the modifiers, their values and the variants of one product, by natural key
+    (as complex rules' conditions name them)."""
+
+    def __init__(self, variants: Iterable[dict[str, Any]], modifiers: Iterable[dict[str, Any]]):
+        self.variants = {sku_key(v.get("sku", "")): v["id"] for v in variants}
+        self.modifiers = {
+            str(m["display_name"]).casefold(): (
+                m["id"],
+                {str(v["label"]).casefold(): v["id"] for v in m.get("option_values") or ()},
+            )
+            for m in modifiers
+        }
+
+    def conditions(self, written: Iterable[Mapping[str, str]]) -> list[dict[str, Any]]:
+        """Conditions as the API takes them; a name the product lacks is a 422 of this rule."""
+        out = []
+        for condition in written:
+            ids: dict[str, Any] = {
+                "modifier_id": None,
+                "modifier_value_id": None,
+                "variant_id": None,
+            }
+            if condition.get("modifier"):
+                found = self.modifiers.get(condition["modifier"].casefold())
+                value = found[1].get(str(condition.get("value", "")).casefold()) if found else None
+                if found is None or value is None:
+                    raise RequestRejected(
+                        f"the product has no modifier value {condition['modifier']}="
+                        f"{condition.get('value')}",
+                        status=422,
+                    )
+                ids.update(modifier_id=found[0], modifier_value_id=value)
+            if condition.get("variant"):
+                variant = self.variants.get(sku_key(condition["variant"]))
+                if variant is None:
+                    raise RequestRejected(
+                        f"the product has no variant {condition['variant']}", status=422
+                    )
+                ids["variant_id"] = variant
+            out.append(ids)
+        return out
+
+
+async def _post_rule(
+    store: BigCommerceRecords, product_id: Any, values: Mapping[str, Any], names: _RuleNames
+) -> Any:
+    """Create a complex rule, its conditions by the product's ids."""
+    body = {k: v for k, v in values.items() if k != "conditions"}
+    body["conditions"] = names.conditions(values.get("conditions") or ())
+    return await store.data(
+        "POST",
+        f"/v3/catalog/products/{product_id}/complex-rules",
+        "/v3/catalog/products/{product_id}/complex-rules",
+        json=body,
+    )
+
+
+async def _create_rule(store: BigCommerceRecords, record: Record, payload: dict[str, Any]) -> Any:
+    """A complex rule of an existing product: its names read once per product and phase."""
+    names = store.rule_names.get(record.owner_id)
+    if names is None:
+        product = await store.data(
+            "GET",
+            f"/v3/catalog/products/{record.owner_id}",
+            "/v3/catalog/products/{product_id}",
+            params={"include": "variants,modifiers", "include_fields": "sku"},
+        )
+        names = _RuleNames(product.get("variants") or (), product.get("modifiers") or ())
+        store.rule_names = {**store.rule_names, record.owner_id: names}
+    return await _post_rule(store, record.owner_id, payload, names)
 
 
 async def _add_options(
@@ -1327,10 +1478,10 @@ async def _add_options(
     product: dict[str, Any],
     options: Sequence[dict[str, Any]],
     modifiers: Sequence[dict[str, Any]],
-) -> None:
+) -> list[Any]:
     """A new product's variant options and modifiers, one request each: the options its variants
     made (their ids read from the variants answered) are written as declared, in place; the
-    others, and the modifiers, are created with all their values."""
+    others, and the modifiers, are created with all their values (answered, in order)."""
     made: dict[str, tuple[int, dict[str, int]]] = {}  # folded name -> (id, value ids by label)
     for variant in product.get("variants") or ():
         for value in variant.get("option_values") or ():
@@ -1346,7 +1497,7 @@ async def _add_options(
             ref = json.dumps([found[0], [list(v) for v in found[1].items()]])
             writes.append(_put_option(store, product_id, "options", ref, declared))
     writes += [_post_option(store, product_id, "modifiers", m) for m in modifiers]
-    await fan_out(writes)
+    return (await fan_out(writes))[len(options) :]  # the modifiers as answered
 
 
 async def _post_option(
@@ -1544,6 +1695,13 @@ _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
         for kind, path in ((Kind.OPTIONS, "options"), (Kind.MODIFIERS, "modifiers"))
         for action in Action
     },
+    # a complex rule's conditions are written by the ids of the product's modifiers and variants
+    (Kind.COMPLEX_RULES, Action.CREATE): _create_rule,
+    (Kind.COMPLEX_RULES, Action.UPDATE): _single("PUT", f"{_P}/complex-rules/{{id}}"),
+    (Kind.COMPLEX_RULES, Action.DELETE): _single("DELETE", f"{_P}/complex-rules/{{id}}"),
+    (Kind.BULK_PRICING_RULES, Action.CREATE): _single("POST", f"{_P}/bulk-pricing-rules"),
+    (Kind.BULK_PRICING_RULES, Action.UPDATE): _single("PUT", f"{_P}/bulk-pricing-rules/{{id}}"),
+    (Kind.BULK_PRICING_RULES, Action.DELETE): _single("DELETE", f"{_P}/bulk-pricing-rules/{{id}}"),
     (Kind.CUSTOM_FIELDS, Action.CREATE): _single("POST", f"{_P}/custom-fields"),
     (Kind.CUSTOM_FIELDS, Action.UPDATE): _single("PUT", f"{_P}/custom-fields/{{id}}"),
     (Kind.CUSTOM_FIELDS, Action.DELETE): _single("DELETE", f"{_P}/custom-fields/{{id}}"),

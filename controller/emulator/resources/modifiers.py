@@ -269,6 +269,7 @@ class Modifiers(ValueOwner):
         with self.tx():
             self.get(product_id, modifier_id)
             self.execute("DELETE FROM modifiers WHERE store=? AND id=?", self.hash, modifier_id)
+            self.store.complex_rules.drop_modifier(product_id, modifier_id)
             self.store.products.touch(product_id)
 
 

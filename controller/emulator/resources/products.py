@@ -48,10 +48,10 @@ CREATE INDEX IF NOT EXISTS product_categories_category ON product_categories (st
 TABLES = ("products", "product_categories")
 
 MAX_BATCH = KINDS[Kind.PRODUCTS].batch_size(Action.UPDATE)  # 10, as the kind table knows
-CHILDREN = ("variants", "custom_fields", "images", "options", "modifiers")
+CHILDREN = ("variants", "custom_fields", "images", "options", "modifiers", "bulk_pricing_rules")
 ALL = frozenset(CHILDREN)
 # Sub-resources the emulator cannot hold: a product always has none of them.
-EMPTY_INCLUDES = ("bulk_pricing_rules", "videos", "reviews")
+EMPTY_INCLUDES = ("videos", "reviews")
 # "When you specify `options` or `modifiers`, results are limited to 10 per page."
 LIMITED_INCLUDES = frozenset({"options", "modifiers"})
 LIMITED_PAGE = 10
@@ -270,6 +270,10 @@ class Products(Resource):
                 self.store.custom_fields.insert(product_id, cf, label=f"custom_fields[{index}].")
             for index, image in enumerate(body.get("images") or []):
                 self.store.images.insert(product_id, image, label=f"images[{index}].")
+            for index, rule in enumerate(body.get("bulk_pricing_rules") or []):
+                self.store.bulk_pricing_rules.insert(
+                    product_id, rule, label=f"bulk_pricing_rules[{index}]."
+                )
             if not render:
                 return {"id": product_id}
             return self.render([self.doc(product_id)], ALL)[0]
@@ -400,7 +404,7 @@ class Products(Resource):
                     continue
                 self.execute("DELETE FROM products WHERE store=? AND id=?", self.hash, product_id)
                 self.emit("store/product/deleted", {"type": "product", "id": product_id})
-                for table in (*CHILDREN, "product_categories", "metafields"):
+                for table in (*CHILDREN, "complex_rules", "product_categories", "metafields"):
                     self.execute(
                         f"DELETE FROM {table} WHERE store=? AND product_id=?", self.hash, product_id
                     )
@@ -488,6 +492,11 @@ class Products(Resource):
                 product["options"] = children["options"][doc["id"]]
             if "modifiers" in include:
                 product["modifiers"] = children["modifiers"][doc["id"]]
+            if "bulk_pricing_rules" in include:
+                product["bulk_pricing_rules"] = [
+                    self.store.bulk_pricing_rules.render(r)
+                    for r in children["bulk_pricing_rules"][doc["id"]]
+                ]
             if "primary_image" in include:
                 thumbnails = [i for i in images if i.get("is_thumbnail")] or images
                 product["primary_image"] = thumbnails[0] if thumbnails else {}
