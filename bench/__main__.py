@@ -1,4 +1,5 @@
-"""`python -m bench [catalog|planner|emulator|engine|observation|operator|webhooks|ui|customers|all]`."""
+"""`python -m bench [catalog|planner|emulator|engine|observation|operator|webhooks|ui|customers|
+options|all]`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from bench import (
     engine,
     observation,
     operator,
+    options,
     planner,
     ui,
     webhooks,
@@ -26,6 +28,7 @@ WHAT = {
     "webhooks": webhooks.run,
     "ui": ui.run,
     "customers": customers.run,
+    "options": options.run,
 }
 
 
