@@ -4,6 +4,7 @@ captured and cloned against the emulator over real HTTP."""
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,8 @@ from controller.catalog.kinds import ON_REQUEST
 from controller.catalog.model import CatalogInvalid
 from controller.catalog.observed import to_catalog
 from controller.emulator import Emulator
-from controller.engine import assess, sync
-from controller.planner import Action
+from controller.engine import apply, assess, sync
+from controller.planner import Action, Plan
 from controller.stores.records import CATALOG_KINDS
 from tests.support.builders import desired
 
@@ -310,9 +311,11 @@ def test_variants_must_name_the_options_and_values_their_product_declares() -> N
     product = watch()
     product["variants"][0]["option_values"][0]["label"] = "XXL"
     product["options"][1]["option_values"].append({"label": "Sky"})
+    product["complex_rules"][0]["conditions"][0]["value"] = "Gold"
     with pytest.raises(CatalogInvalid) as refused:
         desired([product])
     messages = [p.message for p in refused.value.problems]
+    assert any("Strap=Gold is not among" in m for m in messages), messages
     assert any("Size=XXL" in m for m in messages), messages
     assert any("'Sky' appears twice" in m for m in messages), messages
 
@@ -352,3 +355,20 @@ async def test_rules_are_changed_in_place_and_their_drift_named_by_natural_keys(
             ("purchasing_disabled_message",),
         ),
     ]
+
+
+async def test_a_saved_plan_of_an_option_change_applies_exactly_in_place(
+    emulator: Emulator, stores: Any
+) -> None:
+    prod, _ = stores
+    await sync(prod, desired([watch()]))
+    changed = watch(size_type="radio_buttons")
+    changed["modifiers"][6]["option_values"].pop()  # Strap: Steel goes, and its rule
+    changed["complex_rules"].pop()
+    assessment = await assess(prod, desired([changed]))
+    saved = Plan.from_json(json.loads(json.dumps(assessment.plan.to_json(complete=True))))
+    result = await apply(saved, assessment.observed, prod)
+    assert result.errors == []
+    # the option, the modifier, the value it no longer has (the platform deletes the rule naming it)
+    assert result.requests == 3
+    assert (await assess(prod, desired([changed]))).drift.in_sync

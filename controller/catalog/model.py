@@ -525,6 +525,9 @@ def validate(
                             "product's options and their values",
                             "variants",
                         )
+        for rule in product.complex_rules or ():
+            for problem in _rule_problems(product, rule):
+                at(f"product:{key}", f"complex rule {rule.key!r}: {problem}", "complex_rules")
         if product.variants and len(product.variants) > MAX_SKUS_PER_PRODUCT:
             at(f"product:{key}", f"more than {MAX_SKUS_PER_PRODUCT} variants", "variants")
         if product.custom_fields is not None:
@@ -586,6 +589,23 @@ def validate(
             hint = did_you_mean(product.brand, brand_names)
             at(f"product:{key}", f"brand {product.brand!r} does not exist{hint}", "brand")
     return problems
+
+
+def _rule_problems(product: Product, rule: ComplexRule) -> Iterator[str]:
+    """Conditions naming a modifier value or variant that the product declares otherwise."""
+    values = {
+        m.display_name.casefold(): {
+            str(v["label"]).casefold() for v in m.fields.get("option_values") or ()
+        }
+        for m in product.modifiers or ()
+    }
+    skus = {sku_key(v.sku) for v in product.variants or ()}
+    for modifier, label, sku in rule.conditions:
+        known = values.get(modifier.casefold(), ())
+        if modifier and product.modifiers is not None and label.casefold() not in known:
+            yield f"{modifier}={label} is not among the product's modifiers and their values"
+        if sku and product.variants is not None and sku_key(sku) not in skus:
+            yield f"variant {sku!r} is not among the product's variants"
 
 
 def _owner(sku: str | None) -> str:

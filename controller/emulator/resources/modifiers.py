@@ -216,6 +216,12 @@ class Modifiers(ValueOwner):
     noun = "modifier"
     modifier = True
 
+    def value_gone(self, product_id: int, option: dict[str, Any], value_id: int) -> None:
+        """The complex rules naming the value go with it."""
+        self.store.complex_rules.drop_where(
+            product_id, lambda c: c["modifier_value_id"] == value_id
+        )
+
     def create(self, product_id: int, body: Any) -> dict[str, Any]:
         """`POST /catalog/products/{id}/modifiers` with its values."""
         checked = clean(body, fields.MODIFIER, required=("display_name", "type"))
@@ -269,7 +275,9 @@ class Modifiers(ValueOwner):
         with self.tx():
             self.get(product_id, modifier_id)
             self.execute("DELETE FROM modifiers WHERE store=? AND id=?", self.hash, modifier_id)
-            self.store.complex_rules.drop_modifier(product_id, modifier_id)
+            self.store.complex_rules.drop_where(
+                product_id, lambda c: c["modifier_id"] == modifier_id
+            )
             self.store.products.touch(product_id)
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from controller.catalog import fields
@@ -180,10 +181,11 @@ class ComplexRules(_Stored):
                 doc["conditions"] = self._conditions(product_id, rule_id, body["conditions"])
             return self.save(product_id, doc)
 
-    def drop_modifier(self, product_id: int, modifier_id: int) -> None:
-        """A deleted modifier takes the rules whose conditions name it (inside a transaction)."""
+    def drop_where(self, product_id: int, names: Callable[[dict[str, Any]], bool]) -> None:
+        """A deleted modifier or modifier value takes the rules with a condition naming it
+        (inside a transaction)."""
         for doc in self.stored(product_id):
-            if any(c["modifier_id"] == modifier_id for c in doc["conditions"]):
+            if any(names(c) for c in doc["conditions"]):
                 self.execute(
                     "DELETE FROM complex_rules WHERE store=? AND id=?", self.hash, doc["id"]
                 )
