@@ -451,15 +451,20 @@ def _desired_customers(catalog: Catalog) -> Iterable[Desired] | None:
 
 
 def option_ref(option: ObservedOption) -> str:
-    """The store id of an option or modifier as a plan holds it: its id and its values' ids by
-    label (an update writes the option and all its values in one request, by their ids)."""
-    return json.dumps([option.id, [list(v) for v in option.values]])
+    """The store id of an option or modifier as a plan holds it: its id, its values' ids by
+    label and its type (an update writes the option and all its values in one request, by their
+    ids, with what the API requires of every update)."""
+    return json.dumps([option.id, [list(v) for v in option.values], option.type])
 
 
-def read_option_ref(ref: Any) -> tuple[int, dict[str, int]]:
-    """(option id, value id by folded label) of `option_ref`'s text."""
-    option_id, values = json.loads(str(ref))
-    return int(option_id), {str(label).casefold(): int(i) for label, i in values}
+def read_option_ref(ref: Any) -> tuple[int, list[tuple[str, int]], str]:
+    """(option id, (label, value id) of each value, type) of `option_ref`'s text."""
+    option_id, values, *rest = json.loads(str(ref))
+    return (
+        int(option_id),
+        [(str(label), int(i)) for label, i in values],
+        str(rest[0] if rest else ""),
+    )
 
 
 def _option_schema(value_fields: Mapping[str, fields.FieldSpec]) -> dict[str, Any]:
@@ -703,8 +708,10 @@ _DECLARED = (
             if product.bulk_pricing_rules is None
             else [(str(r.quantity_min), r.fields, r) for r in product.bulk_pricing_rules]
         ),
+        # its id with its values: an update writes the whole rule, as the API requires
         observed=lambda product: (
-            (str(r.quantity_min), r.id, r.fields, r) for r in product.bulk_pricing_rules
+            (str(r.quantity_min), json.dumps([r.id, r.fields]), r.fields, r)
+            for r in product.bulk_pricing_rules
         ),
         owner=Kind.PRODUCTS,
         owner_field="bulk_pricing_rules",

@@ -67,6 +67,7 @@ class ObservedOption:
     display_name: str
     fields: Mapping[str, Any]
     values: tuple[tuple[str, int], ...] = ()
+    type: str = ""  # as the store has it (what the catalog compares is in `fields`)
 
 
 @dataclass(slots=True)

@@ -206,10 +206,7 @@ def product_from_api(
             option_from_api(m, Kind.MODIFIERS, fields.get(Kind.MODIFIERS))
             for m in data.get("modifiers") or ()
         ),
-        bulk_pricing_rules=tuple(
-            pricing_from_api(r, fields.get(Kind.BULK_PRICING_RULES))
-            for r in data.get("bulk_pricing_rules") or ()
-        ),
+        bulk_pricing_rules=tuple(pricing_from_api(r) for r in data.get("bulk_pricing_rules") or ()),
     )
 
 
@@ -238,6 +235,7 @@ def option_from_api(
         display_name=data.get("display_name", ""),
         fields={k: v for k, v in values.items() if k in wanted},
         values=tuple((v["label"], v["id"]) for v in raw_values if "id" in v),
+        type=str(data.get("type", "")),
     )
 
 
@@ -262,14 +260,9 @@ def rule_from_api(data: dict[str, Any], compared: Collection[str] | None = None)
     return ObservedRule(data["id"], conditions, values)
 
 
-def pricing_from_api(
-    data: dict[str, Any], compared: Collection[str] | None = None
-) -> ObservedPricingRule:
-    """A bulk pricing rule (amounts as numbers)."""
-    wanted = KINDS[Kind.BULK_PRICING_RULES].managed if compared is None else compared
-    values: dict[str, Any] = {
-        k: data[k] for k in ("quantity_max", "type", "amount") if k in data and k in wanted
-    }
+def pricing_from_api(data: dict[str, Any]) -> ObservedPricingRule:
+    """A bulk pricing rule (amounts as numbers; all its values: an update writes them all)."""
+    values: dict[str, Any] = {k: data[k] for k in ("quantity_max", "type", "amount") if k in data}
     if isinstance(values.get("amount"), str):
         values["amount"] = float(values["amount"])
     return ObservedPricingRule(data["id"], int(data.get("quantity_min", 0)), values)
@@ -1400,6 +1393,23 @@ def _pricing_body(values: Mapping[str, Any]) -> dict[str, Any]:
     return {**values, "quantity_min": int(values["quantity_min"])}
 
 
+def _pricing_route(method: str) -> Route:
+    """Update (the whole rule: its values as observed, then as changed) or delete of a bulk
+    pricing rule, whose store id carries its values."""
+
+    async def send(store: BigCommerceRecords, record: Record, payload: dict[str, Any]) -> Any:
+        rule_id, observed = json.loads(str(record.id))
+        path = f"/v3/catalog/products/{record.owner_id}/bulk-pricing-rules/{rule_id}"
+        endpoint = "/v3/catalog/products/{product_id}/bulk-pricing-rules/{id}"
+        if method == "DELETE":
+            await store.request("DELETE", path, endpoint=endpoint)
+            return None
+        body = {"id": rule_id, **observed, **payload}
+        return await store.data("PUT", path, endpoint, json=body)
+
+    return send
+
+
 class _RuleNames:
     """Store ids of the modifiers, their values and the variants of one product, by natural key
     (as complex rules' conditions name them)."""
@@ -1494,7 +1504,7 @@ async def _add_options(
         if found is None:
             writes.append(_post_option(store, product_id, "options", declared))
         else:
-            ref = json.dumps([found[0], [list(v) for v in found[1].items()]])
+            ref = json.dumps([found[0], [list(v) for v in found[1].items()], declared["type"]])
             writes.append(_put_option(store, product_id, "options", ref, declared))
     writes += [_post_option(store, product_id, "modifiers", m) for m in modifiers]
     return (await fan_out(writes))[len(options) :]  # the modifiers as answered
@@ -1517,9 +1527,14 @@ async def _put_option(
     store: BigCommerceRecords, product_id: Any, path: str, ref: Any, values: Mapping[str, Any]
 ) -> Any:
     """Change an option or modifier in place: its fields and all its values in one request (a
-    value by its id; a new one without), then each value it no longer has deleted."""
-    option_id, ids = read_option_ref(ref)
+    value by its id; a new one without), then each value it no longer has deleted. A variant
+    option's update carries its type and values even when they stay (the API requires them)."""
+    option_id, found, kind = read_option_ref(ref)
+    ids = {label.casefold(): i for label, i in found}
     body = {k: v for k, v in values.items() if k not in _OPTION_READ_ONLY}
+    if path == "options":
+        body = {"product_id": int(product_id), "type": kind, **body}
+        body.setdefault("option_values", [{"id": i, "label": label} for label, i in found])
     removed: list[int] = []
     if "option_values" in values:
         wanted = values["option_values"]
@@ -1553,7 +1568,7 @@ def _option_route(path: str, action: Action) -> Route:
             return await _post_option(store, record.owner_id, path, values)
         if action is Action.UPDATE:
             return await _put_option(store, record.owner_id, path, record.id, values)
-        option_id, _ = read_option_ref(record.id)
+        option_id, *_ = read_option_ref(record.id)
         endpoint = f"/v3/catalog/products/{{product_id}}/{path}/{{id}}"
         await store.request(
             "DELETE",
@@ -1700,8 +1715,8 @@ _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
     (Kind.COMPLEX_RULES, Action.UPDATE): _single("PUT", f"{_P}/complex-rules/{{id}}"),
     (Kind.COMPLEX_RULES, Action.DELETE): _single("DELETE", f"{_P}/complex-rules/{{id}}"),
     (Kind.BULK_PRICING_RULES, Action.CREATE): _single("POST", f"{_P}/bulk-pricing-rules"),
-    (Kind.BULK_PRICING_RULES, Action.UPDATE): _single("PUT", f"{_P}/bulk-pricing-rules/{{id}}"),
-    (Kind.BULK_PRICING_RULES, Action.DELETE): _single("DELETE", f"{_P}/bulk-pricing-rules/{{id}}"),
+    (Kind.BULK_PRICING_RULES, Action.UPDATE): _pricing_route("PUT"),
+    (Kind.BULK_PRICING_RULES, Action.DELETE): _pricing_route("DELETE"),
     (Kind.CUSTOM_FIELDS, Action.CREATE): _single("POST", f"{_P}/custom-fields"),
     (Kind.CUSTOM_FIELDS, Action.UPDATE): _single("PUT", f"{_P}/custom-fields/{{id}}"),
     (Kind.CUSTOM_FIELDS, Action.DELETE): _single("DELETE", f"{_P}/custom-fields/{{id}}"),
