@@ -14,10 +14,18 @@ import pytest
 from controller.catalog.files import load_directory, render
 from controller.catalog.kinds import ON_REQUEST
 from controller.catalog.model import CatalogInvalid
-from controller.catalog.observed import to_catalog
+from controller.catalog.observed import (
+    ObservedCatalog,
+    ObservedOption,
+    ObservedProduct,
+    ObservedVariant,
+    to_catalog,
+)
 from controller.emulator import Emulator
 from controller.engine import apply, assess, sync
-from controller.planner import Action, Plan
+from controller.planner import Action, Options, Plan
+from controller.planner import plan as make_plan
+from controller.review.model import build_review
 from controller.stores.records import CATALOG_KINDS
 from tests.support.builders import desired
 
@@ -372,3 +380,26 @@ async def test_a_saved_plan_of_an_option_change_applies_exactly_in_place(
     # the option, the modifier, the value it no longer has (the platform deletes the rule naming it)
     assert result.requests == 3
     assert (await assess(prod, desired([changed]))).drift.in_sync
+
+
+def test_the_review_of_a_plan_says_a_deleted_option_takes_its_variants() -> None:
+    product = ObservedProduct(
+        id=1,
+        sku="TEE",
+        fields={},
+        category_ids=frozenset(),
+        brand_id=0,
+        base_variant_id=None,
+        variants=tuple(
+            ObservedVariant(10 + i, f"TEE-{s}", (("Size", s),), {}) for i, s in enumerate("SML")
+        ),
+        custom_fields=(),
+        images=(),
+        options=(ObservedOption(5, "Size", {"type": "dropdown"}, (("S", 6), ("M", 7), ("L", 8))),),
+    )
+    store = ObservedCatalog(products={"tee": product})
+    wanted = desired([{"sku": "TEE", "options": [], "variants": []}])
+    plan = make_plan(wanted, store, Options(prune=True, allow_mass_delete=True))
+    review = build_review(plan, store, store="tee-store", source="catalog")
+    takes = {e.key: e.takes for e in review.entries}
+    assert takes["TEE option Size"] == "also deletes the 3 variants that use it"

@@ -299,9 +299,18 @@ def _takes(step: Step, observed: _Observed, found: ObservedProduct | None) -> st
             plural(len(found.variants), "variant"),
             plural(len(found.images), "image"),
             plural(len(found.custom_fields), "custom field"),
+            plural(len(found.modifiers), "modifier"),
+            plural(len(found.complex_rules), "complex rule"),
+            plural(len(found.bulk_pricing_rules), "bulk pricing rule"),
         ]
         owned = [p for p in parts if not p.startswith("0 ")]
         return f"also deletes its {_and(owned)}" if owned else ""
+    if step.kind is Kind.OPTIONS and found is not None:  # the platform deletes them with it
+        name = (step.name or step.key).casefold()
+        using = sum(
+            1 for v in found.variants if any(o.casefold() == name for o, _ in v.option_values)
+        )
+        return f"also deletes the {plural(using, 'variant')} that use it" if using else ""
     if store is None:
         return ""
     if step.kind is Kind.CATEGORIES:
