@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from controller.catalog.observed import (
 )
 from controller.emulator import Emulator
 from controller.engine import apply, assess, sync
+from controller.engine.observation import Mode, Observation
 from controller.planner import Action, Options, Plan
 from controller.planner import plan as make_plan
 from controller.review.model import build_review
@@ -403,3 +405,23 @@ def test_the_review_of_a_plan_says_a_deleted_option_takes_its_variants() -> None
     review = build_review(plan, store, store="tee-store", source="catalog")
     takes = {e.key: e.takes for e in review.entries}
     assert takes["TEE option Size"] == "also deletes the 3 variants that use it"
+
+
+async def test_an_incremental_check_reads_the_options_modifiers_and_rules_it_compares(
+    emulator: Emulator, stores: Any, prod: httpx.AsyncClient
+) -> None:
+    store, _ = stores
+    catalog = desired([watch(), lanyard()])
+    await sync(store, catalog)
+    observation = Observation()
+    first = await observation.assess(store, catalog, Options(), now=datetime.now(UTC), resync=3600)
+    assert observation.mode is Mode.FULL
+    assert first.drift.in_sync
+    product = (await store.observe(ALL)).products["watch"]
+    strap = next(m for m in product.modifiers if m.display_name == "Strap")
+    await prod.put(f"/catalog/products/{product.id}/modifiers/{strap.id}", json={"sort_order": 42})
+    again = await observation.assess(store, catalog, Options(), now=datetime.now(UTC), resync=3600)
+    assert observation.mode is Mode.INCREMENTAL
+    assert again.drift.samples == (
+        ("modifiers", "WATCH modifier Strap", "changed", ("sort_order",)),
+    )
