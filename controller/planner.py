@@ -358,6 +358,10 @@ class _Planner:
                     extras.append(record)
                 else:
                     current[folded] = record
+        renamed: dict[str, str] = {}  # folded new key -> the key the store has it under
+        if spec.renamed is not None and read is None:
+            wanted = list(wanted)
+            renamed = _renames(spec, wanted, current)
         for key, values, item in wanted:
             folded = key if exact else fold(key)
             raw = current.pop(folded, None)
@@ -367,6 +371,8 @@ class _Planner:
             record = raw if read is None else read(raw)
             # an observation in sync holds the catalog's own fields (nothing to compare)
             changes = [] if record[2] is values else _field_changes(record[2], values, compare_skip)
+            if folded in renamed:  # changed in place under its new key
+                changes.insert(0, FieldChange(spec.key, renamed[folded], key))
             for reference in spec.references:
                 change = self._reference_change(reference, item, record[3])
                 if change is not None:
@@ -553,6 +559,28 @@ class _ByKind(dict[Kind, dict[Any, str]]):
     def __missing__(self, kind: Kind) -> dict[Any, str]:
         self[kind] = built = self._build(kind)
         return built
+
+
+def _renames(spec: KindSpec, wanted: list[Desired], current: dict[str, Any]) -> dict[str, str]:
+    """Records the store has under a key the catalog no longer names that `spec.renamed` takes
+    for a desired record under a new key: moved in `current` to the new key (folded new key ->
+    the old key, as the store spells it)."""
+    assert spec.renamed is not None
+    fold = spec.fold
+    keys = {fold(key) for key, _, _ in wanted}
+    gone = [k for k in current if k not in keys]
+    moved: dict[str, str] = {}
+    for key, values, _ in wanted:
+        folded = fold(key)
+        if folded in current or folded in moved:
+            continue
+        match = next((k for k in gone if spec.renamed(values, current[k][2])), None)
+        if match is not None:
+            gone.remove(match)
+            record = current.pop(match)
+            current[folded] = record
+            moved[folded] = record[0]
+    return moved
 
 
 def _unobserved(spec: KindSpec, observed: ObservedCatalog) -> bool:

@@ -425,3 +425,21 @@ async def test_an_incremental_check_reads_the_options_modifiers_and_rules_it_com
     assert again.drift.samples == (
         ("modifiers", "WATCH modifier Strap", "changed", ("sort_order",)),
     )
+
+
+async def test_a_renamed_option_is_changed_in_place_and_keeps_every_variant(
+    emulator: Emulator, stores: Any
+) -> None:
+    prod, _ = stores
+    await sync(prod, desired([watch()]))
+    before = {v.sku: v.id for v in (await prod.observe(ALL)).products["watch"].variants}
+    renamed = json.loads(json.dumps(watch()).replace('"Colour"', '"Finish"'))
+    assessment, result = await sync(prod, desired([renamed]), Options(prune=True))
+    assert [(s.action, s.key, s.fields()) for s in assessment.plan.steps] == [
+        (Action.UPDATE, "WATCH option Finish", ["display_name"])
+    ]
+    assert result.requests == 1
+    after = (await prod.observe(ALL)).products["watch"].variants
+    assert {v.sku: v.id for v in after} == before
+    assert {name for v in after for name, _ in v.option_values} == {"Size", "Finish"}
+    assert (await assess(prod, desired([renamed]))).drift.in_sync

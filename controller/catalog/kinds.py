@@ -192,6 +192,9 @@ class KindSpec:
     # personal data: read only to clone it anonymised into a sandbox; never captured, never part
     # of a deployment
     personal: bool = False
+    # (desired values, observed values) -> whether an observed record the catalog no longer
+    # names is a desired one under a new key: renamed in place rather than deleted and made again
+    renamed: Callable[[Mapping[str, Any], Mapping[str, Any]], bool] | None = None
 
     def depth(self, key: str) -> int:
         """Nesting depth of a record in its own tree (1 for roots; 0 for kinds without a tree)."""
@@ -506,6 +509,15 @@ def _found_options(attribute: str) -> FoundReader:
     return read
 
 
+def _same_values(desired: Mapping[str, Any], observed: Mapping[str, Any]) -> bool:
+    """An option or modifier renamed: one with values, all of the same labels."""
+
+    def labels(values: Mapping[str, Any]) -> frozenset[str]:
+        return frozenset(str(v["label"]).casefold() for v in values.get("option_values") or ())
+
+    return bool(labels(desired)) and labels(desired) == labels(observed)
+
+
 def _option_kind(
     kind: Kind,
     singular: str,
@@ -532,6 +544,7 @@ def _option_kind(
         required_on_create=required,
         required_in_file=required,
         extra_schema=_option_schema(values),
+        renamed=_same_values,
     )
 
 
