@@ -370,6 +370,14 @@ def share(product: ObservedProduct, like: Product, *, images: bool = True) -> No
                 if variant.option_values == match.option_values:
                     variant.option_values = match.option_values
                 variant.fields = _shared_fields(variant.fields, match.fields)
+    for attribute in ("options", "modifiers"):
+        wanted_options = getattr(like, attribute)
+        if wanted_options:
+            named = {o.display_name.casefold(): o for o in wanted_options}
+            for option in getattr(product, attribute):
+                desired = named.get(option.display_name.casefold())
+                if desired is not None and option.fields == desired.fields:
+                    option.fields = desired.fields
     if like.custom_fields:
         pairs = {pair: pair for pair in like.custom_fields}
         product.custom_fields = tuple(

@@ -581,6 +581,8 @@ def body(kind: Kind, action: Action, record: Record) -> dict[str, Any]:
         values = {"name": record.key, **values}
     elif kind is Kind.BULK_PRICING_RULES:
         values = _pricing_body({"quantity_min": record.key, **values})
+    elif kind is Kind.COMPLEX_RULES and action is Action.UPDATE:  # the API requires it
+        values = {"product_id": record.owner_id, **values}
     elif kind is Kind.PAGES:
         values.pop("parent", None)
         if values.get("type") == "link":  # keyed by its link; its URL is the store's
@@ -1459,6 +1461,7 @@ async def _post_rule(
 ) -> Any:
     """Create a complex rule, its conditions by the product's ids."""
     body = {k: v for k, v in values.items() if k != "conditions"}
+    body["product_id"] = product_id  # the API requires it
     body["conditions"] = names.conditions(values.get("conditions") or ())
     return await store.data(
         "POST",
