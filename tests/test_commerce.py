@@ -33,7 +33,9 @@ GROUPS = [
         ],
     },
     {"name": "Retail", "is_default": True, "category_access": {"type": "all"}},
+    {"name": "Trade", "discount_rules": [{"type": "price_list", "price_list": "Trade prices"}]},
 ]
+PRICE_LISTS = [{"name": "Trade prices", "active": True}, {"name": "Staff", "active": False}]
 
 
 def write_catalog(root: Path, groups: Any = GROUPS) -> Path:
@@ -47,6 +49,7 @@ def write_catalog(root: Path, groups: Any = GROUPS) -> Path:
     ]
     (root / "products.jsonl").write_text("".join(json.dumps(p) + "\n" for p in products))
     (root / "customer-groups.yaml").write_text(yaml.safe_dump(groups))
+    (root / "price-lists.yaml").write_text(yaml.safe_dump(PRICE_LISTS))
     return root
 
 
@@ -75,7 +78,22 @@ async def test_customer_groups_round_trip_between_stores_with_different_ids(
         {"type": "category", "method": "percent", "amount": 10, "category": "Footwear"},
         {"type": "product", "method": "price", "amount": 7.5, "product": "SHOE-2"},
     ]
+    assert (second / "price-lists.yaml").read_text() == (first / "price-lists.yaml").read_text()
+    assert yaml.safe_load((second / "price-lists.yaml").read_text()) == sorted(
+        PRICE_LISTS, key=lambda p: str(p["name"])
+    )
+    trade = next(g for g in yaml.safe_load(written) if g["name"] == "Trade")
+    assert trade["discount_rules"] == [{"type": "price_list", "price_list": "Trade prices"}]
     # the same rules name each store's own records
+    lists = []
+    for store in (prod, sandbox):
+        observed = await store.observe({Kind.CUSTOMER_GROUPS})
+        group = next(g for g in observed.customer_groups.values() if g.name == "Trade")
+        (rule,) = group.fields["discount_rules"]
+        names = {p.id: p.name for p in observed.price_lists.values()}
+        assert names[rule["price_list_id"]] == "Trade prices"
+        lists.append(rule["price_list_id"])
+    assert lists[0] != lists[1]
     seen = []
     for store in (prod, sandbox):
         observed = await store.observe({Kind.CUSTOMER_GROUPS})
@@ -162,6 +180,18 @@ async def test_a_rule_naming_a_record_no_one_has_is_refused_before_any_write(
         (
             [{"name": "A", "category_access": {"type": "all", "categories": ["Footwear"]}}],
             "category_access.categories: categories are given only with type specific",
+        ),
+        (
+            [
+                {
+                    "name": "A",
+                    "discount_rules": [
+                        {"type": "price_list", "price_list": "Trade prices"},
+                        {"type": "all", "method": "percent", "amount": 1},
+                    ],
+                }
+            ],
+            "discount_rules: a price_list rule must be the only discount rule",
         ),
         (
             [{"name": "A", "is_default": True}, {"name": "B", "is_default": True}],

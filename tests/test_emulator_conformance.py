@@ -235,7 +235,8 @@ async def _exercise(c: httpx.AsyncClient) -> None:
 
     await _exercise_new_methods_and_queries(c, pid, shoes["category_id"], brand["id"])
     await _exercise_content(c, pid, shoes["category_id"], brand["id"])
-    await _exercise_customer_groups(c, pid, shoes["category_id"])
+    price_list = await _exercise_price_lists(c)
+    await _exercise_customer_groups(c, pid, shoes["category_id"], price_list)
     await _exercise_customers(c)
     await _exercise_metafields(c, pid)
 
@@ -547,7 +548,36 @@ async def _exercise_content(c: httpx.AsyncClient, pid: int, category: int, brand
     assert (await c.delete("/v3/content/pages", params={"id:in": raw_id})).status_code == 404
 
 
-async def _exercise_customer_groups(c: httpx.AsyncClient, pid: int, category: int) -> None:
+async def _exercise_price_lists(c: httpx.AsyncClient) -> int:
+    """Price lists by name (records and assignments are not served)."""
+    path = "/v3/pricelists"
+    created = await c.post(path, json={"name": "Wholesale", "active": True})
+    assert created.status_code == 200, created.text
+    kept = created.json()["data"]["id"]
+    assert (await c.post(path, json={"name": "Wholesale"})).status_code == 409
+    other = (await c.post(path, json={"name": "Trade"})).json()["data"]["id"]
+    for query in (
+        {"name": "Wholesale", "id:in": kept, "page": 1, "limit": 5},
+        {"name:like": "sale", "date_created": "2020-01-01", "date_modified": "2020-01-01"},
+        {"date_created:min": "2020", "date_created:max": "2100"},
+        {"date_modified:min": "2020", "date_modified:max": "2100"},
+    ):
+        assert (await c.get(path, params=query)).status_code == 200, query
+    assert (await c.get(f"{path}/{kept}")).json()["data"]["name"] == "Wholesale"
+    renamed = await c.put(f"{path}/{other}", json={"name": "Trade", "active": False})
+    assert renamed.json()["data"]["active"] is False
+    assert (await c.put(f"{path}/{other}", json={"name": "Wholesale"})).status_code == 409
+    assert (await c.put(f"{path}/999999", json={"name": "X"})).status_code == 404
+    assert (await c.delete(f"{path}/{other}")).status_code == 204
+    spare = (await c.post(path, json={"name": "Spare"})).json()["data"]["id"]
+    assert (await c.delete(path, params={"id:in": spare})).status_code == 204
+    assert (await c.delete(path, params={"name": "Nothing"})).status_code == 204
+    return int(kept)
+
+
+async def _exercise_customer_groups(
+    c: httpx.AsyncClient, pid: int, category: int, price_list: int
+) -> None:
     """v2 customer groups: category access and discount rules by store ids, unique names."""
     path = "/v2/customer_groups"
     rules = [
@@ -568,6 +598,10 @@ async def _exercise_customer_groups(c: httpx.AsyncClient, pid: int, category: in
     group = created.json()
     assert group["discount_rules"][0] == {"type": "all", "method": "percent", "amount": "5.0000"}
     assert group["category_access"] == {"type": "specific", "categories": [category]}
+    lone = [{"type": "price_list", "price_list_id": price_list}]
+    trade = await c.post(path, json={"name": "Trade", "discount_rules": lone})
+    assert trade.json()["discount_rules"] == lone
+    assert (await c.delete(f"{path}/{trade.json()['id']}")).status_code == 204
     retail = (await c.post(path, json={"name": "Retail", "is_default": True})).json()
     listed = (await c.get(path, params={"is_default": "true", "page": 1, "limit": 5})).json()
     assert [g["name"] for g in listed] == ["Retail"]  # one default group at a time

@@ -328,6 +328,11 @@ CUSTOMER_GROUP: dict[str, FieldSpec] = {  # customer_groups v2 (references as na
     "category_access": ("obj", None),
     "discount_rules": ("list", None),
 }
+PRICE_LIST: dict[str, FieldSpec] = {  # pricelists v3
+    "name": ("str", 255),
+    "active": ("bool", None),
+}
+
 CUSTOMER_ATTRIBUTE: dict[str, FieldSpec] = {  # customers/attributes v3
     "name": ("str", 255),
     "type": (("string", "number", "date"), None),

@@ -37,6 +37,7 @@ from controller.catalog.model import (
     CustomerGroup,
     PageLayout,
     Placement,
+    PriceList,
     Product,
     Script,
     TemplateAssociation,
@@ -74,6 +75,7 @@ class Kind(enum.StrEnum):
     WIDGETS = "widgets"
     PLACEMENTS = "placements"
     PAGE_LAYOUTS = "pageLayouts"
+    PRICE_LISTS = "priceLists"
     CUSTOMER_GROUPS = "customerGroups"
     CUSTOMER_ATTRIBUTES = "customerAttributes"
     CUSTOMERS = "customers"
@@ -410,12 +412,17 @@ def _found_groups(observed: ObservedCatalog) -> Iterator[Found]:
         return
     paths = observed.category_paths()
     skus = {p.id: p.sku for p in observed.products.values()}
+    lists = {p.id: p.name for p in (observed.price_lists or {}).values()}
     for group in sorted(observed.customer_groups.values(), key=lambda g: g.id):
-        values = group_values(group.fields, paths, skus)
+        values = group_values(group.fields, paths, skus, lists)
         yield group.name, group.id, values, CustomerGroup(group.name, values)
 
 
-_RULE_KINDS = {"category": Kind.CATEGORIES, "product": Kind.PRODUCTS}
+_RULE_KINDS = {
+    "category": Kind.CATEGORIES,
+    "product": Kind.PRODUCTS,
+    "price_list": Kind.PRICE_LISTS,
+}
 
 
 def _group_names(values: Mapping[str, Any]) -> Iterator[tuple[Kind, str]]:
@@ -796,6 +803,25 @@ _DECLARED = (
         observed_attribute="redirects",
     ),
     KindSpec(
+        Kind.PRICE_LISTS,
+        "price list",
+        key="name",
+        fold=_identity,
+        fields=fields.PRICE_LIST,
+        managed=frozenset({"active"}),
+        desired=lambda catalog: _keyed(catalog.price_lists, "name"),
+        observed=lambda observed: (
+            (p.name, p.id, p.fields, p)
+            for p in sorted((observed.price_lists or {}).values(), key=lambda p: p.id)
+        ),
+        read_only=frozenset({"id", "date_created", "date_modified"}),
+        file="price-lists.yaml",
+        attribute="price_lists",
+        make=PriceList,
+        optional_file=True,
+        observed_attribute="price_lists",
+    ),
+    KindSpec(
         Kind.CUSTOMER_GROUPS,
         "customer group",
         key="name",
@@ -804,7 +830,7 @@ _DECLARED = (
         managed=frozenset(fields.CUSTOMER_GROUP) - {"name"},
         desired=lambda catalog: _keyed(catalog.customer_groups, "name"),
         observed=_found_groups,
-        named=Named((Kind.CATEGORIES, Kind.PRODUCTS), _group_names),
+        named=Named((Kind.CATEGORIES, Kind.PRODUCTS, Kind.PRICE_LISTS), _group_names),
         read_only=frozenset({"id", "date_created", "date_modified"}),
         file="customer-groups.yaml",
         attribute="customer_groups",
@@ -829,14 +855,18 @@ _DECLARED = (
                 "type": "array",
                 "items": {
                     "type": "object",
-                    "required": ["type", "method", "amount"],
+                    "required": ["type"],
                     "additionalProperties": False,
                     "properties": {
-                        "type": {"enum": ["all", "category", "product"]},
+                        "type": {"enum": ["all", "category", "product", "price_list"]},
                         "method": {"enum": list(fields.DISCOUNT_METHODS)},
                         "amount": {"type": "number", "minimum": 0},
                         "category": {"type": "string", "description": "By path (type category)."},
                         "product": {"type": "string", "description": "By SKU (type product)."},
+                        "price_list": {
+                            "type": "string",
+                            "description": "By name (type price_list: the only rule).",
+                        },
                     },
                 },
             },

@@ -336,6 +336,14 @@ class CustomerGroup:
 
 
 @dataclass(frozen=True)
+class PriceList:
+    """A price list keyed by name."""
+
+    name: str
+    fields: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class CustomerAttribute:
     """A customer attribute (a name and a value type) keyed by name."""
 
@@ -371,6 +379,7 @@ class Catalog:
     widgets: Mapping[str, Widget] | None = None  # by key
     placements: Mapping[str, Placement] | None = None  # by key
     page_layouts: Mapping[str, PageLayout] | None = None  # by key
+    price_lists: Mapping[str, PriceList] | None = None  # by name
     customer_groups: Mapping[str, CustomerGroup] | None = None  # by name
     customer_attributes: Mapping[str, CustomerAttribute] | None = None  # by name
     customers: Mapping[str, Customer] | None = None  # by casefolded email; clones only

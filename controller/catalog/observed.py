@@ -218,6 +218,15 @@ class ObservedCustomerGroup:
 
 
 @dataclass(slots=True)
+class ObservedPriceList:
+    """A price list as the store has it."""
+
+    id: int
+    name: str
+    fields: dict[str, Any]
+
+
+@dataclass(slots=True)
 class ObservedCustomerAttribute:
     """A customer attribute as the store has it."""
 
@@ -257,6 +266,7 @@ class ObservedCatalog:
     # the theme lacks: None); None when not observed.
     regions: dict[str, frozenset[str] | None] | None = None
     page_layouts: dict[str, ObservedLayout] | None = None  # by address; None when not observed
+    price_lists: dict[int, ObservedPriceList] | None = None  # by id
     customer_groups: dict[int, ObservedCustomerGroup] | None = None  # by id
     customer_attributes: dict[int, ObservedCustomerAttribute] | None = None  # by id
     customers: dict[int, ObservedCustomer] | None = None  # by id; read only to clone them
@@ -371,10 +381,14 @@ def _shared_fields(observed: Mapping[str, Any], desired: Mapping[str, Any]) -> M
 
 
 def group_values(
-    values: Mapping[str, Any], paths: Mapping[int, str], skus: Mapping[int, str]
+    values: Mapping[str, Any],
+    paths: Mapping[int, str],
+    skus: Mapping[int, str],
+    price_lists: Mapping[int, str],
 ) -> dict[str, Any]:
     """A customer group's API values in natural keys: category access by path, discount rules by
-    category path or product SKU (a store id no record has is written `#id`), sorted."""
+    category path, product SKU or price list name (a store id no record has is written `#id`),
+    sorted."""
 
     def name(names: Mapping[int, str], record_id: Any) -> str:
         return names.get(record_id, f"#{record_id}")
@@ -396,7 +410,7 @@ def group_values(
             written.update(method=rule.get("method"), amount=amount(rule.get("amount")))
         target = RULE_TARGETS.get(kind)
         if target is not None:
-            names = {"category": paths, "product": skus}.get(kind, {})
+            names = {"category": paths, "product": skus, "price_list": price_lists}[kind]
             written[target] = name(names, rule.get(f"{target}_id"))
         rules.append(written)
     if "discount_rules" in values:

@@ -639,6 +639,7 @@ _RULE_KEYS = {
     "all": frozenset({"type", "method", "amount"}),
     "category": frozenset({"type", "method", "amount", "category"}),
     "product": frozenset({"type", "method", "amount", "product"}),
+    "price_list": frozenset({"type", "price_list"}),
 }
 
 
@@ -664,6 +665,8 @@ def _customer_group(c: _Collector, item: Item) -> CustomerGroup | None:
         kinds = [r["type"] for r in values["discount_rules"]]
         if kinds.count("all") > 1:
             c.add(item, "at most one discount rule of type all", "discount_rules")
+        if "price_list" in kinds and len(kinds) > 1:
+            c.add(item, "a price_list rule must be the only discount rule", "discount_rules")
     return CustomerGroup(name, values)
 
 
@@ -689,11 +692,8 @@ def _access(c: _Collector, item: Item, access: dict[str, Any]) -> dict[str, Any]
 def _rule(c: _Collector, item: Item, index: int, rule: Any) -> dict[str, Any] | None:
     at = f"discount_rules[{index}]"
     kind = rule.get("type") if isinstance(rule, dict) else None
-    if kind == "price_list":
-        c.add(item, "price list rules are not managed yet", f"{at}.type")
-        return None
     if not isinstance(rule, dict) or kind not in _RULE_KEYS:
-        c.add(item, "a discount rule has type all, category or product", f"{at}.type")
+        c.add(item, "a discount rule has type all, category, product or price_list", f"{at}.type")
         return None
     unknown = sorted(set(rule) - _RULE_KEYS[kind])
     missing = sorted(_RULE_KEYS[kind] - set(rule))
@@ -703,6 +703,11 @@ def _rule(c: _Collector, item: Item, index: int, rule: Any) -> dict[str, Any] | 
             item, f"a {kind} discount rule has {', '.join(sorted(_RULE_KEYS[kind]))} ({detail})", at
         )
         return None
+    if kind == "price_list":
+        if not isinstance(rule["price_list"], str) or not rule["price_list"].strip():
+            c.add(item, "price_list must name a price list", f"{at}.price_list")
+            return None
+        return dict(rule)
     if rule["method"] not in fields.DISCOUNT_METHODS:
         c.add(item, f"method must be one of {', '.join(fields.DISCOUNT_METHODS)}", f"{at}.method")
         return None

@@ -14,6 +14,7 @@ from controller.emulator.resources import (
     images,
     metafields,
     pages,
+    price_lists,
     products,
     redirect_jobs,
     redirects,
@@ -46,6 +47,7 @@ _FAMILIES = (
     template_associations,
     widget_templates,
     widgets,
+    price_lists,
     customer_groups,
     customers,
 )
@@ -79,5 +81,6 @@ class Store:
         self.template_associations = template_associations.TemplateAssociations(self)
         self.widget_templates = widget_templates.WidgetTemplates(self)
         self.widgets = widgets.Widgets(self)
+        self.price_lists = price_lists.PriceLists(self)
         self.customer_groups = customer_groups.CustomerGroups(self)
         self.customers = customers.Customers(self)

@@ -47,6 +47,7 @@ from controller.catalog.observed import (
     ObservedLayout,
     ObservedPage,
     ObservedPlacement,
+    ObservedPriceList,
     ObservedProduct,
     ObservedRedirect,
     ObservedScript,
@@ -126,6 +127,7 @@ CUSTOM = {"widget_template_kind": "custom"}
 _WIDGET_FIELDS = KINDS[Kind.WIDGETS].managed - {"name"}
 _PLACEMENT_FIELDS = KINDS[Kind.PLACEMENTS].managed
 CUSTOMER_GROUPS = "/v2/customer_groups"
+PRICE_LISTS = "/v3/pricelists"
 CUSTOMERS = "/v3/customers"
 CUSTOMER_ATTRIBUTES = "/v3/customers/attributes"
 CUSTOMER_INCLUDES = "addresses,storecredit,attributes,formfields"
@@ -399,7 +401,10 @@ def _group_body(record: Record) -> dict[str, Any]:
         rules = []
         for rule in values["discount_rules"]:
             sent = {k: v for k, v in rule.items() if k not in ("category", "product")}
-            if rule["type"] == "category":
+            sent.pop("price_list", None)
+            if rule["type"] == "price_list":
+                sent["price_list_id"] = named[Kind.PRICE_LISTS, rule["price_list"]]
+            elif rule["type"] == "category":
                 sent["category_id"] = named[Kind.CATEGORIES, rule["category"]]
             elif rule["type"] == "product":
                 sent["product_id"] = named[Kind.PRODUCTS, rule["product"]]
@@ -525,6 +530,8 @@ def body(kind: Kind, action: Action, record: Record) -> dict[str, Any]:
         return _group_body(record)
     elif kind is Kind.CUSTOMERS:
         return _customer_body(action, record)
+    elif kind is Kind.PRICE_LISTS and action is Action.UPDATE:  # the API asks for the name
+        values = {"name": record.key, **values}
     elif kind is Kind.BLOG_POSTS and "published_date" in values:  # written as RFC 2822
         moment = datetime.fromisoformat(str(values["published_date"]).replace("Z", "+00:00"))
         values["published_date"] = format_datetime(
@@ -721,15 +728,14 @@ class BigCommerceRecords(StoreClient):
                     found[item["id"]] = post_from_api(item)
             observed.blog_posts = found
 
-        kinds = set(kinds)
-        if Kind.PLACEMENTS in kinds:  # named by natural keys: their widgets and pages too
-            kinds |= {Kind.WIDGETS, Kind.PAGES}
-        if Kind.PAGE_LAYOUTS in kinds:  # on the web pages, naming custom templates by name
-            kinds |= {Kind.WIDGET_TEMPLATES, Kind.PAGES}
-        if Kind.WIDGETS in kinds:  # by their templates' names
-            kinds |= {Kind.WIDGET_TEMPLATES}
-        if Kind.TEMPLATE_ASSOCIATIONS in kinds:  # a page by its URL
-            kinds |= {Kind.PAGES}
+        async def price_lists() -> None:
+            found: dict[int, ObservedPriceList] = {}
+            async for page in self.pages(PRICE_LISTS):
+                for item in page:
+                    found[item["id"]] = ObservedPriceList(
+                        item["id"], item["name"], {"active": bool(item.get("active", True))}
+                    )
+            observed.price_lists = found
 
         async def customer_attributes() -> None:
             found: dict[int, ObservedCustomerAttribute] = {}
@@ -754,6 +760,16 @@ class BigCommerceRecords(StoreClient):
                     found[item["id"]] = group_from_api(item)
             observed.customer_groups = found
 
+        kinds = set(kinds)
+        if Kind.PLACEMENTS in kinds:  # named by natural keys: their widgets and pages too
+            kinds |= {Kind.WIDGETS, Kind.PAGES}
+        if Kind.PAGE_LAYOUTS in kinds:  # on the web pages, naming custom templates by name
+            kinds |= {Kind.WIDGET_TEMPLATES, Kind.PAGES}
+        if Kind.WIDGETS in kinds:  # by their templates' names
+            kinds |= {Kind.WIDGET_TEMPLATES}
+        if Kind.TEMPLATE_ASSOCIATIONS in kinds:  # a page by its URL
+            kinds |= {Kind.PAGES}
+
         if Kind.SCRIPTS in kinds:  # after the catalog: one request, and errors in a fixed order
             await scripts()
         content = [
@@ -766,6 +782,7 @@ class BigCommerceRecords(StoreClient):
                 (Kind.PLACEMENTS, placements),
                 (Kind.TEMPLATE_ASSOCIATIONS, associations),
                 (Kind.REDIRECTS, redirects),
+                (Kind.PRICE_LISTS, price_lists),
                 (Kind.CUSTOMER_GROUPS, customer_groups),
                 (Kind.CUSTOMER_ATTRIBUTES, customer_attributes),
                 (Kind.CUSTOMERS, customers),
@@ -1111,6 +1128,9 @@ class BigCommerceRecords(StoreClient):
         if kind is Kind.CUSTOMERS:
             found = await self.data("GET", CUSTOMERS, CUSTOMERS, params={"email:in": record.key})
             return Outcome(id=found[0]["id"], adopted=True) if found else None
+        if kind is Kind.PRICE_LISTS:
+            found = await self.data("GET", PRICE_LISTS, PRICE_LISTS, params={"name": record.key})
+            return Outcome(id=found[0]["id"], adopted=True) if found else None
         if kind is Kind.CUSTOMER_ATTRIBUTES:
             found = await self.data(
                 "GET", CUSTOMER_ATTRIBUTES, CUSTOMER_ATTRIBUTES, params={"name": record.key}
@@ -1415,6 +1435,9 @@ _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
     (Kind.CUSTOMER_ATTRIBUTES, Action.DELETE): _Batch(
         "DELETE", CUSTOMER_ATTRIBUTES, by_ids="id:in"
     ),
+    (Kind.PRICE_LISTS, Action.CREATE): _single("POST", PRICE_LISTS),
+    (Kind.PRICE_LISTS, Action.UPDATE): _single("PUT", f"{PRICE_LISTS}/{{id}}"),
+    (Kind.PRICE_LISTS, Action.DELETE): _single("DELETE", f"{PRICE_LISTS}/{{id}}"),
     (Kind.CUSTOMER_GROUPS, Action.CREATE): _v2("POST", CUSTOMER_GROUPS),
     (Kind.CUSTOMER_GROUPS, Action.UPDATE): _v2("PUT", f"{CUSTOMER_GROUPS}/{{id}}"),
     (Kind.CUSTOMER_GROUPS, Action.DELETE): _v2("DELETE", f"{CUSTOMER_GROUPS}/{{id}}"),
