@@ -235,7 +235,7 @@ async def _exercise(c: httpx.AsyncClient) -> None:
 
     await _exercise_new_methods_and_queries(c, pid, shoes["category_id"], brand["id"])
     await _exercise_content(c, pid, shoes["category_id"], brand["id"])
-    price_list = await _exercise_price_lists(c)
+    price_list = await _exercise_price_lists(c, pid)
     await _exercise_customer_groups(c, pid, shoes["category_id"], price_list)
     await _exercise_customers(c)
     await _exercise_metafields(c, pid)
@@ -548,8 +548,9 @@ async def _exercise_content(c: httpx.AsyncClient, pid: int, category: int, brand
     assert (await c.delete("/v3/content/pages", params={"id:in": raw_id})).status_code == 404
 
 
-async def _exercise_price_lists(c: httpx.AsyncClient) -> int:
-    """Price lists by name (records and assignments are not served)."""
+async def _exercise_price_lists(c: httpx.AsyncClient, pid: int) -> int:
+    """Price lists by name, and their records by variant and currency (assignments are not
+    served)."""
     path = "/v3/pricelists"
     created = await c.post(path, json={"name": "Wholesale", "active": True})
     assert created.status_code == 200, created.text
@@ -564,6 +565,38 @@ async def _exercise_price_lists(c: httpx.AsyncClient) -> int:
     ):
         assert (await c.get(path, params=query)).status_code == 200, query
     assert (await c.get(f"{path}/{kept}")).json()["data"]["name"] == "Wholesale"
+    variants = (await c.get(f"/v3/catalog/products/{pid}/variants")).json()["data"]
+    sku, variant = variants[0]["sku"], variants[-1]["id"]
+    records = f"{path}/{kept}/records"
+    written = [
+        {"sku": sku, "currency": "usd", "price": 10, "sale_price": 8},
+        {"variant_id": variant, "currency": "eur", "price": 11},
+    ]
+    assert (await c.post(records, json=written)).status_code == 200
+    assert (await c.post(records, json=written[:1])).status_code == 422  # exists: use PUT
+    upsert = [
+        {"sku": sku, "currency": "usd", "price": 9},
+        {"sku": sku, "currency": "gbp", "price": 7},
+    ]
+    assert (await c.put(records, json=upsert)).status_code == 200
+    queries = [
+        {"sku": sku, "currency": "usd", "include": "bulk_pricing_tiers", "page": 1, "limit": 5},
+        {"sku:in": sku, "currency:in": "usd,eur", "variant_id:in": variant, "product_id:in": pid},
+        {"price": 9, "price:min": 1, "price:max": 100, "calculated_price": 8},
+        {"sale_price": 8, "sale_price:min": 0, "sale_price:max": 9},
+        {"retail_price:min": 0, "retail_price:max": 9, "retail_price": 0},
+        {"map_price:min": 0, "map_price:max": 9, "map_price": 0},
+        {"calculated_price:min": 0, "calculated_price:max": 99},
+        {"date_created": "2020-01-01", "date_created:min": "2020", "date_created:max": "2100"},
+        {"date_modified": "2020-01-01", "date_modified:min": "2020", "date_modified:max": "2100"},
+    ]
+    for query in queries:
+        assert (await c.get(records, params=query)).status_code == 200, query
+    listed = (await c.get(records, params={"sku": sku, "currency": "usd"})).json()["data"]
+    assert [(r["price"], r["calculated_price"]) for r in listed] == [(9, 8)]
+    assert (await c.delete(records, params={"currency": "gbp", "sku:in": sku})).status_code == 204
+    assert (await c.delete(records, params={"variant_id:in": variant})).status_code == 204
+    assert len((await c.get(records)).json()["data"]) == 1
     renamed = await c.put(f"{path}/{other}", json={"name": "Trade", "active": False})
     assert renamed.json()["data"]["active"] is False
     assert (await c.put(f"{path}/{other}", json={"name": "Wholesale"})).status_code == 409

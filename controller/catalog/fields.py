@@ -333,6 +333,16 @@ PRICE_LIST: dict[str, FieldSpec] = {  # pricelists v3
     "active": ("bool", None),
 }
 
+PRICE_RECORD: dict[str, FieldSpec] = {  # pricelists/{id}/records v3 (by SKU and currency)
+    "sku": ("str", 255),
+    "currency": ("str", 3),
+    "price": ("num", None),
+    "sale_price": ("num?", None),
+    "retail_price": ("num?", None),
+    "map_price": ("num?", None),
+}
+PRICES = ("price", "sale_price", "retail_price", "map_price")
+
 CUSTOMER_ATTRIBUTE: dict[str, FieldSpec] = {  # customers/attributes v3
     "name": ("str", 255),
     "type": (("string", "number", "date"), None),

@@ -44,6 +44,7 @@ from controller.catalog.model import (
     Image,
     PageLayout,
     Placement,
+    PriceList,
     Problem,
     Product,
     Redirect,
@@ -577,7 +578,22 @@ def layout_item(layout: PageLayout) -> dict[str, Any]:
     }
 
 
+def price_list_item(price_list: PriceList) -> dict[str, Any]:
+    """A price list as written, its records sorted by currency and SKU."""
+    item = record_item(KINDS[Kind.PRICE_LISTS], price_list)
+    if price_list.records is not None:
+        item["records"] = [
+            _ordered(
+                {"sku": r.sku, "currency": r.currency, **_number(dict(r.fields))},
+                ("sku", "currency"),
+            )
+            for r in sorted(price_list.records, key=lambda r: r.key.casefold())
+        ]
+    return item
+
+
 _WRITERS: dict[Kind, Callable[[Any], dict[str, Any]]] = {
+    Kind.PRICE_LISTS: price_list_item,
     Kind.REDIRECTS: redirect_item,
     Kind.TEMPLATE_ASSOCIATIONS: association_item,
     Kind.WIDGETS: widget_item,

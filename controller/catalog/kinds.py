@@ -76,6 +76,7 @@ class Kind(enum.StrEnum):
     PLACEMENTS = "placements"
     PAGE_LAYOUTS = "pageLayouts"
     PRICE_LISTS = "priceLists"
+    PRICE_RECORDS = "priceRecords"
     CUSTOMER_GROUPS = "customerGroups"
     CUSTOMER_ATTRIBUTES = "customerAttributes"
     CUSTOMERS = "customers"
@@ -161,6 +162,7 @@ class KindSpec:
     references: tuple[Reference, ...] = ()
     named: Named | None = None  # natural keys of other kinds inside its values
     batch: Mapping[Action, int] = field(default_factory=dict)  # the API's maxima per request
+    concurrency: int | None = None  # at most this many of its requests at once (the API's limit)
     # requests a bulk job of the API takes for any number of records (redirects' import job):
     # used instead of batches when it costs fewer
     bulk: Mapping[Action, int] = field(default_factory=dict)
@@ -820,6 +822,31 @@ _DECLARED = (
         make=PriceList,
         optional_file=True,
         observed_attribute="price_lists",
+    ),
+    KindSpec(
+        Kind.PRICE_RECORDS,
+        "price list record",
+        key="sku",
+        fold=str.casefold,
+        fields=fields.PRICE_RECORD,
+        managed=frozenset(fields.PRICES),
+        desired=lambda price_list: (
+            None
+            if price_list.records is None
+            else [(r.key, r.fields, r) for r in price_list.records]
+        ),
+        observed=lambda price_list: ((r.key, r.id, r.fields, r) for r in price_list.records),
+        owner=Kind.PRICE_LISTS,
+        owner_field="records",
+        separator="#",
+        # written by upsert (1,000 a request, 2 at once), deleted by SKUs per currency
+        batch={Action.CREATE: 1000, Action.UPDATE: 1000, Action.DELETE: 250},
+        concurrency=2,
+        create_only=frozenset({"currency"}),
+        create_values=lambda record: {"sku": record.sku, "currency": record.currency},
+        required_on_create=("price",),
+        required_in_file=("price",),
+        extra_schema={"currency": {"type": "string", "pattern": "^[A-Z]{3}$"}},
     ),
     KindSpec(
         Kind.CUSTOMER_GROUPS,

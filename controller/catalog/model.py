@@ -336,11 +336,31 @@ class CustomerGroup:
 
 
 @dataclass(frozen=True)
+class PriceRecord:
+    """A price of a variant (by SKU) in one currency, in a price list."""
+
+    sku: str
+    currency: str  # ISO 4217, upper case
+    fields: Mapping[str, Any]  # price, sale_price, retail_price, map_price
+
+    @property
+    def key(self) -> str:
+        """The natural key within its price list: `USD:SKU`."""
+        return f"{self.currency}:{self.sku}"
+
+
+@dataclass(frozen=True)
 class PriceList:
-    """A price list keyed by name."""
+    """A price list keyed by name, with its records (None: not managed)."""
 
     name: str
     fields: Mapping[str, Any]
+    records: tuple[PriceRecord, ...] | None = None
+
+    @property
+    def key(self) -> str:
+        """The natural key: the name."""
+        return self.name
 
 
 @dataclass(frozen=True)

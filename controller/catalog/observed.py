@@ -16,6 +16,8 @@ from controller.catalog.model import (
     Image,
     PageLayout,
     Placement,
+    PriceList,
+    PriceRecord,
     Product,
     Redirect,
     TemplateAssociation,
@@ -218,12 +220,28 @@ class ObservedCustomerGroup:
 
 
 @dataclass(slots=True)
+class ObservedPriceRecord:
+    """A price list record as the store has it (its id: its variant's)."""
+
+    id: int
+    sku: str
+    currency: str  # upper case
+    fields: dict[str, Any]
+
+    @property
+    def key(self) -> str:
+        """As `PriceRecord.key`."""
+        return f"{self.currency}:{self.sku}"
+
+
+@dataclass(slots=True)
 class ObservedPriceList:
     """A price list as the store has it."""
 
     id: int
     name: str
     fields: dict[str, Any]
+    records: list[ObservedPriceRecord] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -478,6 +496,7 @@ def _to_catalog(observed: ObservedCatalog, skip: frozenset[str]) -> Catalog:
     records["widgets"] = _widgets(observed)
     records["placements"] = _placements(observed, paths)
     records["page_layouts"] = _layouts(observed, paths)
+    records["price_lists"] = _price_lists(observed)
     return Catalog(**records)
 
 
@@ -511,6 +530,20 @@ def _redirects(observed: ObservedCatalog, paths: dict[int, str]) -> dict[str, Re
             to_post=posts.get(r.post_id, ""),
         )
         for r in observed.redirects.values()
+    }
+
+
+def _price_lists(observed: ObservedCatalog) -> dict[str, PriceList] | None:
+    """Price lists with their records (none observed or none there: not managed)."""
+    if not observed.price_lists:
+        return None
+    return {
+        p.name: PriceList(
+            p.name,
+            dict(p.fields),
+            tuple(PriceRecord(r.sku, r.currency, dict(r.fields)) for r in p.records),
+        )
+        for p in observed.price_lists.values()
     }
 
 

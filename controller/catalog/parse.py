@@ -21,6 +21,8 @@ from controller.catalog.model import (
     Image,
     PageLayout,
     Placement,
+    PriceList,
+    PriceRecord,
     Problem,
     Product,
     Redirect,
@@ -729,6 +731,46 @@ def _rule(c: _Collector, item: Item, index: int, rule: Any) -> dict[str, Any] | 
     return out
 
 
+_PRICE_LISTS = KINDS[Kind.PRICE_LISTS]
+_RECORDS = KINDS[Kind.PRICE_RECORDS]
+_RECORD_KEYS = frozenset(fields.PRICE_RECORD)
+
+
+def _price_list(c: _Collector, item: Item) -> PriceList | None:
+    """One price list as written, with its records (by SKU and currency) when it lists them."""
+    data = _object(c, item, "price list")
+    if data is None:
+        return None
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        c.add(item, "name is required", "name")
+        return None
+    own = {k: v for k, v in data.items() if k not in ("name", "records")}
+    values = c.fields(item, own, _PRICE_LISTS.fields, _PRICE_LISTS.managed)
+    if "records" not in data:
+        return PriceList(name, values)
+    records: dict[str, PriceRecord] = {}
+    for index, raw in enumerate(_list(c, item, data, "records")):
+        at = f"records[{index}]"
+        if not isinstance(raw, dict) or not isinstance(raw.get("sku"), str) or not raw["sku"]:
+            c.add(item, "a record is {sku, currency, price, ...}", f"{at}.sku")
+            continue
+        currency = raw.get("currency")
+        if not isinstance(currency, str) or not re.fullmatch(r"[A-Za-z]{3}", currency):
+            c.add(item, "currency is an ISO 4217 code such as USD", f"{at}.currency")
+            continue
+        prices = {k: v for k, v in raw.items() if k not in ("sku", "currency")}
+        checked = c.fields(item, prices, _RECORDS.fields, _RECORD_KEYS, f"{at}.")
+        record = PriceRecord(raw["sku"], currency.upper(), checked)
+        if _RECORDS.fold(record.key) in records:
+            c.add(item, f"record {record.key!r} appears twice", at)
+            continue
+        if "price" not in checked:
+            c.add(item, "price is required", f"{at}.price")
+        records[_RECORDS.fold(record.key)] = record
+    return PriceList(name, values, tuple(records[k] for k in sorted(records)))
+
+
 _READERS: dict[Kind, Callable[[_Collector, Item], Any]] = {
     Kind.PAGES: _page,
     Kind.REDIRECTS: _redirect,
@@ -737,6 +779,7 @@ _READERS: dict[Kind, Callable[[_Collector, Item], Any]] = {
     Kind.PLACEMENTS: _placement,
     Kind.PAGE_LAYOUTS: _layout,
     Kind.CUSTOMER_GROUPS: _customer_group,
+    Kind.PRICE_LISTS: _price_list,
 }
 
 

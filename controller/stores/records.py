@@ -48,6 +48,7 @@ from controller.catalog.observed import (
     ObservedPage,
     ObservedPlacement,
     ObservedPriceList,
+    ObservedPriceRecord,
     ObservedProduct,
     ObservedRedirect,
     ObservedScript,
@@ -128,6 +129,7 @@ _WIDGET_FIELDS = KINDS[Kind.WIDGETS].managed - {"name"}
 _PLACEMENT_FIELDS = KINDS[Kind.PLACEMENTS].managed
 CUSTOMER_GROUPS = "/v2/customer_groups"
 PRICE_LISTS = "/v3/pricelists"
+PRICE_RECORDS = "/v3/pricelists/{price_list_id}/records"
 CUSTOMERS = "/v3/customers"
 CUSTOMER_ATTRIBUTES = "/v3/customers/attributes"
 CUSTOMER_INCLUDES = "addresses,storecredit,attributes,formfields"
@@ -532,6 +534,12 @@ def body(kind: Kind, action: Action, record: Record) -> dict[str, Any]:
         return _customer_body(action, record)
     elif kind is Kind.PRICE_LISTS and action is Action.UPDATE:  # the API asks for the name
         values = {"name": record.key, **values}
+    elif kind is Kind.PRICE_LISTS:  # its records are written after it, by upsert
+        values.pop("records", None)
+    elif kind is Kind.PRICE_RECORDS:
+        currency, _, sku = record.key.partition(":")
+        prices = {k: v for k, v in values.items() if k in fields.PRICES}
+        return {"sku": sku, "currency": currency.lower(), **prices}
     elif kind is Kind.BLOG_POSTS and "published_date" in values:  # written as RFC 2822
         moment = datetime.fromisoformat(str(values["published_date"]).replace("Z", "+00:00"))
         values["published_date"] = format_datetime(
@@ -735,6 +743,7 @@ class BigCommerceRecords(StoreClient):
                     found[item["id"]] = ObservedPriceList(
                         item["id"], item["name"], {"active": bool(item.get("active", True))}
                     )
+            await fan_out(self.read_price_records(p) for p in found.values())
             observed.price_lists = found
 
         async def customer_attributes() -> None:
@@ -889,6 +898,20 @@ class BigCommerceRecords(StoreClient):
                     name_images((product,), {int(key): item["value"]})
                     named.append(product)
             share_images(named, like)
+
+    async def read_price_records(self, price_list: ObservedPriceList) -> None:
+        """A price list's records (by SKU and currency), into it."""
+        path = f"{PRICE_LISTS}/{price_list.id}/records"
+        async for page in self.pages(path):
+            price_list.records.extend(
+                ObservedPriceRecord(
+                    item["variant_id"],
+                    item.get("sku") or "",
+                    str(item["currency"]).upper(),
+                    {k: item[k] for k in fields.PRICES if item.get(k) is not None},
+                )
+                for item in page
+            )
 
     async def v2_pages(self, path: str) -> AsyncIterator[list[dict[str, Any]]]:
         """The pages of a v2 list: a bare array per page, the last one short."""
@@ -1275,6 +1298,45 @@ def _source_records(product_id: int, made: dict[str, int]) -> list[dict[str, Any
     ]
 
 
+class _PriceRecords(_Batch):
+    """Price list records: upserted (creates and updates alike) per price list, deleted by SKUs
+    per price list and currency."""
+
+    def __init__(self) -> None:
+        super().__init__("PUT", PRICE_RECORDS)
+
+    async def send(
+        self, store: BigCommerceRecords, kind: Kind, action: Action, records: Sequence[Record]
+    ) -> list[Outcome]:
+        groups: dict[tuple[Any, str], list[Record]] = {}
+        for record in records:
+            currency = record.key.partition(":")[0] if action is Action.DELETE else ""
+            groups.setdefault((record.owner_id, currency), []).append(record)
+        for (owner, currency), group in groups.items():
+            path = f"{PRICE_LISTS}/{owner}/records"
+            if action is Action.DELETE:
+                skus = ",".join(r.key.partition(":")[2] for r in group)
+                params = {"currency": currency.lower(), "sku:in": skus}
+                await store.request("DELETE", path, endpoint=PRICE_RECORDS, params=params)
+            else:
+                bodies = [body(kind, action, r) for r in group]
+                await store.request("PUT", path, endpoint=PRICE_RECORDS, json=bodies)
+        return [Outcome(id=r.id) for r in records]
+
+
+async def _create_price_list(
+    store: BigCommerceRecords, record: Record, payload: dict[str, Any]
+) -> Any:
+    """A price list, then its records by upsert at the documented maximum."""
+    data = await store._one("POST", PRICE_LISTS, record, payload)
+    nested = record.values.get("records") or []
+    owned = [Record(f"{r['currency']}:{r['sku']}", r, owner_id=data["id"]) for r in nested]
+    size = KINDS[Kind.PRICE_RECORDS].batch_size(Action.CREATE)
+    for i in range(0, len(owned), size):
+        await _PriceRecords().send(store, Kind.PRICE_RECORDS, Action.CREATE, owned[i : i + size])
+    return data
+
+
 _ASSOCIATIONS = "/v3/storefront/custom-template-associations"
 Route = Callable[[BigCommerceRecords, Record, dict[str, Any]], Awaitable[Any]]
 
@@ -1435,7 +1497,10 @@ _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
     (Kind.CUSTOMER_ATTRIBUTES, Action.DELETE): _Batch(
         "DELETE", CUSTOMER_ATTRIBUTES, by_ids="id:in"
     ),
-    (Kind.PRICE_LISTS, Action.CREATE): _single("POST", PRICE_LISTS),
+    (Kind.PRICE_LISTS, Action.CREATE): _create_price_list,
+    (Kind.PRICE_RECORDS, Action.CREATE): _PriceRecords(),
+    (Kind.PRICE_RECORDS, Action.UPDATE): _PriceRecords(),
+    (Kind.PRICE_RECORDS, Action.DELETE): _PriceRecords(),
     (Kind.PRICE_LISTS, Action.UPDATE): _single("PUT", f"{PRICE_LISTS}/{{id}}"),
     (Kind.PRICE_LISTS, Action.DELETE): _single("DELETE", f"{PRICE_LISTS}/{{id}}"),
     (Kind.CUSTOMER_GROUPS, Action.CREATE): _v2("POST", CUSTOMER_GROUPS),
