@@ -238,6 +238,7 @@ async def _exercise(c: httpx.AsyncClient) -> None:
     price_list = await _exercise_price_lists(c, pid)
     await _exercise_customer_groups(c, pid, shoes["category_id"], price_list)
     await _exercise_customers(c)
+    await _exercise_promotions(c, pid, shoes["category_id"], brand["id"])
     await _exercise_metafields(c, pid)
 
     assert (
@@ -654,6 +655,110 @@ async def _exercise_customer_groups(
     assert [r["type"] for r in updated.json()["discount_rules"]] == ["all"]  # the whole set
     assert (await c.get(f"{path}/count")).json() == {"count": 2}
     assert (await c.delete(f"{path}/{retail['id']}")).status_code == 204
+
+
+async def _exercise_promotions(c: httpx.AsyncClient, pid: int, category: int, brand: int) -> None:
+    """v3 promotions naming products, categories, brands and customer groups by id, and their
+    coupon codes: one by one, generated, by code."""
+    path = "/v3/promotions"
+    group = (await c.post("/v2/customer_groups", json={"name": "VIP"})).json()["id"]
+    matcher = {
+        "or": [{"products": [pid]}, {"and": [{"categories": [category]}, {"brands": [brand]}]}]
+    }
+    rules = [
+        {
+            "action": {"cart_items": {"discount": {"percentage_amount": "10"}, "items": matcher}},
+            "condition": {"cart": {"items": {"not": {"brands": [brand]}}, "minimum_quantity": 1}},
+        },
+        {"action": {"gift_item": {"product_id": pid, "quantity": 1}}, "stop": True},
+    ]
+    automatic = await c.post(
+        path,
+        json={
+            "name": "Shoes 10% off",
+            "redemption_type": "AUTOMATIC",
+            "rules": rules,
+            "customer": {"group_ids": [group], "minimum_order_count": 1},
+            "channels": [{"id": 1}],
+            "notifications": [{"type": "UPSELL", "content": "Buy!", "locations": ["HOME_PAGE"]}],
+        },
+    )
+    assert automatic.status_code == 201, automatic.text
+    auto_id = automatic.json()["data"]["id"]
+    assert automatic.json()["data"]["rules"][0]["apply_once"] is True
+    missing = {
+        "action": {
+            "cart_items": {"discount": {"fixed_amount": "1"}, "items": {"products": [999999]}}
+        }
+    }
+    assert (
+        await c.post(path, json={"name": "X", "redemption_type": "AUTOMATIC", "rules": [missing]})
+    ).status_code == 422
+    coupon = await c.post(
+        path,
+        json={
+            "name": "Ten off",
+            "redemption_type": "COUPON",
+            "rules": [{"action": {"cart_value": {"discount": {"fixed_amount": "10"}}}}],
+            "can_be_used_with_other_promotions": False,
+            "coupon_overrides_other_promotions": True,
+        },
+    )
+    assert coupon.status_code == 201, coupon.text
+    coupon_id = coupon.json()["data"]["id"]
+    bulk = await c.post(
+        path,
+        json={
+            "name": "Bulk",
+            "redemption_type": "COUPON",
+            "coupon_type": "BULK",
+            "rules": [{"action": {"shipping": {"zone_ids": "*"}}}],
+        },
+    )
+    bulk_id = bulk.json()["data"]["id"]
+    one = f"{path}/{coupon_id}"
+    assert (await c.get(one)).json()["data"]["name"] == "Ten off"
+    assert (await c.put(one, json={"display_name": "$10 off"})).status_code == 200
+    assert (await c.get(f"{path}/999999")).status_code == 404
+    codes = f"{one}/codes"
+    code = await c.post(codes, json={"code": "TEN-OFF", "max_uses": 5})
+    assert code.status_code == 201, code.text
+    extra = (await c.post(codes, json={"code": "SPARE 1"})).json()["data"]["id"]
+    assert (await c.get(codes)).json()["data"][0]["code"] == "TEN-OFF"
+    assert (
+        await c.get(codes, params={"page": 1, "limit": 1, "code": "TEN-OFF"})
+    ).status_code == 200
+    found = await c.get(f"{path}/codes", params={"code": "TEN-OFF"})
+    assert [d["code"] for d in found.json()["data"]] == ["TEN-OFF"]
+    generated = await c.post(f"{path}/{bulk_id}/codegen", json={"batch_size": 3, "max_uses": 2})
+    assert generated.status_code == 201, generated.text
+    assert len(generated.json()["data"]["codes"]) == 3
+    assert (await c.post(f"{one}/codegen", json={"batch_size": 3})).status_code == 405
+    assert (await c.post(f"{path}/{bulk_id}/codegen", json={"batch_size": 251})).status_code == 422
+    queries = [
+        {"id": auto_id, "name": "Shoes 10% off", "currency_code": "USD", "status": "ENABLED"},
+        {"redemption_type": "coupon", "code": "TEN-OFF", "channels": "1", "query": "Ten"},
+        {"sort": "name", "direction": "desc", "page": 1, "limit": 2},
+        {"sort": "priority"},
+        {"sort": "start_date"},
+    ]
+    for query in queries:
+        assert (await c.get(path, params=query)).status_code == 200, query
+    listed = await c.get(path, params={"code": "TEN-OFF"})
+    assert [p["name"] for p in listed.json()["data"]] == ["Ten off"]
+    assert (await c.delete(path)).status_code == 422
+    refused = await c.delete(path, params={"id:in": f"{coupon_id},{auto_id}"})
+    assert refused.status_code == 422  # the coupon promotion still has codes
+    assert (await c.get(one)).status_code == 200
+    assert (await c.get(f"{path}/{auto_id}")).status_code == 404
+    assert (await c.delete(f"{codes}/{extra}")).status_code == 204
+    assert (await c.delete(codes)).status_code == 422
+    assert (
+        await c.delete(codes, params={"id:in": code.json()["data"]["id"], "code": "TEN-OFF"})
+    ).status_code == 204
+    assert (await c.delete(f"{path}/codes", params={"code": "NONE"})).status_code == 204
+    assert (await c.delete(one)).status_code == 204
+    assert (await c.delete(f"{path}/{bulk_id}")).status_code == 204
 
 
 async def _exercise_customers(c: httpx.AsyncClient) -> None:

@@ -343,6 +343,45 @@ PRICE_RECORD: dict[str, FieldSpec] = {  # pricelists/{id}/records v3 (by SKU and
 }
 PRICES = ("price", "sale_price", "retail_price", "map_price")
 
+PROMOTION: dict[str, FieldSpec] = {  # promotions v3 (references inside as natural keys)
+    "name": ("str", 255),
+    "display_name": ("str", 255),
+    "redemption_type": (("AUTOMATIC", "COUPON"), None),
+    "coupon_type": (("SINGLE", "BULK"), None),
+    "channels": ("list", None),
+    "customer": ("obj", None),
+    "rules": ("list", None),
+    "max_uses": ("int", None),
+    "status": (("ENABLED", "DISABLED"), None),
+    "start_date": ("str", None),
+    "end_date": ("str", None),
+    "stop": ("bool", None),
+    "can_be_used_with_other_promotions": ("bool", None),
+    "coupon_overrides_other_promotions": ("bool", None),
+    "currency_code": ("str", 3),
+    "notifications": ("list", None),
+    "shipping_address": ("obj", None),
+    "schedule": ("obj", None),
+}
+COUPON_CODE: dict[str, FieldSpec] = {  # promotions/{id}/codes v3
+    "code": ("str", 50),
+    "max_uses": ("int", None),
+    "max_uses_per_customer": ("int", None),
+}
+# Item matchers name records by these keys (ids in the API, natural keys in files); a gift item
+# names its product by `product_id` (`product` in files).
+PROMOTION_MATCHERS = {"brands": "brands", "categories": "categories", "products": "products"}
+MONEY_KEYS = frozenset(
+    {
+        "fixed_amount",
+        "percentage_amount",
+        "minimum_spend",
+        "fixed_price",
+        "maximum_allowed_discount_amount",
+    }
+)
+COUPON_CODE_CHARS = r"[A-Za-z0-9_ -]+"
+
 CUSTOMER_ATTRIBUTE: dict[str, FieldSpec] = {  # customers/attributes v3
     "name": ("str", 255),
     "type": (("string", "number", "date"), None),

@@ -47,6 +47,7 @@ from controller.catalog.model import (
     PriceList,
     Problem,
     Product,
+    Promotion,
     Redirect,
     TemplateAssociation,
     Variant,
@@ -592,8 +593,25 @@ def price_list_item(price_list: PriceList) -> dict[str, Any]:
     return item
 
 
+def promotion_item(promotion: Promotion) -> dict[str, Any]:
+    """A promotion as written: its name and type first, its rules and coupon codes (by code)
+    last."""
+    item = _ordered(
+        {"name": promotion.name, **_number(dict(promotion.fields))},
+        ("name", "redemption_type", "coupon_type"),
+        ("rules",),
+    )
+    if promotion.codes is not None:
+        item["codes"] = [
+            _ordered({"code": c.code, **_number(dict(c.fields))}, ("code",))
+            for c in sorted(promotion.codes, key=lambda c: c.code)
+        ]
+    return item
+
+
 _WRITERS: dict[Kind, Callable[[Any], dict[str, Any]]] = {
     Kind.PRICE_LISTS: price_list_item,
+    Kind.PROMOTIONS: promotion_item,
     Kind.REDIRECTS: redirect_item,
     Kind.TEMPLATE_ASSOCIATIONS: association_item,
     Kind.WIDGETS: widget_item,

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from controller.catalog import fields
+from controller.catalog import fields, promotions
 from controller.catalog.model import (
     BRAND_FIELDS,
     CATEGORY_FIELDS,
@@ -52,6 +52,7 @@ from controller.catalog.observed import (
     associated_names,
     customer_values,
     group_values,
+    promotion_names,
     widget_keys,
 )
 from controller.text import plural
@@ -78,6 +79,8 @@ class Kind(enum.StrEnum):
     PRICE_LISTS = "priceLists"
     PRICE_RECORDS = "priceRecords"
     CUSTOMER_GROUPS = "customerGroups"
+    PROMOTIONS = "promotions"
+    COUPON_CODES = "couponCodes"
     CUSTOMER_ATTRIBUTES = "customerAttributes"
     CUSTOMERS = "customers"
 
@@ -435,6 +438,29 @@ def _group_names(values: Mapping[str, Any]) -> Iterator[tuple[Kind, str]]:
         kind = _RULE_KINDS.get(rule.get("type", ""))
         if kind is not None and rule.get(rule["type"]):
             yield kind, rule[rule["type"]]
+
+
+def _found_promotions(observed: ObservedCatalog) -> Iterator[Found]:
+    """Promotions with the records they name in natural keys."""
+    if not observed.promotions:
+        return
+    names = promotion_names(observed)
+    for p in sorted(observed.promotions.values(), key=lambda p: p.id):
+        yield p.name, p.id, promotions.to_names(p.fields, names), p
+
+
+_PROMOTION_KINDS = {
+    "products": Kind.PRODUCTS,
+    "categories": Kind.CATEGORIES,
+    "brands": Kind.BRANDS,
+    "groups": Kind.CUSTOMER_GROUPS,
+}
+
+
+def _promotion_names(values: Mapping[str, Any]) -> Iterator[tuple[Kind, str]]:
+    """The products, categories, brands and customer groups a promotion's values name."""
+    for kind, name in promotions.named(values):
+        yield _PROMOTION_KINDS[kind], name
 
 
 def _found_customers(observed: ObservedCatalog) -> Iterator[Found]:
@@ -898,6 +924,68 @@ _DECLARED = (
                 },
             },
         },
+    ),
+    KindSpec(
+        Kind.PROMOTIONS,
+        "promotion",
+        key="name",
+        fold=_identity,
+        fields=fields.PROMOTION,
+        managed=frozenset(fields.PROMOTION) - {"name"},
+        desired=lambda catalog: _keyed(catalog.promotions, "name"),
+        observed=_found_promotions,
+        named=Named(
+            (Kind.PRODUCTS, Kind.CATEGORIES, Kind.BRANDS, Kind.CUSTOMER_GROUPS), _promotion_names
+        ),
+        read_only=frozenset({"id", "current_uses", "created_from"}),
+        # the API changes neither once a promotion exists
+        create_only=frozenset({"redemption_type", "coupon_type"}),
+        required_on_create=("redemption_type", "rules"),
+        required_in_file=("redemption_type", "rules"),
+        file="promotions.yaml",
+        attribute="promotions",
+        optional_file=True,
+        observed_attribute="promotions",
+        extra_schema={
+            "rules": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "object", "required": ["action"]},
+                "description": "As the API has them, records named by natural key: item matchers "
+                "list products by SKU, categories by path, brands by name; a gift item names its "
+                "product by SKU (product).",
+            },
+            "customer": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "groups": {"type": "array", "items": {"type": ["string", "integer"]}},
+                    "excluded_groups": {"type": "array", "items": {"type": ["string", "integer"]}},
+                    "minimum_order_count": {"type": "integer", "minimum": 0},
+                },
+                "description": "Customer groups by name (0: guests and customers of no group).",
+            },
+            "channels": {"type": "array", "items": {"type": "integer", "minimum": 1}},
+        },
+    ),
+    KindSpec(
+        Kind.COUPON_CODES,
+        "coupon code",
+        key="code",
+        fold=_identity,
+        fields=fields.COUPON_CODE,
+        managed=frozenset({"max_uses", "max_uses_per_customer"}),
+        desired=lambda promotion: (
+            None if promotion.codes is None else [(c.code, c.fields, c) for c in promotion.codes]
+        ),
+        observed=lambda promotion: ((c.code, c.id, c.fields, c) for c in promotion.codes),
+        owner=Kind.PROMOTIONS,
+        owner_field="codes",
+        separator="#",
+        batch={Action.DELETE: 250},  # created one a request, deleted 250 at once
+        read_only=frozenset({"id", "current_uses", "created"}),
+        # the API updates no code: its limits are written when it is created
+        create_only=frozenset({"max_uses", "max_uses_per_customer"}),
     ),
     KindSpec(
         Kind.CUSTOMER_ATTRIBUTES,

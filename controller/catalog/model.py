@@ -364,6 +364,30 @@ class PriceList:
 
 
 @dataclass(frozen=True)
+class CouponCode:
+    """A coupon code of a promotion, by its code (`max_uses`, `max_uses_per_customer`)."""
+
+    code: str
+    fields: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """A promotion keyed by name. Its `rules`, `customer` and `channels` name records by natural
+    key: products by SKU, categories by path, brands by name, customer groups by name. `codes`:
+    its coupon codes (None: not managed)."""
+
+    name: str
+    fields: Mapping[str, Any]
+    codes: tuple[CouponCode, ...] | None = None
+
+    @property
+    def key(self) -> str:
+        """The natural key: the name."""
+        return self.name
+
+
+@dataclass(frozen=True)
 class CustomerAttribute:
     """A customer attribute (a name and a value type) keyed by name."""
 
@@ -401,6 +425,7 @@ class Catalog:
     page_layouts: Mapping[str, PageLayout] | None = None  # by key
     price_lists: Mapping[str, PriceList] | None = None  # by name
     customer_groups: Mapping[str, CustomerGroup] | None = None  # by name
+    promotions: Mapping[str, Promotion] | None = None  # by name
     customer_attributes: Mapping[str, CustomerAttribute] | None = None  # by name
     customers: Mapping[str, Customer] | None = None  # by casefolded email; clones only
 

@@ -7,18 +7,21 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
+from controller.catalog import promotions
 from controller.catalog.model import (
     DEFAULT_CHANNEL,
     DEFAULT_SITE,
     RULE_TARGETS,
     STOCK_FIELDS,
     Catalog,
+    CouponCode,
     Image,
     PageLayout,
     Placement,
     PriceList,
     PriceRecord,
     Product,
+    Promotion,
     Redirect,
     TemplateAssociation,
     Variant,
@@ -245,6 +248,25 @@ class ObservedPriceList:
 
 
 @dataclass(slots=True)
+class ObservedCouponCode:
+    """A coupon code as the store has it."""
+
+    id: int
+    code: str
+    fields: dict[str, Any]
+
+
+@dataclass(slots=True)
+class ObservedPromotion:
+    """A promotion as the store has it (records named inside by store id until compared)."""
+
+    id: int
+    name: str
+    fields: dict[str, Any]
+    codes: list[ObservedCouponCode] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class ObservedCustomerAttribute:
     """A customer attribute as the store has it."""
 
@@ -286,6 +308,7 @@ class ObservedCatalog:
     page_layouts: dict[str, ObservedLayout] | None = None  # by address; None when not observed
     price_lists: dict[int, ObservedPriceList] | None = None  # by id
     customer_groups: dict[int, ObservedCustomerGroup] | None = None  # by id
+    promotions: dict[int, ObservedPromotion] | None = None  # by id
     customer_attributes: dict[int, ObservedCustomerAttribute] | None = None  # by id
     customers: dict[int, ObservedCustomer] | None = None  # by id; read only to clone them
     # The active theme's name and custom template files by entity kind ("" without one); None
@@ -497,6 +520,7 @@ def _to_catalog(observed: ObservedCatalog, skip: frozenset[str]) -> Catalog:
     records["placements"] = _placements(observed, paths)
     records["page_layouts"] = _layouts(observed, paths)
     records["price_lists"] = _price_lists(observed)
+    records["promotions"] = _promotions(observed)
     return Catalog(**records)
 
 
@@ -544,6 +568,34 @@ def _price_lists(observed: ObservedCatalog) -> dict[str, PriceList] | None:
             tuple(PriceRecord(r.sku, r.currency, dict(r.fields)) for r in p.records),
         )
         for p in observed.price_lists.values()
+    }
+
+
+def promotion_names(observed: ObservedCatalog) -> dict[str, dict[int, str]]:
+    """Natural keys of the records a promotion may name, by kind (as `promotions.Names`)."""
+    return {
+        "products": {p.id: p.sku for p in observed.products.values()},
+        "categories": observed.category_paths(),
+        "brands": {b.id: b.name for b in observed.brands.values()},
+        "groups": {g.id: g.name for g in (observed.customer_groups or {}).values()},
+    }
+
+
+def _promotions(observed: ObservedCatalog) -> dict[str, Promotion] | None:
+    """Promotions in natural keys with their coupon codes (none observed or none there: not
+    managed)."""
+    if not observed.promotions:
+        return None
+    names = promotion_names(observed)
+    return {
+        p.name: Promotion(
+            p.name,
+            promotions.to_names(p.fields, names),
+            tuple(CouponCode(c.code, dict(c.fields)) for c in p.codes)
+            if p.fields.get("redemption_type") == "COUPON"
+            else None,
+        )
+        for p in sorted(observed.promotions.values(), key=lambda p: p.id)
     }
 
 

@@ -16,6 +16,7 @@ from controller.emulator.resources import (
     pages,
     price_lists,
     products,
+    promotions,
     redirect_jobs,
     redirects,
     scripts,
@@ -49,6 +50,7 @@ _FAMILIES = (
     widgets,
     price_lists,
     customer_groups,
+    promotions,
     customers,
 )
 SCHEMA = "".join(m.SCHEMA for m in _FAMILIES)
@@ -83,4 +85,5 @@ class Store:
         self.widgets = widgets.Widgets(self)
         self.price_lists = price_lists.PriceLists(self)
         self.customer_groups = customer_groups.CustomerGroups(self)
+        self.promotions = promotions.Promotions(self)
         self.customers = customers.Customers(self)

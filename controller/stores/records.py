@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from controller.catalog import fields
+from controller.catalog import fields, promotions
 from controller.catalog.fields import (
     ENTITY_KINDS,
     map_page_widgets,
@@ -40,6 +40,7 @@ from controller.catalog.observed import (
     ObservedBrand,
     ObservedCatalog,
     ObservedCategory,
+    ObservedCouponCode,
     ObservedCustomer,
     ObservedCustomerAttribute,
     ObservedCustomerGroup,
@@ -50,6 +51,7 @@ from controller.catalog.observed import (
     ObservedPriceList,
     ObservedPriceRecord,
     ObservedProduct,
+    ObservedPromotion,
     ObservedRedirect,
     ObservedScript,
     ObservedTemplateAssociation,
@@ -130,6 +132,16 @@ _PLACEMENT_FIELDS = KINDS[Kind.PLACEMENTS].managed
 CUSTOMER_GROUPS = "/v2/customer_groups"
 PRICE_LISTS = "/v3/pricelists"
 PRICE_RECORDS = "/v3/pricelists/{price_list_id}/records"
+PROMOTIONS = "/v3/promotions"
+PROMOTION_CODES = "/v3/promotions/{promotion_id}/codes"
+_PROMOTION_FIELDS = frozenset(fields.PROMOTION) - {"name"}
+# the natural keys a promotion names (as `promotions.named` calls them) -> their kinds
+_PROMOTION_NAMED = {
+    "products": Kind.PRODUCTS,
+    "categories": Kind.CATEGORIES,
+    "brands": Kind.BRANDS,
+    "groups": Kind.CUSTOMER_GROUPS,
+}
 CUSTOMERS = "/v3/customers"
 CUSTOMER_ATTRIBUTES = "/v3/customers/attributes"
 CUSTOMER_INCLUDES = "addresses,storecredit,attributes,formfields"
@@ -334,6 +346,23 @@ def group_from_api(data: dict[str, Any]) -> ObservedCustomerGroup:
     )
 
 
+def promotion_from_api(data: dict[str, Any]) -> ObservedPromotion:
+    """Reduce a v3 promotion (the records it names stay store ids until compared)."""
+    return ObservedPromotion(
+        id=data["id"],
+        name=data["name"],
+        fields={k: data[k] for k in _PROMOTION_FIELDS if data.get(k) is not None},
+    )
+
+
+def _promotion_body(record: Record) -> dict[str, Any]:
+    """A promotion's body: the records it names by the store ids the engine resolved (its coupon
+    codes are written after it)."""
+    named = record.refs.get("named", {})
+    values = {k: v for k, v in record.values.items() if k != "codes"}
+    return promotions.to_ids(values, lambda kind, key: named[_PROMOTION_NAMED[kind], key])
+
+
 def _form_values(items: Any) -> list[dict[str, Any]]:
     return sorted(({"name": f["name"], "value": f["value"]} for f in items or ()), key=str)
 
@@ -532,6 +561,10 @@ def body(kind: Kind, action: Action, record: Record) -> dict[str, Any]:
         return _group_body(record)
     elif kind is Kind.CUSTOMERS:
         return _customer_body(action, record)
+    elif kind is Kind.PROMOTIONS:
+        values = _promotion_body(record)
+    elif kind is Kind.COUPON_CODES:
+        values = {"code": record.key, **values}
     elif kind is Kind.PRICE_LISTS and action is Action.UPDATE:  # the API asks for the name
         values = {"name": record.key, **values}
     elif kind is Kind.PRICE_LISTS:  # its records are written after it, by upsert
@@ -746,6 +779,18 @@ class BigCommerceRecords(StoreClient):
             await fan_out(self.read_price_records(p) for p in found.values())
             observed.price_lists = found
 
+        async def promotions_() -> None:
+            found: dict[int, ObservedPromotion] = {}
+            async for page in self.pages(PROMOTIONS):
+                for item in page:
+                    found[item["id"]] = promotion_from_api(item)
+            await fan_out(
+                self.read_codes(p)
+                for p in found.values()
+                if p.fields.get("redemption_type") == "COUPON"
+            )
+            observed.promotions = found
+
         async def customer_attributes() -> None:
             found: dict[int, ObservedCustomerAttribute] = {}
             async for page in self.pages(CUSTOMER_ATTRIBUTES):
@@ -793,6 +838,7 @@ class BigCommerceRecords(StoreClient):
                 (Kind.REDIRECTS, redirects),
                 (Kind.PRICE_LISTS, price_lists),
                 (Kind.CUSTOMER_GROUPS, customer_groups),
+                (Kind.PROMOTIONS, promotions_),
                 (Kind.CUSTOMER_ATTRIBUTES, customer_attributes),
                 (Kind.CUSTOMERS, customers),
             )
@@ -898,6 +944,19 @@ class BigCommerceRecords(StoreClient):
                     name_images((product,), {int(key): item["value"]})
                     named.append(product)
             share_images(named, like)
+
+    async def read_codes(self, promotion: ObservedPromotion) -> None:
+        """A coupon promotion's codes, into it."""
+        path = PROMOTION_CODES.format(promotion_id=promotion.id)
+        async for page in self.pages(path):
+            promotion.codes.extend(
+                ObservedCouponCode(
+                    item["id"],
+                    item["code"],
+                    {k: item[k] for k in ("max_uses", "max_uses_per_customer") if k in item},
+                )
+                for item in page
+            )
 
     async def read_price_records(self, price_list: ObservedPriceList) -> None:
         """A price list's records (by SKU and currency), into it."""
@@ -1151,6 +1210,15 @@ class BigCommerceRecords(StoreClient):
         if kind is Kind.CUSTOMERS:
             found = await self.data("GET", CUSTOMERS, CUSTOMERS, params={"email:in": record.key})
             return Outcome(id=found[0]["id"], adopted=True) if found else None
+        if kind is Kind.PROMOTIONS:
+            found = await self.data("GET", PROMOTIONS, PROMOTIONS, params={"name": record.key})
+            match = next((p for p in found or () if p.get("name") == record.key), None)
+            return Outcome(id=match["id"], adopted=True) if match else None
+        if kind is Kind.COUPON_CODES:
+            found = await self.data(
+                "GET", f"{PROMOTIONS}/codes", f"{PROMOTIONS}/codes", params={"code": record.key}
+            )
+            return Outcome(id=found[0]["id"], adopted=True) if found else None
         if kind is Kind.PRICE_LISTS:
             found = await self.data("GET", PRICE_LISTS, PRICE_LISTS, params={"name": record.key})
             return Outcome(id=found[0]["id"], adopted=True) if found else None
@@ -1337,6 +1405,43 @@ async def _create_price_list(
     return data
 
 
+class _CouponCodes(_Batch):
+    """Coupon codes: created one a request, deleted by id, 250 a request per promotion."""
+
+    def __init__(self) -> None:
+        super().__init__("DELETE", PROMOTION_CODES)
+
+    async def send(
+        self, store: BigCommerceRecords, kind: Kind, action: Action, records: Sequence[Record]
+    ) -> list[Outcome]:
+        if action is Action.CREATE:
+            (record,) = records
+            path = PROMOTION_CODES.format(promotion_id=record.owner_id)
+            payload = body(kind, action, record)
+            response = await store.request("POST", path, endpoint=PROMOTION_CODES, json=payload)
+            return [Outcome(id=_id_of(kind, _json_data(response) or {}))]
+        owners: dict[Any, list[Record]] = {}
+        for record in records:
+            owners.setdefault(record.owner_id, []).append(record)
+        for owner, group in owners.items():
+            path = PROMOTION_CODES.format(promotion_id=owner)
+            ids = ",".join(str(r.id) for r in group)
+            await store.request("DELETE", path, endpoint=PROMOTION_CODES, params={"id:in": ids})
+        return [Outcome(id=r.id) for r in records]
+
+
+async def _create_promotion(
+    store: BigCommerceRecords, record: Record, payload: dict[str, Any]
+) -> Any:
+    """A promotion, then its coupon codes, one a request."""
+    data = await store._one("POST", PROMOTIONS, record, payload)
+    for code in record.values.get("codes") or []:
+        values = {k: v for k, v in code.items() if k != "code"}
+        owned = Record(str(code["code"]), values, owner_id=data["id"])
+        await _CouponCodes().send(store, Kind.COUPON_CODES, Action.CREATE, [owned])
+    return data
+
+
 _ASSOCIATIONS = "/v3/storefront/custom-template-associations"
 Route = Callable[[BigCommerceRecords, Record, dict[str, Any]], Awaitable[Any]]
 
@@ -1503,6 +1608,11 @@ _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
     (Kind.PRICE_RECORDS, Action.DELETE): _PriceRecords(),
     (Kind.PRICE_LISTS, Action.UPDATE): _single("PUT", f"{PRICE_LISTS}/{{id}}"),
     (Kind.PRICE_LISTS, Action.DELETE): _single("DELETE", f"{PRICE_LISTS}/{{id}}"),
+    (Kind.PROMOTIONS, Action.CREATE): _create_promotion,
+    (Kind.PROMOTIONS, Action.UPDATE): _single("PUT", f"{PROMOTIONS}/{{id}}"),
+    (Kind.PROMOTIONS, Action.DELETE): _single("DELETE", f"{PROMOTIONS}/{{id}}"),
+    (Kind.COUPON_CODES, Action.CREATE): _CouponCodes(),
+    (Kind.COUPON_CODES, Action.DELETE): _CouponCodes(),
     (Kind.CUSTOMER_GROUPS, Action.CREATE): _v2("POST", CUSTOMER_GROUPS),
     (Kind.CUSTOMER_GROUPS, Action.UPDATE): _v2("PUT", f"{CUSTOMER_GROUPS}/{{id}}"),
     (Kind.CUSTOMER_GROUPS, Action.DELETE): _v2("DELETE", f"{CUSTOMER_GROUPS}/{{id}}"),
