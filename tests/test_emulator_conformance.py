@@ -239,6 +239,7 @@ async def _exercise(c: httpx.AsyncClient) -> None:
     await _exercise_customer_groups(c, pid, shoes["category_id"], price_list)
     await _exercise_customers(c)
     await _exercise_promotions(c, pid, shoes["category_id"], brand["id"])
+    await _exercise_inventory(c, pid)
     await _exercise_metafields(c, pid)
 
     assert (
@@ -759,6 +760,72 @@ async def _exercise_promotions(c: httpx.AsyncClient, pid: int, category: int, br
     assert (await c.delete(f"{path}/codes", params={"code": "NONE"})).status_code == 204
     assert (await c.delete(one)).status_code == 204
     assert (await c.delete(f"{path}/{bulk_id}")).status_code == 204
+
+
+async def _exercise_inventory(c: httpx.AsyncClient, pid: int) -> None:
+    """Inventory locations by code, stock per location and SKU: adjustments and settings."""
+    path = "/v3/inventory/locations"
+    variant = (await c.get(f"/v3/catalog/products/{pid}/variants")).json()["data"][0]
+    sku = variant["sku"]
+    address = {
+        "address1": "1 Main St",
+        "city": "Austin",
+        "state": "Texas",
+        "zip": "78701",
+        "email": "store@example.com",
+        "geo_coordinates": {"latitude": 30.2, "longitude": -97.7},
+        "country_code": "US",
+    }
+    created = await c.post(
+        path, json=[{"code": "AUS", "label": "Austin", "address": address, "type_id": "PHYSICAL"}]
+    )
+    assert created.status_code == 200, created.text
+    assert "transaction_id" in created.json()
+    assert (await c.post(path, json=[{"code": "AUS", "label": "Again"}])).status_code == 422
+    assert (await c.post(path, json=[{"label": "No code"}])).status_code == 422
+    queries = [
+        {"location_code:in": "AUS", "location_id:in": "1,2,3", "page": 1, "limit": 5},
+        {"is_default": "false", "type_id:in": "PHYSICAL", "is_active": "true"},
+        {"managed_by_external_source": "false", "storefront_visibility": "true"},
+    ]
+    for query in queries:
+        assert (await c.get(path, params=query)).status_code == 200, query
+    austin = (await c.get(path, params={"location_code:in": "AUS"})).json()["data"][0]
+    assert (await c.put(path, json=[{"id": austin["id"], "label": "Austin TX"}])).status_code == 200
+    absolute = {
+        "reason": "count",
+        "items": [{"location_id": austin["id"], "sku": sku, "quantity": 7}],
+    }
+    assert (await c.put("/v3/inventory/adjustments/absolute", json=absolute)).status_code == 200
+    relative = {"items": [{"location_id": 1, "variant_id": variant["id"], "quantity": 2}]}
+    assert (await c.post("/v3/inventory/adjustments/relative", json=relative)).status_code == 200
+    bad = {"items": [{"location_id": 999999, "sku": sku, "quantity": 1}]}
+    assert (await c.put("/v3/inventory/adjustments/absolute", json=bad)).status_code == 422
+    items = f"{path}/{austin['id']}/items"
+    settings = {"settings": [{"identity": {"sku": sku}, "safety_stock": 2, "warning_level": 1}]}
+    assert (await c.put(items, json=settings)).status_code == 200
+    empty = {"settings": [{"identity": {"sku": sku}}]}
+    assert (await c.put(items, json=empty)).status_code == 422
+    held = (await c.get(items, params={"sku:in": sku, "page": 1, "limit": 10})).json()["data"]
+    assert held[0]["total_inventory_onhand"] == 7
+    assert held[0]["available_to_sell"] == 5
+    for query in ({"variant_id:in": variant["id"]}, {"product_id:in": pid}):
+        assert (await c.get(items, params=query)).status_code == 200
+    assert (await c.get(f"{path}/999999/items")).status_code == 404
+    every = await c.get(
+        "/v3/inventory/items",
+        params={"sku:in": sku, "location_id:in": f"1,{austin['id']}", "page": 1, "limit": 5},
+    )
+    (item,) = every.json()["data"]
+    assert [at["total_inventory_onhand"] for at in item["locations"]] == [2, 7]
+    for query in (
+        {"variant_id:in": variant["id"], "product_id:in": pid},
+        {"location_code:in": "AUS"},
+    ):
+        assert (await c.get("/v3/inventory/items", params=query)).status_code == 200
+    assert (await c.delete(path, params={"location_id:in": "1"})).status_code == 422
+    assert (await c.delete(path, params={"location_id:in": "999999"})).status_code == 404
+    assert (await c.delete(path, params={"location_id:in": austin["id"]})).status_code == 200
 
 
 async def _exercise_customers(c: httpx.AsyncClient) -> None:

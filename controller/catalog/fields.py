@@ -382,6 +382,29 @@ MONEY_KEYS = frozenset(
 )
 COUPON_CODE_CHARS = r"[A-Za-z0-9_ -]+"
 
+LOCATION: dict[str, FieldSpec] = {  # inventory/locations v3 (operational: no file)
+    "code": ("str", 255),
+    "label": ("str", 255),
+    "description": ("str", None),
+    "type_id": (("PHYSICAL", "VIRTUAL"), None),
+    "enabled": ("bool", None),
+    "managed_by_external_source": ("bool", None),
+    "storefront_visibility": ("bool", None),
+    "time_zone": ("str", None),
+    "address": ("obj", None),
+    "operating_hours": ("obj", None),
+    "special_hours": ("list", None),
+}
+STOCK: dict[str, FieldSpec] = {  # inventory v3: one SKU's stock at one location
+    "sku": ("str", 255),
+    "quantity": ("int", None),  # total_inventory_onhand, set by absolute adjustment
+    "safety_stock": ("int", None),
+    "is_in_stock": ("bool", None),
+    "warning_level": ("int", None),
+    "bin_picking_number": ("str", None),
+}
+STOCK_SETTINGS = ("safety_stock", "is_in_stock", "warning_level", "bin_picking_number")
+
 CUSTOMER_ATTRIBUTE: dict[str, FieldSpec] = {  # customers/attributes v3
     "name": ("str", 255),
     "type": (("string", "number", "date"), None),

@@ -83,6 +83,8 @@ class Kind(enum.StrEnum):
     COUPON_CODES = "couponCodes"
     CUSTOMER_ATTRIBUTES = "customerAttributes"
     CUSTOMERS = "customers"
+    INVENTORY_LOCATIONS = "inventoryLocations"
+    STOCK = "stock"
 
 
 class Action(enum.StrEnum):
@@ -190,6 +192,9 @@ class KindSpec:
     # personal data: read only to clone it anonymised into a sandbox; never captured, never part
     # of a deployment
     personal: bool = False
+    # operational data owned by the live store (inventory): copied into a sandbox only when its
+    # cloneFrom asks; never captured, never part of a deployment
+    live: bool = False
 
     def depth(self, key: str) -> int:
         """Nesting depth of a record in its own tree (1 for roots; 0 for kinds without a tree)."""
@@ -1034,6 +1039,44 @@ _DECLARED = (
         observed_attribute="customers",
         personal=True,
     ),
+    KindSpec(
+        Kind.INVENTORY_LOCATIONS,
+        "inventory location",
+        key="code",
+        fold=_identity,
+        fields=fields.LOCATION,
+        managed=frozenset(fields.LOCATION) - {"code"},
+        desired=lambda catalog: _keyed(catalog.inventory_locations, "code"),
+        observed=lambda observed: (
+            (loc.code, loc.id, loc.fields, loc)
+            for loc in sorted((observed.inventory_locations or {}).values(), key=lambda x: x.id)
+        ),
+        # created and updated in batches (at most 100 active locations), deleted by id
+        batch={Action.CREATE: 100, Action.UPDATE: 100, Action.DELETE: 100},
+        read_only=frozenset({"id", "created_at", "updated_at"}),
+        required_on_create=("label",),
+        attribute="inventory_locations",
+        observed_attribute="inventory_locations",
+        live=True,
+    ),
+    KindSpec(
+        Kind.STOCK,
+        "stock",
+        key="sku",
+        fold=str.casefold,
+        fields=fields.STOCK,
+        managed=frozenset(fields.STOCK) - {"sku"},
+        desired=lambda location: (
+            None if location.stock is None else [(s.sku, s.fields, s) for s in location.stock]
+        ),
+        observed=lambda location: ((s.sku, s.sku, s.fields, s) for s in location.stock),
+        owner=Kind.INVENTORY_LOCATIONS,
+        owner_field="stock",
+        separator="#",
+        # absolute adjustments and settings: 2,000 items a request; a SKU the location no longer
+        # holds is set to 0
+        batch={Action.CREATE: 2000, Action.UPDATE: 2000, Action.DELETE: 2000},
+    ),
 )
 
 KINDS: Mapping[Kind, KindSpec] = {spec.kind: spec for spec in _DECLARED}
@@ -1073,9 +1116,11 @@ def children(kind: Kind) -> tuple[KindSpec, ...]:
     return tuple(KINDS[k] for k in PLAN_ORDER if KINDS[k].owner is kind)
 
 
-SHAREABLE = tuple(k for k in TOP_LEVEL if not KINDS[k].personal)
+SHAREABLE = tuple(k for k in TOP_LEVEL if not KINDS[k].personal and not KINDS[k].live)
 """The top-level kinds that may leave their store as they are (captured, compared, deployed)."""
 PERSONAL = frozenset(k for k in TOP_LEVEL if KINDS[k].personal)
+LIVE = frozenset(k for k in TOP_LEVEL if KINDS[k].live)
+"""Operational data of the live store: cloned into a sandbox on request only."""
 
 FILED = tuple(KINDS[k] for k in TOP_LEVEL if KINDS[k].file is not None)
 """The kinds with a file of their own in a catalog directory, in plan order."""

@@ -388,6 +388,29 @@ class Promotion:
 
 
 @dataclass(frozen=True)
+class Stock:
+    """A SKU's stock at an inventory location: `quantity` on hand and its settings."""
+
+    sku: str
+    fields: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class InventoryLocation:
+    """An inventory location keyed by code, with the stock it holds (None: not managed).
+    Operational data owned by the live store: only a sandbox clone builds one."""
+
+    code: str
+    fields: Mapping[str, Any]
+    stock: tuple[Stock, ...] | None = None
+
+    @property
+    def key(self) -> str:
+        """The natural key: the code."""
+        return self.code
+
+
+@dataclass(frozen=True)
 class CustomerAttribute:
     """A customer attribute (a name and a value type) keyed by name."""
 
@@ -428,6 +451,8 @@ class Catalog:
     promotions: Mapping[str, Promotion] | None = None  # by name
     customer_attributes: Mapping[str, CustomerAttribute] | None = None  # by name
     customers: Mapping[str, Customer] | None = None  # by casefolded email; clones only
+    # by code; operational data: sandbox clones only
+    inventory_locations: Mapping[str, InventoryLocation] | None = None
 
     def counts(self) -> dict[str, int]:
         """Record counts per kind, as the kind table knows them."""

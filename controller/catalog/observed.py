@@ -16,6 +16,7 @@ from controller.catalog.model import (
     Catalog,
     CouponCode,
     Image,
+    InventoryLocation,
     PageLayout,
     Placement,
     PriceList,
@@ -23,6 +24,7 @@ from controller.catalog.model import (
     Product,
     Promotion,
     Redirect,
+    Stock,
     TemplateAssociation,
     Variant,
     WebPage,
@@ -267,6 +269,24 @@ class ObservedPromotion:
 
 
 @dataclass(slots=True)
+class ObservedStock:
+    """A SKU's stock at a location as the store has it (its id: the SKU)."""
+
+    sku: str
+    fields: dict[str, Any]
+
+
+@dataclass(slots=True)
+class ObservedLocation:
+    """An inventory location as the store has it, with the stock it holds."""
+
+    id: int
+    code: str
+    fields: dict[str, Any]
+    stock: list[ObservedStock] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class ObservedCustomerAttribute:
     """A customer attribute as the store has it."""
 
@@ -311,6 +331,7 @@ class ObservedCatalog:
     promotions: dict[int, ObservedPromotion] | None = None  # by id
     customer_attributes: dict[int, ObservedCustomerAttribute] | None = None  # by id
     customers: dict[int, ObservedCustomer] | None = None  # by id; read only to clone them
+    inventory_locations: dict[int, ObservedLocation] | None = None  # by id; clones only
     # The active theme's name and custom template files by entity kind ("" without one); None
     # when not observed.
     theme_templates: tuple[str, dict[str, frozenset[str]]] | None = None
@@ -521,6 +542,13 @@ def _to_catalog(observed: ObservedCatalog, skip: frozenset[str]) -> Catalog:
     records["page_layouts"] = _layouts(observed, paths)
     records["price_lists"] = _price_lists(observed)
     records["promotions"] = _promotions(observed)
+    if observed.inventory_locations is not None:  # read only for a clone that asks for them
+        records["inventory_locations"] = {
+            loc.code: InventoryLocation(
+                loc.code, dict(loc.fields), tuple(Stock(s.sku, dict(s.fields)) for s in loc.stock)
+            )
+            for loc in sorted(observed.inventory_locations.values(), key=lambda loc: loc.id)
+        }
     return Catalog(**records)
 
 

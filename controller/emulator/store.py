@@ -12,6 +12,7 @@ from controller.emulator.resources import (
     customers,
     hooks,
     images,
+    inventory,
     metafields,
     pages,
     price_lists,
@@ -52,6 +53,7 @@ _FAMILIES = (
     customer_groups,
     promotions,
     customers,
+    inventory,
 )
 SCHEMA = "".join(m.SCHEMA for m in _FAMILIES)
 TABLES: tuple[str, ...] = tuple(t for m in _FAMILIES for t in m.TABLES)
@@ -86,4 +88,5 @@ class Store:
         self.price_lists = price_lists.PriceLists(self)
         self.customer_groups = customer_groups.CustomerGroups(self)
         self.promotions = promotions.Promotions(self)
+        self.inventory = inventory.Inventory(self)
         self.customers = customers.Customers(self)

@@ -46,6 +46,7 @@ from controller.catalog.observed import (
     ObservedCustomerGroup,
     ObservedImage,
     ObservedLayout,
+    ObservedLocation,
     ObservedPage,
     ObservedPlacement,
     ObservedPriceList,
@@ -54,6 +55,7 @@ from controller.catalog.observed import (
     ObservedPromotion,
     ObservedRedirect,
     ObservedScript,
+    ObservedStock,
     ObservedTemplateAssociation,
     ObservedVariant,
     ObservedWidget,
@@ -132,6 +134,11 @@ _PLACEMENT_FIELDS = KINDS[Kind.PLACEMENTS].managed
 CUSTOMER_GROUPS = "/v2/customer_groups"
 PRICE_LISTS = "/v3/pricelists"
 PRICE_RECORDS = "/v3/pricelists/{price_list_id}/records"
+LOCATIONS = "/v3/inventory/locations"
+LOCATION_ITEMS = "/v3/inventory/locations/{location_id}/items"
+INVENTORY_ITEMS = "/v3/inventory/items"
+ABSOLUTE = "/v3/inventory/adjustments/absolute"
+ADJUSTED_BY = "StagingPro: stock cloned from the source store"
 PROMOTIONS = "/v3/promotions"
 PROMOTION_CODES = "/v3/promotions/{promotion_id}/codes"
 _PROMOTION_FIELDS = frozenset(fields.PROMOTION) - {"name"}
@@ -363,6 +370,30 @@ def _promotion_body(record: Record) -> dict[str, Any]:
     return promotions.to_ids(values, lambda kind, key: named[_PROMOTION_NAMED[kind], key])
 
 
+def location_from_api(data: dict[str, Any]) -> ObservedLocation:
+    """Reduce a v3 inventory location."""
+    managed = KINDS[Kind.INVENTORY_LOCATIONS].managed
+    return ObservedLocation(
+        data["id"],
+        data.get("code", ""),
+        {k: data[k] for k in managed if data.get(k) is not None},
+    )
+
+
+# what a location holds of a SKU it was never given (not read as a record)
+_NO_STOCK = {"quantity": 0, "safety_stock": 0, "is_in_stock": True, "warning_level": 0}
+
+
+def stock_from_api(at: dict[str, Any]) -> dict[str, Any]:
+    """A SKU's stock at a location (from `/inventory/items`): on hand and settings."""
+    settings = at.get("settings") or {}
+    values = {"quantity": int(at.get("total_inventory_onhand") or 0)}
+    values.update((k, settings[k]) for k in fields.STOCK_SETTINGS if settings.get(k) is not None)
+    if not values.get("bin_picking_number"):
+        values.pop("bin_picking_number", None)
+    return values
+
+
 def _form_values(items: Any) -> list[dict[str, Any]]:
     return sorted(({"name": f["name"], "value": f["value"]} for f in items or ()), key=str)
 
@@ -561,6 +592,9 @@ def body(kind: Kind, action: Action, record: Record) -> dict[str, Any]:
         return _group_body(record)
     elif kind is Kind.CUSTOMERS:
         return _customer_body(action, record)
+    elif kind is Kind.INVENTORY_LOCATIONS:
+        values.pop("stock", None)
+        values = {"code": record.key, **values} if action is Action.CREATE else values
     elif kind is Kind.PROMOTIONS:
         values = _promotion_body(record)
     elif kind is Kind.COUPON_CODES:
@@ -791,6 +825,21 @@ class BigCommerceRecords(StoreClient):
             )
             observed.promotions = found
 
+        async def inventory() -> None:
+            found: dict[int, ObservedLocation] = {}
+            async for page in self.pages(LOCATIONS):
+                for item in page:
+                    found[item["id"]] = location_from_api(item)
+            async for page in self.pages(INVENTORY_ITEMS):
+                for item in page:
+                    sku = (item.get("identity") or {}).get("sku")
+                    for at in item.get("locations") or ():
+                        location = found.get(at.get("location_id"))
+                        values = stock_from_api(at)
+                        if sku and location is not None and values != _NO_STOCK:
+                            location.stock.append(ObservedStock(sku, values))
+            observed.inventory_locations = found
+
         async def customer_attributes() -> None:
             found: dict[int, ObservedCustomerAttribute] = {}
             async for page in self.pages(CUSTOMER_ATTRIBUTES):
@@ -839,6 +888,7 @@ class BigCommerceRecords(StoreClient):
                 (Kind.PRICE_LISTS, price_lists),
                 (Kind.CUSTOMER_GROUPS, customer_groups),
                 (Kind.PROMOTIONS, promotions_),
+                (Kind.INVENTORY_LOCATIONS, inventory),
                 (Kind.CUSTOMER_ATTRIBUTES, customer_attributes),
                 (Kind.CUSTOMERS, customers),
             )
@@ -1430,6 +1480,75 @@ class _CouponCodes(_Batch):
         return [Outcome(id=r.id) for r in records]
 
 
+class _Locations(_Batch):
+    """Inventory locations: created and updated in batches (the answer is a transaction id: the
+    created are found by code), deleted by id; a created location's stock is written after it."""
+
+    def __init__(self) -> None:
+        super().__init__("POST", LOCATIONS)
+
+    async def send(
+        self, store: BigCommerceRecords, kind: Kind, action: Action, records: Sequence[Record]
+    ) -> list[Outcome]:
+        if action is Action.DELETE:
+            gone = ",".join(str(r.id) for r in records)
+            await store.request("DELETE", LOCATIONS, params={"location_id:in": gone})
+            return [Outcome(id=r.id) for r in records]
+        if action is Action.UPDATE:
+            bodies = [{"id": r.id, **body(kind, action, r)} for r in records]
+            await store.request("PUT", LOCATIONS, json=bodies)
+            return [Outcome(id=r.id) for r in records]
+        await store.request("POST", LOCATIONS, json=[body(kind, action, r) for r in records])
+        params = {"location_code:in": ",".join(r.key for r in records)}
+        listed = await store.data("GET", LOCATIONS, LOCATIONS, params=params)
+        ids: dict[str, int] = {item["code"]: item["id"] for item in listed or ()}
+        stock = [
+            Record(str(s["sku"]), {k: v for k, v in s.items() if k != "sku"}, owner_id=ids[r.key])
+            for r in records
+            if r.key in ids
+            for s in r.values.get("stock") or ()
+        ]
+        size = KINDS[Kind.STOCK].batch_size(Action.CREATE)
+        for i in range(0, len(stock), size):
+            await _Stock().send(store, Kind.STOCK, Action.CREATE, stock[i : i + size])
+        return [
+            Outcome(id=ids[r.key]) if r.key in ids else Outcome(error="not created")
+            for r in records
+        ]
+
+
+class _Stock(_Batch):
+    """Stock per location and SKU: quantities by one absolute adjustment, settings by one request
+    per location; a SKU the location no longer holds is set to 0."""
+
+    def __init__(self) -> None:
+        super().__init__("PUT", ABSOLUTE)
+
+    async def send(
+        self, store: BigCommerceRecords, kind: Kind, action: Action, records: Sequence[Record]
+    ) -> list[Outcome]:
+        def quantity(record: Record) -> Any:
+            return 0 if action is Action.DELETE else record.values.get("quantity")
+
+        items = [
+            {"location_id": r.owner_id, "sku": r.key, "quantity": quantity(r)}
+            for r in records
+            if quantity(r) is not None
+        ]
+        if items:
+            await store.request("PUT", ABSOLUTE, json={"reason": ADJUSTED_BY, "items": items})
+        settings: dict[Any, list[dict[str, Any]]] = {}
+        for record in records if action is not Action.DELETE else ():
+            chosen = {k: v for k, v in record.values.items() if k in fields.STOCK_SETTINGS}
+            if chosen:
+                entry = {"identity": {"sku": record.key}, **chosen}
+                settings.setdefault(record.owner_id, []).append(entry)
+        for location_id, entries in settings.items():
+            path = LOCATION_ITEMS.format(location_id=location_id)
+            await store.request("PUT", path, endpoint=LOCATION_ITEMS, json={"settings": entries})
+        return [Outcome(id=r.key) for r in records]
+
+
 async def _create_promotion(
     store: BigCommerceRecords, record: Record, payload: dict[str, Any]
 ) -> Any:
@@ -1608,6 +1727,12 @@ _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
     (Kind.PRICE_RECORDS, Action.DELETE): _PriceRecords(),
     (Kind.PRICE_LISTS, Action.UPDATE): _single("PUT", f"{PRICE_LISTS}/{{id}}"),
     (Kind.PRICE_LISTS, Action.DELETE): _single("DELETE", f"{PRICE_LISTS}/{{id}}"),
+    (Kind.INVENTORY_LOCATIONS, Action.CREATE): _Locations(),
+    (Kind.INVENTORY_LOCATIONS, Action.UPDATE): _Locations(),
+    (Kind.INVENTORY_LOCATIONS, Action.DELETE): _Locations(),
+    (Kind.STOCK, Action.CREATE): _Stock(),
+    (Kind.STOCK, Action.UPDATE): _Stock(),
+    (Kind.STOCK, Action.DELETE): _Stock(),
     (Kind.PROMOTIONS, Action.CREATE): _create_promotion,
     (Kind.PROMOTIONS, Action.UPDATE): _single("PUT", f"{PROMOTIONS}/{{id}}"),
     (Kind.PROMOTIONS, Action.DELETE): _single("DELETE", f"{PROMOTIONS}/{{id}}"),
