@@ -7,13 +7,13 @@ import asyncio
 import math
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench.common import TOKEN, emulator_process, raise_prices, reset_stats, seed, stats
 from controller.catalog import Item, Kind, build_catalog
 from controller.catalog.kinds import KINDS, Action
-from controller.catalog.model import Catalog
+from controller.catalog.model import Catalog, PriceList, PriceRecord
 from controller.catalog.observed import to_catalog
 from controller.emulator.seed import BRANDS, DEPARTMENTS, FAMILIES, SECTIONS, synthetic_products
 from controller.engine import sync
@@ -150,7 +150,58 @@ async def _scenarios(url: str) -> list[Figures]:
             math.ceil(deleted / 250),
         )
     )
+    figures += await _price_record_scenarios(url, pruned, reads - math.ceil(products / 250))
     return figures
+
+
+def with_prices(catalog: Catalog, *, changed_every: int = 0) -> Catalog:
+    """`catalog` with a price list holding a USD price for every variant (every
+    `changed_every`-th one a cent dearer)."""
+    records = tuple(
+        PriceRecord(
+            v.sku, "USD", {"price": 10 + (0.01 if changed_every and i % changed_every == 0 else 0)}
+        )
+        for i, v in enumerate(v for p in catalog.products.values() for v in p.variants or ())
+    )
+    return replace(catalog, price_lists={"Trade": PriceList("Trade", {"active": True}, records)})
+
+
+async def _price_record_scenarios(url: str, store: Catalog, other_reads: int) -> list[Figures]:
+    """The large kind: a price for each variant of the store, at the upsert maximum."""
+    desired = with_prices(store)
+    count = len(next(iter((desired.price_lists or {}).values())).records or ())
+    kept = sum(1 for p in store.products.values())
+    upsert = KINDS[Kind.PRICE_RECORDS].batch_size(Action.CREATE)
+    reads = other_reads + math.ceil(kept / 250) + 1  # and the price lists
+    return [
+        await _measure(
+            url,
+            "big",
+            f"{count // 1000}k price records created",
+            desired,
+            Options(),
+            reads,
+            1 + math.ceil(count / upsert),
+        ),
+        await _measure(
+            url,
+            "big",
+            f"no-op on {count // 1000}k price records",
+            desired,
+            Options(),
+            reads + math.ceil(count / 250),
+            0,
+        ),
+        await _measure(
+            url,
+            "big",
+            "10% of the price records changed",
+            with_prices(store, changed_every=10),
+            Options(),
+            reads + math.ceil(count / 250),
+            math.ceil(count / 10 / upsert),
+        ),
+    ]
 
 
 def content_catalog(pages: int, redirects: int, *, retarget: int = 0) -> Catalog:

@@ -80,11 +80,17 @@ class Options:
     ignore: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # personal data (customers) may be written: only a sandbox clone, with them anonymised
     personal_data: bool = False
+    # operational data of the live store (inventory) may be written: only a sandbox clone
+    operational_data: bool = False
 
 
 PERSONAL_REFUSED = (
     "{kind} are personal data: they are never deployed nor captured; a sandbox with cloneFrom "
     "gets them anonymised from its source"
+)
+LIVE_REFUSED = (
+    "{kind} are operational data owned by the live store: they are never deployed nor "
+    "captured; a sandbox with cloneFrom.inventory gets its source's"
 )
 
 
@@ -307,6 +313,10 @@ class _Planner:
             if spec.personal and not self.options.personal_data:
                 if spec.desired(self.desired) is not None:
                     self.problems.append(PERSONAL_REFUSED.format(kind=kind))
+                continue
+            if spec.live and not self.options.operational_data:
+                if spec.desired(self.desired) is not None:
+                    self.problems.append(LIVE_REFUSED.format(kind=kind))
                 continue
             if _unobserved(spec, self.observed):
                 if spec.desired(self.desired) is not None:

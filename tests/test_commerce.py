@@ -5,6 +5,7 @@ emulator over real HTTP."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,10 @@ import yaml
 
 from controller.catalog.files import load_directory
 from controller.catalog.kinds import Kind
-from controller.catalog.model import CatalogInvalid
+from controller.catalog.model import Catalog, CatalogInvalid, PriceList, PriceRecord
+from controller.catalog.observed import to_catalog
 from controller.emulator import Emulator
+from controller.emulator.seed import seed_synthetic
 from controller.engine import assess, sync
 from controller.engine.snapshots import capture_to_directory
 from controller.planner import Options
@@ -33,6 +36,19 @@ GROUPS = [
         ],
     },
     {"name": "Retail", "is_default": True, "category_access": {"type": "all"}},
+    {"name": "Trade", "discount_rules": [{"type": "price_list", "price_list": "Trade prices"}]},
+]
+PRICE_LISTS = [
+    {
+        "name": "Trade prices",
+        "active": True,
+        "records": [
+            {"sku": "SHOE-1", "currency": "EUR", "price": 11},
+            {"sku": "SHOE-1", "currency": "USD", "price": 9, "sale_price": 8},
+            {"sku": "SHOE-2", "currency": "USD", "price": 12.5},
+        ],
+    },
+    {"name": "Staff", "active": False},
 ]
 
 
@@ -47,6 +63,7 @@ def write_catalog(root: Path, groups: Any = GROUPS) -> Path:
     ]
     (root / "products.jsonl").write_text("".join(json.dumps(p) + "\n" for p in products))
     (root / "customer-groups.yaml").write_text(yaml.safe_dump(groups))
+    (root / "price-lists.yaml").write_text(yaml.safe_dump(PRICE_LISTS))
     return root
 
 
@@ -75,7 +92,23 @@ async def test_customer_groups_round_trip_between_stores_with_different_ids(
         {"type": "category", "method": "percent", "amount": 10, "category": "Footwear"},
         {"type": "product", "method": "price", "amount": 7.5, "product": "SHOE-2"},
     ]
+    assert (second / "price-lists.yaml").read_text() == (first / "price-lists.yaml").read_text()
+    captured = [{"records": [], **p} for p in PRICE_LISTS]  # a list without records says so
+    assert yaml.safe_load((second / "price-lists.yaml").read_text()) == sorted(
+        captured, key=lambda p: str(p["name"])
+    )
+    trade = next(g for g in yaml.safe_load(written) if g["name"] == "Trade")
+    assert trade["discount_rules"] == [{"type": "price_list", "price_list": "Trade prices"}]
     # the same rules name each store's own records
+    lists = []
+    for store in (prod, sandbox):
+        observed = await store.observe({Kind.CUSTOMER_GROUPS})
+        group = next(g for g in observed.customer_groups.values() if g.name == "Trade")
+        (rule,) = group.fields["discount_rules"]
+        names = {p.id: p.name for p in observed.price_lists.values()}
+        assert names[rule["price_list_id"]] == "Trade prices"
+        lists.append(rule["price_list_id"])
+    assert lists[0] != lists[1]
     seen = []
     for store in (prod, sandbox):
         observed = await store.observe({Kind.CUSTOMER_GROUPS})
@@ -164,6 +197,18 @@ async def test_a_rule_naming_a_record_no_one_has_is_refused_before_any_write(
             "category_access.categories: categories are given only with type specific",
         ),
         (
+            [
+                {
+                    "name": "A",
+                    "discount_rules": [
+                        {"type": "price_list", "price_list": "Trade prices"},
+                        {"type": "all", "method": "percent", "amount": 1},
+                    ],
+                }
+            ],
+            "discount_rules: a price_list rule must be the only discount rule",
+        ),
+        (
             [{"name": "A", "is_default": True}, {"name": "B", "is_default": True}],
             "is_default: is_default is true for more than one customer group ('A')",
         ),
@@ -209,3 +254,33 @@ async def _refusals(prod: httpx.AsyncClient) -> None:
     one = f"{path}/{created.json()['id']}"
     assert (await prod.get(one, params={"name": "x"})).status_code == 400
     assert (await prod.get(f"{path}/999999")).status_code == 404
+
+
+async def test_price_list_records_are_written_at_the_documented_maxima(
+    stores: Any, emulator: Emulator
+) -> None:
+    prod, _ = stores
+    seed_synthetic(emulator.db, "production", 400)  # 1,200 variants
+    store = to_catalog(await prod.observe())  # its products stay as they are
+    variant_skus = [v.sku for p in store.products.values() for v in p.variants or ()]
+    assert len(variant_skus) == 1200
+
+    def catalog(price: float, count: int) -> Catalog:
+        records = tuple(PriceRecord(sku, "USD", {"price": price}) for sku in variant_skus[:count])
+        return replace(store, price_lists={"Trade": PriceList("Trade", {"active": True}, records)})
+
+    async def writes(desired: Catalog, options: Options) -> int:
+        """The requests the apply sent (the reads of the assessment aside)."""
+        _, result = await sync(prod, desired, options)
+        assert result.errors == []
+        return result.requests
+
+    # created with the list: 1 POST, then upserts of 1,000 and 200
+    assert await writes(catalog(5, 1200), Options()) == 3
+    # every price changed: 2 upserts
+    assert await writes(catalog(6, 1200), Options()) == 2
+    # 300 removed: SKUs deleted 250 a request
+    assert await writes(catalog(6, 900), Options(prune=True, allow_mass_delete=True)) == 2
+    assert emulator.db.one("SELECT COUNT(*) FROM price_records WHERE store=?", "production") == 900
+    assert (await assess(prod, catalog(6, 900))).plan.in_sync
+    assert len((await prod.observe()).products) == 400  # the products were never touched

@@ -83,7 +83,9 @@ def seed_people(emulator: Emulator, store: str = "production") -> list[int]:
     return [c["id"] for c in shop.customers.create(customers)]
 
 
-def manifests(tmp_path: Path, emulator: Emulator, customers: dict[str, Any]) -> FileWorld:
+def manifests(
+    tmp_path: Path, emulator: Emulator, customers: dict[str, Any], **clone: Any
+) -> FileWorld:
     (tmp_path / "m").mkdir()
     for name, token, role in (
         ("production", PROD_TOKEN, "production"),
@@ -111,7 +113,7 @@ def manifests(tmp_path: Path, emulator: Emulator, customers: dict[str, Any]) -> 
 
     docs = [
         environment("production"),
-        environment("sandbox", cloneFrom={"name": "production", "customers": customers}),
+        environment("sandbox", cloneFrom={"name": "production", "customers": customers, **clone}),
     ]
     (tmp_path / "m" / "all.yaml").write_text(yaml.safe_dump_all(docs))
     return FileWorld(tmp_path / "m", tmp_path / "state", tmp_path / "s")

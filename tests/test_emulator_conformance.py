@@ -236,8 +236,11 @@ async def _exercise(c: httpx.AsyncClient) -> None:
 
     await _exercise_new_methods_and_queries(c, pid, shoes["category_id"], brand["id"])
     await _exercise_content(c, pid, shoes["category_id"], brand["id"])
-    await _exercise_customer_groups(c, pid, shoes["category_id"])
+    price_list = await _exercise_price_lists(c, pid)
+    await _exercise_customer_groups(c, pid, shoes["category_id"], price_list)
     await _exercise_customers(c)
+    await _exercise_promotions(c, pid, shoes["category_id"], brand["id"])
+    await _exercise_inventory(c, pid)
     await _exercise_metafields(c, pid)
 
     assert (
@@ -790,7 +793,69 @@ async def _exercise_content(c: httpx.AsyncClient, pid: int, category: int, brand
     assert (await c.delete("/v3/content/pages", params={"id:in": raw_id})).status_code == 404
 
 
-async def _exercise_customer_groups(c: httpx.AsyncClient, pid: int, category: int) -> None:
+async def _exercise_price_lists(c: httpx.AsyncClient, pid: int) -> int:
+    """Price lists by name, and their records by variant and currency (assignments are not
+    served)."""
+    path = "/v3/pricelists"
+    created = await c.post(path, json={"name": "Wholesale", "active": True})
+    assert created.status_code == 200, created.text
+    kept = created.json()["data"]["id"]
+    assert (await c.post(path, json={"name": "Wholesale"})).status_code == 409
+    other = (await c.post(path, json={"name": "Trade"})).json()["data"]["id"]
+    for query in (
+        {"name": "Wholesale", "id:in": kept, "page": 1, "limit": 5},
+        {"name:like": "sale", "date_created": "2020-01-01", "date_modified": "2020-01-01"},
+        {"date_created:min": "2020", "date_created:max": "2100"},
+        {"date_modified:min": "2020", "date_modified:max": "2100"},
+    ):
+        assert (await c.get(path, params=query)).status_code == 200, query
+    assert (await c.get(f"{path}/{kept}")).json()["data"]["name"] == "Wholesale"
+    variants = (await c.get(f"/v3/catalog/products/{pid}/variants")).json()["data"]
+    sku, variant = variants[0]["sku"], variants[-1]["id"]
+    records = f"{path}/{kept}/records"
+    written = [
+        {"sku": sku, "currency": "usd", "price": 10, "sale_price": 8},
+        {"variant_id": variant, "currency": "eur", "price": 11},
+    ]
+    assert (await c.post(records, json=written)).status_code == 200
+    assert (await c.post(records, json=written[:1])).status_code == 422  # exists: use PUT
+    upsert = [
+        {"sku": sku, "currency": "usd", "price": 9},
+        {"sku": sku, "currency": "gbp", "price": 7},
+    ]
+    assert (await c.put(records, json=upsert)).status_code == 200
+    queries = [
+        {"sku": sku, "currency": "usd", "include": "bulk_pricing_tiers", "page": 1, "limit": 5},
+        {"sku:in": sku, "currency:in": "usd,eur", "variant_id:in": variant, "product_id:in": pid},
+        {"price": 9, "price:min": 1, "price:max": 100, "calculated_price": 8},
+        {"sale_price": 8, "sale_price:min": 0, "sale_price:max": 9},
+        {"retail_price:min": 0, "retail_price:max": 9, "retail_price": 0},
+        {"map_price:min": 0, "map_price:max": 9, "map_price": 0},
+        {"calculated_price:min": 0, "calculated_price:max": 99},
+        {"date_created": "2020-01-01", "date_created:min": "2020", "date_created:max": "2100"},
+        {"date_modified": "2020-01-01", "date_modified:min": "2020", "date_modified:max": "2100"},
+    ]
+    for query in queries:
+        assert (await c.get(records, params=query)).status_code == 200, query
+    listed = (await c.get(records, params={"sku": sku, "currency": "usd"})).json()["data"]
+    assert [(r["price"], r["calculated_price"]) for r in listed] == [(9, 8)]
+    assert (await c.delete(records, params={"currency": "gbp", "sku:in": sku})).status_code == 204
+    assert (await c.delete(records, params={"variant_id:in": variant})).status_code == 204
+    assert len((await c.get(records)).json()["data"]) == 1
+    renamed = await c.put(f"{path}/{other}", json={"name": "Trade", "active": False})
+    assert renamed.json()["data"]["active"] is False
+    assert (await c.put(f"{path}/{other}", json={"name": "Wholesale"})).status_code == 409
+    assert (await c.put(f"{path}/999999", json={"name": "X"})).status_code == 404
+    assert (await c.delete(f"{path}/{other}")).status_code == 204
+    spare = (await c.post(path, json={"name": "Spare"})).json()["data"]["id"]
+    assert (await c.delete(path, params={"id:in": spare})).status_code == 204
+    assert (await c.delete(path, params={"name": "Nothing"})).status_code == 204
+    return int(kept)
+
+
+async def _exercise_customer_groups(
+    c: httpx.AsyncClient, pid: int, category: int, price_list: int
+) -> None:
     """v2 customer groups: category access and discount rules by store ids, unique names."""
     path = "/v2/customer_groups"
     rules = [
@@ -811,6 +876,10 @@ async def _exercise_customer_groups(c: httpx.AsyncClient, pid: int, category: in
     group = created.json()
     assert group["discount_rules"][0] == {"type": "all", "method": "percent", "amount": "5.0000"}
     assert group["category_access"] == {"type": "specific", "categories": [category]}
+    lone = [{"type": "price_list", "price_list_id": price_list}]
+    trade = await c.post(path, json={"name": "Trade", "discount_rules": lone})
+    assert trade.json()["discount_rules"] == lone
+    assert (await c.delete(f"{path}/{trade.json()['id']}")).status_code == 204
     retail = (await c.post(path, json={"name": "Retail", "is_default": True})).json()
     listed = (await c.get(path, params={"is_default": "true", "page": 1, "limit": 5})).json()
     assert [g["name"] for g in listed] == ["Retail"]  # one default group at a time
@@ -830,6 +899,176 @@ async def _exercise_customer_groups(c: httpx.AsyncClient, pid: int, category: in
     assert [r["type"] for r in updated.json()["discount_rules"]] == ["all"]  # the whole set
     assert (await c.get(f"{path}/count")).json() == {"count": 2}
     assert (await c.delete(f"{path}/{retail['id']}")).status_code == 204
+
+
+async def _exercise_promotions(c: httpx.AsyncClient, pid: int, category: int, brand: int) -> None:
+    """v3 promotions naming products, categories, brands and customer groups by id, and their
+    coupon codes: one by one, generated, by code."""
+    path = "/v3/promotions"
+    group = (await c.post("/v2/customer_groups", json={"name": "VIP"})).json()["id"]
+    matcher = {
+        "or": [{"products": [pid]}, {"and": [{"categories": [category]}, {"brands": [brand]}]}]
+    }
+    rules = [
+        {
+            "action": {"cart_items": {"discount": {"percentage_amount": "10"}, "items": matcher}},
+            "condition": {"cart": {"items": {"not": {"brands": [brand]}}, "minimum_quantity": 1}},
+        },
+        {"action": {"gift_item": {"product_id": pid, "quantity": 1}}, "stop": True},
+    ]
+    automatic = await c.post(
+        path,
+        json={
+            "name": "Shoes 10% off",
+            "redemption_type": "AUTOMATIC",
+            "rules": rules,
+            "customer": {"group_ids": [group], "minimum_order_count": 1},
+            "channels": [{"id": 1}],
+            "notifications": [{"type": "UPSELL", "content": "Buy!", "locations": ["HOME_PAGE"]}],
+        },
+    )
+    assert automatic.status_code == 201, automatic.text
+    auto_id = automatic.json()["data"]["id"]
+    assert automatic.json()["data"]["rules"][0]["apply_once"] is True
+    missing = {
+        "action": {
+            "cart_items": {"discount": {"fixed_amount": "1"}, "items": {"products": [999999]}}
+        }
+    }
+    assert (
+        await c.post(path, json={"name": "X", "redemption_type": "AUTOMATIC", "rules": [missing]})
+    ).status_code == 422
+    coupon = await c.post(
+        path,
+        json={
+            "name": "Ten off",
+            "redemption_type": "COUPON",
+            "rules": [{"action": {"cart_value": {"discount": {"fixed_amount": "10"}}}}],
+            "can_be_used_with_other_promotions": False,
+            "coupon_overrides_other_promotions": True,
+        },
+    )
+    assert coupon.status_code == 201, coupon.text
+    coupon_id = coupon.json()["data"]["id"]
+    bulk = await c.post(
+        path,
+        json={
+            "name": "Bulk",
+            "redemption_type": "COUPON",
+            "coupon_type": "BULK",
+            "rules": [{"action": {"shipping": {"zone_ids": "*"}}}],
+        },
+    )
+    bulk_id = bulk.json()["data"]["id"]
+    one = f"{path}/{coupon_id}"
+    assert (await c.get(one)).json()["data"]["name"] == "Ten off"
+    assert (await c.put(one, json={"display_name": "$10 off"})).status_code == 200
+    assert (await c.get(f"{path}/999999")).status_code == 404
+    codes = f"{one}/codes"
+    code = await c.post(codes, json={"code": "TEN-OFF", "max_uses": 5})
+    assert code.status_code == 201, code.text
+    extra = (await c.post(codes, json={"code": "SPARE 1"})).json()["data"]["id"]
+    assert (await c.get(codes)).json()["data"][0]["code"] == "TEN-OFF"
+    assert (
+        await c.get(codes, params={"page": 1, "limit": 1, "code": "TEN-OFF"})
+    ).status_code == 200
+    found = await c.get(f"{path}/codes", params={"code": "TEN-OFF"})
+    assert [d["code"] for d in found.json()["data"]] == ["TEN-OFF"]
+    generated = await c.post(f"{path}/{bulk_id}/codegen", json={"batch_size": 3, "max_uses": 2})
+    assert generated.status_code == 201, generated.text
+    assert len(generated.json()["data"]["codes"]) == 3
+    assert (await c.post(f"{one}/codegen", json={"batch_size": 3})).status_code == 405
+    assert (await c.post(f"{path}/{bulk_id}/codegen", json={"batch_size": 251})).status_code == 422
+    queries = [
+        {"id": auto_id, "name": "Shoes 10% off", "currency_code": "USD", "status": "ENABLED"},
+        {"redemption_type": "coupon", "code": "TEN-OFF", "channels": "1", "query": "Ten"},
+        {"sort": "name", "direction": "desc", "page": 1, "limit": 2},
+        {"sort": "priority"},
+        {"sort": "start_date"},
+    ]
+    for query in queries:
+        assert (await c.get(path, params=query)).status_code == 200, query
+    listed = await c.get(path, params={"code": "TEN-OFF"})
+    assert [p["name"] for p in listed.json()["data"]] == ["Ten off"]
+    assert (await c.delete(path)).status_code == 422
+    refused = await c.delete(path, params={"id:in": f"{coupon_id},{auto_id}"})
+    assert refused.status_code == 422  # the coupon promotion still has codes
+    assert (await c.get(one)).status_code == 200
+    assert (await c.get(f"{path}/{auto_id}")).status_code == 404
+    assert (await c.delete(f"{codes}/{extra}")).status_code == 204
+    assert (await c.delete(codes)).status_code == 422
+    assert (
+        await c.delete(codes, params={"id:in": code.json()["data"]["id"], "code": "TEN-OFF"})
+    ).status_code == 204
+    assert (await c.delete(f"{path}/codes", params={"code": "NONE"})).status_code == 204
+    assert (await c.delete(one)).status_code == 204
+    assert (await c.delete(f"{path}/{bulk_id}")).status_code == 204
+
+
+async def _exercise_inventory(c: httpx.AsyncClient, pid: int) -> None:
+    """Inventory locations by code, stock per location and SKU: adjustments and settings."""
+    path = "/v3/inventory/locations"
+    variant = (await c.get(f"/v3/catalog/products/{pid}/variants")).json()["data"][0]
+    sku = variant["sku"]
+    address = {
+        "address1": "1 Main St",
+        "city": "Austin",
+        "state": "Texas",
+        "zip": "78701",
+        "email": "store@example.com",
+        "geo_coordinates": {"latitude": 30.2, "longitude": -97.7},
+        "country_code": "US",
+    }
+    created = await c.post(
+        path, json=[{"code": "AUS", "label": "Austin", "address": address, "type_id": "PHYSICAL"}]
+    )
+    assert created.status_code == 200, created.text
+    assert "transaction_id" in created.json()
+    assert (await c.post(path, json=[{"code": "AUS", "label": "Again"}])).status_code == 422
+    assert (await c.post(path, json=[{"label": "No code"}])).status_code == 422
+    queries = [
+        {"location_code:in": "AUS", "location_id:in": "1,2,3", "page": 1, "limit": 5},
+        {"is_default": "false", "type_id:in": "PHYSICAL", "is_active": "true"},
+        {"managed_by_external_source": "false", "storefront_visibility": "true"},
+    ]
+    for query in queries:
+        assert (await c.get(path, params=query)).status_code == 200, query
+    austin = (await c.get(path, params={"location_code:in": "AUS"})).json()["data"][0]
+    assert (await c.put(path, json=[{"id": austin["id"], "label": "Austin TX"}])).status_code == 200
+    absolute = {
+        "reason": "count",
+        "items": [{"location_id": austin["id"], "sku": sku, "quantity": 7}],
+    }
+    assert (await c.put("/v3/inventory/adjustments/absolute", json=absolute)).status_code == 200
+    relative = {"items": [{"location_id": 1, "variant_id": variant["id"], "quantity": 2}]}
+    assert (await c.post("/v3/inventory/adjustments/relative", json=relative)).status_code == 200
+    bad = {"items": [{"location_id": 999999, "sku": sku, "quantity": 1}]}
+    assert (await c.put("/v3/inventory/adjustments/absolute", json=bad)).status_code == 422
+    items = f"{path}/{austin['id']}/items"
+    settings = {"settings": [{"identity": {"sku": sku}, "safety_stock": 2, "warning_level": 1}]}
+    assert (await c.put(items, json=settings)).status_code == 200
+    empty = {"settings": [{"identity": {"sku": sku}}]}
+    assert (await c.put(items, json=empty)).status_code == 422
+    held = (await c.get(items, params={"sku:in": sku, "page": 1, "limit": 10})).json()["data"]
+    assert held[0]["total_inventory_onhand"] == 7
+    assert held[0]["available_to_sell"] == 5
+    for query in ({"variant_id:in": variant["id"]}, {"product_id:in": pid}):
+        assert (await c.get(items, params=query)).status_code == 200
+    assert (await c.get(f"{path}/999999/items")).status_code == 404
+    every = await c.get(
+        "/v3/inventory/items",
+        params={"sku:in": sku, "location_id:in": f"1,{austin['id']}", "page": 1, "limit": 5},
+    )
+    (item,) = every.json()["data"]
+    assert [at["total_inventory_onhand"] for at in item["locations"]] == [2, 7]
+    for query in (
+        {"variant_id:in": variant["id"], "product_id:in": pid},
+        {"location_code:in": "AUS"},
+    ):
+        assert (await c.get("/v3/inventory/items", params=query)).status_code == 200
+    assert (await c.delete(path, params={"location_id:in": "1"})).status_code == 422
+    assert (await c.delete(path, params={"location_id:in": "999999"})).status_code == 404
+    assert (await c.delete(path, params={"location_id:in": austin["id"]})).status_code == 200
 
 
 async def _exercise_customers(c: httpx.AsyncClient) -> None:

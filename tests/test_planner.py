@@ -323,3 +323,49 @@ def test_widgets_placements_and_layouts_follow_what_they_name_and_go_before_it()
     deletes = plan(gone, store, Options(prune=True, allow_mass_delete=True)).steps
     kinds = [s.kind for s in deletes if s.kind in ("widgets", "placements")]
     assert kinds == ["placements", "widgets"]
+
+
+def test_a_promotion_compares_in_natural_keys_and_its_codes_are_created_with_it() -> None:
+    """The store's ids in a promotion's rules compare as the SKUs and groups they are; a new
+    coupon promotion is one create carrying its codes; a new code on a kept one is its own."""
+    from controller.catalog import Item, Kind, build_catalog
+    from controller.catalog.observed import (
+        ObservedCouponCode,
+        ObservedCustomerGroup,
+        ObservedPromotion,
+    )
+
+    rules = [{"action": {"gift_item": {"product": "TEE", "quantity": 1}}}]
+    written = {
+        "name": "Free tee",
+        "redemption_type": "COUPON",
+        "customer": {"groups": ["VIP"]},
+        "rules": rules,
+        "codes": [{"code": "TEE"}],
+    }
+    catalog = build_catalog(
+        {
+            Kind.PRODUCTS: [Item(p("TEE"))],
+            Kind.CUSTOMER_GROUPS: [Item({"name": "VIP"})],
+            Kind.PROMOTIONS: [Item(written)],
+        }
+    )
+    store = observed([product(7, "TEE")])
+    store.customer_groups = {3: ObservedCustomerGroup(3, "VIP", {})}
+    store.promotions = {}
+    created = plan(catalog, store)
+    assert [(s.kind, s.action, s.key) for s in created.steps] == [
+        ("promotions", "create", "Free tee")
+    ]
+    assert created.steps[0].payload["codes"] == [{"code": "TEE"}]
+    api = {
+        "redemption_type": "COUPON",
+        "customer": {"group_ids": [3], "excluded_group_ids": [], "minimum_order_count": 0},
+        "rules": [{"action": {"gift_item": {"product_id": 7, "quantity": 1}}, "apply_once": True}],
+    }
+    store.promotions = {9: ObservedPromotion(9, "Free tee", api, [])}
+    assert summary(plan(catalog, store)) == [("couponCodes", "create", "Free tee#TEE", [])]
+    store.promotions[9].codes.append(ObservedCouponCode(4, "TEE", {"max_uses": 0}))
+    assert plan(catalog, store).in_sync
+    store.promotions[9].fields["rules"][0]["action"]["gift_item"]["product_id"] = 8
+    assert summary(plan(catalog, store)) == [("promotions", "update", "Free tee", ["rules"])]

@@ -138,6 +138,11 @@ class CloneSource(LocalObjectReference):
     """The environment a sandbox is seeded from, and how its customers are copied."""
 
     customers: CustomerCloning = Field(default_factory=CustomerCloning)
+    inventory: bool = Field(
+        False,
+        description="Clone the source's inventory locations and the stock of each SKU at each "
+        "(operational data of the live store: copied on request only, never deployed).",
+    )
 
 
 ChannelName = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^\S(.*\S)?$")]

@@ -328,6 +328,83 @@ CUSTOMER_GROUP: dict[str, FieldSpec] = {  # customer_groups v2 (references as na
     "category_access": ("obj", None),
     "discount_rules": ("list", None),
 }
+PRICE_LIST: dict[str, FieldSpec] = {  # pricelists v3
+    "name": ("str", 255),
+    "active": ("bool", None),
+}
+
+PRICE_RECORD: dict[str, FieldSpec] = {  # pricelists/{id}/records v3 (by SKU and currency)
+    "sku": ("str", 255),
+    "currency": ("str", 3),
+    "price": ("num", None),
+    "sale_price": ("num?", None),
+    "retail_price": ("num?", None),
+    "map_price": ("num?", None),
+}
+PRICES = ("price", "sale_price", "retail_price", "map_price")
+
+PROMOTION: dict[str, FieldSpec] = {  # promotions v3 (references inside as natural keys)
+    "name": ("str", 255),
+    "display_name": ("str", 255),
+    "redemption_type": (("AUTOMATIC", "COUPON"), None),
+    "coupon_type": (("SINGLE", "BULK"), None),
+    "channels": ("list", None),
+    "customer": ("obj", None),
+    "rules": ("list", None),
+    "max_uses": ("int", None),
+    "status": (("ENABLED", "DISABLED"), None),
+    "start_date": ("str", None),
+    "end_date": ("str", None),
+    "stop": ("bool", None),
+    "can_be_used_with_other_promotions": ("bool", None),
+    "coupon_overrides_other_promotions": ("bool", None),
+    "currency_code": ("str", 3),
+    "notifications": ("list", None),
+    "shipping_address": ("obj", None),
+    "schedule": ("obj", None),
+}
+COUPON_CODE: dict[str, FieldSpec] = {  # promotions/{id}/codes v3
+    "code": ("str", 50),
+    "max_uses": ("int", None),
+    "max_uses_per_customer": ("int", None),
+}
+# Item matchers name records by these keys (ids in the API, natural keys in files); a gift item
+# names its product by `product_id` (`product` in files).
+PROMOTION_MATCHERS = {"brands": "brands", "categories": "categories", "products": "products"}
+MONEY_KEYS = frozenset(
+    {
+        "fixed_amount",
+        "percentage_amount",
+        "minimum_spend",
+        "fixed_price",
+        "maximum_allowed_discount_amount",
+    }
+)
+COUPON_CODE_CHARS = r"[A-Za-z0-9_ -]+"
+
+LOCATION: dict[str, FieldSpec] = {  # inventory/locations v3 (operational: no file)
+    "code": ("str", 255),
+    "label": ("str", 255),
+    "description": ("str", None),
+    "type_id": (("PHYSICAL", "VIRTUAL"), None),
+    "enabled": ("bool", None),
+    "managed_by_external_source": ("bool", None),
+    "storefront_visibility": ("bool", None),
+    "time_zone": ("str", None),
+    "address": ("obj", None),
+    "operating_hours": ("obj", None),
+    "special_hours": ("list", None),
+}
+STOCK: dict[str, FieldSpec] = {  # inventory v3: one SKU's stock at one location
+    "sku": ("str", 255),
+    "quantity": ("int", None),  # total_inventory_onhand, set by absolute adjustment
+    "safety_stock": ("int", None),
+    "is_in_stock": ("bool", None),
+    "warning_level": ("int", None),
+    "bin_picking_number": ("str", None),
+}
+STOCK_SETTINGS = ("safety_stock", "is_in_stock", "warning_level", "bin_picking_number")
+
 CUSTOMER_ATTRIBUTE: dict[str, FieldSpec] = {  # customers/attributes v3
     "name": ("str", 255),
     "type": (("string", "number", "date"), None),

@@ -44,9 +44,11 @@ from controller.catalog.model import (
     Image,
     PageLayout,
     Placement,
+    PriceList,
     Problem,
     Product,
     ProductOption,
+    Promotion,
     Redirect,
     TemplateAssociation,
     Variant,
@@ -611,7 +613,39 @@ def layout_item(layout: PageLayout) -> dict[str, Any]:
     }
 
 
+def price_list_item(price_list: PriceList) -> dict[str, Any]:
+    """A price list as written, its records sorted by currency and SKU."""
+    item = record_item(KINDS[Kind.PRICE_LISTS], price_list)
+    if price_list.records is not None:
+        item["records"] = [
+            _ordered(
+                {"sku": r.sku, "currency": r.currency, **_number(dict(r.fields))},
+                ("sku", "currency"),
+            )
+            for r in sorted(price_list.records, key=lambda r: r.key.casefold())
+        ]
+    return item
+
+
+def promotion_item(promotion: Promotion) -> dict[str, Any]:
+    """A promotion as written: its name and type first, its rules and coupon codes (by code)
+    last."""
+    item = _ordered(
+        {"name": promotion.name, **_number(dict(promotion.fields))},
+        ("name", "redemption_type", "coupon_type"),
+        ("rules",),
+    )
+    if promotion.codes is not None:
+        item["codes"] = [
+            _ordered({"code": c.code, **_number(dict(c.fields))}, ("code",))
+            for c in sorted(promotion.codes, key=lambda c: c.code)
+        ]
+    return item
+
+
 _WRITERS: dict[Kind, Callable[[Any], dict[str, Any]]] = {
+    Kind.PRICE_LISTS: price_list_item,
+    Kind.PROMOTIONS: promotion_item,
     Kind.REDIRECTS: redirect_item,
     Kind.TEMPLATE_ASSOCIATIONS: association_item,
     Kind.WIDGETS: widget_item,

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from controller.catalog import fields
+from controller.catalog import fields, promotions
 from controller.catalog.model import (
     BRAND_FIELDS,
     CATEGORY_FIELDS,
@@ -39,6 +39,7 @@ from controller.catalog.model import (
     CustomerGroup,
     PageLayout,
     Placement,
+    PriceList,
     Product,
     Script,
     TemplateAssociation,
@@ -55,6 +56,7 @@ from controller.catalog.observed import (
     associated_names,
     customer_values,
     group_values,
+    promotion_names,
     rule_conditions,
     widget_keys,
 )
@@ -79,13 +81,19 @@ class Kind(enum.StrEnum):
     WIDGETS = "widgets"
     PLACEMENTS = "placements"
     PAGE_LAYOUTS = "pageLayouts"
+    PRICE_LISTS = "priceLists"
+    PRICE_RECORDS = "priceRecords"
     CUSTOMER_GROUPS = "customerGroups"
+    PROMOTIONS = "promotions"
+    COUPON_CODES = "couponCodes"
     CUSTOMER_ATTRIBUTES = "customerAttributes"
     CUSTOMERS = "customers"
     OPTIONS = "variantOptions"
     MODIFIERS = "modifiers"
     COMPLEX_RULES = "complexRules"
     BULK_PRICING_RULES = "bulkPricingRules"
+    INVENTORY_LOCATIONS = "inventoryLocations"
+    STOCK = "stock"
 
 
 class Action(enum.StrEnum):
@@ -168,6 +176,7 @@ class KindSpec:
     references: tuple[Reference, ...] = ()
     named: Named | None = None  # natural keys of other kinds inside its values
     batch: Mapping[Action, int] = field(default_factory=dict)  # the API's maxima per request
+    concurrency: int | None = None  # at most this many of its requests at once (the API's limit)
     # requests a bulk job of the API takes for any number of records (redirects' import job):
     # used instead of batches when it costs fewer
     bulk: Mapping[Action, int] = field(default_factory=dict)
@@ -195,6 +204,9 @@ class KindSpec:
     # (desired values, observed values) -> whether an observed record the catalog no longer
     # names is a desired one under a new key: renamed in place rather than deleted and made again
     renamed: Callable[[Mapping[str, Any], Mapping[str, Any]], bool] | None = None
+    # operational data owned by the live store (inventory): copied into a sandbox only when its
+    # cloneFrom asks; never captured, never part of a deployment
+    live: bool = False
 
     def depth(self, key: str) -> int:
         """Nesting depth of a record in its own tree (1 for roots; 0 for kinds without a tree)."""
@@ -422,12 +434,17 @@ def _found_groups(observed: ObservedCatalog) -> Iterator[Found]:
         return
     paths = observed.category_paths()
     skus = {p.id: p.sku for p in observed.products.values()}
+    lists = {p.id: p.name for p in (observed.price_lists or {}).values()}
     for group in sorted(observed.customer_groups.values(), key=lambda g: g.id):
-        values = group_values(group.fields, paths, skus)
+        values = group_values(group.fields, paths, skus, lists)
         yield group.name, group.id, values, CustomerGroup(group.name, values)
 
 
-_RULE_KINDS = {"category": Kind.CATEGORIES, "product": Kind.PRODUCTS}
+_RULE_KINDS = {
+    "category": Kind.CATEGORIES,
+    "product": Kind.PRODUCTS,
+    "price_list": Kind.PRICE_LISTS,
+}
 
 
 def _group_names(values: Mapping[str, Any]) -> Iterator[tuple[Kind, str]]:
@@ -438,6 +455,29 @@ def _group_names(values: Mapping[str, Any]) -> Iterator[tuple[Kind, str]]:
         kind = _RULE_KINDS.get(rule.get("type", ""))
         if kind is not None and rule.get(rule["type"]):
             yield kind, rule[rule["type"]]
+
+
+def _found_promotions(observed: ObservedCatalog) -> Iterator[Found]:
+    """Promotions with the records they name in natural keys."""
+    if not observed.promotions:
+        return
+    names = promotion_names(observed)
+    for p in sorted(observed.promotions.values(), key=lambda p: p.id):
+        yield p.name, p.id, promotions.to_names(p.fields, names), p
+
+
+_PROMOTION_KINDS = {
+    "products": Kind.PRODUCTS,
+    "categories": Kind.CATEGORIES,
+    "brands": Kind.BRANDS,
+    "groups": Kind.CUSTOMER_GROUPS,
+}
+
+
+def _promotion_names(values: Mapping[str, Any]) -> Iterator[tuple[Kind, str]]:
+    """The products, categories, brands and customer groups a promotion's values name."""
+    for kind, name in promotions.named(values):
+        yield _PROMOTION_KINDS[kind], name
 
 
 def _found_customers(observed: ObservedCatalog) -> Iterator[Found]:
@@ -999,6 +1039,50 @@ _DECLARED = (
         observed_attribute="redirects",
     ),
     KindSpec(
+        Kind.PRICE_LISTS,
+        "price list",
+        key="name",
+        fold=_identity,
+        fields=fields.PRICE_LIST,
+        managed=frozenset({"active"}),
+        desired=lambda catalog: _keyed(catalog.price_lists, "name"),
+        observed=lambda observed: (
+            (p.name, p.id, p.fields, p)
+            for p in sorted((observed.price_lists or {}).values(), key=lambda p: p.id)
+        ),
+        read_only=frozenset({"id", "date_created", "date_modified"}),
+        file="price-lists.yaml",
+        attribute="price_lists",
+        make=PriceList,
+        optional_file=True,
+        observed_attribute="price_lists",
+    ),
+    KindSpec(
+        Kind.PRICE_RECORDS,
+        "price list record",
+        key="sku",
+        fold=str.casefold,
+        fields=fields.PRICE_RECORD,
+        managed=frozenset(fields.PRICES),
+        desired=lambda price_list: (
+            None
+            if price_list.records is None
+            else [(r.key, r.fields, r) for r in price_list.records]
+        ),
+        observed=lambda price_list: ((r.key, r.id, r.fields, r) for r in price_list.records),
+        owner=Kind.PRICE_LISTS,
+        owner_field="records",
+        separator="#",
+        # written by upsert (1,000 a request, 2 at once), deleted by SKUs per currency
+        batch={Action.CREATE: 1000, Action.UPDATE: 1000, Action.DELETE: 250},
+        concurrency=2,
+        create_only=frozenset({"currency"}),
+        create_values=lambda record: {"sku": record.sku, "currency": record.currency},
+        required_on_create=("price",),
+        required_in_file=("price",),
+        extra_schema={"currency": {"type": "string", "pattern": "^[A-Z]{3}$"}},
+    ),
+    KindSpec(
         Kind.CUSTOMER_GROUPS,
         "customer group",
         key="name",
@@ -1007,7 +1091,7 @@ _DECLARED = (
         managed=frozenset(fields.CUSTOMER_GROUP) - {"name"},
         desired=lambda catalog: _keyed(catalog.customer_groups, "name"),
         observed=_found_groups,
-        named=Named((Kind.CATEGORIES, Kind.PRODUCTS), _group_names),
+        named=Named((Kind.CATEGORIES, Kind.PRODUCTS, Kind.PRICE_LISTS), _group_names),
         read_only=frozenset({"id", "date_created", "date_modified"}),
         file="customer-groups.yaml",
         attribute="customer_groups",
@@ -1032,18 +1116,84 @@ _DECLARED = (
                 "type": "array",
                 "items": {
                     "type": "object",
-                    "required": ["type", "method", "amount"],
+                    "required": ["type"],
                     "additionalProperties": False,
                     "properties": {
-                        "type": {"enum": ["all", "category", "product"]},
+                        "type": {"enum": ["all", "category", "product", "price_list"]},
                         "method": {"enum": list(fields.DISCOUNT_METHODS)},
                         "amount": {"type": "number", "minimum": 0},
                         "category": {"type": "string", "description": "By path (type category)."},
                         "product": {"type": "string", "description": "By SKU (type product)."},
+                        "price_list": {
+                            "type": "string",
+                            "description": "By name (type price_list: the only rule).",
+                        },
                     },
                 },
             },
         },
+    ),
+    KindSpec(
+        Kind.PROMOTIONS,
+        "promotion",
+        key="name",
+        fold=_identity,
+        fields=fields.PROMOTION,
+        managed=frozenset(fields.PROMOTION) - {"name"},
+        desired=lambda catalog: _keyed(catalog.promotions, "name"),
+        observed=_found_promotions,
+        named=Named(
+            (Kind.PRODUCTS, Kind.CATEGORIES, Kind.BRANDS, Kind.CUSTOMER_GROUPS), _promotion_names
+        ),
+        read_only=frozenset({"id", "current_uses", "created_from"}),
+        # the API changes neither once a promotion exists
+        create_only=frozenset({"redemption_type", "coupon_type"}),
+        required_on_create=("redemption_type", "rules"),
+        required_in_file=("redemption_type", "rules"),
+        file="promotions.yaml",
+        attribute="promotions",
+        optional_file=True,
+        observed_attribute="promotions",
+        extra_schema={
+            "rules": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "object", "required": ["action"]},
+                "description": "As the API has them, records named by natural key: item matchers "
+                "list products by SKU, categories by path, brands by name; a gift item names its "
+                "product by SKU (product).",
+            },
+            "customer": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "groups": {"type": "array", "items": {"type": ["string", "integer"]}},
+                    "excluded_groups": {"type": "array", "items": {"type": ["string", "integer"]}},
+                    "minimum_order_count": {"type": "integer", "minimum": 0},
+                },
+                "description": "Customer groups by name (0: guests and customers of no group).",
+            },
+            "channels": {"type": "array", "items": {"type": "integer", "minimum": 1}},
+        },
+    ),
+    KindSpec(
+        Kind.COUPON_CODES,
+        "coupon code",
+        key="code",
+        fold=_identity,
+        fields=fields.COUPON_CODE,
+        managed=frozenset({"max_uses", "max_uses_per_customer"}),
+        desired=lambda promotion: (
+            None if promotion.codes is None else [(c.code, c.fields, c) for c in promotion.codes]
+        ),
+        observed=lambda promotion: ((c.code, c.id, c.fields, c) for c in promotion.codes),
+        owner=Kind.PROMOTIONS,
+        owner_field="codes",
+        separator="#",
+        batch={Action.DELETE: 250},  # created one a request, deleted 250 at once
+        read_only=frozenset({"id", "current_uses", "created"}),
+        # the API updates no code: its limits are written when it is created
+        create_only=frozenset({"max_uses", "max_uses_per_customer"}),
     ),
     KindSpec(
         Kind.CUSTOMER_ATTRIBUTES,
@@ -1092,6 +1242,44 @@ _DECLARED = (
         observed_attribute="customers",
         personal=True,
     ),
+    KindSpec(
+        Kind.INVENTORY_LOCATIONS,
+        "inventory location",
+        key="code",
+        fold=_identity,
+        fields=fields.LOCATION,
+        managed=frozenset(fields.LOCATION) - {"code"},
+        desired=lambda catalog: _keyed(catalog.inventory_locations, "code"),
+        observed=lambda observed: (
+            (loc.code, loc.id, loc.fields, loc)
+            for loc in sorted((observed.inventory_locations or {}).values(), key=lambda x: x.id)
+        ),
+        # created and updated in batches (at most 100 active locations), deleted by id
+        batch={Action.CREATE: 100, Action.UPDATE: 100, Action.DELETE: 100},
+        read_only=frozenset({"id", "created_at", "updated_at"}),
+        required_on_create=("label",),
+        attribute="inventory_locations",
+        observed_attribute="inventory_locations",
+        live=True,
+    ),
+    KindSpec(
+        Kind.STOCK,
+        "stock",
+        key="sku",
+        fold=str.casefold,
+        fields=fields.STOCK,
+        managed=frozenset(fields.STOCK) - {"sku"},
+        desired=lambda location: (
+            None if location.stock is None else [(s.sku, s.fields, s) for s in location.stock]
+        ),
+        observed=lambda location: ((s.sku, s.sku, s.fields, s) for s in location.stock),
+        owner=Kind.INVENTORY_LOCATIONS,
+        owner_field="stock",
+        separator="#",
+        # absolute adjustments and settings: 2,000 items a request; a SKU the location no longer
+        # holds is set to 0
+        batch={Action.CREATE: 2000, Action.UPDATE: 2000, Action.DELETE: 2000},
+    ),
 )
 
 KINDS: Mapping[Kind, KindSpec] = {spec.kind: spec for spec in _DECLARED}
@@ -1131,9 +1319,11 @@ def children(kind: Kind) -> tuple[KindSpec, ...]:
     return tuple(KINDS[k] for k in PLAN_ORDER if KINDS[k].owner is kind)
 
 
-SHAREABLE = tuple(k for k in TOP_LEVEL if not KINDS[k].personal)
+SHAREABLE = tuple(k for k in TOP_LEVEL if not KINDS[k].personal and not KINDS[k].live)
 """The top-level kinds that may leave their store as they are (captured, compared, deployed)."""
 PERSONAL = frozenset(k for k in TOP_LEVEL if KINDS[k].personal)
+LIVE = frozenset(k for k in TOP_LEVEL if KINDS[k].live)
+"""Operational data of the live store: cloned into a sandbox on request only."""
 
 FILED = tuple(KINDS[k] for k in TOP_LEVEL if KINDS[k].file is not None)
 

@@ -401,6 +401,81 @@ class CustomerGroup:
 
 
 @dataclass(frozen=True)
+class PriceRecord:
+    """A price of a variant (by SKU) in one currency, in a price list."""
+
+    sku: str
+    currency: str  # ISO 4217, upper case
+    fields: Mapping[str, Any]  # price, sale_price, retail_price, map_price
+
+    @property
+    def key(self) -> str:
+        """The natural key within its price list: `USD:SKU`."""
+        return f"{self.currency}:{self.sku}"
+
+
+@dataclass(frozen=True)
+class PriceList:
+    """A price list keyed by name, with its records (None: not managed)."""
+
+    name: str
+    fields: Mapping[str, Any]
+    records: tuple[PriceRecord, ...] | None = None
+
+    @property
+    def key(self) -> str:
+        """The natural key: the name."""
+        return self.name
+
+
+@dataclass(frozen=True)
+class CouponCode:
+    """A coupon code of a promotion, by its code (`max_uses`, `max_uses_per_customer`)."""
+
+    code: str
+    fields: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """A promotion keyed by name. Its `rules`, `customer` and `channels` name records by natural
+    key: products by SKU, categories by path, brands by name, customer groups by name. `codes`:
+    its coupon codes (None: not managed)."""
+
+    name: str
+    fields: Mapping[str, Any]
+    codes: tuple[CouponCode, ...] | None = None
+
+    @property
+    def key(self) -> str:
+        """The natural key: the name."""
+        return self.name
+
+
+@dataclass(frozen=True)
+class Stock:
+    """A SKU's stock at an inventory location: `quantity` on hand and its settings."""
+
+    sku: str
+    fields: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class InventoryLocation:
+    """An inventory location keyed by code, with the stock it holds (None: not managed).
+    Operational data owned by the live store: only a sandbox clone builds one."""
+
+    code: str
+    fields: Mapping[str, Any]
+    stock: tuple[Stock, ...] | None = None
+
+    @property
+    def key(self) -> str:
+        """The natural key: the code."""
+        return self.code
+
+
+@dataclass(frozen=True)
 class CustomerAttribute:
     """A customer attribute (a name and a value type) keyed by name."""
 
@@ -436,9 +511,13 @@ class Catalog:
     widgets: Mapping[str, Widget] | None = None  # by key
     placements: Mapping[str, Placement] | None = None  # by key
     page_layouts: Mapping[str, PageLayout] | None = None  # by key
+    price_lists: Mapping[str, PriceList] | None = None  # by name
     customer_groups: Mapping[str, CustomerGroup] | None = None  # by name
+    promotions: Mapping[str, Promotion] | None = None  # by name
     customer_attributes: Mapping[str, CustomerAttribute] | None = None  # by name
     customers: Mapping[str, Customer] | None = None  # by casefolded email; clones only
+    # by code; operational data: sandbox clones only
+    inventory_locations: Mapping[str, InventoryLocation] | None = None
 
     def counts(self) -> dict[str, int]:
         """Record counts per kind, as the kind table knows them."""

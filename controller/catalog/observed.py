@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
+from controller.catalog import promotions
 from controller.catalog.model import (
     DEFAULT_CHANNEL,
     DEFAULT_SITE,
@@ -15,13 +16,19 @@ from controller.catalog.model import (
     Catalog,
     ComplexRule,
     Condition,
+    CouponCode,
     Image,
+    InventoryLocation,
     PageLayout,
     Placement,
+    PriceList,
+    PriceRecord,
     PricingRule,
     Product,
     ProductOption,
+    Promotion,
     Redirect,
+    Stock,
     TemplateAssociation,
     Variant,
     WebPage,
@@ -258,6 +265,68 @@ class ObservedCustomerGroup:
 
 
 @dataclass(slots=True)
+class ObservedPriceRecord:
+    """A price list record as the store has it (its id: its variant's)."""
+
+    id: int
+    sku: str
+    currency: str  # upper case
+    fields: dict[str, Any]
+
+    @property
+    def key(self) -> str:
+        """As `PriceRecord.key`."""
+        return f"{self.currency}:{self.sku}"
+
+
+@dataclass(slots=True)
+class ObservedPriceList:
+    """A price list as the store has it."""
+
+    id: int
+    name: str
+    fields: dict[str, Any]
+    records: list[ObservedPriceRecord] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ObservedCouponCode:
+    """A coupon code as the store has it."""
+
+    id: int
+    code: str
+    fields: dict[str, Any]
+
+
+@dataclass(slots=True)
+class ObservedPromotion:
+    """A promotion as the store has it (records named inside by store id until compared)."""
+
+    id: int
+    name: str
+    fields: dict[str, Any]
+    codes: list[ObservedCouponCode] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ObservedStock:
+    """A SKU's stock at a location as the store has it (its id: the SKU)."""
+
+    sku: str
+    fields: dict[str, Any]
+
+
+@dataclass(slots=True)
+class ObservedLocation:
+    """An inventory location as the store has it, with the stock it holds."""
+
+    id: int
+    code: str
+    fields: dict[str, Any]
+    stock: list[ObservedStock] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class ObservedCustomerAttribute:
     """A customer attribute as the store has it."""
 
@@ -297,9 +366,12 @@ class ObservedCatalog:
     # the theme lacks: None); None when not observed.
     regions: dict[str, frozenset[str] | None] | None = None
     page_layouts: dict[str, ObservedLayout] | None = None  # by address; None when not observed
+    price_lists: dict[int, ObservedPriceList] | None = None  # by id
     customer_groups: dict[int, ObservedCustomerGroup] | None = None  # by id
+    promotions: dict[int, ObservedPromotion] | None = None  # by id
     customer_attributes: dict[int, ObservedCustomerAttribute] | None = None  # by id
     customers: dict[int, ObservedCustomer] | None = None  # by id; read only to clone them
+    inventory_locations: dict[int, ObservedLocation] | None = None  # by id; clones only
     # The active theme's name and custom template files by entity kind ("" without one); None
     # when not observed.
     theme_templates: tuple[str, dict[str, frozenset[str]]] | None = None
@@ -419,10 +491,14 @@ def _shared_fields(observed: Mapping[str, Any], desired: Mapping[str, Any]) -> M
 
 
 def group_values(
-    values: Mapping[str, Any], paths: Mapping[int, str], skus: Mapping[int, str]
+    values: Mapping[str, Any],
+    paths: Mapping[int, str],
+    skus: Mapping[int, str],
+    price_lists: Mapping[int, str],
 ) -> dict[str, Any]:
     """A customer group's API values in natural keys: category access by path, discount rules by
-    category path or product SKU (a store id no record has is written `#id`), sorted."""
+    category path, product SKU or price list name (a store id no record has is written `#id`),
+    sorted."""
 
     def name(names: Mapping[int, str], record_id: Any) -> str:
         return names.get(record_id, f"#{record_id}")
@@ -444,7 +520,7 @@ def group_values(
             written.update(method=rule.get("method"), amount=amount(rule.get("amount")))
         target = RULE_TARGETS.get(kind)
         if target is not None:
-            names = {"category": paths, "product": skus}.get(kind, {})
+            names = {"category": paths, "product": skus, "price_list": price_lists}[kind]
             written[target] = name(names, rule.get(f"{target}_id"))
         rules.append(written)
     if "discount_rules" in values:
@@ -530,6 +606,15 @@ def _to_catalog(observed: ObservedCatalog, skip: frozenset[str]) -> Catalog:
     records["widgets"] = _widgets(observed)
     records["placements"] = _placements(observed, paths)
     records["page_layouts"] = _layouts(observed, paths)
+    records["price_lists"] = _price_lists(observed)
+    records["promotions"] = _promotions(observed)
+    if observed.inventory_locations is not None:  # read only for a clone that asks for them
+        records["inventory_locations"] = {
+            loc.code: InventoryLocation(
+                loc.code, dict(loc.fields), tuple(Stock(s.sku, dict(s.fields)) for s in loc.stock)
+            )
+            for loc in sorted(observed.inventory_locations.values(), key=lambda loc: loc.id)
+        }
     return Catalog(**records)
 
 
@@ -586,6 +671,48 @@ def _redirects(observed: ObservedCatalog, paths: dict[int, str]) -> dict[str, Re
             to_post=posts.get(r.post_id, ""),
         )
         for r in observed.redirects.values()
+    }
+
+
+def _price_lists(observed: ObservedCatalog) -> dict[str, PriceList] | None:
+    """Price lists with their records (none observed or none there: not managed)."""
+    if not observed.price_lists:
+        return None
+    return {
+        p.name: PriceList(
+            p.name,
+            dict(p.fields),
+            tuple(PriceRecord(r.sku, r.currency, dict(r.fields)) for r in p.records),
+        )
+        for p in observed.price_lists.values()
+    }
+
+
+def promotion_names(observed: ObservedCatalog) -> dict[str, dict[int, str]]:
+    """Natural keys of the records a promotion may name, by kind (as `promotions.Names`)."""
+    return {
+        "products": {p.id: p.sku for p in observed.products.values()},
+        "categories": observed.category_paths(),
+        "brands": {b.id: b.name for b in observed.brands.values()},
+        "groups": {g.id: g.name for g in (observed.customer_groups or {}).values()},
+    }
+
+
+def _promotions(observed: ObservedCatalog) -> dict[str, Promotion] | None:
+    """Promotions in natural keys with their coupon codes (none observed or none there: not
+    managed)."""
+    if not observed.promotions:
+        return None
+    names = promotion_names(observed)
+    return {
+        p.name: Promotion(
+            p.name,
+            promotions.to_names(p.fields, names),
+            tuple(CouponCode(c.code, dict(c.fields)) for c in p.codes)
+            if p.fields.get("redemption_type") == "COUPON"
+            else None,
+        )
+        for p in sorted(observed.promotions.values(), key=lambda p: p.id)
     }
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from controller.catalog import fields
+from controller.catalog import fields, promotions
 from controller.catalog.kinds import FILED, KINDS, Kind, KindSpec, children
 from controller.catalog.model import (
     ASSOCIATED_KINDS,
@@ -19,14 +19,18 @@ from controller.catalog.model import (
     Catalog,
     CatalogInvalid,
     ComplexRule,
+    CouponCode,
     CustomerGroup,
     Image,
     PageLayout,
     Placement,
+    PriceList,
+    PriceRecord,
     PricingRule,
     Problem,
     Product,
     ProductOption,
+    Promotion,
     Redirect,
     TemplateAssociation,
     Variant,
@@ -802,6 +806,7 @@ _RULE_KEYS = {
     "all": frozenset({"type", "method", "amount"}),
     "category": frozenset({"type", "method", "amount", "category"}),
     "product": frozenset({"type", "method", "amount", "product"}),
+    "price_list": frozenset({"type", "price_list"}),
 }
 
 
@@ -827,6 +832,8 @@ def _customer_group(c: _Collector, item: Item) -> CustomerGroup | None:
         kinds = [r["type"] for r in values["discount_rules"]]
         if kinds.count("all") > 1:
             c.add(item, "at most one discount rule of type all", "discount_rules")
+        if "price_list" in kinds and len(kinds) > 1:
+            c.add(item, "a price_list rule must be the only discount rule", "discount_rules")
     return CustomerGroup(name, values)
 
 
@@ -852,11 +859,8 @@ def _access(c: _Collector, item: Item, access: dict[str, Any]) -> dict[str, Any]
 def _rule(c: _Collector, item: Item, index: int, rule: Any) -> dict[str, Any] | None:
     at = f"discount_rules[{index}]"
     kind = rule.get("type") if isinstance(rule, dict) else None
-    if kind == "price_list":
-        c.add(item, "price list rules are not managed yet", f"{at}.type")
-        return None
     if not isinstance(rule, dict) or kind not in _RULE_KEYS:
-        c.add(item, "a discount rule has type all, category or product", f"{at}.type")
+        c.add(item, "a discount rule has type all, category, product or price_list", f"{at}.type")
         return None
     unknown = sorted(set(rule) - _RULE_KEYS[kind])
     missing = sorted(_RULE_KEYS[kind] - set(rule))
@@ -866,6 +870,11 @@ def _rule(c: _Collector, item: Item, index: int, rule: Any) -> dict[str, Any] | 
             item, f"a {kind} discount rule has {', '.join(sorted(_RULE_KEYS[kind]))} ({detail})", at
         )
         return None
+    if kind == "price_list":
+        if not isinstance(rule["price_list"], str) or not rule["price_list"].strip():
+            c.add(item, "price_list must name a price list", f"{at}.price_list")
+            return None
+        return dict(rule)
     if rule["method"] not in fields.DISCOUNT_METHODS:
         c.add(item, f"method must be one of {', '.join(fields.DISCOUNT_METHODS)}", f"{at}.method")
         return None
@@ -887,6 +896,152 @@ def _rule(c: _Collector, item: Item, index: int, rule: Any) -> dict[str, Any] | 
     return out
 
 
+_PRICE_LISTS = KINDS[Kind.PRICE_LISTS]
+_RECORDS = KINDS[Kind.PRICE_RECORDS]
+_RECORD_KEYS = frozenset(fields.PRICE_RECORD)
+
+
+def _price_list(c: _Collector, item: Item) -> PriceList | None:
+    """One price list as written, with its records (by SKU and currency) when it lists them."""
+    data = _object(c, item, "price list")
+    if data is None:
+        return None
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        c.add(item, "name is required", "name")
+        return None
+    own = {k: v for k, v in data.items() if k not in ("name", "records")}
+    values = c.fields(item, own, _PRICE_LISTS.fields, _PRICE_LISTS.managed)
+    if "records" not in data:
+        return PriceList(name, values)
+    records: dict[str, PriceRecord] = {}
+    for index, raw in enumerate(_list(c, item, data, "records")):
+        at = f"records[{index}]"
+        if not isinstance(raw, dict) or not isinstance(raw.get("sku"), str) or not raw["sku"]:
+            c.add(item, "a record is {sku, currency, price, ...}", f"{at}.sku")
+            continue
+        currency = raw.get("currency")
+        if not isinstance(currency, str) or not re.fullmatch(r"[A-Za-z]{3}", currency):
+            c.add(item, "currency is an ISO 4217 code such as USD", f"{at}.currency")
+            continue
+        prices = {k: v for k, v in raw.items() if k not in ("sku", "currency")}
+        checked = c.fields(item, prices, _RECORDS.fields, _RECORD_KEYS, f"{at}.")
+        record = PriceRecord(raw["sku"], currency.upper(), checked)
+        if _RECORDS.fold(record.key) in records:
+            c.add(item, f"record {record.key!r} appears twice", at)
+            continue
+        if "price" not in checked:
+            c.add(item, "price is required", f"{at}.price")
+        records[_RECORDS.fold(record.key)] = record
+    return PriceList(name, values, tuple(records[k] for k in sorted(records)))
+
+
+_PROMOTIONS = KINDS[Kind.PROMOTIONS]
+_CODES = KINDS[Kind.COUPON_CODES]
+_CODE_KEYS = frozenset(fields.COUPON_CODE)
+_CUSTOMER_KEYS = frozenset({"groups", "excluded_groups", "minimum_order_count"})
+
+
+def _promotion(c: _Collector, item: Item) -> Promotion | None:
+    """One promotion as written: rules, conditions and actions naming products by SKU, categories
+    by path and brands by name, customer groups by name, and its coupon codes."""
+    data = _object(c, item, "promotion")
+    if data is None:
+        return None
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        c.add(item, "name is required", "name")
+        return None
+    own = {k: v for k, v in data.items() if k not in ("name", "codes")}
+    allowed = _PROMOTIONS.managed | _PROMOTIONS.create_only
+    values = c.fields(item, own, _PROMOTIONS.fields, allowed)
+    for required in _PROMOTIONS.required_in_file:
+        if required not in data:
+            c.add(item, f"{required} is required", required)
+    rules = values.get("rules")
+    if rules is not None:
+        if not rules:
+            c.add(item, "a promotion has at least one rule", "rules")
+        for index, rule in enumerate(rules):
+            if not isinstance(rule, dict) or not isinstance(rule.get("action"), dict):
+                c.add(item, "a rule is {action, condition, apply_once, stop}", f"rules[{index}]")
+            else:
+                _check_named(c, item, rule, f"rules[{index}]")
+    customer = values.get("customer")
+    if customer is not None:
+        unknown = sorted(set(customer) - _CUSTOMER_KEYS)
+        if unknown:
+            c.add(
+                item,
+                f"customer has {', '.join(sorted(_CUSTOMER_KEYS))} (not {', '.join(unknown)}: "
+                "customer segments are not managed)",
+                "customer",
+            )
+        for key in ("groups", "excluded_groups"):
+            names = customer.get(key, [])
+            if not isinstance(names, list) or not all(
+                (isinstance(n, str) and n) or n == 0 for n in names
+            ):
+                c.add(item, f"{key} lists customer groups by name (0: guests)", f"customer.{key}")
+        if customer.get("groups") and customer.get("excluded_groups"):
+            c.add(item, "groups and excluded_groups are not both given", "customer")
+    channels = values.get("channels")
+    if channels is not None and not all(
+        isinstance(ch, int) and not isinstance(ch, bool) and ch > 0 for ch in channels
+    ):
+        c.add(item, "channels lists channel ids ([] or none: every channel)", "channels")
+    if values.get("coupon_overrides_other_promotions") and values.get(
+        "can_be_used_with_other_promotions", True
+    ):
+        c.add(
+            item,
+            "coupon_overrides_other_promotions is set only with "
+            "can_be_used_with_other_promotions false",
+            "coupon_overrides_other_promotions",
+        )
+    if "codes" not in data:
+        return Promotion(name, promotions.normalise(values))
+    if values.get("redemption_type") != "COUPON":
+        c.add(item, "only a COUPON promotion has codes", "codes")
+    codes: dict[str, CouponCode] = {}
+    for index, raw in enumerate(_list(c, item, data, "codes")):
+        at = f"codes[{index}]"
+        code = raw.get("code") if isinstance(raw, dict) else None
+        if not isinstance(code, str) or not re.fullmatch(fields.COUPON_CODE_CHARS, code):
+            c.add(item, "a code is letters, digits, spaces, _ and - (at most 50)", f"{at}.code")
+            continue
+        limits = {k: v for k, v in raw.items() if k != "code"}
+        checked = c.fields(item, limits, _CODES.fields, _CODE_KEYS, f"{at}.")
+        if code in codes:
+            c.add(item, f"code {code!r} appears twice", at)
+            continue
+        codes[code] = CouponCode(code, checked)
+    return Promotion(name, promotions.normalise(values), tuple(codes[k] for k in sorted(codes)))
+
+
+def _check_named(c: _Collector, item: Item, value: Any, at: str) -> None:
+    """Records named in a rule by natural key, not by store id; no variants (not named yet)."""
+    if isinstance(value, list):
+        for index, part in enumerate(value):
+            _check_named(c, item, part, f"{at}[{index}]")
+        return
+    if not isinstance(value, dict):
+        return
+    for key, part in value.items():
+        if key in fields.PROMOTION_MATCHERS:
+            if not isinstance(part, list) or not all(isinstance(n, str) and n for n in part):
+                what = {"products": "SKU", "categories": "path", "brands": "name"}[key]
+                c.add(item, f"{key} lists records by {what}", f"{at}.{key}")
+        elif key in ("variants", "variant_id"):
+            c.add(item, "variants are not named in promotions yet", f"{at}.{key}")
+        elif key == "product_id":
+            c.add(item, "a gift item names its product by SKU (product)", f"{at}.{key}")
+        elif key == "product" and not (isinstance(part, str) and part):
+            c.add(item, "product is a SKU", f"{at}.{key}")
+        else:
+            _check_named(c, item, part, f"{at}.{key}")
+
+
 _READERS: dict[Kind, Callable[[_Collector, Item], Any]] = {
     Kind.PAGES: _page,
     Kind.REDIRECTS: _redirect,
@@ -895,6 +1050,8 @@ _READERS: dict[Kind, Callable[[_Collector, Item], Any]] = {
     Kind.PLACEMENTS: _placement,
     Kind.PAGE_LAYOUTS: _layout,
     Kind.CUSTOMER_GROUPS: _customer_group,
+    Kind.PRICE_LISTS: _price_list,
+    Kind.PROMOTIONS: _promotion,
 }
 
 

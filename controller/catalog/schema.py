@@ -61,7 +61,9 @@ _COMPOSED = {
 
 def record(spec: KindSpec) -> dict[str, Any]:
     """The JSON Schema of one record of a kind as written in the files."""
-    written = sorted(spec.managed - {spec.positional} - spec.create_only)
+    # fields written only on create are written in files too (an identity such as a price
+    # record's currency is required, by its `extra_schema`)
+    written = sorted((spec.managed | spec.create_only) & spec.fields.keys() - {spec.positional})
     properties = {name: _field(name, spec.fields[name]) for name in written}
     properties[spec.key] = _key(spec)
     for reference in spec.references:

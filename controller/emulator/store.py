@@ -12,10 +12,13 @@ from controller.emulator.resources import (
     customers,
     hooks,
     images,
+    inventory,
     metafields,
     modifiers,
     pages,
+    price_lists,
     products,
+    promotions,
     redirect_jobs,
     redirects,
     rules,
@@ -50,8 +53,11 @@ _FAMILIES = (
     template_associations,
     widget_templates,
     widgets,
+    price_lists,
     customer_groups,
+    promotions,
     customers,
+    inventory,
 )
 SCHEMA = "".join(m.SCHEMA for m in _FAMILIES)
 TABLES: tuple[str, ...] = tuple(t for m in _FAMILIES for t in m.TABLES)
@@ -86,5 +92,8 @@ class Store:
         self.template_associations = template_associations.TemplateAssociations(self)
         self.widget_templates = widget_templates.WidgetTemplates(self)
         self.widgets = widgets.Widgets(self)
+        self.price_lists = price_lists.PriceLists(self)
         self.customer_groups = customer_groups.CustomerGroups(self)
+        self.promotions = promotions.Promotions(self)
+        self.inventory = inventory.Inventory(self)
         self.customers = customers.Customers(self)

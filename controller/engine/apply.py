@@ -11,6 +11,7 @@ write at once (no error is dropped).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import itertools
 from collections import defaultdict
@@ -136,13 +137,26 @@ class _Apply:
             if bulk is not None and spec.uses_bulk(action, len(ready)):  # one job for them all
                 await self.send(spec, action, ready, functools.partial(bulk, action=action))
                 continue
+            limit = asyncio.Semaphore(spec.concurrency or len(ready) or 1)
             await fan_out(
-                self.send(spec, action, ready[i : i + size]) for i in range(0, len(ready), size)
+                self.limited(limit, spec, action, ready[i : i + size])
+                for i in range(0, len(ready), size)
             )
             if settle is not None:  # what the provider defers to batch (image sources)
                 await settle()
         self._tick()
         return self.result
+
+    async def limited(
+        self,
+        limit: asyncio.Semaphore,
+        spec: KindSpec,
+        action: Action,
+        batch: list[tuple[Step, Record]],
+    ) -> None:
+        """Send a batch within the kind's concurrency limit, where the API has one."""
+        async with limit:
+            await self.send(spec, action, batch)
 
     async def send(
         self,

@@ -25,7 +25,7 @@ from controller.api.environment import (
 )
 from controller.api.resources import StoreEnvironment
 from controller.catalog.anonymise import Rules, anonymise
-from controller.catalog.kinds import ON_REQUEST, SHAREABLE, Kind
+from controller.catalog.kinds import LIVE, ON_REQUEST, SHAREABLE, Kind
 from controller.catalog.observed import to_catalog
 from controller.engine import apply, sync
 from controller.engine.observation import Observation
@@ -235,13 +235,20 @@ async def _clone(ctx: _Reconcile) -> Result:
     # Storefront content too; not scripts (a store shows a token only its own account's).
     kinds = set(SHAREABLE) - {Kind.SCRIPTS} | ({Kind.CUSTOMERS} if cloning.enabled else set())
     kinds |= ON_REQUEST  # the products' options and modifiers too
+    if env.spec.clone_from.inventory:  # operational data: on request only
+        kinds |= LIVE
     async with await open_store(svc, source_env) as source:
         observed = await source.observe(kinds)
     catalog = to_catalog(observed)  # never holds customers: they are added anonymised only
     if cloning.enabled:
         catalog = replace(catalog, customers=anonymise(observed, key, rules))
     del observed  # the source's people are dropped at once
-    options = Options(prune=True, allow_mass_delete=True, personal_data=True)
+    options = Options(
+        prune=True,
+        allow_mass_delete=True,
+        personal_data=True,
+        operational_data=env.spec.clone_from.inventory,
+    )
     lock = svc.stores.write_lock(env.spec.store.api_url, env.spec.store.hash)
     async with lock, svc.stores.parallel:
         _, result = await sync(ctx.connected, catalog, options)

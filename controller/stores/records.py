@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from controller.catalog import fields
+from controller.catalog import fields, promotions
 from controller.catalog.fields import (
     ENTITY_KINDS,
     map_page_widgets,
@@ -41,19 +41,25 @@ from controller.catalog.observed import (
     ObservedBrand,
     ObservedCatalog,
     ObservedCategory,
+    ObservedCouponCode,
     ObservedCustomer,
     ObservedCustomerAttribute,
     ObservedCustomerGroup,
     ObservedImage,
     ObservedLayout,
+    ObservedLocation,
     ObservedOption,
     ObservedPage,
     ObservedPlacement,
+    ObservedPriceList,
+    ObservedPriceRecord,
     ObservedPricingRule,
     ObservedProduct,
+    ObservedPromotion,
     ObservedRedirect,
     ObservedRule,
     ObservedScript,
+    ObservedStock,
     ObservedTemplateAssociation,
     ObservedVariant,
     ObservedWidget,
@@ -136,6 +142,23 @@ CUSTOM = {"widget_template_kind": "custom"}
 _WIDGET_FIELDS = KINDS[Kind.WIDGETS].managed - {"name"}
 _PLACEMENT_FIELDS = KINDS[Kind.PLACEMENTS].managed
 CUSTOMER_GROUPS = "/v2/customer_groups"
+PRICE_LISTS = "/v3/pricelists"
+PRICE_RECORDS = "/v3/pricelists/{price_list_id}/records"
+LOCATIONS = "/v3/inventory/locations"
+LOCATION_ITEMS = "/v3/inventory/locations/{location_id}/items"
+INVENTORY_ITEMS = "/v3/inventory/items"
+ABSOLUTE = "/v3/inventory/adjustments/absolute"
+ADJUSTED_BY = "StagingPro: stock cloned from the source store"
+PROMOTIONS = "/v3/promotions"
+PROMOTION_CODES = "/v3/promotions/{promotion_id}/codes"
+_PROMOTION_FIELDS = frozenset(fields.PROMOTION) - {"name"}
+# the natural keys a promotion names (as `promotions.named` calls them) -> their kinds
+_PROMOTION_NAMED = {
+    "products": Kind.PRODUCTS,
+    "categories": Kind.CATEGORIES,
+    "brands": Kind.BRANDS,
+    "groups": Kind.CUSTOMER_GROUPS,
+}
 CUSTOMERS = "/v3/customers"
 CUSTOMER_ATTRIBUTES = "/v3/customers/attributes"
 CUSTOMER_INCLUDES = "addresses,storecredit,attributes,formfields"
@@ -407,6 +430,47 @@ def group_from_api(data: dict[str, Any]) -> ObservedCustomerGroup:
     )
 
 
+def promotion_from_api(data: dict[str, Any]) -> ObservedPromotion:
+    """Reduce a v3 promotion (the records it names stay store ids until compared)."""
+    return ObservedPromotion(
+        id=data["id"],
+        name=data["name"],
+        fields={k: data[k] for k in _PROMOTION_FIELDS if data.get(k) is not None},
+    )
+
+
+def _promotion_body(record: Record) -> dict[str, Any]:
+    """A promotion's body: the records it names by the store ids the engine resolved (its coupon
+    codes are written after it)."""
+    named = record.refs.get("named", {})
+    values = {k: v for k, v in record.values.items() if k != "codes"}
+    return promotions.to_ids(values, lambda kind, key: named[_PROMOTION_NAMED[kind], key])
+
+
+def location_from_api(data: dict[str, Any]) -> ObservedLocation:
+    """Reduce a v3 inventory location."""
+    managed = KINDS[Kind.INVENTORY_LOCATIONS].managed
+    return ObservedLocation(
+        data["id"],
+        data.get("code", ""),
+        {k: data[k] for k in managed if data.get(k) is not None},
+    )
+
+
+# what a location holds of a SKU it was never given (not read as a record)
+_NO_STOCK = {"quantity": 0, "safety_stock": 0, "is_in_stock": True, "warning_level": 0}
+
+
+def stock_from_api(at: dict[str, Any]) -> dict[str, Any]:
+    """A SKU's stock at a location (from `/inventory/items`): on hand and settings."""
+    settings = at.get("settings") or {}
+    values = {"quantity": int(at.get("total_inventory_onhand") or 0)}
+    values.update((k, settings[k]) for k in fields.STOCK_SETTINGS if settings.get(k) is not None)
+    if not values.get("bin_picking_number"):
+        values.pop("bin_picking_number", None)
+    return values
+
+
 def _form_values(items: Any) -> list[dict[str, Any]]:
     return sorted(({"name": f["name"], "value": f["value"]} for f in items or ()), key=str)
 
@@ -476,7 +540,10 @@ def _group_body(record: Record) -> dict[str, Any]:
         rules = []
         for rule in values["discount_rules"]:
             sent = {k: v for k, v in rule.items() if k not in ("category", "product")}
-            if rule["type"] == "category":
+            sent.pop("price_list", None)
+            if rule["type"] == "price_list":
+                sent["price_list_id"] = named[Kind.PRICE_LISTS, rule["price_list"]]
+            elif rule["type"] == "category":
                 sent["category_id"] = named[Kind.CATEGORIES, rule["category"]]
             elif rule["type"] == "product":
                 sent["product_id"] = named[Kind.PRODUCTS, rule["product"]]
@@ -606,6 +673,21 @@ def body(kind: Kind, action: Action, record: Record) -> dict[str, Any]:
         return _group_body(record)
     elif kind is Kind.CUSTOMERS:
         return _customer_body(action, record)
+    elif kind is Kind.INVENTORY_LOCATIONS:
+        values.pop("stock", None)
+        values = {"code": record.key, **values} if action is Action.CREATE else values
+    elif kind is Kind.PROMOTIONS:
+        values = _promotion_body(record)
+    elif kind is Kind.COUPON_CODES:
+        values = {"code": record.key, **values}
+    elif kind is Kind.PRICE_LISTS and action is Action.UPDATE:  # the API asks for the name
+        values = {"name": record.key, **values}
+    elif kind is Kind.PRICE_LISTS:  # its records are written after it, by upsert
+        values.pop("records", None)
+    elif kind is Kind.PRICE_RECORDS:
+        currency, _, sku = record.key.partition(":")
+        prices = {k: v for k, v in values.items() if k in fields.PRICES}
+        return {"sku": sku, "currency": currency.lower(), **prices}
     elif kind is Kind.BLOG_POSTS and "published_date" in values:  # written as RFC 2822
         moment = datetime.fromisoformat(str(values["published_date"]).replace("Z", "+00:00"))
         values["published_date"] = format_datetime(
@@ -825,15 +907,42 @@ class BigCommerceRecords(StoreClient):
                     found[item["id"]] = post_from_api(item)
             observed.blog_posts = found
 
-        kinds = set(kinds)
-        if Kind.PLACEMENTS in kinds:  # named by natural keys: their widgets and pages too
-            kinds |= {Kind.WIDGETS, Kind.PAGES}
-        if Kind.PAGE_LAYOUTS in kinds:  # on the web pages, naming custom templates by name
-            kinds |= {Kind.WIDGET_TEMPLATES, Kind.PAGES}
-        if Kind.WIDGETS in kinds:  # by their templates' names
-            kinds |= {Kind.WIDGET_TEMPLATES}
-        if Kind.TEMPLATE_ASSOCIATIONS in kinds:  # a page by its URL
-            kinds |= {Kind.PAGES}
+        async def price_lists() -> None:
+            found: dict[int, ObservedPriceList] = {}
+            async for page in self.pages(PRICE_LISTS):
+                for item in page:
+                    found[item["id"]] = ObservedPriceList(
+                        item["id"], item["name"], {"active": bool(item.get("active", True))}
+                    )
+            await fan_out(self.read_price_records(p) for p in found.values())
+            observed.price_lists = found
+
+        async def promotions_() -> None:
+            found: dict[int, ObservedPromotion] = {}
+            async for page in self.pages(PROMOTIONS):
+                for item in page:
+                    found[item["id"]] = promotion_from_api(item)
+            await fan_out(
+                self.read_codes(p)
+                for p in found.values()
+                if p.fields.get("redemption_type") == "COUPON"
+            )
+            observed.promotions = found
+
+        async def inventory() -> None:
+            found: dict[int, ObservedLocation] = {}
+            async for page in self.pages(LOCATIONS):
+                for item in page:
+                    found[item["id"]] = location_from_api(item)
+            async for page in self.pages(INVENTORY_ITEMS):
+                for item in page:
+                    sku = (item.get("identity") or {}).get("sku")
+                    for at in item.get("locations") or ():
+                        location = found.get(at.get("location_id"))
+                        values = stock_from_api(at)
+                        if sku and location is not None and values != _NO_STOCK:
+                            location.stock.append(ObservedStock(sku, values))
+            observed.inventory_locations = found
 
         async def customer_attributes() -> None:
             found: dict[int, ObservedCustomerAttribute] = {}
@@ -858,6 +967,16 @@ class BigCommerceRecords(StoreClient):
                     found[item["id"]] = group_from_api(item)
             observed.customer_groups = found
 
+        kinds = set(kinds)
+        if Kind.PLACEMENTS in kinds:  # named by natural keys: their widgets and pages too
+            kinds |= {Kind.WIDGETS, Kind.PAGES}
+        if Kind.PAGE_LAYOUTS in kinds:  # on the web pages, naming custom templates by name
+            kinds |= {Kind.WIDGET_TEMPLATES, Kind.PAGES}
+        if Kind.WIDGETS in kinds:  # by their templates' names
+            kinds |= {Kind.WIDGET_TEMPLATES}
+        if Kind.TEMPLATE_ASSOCIATIONS in kinds:  # a page by its URL
+            kinds |= {Kind.PAGES}
+
         if Kind.SCRIPTS in kinds:  # after the catalog: one request, and errors in a fixed order
             await scripts()
         content = [
@@ -870,7 +989,10 @@ class BigCommerceRecords(StoreClient):
                 (Kind.PLACEMENTS, placements),
                 (Kind.TEMPLATE_ASSOCIATIONS, associations),
                 (Kind.REDIRECTS, redirects),
+                (Kind.PRICE_LISTS, price_lists),
                 (Kind.CUSTOMER_GROUPS, customer_groups),
+                (Kind.PROMOTIONS, promotions_),
+                (Kind.INVENTORY_LOCATIONS, inventory),
                 (Kind.CUSTOMER_ATTRIBUTES, customer_attributes),
                 (Kind.CUSTOMERS, customers),
             )
@@ -976,6 +1098,33 @@ class BigCommerceRecords(StoreClient):
                     name_images((product,), {int(key): item["value"]})
                     named.append(product)
             share_images(named, like)
+
+    async def read_codes(self, promotion: ObservedPromotion) -> None:
+        """A coupon promotion's codes, into it."""
+        path = PROMOTION_CODES.format(promotion_id=promotion.id)
+        async for page in self.pages(path):
+            promotion.codes.extend(
+                ObservedCouponCode(
+                    item["id"],
+                    item["code"],
+                    {k: item[k] for k in ("max_uses", "max_uses_per_customer") if k in item},
+                )
+                for item in page
+            )
+
+    async def read_price_records(self, price_list: ObservedPriceList) -> None:
+        """A price list's records (by SKU and currency), into it."""
+        path = f"{PRICE_LISTS}/{price_list.id}/records"
+        async for page in self.pages(path):
+            price_list.records.extend(
+                ObservedPriceRecord(
+                    item["variant_id"],
+                    item.get("sku") or "",
+                    str(item["currency"]).upper(),
+                    {k: item[k] for k in fields.PRICES if item.get(k) is not None},
+                )
+                for item in page
+            )
 
     async def v2_pages(self, path: str) -> AsyncIterator[list[dict[str, Any]]]:
         """The pages of a v2 list: a bare array per page, the last one short."""
@@ -1223,6 +1372,18 @@ class BigCommerceRecords(StoreClient):
         if kind is Kind.CUSTOMERS:
             found = await self.data("GET", CUSTOMERS, CUSTOMERS, params={"email:in": record.key})
             return Outcome(id=found[0]["id"], adopted=True) if found else None
+        if kind is Kind.PROMOTIONS:
+            found = await self.data("GET", PROMOTIONS, PROMOTIONS, params={"name": record.key})
+            match = next((p for p in found or () if p.get("name") == record.key), None)
+            return Outcome(id=match["id"], adopted=True) if match else None
+        if kind is Kind.COUPON_CODES:
+            found = await self.data(
+                "GET", f"{PROMOTIONS}/codes", f"{PROMOTIONS}/codes", params={"code": record.key}
+            )
+            return Outcome(id=found[0]["id"], adopted=True) if found else None
+        if kind is Kind.PRICE_LISTS:
+            found = await self.data("GET", PRICE_LISTS, PRICE_LISTS, params={"name": record.key})
+            return Outcome(id=found[0]["id"], adopted=True) if found else None
         if kind is Kind.CUSTOMER_ATTRIBUTES:
             found = await self.data(
                 "GET", CUSTOMER_ATTRIBUTES, CUSTOMER_ATTRIBUTES, params={"name": record.key}
@@ -1365,6 +1526,151 @@ def _source_records(product_id: int, made: dict[str, int]) -> list[dict[str, Any
         }
         for url, image_id in made.items()
     ]
+
+
+class _PriceRecords(_Batch):
+    """Price list records: upserted (creates and updates alike) per price list, deleted by SKUs
+    per price list and currency."""
+
+    def __init__(self) -> None:
+        super().__init__("PUT", PRICE_RECORDS)
+
+    async def send(
+        self, store: BigCommerceRecords, kind: Kind, action: Action, records: Sequence[Record]
+    ) -> list[Outcome]:
+        groups: dict[tuple[Any, str], list[Record]] = {}
+        for record in records:
+            currency = record.key.partition(":")[0] if action is Action.DELETE else ""
+            groups.setdefault((record.owner_id, currency), []).append(record)
+        for (owner, currency), group in groups.items():
+            path = f"{PRICE_LISTS}/{owner}/records"
+            if action is Action.DELETE:
+                skus = ",".join(r.key.partition(":")[2] for r in group)
+                params = {"currency": currency.lower(), "sku:in": skus}
+                await store.request("DELETE", path, endpoint=PRICE_RECORDS, params=params)
+            else:
+                bodies = [body(kind, action, r) for r in group]
+                await store.request("PUT", path, endpoint=PRICE_RECORDS, json=bodies)
+        return [Outcome(id=r.id) for r in records]
+
+
+async def _create_price_list(
+    store: BigCommerceRecords, record: Record, payload: dict[str, Any]
+) -> Any:
+    """A price list, then its records by upsert at the documented maximum."""
+    data = await store._one("POST", PRICE_LISTS, record, payload)
+    nested = record.values.get("records") or []
+    owned = [Record(f"{r['currency']}:{r['sku']}", r, owner_id=data["id"]) for r in nested]
+    size = KINDS[Kind.PRICE_RECORDS].batch_size(Action.CREATE)
+    for i in range(0, len(owned), size):
+        await _PriceRecords().send(store, Kind.PRICE_RECORDS, Action.CREATE, owned[i : i + size])
+    return data
+
+
+class _CouponCodes(_Batch):
+    """Coupon codes: created one a request, deleted by id, 250 a request per promotion."""
+
+    def __init__(self) -> None:
+        super().__init__("DELETE", PROMOTION_CODES)
+
+    async def send(
+        self, store: BigCommerceRecords, kind: Kind, action: Action, records: Sequence[Record]
+    ) -> list[Outcome]:
+        if action is Action.CREATE:
+            (record,) = records
+            path = PROMOTION_CODES.format(promotion_id=record.owner_id)
+            payload = body(kind, action, record)
+            response = await store.request("POST", path, endpoint=PROMOTION_CODES, json=payload)
+            return [Outcome(id=_id_of(kind, _json_data(response) or {}))]
+        owners: dict[Any, list[Record]] = {}
+        for record in records:
+            owners.setdefault(record.owner_id, []).append(record)
+        for owner, group in owners.items():
+            path = PROMOTION_CODES.format(promotion_id=owner)
+            ids = ",".join(str(r.id) for r in group)
+            await store.request("DELETE", path, endpoint=PROMOTION_CODES, params={"id:in": ids})
+        return [Outcome(id=r.id) for r in records]
+
+
+class _Locations(_Batch):
+    """Inventory locations: created and updated in batches (the answer is a transaction id: the
+    created are found by code), deleted by id; a created location's stock is written after it."""
+
+    def __init__(self) -> None:
+        super().__init__("POST", LOCATIONS)
+
+    async def send(
+        self, store: BigCommerceRecords, kind: Kind, action: Action, records: Sequence[Record]
+    ) -> list[Outcome]:
+        if action is Action.DELETE:
+            gone = ",".join(str(r.id) for r in records)
+            await store.request("DELETE", LOCATIONS, params={"location_id:in": gone})
+            return [Outcome(id=r.id) for r in records]
+        if action is Action.UPDATE:
+            bodies = [{"id": r.id, **body(kind, action, r)} for r in records]
+            await store.request("PUT", LOCATIONS, json=bodies)
+            return [Outcome(id=r.id) for r in records]
+        await store.request("POST", LOCATIONS, json=[body(kind, action, r) for r in records])
+        params = {"location_code:in": ",".join(r.key for r in records)}
+        listed = await store.data("GET", LOCATIONS, LOCATIONS, params=params)
+        ids: dict[str, int] = {item["code"]: item["id"] for item in listed or ()}
+        stock = [
+            Record(str(s["sku"]), {k: v for k, v in s.items() if k != "sku"}, owner_id=ids[r.key])
+            for r in records
+            if r.key in ids
+            for s in r.values.get("stock") or ()
+        ]
+        size = KINDS[Kind.STOCK].batch_size(Action.CREATE)
+        for i in range(0, len(stock), size):
+            await _Stock().send(store, Kind.STOCK, Action.CREATE, stock[i : i + size])
+        return [
+            Outcome(id=ids[r.key]) if r.key in ids else Outcome(error="not created")
+            for r in records
+        ]
+
+
+class _Stock(_Batch):
+    """Stock per location and SKU: quantities by one absolute adjustment, settings by one request
+    per location; a SKU the location no longer holds is set to 0."""
+
+    def __init__(self) -> None:
+        super().__init__("PUT", ABSOLUTE)
+
+    async def send(
+        self, store: BigCommerceRecords, kind: Kind, action: Action, records: Sequence[Record]
+    ) -> list[Outcome]:
+        def quantity(record: Record) -> Any:
+            return 0 if action is Action.DELETE else record.values.get("quantity")
+
+        items = [
+            {"location_id": r.owner_id, "sku": r.key, "quantity": quantity(r)}
+            for r in records
+            if quantity(r) is not None
+        ]
+        if items:
+            await store.request("PUT", ABSOLUTE, json={"reason": ADJUSTED_BY, "items": items})
+        settings: dict[Any, list[dict[str, Any]]] = {}
+        for record in records if action is not Action.DELETE else ():
+            chosen = {k: v for k, v in record.values.items() if k in fields.STOCK_SETTINGS}
+            if chosen:
+                entry = {"identity": {"sku": record.key}, **chosen}
+                settings.setdefault(record.owner_id, []).append(entry)
+        for location_id, entries in settings.items():
+            path = LOCATION_ITEMS.format(location_id=location_id)
+            await store.request("PUT", path, endpoint=LOCATION_ITEMS, json={"settings": entries})
+        return [Outcome(id=r.key) for r in records]
+
+
+async def _create_promotion(
+    store: BigCommerceRecords, record: Record, payload: dict[str, Any]
+) -> Any:
+    """A promotion, then its coupon codes, one a request."""
+    data = await store._one("POST", PROMOTIONS, record, payload)
+    for code in record.values.get("codes") or []:
+        values = {k: v for k, v in code.items() if k != "code"}
+        owned = Record(str(code["code"]), values, owner_id=data["id"])
+        await _CouponCodes().send(store, Kind.COUPON_CODES, Action.CREATE, [owned])
+    return data
 
 
 _ASSOCIATIONS = "/v3/storefront/custom-template-associations"
@@ -1742,6 +2048,23 @@ _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
     (Kind.CUSTOMER_ATTRIBUTES, Action.DELETE): _Batch(
         "DELETE", CUSTOMER_ATTRIBUTES, by_ids="id:in"
     ),
+    (Kind.PRICE_LISTS, Action.CREATE): _create_price_list,
+    (Kind.PRICE_RECORDS, Action.CREATE): _PriceRecords(),
+    (Kind.PRICE_RECORDS, Action.UPDATE): _PriceRecords(),
+    (Kind.PRICE_RECORDS, Action.DELETE): _PriceRecords(),
+    (Kind.PRICE_LISTS, Action.UPDATE): _single("PUT", f"{PRICE_LISTS}/{{id}}"),
+    (Kind.PRICE_LISTS, Action.DELETE): _single("DELETE", f"{PRICE_LISTS}/{{id}}"),
+    (Kind.INVENTORY_LOCATIONS, Action.CREATE): _Locations(),
+    (Kind.INVENTORY_LOCATIONS, Action.UPDATE): _Locations(),
+    (Kind.INVENTORY_LOCATIONS, Action.DELETE): _Locations(),
+    (Kind.STOCK, Action.CREATE): _Stock(),
+    (Kind.STOCK, Action.UPDATE): _Stock(),
+    (Kind.STOCK, Action.DELETE): _Stock(),
+    (Kind.PROMOTIONS, Action.CREATE): _create_promotion,
+    (Kind.PROMOTIONS, Action.UPDATE): _single("PUT", f"{PROMOTIONS}/{{id}}"),
+    (Kind.PROMOTIONS, Action.DELETE): _single("DELETE", f"{PROMOTIONS}/{{id}}"),
+    (Kind.COUPON_CODES, Action.CREATE): _CouponCodes(),
+    (Kind.COUPON_CODES, Action.DELETE): _CouponCodes(),
     (Kind.CUSTOMER_GROUPS, Action.CREATE): _v2("POST", CUSTOMER_GROUPS),
     (Kind.CUSTOMER_GROUPS, Action.UPDATE): _v2("PUT", f"{CUSTOMER_GROUPS}/{{id}}"),
     (Kind.CUSTOMER_GROUPS, Action.DELETE): _v2("DELETE", f"{CUSTOMER_GROUPS}/{{id}}"),

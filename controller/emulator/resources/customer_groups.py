@@ -122,7 +122,7 @@ class CustomerGroups(Resource):
             elif id_field == "product_id":
                 exists = self.store.products.exists(target) if isinstance(target, int) else False
             else:
-                exists = False  # the emulator has no price lists yet
+                exists = self.store.price_lists.exists(target) if isinstance(target, int) else False
             if not exists:
                 raise invalid("discount_rules", f"{id_field} {target} does not exist")
             out[id_field] = target
