@@ -1,4 +1,4 @@
-"""`python -m bench [catalog|planner|emulator|engine|observation|operator|webhooks|ui|customers|all]`."""
+"""`python -m bench [catalog|planner|emulator|engine|metafields|observation|operator|webhooks|ui|customers|all]`."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ WHAT = {
     "planner": planner.run,
     "emulator": emulator.run,
     "engine": engine.run,
+    "metafields": engine.run_metafields,
     "observation": observation.run,
     "operator": operator.run,
     "webhooks": webhooks.run,

@@ -30,6 +30,7 @@ from controller.catalog.kinds import (
     KindSpec,
     Reference,
     children,
+    found_all,
 )
 from controller.catalog.model import Catalog, bulk_allocation
 from controller.catalog.observed import ObservedCatalog
@@ -205,7 +206,7 @@ def touched_digest(plan: Plan, observed: ObservedCatalog) -> str:
         if kind not in index:
             spec = KINDS[kind]
             index[kind] = {}
-            for found in spec.observed(observed):
+            for found in found_all(spec, observed):
                 index[kind].setdefault(spec.fold(found[0]), found)
         return index[kind]
 

@@ -332,6 +332,43 @@ async def _exercise_metafields(c: httpx.AsyncClient, pid: int) -> None:
     assert [m["id"] for m in listed.json()["data"]] == [mid]
     assert (await c.put(batch, json=[{"id": mid, "value": "x"}])).status_code == 200
     assert (await c.request("DELETE", batch, json=[mid])).status_code == 200
+    variants = (await c.get(f"/v3/catalog/products/{pid}/variants")).json()["data"]
+    categories = (await c.get("/v3/catalog/categories")).json()["data"]
+    brands = (await c.get("/v3/catalog/brands")).json()["data"]
+    for owner, batch in (
+        (f"/v3/catalog/products/{pid}/variants/{variants[0]['id']}", "/v3/catalog/variants"),
+        (f"/v3/catalog/categories/{categories[0]['id']}", "/v3/catalog/categories"),
+        (f"/v3/catalog/brands/{brands[0]['id']}", "/v3/catalog/brands"),
+    ):
+        await _exercise_owned_metafields(c, owner, batch, field)
+
+
+async def _exercise_owned_metafields(
+    c: httpx.AsyncClient, owner: str, batch: str, field: dict[str, str]
+) -> None:
+    """The metafields of a variant, category or brand, one and in batches."""
+    path, batch = f"{owner}/metafields", f"{batch}/metafields"
+    created = await c.post(path, json=field)
+    assert created.status_code == 200, created.text
+    mid = created.json()["data"]["id"]
+    assert (await c.post(path, json=field)).status_code == 409
+    assert (await c.post(path, json={"namespace": "n"})).status_code == 422
+    listed = await c.get(path, params={"namespace": "n", "key:in": "k"})
+    assert [m["id"] for m in listed.json()["data"]] == [mid]
+    assert (await c.get(f"{path}/{mid}")).status_code == 200
+    assert (await c.get(f"{path}/999999")).status_code == 404
+    assert (await c.put(f"{path}/{mid}", json={"value": "w"})).status_code == 200
+    assert (await c.delete(f"{path}/{mid}")).status_code == 204
+    owner_id = int(owner.rsplit("/", 1)[1])
+    made = await c.post(batch, json=[{**field, "resource_id": owner_id}])
+    assert made.status_code == 200, made.text
+    mid = made.json()["data"][0]["id"]
+    assert (await c.post(batch, json=[{**field, "resource_id": 999999}])).status_code == 422
+    listed = await c.get(batch, params={"namespace:in": "n,m", "date_modified:min": "2000-01-01"})
+    assert [m["id"] for m in listed.json()["data"]] == [mid]
+    assert listed.json()["data"][0]["resource_id"] == owner_id
+    assert (await c.put(batch, json=[{"id": mid, "value": "x"}])).status_code == 200
+    assert (await c.request("DELETE", batch, json=[mid])).status_code == 200
 
 
 async def _exercise_new_methods_and_queries(

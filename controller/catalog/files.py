@@ -42,6 +42,7 @@ from controller.catalog.model import (
     Catalog,
     CatalogInvalid,
     Image,
+    Metafield,
     PageLayout,
     Placement,
     PriceList,
@@ -379,11 +380,21 @@ def product_item(
         item["custom_fields"] = [{"name": n, "value": v} for n, v in product.custom_fields]
     if product.images is not None:
         item["images"] = [_image_item(i) for i in product.images]
+    _add_metafields(item, product.metafields)
     return _ordered(
         item,
         ("sku", "name", "type"),
-        ("categories", "brand", "variants", "custom_fields", "images"),
+        ("categories", "brand", "variants", "custom_fields", "images", "metafields"),
     )
+
+
+def _add_metafields(item: dict[str, Any], metafields: tuple[Metafield, ...] | None) -> None:
+    """An owner's metafields as written, sorted by namespace and key (absent: not managed)."""
+    if metafields is not None:
+        item["metafields"] = [
+            _ordered({"namespace": m.namespace, "key": m.key, **m.fields}, ("namespace", "key"))
+            for m in sorted(metafields, key=lambda m: (m.namespace, m.key))
+        ]
 
 
 def _variant_item(variant: Variant) -> dict[str, Any]:
@@ -394,7 +405,8 @@ def _variant_item(variant: Variant) -> dict[str, Any]:
             {"option_display_name": o, "label": label} for o, label in variant.option_values
         ],
     }
-    return _ordered(item, ("sku",), ("option_values",))
+    _add_metafields(item, variant.metafields)
+    return _ordered(item, ("sku",), ("option_values", "metafields"))
 
 
 def _image_item(image: Image) -> dict[str, Any] | str:
@@ -434,9 +446,9 @@ def _yaml(value: Any) -> str:
 
 def record_item(spec: KindSpec, record: Any) -> dict[str, Any]:
     """A record of a kind keyed by one field (category, brand, script) as written in its file."""
-    return _ordered(
-        {spec.key: getattr(record, spec.key), **_number(dict(record.fields))}, (spec.key,)
-    )
+    item = {spec.key: getattr(record, spec.key), **_number(dict(record.fields))}
+    _add_metafields(item, getattr(record, "metafields", None))
+    return _ordered(item, (spec.key,), ("metafields",))
 
 
 def render(catalog: Catalog, *, layout: str = "jsonl") -> dict[str, str]:

@@ -66,12 +66,34 @@ def split_path(path: str) -> list[str]:
 
 
 @dataclass(frozen=True, slots=True)
+class Metafield:
+    """A metafield of a product, variant, category or brand, by namespace and key within its
+    owner; `fields` holds its `value`, `permission_set` and `description`."""
+
+    namespace: str
+    key: str
+    fields: Mapping[str, Any]
+
+    @property
+    def name(self) -> str:
+        """The natural key within its owner: `namespace:key`."""
+        return metafield_name(self.namespace, self.key)
+
+
+def metafield_name(namespace: str, key: str) -> str:
+    """A metafield's natural key within its owner."""
+    return f"{namespace}:{key}"
+
+
+@dataclass(frozen=True, slots=True)
 class Variant:
-    """A variant: its SKU, its option values ((option display name, label), ...) and managed fields."""
+    """A variant: its SKU, its option values ((option display name, label), ...) and managed fields.
+    `metafields` None: not managed."""
 
     sku: str
     option_values: tuple[tuple[str, str], ...]
     fields: Mapping[str, Any]
+    metafields: tuple[Metafield, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +117,7 @@ class Product:
     variants: tuple[Variant, ...] | None = None
     custom_fields: tuple[tuple[str, str], ...] | None = None
     images: tuple[Image, ...] | None = None
+    metafields: tuple[Metafield, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +126,7 @@ class Category:
 
     path: str
     fields: Mapping[str, Any]
+    metafields: tuple[Metafield, ...] | None = None  # None: not managed
 
     @property
     def name(self) -> str:
@@ -127,6 +151,7 @@ class Brand:
 
     name: str
     fields: Mapping[str, Any]
+    metafields: tuple[Metafield, ...] | None = None  # None: not managed
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from operator import attrgetter
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from controller.catalog import promotions
@@ -17,6 +16,7 @@ from controller.catalog.model import (
     CouponCode,
     Image,
     InventoryLocation,
+    Metafield,
     PageLayout,
     Placement,
     PriceList,
@@ -31,10 +31,29 @@ from controller.catalog.model import (
     Widget,
     amount,
     bulk_allocation,
+    metafield_name,
     path_key,
     rule_order,
     site_key,
 )
+
+
+@dataclass(slots=True)
+class ObservedMetafield:
+    """A metafield as the store has it (`fields`: value, permission_set, description)."""
+
+    id: int
+    namespace: str
+    key: str
+    fields: Mapping[str, Any]
+
+    @property
+    def name(self) -> str:
+        """As `Metafield.name`."""
+        return metafield_name(self.namespace, self.key)
+
+
+NO_METAFIELDS: tuple[ObservedMetafield, ...] = ()
 
 
 @dataclass(slots=True)
@@ -45,6 +64,7 @@ class ObservedVariant:
     sku: str
     option_values: tuple[tuple[str, str], ...]
     fields: Mapping[str, Any]  # may be the desired variant's own (never written to)
+    metafields: Sequence[ObservedMetafield] = NO_METAFIELDS  # when read
 
 
 @dataclass(slots=True)
@@ -73,6 +93,7 @@ class ObservedProduct:
     variants: Sequence[ObservedVariant]  # tuples when read from a store (lists cost more)
     custom_fields: Sequence[tuple[int, str, str]]  # (id, name, value)
     images: Sequence[ObservedImage]
+    metafields: Sequence[ObservedMetafield] = NO_METAFIELDS  # when read
 
 
 @dataclass(slots=True)
@@ -83,6 +104,7 @@ class ObservedCategory:
     parent_id: int
     name: str
     fields: dict[str, Any]
+    metafields: Sequence[ObservedMetafield] = NO_METAFIELDS  # when read
 
 
 @dataclass(slots=True)
@@ -92,6 +114,7 @@ class ObservedBrand:
     id: int
     name: str
     fields: dict[str, Any]
+    metafields: Sequence[ObservedMetafield] = NO_METAFIELDS  # when read
 
 
 @dataclass(slots=True)
@@ -369,7 +392,12 @@ class ObservedCatalog:
 
     def counts(self) -> dict[str, int]:
         """Record counts per kind, from the kind table (a kind not observed counts 0)."""
-        from controller.catalog.kinds import KINDS, TOP_LEVEL, Kind, children  # declared over this
+        from controller.catalog.kinds import (  # declared over this
+            KINDS,
+            TOP_LEVEL,
+            Kind,
+            count_owned,
+        )
 
         out: dict[str, int] = {}
         for kind in TOP_LEVEL:
@@ -377,11 +405,7 @@ class ObservedCatalog:
             assert spec.attribute is not None
             records: dict[Any, Any] = getattr(self, spec.attribute) or {}
             out[kind] = len(records)
-            for child in children(kind):
-                assert child.owner_field is not None
-                out[child.kind] = sum(
-                    map(len, map(attrgetter(child.owner_field), records.values()))
-                )
+            count_owned(kind, records.values(), out)
         out[Kind.PRODUCTS] += len(self.unkeyed_products)  # products without a SKU
         return out
 
@@ -515,19 +539,23 @@ def _to_catalog(observed: ObservedCatalog, skip: frozenset[str]) -> Catalog:
             brand=brand_names.get(product.brand_id, ""),
             variants=tuple(
                 Variant(
-                    v.sku, v.option_values, {k: x for k, x in v.fields.items() if k not in skip}
+                    v.sku,
+                    v.option_values,
+                    {k: x for k, x in v.fields.items() if k not in skip},
+                    captured_metafields(v.metafields),
                 )
                 for v in product.variants
             ),
             custom_fields=tuple((name, value) for _, name, value in product.custom_fields),
             images=tuple(Image(i.image_url, i.is_thumbnail, i.description) for i in product.images),
+            metafields=captured_metafields(product.metafields),
         )
     records: dict[str, Any] = {"products": products}
     for spec in FILED:
         if spec.make is None or spec.attribute is None:
             continue
         found = {
-            spec.fold(key): spec.make(key, dict(item.fields))
+            spec.fold(key): _with_metafields(spec.make(key, dict(item.fields)), item)
             for key, _, _, item in spec.observed(observed)
         }
         # A kind of which the store has none (or that was not observed) and whose file is optional
@@ -550,6 +578,24 @@ def _to_catalog(observed: ObservedCatalog, skip: frozenset[str]) -> Catalog:
             for loc in sorted(observed.inventory_locations.values(), key=lambda loc: loc.id)
         }
     return Catalog(**records)
+
+
+def captured_metafields(found: Sequence[ObservedMetafield]) -> tuple[Metafield, ...] | None:
+    """An owner's metafields as a catalog holds them, sorted by namespace and key, without an
+    empty description (none: not managed, so that a capture writes no empty list for every
+    record)."""
+    if not found:
+        return None
+    return tuple(
+        Metafield(m.namespace, m.key, {k: v for k, v in m.fields.items() if v != ""})
+        for m in sorted(found, key=lambda m: (m.namespace, m.key, m.id))
+    )
+
+
+def _with_metafields(record: Any, found: Any) -> Any:
+    """A category or brand made from an observed one, with its metafields."""
+    metafields = captured_metafields(getattr(found, "metafields", NO_METAFIELDS))
+    return record if metafields is None else replace(record, metafields=metafields)
 
 
 def _pages(observed: ObservedCatalog) -> dict[str, WebPage] | None:

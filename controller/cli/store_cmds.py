@@ -14,7 +14,7 @@ from typing import Any
 import git
 
 from controller.access import redact
-from controller.catalog.kinds import KINDS, counts_text
+from controller.catalog.kinds import counts_text, top_of
 from controller.catalog.model import CatalogInvalid
 from controller.catalog.observed import ObservedCatalog
 from controller.cli import review_cmd
@@ -414,7 +414,7 @@ async def _saved_plan(
         raise CliError(f"{args.catalog} is a plan for {saved.get('store')}, not for {target.label}")
     store = _client(target, args)
     try:
-        observed = await store.observe({KINDS[s.kind].owner or s.kind for s in plan.steps})
+        observed = await store.observe({k for s in plan.steps for k in (top_of(s.kind), s.kind)})
     except BaseException:
         await store.close()
         raise

@@ -30,7 +30,7 @@ from controller.emulator.resources import (
 )
 from controller.emulator.resources.base import Route
 
-# metafields first: its batch path would otherwise be read as a product id
+# metafields first: their batch paths would otherwise be read as product, category or brand ids
 _FAMILIES = (
     metafields,
     products,
@@ -72,6 +72,9 @@ class Store:
         self.custom_fields = custom_fields.CustomFields(self)
         self.images = images.Images(self)
         self.metafields = metafields.Metafields(self)
+        self.variant_metafields = metafields.VariantMetafields(self)
+        self.category_metafields = metafields.Metafields(self, metafields.CATEGORY)
+        self.brand_metafields = metafields.Metafields(self, metafields.BRAND)
         self.categories = categories.Categories(self)
         self.trees = categories.Trees(self)
         self.brands = brands.Brands(self)

@@ -30,7 +30,14 @@ from controller.api.resources import StoreDeployment, StoreEnvironment
 from controller.api.snapshot import GitSource
 from controller.catalog.files import item_of
 from controller.catalog.kinds import FILED, KINDS, TOP_LEVEL, Action, Kind
-from controller.catalog.model import PATH_SEPARATOR, Catalog, CatalogInvalid, Problem, Script
+from controller.catalog.model import (
+    PATH_SEPARATOR,
+    Catalog,
+    CatalogInvalid,
+    Problem,
+    Script,
+    sku_key,
+)
 from controller.catalog.observed import ObservedCatalog, to_catalog
 from controller.catalog.parse import Item, build_catalog
 from controller.engine import ApplyResult, Assessment, apply, assess
@@ -751,9 +758,16 @@ def rollback_catalog(plan: Plan, observed: ObservedCatalog) -> tuple[dict[str, A
     rollback cannot express)."""
     current = to_catalog(observed)
     keep: dict[Kind, set[str]] = {kind: set() for kind in TOP_LEVEL}
+    variants: dict[str, str] | None = None  # a variant's product, by folded SKUs
     for step in plan.steps:
         spec = KINDS[step.kind]
-        if spec.owner is not None:
+        if spec.owner is Kind.VARIANTS:  # a variant's record brings its product whole
+            if variants is None:
+                variants = {
+                    sku_key(v.sku): k for k, p in observed.products.items() for v in p.variants
+                }
+            keep[Kind.PRODUCTS].add(variants.get(step.owner_key or "", ""))
+        elif spec.owner is not None:
             keep[spec.owner].add(step.owner_key or "")
         elif step.action is not Action.CREATE:
             keep[step.kind].add(spec.fold(step.key))

@@ -47,6 +47,7 @@ from controller.catalog.observed import (
     ObservedImage,
     ObservedLayout,
     ObservedLocation,
+    ObservedMetafield,
     ObservedPage,
     ObservedPlacement,
     ObservedPriceList,
@@ -93,6 +94,61 @@ def includes(fields: Mapping[Kind, Collection[str]] | None) -> dict[str, str]:
 IMAGE_SOURCES = "stagingpro.images"
 METAFIELDS = "/v3/catalog/products/metafields"
 METAFIELD_BATCH = 50
+# The metafields of each kind of owner, listed and written in batches across owners.
+METAFIELD_PATHS = {
+    Kind.PRODUCT_METAFIELDS: METAFIELDS,
+    Kind.VARIANT_METAFIELDS: "/v3/catalog/variants/metafields",
+    Kind.CATEGORY_METAFIELDS: "/v3/catalog/categories/metafields",
+    Kind.BRAND_METAFIELDS: "/v3/catalog/brands/metafields",
+}
+METAFIELD_KINDS = frozenset(METAFIELD_PATHS)
+# Each owner kind's metafield kind.
+METAFIELD_OWNERS = {KINDS[kind].owner: kind for kind in METAFIELD_KINDS}
+
+
+def metafield_kinds(
+    kinds: Collection[Kind] | None, fields: Mapping[Kind, Collection[str]] | None = None
+) -> frozenset[Kind]:
+    """The metafield kinds an observation of `kinds` reads: those named among them or in
+    `fields` (all of them without `kinds`)."""
+    if kinds is None:
+        return METAFIELD_KINDS
+    return METAFIELD_KINDS & (frozenset(kinds) | frozenset(fields or ()))
+
+
+def metafield_owners(observed: ObservedCatalog, kind: Kind) -> dict[int, Any]:
+    """The observed records that may own metafields of `kind`, by store id."""
+    if kind is Kind.PRODUCT_METAFIELDS:
+        return {p.id: p for p in observed.products.values()}
+    if kind is Kind.VARIANT_METAFIELDS:
+        return {v.id: v for p in observed.products.values() for v in p.variants}
+    return dict(observed.categories if kind is Kind.CATEGORY_METAFIELDS else observed.brands)
+
+
+def metafield_from_api(data: dict[str, Any]) -> ObservedMetafield:
+    """Reduce an API metafield (a description not answered is empty)."""
+    return ObservedMetafield(
+        id=data["id"],
+        namespace=_text(data.get("namespace", "")),
+        key=_text(data.get("key", "")),
+        fields={
+            "value": _text(data.get("value", "")),
+            "permission_set": _text(data.get("permission_set", "")),
+            "description": _text(data.get("description") or ""),
+        },
+    )
+
+
+def _metafield_body(action: Action, record: Record) -> dict[str, Any] | int:
+    """A metafield's batch item: created for its owner's id, updated or deleted by its id."""
+    if action is Action.DELETE:
+        return int(str(record.id))
+    values = _writable(Kind.PRODUCT_METAFIELDS, dict(record.values))  # alike for every owner
+    values.pop("metafield", None)
+    if action is Action.CREATE:
+        return {"resource_id": record.owner_id, **values}
+    return {"id": record.id, **values}
+
 
 # ---- API JSON -> observed records -----------------------------------------------------------------
 
@@ -506,6 +562,11 @@ def _same_file(image: dict[str, Any], source: str) -> bool:
     return bool(stored) and stored == (name.rpartition(".")[0] or name)
 
 
+def image_owners(products: Iterable[ObservedProduct]) -> dict[int, ObservedProduct]:
+    """Each image's product, by image id."""
+    return {i.id: p for p in products for i in p.images}
+
+
 def name_images(products: Iterable[ObservedProduct], sources: Mapping[int, str]) -> None:
     """Know each image by the URL it was created from, where that was recorded."""
     for product in products:
@@ -556,6 +617,13 @@ def body(kind: Kind, action: Action, record: Record) -> dict[str, Any]:
     """The request body of one record."""
     spec = KINDS[kind]
     values = dict(record.values)
+    if kind in METAFIELD_OWNERS:  # written after their owner, in batches (settle())
+        values.pop("metafields", None)
+        if kind is Kind.PRODUCTS and "variants" in values:
+            values["variants"] = [
+                {k: v for k, v in variant.items() if k != "metafields"}
+                for variant in values["variants"]
+            ]
     if kind is Kind.CATEGORIES:
         path = values.pop("path", record.key)
         if action is Action.CREATE:
@@ -668,6 +736,8 @@ class BigCommerceRecords(StoreClient):
     unclaimed_images: frozenset[int] = frozenset()
     # image sources of images just created, recorded by settle() in batches across products
     _sources_due: list[dict[str, Any]] = []
+    # metafields of records just created (written with their owner in the plan), by settle()
+    _metafields_due: list[tuple[Kind, Record]] = []
 
     # ---- observe --------------------------------------------------------------------------------
 
@@ -690,20 +760,75 @@ class BigCommerceRecords(StoreClient):
             wanted |= set(spec.named.kinds if spec.named else ())
             wanted |= {r.kind for r in spec.references} if spec.personal else set()
         observed = ObservedCatalog()
+        metafields = metafield_kinds(kinds, fields)
+        images = fields is None or Kind.IMAGES in fields
 
         async def products() -> None:
             async for page in self.pages("/v3/catalog/products", includes(fields)):
                 for item in page:
                     add_product(observed, item, fields, like)
-            if fields is None or Kind.IMAGES in fields:
-                # after the products: an image seen there has its source recorded already
+            # after the products: an image seen there has its source recorded already
+            if Kind.PRODUCT_METAFIELDS in metafields:  # the image sources among them
+                sources, _ = await self.read_metafields(observed, Kind.PRODUCT_METAFIELDS)
+                if images:
+                    owners = image_owners(observed.products.values())
+                    self.name_images_by(owners, sources, like)
+            elif images:
                 await self.name_by_sources(observed.products.values(), like)
+            if Kind.VARIANT_METAFIELDS in metafields:
+                await self.read_metafields(observed, Kind.VARIANT_METAFIELDS)
             self.note_unclaimed(observed)
 
         if wanted & CATALOG_KINDS:
             await fan_out([self.read_categories(observed), self.read_brands(observed), products()])
+            owned = metafields & {Kind.CATEGORY_METAFIELDS, Kind.BRAND_METAFIELDS}
+            await fan_out(self.read_metafields(observed, kind) for kind in sorted(owned))
         await self.read_content(observed, wanted)
         return observed
+
+    async def read_metafields(
+        self, observed: ObservedCatalog, kind: Kind, since: str | None = None
+    ) -> tuple[list[dict[str, Any]], int]:
+        """The metafields of `kind` onto their observed owners, read in pages across owners (all
+        of them, or only those modified at or after `since`, merged into what the owners had):
+        StagingPro's own records of image sources (not given to their products), and how many
+        owners' metafields differ from before."""
+        owners = metafield_owners(observed, kind)
+        found: dict[int, dict[int, ObservedMetafield]] = {}
+        sources: list[dict[str, Any]] = []
+        params = None if since is None else {"date_modified:min": since}
+        async for page in self.pages(METAFIELD_PATHS[kind], params):
+            for item in page:
+                if item.get("namespace") == IMAGE_SOURCES:
+                    sources.append(item)
+                elif item.get("resource_id") in owners:
+                    found.setdefault(item["resource_id"], {})[item["id"]] = metafield_from_api(item)
+        differ = 0
+        for owner_id in owners if since is None else found:
+            owner, mine = owners[owner_id], found.get(owner_id, {})
+            if since is not None:
+                mine = {m.id: m for m in owner.metafields} | mine
+            metafields = tuple(mine[i] for i in sorted(mine))
+            differ += metafields != tuple(owner.metafields)
+            owner.metafields = metafields
+        return sources, differ
+
+    def name_images_by(
+        self,
+        owners: Mapping[int, ObservedProduct],
+        sources: Iterable[dict[str, Any]],
+        like: Catalog | None = None,
+    ) -> None:
+        """Know each image (`owners`: its product by image id) by the URL it was created from,
+        from the records of sources read."""
+        named = []
+        for item in sources:
+            key = str(item.get("key", ""))
+            product = owners.get(int(key)) if key.isdigit() else None
+            if product is not None:
+                name_images((product,), {int(key): item["value"]})
+                named.append(product)
+        share_images(named, like)
 
     def note_unclaimed(self, observed: ObservedCatalog) -> None:
         """Remember the products with images of no recorded source (known by a CDN URL)."""
@@ -712,20 +837,26 @@ class BigCommerceRecords(StoreClient):
         )
 
     async def read_categories(self, observed: ObservedCatalog) -> None:
-        """All categories, into `observed` (replacing what it had)."""
+        """All categories, into `observed` (replacing what it had; the metafields it had read
+        stay with their categories)."""
         found: dict[int, ObservedCategory] = {}
         async for page in self.pages("/v3/catalog/trees/categories"):
             for item in page:
                 category = category_from_api(item)
+                if category.id in observed.categories:
+                    category.metafields = observed.categories[category.id].metafields
                 found[category.id] = category
         observed.categories = found
 
     async def read_brands(self, observed: ObservedCatalog) -> None:
-        """All brands, into `observed` (replacing what it had)."""
+        """All brands, into `observed` (replacing what it had; the metafields it had read stay
+        with their brands)."""
         found: dict[int, ObservedBrand] = {}
         async for page in self.pages("/v3/catalog/brands"):
             for item in page:
                 brand = brand_from_api(item)
+                if brand.id in observed.brands:
+                    brand.metafields = observed.brands[brand.id].metafields
                 found[brand.id] = brand
         observed.brands = found
 
@@ -984,16 +1115,9 @@ class BigCommerceRecords(StoreClient):
     ) -> None:
         """Know each image of `products` by the URL it was created from, read page by page (no
         map of a whole store's sources is ever built); URLs equal to `like`'s kept as its own."""
-        owners = {i.id: p for p in products for i in p.images}
+        owners = image_owners(products)
         async for page in self.pages(METAFIELDS, {"namespace": IMAGE_SOURCES}):
-            named = []
-            for item in page:
-                key = str(item.get("key", ""))
-                product = owners.get(int(key)) if key.isdigit() else None
-                if product is not None:
-                    name_images((product,), {int(key): item["value"]})
-                    named.append(product)
-            share_images(named, like)
+            self.name_images_by(owners, page, like)
 
     async def read_codes(self, promotion: ObservedPromotion) -> None:
         """A coupon promotion's codes, into it."""
@@ -1055,7 +1179,7 @@ class BigCommerceRecords(StoreClient):
             made = dict(zip(sources, sorted(i["id"] for i in answer), strict=True))
             self._sources_due = [*self._sources_due, *_source_records(product_id, made)]
             if len(self._sources_due) >= METAFIELD_BATCH:
-                await self.settle()
+                await self.settle_sources()
             return made
         path = f"/v3/catalog/products/{product_id}"
         recorded = set(await self.image_sources_of(product_id))
@@ -1082,15 +1206,46 @@ class BigCommerceRecords(StoreClient):
             found.update((int(m["key"]), m["value"]) for m in page if m["key"].isdigit())
         return found
 
-    async def settle(self) -> None:
-        """Record the image sources of the images created since, in batches across products. A
-        batch that fails is let go: the next check finds those images without a source and
-        claims them by file name before it would create them again."""
+    async def settle(self) -> list[tuple[str, str, str]]:
+        """Write what the creates since deferred, in batches across owners: the metafields of the
+        records created (failures returned as (kind, key, message)), and the records of the image
+        sources of the images created. A batch of image sources that fails is let go: the next
+        check finds those images without a source and claims them by file name before it would
+        create them again."""
+        owned, self._metafields_due = self._metafields_due, []
+        failed: list[tuple[str, str, str]] = []
+        for kind in sorted({k for k, _ in owned}):
+            records = [r for k, r in owned if k is kind]
+            outcomes = await self._batches(kind, Action.CREATE, records)
+            failed += [
+                (str(kind), r.key, o.error)
+                for r, o in zip(records, outcomes, strict=True)
+                if o.error is not None
+            ]
+        await self.settle_sources()
+        return failed
+
+    async def settle_sources(self) -> None:
+        """Record the image sources of the images created since (a batch that fails is let go,
+        as settle() says)."""
         due, self._sources_due = self._sources_due, []
         try:
             await self._send_sources(due, retry=False)
         except (RequestRejected, StoreUnavailable):
             self.unclaimed_images |= {int(m["resource_id"]) for m in due}
+
+    def defer_metafields(self, kind: Kind, values: Mapping[str, Any], owner_id: Any) -> None:
+        """Create the metafields written in a created record's values (`kind`: the record's) at
+        the next settle()."""
+        wanted = values.get("metafields") or ()
+        if not wanted or owner_id is None:
+            return
+        owned = METAFIELD_OWNERS[kind]
+        label = values.get(KINDS[kind].key, owner_id)
+        self._metafields_due = [
+            *self._metafields_due,
+            *((owned, Record(f"{label}|{m['metafield']}", m, owner_id=owner_id)) for m in wanted),
+        ]
 
     async def _record_sources(self, product_id: int, made: dict[str, int], *, retry: bool) -> None:
         await self._send_sources(_source_records(product_id, made), retry=retry)
@@ -1233,6 +1388,14 @@ class BigCommerceRecords(StoreClient):
             return None
         if kind is Kind.CUSTOM_FIELDS:
             return Outcome(adopted=True)
+        if kind in METAFIELD_KINDS:
+            wanted = record.values
+            params = {"namespace": wanted.get("namespace"), "key": wanted.get("key")}
+            async for listed in self.pages(METAFIELD_PATHS[kind], params):
+                for item in listed:
+                    if item.get("resource_id") == record.owner_id:
+                        return Outcome(id=item["id"], adopted=True)
+            return None
         if kind is Kind.WIDGET_TEMPLATES:
             async for listed in self.pages(WIDGET_TEMPLATES, {"widget_template_kind": "custom"}):
                 for item in listed:
@@ -1402,6 +1565,45 @@ class _Upsert(_Batch):
         return [Outcome(id=r.id) for r in records]
 
 
+class _Metafields(_Batch):
+    """Metafields in batches across owners: created for their owner's id, updated and deleted by
+    their ids (a delete's in the body)."""
+
+    async def send(
+        self, store: BigCommerceRecords, kind: Kind, action: Action, records: Sequence[Record]
+    ) -> list[Outcome]:
+        bodies = [_metafield_body(action, r) for r in records]
+        response = await store.request(self.method, self.path, json=bodies)
+        answer = decode(response) if response.content else {}
+        if action is Action.CREATE:
+            return [Outcome(id=d["id"]) for d in answer.get("data") or []]
+        return [Outcome(id=r.id) for r in records]
+
+
+class _Owning(_Batch):
+    """A batch create of records that may own metafields (categories): those are deferred."""
+
+    async def send(
+        self, store: BigCommerceRecords, kind: Kind, action: Action, records: Sequence[Record]
+    ) -> list[Outcome]:
+        outcomes = await super().send(store, kind, action, records)
+        for record, outcome in zip(records, outcomes, strict=False):
+            store.defer_metafields(kind, record.values, outcome.id)
+        return outcomes
+
+
+def _owning(route: Route, kind: Kind) -> Route:
+    """A create of one record that may own metafields (a brand, a variant): those are
+    deferred."""
+
+    async def send(store: BigCommerceRecords, record: Record, payload: dict[str, Any]) -> Any:
+        data = await route(store, record, payload)
+        store.defer_metafields(kind, record.values, _id_of(kind, data) if data else None)
+        return data
+
+    return send
+
+
 def _source_records(product_id: int, made: dict[str, int]) -> list[dict[str, Any]]:
     """The metafields that record where a product's images came from (source URL -> image id)."""
     return [
@@ -1569,6 +1771,10 @@ async def _create_product(
     store: BigCommerceRecords, record: Record, payload: dict[str, Any]
 ) -> Any:
     data = await store._one("POST", "/v3/catalog/products", record, payload)
+    store.defer_metafields(Kind.PRODUCTS, record.values, data["id"])
+    made = {sku_key(v.get("sku", "")): v["id"] for v in data.get("variants") or ()}
+    for variant in record.values.get("variants") or ():
+        store.defer_metafields(Kind.VARIANTS, variant, made.get(sku_key(variant["sku"])))
     sent = [i["image_url"] for i in payload.get("images") or []]
     if sent:
         await store.claim_images(data["id"], sent, answer=data.get("images"))
@@ -1685,10 +1891,10 @@ def _v2(method: str, template: str) -> Route:
 
 _P = "/v3/catalog/products/{owner}"
 _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
-    (Kind.BRANDS, Action.CREATE): _single("POST", "/v3/catalog/brands"),
+    (Kind.BRANDS, Action.CREATE): _owning(_single("POST", "/v3/catalog/brands"), Kind.BRANDS),
     (Kind.BRANDS, Action.UPDATE): _single("PUT", "/v3/catalog/brands/{id}"),
     (Kind.BRANDS, Action.DELETE): _single("DELETE", "/v3/catalog/brands/{id}"),
-    (Kind.CATEGORIES, Action.CREATE): _Batch("POST", "/v3/catalog/trees/categories"),
+    (Kind.CATEGORIES, Action.CREATE): _Owning("POST", "/v3/catalog/trees/categories"),
     (Kind.CATEGORIES, Action.UPDATE): _Batch("PUT", "/v3/catalog/trees/categories"),
     (Kind.CATEGORIES, Action.DELETE): _Batch(
         "DELETE", "/v3/catalog/trees/categories", by_ids="category_id:in"
@@ -1696,7 +1902,7 @@ _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
     (Kind.PRODUCTS, Action.CREATE): _create_product,
     (Kind.PRODUCTS, Action.UPDATE): _Batch("PUT", "/v3/catalog/products", partial=True),
     (Kind.PRODUCTS, Action.DELETE): _Batch("DELETE", "/v3/catalog/products", by_ids="id:in"),
-    (Kind.VARIANTS, Action.CREATE): _single("POST", f"{_P}/variants"),
+    (Kind.VARIANTS, Action.CREATE): _owning(_single("POST", f"{_P}/variants"), Kind.VARIANTS),
     (Kind.VARIANTS, Action.UPDATE): _Batch("PUT", "/v3/catalog/variants"),
     (Kind.VARIANTS, Action.DELETE): _single("DELETE", f"{_P}/variants/{{id}}"),
     (Kind.CUSTOM_FIELDS, Action.CREATE): _single("POST", f"{_P}/custom-fields"),
@@ -1766,9 +1972,14 @@ _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
     (Kind.REDIRECTS, Action.UPDATE): _Batch("PUT", "/v3/storefront/redirects"),
     (Kind.REDIRECTS, Action.DELETE): _Batch("DELETE", "/v3/storefront/redirects", by_ids="id:in"),
 }
+for _kind, _path in METAFIELD_PATHS.items():  # in batches across owners
+    _ROUTES[_kind, Action.CREATE] = _Metafields("POST", _path)
+    _ROUTES[_kind, Action.UPDATE] = _Metafields("PUT", _path)
+    _ROUTES[_kind, Action.DELETE] = _Metafields("DELETE", _path)
 _ADOPT_ON: dict[Kind, tuple[int, ...]] = {
     Kind.CATEGORIES: (409, 422),
     Kind.PAGES: (422,),
     Kind.CUSTOMERS: (422,),
     Kind.CUSTOMER_ATTRIBUTES: (422,),
+    **{kind: (409, 422) for kind in METAFIELD_KINDS},  # a batch's items fail with a 422
 }
