@@ -241,6 +241,7 @@ async def _exercise(c: httpx.AsyncClient) -> None:
     await _exercise_promotions(c, pid, shoes["category_id"], brand["id"])
     await _exercise_inventory(c, pid)
     await _exercise_metafields(c, pid)
+    await _exercise_videos(c, pid)
 
     assert (
         await c.delete(
@@ -341,6 +342,26 @@ async def _exercise_metafields(c: httpx.AsyncClient, pid: int) -> None:
         (f"/v3/catalog/brands/{brands[0]['id']}", "/v3/catalog/brands"),
     ):
         await _exercise_owned_metafields(c, owner, batch, field)
+
+
+async def _exercise_videos(c: httpx.AsyncClient, pid: int) -> None:
+    """Product videos: created by their YouTube id (a title filled in when blank), listed, read
+    with the product, updated and deleted."""
+    path = f"/v3/catalog/products/{pid}/videos"
+    created = await c.post(path, json={"video_id": "z3fRu9pkuXE", "type": "youtube"})
+    assert created.status_code == 200, created.text
+    vid = created.json()["data"]["id"]
+    assert created.json()["data"]["title"]
+    assert (await c.post(path, json={"title": "no id"})).status_code == 422
+    assert (await c.get(path, params={"limit": 5})).status_code == 200
+    assert (await c.get(f"{path}/{vid}")).status_code == 200
+    assert (await c.get(f"{path}/999999")).status_code == 404
+    assert (
+        await c.put(f"{path}/{vid}", json={"title": "Care", "sort_order": 2})
+    ).status_code == 200
+    product = await c.get(f"/v3/catalog/products/{pid}", params={"include": "videos"})
+    assert [v["title"] for v in product.json()["data"]["videos"]] == ["Care"]
+    assert (await c.delete(f"{path}/{vid}")).status_code == 204
 
 
 async def _exercise_owned_metafields(

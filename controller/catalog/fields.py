@@ -139,6 +139,14 @@ METAFIELD: dict[str, FieldSpec] = {  # of products, variants, categories and bra
 }
 MAX_METAFIELDS = 250  # per owner (and client)
 
+VIDEO: dict[str, FieldSpec] = {  # product videos (YouTube's, by their id)
+    "video_id": ("str", 25),
+    "title": ("str", 255),
+    "description": ("str", None),
+    "sort_order": ("int", None),
+    "type": (("youtube",), None),
+}
+
 IMAGE: dict[str, FieldSpec] = {
     "image_url": ("str", None),
     "is_thumbnail": ("bool", None),

@@ -380,11 +380,16 @@ def product_item(
         item["custom_fields"] = [{"name": n, "value": v} for n, v in product.custom_fields]
     if product.images is not None:
         item["images"] = [_image_item(i) for i in product.images]
+    if product.videos is not None:
+        item["videos"] = [
+            _ordered({"video_id": v.video_id, **_number(dict(v.fields))}, ("video_id",))
+            for v in product.videos
+        ]
     _add_metafields(item, product.metafields)
     return _ordered(
         item,
         ("sku", "name", "type"),
-        ("categories", "brand", "variants", "custom_fields", "images", "metafields"),
+        ("categories", "brand", "variants", "custom_fields", "images", "videos", "metafields"),
     )
 
 

@@ -85,6 +85,7 @@ class Kind(enum.StrEnum):
     CUSTOMERS = "customers"
     INVENTORY_LOCATIONS = "inventoryLocations"
     STOCK = "stock"
+    VIDEOS = "videos"
     PRODUCT_METAFIELDS = "productMetafields"
     VARIANT_METAFIELDS = "variantMetafields"
     CATEGORY_METAFIELDS = "categoryMetafields"
@@ -669,6 +670,22 @@ _DECLARED = (
         positional="sort_order",
         short_form=True,
         read_only=frozenset({"id", "product_id", "url_standard", "url_thumbnail", "url_zoom"}),
+    ),
+    KindSpec(
+        Kind.VIDEOS,
+        "video",
+        key="video_id",
+        fold=_identity,
+        fields=fields.VIDEO,
+        managed=frozenset(fields.VIDEO) - {"video_id"},
+        desired=lambda product: (
+            None if product.videos is None else [(v.video_id, v.fields, v) for v in product.videos]
+        ),
+        observed=lambda product: ((v.video_id, v.id, v.fields, v) for v in product.videos),
+        owner=Kind.PRODUCTS,
+        owner_field="videos",
+        separator="~",
+        read_only=frozenset({"id", "product_id", "length"}),
     ),
     _metafields(Kind.PRODUCT_METAFIELDS, Kind.PRODUCTS),
     _metafields(Kind.VARIANT_METAFIELDS, Kind.VARIANTS),

@@ -106,6 +106,15 @@ class Image:
 
 
 @dataclass(frozen=True, slots=True)
+class Video:
+    """A product video by its id on the host site (YouTube's); `fields` holds its `title`,
+    `description`, `sort_order` and `type`."""
+
+    video_id: str
+    fields: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class Product:
     """A product keyed by SKU. `None` in `categories`, `brand`, `variants`, `custom_fields` or
     `images` means the catalog does not manage that part (the store's value stays)."""
@@ -118,6 +127,7 @@ class Product:
     custom_fields: tuple[tuple[str, str], ...] | None = None
     images: tuple[Image, ...] | None = None
     metafields: tuple[Metafield, ...] | None = None
+    videos: tuple[Video, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from controller.catalog.model import (
     Stock,
     TemplateAssociation,
     Variant,
+    Video,
     WebPage,
     Widget,
     amount,
@@ -81,6 +82,15 @@ class ObservedImage:
 
 
 @dataclass(slots=True)
+class ObservedVideo:
+    """A product video as the store has it."""
+
+    id: int
+    video_id: str
+    fields: Mapping[str, Any]  # title, description, sort_order, type
+
+
+@dataclass(slots=True)
 class ObservedProduct:
     """A product as the store has it."""
 
@@ -94,6 +104,7 @@ class ObservedProduct:
     custom_fields: Sequence[tuple[int, str, str]]  # (id, name, value)
     images: Sequence[ObservedImage]
     metafields: Sequence[ObservedMetafield] = NO_METAFIELDS  # when read
+    videos: Sequence[ObservedVideo] = ()  # when read
 
 
 @dataclass(slots=True)
@@ -549,6 +560,11 @@ def _to_catalog(observed: ObservedCatalog, skip: frozenset[str]) -> Catalog:
             custom_fields=tuple((name, value) for _, name, value in product.custom_fields),
             images=tuple(Image(i.image_url, i.is_thumbnail, i.description) for i in product.images),
             metafields=captured_metafields(product.metafields),
+            videos=tuple(
+                Video(v.video_id, dict(v.fields))
+                for v in sorted(product.videos, key=lambda v: (v.fields.get("sort_order", 0), v.id))
+            )
+            or None,
         )
     records: dict[str, Any] = {"products": products}
     for spec in FILED:

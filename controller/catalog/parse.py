@@ -31,6 +31,7 @@ from controller.catalog.model import (
     Redirect,
     TemplateAssociation,
     Variant,
+    Video,
     WebPage,
     Widget,
     amount,
@@ -221,7 +222,32 @@ def _product(c: _Collector, item: Item) -> Product | None:
         custom_fields=custom_fields,
         images=images,
         metafields=_metafields(c, item, data),
+        videos=_videos(c, item, data),
     )
+
+
+_VIDEO_KEYS = frozenset(fields.VIDEO)
+
+
+def _videos(c: _Collector, item: Item, data: Mapping[str, Any]) -> tuple[Video, ...] | None:
+    """A product's `videos` as written (None when absent: not managed), each by its video id."""
+    if "videos" not in data:
+        return None
+    found: dict[str, Video] = {}
+    for index, raw in enumerate(_list(c, item, data, "videos")):
+        label = f"videos[{index}]"
+        if not isinstance(raw, dict) or not isinstance(raw.get("video_id"), str):
+            c.add(item, "a video is {video_id, title, description, sort_order}", label)
+            continue
+        checked = c.fields(item, raw, fields.VIDEO, _VIDEO_KEYS, prefix=f"{label}.")
+        video_id = checked.pop("video_id", "")
+        if not video_id:
+            c.add(item, "video_id is the video's id on YouTube", f"{label}.video_id")
+        elif video_id in found:
+            c.add(item, f"video {video_id!r} appears twice", label)
+        else:
+            found[video_id] = Video(video_id, checked)
+    return tuple(found.values())
 
 
 _METAFIELD_KEYS = frozenset(fields.METAFIELD)

@@ -25,6 +25,7 @@ from controller.emulator.resources import (
     template_associations,
     themes,
     variants,
+    videos,
     widget_templates,
     widgets,
 )
@@ -37,6 +38,7 @@ _FAMILIES = (
     variants,
     custom_fields,
     images,
+    videos,
     categories,
     brands,
     scripts,
@@ -71,6 +73,7 @@ class Store:
         self.options = variants.Options(self)
         self.custom_fields = custom_fields.CustomFields(self)
         self.images = images.Images(self)
+        self.videos = videos.Videos(self)
         self.metafields = metafields.Metafields(self)
         self.variant_metafields = metafields.VariantMetafields(self)
         self.category_metafields = metafields.Metafields(self, metafields.CATEGORY)

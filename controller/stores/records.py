@@ -59,6 +59,7 @@ from controller.catalog.observed import (
     ObservedStock,
     ObservedTemplateAssociation,
     ObservedVariant,
+    ObservedVideo,
     ObservedWidget,
     ObservedWidgetTemplate,
     share,
@@ -71,11 +72,12 @@ from controller.tasks import fan_out
 
 CATALOG_KINDS = frozenset({Kind.PRODUCTS, Kind.CATEGORIES, Kind.BRANDS})
 SPLIT_STATUSES = frozenset({409, 413, 422})  # a batch refused as a whole: find the bad items
-PRODUCT_INCLUDES = "variants,custom_fields,images"
+PRODUCT_INCLUDES = "variants,custom_fields,images,videos"
 _OWNED = (
     (Kind.VARIANTS, "variants"),
     (Kind.CUSTOM_FIELDS, "custom_fields"),
     (Kind.IMAGES, "images"),
+    (Kind.VIDEOS, "videos"),
 )
 
 
@@ -154,6 +156,7 @@ def _metafield_body(action: Action, record: Record) -> dict[str, Any] | int:
 
 _PRODUCT_FIELDS = KINDS[Kind.PRODUCTS].managed
 _VARIANT_FIELDS = KINDS[Kind.VARIANTS].managed
+_VIDEO_FIELDS = KINDS[Kind.VIDEOS].managed
 _CATEGORY_FIELDS = KINDS[Kind.CATEGORIES].managed
 _BRAND_FIELDS = KINDS[Kind.BRANDS].managed
 _SCRIPT_FIELDS = KINDS[Kind.SCRIPTS].managed
@@ -266,6 +269,12 @@ def product_from_api(
                 i.get("description", ""),
             )
             for i in sorted(data.get("images", []), key=lambda i: (i.get("sort_order", 0), i["id"]))
+        ),
+        videos=tuple(
+            ObservedVideo(
+                v["id"], v.get("video_id", ""), {k: v[k] for k in _VIDEO_FIELDS if k in v}
+            )
+            for v in data.get("videos", [])
         ),
     )
 
@@ -1388,6 +1397,12 @@ class BigCommerceRecords(StoreClient):
             return None
         if kind is Kind.CUSTOM_FIELDS:
             return Outcome(adopted=True)
+        if kind is Kind.VIDEOS:  # one video id once per product
+            async for page in self.pages(f"/v3/catalog/products/{record.owner_id}/videos"):
+                for video in page:
+                    if video.get("video_id") == record.key:
+                        return Outcome(id=video["id"], adopted=True)
+            return None
         if kind in METAFIELD_KINDS:
             wanted = record.values
             params = {"namespace": wanted.get("namespace"), "key": wanted.get("key")}
@@ -1912,6 +1927,9 @@ _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
     (Kind.IMAGES, Action.CREATE): _create_image,
     (Kind.IMAGES, Action.UPDATE): _single("PUT", f"{_P}/images/{{id}}"),
     (Kind.IMAGES, Action.DELETE): _delete_image,  # and the record of its source
+    (Kind.VIDEOS, Action.CREATE): _single("POST", f"{_P}/videos"),
+    (Kind.VIDEOS, Action.UPDATE): _single("PUT", f"{_P}/videos/{{id}}"),
+    (Kind.VIDEOS, Action.DELETE): _single("DELETE", f"{_P}/videos/{{id}}"),
     (Kind.SCRIPTS, Action.CREATE): _single("POST", "/v3/content/scripts"),
     (Kind.SCRIPTS, Action.UPDATE): _single("PUT", "/v3/content/scripts/{id}"),
     (Kind.SCRIPTS, Action.DELETE): _single("DELETE", "/v3/content/scripts/{id}"),

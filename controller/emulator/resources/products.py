@@ -48,10 +48,10 @@ CREATE INDEX IF NOT EXISTS product_categories_category ON product_categories (st
 TABLES = ("products", "product_categories")
 
 MAX_BATCH = KINDS[Kind.PRODUCTS].batch_size(Action.UPDATE)  # 10, as the kind table knows
-CHILDREN = ("variants", "custom_fields", "images", "options")
+CHILDREN = ("variants", "custom_fields", "images", "options", "videos")
 ALL = frozenset(CHILDREN)
 # Sub-resources the emulator cannot hold: a product always has none of them.
-EMPTY_INCLUDES = ("bulk_pricing_rules", "modifiers", "videos", "reviews")
+EMPTY_INCLUDES = ("bulk_pricing_rules", "modifiers", "reviews")
 INCLUDES = frozenset({*CHILDREN, *EMPTY_INCLUDES, "primary_image", "channels"})
 
 
@@ -235,7 +235,8 @@ class Products(Resource):
             fields["brand_id"] = self.store.brands.id_of(name, create=True)
 
     def create(self, body: Any, *, render: bool = True) -> dict[str, Any]:
-        """`POST /catalog/products` (one product; inline variants, custom fields and images).
+        """`POST /catalog/products` (one product; inline variants, custom fields, images and
+        videos).
         Seeding passes `render=False` and gets only the id back."""
         fields = clean(body, PRODUCT_FIELDS, required=("name", "type", "weight", "price"))
         with self.tx():
@@ -267,6 +268,8 @@ class Products(Resource):
                 self.store.custom_fields.insert(product_id, cf, label=f"custom_fields[{index}].")
             for index, image in enumerate(body.get("images") or []):
                 self.store.images.insert(product_id, image, label=f"images[{index}].")
+            for index, video in enumerate(body.get("videos") or []):
+                self.store.videos.insert(product_id, video, label=f"videos[{index}].")
             if not render:
                 return {"id": product_id}
             return self.render([self.doc(product_id)], ALL)[0]
@@ -483,6 +486,8 @@ class Products(Resource):
                 product["images"] = images
             if "options" in include:
                 product["options"] = children["options"][doc["id"]]
+            if "videos" in include:
+                product["videos"] = sorted(children["videos"][doc["id"]], key=_image_order)
             if "primary_image" in include:
                 thumbnails = [i for i in images if i.get("is_thumbnail")] or images
                 product["primary_image"] = thumbnails[0] if thumbnails else {}
