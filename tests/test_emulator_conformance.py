@@ -242,6 +242,7 @@ async def _exercise(c: httpx.AsyncClient) -> None:
     await _exercise_inventory(c, pid)
     await _exercise_metafields(c, pid)
     await _exercise_videos(c, pid)
+    await _exercise_record_images(c)
 
     assert (
         await c.delete(
@@ -342,6 +343,34 @@ async def _exercise_metafields(c: httpx.AsyncClient, pid: int) -> None:
         (f"/v3/catalog/brands/{brands[0]['id']}", "/v3/catalog/brands"),
     ):
         await _exercise_owned_metafields(c, owner, batch, field)
+
+
+async def _exercise_record_images(c: httpx.AsyncClient) -> None:
+    """Category and brand images: taken from a URL into the store's CDN, uploaded, removed."""
+    category = (await c.get("/v3/catalog/categories")).json()["data"][0]["id"]
+    brand = (await c.get("/v3/catalog/brands")).json()["data"][0]["id"]
+    source = "https://pictures.example.test/banner.png"
+    for path, record in (
+        (f"/v3/catalog/categories/{category}", "category"),
+        (f"/v3/catalog/brands/{brand}", "brand"),
+    ):
+        changed = await c.put(path, json={"image_url": source})
+        assert changed.status_code == 200, changed.text
+        stored = changed.json()["data"]["image_url"]
+        assert stored.startswith(
+            "https://cdn11.bigcommerce.com/s-production/product_images/b/banner__"
+        )
+        upload = await c.post(
+            f"{path}/image", files={"image_file": ("logo.gif", b"GIF89a", "image/gif")}
+        )
+        assert upload.status_code == 200, upload.text
+        assert upload.json()["data"]["image_url"].endswith(".gif")
+        refused = await c.post(
+            f"{path}/image", files={"image_file": ("notes.txt", b"x", "text/plain")}
+        )
+        assert refused.status_code == 422, record
+        assert (await c.delete(f"{path}/image")).status_code == 204
+        assert (await c.get(path)).json()["data"]["image_url"] == ""
 
 
 async def _exercise_videos(c: httpx.AsyncClient, pid: int) -> None:

@@ -57,6 +57,24 @@ class ObservedMetafield:
 NO_METAFIELDS: tuple[ObservedMetafield, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class RecordImage:
+    """Where a category's or brand's image came from: the platform answers its own CDN URL
+    (`stored`), StagingPro recorded the URL it gave (`source`) in a private metafield (`id`; 0
+    when the store has no record of that image: its source is its stored URL)."""
+
+    id: int
+    stored: str
+    source: str
+
+
+def known_image(record: ObservedCategory | ObservedBrand) -> None:
+    """A category's or brand's `image_url` as its source, where its record names this image."""
+    image, stored = record.image, record.fields.get("image_url")
+    if image is not None and stored and image.stored == stored:
+        record.fields["image_url"] = image.source
+
+
 @dataclass(slots=True)
 class ObservedVariant:
     """A variant as the store has it."""
@@ -116,6 +134,7 @@ class ObservedCategory:
     name: str
     fields: dict[str, Any]
     metafields: Sequence[ObservedMetafield] = NO_METAFIELDS  # when read
+    image: RecordImage | None = None  # its image's source, where known
 
 
 @dataclass(slots=True)
@@ -126,6 +145,7 @@ class ObservedBrand:
     name: str
     fields: dict[str, Any]
     metafields: Sequence[ObservedMetafield] = NO_METAFIELDS  # when read
+    image: RecordImage | None = None  # its image's source, where known
 
 
 @dataclass(slots=True)

@@ -18,6 +18,7 @@ from controller.emulator.resources import (
     price_lists,
     products,
     promotions,
+    record_images,
     redirect_jobs,
     redirects,
     scripts,
@@ -34,6 +35,7 @@ from controller.emulator.resources.base import Route
 # metafields first: their batch paths would otherwise be read as product, category or brand ids
 _FAMILIES = (
     metafields,
+    record_images,
     products,
     variants,
     custom_fields,
@@ -81,6 +83,7 @@ class Store:
         self.categories = categories.Categories(self)
         self.trees = categories.Trees(self)
         self.brands = brands.Brands(self)
+        self.record_images = record_images.RecordImages(self)
         self.scripts = scripts.Scripts(self)
         self.themes = themes.Themes(self)
         self.hooks = hooks.Hooks(self)

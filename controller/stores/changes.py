@@ -161,6 +161,7 @@ async def read_changes(
     before = _small(observed)
     if wanted & CATALOG_KINDS:
         await fan_out([store.read_categories(observed), store.read_brands(observed)])
+        await store.name_record_images(observed)
     await store.read_content(observed, wanted)
     store.note_unclaimed(observed)
     others = renamed or _small(observed) != before

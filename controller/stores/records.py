@@ -9,6 +9,7 @@ import contextlib
 import csv
 import functools
 import io
+import json
 import time
 from collections.abc import (
     AsyncIterator,
@@ -62,6 +63,8 @@ from controller.catalog.observed import (
     ObservedVideo,
     ObservedWidget,
     ObservedWidgetTemplate,
+    RecordImage,
+    known_image,
     share,
 )
 from controller.catalog.observed import share_images as share_product_images
@@ -94,6 +97,7 @@ def includes(fields: Mapping[Kind, Collection[str]] | None) -> dict[str, str]:
 # StagingPro creates gets a private product metafield, key = image id, value = the source URL, and
 # an observed image is known by that source URL (by its CDN URL when it has none).
 IMAGE_SOURCES = "stagingpro.images"
+RECORD_IMAGE = "image_url"  # a category's or brand's image: {"source", "stored"} as JSON
 METAFIELDS = "/v3/catalog/products/metafields"
 METAFIELD_BATCH = 50
 # The metafields of each kind of owner, listed and written in batches across owners.
@@ -747,6 +751,10 @@ class BigCommerceRecords(StoreClient):
     _sources_due: list[dict[str, Any]] = []
     # metafields of records just created (written with their owner in the plan), by settle()
     _metafields_due: list[tuple[Kind, Record]] = []
+    # the records of where categories' and brands' images came from, by (metafield kind, id)
+    record_image_ids: dict[tuple[Kind, int], int] = {}
+    # images of categories and brands just written: (metafield kind, owner id, source, stored)
+    _images_due: list[tuple[Kind, int, str, str]] = []
 
     # ---- observe --------------------------------------------------------------------------------
 
@@ -790,8 +798,12 @@ class BigCommerceRecords(StoreClient):
 
         if wanted & CATALOG_KINDS:
             await fan_out([self.read_categories(observed), self.read_brands(observed), products()])
-            owned = metafields & {Kind.CATEGORY_METAFIELDS, Kind.BRAND_METAFIELDS}
-            await fan_out(self.read_metafields(observed, kind) for kind in sorted(owned))
+            owned = sorted(metafields & {Kind.CATEGORY_METAFIELDS, Kind.BRAND_METAFIELDS})
+            read = await fan_out(self.read_metafields(observed, kind) for kind in owned)
+            # the image sources of categories and brands came with their metafields, if read
+            await self.name_record_images(
+                observed, {k: r[0] for k, r in zip(owned, read, strict=True)}
+            )
         await self.read_content(observed, wanted)
         return observed
 
@@ -846,28 +858,78 @@ class BigCommerceRecords(StoreClient):
         )
 
     async def read_categories(self, observed: ObservedCatalog) -> None:
-        """All categories, into `observed` (replacing what it had; the metafields it had read
-        stay with their categories)."""
+        """All categories, into `observed` (replacing what it had; the metafields and image
+        sources it had read stay with their categories)."""
         found: dict[int, ObservedCategory] = {}
         async for page in self.pages("/v3/catalog/trees/categories"):
             for item in page:
                 category = category_from_api(item)
-                if category.id in observed.categories:
-                    category.metafields = observed.categories[category.id].metafields
+                old = observed.categories.get(category.id)
+                if old is not None:
+                    category.metafields, category.image = old.metafields, old.image
+                    known_image(category)
                 found[category.id] = category
         observed.categories = found
 
     async def read_brands(self, observed: ObservedCatalog) -> None:
-        """All brands, into `observed` (replacing what it had; the metafields it had read stay
-        with their brands)."""
+        """All brands, into `observed` (replacing what it had; the metafields and image sources
+        it had read stay with their brands)."""
         found: dict[int, ObservedBrand] = {}
         async for page in self.pages("/v3/catalog/brands"):
             for item in page:
                 brand = brand_from_api(item)
-                if brand.id in observed.brands:
-                    brand.metafields = observed.brands[brand.id].metafields
+                old = observed.brands.get(brand.id)
+                if old is not None:
+                    brand.metafields, brand.image = old.metafields, old.image
+                    known_image(brand)
                 found[brand.id] = brand
         observed.brands = found
+
+    async def name_record_images(
+        self,
+        observed: ObservedCatalog,
+        sources: Mapping[Kind, list[dict[str, Any]]] | None = None,
+    ) -> None:
+        """Know each category's and brand's image by the URL StagingPro gave it (its record,
+        read only while an image is not known yet: one request per kind, none when every image
+        is known; `sources`: the records already read with the metafields, by metafield kind)."""
+        for kind, records in (
+            (Kind.CATEGORY_METAFIELDS, observed.categories),
+            (Kind.BRAND_METAFIELDS, observed.brands),
+        ):
+            unnamed: list[Any] = [
+                r
+                for r in records.values()
+                if r.fields.get("image_url")
+                and (r.image is None or r.fields["image_url"] != r.image.source)
+            ]
+            if not unnamed:
+                continue
+            found = (sources or {}).get(kind)
+            if found is None:
+                params = {"namespace": IMAGE_SOURCES, "key": RECORD_IMAGE}
+                found = [
+                    i async for page in self.pages(METAFIELD_PATHS[kind], params) for i in page
+                ]
+            made = {}
+            for item in found:
+                if item.get("key") == RECORD_IMAGE:
+                    with contextlib.suppress(ValueError, TypeError, KeyError):
+                        value = json.loads(item["value"])
+                        made[item["resource_id"]] = RecordImage(
+                            item["id"], str(value["stored"]), str(value["source"])
+                        )
+            self.record_image_ids = {  # a new map: the class's own is shared
+                **self.record_image_ids,
+                **{(kind, owner): image.id for owner, image in made.items()},
+            }
+            for record in unnamed:
+                stored = record.fields["image_url"]
+                image = made.get(record.id)
+                if image is None or image.stored != stored:  # no record of this one: as it is
+                    image = RecordImage(image.id if image else 0, stored, stored)
+                record.image = image
+                known_image(record)
 
     async def read_content(self, observed: ObservedCatalog, kinds: Collection[Kind]) -> None:
         """The scripts, web pages, blog posts, custom template associations (with the active
@@ -1231,8 +1293,66 @@ class BigCommerceRecords(StoreClient):
                 for r, o in zip(records, outcomes, strict=True)
                 if o.error is not None
             ]
+        await fan_out(self._record_images(kind) for kind in {k for k, *_ in self._images_due})
         await self.settle_sources()
         return failed
+
+    def defer_image(self, kind: Kind, record: Record, owner_id: Any, answer: Any) -> None:
+        """Record, at the next settle(), where the image of a category or brand just written
+        came from (the store answered its own URL for it)."""
+        source = record.values.get("image_url")
+        stored = answer.get("image_url") if isinstance(answer, dict) else None
+        if source and stored and source != stored and owner_id is not None:
+            due = (METAFIELD_OWNERS[kind], int(owner_id), str(source), str(stored))
+            self._images_due = [*self._images_due, due]
+
+    async def _record_images(self, kind: Kind) -> None:
+        """Write the image records of one kind due: updated where known, else created (one
+        found meanwhile is updated)."""
+        due = [d for d in self._images_due if d[0] is kind]
+        self._images_due = [d for d in self._images_due if d[0] is not kind]
+        path = METAFIELD_PATHS[kind]
+
+        def value(source: str, stored: str) -> str:
+            return json.dumps({"source": source, "stored": stored}, sort_keys=True)
+
+        known = [d for d in due if (kind, d[1]) in self.record_image_ids]
+        new = [d for d in due if (kind, d[1]) not in self.record_image_ids]
+        for i in range(0, len(known), METAFIELD_BATCH):
+            bodies = [
+                {"id": self.record_image_ids[kind, owner], "value": value(source, stored)}
+                for _, owner, source, stored in known[i : i + METAFIELD_BATCH]
+            ]
+            await self.request("PUT", path, json=bodies)
+        for i in range(0, len(new), METAFIELD_BATCH):
+            part = new[i : i + METAFIELD_BATCH]
+            bodies = [
+                {
+                    "resource_id": owner,
+                    "namespace": IMAGE_SOURCES,
+                    "key": RECORD_IMAGE,
+                    "value": value(source, stored),
+                    "permission_set": "app_only",
+                }
+                for _, owner, source, stored in part
+            ]
+            try:
+                answer = decode(await self.request("POST", path, json=bodies))
+            except RequestRejected:  # some recorded before (by another run): one by one
+                params = {"namespace": IMAGE_SOURCES, "key": RECORD_IMAGE}
+                listed = [i async for page in self.pages(path, params) for i in page]
+                ids = {m["resource_id"]: m["id"] for m in listed}
+                for one in bodies:
+                    if one["resource_id"] in ids:
+                        changed = {"id": ids[one["resource_id"]], "value": one["value"]}
+                        await self.request("PUT", path, json=[changed])
+                    else:
+                        await self.request("POST", path, json=[one])
+                continue
+            self.record_image_ids = {  # a new map: the class's own is shared
+                **self.record_image_ids,
+                **{(kind, i["resource_id"]): i["id"] for i in answer.get("data") or ()},
+            }
 
     async def settle_sources(self) -> None:
         """Record the image sources of the images created since (a batch that fails is let go,
@@ -1596,24 +1716,36 @@ class _Metafields(_Batch):
 
 
 class _Owning(_Batch):
-    """A batch create of records that may own metafields (categories): those are deferred."""
+    """A batch write of records that may own metafields (categories: created with theirs) and
+    images by URL (the records of those images' sources are deferred too)."""
 
     async def send(
         self, store: BigCommerceRecords, kind: Kind, action: Action, records: Sequence[Record]
     ) -> list[Outcome]:
-        outcomes = await super().send(store, kind, action, records)
-        for record, outcome in zip(records, outcomes, strict=False):
+        bodies = [body(kind, action, r) for r in records]
+        response = await store.request(self.method, self.path, json=bodies)
+        data = (decode(response) if response.content else {}).get("data") or []
+        outcomes = (
+            [Outcome(id=_id_of(kind, d)) for d in data]
+            if action is Action.CREATE
+            else [Outcome(id=r.id) for r in records]
+        )
+        for record, outcome, answer in zip(records, outcomes, data, strict=False):
             store.defer_metafields(kind, record.values, outcome.id)
+            store.defer_image(kind, record, outcome.id, answer)
         return outcomes
 
 
 def _owning(route: Route, kind: Kind) -> Route:
-    """A create of one record that may own metafields (a brand, a variant): those are
-    deferred."""
+    """A write of one record that may own metafields (a brand, a variant: created with theirs)
+    and an image by URL (a brand's): those are deferred."""
 
     async def send(store: BigCommerceRecords, record: Record, payload: dict[str, Any]) -> Any:
         data = await route(store, record, payload)
-        store.defer_metafields(kind, record.values, _id_of(kind, data) if data else None)
+        made = record.id if record.id is not None else (_id_of(kind, data) if data else None)
+        store.defer_metafields(kind, record.values, made)
+        if kind in (Kind.CATEGORIES, Kind.BRANDS):
+            store.defer_image(kind, record, made, data)
         return data
 
     return send
@@ -1907,10 +2039,10 @@ def _v2(method: str, template: str) -> Route:
 _P = "/v3/catalog/products/{owner}"
 _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
     (Kind.BRANDS, Action.CREATE): _owning(_single("POST", "/v3/catalog/brands"), Kind.BRANDS),
-    (Kind.BRANDS, Action.UPDATE): _single("PUT", "/v3/catalog/brands/{id}"),
+    (Kind.BRANDS, Action.UPDATE): _owning(_single("PUT", "/v3/catalog/brands/{id}"), Kind.BRANDS),
     (Kind.BRANDS, Action.DELETE): _single("DELETE", "/v3/catalog/brands/{id}"),
     (Kind.CATEGORIES, Action.CREATE): _Owning("POST", "/v3/catalog/trees/categories"),
-    (Kind.CATEGORIES, Action.UPDATE): _Batch("PUT", "/v3/catalog/trees/categories"),
+    (Kind.CATEGORIES, Action.UPDATE): _Owning("PUT", "/v3/catalog/trees/categories"),
     (Kind.CATEGORIES, Action.DELETE): _Batch(
         "DELETE", "/v3/catalog/trees/categories", by_ids="category_id:in"
     ),
