@@ -242,6 +242,7 @@ async def _exercise(c: httpx.AsyncClient) -> None:
     await _exercise_inventory(c, pid)
     await _exercise_metafields(c, pid)
     await _exercise_videos(c, pid)
+    await _exercise_reviews(c, pid)
     await _exercise_record_images(c)
 
     assert (
@@ -371,6 +372,27 @@ async def _exercise_record_images(c: httpx.AsyncClient) -> None:
         assert refused.status_code == 422, record
         assert (await c.delete(f"{path}/image")).status_code == 204
         assert (await c.get(path)).json()["data"]["image_url"] == ""
+
+
+async def _exercise_reviews(c: httpx.AsyncClient, pid: int) -> None:
+    """Product reviews: created (a title and a date), listed by status, read with the product,
+    updated and deleted."""
+    path = f"/v3/catalog/products/{pid}/reviews"
+    review = {"title": "Sturdy", "date_reviewed": "2026-11-02T10:00:00+00:00", "rating": 5}
+    created = await c.post(path, json={**review, "name": "Ann", "email": "ann@example.test"})
+    assert created.status_code == 200, created.text
+    rid = created.json()["data"]["id"]
+    assert (await c.post(path, json={"title": "No date"})).status_code == 422
+    assert (await c.post(path, json={**review, "rating": 9})).status_code == 422
+    pending = await c.get(path, params={"status": 0, "limit": 5})
+    assert [r["id"] for r in pending.json()["data"]] == [rid]
+    assert (await c.get(f"{path}/{rid}")).status_code == 200
+    assert (await c.get(f"{path}/999999")).status_code == 404
+    assert (await c.put(f"{path}/{rid}", json={"status": "approved"})).status_code == 200
+    assert (await c.get(path, params={"status": 1})).json()["data"][0]["status"] == "approved"
+    product = await c.get(f"/v3/catalog/products/{pid}", params={"include": "reviews"})
+    assert [r["title"] for r in product.json()["data"]["reviews"]] == ["Sturdy"]
+    assert (await c.delete(f"{path}/{rid}")).status_code == 204
 
 
 async def _exercise_videos(c: httpx.AsyncClient, pid: int) -> None:

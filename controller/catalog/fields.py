@@ -139,6 +139,15 @@ METAFIELD: dict[str, FieldSpec] = {  # of products, variants, categories and bra
 }
 MAX_METAFIELDS = 250  # per owner (and client)
 
+REVIEW_STATUSES = ("approved", "disapproved", "pending")
+REVIEW: dict[str, FieldSpec] = {  # product reviews (the reviewer's name and email aside)
+    "title": ("str", 255),
+    "text": ("str", None),
+    "status": (REVIEW_STATUSES, None),
+    "rating": ("int", None),
+    "date_reviewed": ("str", None),
+}
+
 VIDEO: dict[str, FieldSpec] = {  # product videos (YouTube's, by their id)
     "video_id": ("str", 25),
     "title": ("str", 255),

@@ -385,11 +385,28 @@ def product_item(
             _ordered({"video_id": v.video_id, **_number(dict(v.fields))}, ("video_id",))
             for v in product.videos
         ]
+    if product.reviews is not None:
+        item["reviews"] = [
+            _ordered(
+                {"date_reviewed": r.date_reviewed, "title": r.title, **_number(dict(r.fields))},
+                ("date_reviewed", "title"),
+            )
+            for r in product.reviews
+        ]
     _add_metafields(item, product.metafields)
     return _ordered(
         item,
         ("sku", "name", "type"),
-        ("categories", "brand", "variants", "custom_fields", "images", "videos", "metafields"),
+        (
+            "categories",
+            "brand",
+            "variants",
+            "custom_fields",
+            "images",
+            "videos",
+            "reviews",
+            "metafields",
+        ),
     )
 
 

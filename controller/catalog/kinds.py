@@ -86,6 +86,7 @@ class Kind(enum.StrEnum):
     INVENTORY_LOCATIONS = "inventoryLocations"
     STOCK = "stock"
     VIDEOS = "videos"
+    REVIEWS = "reviews"
     PRODUCT_METAFIELDS = "productMetafields"
     VARIANT_METAFIELDS = "variantMetafields"
     CATEGORY_METAFIELDS = "categoryMetafields"
@@ -200,6 +201,9 @@ class KindSpec:
     # operational data owned by the live store (inventory): copied into a sandbox only when its
     # cloneFrom asks; never captured, never part of a deployment
     live: bool = False
+    # compared and written only when a plan's options ask for it (reviews: a sandbox's, or a
+    # production store's whose environment asks)
+    opt_in: bool = False
 
     def depth(self, key: str) -> int:
         """Nesting depth of a record in its own tree (1 for roots; 0 for kinds without a tree)."""
@@ -686,6 +690,33 @@ _DECLARED = (
         owner_field="videos",
         separator="~",
         read_only=frozenset({"id", "product_id", "length"}),
+    ),
+    KindSpec(
+        Kind.REVIEWS,
+        "review",
+        key="review",
+        fold=_identity,
+        fields=fields.REVIEW,
+        managed=frozenset(fields.REVIEW),
+        desired=lambda product: (
+            None
+            if product.reviews is None
+            else [
+                (r.key, {"date_reviewed": r.date_reviewed, "title": r.title, **r.fields}, r)
+                for r in product.reviews
+            ]
+        ),
+        observed=lambda product: (
+            (r.key, r.id, {"date_reviewed": r.date_reviewed, "title": r.title, **r.fields}, r)
+            for r in product.reviews
+        ),
+        owner=Kind.PRODUCTS,
+        owner_field="reviews",
+        separator="*",
+        read_only=frozenset({"id", "product_id", "date_created", "date_modified", "name", "email"}),
+        required_on_create=("title", "date_reviewed"),
+        required_in_file=("title", "date_reviewed"),
+        opt_in=True,
     ),
     _metafields(Kind.PRODUCT_METAFIELDS, Kind.PRODUCTS),
     _metafields(Kind.VARIANT_METAFIELDS, Kind.VARIANTS),

@@ -115,6 +115,27 @@ class Video:
 
 
 @dataclass(frozen=True, slots=True)
+class Review:
+    """A product review by the moment it was made and its title; `fields` holds its `text`,
+    `status` and `rating`. The reviewer's name and email are personal data: never part of a
+    catalog."""
+
+    date_reviewed: str
+    title: str
+    fields: Mapping[str, Any]
+
+    @property
+    def key(self) -> str:
+        """The natural key within its product: `date_reviewed title`."""
+        return review_key(self.date_reviewed, self.title)
+
+
+def review_key(date_reviewed: str, title: str) -> str:
+    """A review's natural key within its product."""
+    return f"{date_reviewed} {title}"
+
+
+@dataclass(frozen=True, slots=True)
 class Product:
     """A product keyed by SKU. `None` in `categories`, `brand`, `variants`, `custom_fields` or
     `images` means the catalog does not manage that part (the store's value stays)."""
@@ -128,6 +149,7 @@ class Product:
     images: tuple[Image, ...] | None = None
     metafields: tuple[Metafield, ...] | None = None
     videos: tuple[Video, ...] | None = None
+    reviews: tuple[Review, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from controller.catalog.model import (
     Product,
     Promotion,
     Redirect,
+    Review,
     Stock,
     TemplateAssociation,
     Variant,
@@ -34,6 +35,7 @@ from controller.catalog.model import (
     bulk_allocation,
     metafield_name,
     path_key,
+    review_key,
     rule_order,
     site_key,
 )
@@ -109,6 +111,21 @@ class ObservedVideo:
 
 
 @dataclass(slots=True)
+class ObservedReview:
+    """A product review as the store has it (the reviewer's name and email are not kept)."""
+
+    id: int
+    date_reviewed: str
+    title: str
+    fields: Mapping[str, Any]  # text, status, rating
+
+    @property
+    def key(self) -> str:
+        """As `Review.key`."""
+        return review_key(self.date_reviewed, self.title)
+
+
+@dataclass(slots=True)
 class ObservedProduct:
     """A product as the store has it."""
 
@@ -123,6 +140,7 @@ class ObservedProduct:
     images: Sequence[ObservedImage]
     metafields: Sequence[ObservedMetafield] = NO_METAFIELDS  # when read
     videos: Sequence[ObservedVideo] = ()  # when read
+    reviews: Sequence[ObservedReview] = ()  # when read
 
 
 @dataclass(slots=True)
@@ -583,6 +601,11 @@ def _to_catalog(observed: ObservedCatalog, skip: frozenset[str]) -> Catalog:
             videos=tuple(
                 Video(v.video_id, dict(v.fields))
                 for v in sorted(product.videos, key=lambda v: (v.fields.get("sort_order", 0), v.id))
+            )
+            or None,
+            reviews=tuple(
+                Review(r.date_reviewed, r.title, dict(r.fields))
+                for r in sorted(product.reviews, key=lambda r: (r.key, r.id))
             )
             or None,
         )

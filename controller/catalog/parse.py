@@ -29,6 +29,7 @@ from controller.catalog.model import (
     Product,
     Promotion,
     Redirect,
+    Review,
     TemplateAssociation,
     Variant,
     Video,
@@ -223,7 +224,36 @@ def _product(c: _Collector, item: Item) -> Product | None:
         images=images,
         metafields=_metafields(c, item, data),
         videos=_videos(c, item, data),
+        reviews=_reviews(c, item, data),
     )
+
+
+_REVIEW_KEYS = frozenset(fields.REVIEW)
+
+
+def _reviews(c: _Collector, item: Item, data: Mapping[str, Any]) -> tuple[Review, ...] | None:
+    """A product's `reviews` as written (None when absent: not managed), each by the moment it
+    was made and its title (a reviewer's name or email is refused: personal data)."""
+    if "reviews" not in data:
+        return None
+    found: dict[str, Review] = {}
+    for index, raw in enumerate(_list(c, item, data, "reviews")):
+        label = f"reviews[{index}]"
+        if not isinstance(raw, dict) or not raw.get("title") or not raw.get("date_reviewed"):
+            c.add(item, "a review is {date_reviewed, title, text, status, rating}", label)
+            continue
+        for personal in sorted({"name", "email"} & set(raw)):
+            c.add(item, f"a reviewer's {personal} is personal data: never in a catalog", label)
+        raw = {k: v for k, v in raw.items() if k not in ("name", "email")}
+        checked = c.fields(item, raw, fields.REVIEW, _REVIEW_KEYS, prefix=f"{label}.")
+        if "title" not in checked or "date_reviewed" not in checked:
+            continue
+        review = Review(checked.pop("date_reviewed"), checked.pop("title"), checked)
+        if review.key in found:
+            c.add(item, f"review {review.key!r} appears twice", label)
+            continue
+        found[review.key] = review
+    return tuple(found[k] for k in sorted(found))
 
 
 _VIDEO_KEYS = frozenset(fields.VIDEO)

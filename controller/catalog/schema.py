@@ -56,6 +56,7 @@ _COMPOSED = {
     Kind.WIDGETS: "`template/name`: its template's name and its own",
     Kind.PLACEMENTS: "template file, record, region and sort order",
     Kind.PAGE_LAYOUTS: "template file and record",
+    Kind.REVIEWS: "date reviewed and title",
     Kind.PRODUCT_METAFIELDS: "namespace and key",
     Kind.VARIANT_METAFIELDS: "namespace and key",
     Kind.CATEGORY_METAFIELDS: "namespace and key",

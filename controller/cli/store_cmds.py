@@ -112,6 +112,12 @@ def _plan_args(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--sync-stock", action="store_true", help="also compare stock levels")
     parser.add_argument(
+        "--with-reviews",
+        action="store_true",
+        help="also compare and write product reviews (default: only in a sandbox environment, "
+        'or one annotated stagingpro.io/deploy-reviews: "true")',
+    )
+    parser.add_argument(
         "--ignore",
         action="append",
         default=[],
@@ -227,6 +233,7 @@ def _options(args: argparse.Namespace, target: StoreTarget) -> Options:
         allow_mass_delete=args.allow_mass_delete,
         sync_stock=args.sync_stock,
         ignore=ignore,
+        reviews=base.reviews or getattr(args, "with_reviews", False),
     )
 
 

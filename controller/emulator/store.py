@@ -21,6 +21,7 @@ from controller.emulator.resources import (
     record_images,
     redirect_jobs,
     redirects,
+    reviews,
     scripts,
     store_info,
     template_associations,
@@ -41,6 +42,7 @@ _FAMILIES = (
     custom_fields,
     images,
     videos,
+    reviews,
     categories,
     brands,
     scripts,
@@ -76,6 +78,7 @@ class Store:
         self.custom_fields = custom_fields.CustomFields(self)
         self.images = images.Images(self)
         self.videos = videos.Videos(self)
+        self.reviews = reviews.Reviews(self)
         self.metafields = metafields.Metafields(self)
         self.variant_metafields = metafields.VariantMetafields(self)
         self.category_metafields = metafields.Metafields(self, metafields.CATEGORY)

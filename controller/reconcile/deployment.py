@@ -51,6 +51,7 @@ from controller.engine.content import (
 from controller.engine.snapshots import ResolvedCatalog
 from controller.errors import DependencyNotReady
 from controller.planner import Options, Plan
+from controller.reconcile.environment import reviews_asked
 from controller.reconcile.kernel import Context, Reconciler, run_steps
 from controller.reconcile.outcome import (
     DONE,
@@ -433,7 +434,11 @@ async def _plan(t: _Target) -> Result:
     ctx, target, policy = t.of, t.status, t.of.spec.spec.strategy
     assert t.env is not None
     target.phase = Phase.PLANNING
-    options = Options(prune=policy.prune, max_delete_percent=policy.max_delete_percent)
+    options = Options(
+        prune=policy.prune,
+        max_delete_percent=policy.max_delete_percent,
+        reviews=reviews_asked(t.env),
+    )
     t.content = content = await _content(ctx)
     t.store = store = await t.resources.enter_async_context(await open_store(ctx.svc, t.env))
     catalog = ctx.resolved.catalog if ctx.resolved is not None else Catalog()

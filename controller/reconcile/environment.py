@@ -67,7 +67,18 @@ def ignore_options(env: StoreEnvironment, *, prune: bool | None = None) -> Optio
         prune=policy.prune if prune is None else prune,
         max_delete_percent=policy.max_delete_percent,
         ignore=ignore,
+        reviews=reviews_asked(env),
     )
+
+
+DEPLOY_REVIEWS = "stagingpro.io/deploy-reviews"
+
+
+def reviews_asked(env: StoreEnvironment) -> bool:
+    """Whether product reviews are compared and written in the environment's store: always in a
+    sandbox; in production only when the environment's annotation `stagingpro.io/deploy-reviews`
+    is "true" (customers wrote them there: a deployment leaves them alone)."""
+    return env.spec.role == "sandbox" or env.metadata.annotations.get(DEPLOY_REVIEWS) == "true"
 
 
 def drift_status(report: Drift, revision: str | None) -> DriftStatus:
@@ -247,6 +258,7 @@ async def _clone(ctx: _Reconcile) -> Result:
         allow_mass_delete=True,
         personal_data=True,
         operational_data=env.spec.clone_from.inventory,
+        reviews=True,
     )
     lock = svc.stores.write_lock(env.spec.store.api_url, env.spec.store.hash)
     async with lock, svc.stores.parallel:

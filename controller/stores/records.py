@@ -56,6 +56,7 @@ from controller.catalog.observed import (
     ObservedProduct,
     ObservedPromotion,
     ObservedRedirect,
+    ObservedReview,
     ObservedScript,
     ObservedStock,
     ObservedTemplateAssociation,
@@ -75,12 +76,13 @@ from controller.tasks import fan_out
 
 CATALOG_KINDS = frozenset({Kind.PRODUCTS, Kind.CATEGORIES, Kind.BRANDS})
 SPLIT_STATUSES = frozenset({409, 413, 422})  # a batch refused as a whole: find the bad items
-PRODUCT_INCLUDES = "variants,custom_fields,images,videos"
+PRODUCT_INCLUDES = "variants,custom_fields,images,videos,reviews"
 _OWNED = (
     (Kind.VARIANTS, "variants"),
     (Kind.CUSTOM_FIELDS, "custom_fields"),
     (Kind.IMAGES, "images"),
     (Kind.VIDEOS, "videos"),
+    (Kind.REVIEWS, "reviews"),
 )
 
 
@@ -161,6 +163,7 @@ def _metafield_body(action: Action, record: Record) -> dict[str, Any] | int:
 _PRODUCT_FIELDS = KINDS[Kind.PRODUCTS].managed
 _VARIANT_FIELDS = KINDS[Kind.VARIANTS].managed
 _VIDEO_FIELDS = KINDS[Kind.VIDEOS].managed
+_REVIEW_FIELDS = KINDS[Kind.REVIEWS].managed - {"date_reviewed", "title"}
 _CATEGORY_FIELDS = KINDS[Kind.CATEGORIES].managed
 _BRAND_FIELDS = KINDS[Kind.BRANDS].managed
 _SCRIPT_FIELDS = KINDS[Kind.SCRIPTS].managed
@@ -273,6 +276,15 @@ def product_from_api(
                 i.get("description", ""),
             )
             for i in sorted(data.get("images", []), key=lambda i: (i.get("sort_order", 0), i["id"]))
+        ),
+        reviews=tuple(
+            ObservedReview(
+                r["id"],
+                str(r.get("date_reviewed", "")),
+                str(r.get("title", "")),
+                {k: r[k] for k in _REVIEW_FIELDS if k in r},
+            )
+            for r in data.get("reviews", [])
         ),
         videos=tuple(
             ObservedVideo(
@@ -630,6 +642,10 @@ def body(kind: Kind, action: Action, record: Record) -> dict[str, Any]:
     """The request body of one record."""
     spec = KINDS[kind]
     values = dict(record.values)
+    if kind is Kind.REVIEWS:
+        values.pop("review", None)
+    if kind is Kind.PRODUCTS:  # the API creates no review with its product
+        values.pop("reviews", None)
     if kind in METAFIELD_OWNERS:  # written after their owner, in batches (settle())
         values.pop("metafields", None)
         if kind is Kind.PRODUCTS and "variants" in values:
@@ -1517,6 +1533,13 @@ class BigCommerceRecords(StoreClient):
             return None
         if kind is Kind.CUSTOM_FIELDS:
             return Outcome(adopted=True)
+        if kind is Kind.REVIEWS:  # by the moment it was made and its title
+            made_at = (record.values.get("date_reviewed"), record.values.get("title"))
+            async for page in self.pages(f"/v3/catalog/products/{record.owner_id}/reviews"):
+                for review in page:
+                    if (review.get("date_reviewed"), review.get("title")) == made_at:
+                        return Outcome(id=review["id"], adopted=True)
+            return None
         if kind is Kind.VIDEOS:  # one video id once per product
             async for page in self.pages(f"/v3/catalog/products/{record.owner_id}/videos"):
                 for video in page:
@@ -1919,6 +1942,9 @@ async def _create_product(
 ) -> Any:
     data = await store._one("POST", "/v3/catalog/products", record, payload)
     store.defer_metafields(Kind.PRODUCTS, record.values, data["id"])
+    for review in record.values.get("reviews") or ():  # one request each: no batch of them
+        one = Record(str(review["review"]), review, owner_id=data["id"])
+        await store._one("POST", f"{_P}/reviews", one, body(Kind.REVIEWS, Action.CREATE, one))
     made = {sku_key(v.get("sku", "")): v["id"] for v in data.get("variants") or ()}
     for variant in record.values.get("variants") or ():
         store.defer_metafields(Kind.VARIANTS, variant, made.get(sku_key(variant["sku"])))
@@ -2062,6 +2088,9 @@ _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
     (Kind.VIDEOS, Action.CREATE): _single("POST", f"{_P}/videos"),
     (Kind.VIDEOS, Action.UPDATE): _single("PUT", f"{_P}/videos/{{id}}"),
     (Kind.VIDEOS, Action.DELETE): _single("DELETE", f"{_P}/videos/{{id}}"),
+    (Kind.REVIEWS, Action.CREATE): _single("POST", f"{_P}/reviews"),
+    (Kind.REVIEWS, Action.UPDATE): _single("PUT", f"{_P}/reviews/{{id}}"),
+    (Kind.REVIEWS, Action.DELETE): _single("DELETE", f"{_P}/reviews/{{id}}"),
     (Kind.SCRIPTS, Action.CREATE): _single("POST", "/v3/content/scripts"),
     (Kind.SCRIPTS, Action.UPDATE): _single("PUT", "/v3/content/scripts/{id}"),
     (Kind.SCRIPTS, Action.DELETE): _single("DELETE", "/v3/content/scripts/{id}"),

@@ -31,6 +31,10 @@ DEVIATIONS: dict[tuple[str, str, int], str] = {
         "the spec documents no error of a create: a video without its video_id is refused with "
         "the platform's usual 422 naming the field"
     ),
+    ("POST", "/catalog/products/{product_id}/reviews", 422): (
+        "the spec documents no error of a create: a review without its title or date, or with a "
+        "rating other than 0 to 5, is refused with the platform's usual 422 naming the field"
+    ),
     ("POST", "/content/pages", 201): (
         "the spec says a bulk create answers `data` as an array (as the request), but its schema "
         "only allows one page object"

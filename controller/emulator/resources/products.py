@@ -48,10 +48,10 @@ CREATE INDEX IF NOT EXISTS product_categories_category ON product_categories (st
 TABLES = ("products", "product_categories")
 
 MAX_BATCH = KINDS[Kind.PRODUCTS].batch_size(Action.UPDATE)  # 10, as the kind table knows
-CHILDREN = ("variants", "custom_fields", "images", "options", "videos")
+CHILDREN = ("variants", "custom_fields", "images", "options", "videos", "reviews")
 ALL = frozenset(CHILDREN)
 # Sub-resources the emulator cannot hold: a product always has none of them.
-EMPTY_INCLUDES = ("bulk_pricing_rules", "modifiers", "reviews")
+EMPTY_INCLUDES = ("bulk_pricing_rules", "modifiers")
 INCLUDES = frozenset({*CHILDREN, *EMPTY_INCLUDES, "primary_image", "channels"})
 
 
@@ -486,6 +486,8 @@ class Products(Resource):
                 product["images"] = images
             if "options" in include:
                 product["options"] = children["options"][doc["id"]]
+            if "reviews" in include:
+                product["reviews"] = children["reviews"][doc["id"]]
             if "videos" in include:
                 product["videos"] = sorted(children["videos"][doc["id"]], key=_image_order)
             if "primary_image" in include:
