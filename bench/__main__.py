@@ -1,5 +1,5 @@
-"""`python -m bench [catalog|planner|emulator|engine|observation|operator|webhooks|ui|customers|
-options|all]`."""
+"""`python -m bench [catalog|planner|emulator|engine|metafields|observation|operator|webhooks|ui|
+customers|options|all]`."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ WHAT = {
     "planner": planner.run,
     "emulator": emulator.run,
     "engine": engine.run,
+    "metafields": engine.run_metafields,
     "observation": observation.run,
     "operator": operator.run,
     "webhooks": webhooks.run,

@@ -8,15 +8,18 @@ import math
 import tempfile
 import time
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.common import TOKEN, emulator_process, raise_prices, reset_stats, seed, stats
 from controller.catalog import Item, Kind, build_catalog
 from controller.catalog.kinds import KINDS, Action
-from controller.catalog.model import Catalog, PriceList, PriceRecord
+from controller.catalog.model import Catalog, Metafield, PriceList, PriceRecord
 from controller.catalog.observed import to_catalog
 from controller.emulator.seed import BRANDS, DEPARTMENTS, FAMILIES, SECTIONS, synthetic_products
 from controller.engine import sync
+from controller.engine.observation import OVERLAP, Observation
+from controller.engine.sync import compared_fields, managed_kinds
 from controller.planner import Options
 from controller.stores import BigCommerceStore, Token
 
@@ -317,3 +320,114 @@ def run(products: int = 10_000) -> None:
                 figure.show()
             show_redirect_costs(5_000, 250, 100)
     print("  targets: request ratio <= 1.05, wall/floor <= 1.15, no-op writes 0")
+
+
+def metafield_catalog(count: int, *, value: str = "1") -> Catalog:
+    """`count` synthetic products with two metafields each and one on each variant, category
+    and brand."""
+    base = synthetic_catalog(count)
+
+    def mine(*names: str) -> tuple[Metafield, ...]:
+        return tuple(
+            Metafield("erp", name, {"value": f"{name}-{value}", "permission_set": "read"})
+            for name in names
+        )
+
+    products = {
+        key: replace(
+            product,
+            metafields=mine("item", "hs_code"),
+            variants=tuple(replace(v, metafields=mine("barcode")) for v in product.variants or ()),
+        )
+        for key, product in base.products.items()
+    }
+    categories = {
+        k: replace(c, metafields=mine("feed")) for k, c in (base.categories or {}).items()
+    }
+    brands = {k: replace(b, metafields=mine("origin")) for k, b in (base.brands or {}).items()}
+    return Catalog(products, categories, brands)
+
+
+def metafield_batches(catalog: Catalog) -> int:
+    """Requests writing every metafield of `catalog` in batches of 50 across owners."""
+    owners = {
+        "products": list(catalog.products.values()),
+        "variants": [v for p in catalog.products.values() for v in p.variants or ()],
+        "categories": list((catalog.categories or {}).values()),
+        "brands": list((catalog.brands or {}).values()),
+    }
+    return sum(
+        math.ceil(sum(len(o.metafields or ()) for o in found) / 50) for found in owners.values()
+    )
+
+
+async def _metafield_scenarios(url: str, count: int) -> list[Figures]:
+    """Metafields on every kind of owner: created after their owners in batches across owners,
+    a no-op, and one value of each changed."""
+    wanted = metafield_catalog(count)
+    n_categories, n_brands = len(wanted.categories or {}), len(wanted.brands or {})
+    levels = [sum(1 for c in (wanted.categories or {}).values() if c.depth == d) for d in (1, 2, 3)]
+    batches = metafield_batches(wanted)
+    image_sources = math.ceil(count / 50)
+    # the no-op reads products, categories and brands, and the metafields of each kind of owner
+    # (the products' with the records of their image sources)
+    owned = [
+        count * 2 + count,
+        sum(len(p.variants or ()) for p in wanted.products.values()),
+        n_categories,
+        n_brands,
+    ]
+    reads = min_reads(count, n_categories, n_brands) + sum(math.ceil(n / 250) for n in owned)
+    changed = metafield_catalog(count, value="2")
+    return [
+        await _measure(
+            url,
+            "meta",
+            f"{count} products + metafields ({batches} batches)",
+            wanted,
+            Options(),
+            min_reads(0, 0, 0),
+            count + n_brands + sum(math.ceil(n / 50) for n in levels) + batches + image_sources,
+        ),
+        await _measure(url, "meta", "no-op with metafields", wanted, Options(), reads, 0),
+        await _measure(
+            url, "meta", "every metafield value changed", changed, Options(), reads, batches
+        ),
+    ]
+
+
+async def _steady_state(url: str, count: int) -> None:
+    """What an operator's check of a store in sync reads: a full read, then incremental checks
+    (metafields modified since: one request per kind of owner, never every owner's)."""
+    wanted = metafield_catalog(count, value="2")
+    await asyncio.sleep(OVERLAP.total_seconds() + 1)  # the last writes are older than the overlap
+    observation = Observation()
+    fields, kinds = compared_fields(wanted), managed_kinds(wanted)
+    async with BigCommerceStore(url, "meta", Token(TOKEN)) as client:
+        await observation.refresh(
+            client, kinds, now=datetime.now(UTC), resync=3600, fields=fields, like=wanted
+        )
+        full = observation.requests
+        await observation.refresh(
+            client, kinds, now=datetime.now(UTC), resync=3600, fields=fields, like=wanted
+        )
+    owners = count + sum(len(p.variants or ()) for p in wanted.products.values())
+    print(
+        f"  steady state of {count} products with metafields: full read {full} requests, "
+        f"incremental no-op check {observation.requests} requests ({observation.mode}; one "
+        f"metafield list per kind of owner, where one request per owner would be {owners})"
+    )
+
+
+def run_metafields(products: int = 1_000) -> None:
+    """Print the figures of metafields on every kind of owner."""
+    print(f"== engine, metafields (rate limit {QUOTA} per {WINDOW_MS / 1000:.0f}s)")
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "metafields.db"
+        seed(db, {"meta": 0})
+        with emulator_process(
+            db, ["meta"], "--rate-limit", str(QUOTA), "--window-ms", str(WINDOW_MS)
+        ) as (url, _pid):
+            for figure in asyncio.run(_metafield_scenarios(url, products)):
+                figure.show()
+            asyncio.run(_steady_state(url, products))

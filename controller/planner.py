@@ -30,6 +30,7 @@ from controller.catalog.kinds import (
     KindSpec,
     Reference,
     children,
+    found_all,
 )
 from controller.catalog.model import Catalog, bulk_allocation
 from controller.catalog.observed import ObservedCatalog
@@ -82,6 +83,9 @@ class Options:
     personal_data: bool = False
     # operational data of the live store (inventory) may be written: only a sandbox clone
     operational_data: bool = False
+    # product reviews are compared and written: a sandbox's; a production store's only when its
+    # environment asks (annotation stagingpro.io/deploy-reviews: "true"; `--with-reviews`)
+    reviews: bool = False
 
 
 PERSONAL_REFUSED = (
@@ -205,7 +209,7 @@ def touched_digest(plan: Plan, observed: ObservedCatalog) -> str:
         if kind not in index:
             spec = KINDS[kind]
             index[kind] = {}
-            for found in spec.observed(observed):
+            for found in found_all(spec, observed):
                 index[kind].setdefault(spec.fold(found[0]), found)
         return index[kind]
 
@@ -402,6 +406,8 @@ class _Planner:
                     )
                 )
             for child in owned:
+                if child.opt_in and not self.options.reviews:
+                    continue
                 self._diff(child, child.desired(item), child.observed(record[3]), (folded, key))
         for record in (
             *extras,
@@ -456,7 +462,7 @@ class _Planner:
                 Action.CREATE,
                 _label(spec, owner, key),
                 owner_key=owner[0] if owner else None,
-                payload=_create_payload(spec, key, values, item, self.options.ignore),
+                payload=_create_payload(spec, key, values, item, self.options),
                 depth=spec.depth_of(item) if spec.depth_of else spec.depth(key),
                 name=key if owner else "",
             )
@@ -610,11 +616,11 @@ def _create_payload(
     key: str,
     values: Mapping[str, Any],
     item: Any,
-    ignore: Mapping[str, frozenset[str]],
+    options: Options,
 ) -> dict[str, Any]:
     """A new record in natural keys: its key, its values (ignored fields left out), its references
-    and the records it owns (created with it where the provider can)."""
-    skip = ignore.get(spec.kind, frozenset())
+    and the records it owns (created with it where the provider can; reviews when asked)."""
+    skip = options.ignore.get(spec.kind, frozenset())
     payload = {spec.key: key, **{k: v for k, v in values.items() if k not in skip}}
     if spec.create_values is not None:
         payload.update(spec.create_values(item))
@@ -625,11 +631,11 @@ def _create_payload(
         elif value:
             payload[reference.field] = value
     for child in children(spec.kind):
-        records = child.desired(item)
+        records = child.desired(item) if options.reviews or not child.opt_in else None
         if records:
             assert child.owner_field is not None
             payload[child.owner_field] = [
-                _create_payload(child, k, v, i, ignore) for k, v, i in records
+                _create_payload(child, k, v, i, options) for k, v, i in records
             ]
     return payload
 

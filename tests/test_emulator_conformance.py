@@ -242,6 +242,9 @@ async def _exercise(c: httpx.AsyncClient) -> None:
     await _exercise_promotions(c, pid, shoes["category_id"], brand["id"])
     await _exercise_inventory(c, pid)
     await _exercise_metafields(c, pid)
+    await _exercise_videos(c, pid)
+    await _exercise_reviews(c, pid)
+    await _exercise_record_images(c)
 
     assert (
         await c.delete(
@@ -573,6 +576,112 @@ async def _exercise_metafields(c: httpx.AsyncClient, pid: int) -> None:
     listed = await c.get(batch, params={"namespace:in": "n,m", "date_modified:min": "2000-01-01"})
     assert listed.status_code == 200
     assert [m["id"] for m in listed.json()["data"]] == [mid]
+    assert (await c.put(batch, json=[{"id": mid, "value": "x"}])).status_code == 200
+    assert (await c.request("DELETE", batch, json=[mid])).status_code == 200
+    variants = (await c.get(f"/v3/catalog/products/{pid}/variants")).json()["data"]
+    categories = (await c.get("/v3/catalog/categories")).json()["data"]
+    brands = (await c.get("/v3/catalog/brands")).json()["data"]
+    for owner, batch in (
+        (f"/v3/catalog/products/{pid}/variants/{variants[0]['id']}", "/v3/catalog/variants"),
+        (f"/v3/catalog/categories/{categories[0]['id']}", "/v3/catalog/categories"),
+        (f"/v3/catalog/brands/{brands[0]['id']}", "/v3/catalog/brands"),
+    ):
+        await _exercise_owned_metafields(c, owner, batch, field)
+
+
+async def _exercise_record_images(c: httpx.AsyncClient) -> None:
+    """Category and brand images: taken from a URL into the store's CDN, uploaded, removed."""
+    category = (await c.get("/v3/catalog/categories")).json()["data"][0]["id"]
+    brand = (await c.get("/v3/catalog/brands")).json()["data"][0]["id"]
+    source = "https://pictures.example.test/banner.png"
+    for path, record in (
+        (f"/v3/catalog/categories/{category}", "category"),
+        (f"/v3/catalog/brands/{brand}", "brand"),
+    ):
+        changed = await c.put(path, json={"image_url": source})
+        assert changed.status_code == 200, changed.text
+        stored = changed.json()["data"]["image_url"]
+        assert stored.startswith(
+            "https://cdn11.bigcommerce.com/s-production/product_images/b/banner__"
+        )
+        upload = await c.post(
+            f"{path}/image", files={"image_file": ("logo.gif", b"GIF89a", "image/gif")}
+        )
+        assert upload.status_code == 200, upload.text
+        assert upload.json()["data"]["image_url"].endswith(".gif")
+        refused = await c.post(
+            f"{path}/image", files={"image_file": ("notes.txt", b"x", "text/plain")}
+        )
+        assert refused.status_code == 422, record
+        assert (await c.delete(f"{path}/image")).status_code == 204
+        assert (await c.get(path)).json()["data"]["image_url"] == ""
+
+
+async def _exercise_reviews(c: httpx.AsyncClient, pid: int) -> None:
+    """Product reviews: created (a title and a date), listed by status, read with the product,
+    updated and deleted."""
+    path = f"/v3/catalog/products/{pid}/reviews"
+    review = {"title": "Sturdy", "date_reviewed": "2026-11-02T10:00:00+00:00", "rating": 5}
+    created = await c.post(path, json={**review, "name": "Ann", "email": "ann@example.test"})
+    assert created.status_code == 200, created.text
+    rid = created.json()["data"]["id"]
+    assert (await c.post(path, json={"title": "No date"})).status_code == 422
+    assert (await c.post(path, json={**review, "rating": 9})).status_code == 422
+    pending = await c.get(path, params={"status": 0, "limit": 5})
+    assert [r["id"] for r in pending.json()["data"]] == [rid]
+    assert (await c.get(f"{path}/{rid}")).status_code == 200
+    assert (await c.get(f"{path}/999999")).status_code == 404
+    assert (await c.put(f"{path}/{rid}", json={"status": "approved"})).status_code == 200
+    assert (await c.get(path, params={"status": 1})).json()["data"][0]["status"] == "approved"
+    product = await c.get(f"/v3/catalog/products/{pid}", params={"include": "reviews"})
+    assert [r["title"] for r in product.json()["data"]["reviews"]] == ["Sturdy"]
+    assert (await c.delete(f"{path}/{rid}")).status_code == 204
+
+
+async def _exercise_videos(c: httpx.AsyncClient, pid: int) -> None:
+    """Product videos: created by their YouTube id (a title filled in when blank), listed, read
+    with the product, updated and deleted."""
+    path = f"/v3/catalog/products/{pid}/videos"
+    created = await c.post(path, json={"video_id": "z3fRu9pkuXE", "type": "youtube"})
+    assert created.status_code == 200, created.text
+    vid = created.json()["data"]["id"]
+    assert created.json()["data"]["title"]
+    assert (await c.post(path, json={"title": "no id"})).status_code == 422
+    assert (await c.get(path, params={"limit": 5})).status_code == 200
+    assert (await c.get(f"{path}/{vid}")).status_code == 200
+    assert (await c.get(f"{path}/999999")).status_code == 404
+    assert (
+        await c.put(f"{path}/{vid}", json={"title": "Care", "sort_order": 2})
+    ).status_code == 200
+    product = await c.get(f"/v3/catalog/products/{pid}", params={"include": "videos"})
+    assert [v["title"] for v in product.json()["data"]["videos"]] == ["Care"]
+    assert (await c.delete(f"{path}/{vid}")).status_code == 204
+
+
+async def _exercise_owned_metafields(
+    c: httpx.AsyncClient, owner: str, batch: str, field: dict[str, str]
+) -> None:
+    """The metafields of a variant, category or brand, one and in batches."""
+    path, batch = f"{owner}/metafields", f"{batch}/metafields"
+    created = await c.post(path, json=field)
+    assert created.status_code == 200, created.text
+    mid = created.json()["data"]["id"]
+    assert (await c.post(path, json=field)).status_code == 409
+    assert (await c.post(path, json={"namespace": "n"})).status_code == 422
+    listed = await c.get(path, params={"namespace": "n", "key:in": "k"})
+    assert [m["id"] for m in listed.json()["data"]] == [mid]
+    assert (await c.get(f"{path}/{mid}")).status_code == 200
+    assert (await c.get(f"{path}/999999")).status_code == 404
+    assert (await c.put(f"{path}/{mid}", json={"value": "w"})).status_code == 200
+    assert (await c.delete(f"{path}/{mid}")).status_code == 204
+    owner_id = int(owner.rsplit("/", 1)[1])
+    made = await c.post(batch, json=[{**field, "resource_id": owner_id}])
+    assert made.status_code == 200, made.text
+    mid = made.json()["data"][0]["id"]
+    assert (await c.post(batch, json=[{**field, "resource_id": 999999}])).status_code == 422
+    listed = await c.get(batch, params={"namespace:in": "n,m", "date_modified:min": "2000-01-01"})
+    assert [m["id"] for m in listed.json()["data"]] == [mid]
+    assert listed.json()["data"][0]["resource_id"] == owner_id
     assert (await c.put(batch, json=[{"id": mid, "value": "x"}])).status_code == 200
     assert (await c.request("DELETE", batch, json=[mid])).status_code == 200
 

@@ -129,6 +129,33 @@ BRAND: dict[str, FieldSpec] = {
 
 CUSTOM_FIELD: dict[str, FieldSpec] = {"name": ("str", 250), "value": ("str", 250)}
 
+METAFIELD_PERMISSIONS = ("app_only", "read", "write", "read_and_sf_access", "write_and_sf_access")
+METAFIELD: dict[str, FieldSpec] = {  # of products, variants, categories and brands alike
+    "namespace": ("str", 64),
+    "key": ("str", 64),
+    "value": ("str", 65535),
+    "permission_set": (METAFIELD_PERMISSIONS, None),
+    "description": ("str", 255),
+}
+MAX_METAFIELDS = 250  # per owner (and client)
+
+REVIEW_STATUSES = ("approved", "disapproved", "pending")
+REVIEW: dict[str, FieldSpec] = {  # product reviews (the reviewer's name and email aside)
+    "title": ("str", 255),
+    "text": ("str", None),
+    "status": (REVIEW_STATUSES, None),
+    "rating": ("int", None),
+    "date_reviewed": ("str", None),
+}
+
+VIDEO: dict[str, FieldSpec] = {  # product videos (YouTube's, by their id)
+    "video_id": ("str", 25),
+    "title": ("str", 255),
+    "description": ("str", None),
+    "sort_order": ("int", None),
+    "type": (("youtube",), None),
+}
+
 IMAGE: dict[str, FieldSpec] = {
     "image_url": ("str", None),
     "is_thumbnail": ("bool", None),

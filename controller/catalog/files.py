@@ -42,6 +42,7 @@ from controller.catalog.model import (
     Catalog,
     CatalogInvalid,
     Image,
+    Metafield,
     PageLayout,
     Placement,
     PriceList,
@@ -398,12 +399,27 @@ def product_item(
             )
             for r in sorted(product.bulk_pricing_rules, key=lambda r: r.quantity_min)
         ]
+    if product.videos is not None:
+        item["videos"] = [
+            _ordered({"video_id": v.video_id, **_number(dict(v.fields))}, ("video_id",))
+            for v in product.videos
+        ]
+    if product.reviews is not None:
+        item["reviews"] = [
+            _ordered(
+                {"date_reviewed": r.date_reviewed, "title": r.title, **_number(dict(r.fields))},
+                ("date_reviewed", "title"),
+            )
+            for r in product.reviews
+        ]
+    _add_metafields(item, product.metafields)
     return _ordered(
         item,
         ("sku", "name", "type"),
         (
             *("categories", "brand", "bulk_pricing_rules", "options", "modifiers"),
-            *("complex_rules", "variants", "custom_fields", "images"),
+            *("complex_rules", "variants", "custom_fields", "images", "videos", "reviews"),
+            "metafields",
         ),
     )
 
@@ -420,6 +436,15 @@ def _option_item(option: ProductOption) -> dict[str, Any]:
     return _ordered(item, ("display_name", "type"), ("option_values",))
 
 
+def _add_metafields(item: dict[str, Any], metafields: tuple[Metafield, ...] | None) -> None:
+    """An owner's metafields as written, sorted by namespace and key (absent: not managed)."""
+    if metafields is not None:
+        item["metafields"] = [
+            _ordered({"namespace": m.namespace, "key": m.key, **m.fields}, ("namespace", "key"))
+            for m in sorted(metafields, key=lambda m: (m.namespace, m.key))
+        ]
+
+
 def _variant_item(variant: Variant) -> dict[str, Any]:
     item = {
         "sku": variant.sku,
@@ -428,7 +453,8 @@ def _variant_item(variant: Variant) -> dict[str, Any]:
             {"option_display_name": o, "label": label} for o, label in variant.option_values
         ],
     }
-    return _ordered(item, ("sku",), ("option_values",))
+    _add_metafields(item, variant.metafields)
+    return _ordered(item, ("sku",), ("option_values", "metafields"))
 
 
 def _image_item(image: Image) -> dict[str, Any] | str:
@@ -468,9 +494,9 @@ def _yaml(value: Any) -> str:
 
 def record_item(spec: KindSpec, record: Any) -> dict[str, Any]:
     """A record of a kind keyed by one field (category, brand, script) as written in its file."""
-    return _ordered(
-        {spec.key: getattr(record, spec.key), **_number(dict(record.fields))}, (spec.key,)
-    )
+    item = {spec.key: getattr(record, spec.key), **_number(dict(record.fields))}
+    _add_metafields(item, getattr(record, "metafields", None))
+    return _ordered(item, (spec.key,), ("metafields",))
 
 
 def render(catalog: Catalog, *, layout: str = "jsonl") -> dict[str, str]:

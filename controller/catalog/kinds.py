@@ -94,6 +94,12 @@ class Kind(enum.StrEnum):
     BULK_PRICING_RULES = "bulkPricingRules"
     INVENTORY_LOCATIONS = "inventoryLocations"
     STOCK = "stock"
+    VIDEOS = "videos"
+    REVIEWS = "reviews"
+    PRODUCT_METAFIELDS = "productMetafields"
+    VARIANT_METAFIELDS = "variantMetafields"
+    CATEGORY_METAFIELDS = "categoryMetafields"
+    BRAND_METAFIELDS = "brandMetafields"
 
 
 class Action(enum.StrEnum):
@@ -207,6 +213,9 @@ class KindSpec:
     # operational data owned by the live store (inventory): copied into a sandbox only when its
     # cloneFrom asks; never captured, never part of a deployment
     live: bool = False
+    # compared and written only when a plan's options ask for it (reviews: a sandbox's, or a
+    # production store's whose environment asks)
+    opt_in: bool = False
 
     def depth(self, key: str) -> int:
         """Nesting depth of a record in its own tree (1 for roots; 0 for kinds without a tree)."""
@@ -606,6 +615,59 @@ def _found_rules(product: ObservedProduct) -> Iterator[Found]:
 _CONDITION = {"type": "string", "minLength": 1}
 
 
+def _desired_metafields(owner: Any) -> list[Desired] | None:
+    """An owner's metafields by `namespace:key` (None: not managed)."""
+    if owner.metafields is None:
+        return None
+    return [
+        (m.name, {"namespace": m.namespace, "key": m.key, **m.fields}, m) for m in owner.metafields
+    ]
+
+
+def _found_metafields(owner: Any) -> Iterator[Found]:
+    for m in owner.metafields:
+        yield m.name, m.id, {"namespace": m.namespace, "key": m.key, **m.fields}, m
+
+
+def _metafields(kind: Kind, owner: Kind) -> KindSpec:
+    """The metafields of one kind of owner, by namespace and key (`permission_set` kept)."""
+    return KindSpec(
+        kind,
+        f"{KINDS_SINGULAR[owner]} metafield",
+        key="metafield",
+        fold=_identity,
+        fields=fields.METAFIELD,
+        managed=frozenset(fields.METAFIELD),
+        desired=_desired_metafields,
+        observed=_found_metafields,
+        owner=owner,
+        owner_field="metafields",
+        separator="|",
+        batch={Action.CREATE: 50, Action.UPDATE: 50, Action.DELETE: 50},
+        read_only=frozenset(
+            {
+                "id",
+                "resource_type",
+                "resource_id",
+                "owner_client_id",
+                "date_created",
+                "date_modified",
+            }
+        ),
+        required_on_create=("value", "permission_set"),
+        required_in_file=("namespace", "key", "value", "permission_set"),
+        per_owner=fields.MAX_METAFIELDS,
+    )
+
+
+KINDS_SINGULAR = {
+    Kind.PRODUCTS: "product",
+    Kind.VARIANTS: "variant",
+    Kind.CATEGORIES: "category",
+    Kind.BRANDS: "brand",
+}
+
+
 # ---- the table -------------------------------------------------------------------------------------
 
 _DECLARED = (
@@ -816,6 +878,53 @@ _DECLARED = (
         short_form=True,
         read_only=frozenset({"id", "product_id", "url_standard", "url_thumbnail", "url_zoom"}),
     ),
+    KindSpec(
+        Kind.VIDEOS,
+        "video",
+        key="video_id",
+        fold=_identity,
+        fields=fields.VIDEO,
+        managed=frozenset(fields.VIDEO) - {"video_id"},
+        desired=lambda product: (
+            None if product.videos is None else [(v.video_id, v.fields, v) for v in product.videos]
+        ),
+        observed=lambda product: ((v.video_id, v.id, v.fields, v) for v in product.videos),
+        owner=Kind.PRODUCTS,
+        owner_field="videos",
+        separator="~",
+        read_only=frozenset({"id", "product_id", "length"}),
+    ),
+    KindSpec(
+        Kind.REVIEWS,
+        "review",
+        key="review",
+        fold=_identity,
+        fields=fields.REVIEW,
+        managed=frozenset(fields.REVIEW),
+        desired=lambda product: (
+            None
+            if product.reviews is None
+            else [
+                (r.key, {"date_reviewed": r.date_reviewed, "title": r.title, **r.fields}, r)
+                for r in product.reviews
+            ]
+        ),
+        observed=lambda product: (
+            (r.key, r.id, {"date_reviewed": r.date_reviewed, "title": r.title, **r.fields}, r)
+            for r in product.reviews
+        ),
+        owner=Kind.PRODUCTS,
+        owner_field="reviews",
+        separator="*",
+        read_only=frozenset({"id", "product_id", "date_created", "date_modified", "name", "email"}),
+        required_on_create=("title", "date_reviewed"),
+        required_in_file=("title", "date_reviewed"),
+        opt_in=True,
+    ),
+    _metafields(Kind.PRODUCT_METAFIELDS, Kind.PRODUCTS),
+    _metafields(Kind.VARIANT_METAFIELDS, Kind.VARIANTS),
+    _metafields(Kind.CATEGORY_METAFIELDS, Kind.CATEGORIES),
+    _metafields(Kind.BRAND_METAFIELDS, Kind.BRANDS),
     KindSpec(
         Kind.SCRIPTS,
         "script",
@@ -1313,6 +1422,12 @@ RANK: Mapping[Kind, int] = {kind: i for i, kind in enumerate(PLAN_ORDER)}
 TOP_LEVEL = tuple(k for k in PLAN_ORDER if KINDS[k].owner is None)
 
 
+def top_of(kind: Kind) -> Kind:
+    """The top-level kind whose records own those of `kind` (itself when top-level)."""
+    owner = KINDS[kind].owner
+    return kind if owner is None else top_of(owner)
+
+
 @functools.cache
 def children(kind: Kind) -> tuple[KindSpec, ...]:
     """The kinds owned by `kind`, in plan order."""
@@ -1324,6 +1439,10 @@ SHAREABLE = tuple(k for k in TOP_LEVEL if not KINDS[k].personal and not KINDS[k]
 PERSONAL = frozenset(k for k in TOP_LEVEL if KINDS[k].personal)
 LIVE = frozenset(k for k in TOP_LEVEL if KINDS[k].live)
 """Operational data of the live store: cloned into a sandbox on request only."""
+CAPTURED = frozenset(
+    k for k in PLAN_ORDER if not KINDS[top_of(k)].personal and not KINDS[top_of(k)].live
+)
+"""What a capture or a clone observes: the shareable kinds and every kind they own."""
 
 FILED = tuple(KINDS[k] for k in TOP_LEVEL if KINDS[k].file is not None)
 
@@ -1340,12 +1459,34 @@ def counts(catalog: Catalog) -> dict[str, int]:
     for kind in TOP_LEVEL:
         records = KINDS[kind].records(catalog) or {}
         out[kind] = len(records)
-        for child in children(kind):
-            assert child.owner_field is not None
-            out[child.kind] = sum(
-                len(getattr(item, child.owner_field) or ()) for item in records.values()
-            )
+        count_owned(kind, records.values(), out)
     return out
+
+
+def count_owned(kind: Kind, owners: Iterable[Any], out: dict[str, int]) -> None:
+    """Add the records that `owners` of `kind` own (and what those own) to `out`."""
+    owned = children(kind)
+    if not owned:
+        return
+    for child in owned:
+        out.setdefault(child.kind, 0)
+        count_owned(child.kind, (), out)  # what it owns counts 0 too
+    for owner in owners:
+        for child in owned:
+            assert child.owner_field is not None
+            records = getattr(owner, child.owner_field) or ()
+            out[child.kind] += len(records)
+            if children(child.kind):
+                count_owned(child.kind, records, out)
+
+
+def found_all(spec: KindSpec, observed: ObservedCatalog) -> Iterator[Found]:
+    """Every observed record of a kind, those of owned kinds across all their owners."""
+    if spec.owner is None:
+        yield from spec.observed(observed)
+        return
+    for owner in found_all(KINDS[spec.owner], observed):
+        yield from spec.observed(owner[3])
 
 
 def counts_text(counts: Mapping[str, int]) -> str:
@@ -1355,4 +1496,15 @@ def counts_text(counts: Mapping[str, int]) -> str:
     return ", ".join(shown) or "no records"
 
 
-_SHOWN = sorted(PLAN_ORDER, key=lambda k: not children(KINDS[k].owner or k))
+_METAFIELDS = frozenset(
+    {
+        Kind.PRODUCT_METAFIELDS,
+        Kind.VARIANT_METAFIELDS,
+        Kind.CATEGORY_METAFIELDS,
+        Kind.BRAND_METAFIELDS,
+    }
+)
+_SHOWN = sorted(  # metafields make no owner of their own
+    PLAN_ORDER,
+    key=lambda k: not any(c.kind not in _METAFIELDS for c in children(KINDS[k].owner or k)),
+)

@@ -66,12 +66,34 @@ def split_path(path: str) -> list[str]:
 
 
 @dataclass(frozen=True, slots=True)
+class Metafield:
+    """A metafield of a product, variant, category or brand, by namespace and key within its
+    owner; `fields` holds its `value`, `permission_set` and `description`."""
+
+    namespace: str
+    key: str
+    fields: Mapping[str, Any]
+
+    @property
+    def name(self) -> str:
+        """The natural key within its owner: `namespace:key`."""
+        return metafield_name(self.namespace, self.key)
+
+
+def metafield_name(namespace: str, key: str) -> str:
+    """A metafield's natural key within its owner."""
+    return f"{namespace}:{key}"
+
+
+@dataclass(frozen=True, slots=True)
 class Variant:
-    """A variant: its SKU, its option values ((option display name, label), ...) and managed fields."""
+    """A variant: its SKU, its option values ((option display name, label), ...) and managed fields.
+    `metafields` None: not managed."""
 
     sku: str
     option_values: tuple[tuple[str, str], ...]
     fields: Mapping[str, Any]
+    metafields: tuple[Metafield, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +166,36 @@ class PricingRule:
 
 
 @dataclass(frozen=True, slots=True)
+class Video:
+    """A product video by its id on the host site (YouTube's); `fields` holds its `title`,
+    `description`, `sort_order` and `type`."""
+
+    video_id: str
+    fields: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """A product review by the moment it was made and its title; `fields` holds its `text`,
+    `status` and `rating`. The reviewer's name and email are personal data: never part of a
+    catalog."""
+
+    date_reviewed: str
+    title: str
+    fields: Mapping[str, Any]
+
+    @property
+    def key(self) -> str:
+        """The natural key within its product: `date_reviewed title`."""
+        return review_key(self.date_reviewed, self.title)
+
+
+def review_key(date_reviewed: str, title: str) -> str:
+    """A review's natural key within its product."""
+    return f"{date_reviewed} {title}"
+
+
+@dataclass(frozen=True, slots=True)
 class Product:
     """A product keyed by SKU. `None` in `categories`, `brand`, `variants`, `custom_fields`,
     `images`, `options`, `modifiers`, `complex_rules` or `bulk_pricing_rules` means the catalog
@@ -160,6 +212,9 @@ class Product:
     modifiers: tuple[ProductOption, ...] | None = None
     complex_rules: tuple[ComplexRule, ...] | None = None
     bulk_pricing_rules: tuple[PricingRule, ...] | None = None
+    metafields: tuple[Metafield, ...] | None = None
+    videos: tuple[Video, ...] | None = None
+    reviews: tuple[Review, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -168,6 +223,7 @@ class Category:
 
     path: str
     fields: Mapping[str, Any]
+    metafields: tuple[Metafield, ...] | None = None  # None: not managed
 
     @property
     def name(self) -> str:
@@ -192,6 +248,7 @@ class Brand:
 
     name: str
     fields: Mapping[str, Any]
+    metafields: tuple[Metafield, ...] | None = None  # None: not managed
 
 
 @dataclass(frozen=True)

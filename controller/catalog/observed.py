@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from operator import attrgetter
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from controller.catalog import promotions
@@ -19,6 +18,7 @@ from controller.catalog.model import (
     CouponCode,
     Image,
     InventoryLocation,
+    Metafield,
     PageLayout,
     Placement,
     PriceList,
@@ -28,18 +28,58 @@ from controller.catalog.model import (
     ProductOption,
     Promotion,
     Redirect,
+    Review,
     Stock,
     TemplateAssociation,
     Variant,
+    Video,
     WebPage,
     Widget,
     amount,
     bulk_allocation,
+    metafield_name,
     option_order,
     path_key,
+    review_key,
     rule_order,
     site_key,
 )
+
+
+@dataclass(slots=True)
+class ObservedMetafield:
+    """A metafield as the store has it (`fields`: value, permission_set, description)."""
+
+    id: int
+    namespace: str
+    key: str
+    fields: Mapping[str, Any]
+
+    @property
+    def name(self) -> str:
+        """As `Metafield.name`."""
+        return metafield_name(self.namespace, self.key)
+
+
+NO_METAFIELDS: tuple[ObservedMetafield, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RecordImage:
+    """Where a category's or brand's image came from: the platform answers its own CDN URL
+    (`stored`), StagingPro recorded the URL it gave (`source`) in a private metafield (`id`; 0
+    when the store has no record of that image: its source is its stored URL)."""
+
+    id: int
+    stored: str
+    source: str
+
+
+def known_image(record: ObservedCategory | ObservedBrand) -> None:
+    """A category's or brand's `image_url` as its source, where its record names this image."""
+    image, stored = record.image, record.fields.get("image_url")
+    if image is not None and stored and image.stored == stored:
+        record.fields["image_url"] = image.source
 
 
 @dataclass(slots=True)
@@ -50,6 +90,7 @@ class ObservedVariant:
     sku: str
     option_values: tuple[tuple[str, str], ...]
     fields: Mapping[str, Any]  # may be the desired variant's own (never written to)
+    metafields: Sequence[ObservedMetafield] = NO_METAFIELDS  # when read
 
 
 @dataclass(slots=True)
@@ -97,6 +138,30 @@ class ObservedPricingRule:
 
 
 @dataclass(slots=True)
+class ObservedVideo:
+    """A product video as the store has it."""
+
+    id: int
+    video_id: str
+    fields: Mapping[str, Any]  # title, description, sort_order, type
+
+
+@dataclass(slots=True)
+class ObservedReview:
+    """A product review as the store has it (the reviewer's name and email are not kept)."""
+
+    id: int
+    date_reviewed: str
+    title: str
+    fields: Mapping[str, Any]  # text, status, rating
+
+    @property
+    def key(self) -> str:
+        """As `Review.key`."""
+        return review_key(self.date_reviewed, self.title)
+
+
+@dataclass(slots=True)
 class ObservedProduct:
     """A product as the store has it."""
 
@@ -113,6 +178,9 @@ class ObservedProduct:
     modifiers: Sequence[ObservedOption] = ()  # (when read)
     complex_rules: Sequence[ObservedRule] = ()  # (when read)
     bulk_pricing_rules: Sequence[ObservedPricingRule] = ()  # (when read)
+    metafields: Sequence[ObservedMetafield] = NO_METAFIELDS  # when read
+    videos: Sequence[ObservedVideo] = ()  # when read
+    reviews: Sequence[ObservedReview] = ()  # when read
 
 
 @dataclass(slots=True)
@@ -123,6 +191,8 @@ class ObservedCategory:
     parent_id: int
     name: str
     fields: dict[str, Any]
+    metafields: Sequence[ObservedMetafield] = NO_METAFIELDS  # when read
+    image: RecordImage | None = None  # its image's source, where known
 
 
 @dataclass(slots=True)
@@ -132,6 +202,8 @@ class ObservedBrand:
     id: int
     name: str
     fields: dict[str, Any]
+    metafields: Sequence[ObservedMetafield] = NO_METAFIELDS  # when read
+    image: RecordImage | None = None  # its image's source, where known
 
 
 @dataclass(slots=True)
@@ -409,7 +481,12 @@ class ObservedCatalog:
 
     def counts(self) -> dict[str, int]:
         """Record counts per kind, from the kind table (a kind not observed counts 0)."""
-        from controller.catalog.kinds import KINDS, TOP_LEVEL, Kind, children  # declared over this
+        from controller.catalog.kinds import (  # declared over this
+            KINDS,
+            TOP_LEVEL,
+            Kind,
+            count_owned,
+        )
 
         out: dict[str, int] = {}
         for kind in TOP_LEVEL:
@@ -417,11 +494,7 @@ class ObservedCatalog:
             assert spec.attribute is not None
             records: dict[Any, Any] = getattr(self, spec.attribute) or {}
             out[kind] = len(records)
-            for child in children(kind):
-                assert child.owner_field is not None
-                out[child.kind] = sum(
-                    map(len, map(attrgetter(child.owner_field), records.values()))
-                )
+            count_owned(kind, records.values(), out)
         out[Kind.PRODUCTS] += len(self.unkeyed_products)  # products without a SKU
         return out
 
@@ -563,7 +636,10 @@ def _to_catalog(observed: ObservedCatalog, skip: frozenset[str]) -> Catalog:
             brand=brand_names.get(product.brand_id, ""),
             variants=tuple(
                 Variant(
-                    v.sku, v.option_values, {k: x for k, x in v.fields.items() if k not in skip}
+                    v.sku,
+                    v.option_values,
+                    {k: x for k, x in v.fields.items() if k not in skip},
+                    captured_metafields(v.metafields),
                 )
                 for v in product.variants
             ),
@@ -587,13 +663,24 @@ def _to_catalog(observed: ObservedCatalog, skip: frozenset[str]) -> Catalog:
                 for r in sorted(product.bulk_pricing_rules, key=lambda r: r.quantity_min)
             )
             or None,
+            metafields=captured_metafields(product.metafields),
+            videos=tuple(
+                Video(v.video_id, dict(v.fields))
+                for v in sorted(product.videos, key=lambda v: (v.fields.get("sort_order", 0), v.id))
+            )
+            or None,
+            reviews=tuple(
+                Review(r.date_reviewed, r.title, dict(r.fields))
+                for r in sorted(product.reviews, key=lambda r: (r.key, r.id))
+            )
+            or None,
         )
     records: dict[str, Any] = {"products": products}
     for spec in FILED:
         if spec.make is None or spec.attribute is None:
             continue
         found = {
-            spec.fold(key): spec.make(key, dict(item.fields))
+            spec.fold(key): _with_metafields(spec.make(key, dict(item.fields)), item)
             for key, _, _, item in spec.observed(observed)
         }
         # A kind of which the store has none (or that was not observed) and whose file is optional
@@ -639,6 +726,24 @@ def _options(found: Sequence[ObservedOption]) -> tuple[ProductOption, ...] | Non
     """Observed options or modifiers as desired ones (None for none)."""
     made = (ProductOption(o.display_name, dict(o.fields)) for o in found)
     return tuple(sorted(made, key=option_order)) or None
+
+
+def captured_metafields(found: Sequence[ObservedMetafield]) -> tuple[Metafield, ...] | None:
+    """An owner's metafields as a catalog holds them, sorted by namespace and key, without an
+    empty description (none: not managed, so that a capture writes no empty list for every
+    record)."""
+    if not found:
+        return None
+    return tuple(
+        Metafield(m.namespace, m.key, {k: v for k, v in m.fields.items() if v != ""})
+        for m in sorted(found, key=lambda m: (m.namespace, m.key, m.id))
+    )
+
+
+def _with_metafields(record: Any, found: Any) -> Any:
+    """A category or brand made from an observed one, with its metafields."""
+    metafields = captured_metafields(getattr(found, "metafields", NO_METAFIELDS))
+    return record if metafields is None else replace(record, metafields=metafields)
 
 
 def _pages(observed: ObservedCatalog) -> dict[str, WebPage] | None:

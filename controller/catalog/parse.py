@@ -22,6 +22,7 @@ from controller.catalog.model import (
     CouponCode,
     CustomerGroup,
     Image,
+    Metafield,
     PageLayout,
     Placement,
     PriceList,
@@ -32,11 +33,14 @@ from controller.catalog.model import (
     ProductOption,
     Promotion,
     Redirect,
+    Review,
     TemplateAssociation,
     Variant,
+    Video,
     WebPage,
     Widget,
     amount,
+    metafield_name,
     option_values,
     path_key,
     rule_order,
@@ -227,6 +231,9 @@ def _product(c: _Collector, item: Item) -> Product | None:
         modifiers=_options(c, item, data, KINDS[Kind.MODIFIERS], fields.MODIFIER_VALUE),
         complex_rules=_complex_rules(c, item, data),
         bulk_pricing_rules=_pricing_rules(c, item, data),
+        metafields=_metafields(c, item, data),
+        videos=_videos(c, item, data),
+        reviews=_reviews(c, item, data),
     )
 
 
@@ -384,6 +391,98 @@ def _options(
     return tuple(found)
 
 
+_REVIEW_KEYS = frozenset(fields.REVIEW)
+
+
+def _reviews(c: _Collector, item: Item, data: Mapping[str, Any]) -> tuple[Review, ...] | None:
+    """A product's `reviews` as written (None when absent: not managed), each by the moment it
+    was made and its title (a reviewer's name or email is refused: personal data)."""
+    if "reviews" not in data:
+        return None
+    found: dict[str, Review] = {}
+    for index, raw in enumerate(_list(c, item, data, "reviews")):
+        label = f"reviews[{index}]"
+        if not isinstance(raw, dict) or not raw.get("title") or not raw.get("date_reviewed"):
+            c.add(item, "a review is {date_reviewed, title, text, status, rating}", label)
+            continue
+        for personal in sorted({"name", "email"} & set(raw)):
+            c.add(item, f"a reviewer's {personal} is personal data: never in a catalog", label)
+        raw = {k: v for k, v in raw.items() if k not in ("name", "email")}
+        checked = c.fields(item, raw, fields.REVIEW, _REVIEW_KEYS, prefix=f"{label}.")
+        if "title" not in checked or "date_reviewed" not in checked:
+            continue
+        review = Review(checked.pop("date_reviewed"), checked.pop("title"), checked)
+        if review.key in found:
+            c.add(item, f"review {review.key!r} appears twice", label)
+            continue
+        found[review.key] = review
+    return tuple(found[k] for k in sorted(found))
+
+
+_VIDEO_KEYS = frozenset(fields.VIDEO)
+
+
+def _videos(c: _Collector, item: Item, data: Mapping[str, Any]) -> tuple[Video, ...] | None:
+    """A product's `videos` as written (None when absent: not managed), each by its video id."""
+    if "videos" not in data:
+        return None
+    found: dict[str, Video] = {}
+    for index, raw in enumerate(_list(c, item, data, "videos")):
+        label = f"videos[{index}]"
+        if not isinstance(raw, dict) or not isinstance(raw.get("video_id"), str):
+            c.add(item, "a video is {video_id, title, description, sort_order}", label)
+            continue
+        checked = c.fields(item, raw, fields.VIDEO, _VIDEO_KEYS, prefix=f"{label}.")
+        video_id = checked.pop("video_id", "")
+        if not video_id:
+            c.add(item, "video_id is the video's id on YouTube", f"{label}.video_id")
+        elif video_id in found:
+            c.add(item, f"video {video_id!r} appears twice", label)
+        else:
+            found[video_id] = Video(video_id, checked)
+    return tuple(found.values())
+
+
+_METAFIELD_KEYS = frozenset(fields.METAFIELD)
+
+
+def _metafields(
+    c: _Collector, item: Item, data: Mapping[str, Any], prefix: str = ""
+) -> tuple[Metafield, ...] | None:
+    """The `metafields` of an owner as written (None when absent: not managed): each a
+    namespace, key, value and permission_set (and description), each namespace and key once."""
+    if "metafields" not in data:
+        return None
+    found: dict[tuple[str, str], Metafield] = {}
+    raw_list = data["metafields"]
+    if not isinstance(raw_list, list):
+        c.add(item, "metafields must be a list", f"{prefix}metafields")
+        return ()
+    for index, raw in enumerate(raw_list):
+        label = f"{prefix}metafields[{index}]"
+        if not isinstance(raw, dict):
+            c.add(item, "a metafield is {namespace, key, value, permission_set}", label)
+            continue
+        missing = [k for k in ("namespace", "key", "value", "permission_set") if k not in raw]
+        if missing:
+            c.add(item, f"a metafield needs {', '.join(missing)}", label)
+            continue
+        checked = c.fields(item, raw, fields.METAFIELD, _METAFIELD_KEYS, prefix=f"{label}.")
+        if "namespace" not in checked or "key" not in checked:
+            continue
+        ident = (checked.pop("namespace"), checked.pop("key"))
+        if not ident[0] or not ident[1]:
+            c.add(item, "a metafield's namespace and key are not empty", label)
+            continue
+        if ident in found:
+            c.add(item, f"metafield {metafield_name(*ident)!r} appears twice", label)
+            continue
+        found[ident] = Metafield(*ident, checked)
+    if len(found) > fields.MAX_METAFIELDS:
+        c.add(item, f"more than {fields.MAX_METAFIELDS} metafields", f"{prefix}metafields")
+    return tuple(found[k] for k in sorted(found))
+
+
 def _list(c: _Collector, item: Item, data: Mapping[str, Any], key: str) -> list[Any]:
     value = data.get(key)
     if not isinstance(value, list):
@@ -411,19 +510,21 @@ def _variant(c: _Collector, item: Item, index: int, raw: Any) -> Variant | None:
         options.append(c.share((option, text)))
     managed = c.fields(
         item,
-        {k: v for k, v in raw.items() if k not in ("sku", "option_values")},
+        {k: v for k, v in raw.items() if k not in ("sku", "option_values", "metafields")},
         fields.VARIANT,
         VARIANT_FIELDS,
         prefix=f"{label}.",
     )
-    return Variant(raw["sku"], c.share(tuple(options)), managed or NO_FIELDS)
+    metafields = _metafields(c, item, raw, f"{label}.")
+    return Variant(raw["sku"], c.share(tuple(options)), managed or NO_FIELDS, metafields)
 
 
 def _keyed(
     c: _Collector, spec: KindSpec, items: Iterable[Item]
 ) -> dict[str, tuple[str, dict[str, Any], Item]]:
     """Records identified by one field (a category's path, a brand's or script's name): each once,
-    with its checked fields."""
+    with its checked fields (and, under `metafields` where the kind has them, its metafields)."""
+    owns = any(child.kind in _METAFIELD_KINDS for child in children(spec.kind))
     found: dict[str, tuple[str, dict[str, Any], Item]] = {}
     for item in items:
         data = _object(c, item, spec.singular)
@@ -439,8 +540,34 @@ def _keyed(
             c.add(item, f"{spec.singular} {ident!r} appears twice", spec.key)
             continue
         data = {k: v for k, v in data.items() if k != spec.key}
-        found[key] = (ident, c.fields(item, data, spec.fields, spec.managed), item)
+        metafields = None
+        if owns:
+            metafields = _metafields(c, item, data)
+            data.pop("metafields", None)
+        checked = c.fields(item, data, spec.fields, spec.managed)
+        if metafields is not None:
+            checked[_OWNED_METAFIELDS] = metafields
+        found[key] = (ident, checked, item)
     return found
+
+
+_METAFIELD_KINDS = frozenset(
+    {
+        Kind.PRODUCT_METAFIELDS,
+        Kind.VARIANT_METAFIELDS,
+        Kind.CATEGORY_METAFIELDS,
+        Kind.BRAND_METAFIELDS,
+    }
+)
+_OWNED_METAFIELDS = " metafields"  # where _keyed hands a record's metafields to build_catalog
+
+
+def _made(spec: KindSpec, ident: str, checked: dict[str, Any]) -> Any:
+    """A record of a kind keyed by one field, made with its metafields (when written)."""
+    assert spec.make is not None, f"{spec.kind} has no make()"
+    metafields = checked.pop(_OWNED_METAFIELDS, None)
+    record = spec.make(ident, checked)
+    return record if metafields is None else replace(record, metafields=metafields)
 
 
 _PAGE_KEYS = frozenset(fields.PAGE) | {"parent"}
@@ -1079,9 +1206,8 @@ def build_catalog(
         elif spec.kind in _READERS:
             found = _content_keyed(c, given, _READERS[spec.kind], spec.singular)
         else:
-            assert spec.make is not None, f"{spec.kind} has no make()"
             found = {
-                key: (spec.make(ident, managed), item)
+                key: (_made(spec, ident, managed), item)
                 for key, (ident, managed, item) in _keyed(c, spec, given).items()
             }
         records[spec.attribute] = {key: record for key, (record, _) in found.items()}

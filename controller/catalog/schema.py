@@ -56,6 +56,11 @@ _COMPOSED = {
     Kind.WIDGETS: "`template/name`: its template's name and its own",
     Kind.PLACEMENTS: "template file, record, region and sort order",
     Kind.PAGE_LAYOUTS: "template file and record",
+    Kind.REVIEWS: "date reviewed and title",
+    Kind.PRODUCT_METAFIELDS: "namespace and key",
+    Kind.VARIANT_METAFIELDS: "namespace and key",
+    Kind.CATEGORY_METAFIELDS: "namespace and key",
+    Kind.BRAND_METAFIELDS: "namespace and key",
 }
 
 
@@ -98,6 +103,9 @@ def record(spec: KindSpec) -> dict[str, Any]:
         *spec.required_in_file,
         *sorted(spec.extra_schema.keys() & spec.create_only),
     ]
+    if spec.owner is not None and spec.kind in _COMPOSED:  # identified by fields of its own
+        del properties[spec.key]
+        required.remove(spec.key)
     return {
         "type": "object",
         "required": required,

@@ -14,7 +14,7 @@ from typing import Any
 import git
 
 from controller.access import redact
-from controller.catalog.kinds import KINDS, counts_text
+from controller.catalog.kinds import counts_text, top_of
 from controller.catalog.model import CatalogInvalid
 from controller.catalog.observed import ObservedCatalog
 from controller.cli import review_cmd
@@ -111,6 +111,12 @@ def _plan_args(parser: argparse.ArgumentParser) -> None:
         "--allow-mass-delete", action="store_true", help="lift --max-delete-percent"
     )
     parser.add_argument("--sync-stock", action="store_true", help="also compare stock levels")
+    parser.add_argument(
+        "--with-reviews",
+        action="store_true",
+        help="also compare and write product reviews (default: only in a sandbox environment, "
+        'or one annotated stagingpro.io/deploy-reviews: "true")',
+    )
     parser.add_argument(
         "--ignore",
         action="append",
@@ -227,6 +233,7 @@ def _options(args: argparse.Namespace, target: StoreTarget) -> Options:
         allow_mass_delete=args.allow_mass_delete,
         sync_stock=args.sync_stock,
         ignore=ignore,
+        reviews=base.reviews or getattr(args, "with_reviews", False),
     )
 
 
@@ -414,7 +421,7 @@ async def _saved_plan(
         raise CliError(f"{args.catalog} is a plan for {saved.get('store')}, not for {target.label}")
     store = _client(target, args)
     try:
-        observed = await store.observe({KINDS[s.kind].owner or s.kind for s in plan.steps})
+        observed = await store.observe({k for s in plan.steps for k in (top_of(s.kind), s.kind)})
     except BaseException:
         await store.close()
         raise

@@ -19,28 +19,34 @@ from controller.emulator.resources import (
     price_lists,
     products,
     promotions,
+    record_images,
     redirect_jobs,
     redirects,
+    reviews,
     rules,
     scripts,
     store_info,
     template_associations,
     themes,
     variants,
+    videos,
     widget_templates,
     widgets,
 )
 from controller.emulator.resources.base import Route
 
-# metafields first: its batch path would otherwise be read as a product id
+# metafields first: their batch paths would otherwise be read as product, category or brand ids
 _FAMILIES = (
     metafields,
+    record_images,
     products,
     variants,
     modifiers,
     rules,
     custom_fields,
     images,
+    videos,
+    reviews,
     categories,
     brands,
     scripts,
@@ -78,10 +84,16 @@ class Store:
         self.complex_rules = rules.ComplexRules(self)
         self.custom_fields = custom_fields.CustomFields(self)
         self.images = images.Images(self)
+        self.videos = videos.Videos(self)
+        self.reviews = reviews.Reviews(self)
         self.metafields = metafields.Metafields(self)
+        self.variant_metafields = metafields.VariantMetafields(self)
+        self.category_metafields = metafields.Metafields(self, metafields.CATEGORY)
+        self.brand_metafields = metafields.Metafields(self, metafields.BRAND)
         self.categories = categories.Categories(self)
         self.trees = categories.Trees(self)
         self.brands = brands.Brands(self)
+        self.record_images = record_images.RecordImages(self)
         self.scripts = scripts.Scripts(self)
         self.themes = themes.Themes(self)
         self.hooks = hooks.Hooks(self)

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from controller.catalog.kinds import KINDS, Action, Kind, KindSpec
+from controller.catalog.kinds import KINDS, Action, Kind, KindSpec, found_all
 from controller.catalog.model import PATH_SEPARATOR, split_path
 from controller.catalog.observed import ObservedCatalog
 from controller.catalog.provider import Outcome, Provider, Record
@@ -101,7 +101,7 @@ class _Apply:
         for kind in needed:
             spec = KINDS[kind]
             ids: dict[str, Any] = {}
-            for found in spec.observed(observed):
+            for found in found_all(spec, observed):
                 ids.setdefault(spec.fold(found[0]), found[1])
             self.ids[kind] = ids
         self._start_requests = store.requests
@@ -123,7 +123,7 @@ class _Apply:
     async def run(self) -> ApplyResult:
         if self.plan.problems:
             raise PlanRefused("; ".join(self.plan.problems))
-        settle: Callable[[], Awaitable[None]] | None = getattr(self.store, "settle", None)
+        settle: Callable[[], Awaitable[Any]] | None = getattr(self.store, "settle", None)
         for phase in phases(self.plan.steps):
             spec = KINDS[phase[0].kind]
             ready: list[tuple[Step, Record]] = []
@@ -142,8 +142,10 @@ class _Apply:
                 self.limited(limit, spec, action, ready[i : i + size])
                 for i in range(0, len(ready), size)
             )
-            if settle is not None:  # what the provider defers to batch (image sources)
-                await settle()
+            if settle is not None:  # what the provider defers to batch (metafields, image sources)
+                for kind, key, message in await settle() or ():
+                    self.result.errors.append((kind, key, message))
+                    self.result.count(kind, "failed")
         self._tick()
         return self.result
 

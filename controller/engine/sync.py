@@ -5,8 +5,9 @@ The operator, the CLI and the standalone loop all drive a store through these fu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from controller.catalog.kinds import KINDS, TOP_LEVEL, Kind, children
 from controller.catalog.model import Catalog, CatalogInvalid, validate
@@ -26,8 +27,24 @@ class Assessment:
 
 
 def managed_kinds(desired: Catalog) -> frozenset[Kind]:
-    """The top-level kinds a catalog manages (products always)."""
-    return frozenset(kind for kind in TOP_LEVEL if KINDS[kind].desired(desired) is not None)
+    """The top-level kinds a catalog manages (products always), and the metafields it manages
+    on some product, variant, category or brand (an observation reads no others)."""
+    top = frozenset(kind for kind in TOP_LEVEL if KINDS[kind].desired(desired) is not None)
+    return top | managed_metafields(desired)
+
+
+def managed_metafields(desired: Catalog) -> frozenset[Kind]:
+    """The metafield kinds a catalog manages on some owner."""
+    products = desired.products.values()
+    owners: dict[Kind, Iterable[Any]] = {
+        Kind.PRODUCT_METAFIELDS: products,
+        Kind.VARIANT_METAFIELDS: (v for p in products for v in p.variants or ()),
+        Kind.CATEGORY_METAFIELDS: (desired.categories or {}).values(),
+        Kind.BRAND_METAFIELDS: (desired.brands or {}).values(),
+    }
+    return frozenset(
+        kind for kind, found in owners.items() if any(o.metafields is not None for o in found)
+    )
 
 
 def compared_fields(desired: Catalog) -> dict[Kind, frozenset[str]]:
@@ -54,6 +71,8 @@ def compared_fields(desired: Catalog) -> dict[Kind, frozenset[str]]:
                 with_fields.add(kind)
             for record in records:
                 fields.update(record.fields)
+    for kind in managed_metafields(desired) - {Kind.PRODUCT_METAFIELDS}:  # not owned by products
+        compared[kind] = set()
     return {
         kind: frozenset(fields if kind in with_fields else KINDS[kind].managed)
         for kind, fields in compared.items()

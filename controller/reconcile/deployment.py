@@ -30,7 +30,14 @@ from controller.api.resources import StoreDeployment, StoreEnvironment
 from controller.api.snapshot import GitSource
 from controller.catalog.files import item_of
 from controller.catalog.kinds import FILED, KINDS, TOP_LEVEL, Action, Kind
-from controller.catalog.model import PATH_SEPARATOR, Catalog, CatalogInvalid, Problem, Script
+from controller.catalog.model import (
+    PATH_SEPARATOR,
+    Catalog,
+    CatalogInvalid,
+    Problem,
+    Script,
+    sku_key,
+)
 from controller.catalog.observed import ObservedCatalog, to_catalog
 from controller.catalog.parse import Item, build_catalog
 from controller.engine import ApplyResult, Assessment, apply, assess
@@ -44,6 +51,7 @@ from controller.engine.content import (
 from controller.engine.snapshots import ResolvedCatalog
 from controller.errors import DependencyNotReady
 from controller.planner import Options, Plan
+from controller.reconcile.environment import reviews_asked
 from controller.reconcile.kernel import Context, Reconciler, run_steps
 from controller.reconcile.outcome import (
     DONE,
@@ -426,7 +434,11 @@ async def _plan(t: _Target) -> Result:
     ctx, target, policy = t.of, t.status, t.of.spec.spec.strategy
     assert t.env is not None
     target.phase = Phase.PLANNING
-    options = Options(prune=policy.prune, max_delete_percent=policy.max_delete_percent)
+    options = Options(
+        prune=policy.prune,
+        max_delete_percent=policy.max_delete_percent,
+        reviews=reviews_asked(t.env),
+    )
     t.content = content = await _content(ctx)
     t.store = store = await t.resources.enter_async_context(await open_store(ctx.svc, t.env))
     catalog = ctx.resolved.catalog if ctx.resolved is not None else Catalog()
@@ -751,9 +763,16 @@ def rollback_catalog(plan: Plan, observed: ObservedCatalog) -> tuple[dict[str, A
     rollback cannot express)."""
     current = to_catalog(observed)
     keep: dict[Kind, set[str]] = {kind: set() for kind in TOP_LEVEL}
+    variants: dict[str, str] | None = None  # a variant's product, by folded SKUs
     for step in plan.steps:
         spec = KINDS[step.kind]
-        if spec.owner is not None:
+        if spec.owner is Kind.VARIANTS:  # a variant's record brings its product whole
+            if variants is None:
+                variants = {
+                    sku_key(v.sku): k for k, p in observed.products.items() for v in p.variants
+                }
+            keep[Kind.PRODUCTS].add(variants.get(step.owner_key or "", ""))
+        elif spec.owner is not None:
             keep[spec.owner].add(step.owner_key or "")
         elif step.action is not Action.CREATE:
             keep[step.kind].add(spec.fold(step.key))

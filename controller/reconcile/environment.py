@@ -25,7 +25,7 @@ from controller.api.environment import (
 )
 from controller.api.resources import StoreEnvironment
 from controller.catalog.anonymise import Rules, anonymise
-from controller.catalog.kinds import LIVE, ON_REQUEST, SHAREABLE, Kind
+from controller.catalog.kinds import CAPTURED, LIVE, ON_REQUEST, SHAREABLE, Kind
 from controller.catalog.observed import to_catalog
 from controller.engine import apply, sync
 from controller.engine.observation import Observation
@@ -67,7 +67,18 @@ def ignore_options(env: StoreEnvironment, *, prune: bool | None = None) -> Optio
         prune=policy.prune if prune is None else prune,
         max_delete_percent=policy.max_delete_percent,
         ignore=ignore,
+        reviews=reviews_asked(env),
     )
+
+
+DEPLOY_REVIEWS = "stagingpro.io/deploy-reviews"
+
+
+def reviews_asked(env: StoreEnvironment) -> bool:
+    """Whether product reviews are compared and written in the environment's store: always in a
+    sandbox; in production only when the environment's annotation `stagingpro.io/deploy-reviews`
+    is "true" (customers wrote them there: a deployment leaves them alone)."""
+    return env.spec.role == "sandbox" or env.metadata.annotations.get(DEPLOY_REVIEWS) == "true"
 
 
 def drift_status(report: Drift, revision: str | None) -> DriftStatus:
@@ -235,6 +246,7 @@ async def _clone(ctx: _Reconcile) -> Result:
     # Storefront content too; not scripts (a store shows a token only its own account's).
     kinds = set(SHAREABLE) - {Kind.SCRIPTS} | ({Kind.CUSTOMERS} if cloning.enabled else set())
     kinds |= ON_REQUEST  # the products' options and modifiers too
+    kinds = set(CAPTURED) - {Kind.SCRIPTS} | ({Kind.CUSTOMERS} if cloning.enabled else set())
     if env.spec.clone_from.inventory:  # operational data: on request only
         kinds |= LIVE
     async with await open_store(svc, source_env) as source:
@@ -248,6 +260,7 @@ async def _clone(ctx: _Reconcile) -> Result:
         allow_mass_delete=True,
         personal_data=True,
         operational_data=env.spec.clone_from.inventory,
+        reviews=True,
     )
     lock = svc.stores.write_lock(env.spec.store.api_url, env.spec.store.hash)
     async with lock, svc.stores.parallel:

@@ -20,6 +20,7 @@ from controller.stores.records import (
     CATALOG_KINDS,
     BigCommerceRecords,
     includes,
+    metafield_kinds,
     name_images,
     product_from_api,
     share_images,
@@ -78,6 +79,11 @@ class _Mirror:
             for image in product.images:
                 if image.id in known:
                     image.image_url, image.sourced = known[image.id], True
+            # metafields are not part of a product's answer: they stay (read by their dates)
+            product.metafields = old.metafields
+            variants = {v.id: v.metafields for v in old.variants}
+            for variant in product.variants:
+                variant.metafields = variants.get(variant.id, variant.metafields)
         if not product.sku:
             self.unkeyed.add(product.id)
         else:
@@ -158,9 +164,15 @@ async def read_changes(
     before = _small(observed)
     if wanted & CATALOG_KINDS:
         await fan_out([store.read_categories(observed), store.read_brands(observed)])
+        await store.name_record_images(observed)
     await store.read_content(observed, wanted)
     store.note_unclaimed(observed)
     others = renamed or _small(observed) != before
+    # metafields modified since (a change to one is not one of its owner); one deleted is seen
+    # at the next full read
+    for kind in sorted(metafield_kinds(kinds, fields)):
+        _, moved = await store.read_metafields(observed, kind, as_filter(since))
+        others = others or bool(moved)
     return Changes(clock, len(changed), differ, len(set(gone)), others)
 
 

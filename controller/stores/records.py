@@ -48,6 +48,7 @@ from controller.catalog.observed import (
     ObservedImage,
     ObservedLayout,
     ObservedLocation,
+    ObservedMetafield,
     ObservedOption,
     ObservedPage,
     ObservedPlacement,
@@ -57,13 +58,17 @@ from controller.catalog.observed import (
     ObservedProduct,
     ObservedPromotion,
     ObservedRedirect,
+    ObservedReview,
     ObservedRule,
     ObservedScript,
     ObservedStock,
     ObservedTemplateAssociation,
     ObservedVariant,
+    ObservedVideo,
     ObservedWidget,
     ObservedWidgetTemplate,
+    RecordImage,
+    known_image,
     share,
 )
 from controller.catalog.observed import share_images as share_product_images
@@ -75,6 +80,7 @@ from controller.tasks import fan_out
 CATALOG_KINDS = frozenset({Kind.PRODUCTS, Kind.CATEGORIES, Kind.BRANDS})
 SPLIT_STATUSES = frozenset({409, 413, 422})  # a batch refused as a whole: find the bad items
 PRODUCT_INCLUDES = "variants,custom_fields,images,options,modifiers,bulk_pricing_rules"
+PRODUCT_INCLUDES = "variants,custom_fields,images,videos,reviews"
 _OWNED = (
     (Kind.VARIANTS, "variants"),
     (Kind.CUSTOM_FIELDS, "custom_fields"),
@@ -83,6 +89,8 @@ _OWNED = (
     (Kind.OPTIONS, "options"),
     (Kind.MODIFIERS, "modifiers"),
     (Kind.BULK_PRICING_RULES, "bulk_pricing_rules"),
+    (Kind.VIDEOS, "videos"),
+    (Kind.REVIEWS, "reviews"),
 )
 
 
@@ -101,13 +109,71 @@ def includes(
 # StagingPro creates gets a private product metafield, key = image id, value = the source URL, and
 # an observed image is known by that source URL (by its CDN URL when it has none).
 IMAGE_SOURCES = "stagingpro.images"
+RECORD_IMAGE = "image_url"  # a category's or brand's image: {"source", "stored"} as JSON
 METAFIELDS = "/v3/catalog/products/metafields"
 METAFIELD_BATCH = 50
+# The metafields of each kind of owner, listed and written in batches across owners.
+METAFIELD_PATHS = {
+    Kind.PRODUCT_METAFIELDS: METAFIELDS,
+    Kind.VARIANT_METAFIELDS: "/v3/catalog/variants/metafields",
+    Kind.CATEGORY_METAFIELDS: "/v3/catalog/categories/metafields",
+    Kind.BRAND_METAFIELDS: "/v3/catalog/brands/metafields",
+}
+METAFIELD_KINDS = frozenset(METAFIELD_PATHS)
+# Each owner kind's metafield kind.
+METAFIELD_OWNERS = {KINDS[kind].owner: kind for kind in METAFIELD_KINDS}
+
+
+def metafield_kinds(
+    kinds: Collection[Kind] | None, fields: Mapping[Kind, Collection[str]] | None = None
+) -> frozenset[Kind]:
+    """The metafield kinds an observation of `kinds` reads: those named among them or in
+    `fields` (all of them without `kinds`)."""
+    if kinds is None:
+        return METAFIELD_KINDS
+    return METAFIELD_KINDS & (frozenset(kinds) | frozenset(fields or ()))
+
+
+def metafield_owners(observed: ObservedCatalog, kind: Kind) -> dict[int, Any]:
+    """The observed records that may own metafields of `kind`, by store id."""
+    if kind is Kind.PRODUCT_METAFIELDS:
+        return {p.id: p for p in observed.products.values()}
+    if kind is Kind.VARIANT_METAFIELDS:
+        return {v.id: v for p in observed.products.values() for v in p.variants}
+    return dict(observed.categories if kind is Kind.CATEGORY_METAFIELDS else observed.brands)
+
+
+def metafield_from_api(data: dict[str, Any]) -> ObservedMetafield:
+    """Reduce an API metafield (a description not answered is empty)."""
+    return ObservedMetafield(
+        id=data["id"],
+        namespace=_text(data.get("namespace", "")),
+        key=_text(data.get("key", "")),
+        fields={
+            "value": _text(data.get("value", "")),
+            "permission_set": _text(data.get("permission_set", "")),
+            "description": _text(data.get("description") or ""),
+        },
+    )
+
+
+def _metafield_body(action: Action, record: Record) -> dict[str, Any] | int:
+    """A metafield's batch item: created for its owner's id, updated or deleted by its id."""
+    if action is Action.DELETE:
+        return int(str(record.id))
+    values = _writable(Kind.PRODUCT_METAFIELDS, dict(record.values))  # alike for every owner
+    values.pop("metafield", None)
+    if action is Action.CREATE:
+        return {"resource_id": record.owner_id, **values}
+    return {"id": record.id, **values}
+
 
 # ---- API JSON -> observed records -----------------------------------------------------------------
 
 _PRODUCT_FIELDS = KINDS[Kind.PRODUCTS].managed
 _VARIANT_FIELDS = KINDS[Kind.VARIANTS].managed
+_VIDEO_FIELDS = KINDS[Kind.VIDEOS].managed
+_REVIEW_FIELDS = KINDS[Kind.REVIEWS].managed - {"date_reviewed", "title"}
 _CATEGORY_FIELDS = KINDS[Kind.CATEGORIES].managed
 _BRAND_FIELDS = KINDS[Kind.BRANDS].managed
 _SCRIPT_FIELDS = KINDS[Kind.SCRIPTS].managed
@@ -230,6 +296,21 @@ def product_from_api(
             for m in data.get("modifiers") or ()
         ),
         bulk_pricing_rules=tuple(pricing_from_api(r) for r in data.get("bulk_pricing_rules") or ()),
+        reviews=tuple(
+            ObservedReview(
+                r["id"],
+                str(r.get("date_reviewed", "")),
+                str(r.get("title", "")),
+                {k: r[k] for k in _REVIEW_FIELDS if k in r},
+            )
+            for r in data.get("reviews", [])
+        ),
+        videos=tuple(
+            ObservedVideo(
+                v["id"], v.get("video_id", ""), {k: v[k] for k in _VIDEO_FIELDS if k in v}
+            )
+            for v in data.get("videos", [])
+        ),
     )
 
 
@@ -583,6 +664,11 @@ def _same_file(image: dict[str, Any], source: str) -> bool:
     return bool(stored) and stored == (name.rpartition(".")[0] or name)
 
 
+def image_owners(products: Iterable[ObservedProduct]) -> dict[int, ObservedProduct]:
+    """Each image's product, by image id."""
+    return {i.id: p for p in products for i in p.images}
+
+
 def name_images(products: Iterable[ObservedProduct], sources: Mapping[int, str]) -> None:
     """Know each image by the URL it was created from, where that was recorded."""
     for product in products:
@@ -633,6 +719,17 @@ def body(kind: Kind, action: Action, record: Record) -> dict[str, Any]:
     """The request body of one record."""
     spec = KINDS[kind]
     values = dict(record.values)
+    if kind is Kind.REVIEWS:
+        values.pop("review", None)
+    if kind is Kind.PRODUCTS:  # the API creates no review with its product
+        values.pop("reviews", None)
+    if kind in METAFIELD_OWNERS:  # written after their owner, in batches (settle())
+        values.pop("metafields", None)
+        if kind is Kind.PRODUCTS and "variants" in values:
+            values["variants"] = [
+                {k: v for k, v in variant.items() if k != "metafields"}
+                for variant in values["variants"]
+            ]
     if kind is Kind.CATEGORIES:
         path = values.pop("path", record.key)
         if action is Action.CREATE:
@@ -751,6 +848,12 @@ class BigCommerceRecords(StoreClient):
     unclaimed_images: frozenset[int] = frozenset()
     # image sources of images just created, recorded by settle() in batches across products
     _sources_due: list[dict[str, Any]] = []
+    # metafields of records just created (written with their owner in the plan), by settle()
+    _metafields_due: list[tuple[Kind, Record]] = []
+    # the records of where categories' and brands' images came from, by (metafield kind, id)
+    record_image_ids: dict[tuple[Kind, int], int] = {}
+    # images of categories and brands just written: (metafield kind, owner id, source, stored)
+    _images_due: list[tuple[Kind, int, str, str]] = []
 
     # ---- observe --------------------------------------------------------------------------------
 
@@ -774,20 +877,35 @@ class BigCommerceRecords(StoreClient):
             wanted |= {r.kind for r in spec.references} if spec.personal else set()
         observed = ObservedCatalog()
         read_modifiers = Kind.MODIFIERS in (wanted if fields is None else fields)
+        metafields = metafield_kinds(kinds, fields)
+        images = fields is None or Kind.IMAGES in fields
 
         async def products() -> None:
             async for page in self.pages("/v3/catalog/products", includes(fields, wanted)):
                 for item in page:
                     add_product(observed, item, fields, like)
-            if fields is None or Kind.IMAGES in fields:
-                # after the products: an image seen there has its source recorded already
+            # after the products: an image seen there has its source recorded already
+            if Kind.PRODUCT_METAFIELDS in metafields:  # the image sources among them
+                sources, _ = await self.read_metafields(observed, Kind.PRODUCT_METAFIELDS)
+                if images:
+                    owners = image_owners(observed.products.values())
+                    self.name_images_by(owners, sources, like)
+            elif images:
                 await self.name_by_sources(observed.products.values(), like)
             if Kind.COMPLEX_RULES in (wanted if fields is None else fields):
                 await self.read_rules(observed.products.values(), fields, read_modifiers)
+            if Kind.VARIANT_METAFIELDS in metafields:
+                await self.read_metafields(observed, Kind.VARIANT_METAFIELDS)
             self.note_unclaimed(observed)
 
         if wanted & CATALOG_KINDS:
             await fan_out([self.read_categories(observed), self.read_brands(observed), products()])
+            owned = sorted(metafields & {Kind.CATEGORY_METAFIELDS, Kind.BRAND_METAFIELDS})
+            read = await fan_out(self.read_metafields(observed, kind) for kind in owned)
+            # the image sources of categories and brands came with their metafields, if read
+            await self.name_record_images(
+                observed, {k: r[0] for k, r in zip(owned, read, strict=True)}
+            )
         await self.read_content(observed, wanted)
         return observed
 
@@ -809,6 +927,50 @@ class BigCommerceRecords(StoreClient):
 
         await fan_out(read(p) for p in products if p.variants or p.modifiers or not modifiers_read)
 
+    async def read_metafields(
+        self, observed: ObservedCatalog, kind: Kind, since: str | None = None
+    ) -> tuple[list[dict[str, Any]], int]:
+        """The metafields of `kind` onto their observed owners, read in pages across owners (all
+        of them, or only those modified at or after `since`, merged into what the owners had):
+        StagingPro's own records of image sources (not given to their products), and how many
+        owners' metafields differ from before."""
+        owners = metafield_owners(observed, kind)
+        found: dict[int, dict[int, ObservedMetafield]] = {}
+        sources: list[dict[str, Any]] = []
+        params = None if since is None else {"date_modified:min": since}
+        async for page in self.pages(METAFIELD_PATHS[kind], params):
+            for item in page:
+                if item.get("namespace") == IMAGE_SOURCES:
+                    sources.append(item)
+                elif item.get("resource_id") in owners:
+                    found.setdefault(item["resource_id"], {})[item["id"]] = metafield_from_api(item)
+        differ = 0
+        for owner_id in owners if since is None else found:
+            owner, mine = owners[owner_id], found.get(owner_id, {})
+            if since is not None:
+                mine = {m.id: m for m in owner.metafields} | mine
+            metafields = tuple(mine[i] for i in sorted(mine))
+            differ += metafields != tuple(owner.metafields)
+            owner.metafields = metafields
+        return sources, differ
+
+    def name_images_by(
+        self,
+        owners: Mapping[int, ObservedProduct],
+        sources: Iterable[dict[str, Any]],
+        like: Catalog | None = None,
+    ) -> None:
+        """Know each image (`owners`: its product by image id) by the URL it was created from,
+        from the records of sources read."""
+        named = []
+        for item in sources:
+            key = str(item.get("key", ""))
+            product = owners.get(int(key)) if key.isdigit() else None
+            if product is not None:
+                name_images((product,), {int(key): item["value"]})
+                named.append(product)
+        share_images(named, like)
+
     def note_unclaimed(self, observed: ObservedCatalog) -> None:
         """Remember the products with images of no recorded source (known by a CDN URL)."""
         self.unclaimed_images = frozenset(
@@ -816,22 +978,78 @@ class BigCommerceRecords(StoreClient):
         )
 
     async def read_categories(self, observed: ObservedCatalog) -> None:
-        """All categories, into `observed` (replacing what it had)."""
+        """All categories, into `observed` (replacing what it had; the metafields and image
+        sources it had read stay with their categories)."""
         found: dict[int, ObservedCategory] = {}
         async for page in self.pages("/v3/catalog/trees/categories"):
             for item in page:
                 category = category_from_api(item)
+                old = observed.categories.get(category.id)
+                if old is not None:
+                    category.metafields, category.image = old.metafields, old.image
+                    known_image(category)
                 found[category.id] = category
         observed.categories = found
 
     async def read_brands(self, observed: ObservedCatalog) -> None:
-        """All brands, into `observed` (replacing what it had)."""
+        """All brands, into `observed` (replacing what it had; the metafields and image sources
+        it had read stay with their brands)."""
         found: dict[int, ObservedBrand] = {}
         async for page in self.pages("/v3/catalog/brands"):
             for item in page:
                 brand = brand_from_api(item)
+                old = observed.brands.get(brand.id)
+                if old is not None:
+                    brand.metafields, brand.image = old.metafields, old.image
+                    known_image(brand)
                 found[brand.id] = brand
         observed.brands = found
+
+    async def name_record_images(
+        self,
+        observed: ObservedCatalog,
+        sources: Mapping[Kind, list[dict[str, Any]]] | None = None,
+    ) -> None:
+        """Know each category's and brand's image by the URL StagingPro gave it (its record,
+        read only while an image is not known yet: one request per kind, none when every image
+        is known; `sources`: the records already read with the metafields, by metafield kind)."""
+        for kind, records in (
+            (Kind.CATEGORY_METAFIELDS, observed.categories),
+            (Kind.BRAND_METAFIELDS, observed.brands),
+        ):
+            unnamed: list[Any] = [
+                r
+                for r in records.values()
+                if r.fields.get("image_url")
+                and (r.image is None or r.fields["image_url"] != r.image.source)
+            ]
+            if not unnamed:
+                continue
+            found = (sources or {}).get(kind)
+            if found is None:
+                params = {"namespace": IMAGE_SOURCES, "key": RECORD_IMAGE}
+                found = [
+                    i async for page in self.pages(METAFIELD_PATHS[kind], params) for i in page
+                ]
+            made = {}
+            for item in found:
+                if item.get("key") == RECORD_IMAGE:
+                    with contextlib.suppress(ValueError, TypeError, KeyError):
+                        value = json.loads(item["value"])
+                        made[item["resource_id"]] = RecordImage(
+                            item["id"], str(value["stored"]), str(value["source"])
+                        )
+            self.record_image_ids = {  # a new map: the class's own is shared
+                **self.record_image_ids,
+                **{(kind, owner): image.id for owner, image in made.items()},
+            }
+            for record in unnamed:
+                stored = record.fields["image_url"]
+                image = made.get(record.id)
+                if image is None or image.stored != stored:  # no record of this one: as it is
+                    image = RecordImage(image.id if image else 0, stored, stored)
+                record.image = image
+                known_image(record)
 
     async def read_content(self, observed: ObservedCatalog, kinds: Collection[Kind]) -> None:
         """The scripts, web pages, blog posts, custom template associations (with the active
@@ -1088,16 +1306,9 @@ class BigCommerceRecords(StoreClient):
     ) -> None:
         """Know each image of `products` by the URL it was created from, read page by page (no
         map of a whole store's sources is ever built); URLs equal to `like`'s kept as its own."""
-        owners = {i.id: p for p in products for i in p.images}
+        owners = image_owners(products)
         async for page in self.pages(METAFIELDS, {"namespace": IMAGE_SOURCES}):
-            named = []
-            for item in page:
-                key = str(item.get("key", ""))
-                product = owners.get(int(key)) if key.isdigit() else None
-                if product is not None:
-                    name_images((product,), {int(key): item["value"]})
-                    named.append(product)
-            share_images(named, like)
+            self.name_images_by(owners, page, like)
 
     async def read_codes(self, promotion: ObservedPromotion) -> None:
         """A coupon promotion's codes, into it."""
@@ -1159,7 +1370,7 @@ class BigCommerceRecords(StoreClient):
             made = dict(zip(sources, sorted(i["id"] for i in answer), strict=True))
             self._sources_due = [*self._sources_due, *_source_records(product_id, made)]
             if len(self._sources_due) >= METAFIELD_BATCH:
-                await self.settle()
+                await self.settle_sources()
             return made
         path = f"/v3/catalog/products/{product_id}"
         recorded = set(await self.image_sources_of(product_id))
@@ -1186,16 +1397,105 @@ class BigCommerceRecords(StoreClient):
             found.update((int(m["key"]), m["value"]) for m in page if m["key"].isdigit())
         return found
 
-    async def settle(self) -> None:
-        """Record the image sources of the images created since, in batches across products. A
-        batch that fails is let go: the next check finds those images without a source and
-        claims them by file name before it would create them again."""
+    async def settle(self) -> list[tuple[str, str, str]]:
+        """Write what the creates since deferred, in batches across owners: the metafields of the
+        records created (failures returned as (kind, key, message)), and the records of the image
+        sources of the images created. A batch of image sources that fails is let go: the next
+        check finds those images without a source and claims them by file name before it would
+        create them again."""
         self.rule_names = {}  # the next phase may have changed them
+        owned, self._metafields_due = self._metafields_due, []
+        failed: list[tuple[str, str, str]] = []
+        for kind in sorted({k for k, _ in owned}):
+            records = [r for k, r in owned if k is kind]
+            outcomes = await self._batches(kind, Action.CREATE, records)
+            failed += [
+                (str(kind), r.key, o.error)
+                for r, o in zip(records, outcomes, strict=True)
+                if o.error is not None
+            ]
+        await fan_out(self._record_images(kind) for kind in {k for k, *_ in self._images_due})
+        await self.settle_sources()
+        return failed
+
+    def defer_image(self, kind: Kind, record: Record, owner_id: Any, answer: Any) -> None:
+        """Record, at the next settle(), where the image of a category or brand just written
+        came from (the store answered its own URL for it)."""
+        source = record.values.get("image_url")
+        stored = answer.get("image_url") if isinstance(answer, dict) else None
+        if source and stored and source != stored and owner_id is not None:
+            due = (METAFIELD_OWNERS[kind], int(owner_id), str(source), str(stored))
+            self._images_due = [*self._images_due, due]
+
+    async def _record_images(self, kind: Kind) -> None:
+        """Write the image records of one kind due: updated where known, else created (one
+        found meanwhile is updated)."""
+        due = [d for d in self._images_due if d[0] is kind]
+        self._images_due = [d for d in self._images_due if d[0] is not kind]
+        path = METAFIELD_PATHS[kind]
+
+        def value(source: str, stored: str) -> str:
+            return json.dumps({"source": source, "stored": stored}, sort_keys=True)
+
+        known = [d for d in due if (kind, d[1]) in self.record_image_ids]
+        new = [d for d in due if (kind, d[1]) not in self.record_image_ids]
+        for i in range(0, len(known), METAFIELD_BATCH):
+            bodies = [
+                {"id": self.record_image_ids[kind, owner], "value": value(source, stored)}
+                for _, owner, source, stored in known[i : i + METAFIELD_BATCH]
+            ]
+            await self.request("PUT", path, json=bodies)
+        for i in range(0, len(new), METAFIELD_BATCH):
+            part = new[i : i + METAFIELD_BATCH]
+            bodies = [
+                {
+                    "resource_id": owner,
+                    "namespace": IMAGE_SOURCES,
+                    "key": RECORD_IMAGE,
+                    "value": value(source, stored),
+                    "permission_set": "app_only",
+                }
+                for _, owner, source, stored in part
+            ]
+            try:
+                answer = decode(await self.request("POST", path, json=bodies))
+            except RequestRejected:  # some recorded before (by another run): one by one
+                params = {"namespace": IMAGE_SOURCES, "key": RECORD_IMAGE}
+                listed = [i async for page in self.pages(path, params) for i in page]
+                ids = {m["resource_id"]: m["id"] for m in listed}
+                for one in bodies:
+                    if one["resource_id"] in ids:
+                        changed = {"id": ids[one["resource_id"]], "value": one["value"]}
+                        await self.request("PUT", path, json=[changed])
+                    else:
+                        await self.request("POST", path, json=[one])
+                continue
+            self.record_image_ids = {  # a new map: the class's own is shared
+                **self.record_image_ids,
+                **{(kind, i["resource_id"]): i["id"] for i in answer.get("data") or ()},
+            }
+
+    async def settle_sources(self) -> None:
+        """Record the image sources of the images created since (a batch that fails is let go,
+        as settle() says)."""
         due, self._sources_due = self._sources_due, []
         try:
             await self._send_sources(due, retry=False)
         except (RequestRejected, StoreUnavailable):
             self.unclaimed_images |= {int(m["resource_id"]) for m in due}
+
+    def defer_metafields(self, kind: Kind, values: Mapping[str, Any], owner_id: Any) -> None:
+        """Create the metafields written in a created record's values (`kind`: the record's) at
+        the next settle()."""
+        wanted = values.get("metafields") or ()
+        if not wanted or owner_id is None:
+            return
+        owned = METAFIELD_OWNERS[kind]
+        label = values.get(KINDS[kind].key, owner_id)
+        self._metafields_due = [
+            *self._metafields_due,
+            *((owned, Record(f"{label}|{m['metafield']}", m, owner_id=owner_id)) for m in wanted),
+        ]
 
     async def _record_sources(self, product_id: int, made: dict[str, int], *, retry: bool) -> None:
         await self._send_sources(_source_records(product_id, made), retry=retry)
@@ -1344,6 +1644,27 @@ class BigCommerceRecords(StoreClient):
                 for option in page:
                     if option.get("display_name", "").casefold() == record.key.casefold():
                         return Outcome(id=option["id"], adopted=True)
+            return None
+        if kind is Kind.REVIEWS:  # by the moment it was made and its title
+            made_at = (record.values.get("date_reviewed"), record.values.get("title"))
+            async for page in self.pages(f"/v3/catalog/products/{record.owner_id}/reviews"):
+                for review in page:
+                    if (review.get("date_reviewed"), review.get("title")) == made_at:
+                        return Outcome(id=review["id"], adopted=True)
+            return None
+        if kind is Kind.VIDEOS:  # one video id once per product
+            async for page in self.pages(f"/v3/catalog/products/{record.owner_id}/videos"):
+                for video in page:
+                    if video.get("video_id") == record.key:
+                        return Outcome(id=video["id"], adopted=True)
+            return None
+        if kind in METAFIELD_KINDS:
+            wanted = record.values
+            params = {"namespace": wanted.get("namespace"), "key": wanted.get("key")}
+            async for listed in self.pages(METAFIELD_PATHS[kind], params):
+                for item in listed:
+                    if item.get("resource_id") == record.owner_id:
+                        return Outcome(id=item["id"], adopted=True)
             return None
         if kind is Kind.WIDGET_TEMPLATES:
             async for listed in self.pages(WIDGET_TEMPLATES, {"widget_template_kind": "custom"}):
@@ -1512,6 +1833,57 @@ class _Upsert(_Batch):
         else:
             await store.request("PUT", self.path, json=[body(kind, action, r) for r in records])
         return [Outcome(id=r.id) for r in records]
+
+
+class _Metafields(_Batch):
+    """Metafields in batches across owners: created for their owner's id, updated and deleted by
+    their ids (a delete's in the body)."""
+
+    async def send(
+        self, store: BigCommerceRecords, kind: Kind, action: Action, records: Sequence[Record]
+    ) -> list[Outcome]:
+        bodies = [_metafield_body(action, r) for r in records]
+        response = await store.request(self.method, self.path, json=bodies)
+        answer = decode(response) if response.content else {}
+        if action is Action.CREATE:
+            return [Outcome(id=d["id"]) for d in answer.get("data") or []]
+        return [Outcome(id=r.id) for r in records]
+
+
+class _Owning(_Batch):
+    """A batch write of records that may own metafields (categories: created with theirs) and
+    images by URL (the records of those images' sources are deferred too)."""
+
+    async def send(
+        self, store: BigCommerceRecords, kind: Kind, action: Action, records: Sequence[Record]
+    ) -> list[Outcome]:
+        bodies = [body(kind, action, r) for r in records]
+        response = await store.request(self.method, self.path, json=bodies)
+        data = (decode(response) if response.content else {}).get("data") or []
+        outcomes = (
+            [Outcome(id=_id_of(kind, d)) for d in data]
+            if action is Action.CREATE
+            else [Outcome(id=r.id) for r in records]
+        )
+        for record, outcome, answer in zip(records, outcomes, data, strict=False):
+            store.defer_metafields(kind, record.values, outcome.id)
+            store.defer_image(kind, record, outcome.id, answer)
+        return outcomes
+
+
+def _owning(route: Route, kind: Kind) -> Route:
+    """A write of one record that may own metafields (a brand, a variant: created with theirs)
+    and an image by URL (a brand's): those are deferred."""
+
+    async def send(store: BigCommerceRecords, record: Record, payload: dict[str, Any]) -> Any:
+        data = await route(store, record, payload)
+        made = record.id if record.id is not None else (_id_of(kind, data) if data else None)
+        store.defer_metafields(kind, record.values, made)
+        if kind in (Kind.CATEGORIES, Kind.BRANDS):
+            store.defer_image(kind, record, made, data)
+        return data
+
+    return send
 
 
 def _source_records(product_id: int, made: dict[str, int]) -> list[dict[str, Any]]:
@@ -1686,12 +2058,19 @@ async def _create_product(
     if "bulk_pricing_rules" in payload:  # created with it
         payload["bulk_pricing_rules"] = [_pricing_body(r) for r in payload["bulk_pricing_rules"]]
     data = await store._one("POST", "/v3/catalog/products", record, payload)
+    store.defer_metafields(Kind.PRODUCTS, record.values, data["id"])
+    for review in record.values.get("reviews") or ():  # one request each: no batch of them
+        one = Record(str(review["review"]), review, owner_id=data["id"])
+        await store._one("POST", f"{_P}/reviews", one, body(Kind.REVIEWS, Action.CREATE, one))
+    made = {sku_key(v.get("sku", "")): v["id"] for v in data.get("variants") or ()}
+    for variant in record.values.get("variants") or ():
+        store.defer_metafields(Kind.VARIANTS, variant, made.get(sku_key(variant["sku"])))
     sent = [i["image_url"] for i in payload.get("images") or []]
     if sent:
         await store.claim_images(data["id"], sent, answer=data.get("images"))
-    made = await _add_options(store, data, options, modifiers)
+    answered = await _add_options(store, data, options, modifiers)
     if rules:  # named by the ids just answered
-        names = _RuleNames(data.get("variants") or (), [m for m in made if m])
+        names = _RuleNames(data.get("variants") or (), [m for m in answered if m])
         await fan_out(_post_rule(store, data["id"], rule, names) for rule in rules)
     return data
 
@@ -1999,18 +2378,18 @@ def _v2(method: str, template: str) -> Route:
 
 _P = "/v3/catalog/products/{owner}"
 _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
-    (Kind.BRANDS, Action.CREATE): _single("POST", "/v3/catalog/brands"),
-    (Kind.BRANDS, Action.UPDATE): _single("PUT", "/v3/catalog/brands/{id}"),
+    (Kind.BRANDS, Action.CREATE): _owning(_single("POST", "/v3/catalog/brands"), Kind.BRANDS),
+    (Kind.BRANDS, Action.UPDATE): _owning(_single("PUT", "/v3/catalog/brands/{id}"), Kind.BRANDS),
     (Kind.BRANDS, Action.DELETE): _single("DELETE", "/v3/catalog/brands/{id}"),
-    (Kind.CATEGORIES, Action.CREATE): _Batch("POST", "/v3/catalog/trees/categories"),
-    (Kind.CATEGORIES, Action.UPDATE): _Batch("PUT", "/v3/catalog/trees/categories"),
+    (Kind.CATEGORIES, Action.CREATE): _Owning("POST", "/v3/catalog/trees/categories"),
+    (Kind.CATEGORIES, Action.UPDATE): _Owning("PUT", "/v3/catalog/trees/categories"),
     (Kind.CATEGORIES, Action.DELETE): _Batch(
         "DELETE", "/v3/catalog/trees/categories", by_ids="category_id:in"
     ),
     (Kind.PRODUCTS, Action.CREATE): _create_product,
     (Kind.PRODUCTS, Action.UPDATE): _Batch("PUT", "/v3/catalog/products", partial=True),
     (Kind.PRODUCTS, Action.DELETE): _Batch("DELETE", "/v3/catalog/products", by_ids="id:in"),
-    (Kind.VARIANTS, Action.CREATE): _single("POST", f"{_P}/variants"),
+    (Kind.VARIANTS, Action.CREATE): _owning(_single("POST", f"{_P}/variants"), Kind.VARIANTS),
     (Kind.VARIANTS, Action.UPDATE): _Batch("PUT", "/v3/catalog/variants"),
     (Kind.VARIANTS, Action.DELETE): _single("DELETE", f"{_P}/variants/{{id}}"),
     # an option or modifier is changed in place with all its values, never made again
@@ -2033,6 +2412,12 @@ _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
     (Kind.IMAGES, Action.CREATE): _create_image,
     (Kind.IMAGES, Action.UPDATE): _single("PUT", f"{_P}/images/{{id}}"),
     (Kind.IMAGES, Action.DELETE): _delete_image,  # and the record of its source
+    (Kind.VIDEOS, Action.CREATE): _single("POST", f"{_P}/videos"),
+    (Kind.VIDEOS, Action.UPDATE): _single("PUT", f"{_P}/videos/{{id}}"),
+    (Kind.VIDEOS, Action.DELETE): _single("DELETE", f"{_P}/videos/{{id}}"),
+    (Kind.REVIEWS, Action.CREATE): _single("POST", f"{_P}/reviews"),
+    (Kind.REVIEWS, Action.UPDATE): _single("PUT", f"{_P}/reviews/{{id}}"),
+    (Kind.REVIEWS, Action.DELETE): _single("DELETE", f"{_P}/reviews/{{id}}"),
     (Kind.SCRIPTS, Action.CREATE): _single("POST", "/v3/content/scripts"),
     (Kind.SCRIPTS, Action.UPDATE): _single("PUT", "/v3/content/scripts/{id}"),
     (Kind.SCRIPTS, Action.DELETE): _single("DELETE", "/v3/content/scripts/{id}"),
@@ -2093,9 +2478,14 @@ _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
     (Kind.REDIRECTS, Action.UPDATE): _Batch("PUT", "/v3/storefront/redirects"),
     (Kind.REDIRECTS, Action.DELETE): _Batch("DELETE", "/v3/storefront/redirects", by_ids="id:in"),
 }
+for _kind, _path in METAFIELD_PATHS.items():  # in batches across owners
+    _ROUTES[_kind, Action.CREATE] = _Metafields("POST", _path)
+    _ROUTES[_kind, Action.UPDATE] = _Metafields("PUT", _path)
+    _ROUTES[_kind, Action.DELETE] = _Metafields("DELETE", _path)
 _ADOPT_ON: dict[Kind, tuple[int, ...]] = {
     Kind.CATEGORIES: (409, 422),
     Kind.PAGES: (422,),
     Kind.CUSTOMERS: (422,),
     Kind.CUSTOMER_ATTRIBUTES: (422,),
+    **{kind: (409, 422) for kind in METAFIELD_KINDS},  # a batch's items fail with a 422
 }

@@ -74,6 +74,8 @@ class Brands(Resource):
             raise invalid("name", f"a store has at most {MAX_BRANDS} brands")
         if self.id_of(fields["name"]) is not None:
             raise conflict("name", f"Brand name '{fields['name']}' is a duplicate.")
+        if fields.get("image_url"):  # taken into the store: its CDN URL
+            fields["image_url"] = self.store.record_images.take(fields["image_url"])
         doc = {**BRAND_DEFAULTS, **fields, "id": self.next_id("brand")}
         doc["custom_url"] = {
             "url": (fields.get("custom_url") or {}).get("url")
@@ -105,6 +107,8 @@ class Brands(Resource):
                 and self.id_of(fields["name"]) is not None
             ):
                 raise conflict("name", f"Brand name '{fields['name']}' is a duplicate.")
+            if fields.get("image_url"):
+                fields["image_url"] = self.store.record_images.take(fields["image_url"])
             if "custom_url" in fields:
                 fields["custom_url"] = {
                     "url": fields["custom_url"].get("url", ""),
@@ -119,6 +123,13 @@ class Brands(Resource):
                 brand_id,
             )
             return doc
+
+    def set_image(self, brand_id: int, url: str) -> None:
+        """Set a brand's image URL (inside a transaction)."""
+        doc = {**self.get(brand_id), "image_url": url}
+        self.execute(
+            "UPDATE brands SET doc=? WHERE store=? AND id=?", dumps(doc), self.hash, brand_id
+        )
 
     def get(self, brand_id: int) -> dict[str, Any]:
         """`GET /catalog/brands/{id}`."""

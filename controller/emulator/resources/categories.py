@@ -177,6 +177,8 @@ class Categories(Resource):
         tree_id = fields.pop("tree_id", DEFAULT_TREE_ID)
         if not self.store.trees.exists(tree_id):
             raise invalid(label + "tree_id", f"tree {tree_id} does not exist")
+        if fields.get("image_url"):  # taken into the store: its CDN URL
+            fields["image_url"] = self.store.record_images.take(fields["image_url"])
         doc = {
             **CATEGORY_DEFAULTS,
             **fields,
@@ -203,6 +205,8 @@ class Categories(Resource):
         doc = self.get(category_id)
         fields = clean(body, CATEGORY_FIELDS, prefix=label)
         fields.pop("tree_id", None)
+        if fields.get("image_url"):
+            fields["image_url"] = self.store.record_images.take(fields["image_url"])
         self._apply_url(doc, fields)
         doc.update(fields)
         self._save(doc, label)
@@ -262,6 +266,11 @@ class Categories(Resource):
                     raise invalid(f"[{i}].category_id", "category_id is required")
                 out.append(self._update(item["category_id"], item, f"[{i}]."))
             return out
+
+    def set_image(self, category_id: int, url: str) -> None:
+        """Set a category's image URL (inside a transaction)."""
+        self._save({**self.get(category_id), "image_url": url}, "")
+        self.emit("store/category/updated", {"type": "category", "id": category_id})
 
     def get(self, category_id: int) -> dict[str, Any]:
         """One category document."""

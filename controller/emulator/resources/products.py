@@ -48,10 +48,13 @@ CREATE INDEX IF NOT EXISTS product_categories_category ON product_categories (st
 TABLES = ("products", "product_categories")
 
 MAX_BATCH = KINDS[Kind.PRODUCTS].batch_size(Action.UPDATE)  # 10, as the kind table knows
-CHILDREN = ("variants", "custom_fields", "images", "options", "modifiers", "bulk_pricing_rules")
+CHILDREN = (
+    *("variants", "custom_fields", "images", "options", "modifiers", "bulk_pricing_rules"),
+    *("videos", "reviews"),
+)
 ALL = frozenset(CHILDREN)
 # Sub-resources the emulator cannot hold: a product always has none of them.
-EMPTY_INCLUDES = ("videos", "reviews")
+EMPTY_INCLUDES: tuple[str, ...] = ()
 # "When you specify `options` or `modifiers`, results are limited to 10 per page."
 LIMITED_INCLUDES = frozenset({"options", "modifiers"})
 LIMITED_PAGE = 10
@@ -238,7 +241,8 @@ class Products(Resource):
             fields["brand_id"] = self.store.brands.id_of(name, create=True)
 
     def create(self, body: Any, *, render: bool = True) -> dict[str, Any]:
-        """`POST /catalog/products` (one product; inline variants, custom fields and images).
+        """`POST /catalog/products` (one product; inline variants, custom fields, images and
+        videos).
         Seeding passes `render=False` and gets only the id back."""
         fields = clean(body, PRODUCT_FIELDS, required=("name", "type", "weight", "price"))
         with self.tx():
@@ -274,6 +278,8 @@ class Products(Resource):
                 self.store.bulk_pricing_rules.insert(
                     product_id, rule, label=f"bulk_pricing_rules[{index}]."
                 )
+            for index, video in enumerate(body.get("videos") or []):
+                self.store.videos.insert(product_id, video, label=f"videos[{index}].")
             if not render:
                 return {"id": product_id}
             return self.render([self.doc(product_id)], ALL)[0]
@@ -497,6 +503,10 @@ class Products(Resource):
                     self.store.bulk_pricing_rules.render(r)
                     for r in children["bulk_pricing_rules"][doc["id"]]
                 ]
+            if "reviews" in include:
+                product["reviews"] = children["reviews"][doc["id"]]
+            if "videos" in include:
+                product["videos"] = sorted(children["videos"][doc["id"]], key=_image_order)
             if "primary_image" in include:
                 thumbnails = [i for i in images if i.get("is_thumbnail")] or images
                 product["primary_image"] = thumbnails[0] if thumbnails else {}
