@@ -14,7 +14,7 @@ from pathlib import Path
 from bench.common import TOKEN, emulator_process, raise_prices, reset_stats, seed, stats
 from controller.catalog import Item, Kind, build_catalog
 from controller.catalog.kinds import KINDS, Action
-from controller.catalog.model import Catalog, Metafield, PriceList, PriceRecord
+from controller.catalog.model import Catalog, Metafield, PriceList, PriceRecord, Video
 from controller.catalog.observed import to_catalog
 from controller.emulator.seed import BRANDS, DEPARTMENTS, FAMILIES, SECTIONS, synthetic_products
 from controller.engine import sync
@@ -324,8 +324,11 @@ def run(products: int = 10_000) -> None:
 
 def metafield_catalog(count: int, *, value: str = "1") -> Catalog:
     """`count` synthetic products with two metafields each and one on each variant, category
-    and brand."""
+    and brand, a video each, and an image (by URL) on each category and brand."""
     base = synthetic_catalog(count)
+
+    def picture(key: str) -> str:
+        return f"https://pictures.example.test/{key.replace('/', '-').replace(' ', '-')}.jpg"
 
     def mine(*names: str) -> tuple[Metafield, ...]:
         return tuple(
@@ -338,13 +341,18 @@ def metafield_catalog(count: int, *, value: str = "1") -> Catalog:
             product,
             metafields=mine("item", "hs_code"),
             variants=tuple(replace(v, metafields=mine("barcode")) for v in product.variants or ()),
+            videos=(Video(f"{i:011d}", {"title": f"Video {i}", "sort_order": 1}),),
         )
-        for key, product in base.products.items()
+        for i, (key, product) in enumerate(base.products.items())
     }
     categories = {
-        k: replace(c, metafields=mine("feed")) for k, c in (base.categories or {}).items()
+        k: replace(c, fields={**c.fields, "image_url": picture(k)}, metafields=mine("feed"))
+        for k, c in (base.categories or {}).items()
     }
-    brands = {k: replace(b, metafields=mine("origin")) for k, b in (base.brands or {}).items()}
+    brands = {
+        k: replace(b, fields={**b.fields, "image_url": picture(k)}, metafields=mine("origin"))
+        for k, b in (base.brands or {}).items()
+    }
     return Catalog(products, categories, brands)
 
 
@@ -362,13 +370,16 @@ def metafield_batches(catalog: Catalog) -> int:
 
 
 async def _metafield_scenarios(url: str, count: int) -> list[Figures]:
-    """Metafields on every kind of owner: created after their owners in batches across owners,
-    a no-op, and one value of each changed."""
+    """Metafields on every kind of owner, product videos and category and brand images:
+    metafields and image records created after their owners in batches across owners, a no-op,
+    and one value of each metafield changed."""
     wanted = metafield_catalog(count)
     n_categories, n_brands = len(wanted.categories or {}), len(wanted.brands or {})
     levels = [sum(1 for c in (wanted.categories or {}).values() if c.depth == d) for d in (1, 2, 3)]
     batches = metafield_batches(wanted)
-    image_sources = math.ceil(count / 50)
+    # the records of the images' sources: products', and categories' and brands' (the videos are
+    # created with their products: no request of their own)
+    image_sources = math.ceil(count / 50) + math.ceil(n_categories / 50) + math.ceil(n_brands / 50)
     # the no-op reads products, categories and brands, and the metafields of each kind of owner
     # (the products' with the records of their image sources)
     owned = [
@@ -383,7 +394,7 @@ async def _metafield_scenarios(url: str, count: int) -> list[Figures]:
         await _measure(
             url,
             "meta",
-            f"{count} products + metafields ({batches} batches)",
+            f"{count} products + metafields, videos, images",
             wanted,
             Options(),
             min_reads(0, 0, 0),
