@@ -28,7 +28,16 @@ SCRIPTS = """- name: Analytics
 """
 
 
-def manifests(root: Path, emulator: Emulator, remote: Remote, *, approved: bool) -> FileWorld:
+def manifests(
+    root: Path,
+    emulator: Emulator,
+    remote: Remote,
+    *,
+    approved: bool,
+    storefronts: list[str] | None = None,
+) -> FileWorld:
+    """Production and a deployment `storefront` of a theme and scripts to it (to its channels
+    `storefronts`, each in Europe/Paris, when given)."""
     (root / "m").mkdir(parents=True, exist_ok=True)
     (root / "s").mkdir(exist_ok=True)
     write_secret(
@@ -51,6 +60,9 @@ def manifests(root: Path, emulator: Emulator, remote: Remote, *, approved: bool)
                     "metadata": {"name": "production", "namespace": "shop"},
                     "spec": {
                         "role": "production",
+                        "channels": [
+                            {"name": c, "timezone": "Europe/Paris"} for c in storefronts or []
+                        ],
                         "store": {
                             "hash": "production",
                             "apiUrl": emulator.url,
@@ -67,7 +79,15 @@ def manifests(root: Path, emulator: Emulator, remote: Remote, *, approved: bool)
                         "annotations": annotations,
                     },
                     "spec": {
-                        "targets": ["production"],
+                        **(
+                            {
+                                "storefronts": [
+                                    {"environment": "production", "channels": storefronts}
+                                ]
+                            }
+                            if storefronts
+                            else {"targets": ["production"]}
+                        ),
                         "theme": {
                             "git": {"url": remote.url, "ref": "main", "path": "theme"},
                             "activate": True,
@@ -137,6 +157,46 @@ async def test_a_theme_and_scripts_are_released_after_approval(
     assert set(scripts) == {"Analytics", "Chat widget"}
     assert scripts["Chat widget"]["kind"] == "script_tag"
     assert status["targets"][0]["outcomes"]["scripts"] == {"created": 2, "updated": 0, "deleted": 0}
+
+
+async def test_a_theme_is_activated_on_the_default_storefront_with_its_variation_settings(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    remote = Remote(tmp_path / "remote")
+    remote.commit(
+        {
+            "storefront/scripts.yaml": SCRIPTS,
+            **theme_files(
+                {
+                    "name": "Outfitters",
+                    "settings": {"color": "#ffffff"},
+                    "variations": [{"name": "Light"}, {"name": "Bold", "settings": {"bg": "dark"}}],
+                }
+            ),
+        }
+    )
+    world = manifests(tmp_path, emulator, remote, approved=True)
+    status = await run(world, tmp_path, emulator.url)
+
+    assert status["phase"] == "Succeeded", status
+    api = httpx.AsyncClient(
+        base_url=emulator.store_url("production") + "/v3", headers={"X-Auth-Token": PROD_TOKEN}
+    )
+    themes = (await api.get("/themes")).json()["data"]
+    bold = next(v["uuid"] for v in themes[0]["variations"] if v["name"] == "Bold")
+    active = (await api.get("/channels/1/active-theme")).json()["data"]
+    assert (active["active_theme_uuid"], active["active_theme_version_uuid"]) == (
+        themes[0]["uuid"],
+        bold,
+    )
+    configuration = (
+        await api.get(
+            f"/themes/{themes[0]['uuid']}/configurations",
+            params={"uuid:in": active["active_theme_configuration_uuid"]},
+        )
+    ).json()["data"][0]
+    await api.aclose()
+    assert configuration["settings"] == {"color": "#ffffff", "bg": "dark"}
 
 
 async def test_a_bundle_without_config_json_fails_its_target_with_the_reason(

@@ -39,11 +39,13 @@ async def recorded(
         yield client, recorder
 
 
-def theme_zip(config: dict[str, object] | None) -> bytes:
+def theme_zip(config: dict[str, object] | None, schema: list[object] | None = None) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as bundle:
         if config is not None:
             bundle.writestr("config.json", json.dumps(config))
+        if schema is not None:
+            bundle.writestr("schema.json", json.dumps(schema))
         bundle.writestr("templates/pages/home.html", "<h1>{{page.title}}</h1>")
     return buffer.getvalue()
 
@@ -294,8 +296,13 @@ async def _exercise(c: httpx.AsyncClient) -> None:
                     {
                         "name": "Cornerstone",
                         "version": "6.0.0",
-                        "variations": [{"name": "Light"}, {"name": "Bold"}],
-                    }
+                        "settings": {"color": "#ffffff"},
+                        "variations": [
+                            {"name": "Light"},
+                            {"name": "Bold", "settings": {"color": "#000000"}},
+                        ],
+                    },
+                    schema=[{"name": "Colors", "settings": [{"type": "color", "id": "color"}]}],
                 ),
             )
         },
@@ -307,6 +314,7 @@ async def _exercise(c: httpx.AsyncClient) -> None:
     activate = {"variation_id": theme["variations"][1]["uuid"], "which": "original"}
     assert (await c.post("/v3/themes/actions/activate", json=activate)).status_code == 204
     assert (await c.delete(f"/v3/themes/{theme['uuid']}")).status_code == 422
+    await _exercise_theme_channels(c, theme)
     second = await c.post("/v3/themes", files={"file": ("t.zip", theme_zip({"name": "Other"}))})
     other = await wait_for_job(c, second.json()["job_id"])
     assert (await c.delete(f"/v3/themes/{other['result']['theme_id']}")).status_code == 204
@@ -553,6 +561,42 @@ async def _exercise_options_and_modifiers(c: httpx.AsyncClient, pid: int) -> Non
     )
     assert listed.status_code == 200
     assert listed.json()["meta"]["pagination"]["per_page"] == 10  # as the platform limits it
+
+
+async def _exercise_theme_channels(c: httpx.AsyncClient, theme: dict[str, Any]) -> None:
+    """A channel's active theme, a theme's configurations, their validation, its download."""
+    bold = theme["variations"][1]["uuid"]
+    active = (await c.get("/v3/channels/1/active-theme")).json()["data"]
+    assert active["active_theme_uuid"] == theme["uuid"]
+    assert active["active_theme_version_uuid"] == bold
+    assert (await c.get("/v3/channels/999/active-theme")).status_code == 404
+    activate = {"variation_id": bold, "which": "last_activated"}
+    refused = await c.post("/v3/themes/actions/activate?channel_id=999", json=activate)
+    assert refused.status_code == 422
+    path = f"/v3/themes/{theme['uuid']}/configurations"
+    found = (await c.get(path, params={"channel_id:in": "1", "limit": 5, "page": 1})).json()
+    assert [x["uuid"] for x in found["data"]] == [active["active_theme_configuration_uuid"]]
+    assert found["data"][0]["settings"] == {"color": "#000000"}
+    by_uuid = {"uuid:in": active["active_theme_configuration_uuid"], "variation_uuid": bold}
+    assert len((await c.get(path, params=by_uuid)).json()["data"]) == 1
+    assert (await c.get(path)).status_code == 422  # at least one filter
+    valid = {"variation_id": bold, "settings": {"color": "#ff0000"}}
+    assert (await c.post(f"{path}/validate", json=valid)).status_code == 200
+    wrong = {"variation_id": bold, "settings": {"color": "red", "font": "Arial"}}
+    answer = await c.post(f"{path}/validate", json=wrong)
+    assert answer.status_code == 422
+    assert set(answer.json()["errors"]) == {"settings.color", "settings.font"}
+    download = await c.post(
+        f"/v3/themes/{theme['uuid']}/actions/download", json={"which": "original"}
+    )
+    assert download.status_code == 200
+    job = await wait_for_job(c, download.json()["job_id"])
+    url = job["result"]["download_url"]  # type: ignore[index]
+    async with httpx.AsyncClient() as anyone:  # a download link needs no token
+        bundle = await anyone.get(url)
+    assert bundle.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(bundle.content)) as files:
+        assert json.loads(files.read("config.json"))["name"] == "Cornerstone"
 
 
 async def _exercise_metafields(c: httpx.AsyncClient, pid: int) -> None:

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -56,6 +56,11 @@ class ThemeRelease(Model):
     git: GitSource
     activate: bool = True
     variation_name: Annotated[str, Field(min_length=1, max_length=255)] | None = None
+    configuration: Literal["original", "last_activated", "last_created"] = Field(
+        "original",
+        description="The configuration activated with it: as the theme declares it, the one "
+        "last activated, or the one last created (the theme editor's latest changes).",
+    )
 
 
 class ScriptsRelease(Model):

@@ -164,9 +164,11 @@ async def _serve(emulator: Emulator) -> None:
     print(f"emulator listening on {url} (admin API: {url}/__emulator/stores)", flush=True)
     for store in emulator.db.stores():
         counts = emulator.db.counts(store.hash)
+        storefront = await emulator.storefront(store.hash)
         print(
             f"  store {store.hash}: {emulator.store_url(store.hash)} "
-            f"({counts['products']} products, time zone {store.timezone})",
+            f"({counts['products']} products, time zone {store.timezone}); "
+            f"storefront {storefront}",
             flush=True,
         )
     await stop.wait()

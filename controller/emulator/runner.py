@@ -13,6 +13,7 @@ from controller.emulator.control import FaultConfig, StoreControl
 from controller.emulator.database import StoreDB, StoreProfile
 from controller.emulator.resources.hooks import WebhookSettings
 from controller.emulator.server import CONTROLS_KEY, SETTINGS_KEY, build_app
+from controller.emulator.storefront import storefront_app
 
 
 class Emulator:
@@ -41,6 +42,7 @@ class Emulator:
             webhooks=webhooks,
         )
         self._runner: web.AppRunner | None = None
+        self._storefronts: dict[str, tuple[web.AppRunner, str]] = {}
         self.url = ""
 
     def add_store(self, hash: str, token: str, **profile: str) -> StoreProfile:
@@ -71,8 +73,25 @@ class Emulator:
         self.url = f"http://{self.host}:{self.port}"
         return self.url
 
+    async def storefront(self, hash: str) -> str:
+        """The origin of a store's storefront, on a port of its own (started at the first call),
+        as a real storefront has its own host."""
+        if hash not in self._storefronts:
+            if self.db.store(hash) is None:
+                raise KeyError(f"no store {hash}")
+            runner = web.AppRunner(storefront_app(self.db, hash), access_log=None)
+            await runner.setup()
+            site = web.TCPSite(runner, self.host, 0)
+            await site.start()
+            port = int(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+            self._storefronts[hash] = (runner, f"http://{self.host}:{port}")
+        return self._storefronts[hash][1]
+
     async def stop(self) -> None:
         """Stop serving (the database stays open)."""
+        for runner, _ in self._storefronts.values():
+            await runner.cleanup()
+        self._storefronts.clear()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -8,6 +8,7 @@ import asyncio
 import json
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +20,7 @@ from controller.emulator.database import StoreDB, StoreProfile
 from controller.emulator.errors import ApiError
 from controller.emulator.resources.base import Call, Route, json_response
 from controller.emulator.resources.hooks import Dispatcher, WebhookSettings
-from controller.emulator.resources.themes import MAX_THEME_BYTES
+from controller.emulator.resources.themes import DOWNLOAD_SECONDS, DOWNLOADS, MAX_THEME_BYTES
 from controller.emulator.seed import client_id
 from controller.emulator.store import ROUTES
 
@@ -244,6 +245,24 @@ async def admin_seed(request: web.Request) -> web.Response:
     return json_response(counts)
 
 
+async def theme_download(request: web.Request) -> web.StreamResponse:
+    """A theme download job's bundle: no token, as the platform's links, for a minute after
+    the job finished."""
+    store, _ = await _known(request)
+    db = request.app[DB_KEY]
+    job = request.match_info["job"].removesuffix(".zip")
+    expiry = time.time() - DOWNLOAD_SECONDS - float(request.app[SETTINGS_KEY]["theme_job_seconds"])
+    try:
+        data = await db.run(db.bind(store).themes.downloaded, job, expiry)
+    except ApiError as error:
+        return _error_response(request, error)
+    return web.Response(
+        body=data,
+        content_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{job}.zip"'},
+    )
+
+
 def build_app(
     db: StoreDB,
     *,
@@ -288,6 +307,7 @@ def build_app(
     app.router.add_get(f"{admin}/stores/{{hash}}/stats", admin_stats)
     app.router.add_delete(f"{admin}/stores/{{hash}}/stats", admin_stats)
     app.router.add_post(f"{admin}/stores/{{hash}}/seed", admin_seed)
+    app.router.add_get(f"{DOWNLOADS}/{{hash}}/{{job}}", theme_download)
     if faults is not None:
 
         async def _apply_faults(app: web.Application) -> None:

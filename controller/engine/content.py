@@ -102,10 +102,41 @@ async def release_theme(
     *,
     activate: bool,
     variation: str | None,
+    channel: str | None = None,
+    which: str = "original",
+    uploaded: str | None = None,
     within: float = 600.0,
 ) -> dict[str, str]:
-    """Upload a theme, wait for its job, and activate a variation; returns theme and variation ids."""
+    """Upload a theme (unless `uploaded` names it already there), wait for its job, and activate
+    a variation on a channel (by name; the default one when None) with the configuration `which`
+    names; returns theme, variation and channel ids."""
     data, name = bundle(files)
+    theme_id = uploaded or await _upload(store, data, name, within)
+    result = {"theme": theme_id, "name": name}
+    if activate:
+        channel_id = 1
+        if channel is not None:  # names resolve to ids only here, where the API needs them
+            channels = await store.channels()
+            if channel not in channels:
+                raise ThemeFailed(
+                    f"the store has no channel {channel!r} (it has {', '.join(channels) or 'none'})"
+                )
+            channel_id = channels[channel]
+        variations = await store.theme_variations(theme_id)
+        chosen = variations.get(variation) if variation else next(iter(variations.values()), None)
+        if chosen is None:
+            raise ThemeFailed(
+                f"theme {name!r} has no variation {variation!r} (it has {', '.join(variations)})"
+                if variations
+                else f"theme {name!r} has no variations"
+            )
+        await store.activate_theme(chosen, channel_id=channel_id, which=which)
+        result["variation"], result["channel"] = chosen, str(channel_id)
+    return result
+
+
+async def _upload(store: BigCommerceStore, data: bytes, name: str, within: float) -> str:
+    """Upload a bundle and wait for its job: the new theme's id."""
     job_id = await store.upload_theme(data, f"{name}.zip")
     deadline = time.monotonic() + within
     delay = 0.05
@@ -114,21 +145,8 @@ async def release_theme(
         if job.failure is not None:
             raise ThemeFailed(f"theme upload {job_id} failed: {job.failure}")
         if job.theme_id is not None:
-            break
+            return job.theme_id
         if time.monotonic() > deadline:
             raise ThemeFailed(f"theme upload {job_id} did not finish within {within:.0f}s")
         await asyncio.sleep(delay)
         delay = min(delay * 2, 5.0)
-    result = {"theme": job.theme_id, "name": name}
-    if activate:
-        variations = await store.theme_variations(job.theme_id)
-        chosen = variations.get(variation) if variation else next(iter(variations.values()), None)
-        if chosen is None:
-            raise ThemeFailed(
-                f"theme {name!r} has no variation {variation!r} (it has {', '.join(variations)})"
-                if variations
-                else f"theme {name!r} has no variations"
-            )
-        await store.activate_theme(chosen)
-        result["variation"] = chosen
-    return result

@@ -107,6 +107,7 @@ class _Reconcile(Context[StoreDeploymentStatus]):
     snapshot: str | None = None
     failures: list[str] = field(default_factory=list)  # reasons of failed targets
     recurring: bool = False  # schedule.cron: each target's runs follow one another
+    uploaded: dict[str, str] = field(default_factory=dict)  # environment -> theme uploaded
     waiting: list[str] = field(default_factory=list)  # reasons of targets waiting on another object
     last_progress: float = 0.0
     reporting: asyncio.Task[None] | None = None
@@ -557,7 +558,7 @@ async def _apply(t: _Target) -> Result:
                 t.store,
                 progress=lambda r: _progress(ctx, reports, target, r),
             )
-            await _content_release(ctx, target, t.store, t.content, result)
+            await _content_release(ctx, t.ref, target, t.store, t.content, result)
     _finish(ctx, t.ref, target, result)
     return DONE
 
@@ -625,9 +626,16 @@ async def _content(ctx: _Reconcile) -> _Content:
 
 
 async def _content_release(
-    ctx: _Reconcile, target: TargetStatus, store: Any, content: _Content, result: ApplyResult
+    ctx: _Reconcile,
+    ref: Target,
+    target: TargetStatus,
+    store: Any,
+    content: _Content,
+    result: ApplyResult,
 ) -> None:
-    """Scripts, then the theme (activation last, once everything else is in place)."""
+    """Scripts, then the theme (activation last, once everything else is in place), on the
+    target's channel (an environment's: its default channel); a theme another target of the
+    same store uploaded is activated, not uploaded again."""
     spec = ctx.spec.spec
     if content.scripts is not None:
         changes = await release_scripts(store, content.scripts, prune=spec.strategy.prune)
@@ -635,13 +643,21 @@ async def _content_release(
         result.count("scripts", "updated", len(changes.update))
         result.count("scripts", "deleted", len(changes.delete))
     if content.theme is not None and spec.theme is not None and target.theme is None:
+        # a run of a recurring release uploads its own (the files may have changed since)
+        earlier = [] if ctx.recurring else ctx.status.targets
+        uploaded = ctx.uploaded.get(ref.environment) or next(
+            (s.theme for s in earlier if s.environment == ref.environment and s.theme), None
+        )
         released = await release_theme(
             store,
             content.theme,
             activate=spec.theme.activate,
             variation=spec.theme.variation_name,
+            channel=ref.channel,
+            which=spec.theme.configuration,
+            uploaded=uploaded,
         )
-        target.theme = released["theme"]
+        target.theme = ctx.uploaded[ref.environment] = released["theme"]
         result.count("theme", "activated" if "variation" in released else "uploaded")
 
 

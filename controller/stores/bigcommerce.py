@@ -13,6 +13,7 @@ from controller.catalog.model import Catalog
 from controller.catalog.observed import ObservedCatalog
 from controller.stores.changes import count, read_changes
 from controller.stores.client import decode
+from controller.stores.errors import RequestRejected
 from controller.stores.records import BigCommerceRecords
 
 
@@ -92,10 +93,35 @@ class BigCommerceStore(BigCommerceRecords):
         theme = next((t for t in themes if t["uuid"] == theme_id), {})
         return {v["name"]: v["uuid"] for v in theme.get("variations", [])}
 
-    async def activate_theme(self, variation_id: str) -> None:
-        """`POST /themes/actions/activate` (the original variation)."""
+    async def activate_theme(
+        self, variation_id: str, *, channel_id: int = 1, which: str = "original"
+    ) -> None:
+        """`POST /themes/actions/activate?channel_id=` with the configuration `which` names
+        (original, last_activated, last_created)."""
         await self.request(
             "POST",
             "/v3/themes/actions/activate",
-            json={"variation_id": variation_id, "which": "original"},
+            params={"channel_id": channel_id},
+            json={"variation_id": variation_id, "which": which},
         )
+
+    async def channels(self) -> dict[str, int]:
+        """`GET /channels`: the store's channels, name -> id."""
+        found: dict[str, int] = {}
+        async for page in self.pages("/v3/channels"):
+            found.update({str(c["name"]): int(c["id"]) for c in page})
+        return found
+
+    async def active_theme(self, channel_id: int) -> dict[str, Any] | None:
+        """`GET /channels/{id}/active-theme` (None: the channel has none)."""
+        try:
+            found: dict[str, Any] = await self.data(
+                "GET",
+                f"/v3/channels/{channel_id}/active-theme",
+                "/v3/channels/{channel_id}/active-theme",
+            )
+        except RequestRejected as error:
+            if error.status != 404:
+                raise
+            return None
+        return found
