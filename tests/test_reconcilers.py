@@ -1045,16 +1045,21 @@ async def test_a_weekly_rotation_runs_each_monday_in_berlin_and_once_late_after_
     assert target["phase"] == "AwaitingApproval"
     assert ("StoreDeployment", "rotation", "Normal", "AwaitingApproval") in world.events
     assert await price_of(emulator.url, "A-1") == 10
+
+    # Nobody approves it before the next Monday: that run is the one that waits, one more missed.
+    target = await step(lambda: datetime(2027, 1, 5, 9, tzinfo=UTC))
+    assert (target["phase"], target["scheduledFor"]) == ("AwaitingApproval", "2027-01-04T05:00:00Z")
+    assert target["missedRuns"] == 3
     deployment["metadata"]["annotations"]["stagingpro.io/approved-plan"] = target["planDigest"]
-    target = await step(december(30, 9, 5))
+    target = await step(lambda: datetime(2027, 1, 5, 9, 5, tzinfo=UTC))
     assert target["phase"] == "Succeeded"
     assert await price_of(emulator.url, "A-1") == 25
     assert [e for e in world.events if e[3] == "MissedRun"] == [
         ("StoreDeployment", "rotation", "Warning", "MissedRun")
-    ]
+    ] * 2
 
-    target = await step(december(30, 9, 5, 2))
-    assert (target["phase"], target["scheduledFor"]) == ("Scheduled", "2027-01-04T05:00:00Z")
+    target = await step(lambda: datetime(2027, 1, 5, 9, 5, 2, tzinfo=UTC))
+    assert (target["phase"], target["scheduledFor"]) == ("Scheduled", "2027-01-11T05:00:00Z")
     assert target["runs"] == 2
-    assert "2 runs missed" in target["lastRun"]["note"]
+    assert "3 runs missed" in target["lastRun"]["note"]
     assert "missedRuns" not in target

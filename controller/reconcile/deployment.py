@@ -394,8 +394,8 @@ def _recurring(t: _Target, expression: cron.Cron, zone: str) -> Result:
         target.phase, target.progress = Phase.SCHEDULED, None
         wait = max(0.5, (upcoming.utc - now).total_seconds())
         return idle(Reason.SCHEDULED, upcoming.describe(), wait)
-    if count > 1:
-        target.missed_runs = count - 1
+    if count > 1:  # runs missed (this one waited past them, or the operator was down)
+        target.missed_runs = (target.missed_runs or 0) + count - 1
         t.of.event(
             "Warning",
             Reason.MISSED_RUN,
