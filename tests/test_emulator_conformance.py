@@ -992,6 +992,9 @@ async def _exercise_price_lists(c: httpx.AsyncClient, pid: int) -> int:
         assert (await c.get(records, params=query)).status_code == 200, query
     listed = (await c.get(records, params={"sku": sku, "currency": "usd"})).json()["data"]
     assert [(r["price"], r["calculated_price"]) for r in listed] == [(9, 8)]
+    assert "sku" not in listed[0]  # the platform answers a record's SKU only when asked
+    asked = await c.get(records, params={"sku": sku, "currency": "usd", "include": "sku"})
+    assert [r["sku"] for r in asked.json()["data"]] == [sku]
     assert (await c.delete(records, params={"currency": "gbp", "sku:in": sku})).status_code == 204
     assert (await c.delete(records, params={"variant_id:in": variant})).status_code == 204
     assert len((await c.get(records)).json()["data"]) == 1

@@ -1326,7 +1326,7 @@ class BigCommerceRecords(StoreClient):
     async def read_price_records(self, price_list: ObservedPriceList) -> None:
         """A price list's records (by SKU and currency), into it."""
         path = f"{PRICE_LISTS}/{price_list.id}/records"
-        async for page in self.pages(path):
+        async for page in self.pages(path, {"include": "sku"}):  # no SKU is answered without
             price_list.records.extend(
                 ObservedPriceRecord(
                     item["variant_id"],

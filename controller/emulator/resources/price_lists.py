@@ -308,10 +308,18 @@ async def delete_price_list(call: Call) -> Any:
 
 
 async def list_records(call: Call) -> Any:
+    """A page of records: `sku` only with `include=sku`, as the platform answers (no bulk pricing
+    tiers are written here, so `include=bulk_pricing_tiers` lists none)."""
     page = await call.run(
         call.store.price_lists.records, call.int("price_list_id"), dict(call.query)
     )
-    return listing(page, dict)
+    include = set(call.query.get("include", "").split(","))
+
+    def shaped(record: dict[str, Any]) -> dict[str, Any]:
+        kept = {k: v for k, v in record.items() if k != "sku" or "sku" in include}
+        return {**kept, "bulk_pricing_tiers": []} if "bulk_pricing_tiers" in include else kept
+
+    return listing(page, shaped)
 
 
 def _write_records(upsert: bool) -> Any:
