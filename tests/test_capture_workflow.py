@@ -11,6 +11,7 @@ import pytest
 
 from controller.access import AccessPolicy
 from controller.catalog.files import load_directory
+from controller.catalog.kinds import CAPTURED
 from controller.catalog.model import CatalogInvalid
 from controller.catalog.observed import to_catalog
 from controller.emulator import Emulator
@@ -45,6 +46,15 @@ async def test_capture_then_plan_against_the_same_store_is_a_no_op(
     assessment = await assess(production, load_directory(tmp_path / "captured"))
     assert assessment.plan.in_sync
     assert assessment.drift.in_sync
+
+
+async def test_a_capture_reads_the_store_once(production: BigCommerceStore, tmp_path: Path) -> None:
+    before = production.requests
+    await production.observe(CAPTURED)
+    one_read = production.requests - before
+    before = production.requests
+    await capture_to_directory(production, tmp_path / "captured")
+    assert production.requests - before == one_read > 0
 
 
 async def test_capturing_an_unchanged_store_twice_gives_identical_files(

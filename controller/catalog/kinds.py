@@ -1445,12 +1445,12 @@ CAPTURED = frozenset(
 """What a capture or a clone observes: the shareable kinds and every kind they own."""
 
 FILED = tuple(KINDS[k] for k in TOP_LEVEL if KINDS[k].file is not None)
+"""The kinds with a file of their own in a catalog directory, in plan order."""
 
 ON_REQUEST = frozenset({Kind.OPTIONS, Kind.MODIFIERS, Kind.COMPLEX_RULES})
 """Kinds owned by products that a read brings only when a catalog compares them or a capture or
 clone names them (the platform answers 10 products a page with options and modifiers, not 250;
 complex rules are read product by product)."""
-"""The kinds with a file of their own in a catalog directory, in plan order."""
 
 
 def counts(catalog: Catalog) -> dict[str, int]:

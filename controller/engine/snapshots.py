@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from controller.catalog.files import digest, load_directory, write_directory
-from controller.catalog.kinds import CAPTURED, ON_REQUEST, SHAREABLE, counts_text
+from controller.catalog.kinds import CAPTURED, counts_text
 from controller.catalog.model import Catalog, CatalogInvalid
 from controller.catalog.observed import to_catalog
 from controller.catalog.parse import from_inline
@@ -145,7 +145,6 @@ async def capture_to_git(
 ) -> Capture:
     """Observe the store and commit its catalog to `branch` (no commit when nothing changed).
     With `refuse_emptying`, an empty store over a non-empty catalog raises `EmptyCapture`."""
-    catalog = to_catalog(await store.observe({*SHAREABLE, *ON_REQUEST}))
     catalog = to_catalog(await store.observe(CAPTURED))
     message = capture_message(environment, store_hash, catalog)
 
@@ -173,7 +172,6 @@ async def capture_to_directory(
     store: Provider, directory: Path, *, layout: str | None = None
 ) -> Catalog:
     """Observe the store and write its catalog files into a directory."""
-    catalog = to_catalog(await store.observe({*SHAREABLE, *ON_REQUEST}))
     catalog = to_catalog(await store.observe(CAPTURED))
     write_directory(catalog, directory, layout=layout)
     return catalog
