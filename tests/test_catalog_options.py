@@ -25,6 +25,7 @@ from controller.catalog.observed import (
 from controller.emulator import Emulator
 from controller.engine import apply, assess, sync
 from controller.engine.observation import Mode, Observation
+from controller.engine.sync import observed_kinds
 from controller.planner import Action, Options, Plan
 from controller.planner import plan as make_plan
 from controller.review.model import build_review
@@ -443,3 +444,14 @@ async def test_a_renamed_option_is_changed_in_place_and_keeps_every_variant(
     assert {v.sku: v.id for v in after} == before
     assert {name for v in after for name, _ in v.option_values} == {"Size", "Finish"}
     assert (await assess(prod, desired([renamed]))).drift.in_sync
+
+
+async def test_a_plan_read_with_every_field_sees_the_options_the_store_has(
+    emulator: Emulator, stores: Any
+) -> None:
+    prod, _ = stores
+    catalog = desired([watch()])
+    await sync(prod, catalog)
+    # what `stagingpro plan --out` and the review page read: every managed field
+    observed = await prod.observe(observed_kinds(catalog), fields=None, like=catalog)
+    assert (await assess(prod, catalog, observed=observed)).plan.in_sync

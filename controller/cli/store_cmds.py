@@ -23,7 +23,7 @@ from controller.cli.inputs import TOKEN_ENV, StoreTarget, load_catalog, store_ta
 from controller.cli.render import ProgressLine, interrupted, outcome, plan_table
 from controller.engine import ApplyResult, Assessment, PlanRefused, apply, assess
 from controller.engine.snapshots import ResolvedCatalog, capture_message, capture_to_directory
-from controller.engine.sync import compared_fields, managed_kinds
+from controller.engine.sync import compared_fields, observed_kinds
 from controller.errors import StagingProError
 from controller.planner import Options, Plan, PlanFormatError, touched_digest
 from controller.reconcile.environment import ignore_options
@@ -266,7 +266,7 @@ async def _assess(
             review_cmd.FORMATS
         )
         fields = None if whole else compared_fields(desired)
-        observed = await store.observe(managed_kinds(desired), fields=fields, like=desired)
+        observed = await store.observe(observed_kinds(desired), fields=fields, like=desired)
         assessment = await assess(store, desired, options, observed=observed)
     except BaseException:
         await store.close()

@@ -33,6 +33,12 @@ def managed_kinds(desired: Catalog) -> frozenset[Kind]:
     return top | managed_metafields(desired)
 
 
+def observed_kinds(desired: Catalog) -> frozenset[Kind]:
+    """What an assessment of `desired` reads: the kinds it manages, and those read only on request
+    (options, modifiers, complex rules) that its products compare."""
+    return managed_kinds(desired) | compared_fields(desired).keys()
+
+
 def managed_metafields(desired: Catalog) -> frozenset[Kind]:
     """The metafield kinds a catalog manages on some owner."""
     products = desired.products.values()
@@ -101,8 +107,7 @@ async def assess(
     """Observe (read-only; unless given the store as just `observed`), validate references, and
     compute the plan and the drift."""
     if observed is None:
-        # with the kinds read only on request that its products manage
-        observed = await store.observe(managed_kinds(desired) | compared_fields(desired).keys())
+        observed = await store.observe(observed_kinds(desired))
     complete = getattr(store, "complete_observation", None)
     if complete is not None:  # what only the catalog names (the regions its placements use)
         await complete(observed, desired)
