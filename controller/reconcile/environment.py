@@ -25,7 +25,7 @@ from controller.api.environment import (
 )
 from controller.api.resources import StoreEnvironment
 from controller.catalog.anonymise import Rules, anonymise
-from controller.catalog.kinds import CAPTURED, LIVE, ON_REQUEST, SHAREABLE, Kind
+from controller.catalog.kinds import CAPTURED, LIVE, Kind
 from controller.catalog.observed import to_catalog
 from controller.engine import apply, sync
 from controller.engine.observation import Observation
@@ -244,8 +244,6 @@ async def _clone(ctx: _Reconcile) -> Result:
     rules = Rules({rule.field: rule.action for rule in cloning.rules})
     key = await _anonymisation_key(svc, env) if cloning.enabled else b""  # before any read
     # Storefront content too; not scripts (a store shows a token only its own account's).
-    kinds = set(SHAREABLE) - {Kind.SCRIPTS} | ({Kind.CUSTOMERS} if cloning.enabled else set())
-    kinds |= ON_REQUEST  # the products' options and modifiers too
     kinds = set(CAPTURED) - {Kind.SCRIPTS} | ({Kind.CUSTOMERS} if cloning.enabled else set())
     if env.spec.clone_from.inventory:  # operational data: on request only
         kinds |= LIVE
