@@ -79,8 +79,6 @@ from controller.tasks import fan_out
 
 CATALOG_KINDS = frozenset({Kind.PRODUCTS, Kind.CATEGORIES, Kind.BRANDS})
 SPLIT_STATUSES = frozenset({409, 413, 422})  # a batch refused as a whole: find the bad items
-PRODUCT_INCLUDES = "variants,custom_fields,images,options,modifiers,bulk_pricing_rules"
-PRODUCT_INCLUDES = "variants,custom_fields,images,videos,reviews"
 _OWNED = (
     (Kind.VARIANTS, "variants"),
     (Kind.CUSTOM_FIELDS, "custom_fields"),
@@ -1733,12 +1731,9 @@ class BigCommerceRecords(StoreClient):
     # ---- lookups by natural key -----------------------------------------------------------------
 
     async def find_product(self, sku: str) -> dict[str, Any] | None:
-        """The product with that SKU, with its variants, custom fields and images."""
+        """The product with that SKU (an adoption needs only its id: nothing is included)."""
         data = await self.data(
-            "GET",
-            "/v3/catalog/products",
-            "/v3/catalog/products",
-            params={"sku": sku, "include": PRODUCT_INCLUDES},
+            "GET", "/v3/catalog/products", "/v3/catalog/products", params={"sku": sku}
         )
         return data[0] if data else None
 
