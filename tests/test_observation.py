@@ -15,7 +15,7 @@ import pytest
 
 from controller.access import AccessPolicy, SecretData
 from controller.api.snapshot import GitSource
-from controller.catalog.model import Catalog
+from controller.catalog.model import Catalog, CatalogInvalid
 from controller.catalog.observed import ObservedCatalog
 from controller.emulator import Emulator
 from controller.engine import assess, sync
@@ -518,3 +518,26 @@ async def test_environments_checked_at_once_share_one_load_of_their_catalog(
     loads = await asyncio.gather(*(cache.from_git("shop", source, sha, None) for _ in range(5)))
     assert all(found.catalog is loads[0].catalog for found in loads)
     assert list(loads[0].catalog.products) == ["one-1"]
+
+
+async def test_a_shared_load_whose_first_waiter_is_cancelled_leaves_no_failed_task(
+    tmp_path: Path,
+) -> None:
+    """A check cancelled while its catalog loads (the operator stopping) leaves the load running for
+    the others; an invalid catalog then fails only its waiters, never a task in the loop, which kopf
+    would re-raise when the operator stops."""
+    remote = Remote(tmp_path / "remotes")
+    sha = remote.commit({"catalog/products.jsonl": '{"sku": "ONE-1", "price": "lots"}\n'})
+    cache = CatalogCache(GitCache(tmp_path / "cache", policy=AccessPolicy(allow_local_git=True)))
+    source = GitSource(url=remote.url, ref="main", path="catalog")
+    first = asyncio.ensure_future(cache.from_git("shop", source, sha, None))
+    second = asyncio.ensure_future(cache.from_git("shop", source, sha, None))
+    await asyncio.sleep(0)  # both wait on the one load
+    tasks = asyncio.all_tasks() - {asyncio.current_task(), first, second}
+    first.cancel()
+    with pytest.raises(CatalogInvalid, match="price"):
+        await second
+    assert first.cancelled()
+    done, running = await asyncio.wait(tasks, timeout=30)
+    assert running == set()
+    assert [t.exception() for t in done if not t.cancelled()] == [None] * len(tasks)

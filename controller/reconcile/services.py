@@ -148,6 +148,15 @@ class StoreRegistry:
         return self._parallel
 
 
+async def _outcome(load: Callable[..., ResolvedCatalog], *args: Any) -> ResolvedCatalog | Exception:
+    """A shared load's result or its error as a value: the load runs on when the waiter that started
+    it is cancelled, and a task left failed in the loop is re-raised by kopf when the operator stops."""
+    try:
+        return await asyncio.to_thread(load, *args)
+    except Exception as error:
+        return error
+
+
 class CatalogCache:
     """Resolved catalogs by revision, least recently used first out, so that an environment's drift
     check every interval does not reload unchanged files; bounded by their estimated size in memory
@@ -157,7 +166,7 @@ class CatalogCache:
         self.git = git
         self.max_bytes = max_bytes
         self._entries: OrderedDict[tuple[str, ...], tuple[ResolvedCatalog, int]] = OrderedDict()
-        self._loading: dict[tuple[str, ...], asyncio.Future[ResolvedCatalog]] = {}
+        self._loading: dict[tuple[str, ...], asyncio.Future[ResolvedCatalog | Exception]] = {}
 
     async def from_git(
         self, namespace: str, source: GitSource, ref: str, credentials: GitCredentials | None
@@ -172,7 +181,7 @@ class CatalogCache:
         loading = self._loading.get(key)
         if loading is None:
             loading = self._loading[key] = asyncio.ensure_future(
-                asyncio.to_thread(
+                _outcome(
                     resolve_git,
                     self.git.scoped(namespace),
                     source.url,
@@ -182,12 +191,17 @@ class CatalogCache:
                 )
             )
             try:
-                found = await asyncio.shield(loading)
+                outcome = await asyncio.shield(loading)
             finally:
                 del self._loading[key]
-            self._remember(key, found)
-            return found
-        return await asyncio.shield(loading)
+            if isinstance(outcome, Exception):
+                raise outcome
+            self._remember(key, outcome)
+            return outcome
+        outcome = await asyncio.shield(loading)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
 
     def from_inline(self, inline: dict[str, Any]) -> ResolvedCatalog:
         """An inline catalog (validated each time: it is small)."""
