@@ -23,7 +23,7 @@ from controller.reconcile.outcome import Outcome
 from controller.reconcile.services import EventType, Services
 from controller.reconcile.status import merge_patch
 from controller.review.shelf import ReviewShelf
-from controller.standalone import services_for
+from controller.standalone import FileWorld, services_for
 from tests.conftest import PROD_TOKEN
 from tests.support.gitservers import Remote
 from tests.support.manifests import access_to, binding
@@ -72,6 +72,9 @@ class FakeWorld:
         body = copy.deepcopy(body)
         body["metadata"].setdefault("generation", 1)
         self.objects.setdefault((kind, namespace, body["metadata"]["name"]), body)
+
+    async def delete(self, kind: str, namespace: str, name: str) -> None:
+        self.objects.pop((kind, namespace, name), None)
 
     async def patch_status(
         self, kind: str, namespace: str, name: str, patch: dict[str, Any]
@@ -1063,3 +1066,66 @@ async def test_a_weekly_rotation_runs_each_monday_in_berlin_and_once_late_after_
     assert target["runs"] == 2
     assert "3 runs missed" in target["lastRun"]["note"]
     assert "missedRuns" not in target
+
+
+async def test_a_daily_release_keeps_the_rollback_snapshots_of_its_last_five_runs(
+    world: FakeWorld, services: Services, emulator: Emulator
+) -> None:
+    world.put("CatalogSnapshot", "daily", {"source": {"inline": products("A-1", price=1)}})
+    await reconcile(world, services, world.read("StoreEnvironment", "production"))
+    world.put(
+        "StoreDeployment",
+        "daily",
+        {
+            "targets": ["production"],
+            "catalog": {"snapshotRef": {"name": "daily"}},
+            "schedule": {"cron": "0 6 * * *", "timezone": "Europe/Berlin"},
+        },
+    )
+    deployment = world.objects[("StoreDeployment", "shop", "daily")]
+
+    async def step(at: datetime) -> dict[str, Any]:
+        services.clock = lambda: at
+        await reconcile(world, services, world.read("StoreDeployment", "daily"))
+        target: dict[str, Any] = world.read("StoreDeployment", "daily")["status"]["targets"][0]
+        return target
+
+    first = await step(datetime(2026, 12, 31, 12, tzinfo=UTC))
+    assert first["scheduledFor"] == "2027-01-01T05:00:00Z"
+    for day in range(1, 8):  # each day's content differs: each run changes the store
+        snapshot = world.objects[("CatalogSnapshot", "shop", "daily")]
+        snapshot["spec"] = {"source": {"inline": products("A-1", price=day * 10)}}
+        await reconcile(world, services, world.read("CatalogSnapshot", "daily"))
+        run = datetime(2027, 1, day, 5, 0, 5, tzinfo=UTC)
+        target = await step(run)
+        assert target["phase"] == "AwaitingApproval", target
+        deployment["metadata"]["annotations"] = {
+            "stagingpro.io/approved-by": "maria",
+            "stagingpro.io/approved-plan": target["planDigest"],
+        }
+        assert (await step(run + timedelta(seconds=5)))["phase"] == "Succeeded"
+        assert await price_of(emulator.url, "A-1") == day * 10
+        await step(run + timedelta(seconds=10))  # the next run is scheduled
+
+    rollbacks = sorted(
+        name for (kind, _, name) in world.objects if kind == "CatalogSnapshot" and name != "daily"
+    )
+    assert rollbacks == [f"daily-production-rollback-202701{d:02}t0500" for d in range(3, 8)]
+
+
+async def test_the_standalone_loop_deletes_only_what_it_created(tmp_path: Path) -> None:
+    manifests = tmp_path / "manifests"
+    manifests.mkdir()
+    (manifests / "snapshot.yaml").write_text(
+        "apiVersion: stagingpro.io/v1alpha1\nkind: CatalogSnapshot\n"
+        "metadata: {name: theirs, namespace: shop}\nspec: {source: {inline: {}}}\n"
+    )
+    world = FileWorld(manifests, tmp_path / "state")
+    world.refresh()
+    mine = {"apiVersion": "stagingpro.io/v1alpha1", "kind": "CatalogSnapshot"}
+    await world.create("CatalogSnapshot", "shop", {**mine, "metadata": {"name": "mine"}})
+    await world.delete("CatalogSnapshot", "shop", "mine")
+    await world.delete("CatalogSnapshot", "shop", "theirs")
+    world.refresh()
+    left = await world.list("CatalogSnapshot", "shop")
+    assert [o["metadata"]["name"] for o in left] == ["theirs"]

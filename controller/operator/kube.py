@@ -84,6 +84,20 @@ class KubeWorld:
             if error.status != 409:  # already there: creates are idempotent by name
                 raise
 
+    async def delete(self, kind: str, namespace: str, name: str) -> None:
+        try:
+            await asyncio.to_thread(
+                self.custom.delete_namespaced_custom_object,
+                GROUP,
+                VERSION,
+                namespace,
+                self._plural(kind),
+                name,
+            )
+        except ApiException as error:
+            if error.status != 404:  # gone already: deletes are idempotent too
+                raise
+
     async def patch_status(
         self, kind: str, namespace: str, name: str, patch: dict[str, Any]
     ) -> None:

@@ -80,6 +80,7 @@ LATE_AFTER = timedelta(minutes=1)
 NEXT_RUN = 1.0  # seconds after a recurring release's run ended that its next one is scheduled
 EARLIER_RUN = ""  # an approval's digest for a target whose approved run is over
 MAX_ROLLBACK_BYTES = 900_000  # a Kubernetes object must stay well under 1.5 MB
+ROLLBACKS_KEPT = 5  # per target of a recurring release
 PROGRESS_EVERY = 2.0
 
 
@@ -744,11 +745,28 @@ async def _rollback(
     }
     await ctx.svc.world.create("CatalogSnapshot", ctx.namespace, body)
     target.rollback_snapshot = name
+    if run:
+        await _let_go_of_old_rollbacks(ctx, target.name)
     if created:
         target.rollback_note = (
             f"deploying {name} restores what this deployment changes or deletes; the "
             f"{plural(created, 'item')} it creates {'is' if created == 1 else 'are'} not removed by it"
         )
+
+
+async def _let_go_of_old_rollbacks(ctx: _Reconcile, target: str) -> None:
+    """A recurring release keeps the rollback snapshots of its last `ROLLBACKS_KEPT` runs per
+    target, not one per run forever (an hourly release would otherwise add 8,760 a year)."""
+    own = [
+        o["metadata"]["name"]
+        for o in await ctx.svc.world.list("CatalogSnapshot", ctx.namespace)
+        if (o["metadata"].get("labels") or {}).get("stagingpro.io/rollback-of")
+        == ctx.spec.metadata.name
+        and (o["metadata"].get("annotations") or {}).get("stagingpro.io/target") == target
+    ]
+    # names end in the run's UTC instant (-rollback-YYYYmmddtHHMM): their order is the runs'
+    for name in sorted(own)[:-ROLLBACKS_KEPT]:
+        await ctx.svc.world.delete("CatalogSnapshot", ctx.namespace, name)
 
 
 @dataclass(frozen=True)

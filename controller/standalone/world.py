@@ -186,15 +186,25 @@ class FileWorld:
                 return SecretData(data, meta.get("annotations") or {})
         return None
 
+    def _created(self, kind: str, namespace: str, name: str) -> Path:
+        return self.state / "created" / kind / namespace / f"{name}.yaml"
+
     async def create(self, kind: str, namespace: str, body: dict[str, Any]) -> None:
         name = body["metadata"]["name"]
-        path = self.state / "created" / kind / namespace / f"{name}.yaml"
+        path = self._created(kind, namespace, name)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(body, sort_keys=False))
         self.objects[(kind, namespace, name)] = {
             **body,
             "metadata": {**body["metadata"], "generation": 1},
         }
+
+    async def delete(self, kind: str, namespace: str, name: str) -> None:
+        """Only what the loop created: the manifests are the user's."""
+        path = self._created(kind, namespace, name)
+        if path.exists():
+            path.unlink()
+            self.objects.pop((kind, namespace, name), None)
 
     async def patch_status(
         self, kind: str, namespace: str, name: str, patch: dict[str, Any]
