@@ -284,3 +284,51 @@ async def test_price_list_records_are_written_at_the_documented_maxima(
     assert emulator.db.one("SELECT COUNT(*) FROM price_records WHERE store=?", "production") == 900
     assert (await assess(prod, catalog(6, 900))).plan.in_sync
     assert len((await prod.observe()).products) == 400  # the products were never touched
+
+
+async def test_a_deleted_variant_or_price_list_takes_its_price_records_with_it(
+    emulator: Emulator,
+) -> None:
+    async with httpx.AsyncClient(
+        base_url=emulator.store_url("production") + "/v3", headers={"X-Auth-Token": PROD_TOKEN}
+    ) as client:
+        variants = [
+            {
+                "sku": f"CAP-{c}",
+                "price": 5,
+                "option_values": [{"option_display_name": "Colour", "label": c}],
+            }
+            for c in ("Red", "Blue")
+        ]
+        product = await client.post(
+            "/catalog/products",
+            json={"name": "Cap", "type": "physical", "price": 5, "weight": 1, "variants": variants},
+        )
+        assert product.status_code == 200, product.text
+        product_id = product.json()["data"]["id"]
+        lists = [
+            (await client.post("/pricelists", json={"name": n})).json()["data"]["id"] for n in "AB"
+        ]
+        for list_id in lists:
+            records = [{"sku": v["sku"], "currency": "USD", "price": 4} for v in variants]
+            assert (
+                await client.put(f"/pricelists/{list_id}/records", json=records)
+            ).status_code == 200
+
+        async def skus(list_id: int) -> list[str]:
+            answer = await client.get(f"/pricelists/{list_id}/records", params={"include": "sku"})
+            return sorted(r["sku"] for r in answer.json()["data"])
+
+        red = next(
+            v["id"]
+            for v in (await client.get(f"/catalog/products/{product_id}/variants")).json()["data"]
+            if v["sku"] == "CAP-Red"
+        )
+        assert (
+            await client.delete(f"/catalog/products/{product_id}/variants/{red}")
+        ).status_code == 204
+        assert await skus(lists[0]) == await skus(lists[1]) == ["CAP-Blue"]
+        assert (await client.delete(f"/catalog/products?id:in={product_id}")).status_code == 204
+        assert await skus(lists[1]) == []
+        assert (await client.delete(f"/pricelists/{lists[0]}")).status_code == 204
+    assert emulator.db.one("SELECT COUNT(*) FROM price_records WHERE store=?", "production") == 0

@@ -30,6 +30,13 @@ CREATE TABLE IF NOT EXISTS price_lists (store TEXT, id INTEGER, name TEXT, doc T
 CREATE UNIQUE INDEX IF NOT EXISTS price_lists_name ON price_lists (store, name);
 CREATE TABLE IF NOT EXISTS price_records (store TEXT, price_list_id INTEGER, variant_id INTEGER,
     currency TEXT, sku_l TEXT, doc TEXT, PRIMARY KEY (store, price_list_id, variant_id, currency));
+CREATE INDEX IF NOT EXISTS price_records_variant ON price_records (store, variant_id);
+-- a variant's records go with it however it is deleted (itself, its option value, its product),
+-- and a price list's with the list
+CREATE TRIGGER IF NOT EXISTS price_records_of_variant AFTER DELETE ON variants BEGIN
+    DELETE FROM price_records WHERE store=OLD.store AND variant_id=OLD.id; END;
+CREATE TRIGGER IF NOT EXISTS price_records_of_list AFTER DELETE ON price_lists BEGIN
+    DELETE FROM price_records WHERE store=OLD.store AND price_list_id=OLD.id; END;
 """
 TABLES = ("price_lists", "price_records")
 MAX_CREATE, MAX_UPSERT = 100, 1_000  # records per request, as documented
