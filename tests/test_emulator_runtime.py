@@ -221,6 +221,10 @@ def test_the_command_serves_seeded_stores_and_stops_cleanly_on_sigterm(tmp_path:
             "production=12",
             "--timezone",
             "production=Europe/Berlin",
+            "--store",
+            "legacy:old",
+            "--seed-v2",
+            "legacy=10",
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -230,7 +234,9 @@ def test_the_command_serves_seeded_stores_and_stops_cleanly_on_sigterm(tmp_path:
         assert process.stdout is not None
         banner = process.stdout.readline()
         assert "listening on http://127.0.0.1:" in banner
-        store_line = process.stdout.readline()
+        lines = [process.stdout.readline(), process.stdout.readline()]
+        store_line = next(line for line in lines if "store production:" in line)
+        assert any("store legacy:" in line and "10 products" in line for line in lines)
         assert "12 products" in store_line
         assert "Europe/Berlin" in store_line
         url = store_line.split(": ", 1)[1].split(" ")[0]
@@ -238,6 +244,11 @@ def test_the_command_serves_seeded_stores_and_stops_cleanly_on_sigterm(tmp_path:
             url + "/v3/catalog/products", headers={"X-Auth-Token": "secret"}, params={"limit": 5}
         )
         assert answer.json()["meta"]["pagination"]["total"] == 12
+        legacy = url.replace("/production", "/legacy") + "/v2"
+        counted = httpx.get(legacy + "/products/count", headers={"X-Auth-Token": "old"})
+        assert counted.json() == {"count": 10}
+        sets = httpx.get(legacy + "/option_sets", headers={"X-Auth-Token": "old"}).json()
+        assert [s["name"] for s in sets] == ["Tees", "Mugs", "Hoodies"]
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0

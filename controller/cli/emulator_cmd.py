@@ -19,11 +19,13 @@ EPILOG = """examples:
   stagingpro emulator --store production:prodtoken --store sandbox:sandtoken
   stagingpro emulator --db stores.db --store production:t --seed production=1000
   stagingpro emulator --store production:t --seed production=examples/catalog
+  stagingpro emulator --store legacy:t --seed-v2 legacy=1000    # an older store: option sets, rules, SKUs
   stagingpro emulator --store production:t --rate-limit 45 --window-ms 3000 --error-rate 0.1
 
 admin API (never under /stores/): GET /__emulator/stores, PUT /__emulator/stores/HASH/faults,
 GET|DELETE /__emulator/stores/HASH/stats, PUT /__emulator/stores/HASH/rate-limit,
 POST /__emulator/stores/HASH/reset, POST /__emulator/stores/HASH/seed {"products": N}
+(with "v2": true, the V2 catalog of an older store)
 """
 
 
@@ -59,6 +61,14 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         default=[],
         metavar="HASH=N",
         help="fill an empty store with N synthetic products",
+    )
+    parser.add_argument(
+        "--seed-v2",
+        action="append",
+        default=[],
+        metavar="HASH=N",
+        help="fill an empty store with N products of the V2 catalog: option sets shared by many "
+        "products, SKUs, rules with price and weight adjusters",
     )
     parser.add_argument(
         "--rate-limit", type=int, default=450, help="requests per window (0 = unlimited)"
@@ -103,7 +113,7 @@ def build(args: argparse.Namespace) -> Emulator:
     """An emulator configured from the command line, its stores created and seeded."""
     from controller.emulator import Emulator, FaultConfig, seed_synthetic
     from controller.emulator.runner import parse_store_args
-    from controller.emulator.seed import seed_catalog
+    from controller.emulator.seed import seed_catalog, seed_v2
 
     try:
         stores = parse_store_args(args.store)
@@ -122,8 +132,9 @@ def build(args: argparse.Namespace) -> Emulator:
         raise CliError(str(error)) from error
     zones = _pairs(args.timezone, "--timezone")
     seeds = _pairs(args.seed, "--seed")
+    seeds_v2 = _pairs(args.seed_v2, "--seed-v2")
     known = {h for h, _ in stores}
-    for flag, mapping in (("--timezone", zones), ("--seed", seeds)):
+    for flag, mapping in (("--timezone", zones), ("--seed", seeds), ("--seed-v2", seeds_v2)):
         for key in mapping:
             if key not in known:
                 raise CliError(f"{flag} {key}: no --store {key}:TOKEN given")
@@ -152,6 +163,13 @@ def build(args: argparse.Namespace) -> Emulator:
             raise CliError(
                 f"--seed {hash_}={value}: expected a number of products or a catalog directory"
             )
+    for hash_, value in seeds_v2.items():
+        if not value.isdigit():
+            raise CliError(f"--seed-v2 {hash_}={value}: expected a number of products")
+        if hash_ in seeds:
+            raise CliError(f"--seed-v2 {hash_}: the store is seeded by --seed already")
+        if not emulator.db.counts(hash_)["products"]:
+            seed_v2(emulator.db, hash_, int(value))
     return emulator
 
 

@@ -36,6 +36,17 @@ class ApiError(Exception):
             body["instance"] = instance
         return body
 
+    def v2_body(self) -> list[dict[str, Any]]:
+        """The V2 API's body: a list of `{status, message}` (a conflict also carries `title`,
+        `type` and `errors`, as the V2 brands spec documents its 409)."""
+        details = "; ".join(f"{k}: {v}" for k, v in self.errors.items())
+        message = f"{self.title} ({details})" if details else self.title
+        error: dict[str, Any] = {"status": self.status, "message": message}
+        if self.status == 409:
+            body = self.body()
+            error.update({k: body[k] for k in ("title", "type", "errors")})
+        return [error]
+
 
 def not_found(what: str) -> ApiError:
     """404 for a missing record."""

@@ -178,3 +178,122 @@ def seed_catalog(db: StoreDB, store: str, catalog: Catalog) -> dict[str, int]:
                 body = {"name": script.name, **script.fields}
                 db.bind(store).scripts.create(body, client_id(profile.token))
     return db.counts(store)
+
+
+# ---- an older store: the V2 catalog -----------------------------------------------------------
+
+V2_SETS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
+    # option set -> its options (name, V2 type, values)
+    "Tees": (
+        ("Tee size", "RT", ("S", "M", "L", "XL")),
+        ("Tee colour", "S", ("Black", "White", "Navy")),
+    ),
+    "Mugs": (("Mug colour", "CS", ("#000000", "#ffffff", "#c0392b")),),
+    "Hoodies": (("Hoodie size", "RB", ("S", "M", "L")), ("Hoodie fit", "S", ("Regular", "Slim"))),
+}
+
+
+_SWATCHES = {"#000000": "Black", "#ffffff": "White", "#c0392b": "Red"}
+
+
+def seed_v2(db: StoreDB, store: str, count: int, *, seed: int = 0) -> dict[str, int]:
+    """Fill `store` the way an older store looks, through the V2 catalog's rules (in one
+    transaction): a few option sets shared by the `count` products, a SKU for every combination
+    of option values (some with their own price or weight), and product rules with price and
+    weight adjusters (relative, percentage, absolute; on option values and on SKUs; one that
+    stops). Every tenth product has no option set. Returns the store's counts."""
+    rng = random.Random(seed)
+    shop = db.bind(store)
+    v2 = shop.options_v2
+    with db.bulk():
+        category = db.create_categories(store, [{"name": "Legacy", "parent_id": 0, "tree_id": 1}])
+        sets: dict[str, int] = {}
+        for name_of_set, members in V2_SETS.items():
+            sets[name_of_set] = v2.create_set({"name": name_of_set})["id"]
+            for sort, (name, kind, labels) in enumerate(members):
+                option = v2.create_option({"name": name, "type": kind})
+                for n, value in enumerate(labels):
+                    text = _SWATCHES.get(value, value)
+                    v2.create_value(option["id"], {"label": text, "value": value, "sort_order": n})
+                v2.create_set_option(
+                    sets[name_of_set],
+                    {"option_id": option["id"], "sort_order": sort, "is_required": True},
+                )
+        names = list(V2_SETS)
+        for index in range(count):
+            set_name: str | None = names[index % len(names)] if index % 10 != 9 else None
+            sku = f"V2-{index:06d}"
+            body = {
+                "name": f"Legacy product {index:06d}",
+                "type": "physical",
+                "sku": sku,
+                "price": round(rng.uniform(5, 200), 2),
+                "weight": round(rng.uniform(0.1, 5), 2),
+                "categories": [category[0]["id"]],
+                "is_visible": True,
+            }
+            product_id = db.create_product(store, body, render=False)["id"]
+            if set_name is None:
+                continue
+            v2.apply_set(product_id, sets[set_name])
+            chosen = v2.product_options(product_id)
+            choices = [
+                [(o["id"], v["id"], v["label"]) for v in v2.option(o["option_id"])["values"]]
+                for o in chosen
+            ]
+            combos: list[list[tuple[int, int, str]]] = [[]]
+            for values in choices:
+                combos = [[*c, v] for c in combos for v in values]
+            skus = []
+            for combo in combos:
+                fields: dict[str, Any] = {}
+                if rng.random() < 0.2:
+                    fields["price"] = round(float(body["price"]) + rng.uniform(1, 10), 2)  # type: ignore[arg-type]
+                if rng.random() < 0.1:
+                    fields["weight"] = round(rng.uniform(0.1, 5), 2)
+                label = "-".join(part[2][:3].upper() for part in combo)
+                created = v2.create_sku(
+                    product_id,
+                    {
+                        "sku": f"{sku}-{label}",
+                        "options": [
+                            {"product_option_id": o, "option_value_id": v} for o, v, _ in combo
+                        ],
+                        **fields,
+                    },
+                )
+                skus.append(created["id"])
+            first = chosen[0]["id"]
+            last_value = choices[0][-1]
+            v2.create_rule(
+                product_id,
+                {
+                    "sort_order": 0,
+                    "conditions": [{"product_option_id": first, "option_value_id": last_value[1]}],
+                    "price_adjuster": {"adjuster": "relative", "adjuster_value": 2.5},
+                    "weight_adjuster": {"adjuster": "relative", "adjuster_value": 0.2},
+                },
+            )
+            if len(choices) > 1:
+                second = chosen[1]["id"]
+                v2.create_rule(
+                    product_id,
+                    {
+                        "sort_order": 1,
+                        "conditions": [
+                            {"product_option_id": second, "option_value_id": choices[1][0][1]}
+                        ],
+                        "price_adjuster": {"adjuster": "percentage", "adjuster_value": 10},
+                    },
+                )
+            v2.create_rule(
+                product_id,
+                {
+                    "sort_order": 2,
+                    "is_stop": True,
+                    "conditions": [{"sku_id": rng.choice(skus)}],
+                    "price_adjuster": {"adjuster": "absolute", "adjuster_value": 9.99},
+                    "weight_adjuster": {"adjuster": "absolute", "adjuster_value": 1},
+                },
+            )
+    return db.counts(store)

@@ -36,10 +36,14 @@ SETTINGS_KEY = web.AppKey("settings", dict[str, Any])
 CALL_KEY = web.RequestKey("call", Call)
 
 
+_V2_PATH = re.compile(r"^/stores/[^/]+/v2/")
+
+
 def _error_response(
     request: web.Request, error: ApiError, headers: dict[str, str] | None = None
 ) -> web.Response:
-    response = json_response(error.body(request.path), error.status)
+    body = error.v2_body() if _V2_PATH.match(request.path) else error.body(request.path)
+    response = json_response(body, error.status)
     response.headers.update(headers or {})
     return response
 
@@ -229,11 +233,17 @@ async def admin_stats(request: web.Request) -> web.Response:
 
 
 async def admin_seed(request: web.Request) -> web.Response:
-    from controller.emulator.seed import seed_synthetic
+    from controller.emulator.seed import seed_synthetic, seed_v2
 
     store, _ = await _known(request)
     body = await request.json()
     db = request.app[DB_KEY]
+    if body.get("v2"):
+        return json_response(
+            await db.run(
+                seed_v2, db, store, int(body.get("products", 100)), seed=int(body.get("seed", 0))
+            )
+        )
     counts = await db.run(
         seed_synthetic,
         db,

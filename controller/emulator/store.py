@@ -28,6 +28,8 @@ from controller.emulator.resources import (
     store_info,
     template_associations,
     themes,
+    v2_catalog,
+    v2_options,
     variants,
     videos,
     widget_templates,
@@ -64,6 +66,8 @@ _FAMILIES = (
     promotions,
     customers,
     inventory,
+    v2_options,
+    v2_catalog,
 )
 SCHEMA = "".join(m.SCHEMA for m in _FAMILIES)
 TABLES: tuple[str, ...] = tuple(t for m in _FAMILIES for t in m.TABLES)
@@ -109,3 +113,8 @@ class Store:
         self.promotions = promotions.Promotions(self)
         self.inventory = inventory.Inventory(self)
         self.customers = customers.Customers(self)
+        self.options_v2 = v2_options.OptionsV2(self)
+        self.products_v2 = v2_catalog.ProductsV2(self)
+        self.catalog_v2 = v2_catalog.CatalogV2(self)
+        self.children_v2 = v2_catalog.ChildrenV2(self)
+        self.videos = v2_catalog.Videos(self)

@@ -225,6 +225,8 @@ class StoreClient:
             body = orjson.loads(raw)
         except ValueError:
             body = {}
+        if isinstance(body, list) and body and isinstance(body[0], dict):
+            body = {"title": body[0].get("message")}  # the V2 API's list of {status, message}
         if not isinstance(body, dict):
             body = {}
         if isinstance(body.get("errors"), dict) and "status" in body["errors"]:

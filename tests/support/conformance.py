@@ -14,6 +14,8 @@ from openapi_core import Config, OpenAPI
 from openapi_core.templating.paths.exceptions import PathNotFound, ServerNotFound
 from openapi_core.testing import MockRequest, MockResponse
 
+from tests.support import v2docs
+
 PUBLIC_ORIGIN = "https://api.bigcommerce.com"
 
 _RULE_IDS_NULL = (
@@ -115,10 +117,12 @@ class Exchange:
 
 @dataclass
 class Conformance:
-    """Validates responses against whichever spec file declares the path."""
+    """Validates responses against whichever spec file declares the path (and V2 catalog answers
+    that no OpenAPI spec declares against their archived documentation pages, `v2docs`)."""
 
     specs: list[tuple[str, OpenAPI]]
     exchanges: list[Exchange] = field(default_factory=list)
+    directory: Path | None = None
 
     @classmethod
     def load(cls, directory: Path) -> Conformance:
@@ -136,12 +140,18 @@ class Conformance:
             extra_media_type_deserializers=config.extra_media_type_deserializers,
             spec_validator_cls=None,
         )
+        # The archived V2 catalog specs (brands, custom fields) are checked as the lenient ones.
         return cls(
             [
                 (f.name, OpenAPI.from_file_path(str(f), config=config if strict else lenient))
-                for folder, strict in (("reference", True), ("reference-lenient", False))
-                for f in sorted((directory / folder).rglob("*.yml"))
-            ]
+                for folder, strict in (
+                    ("reference", True),
+                    ("reference-lenient", False),
+                    ("archive/rest-catalog", False),
+                )
+                for f in sorted((directory / folder).rglob("*.y*ml"))
+            ],
+            directory=directory,
         )
 
     async def record(self, response: httpx.Response) -> None:
@@ -189,7 +199,17 @@ class Conformance:
                 return [
                     f"{exchange.method} {parts.path} -> {exchange.status} ({name}): {detail[:600]}"
                 ]
-        return [f"{exchange.method} {parts.path}: in no spec"]
+        return self._archived(exchange)
+
+    def _archived(self, exchange: Exchange) -> list[str]:
+        """A V2 catalog answer checked against its documentation page."""
+        path = _store_path(exchange.url)
+        if self.directory is None or not path.startswith("/v2/"):
+            return [f"{exchange.method} {path}: in no spec"]
+        if {"include", "exclude"} & set(exchange.query):
+            return []  # a chosen subset of the fields, by definition
+        body = orjson.loads(exchange.body) if exchange.body else None
+        return v2docs.problems(self.directory, exchange.method, path, exchange.status, body)
 
     def _without(
         self, api: OpenAPI, request: MockRequest, exchange: Exchange, name: str
@@ -218,6 +238,17 @@ class Conformance:
                 if template:
                     found.add((exchange.method, template))
                     break
+            else:
+                path = _store_path(exchange.url)
+                page = (
+                    v2docs.page_of(self.directory, exchange.method, path)
+                    if self.directory is not None and path.startswith("/v2/")
+                    else None
+                )
+                if page is not None:
+                    found.add(
+                        (exchange.method, v2docs.shape_of(self.directory, exchange.method, path))
+                    )
         return found
 
 
@@ -231,6 +262,12 @@ def _check_no_content(api: OpenAPI, exchange: Exchange) -> list[str]:
     if "204" not in responses:
         return [f"{exchange.method} {template} -> 204 is not a documented status"]
     return []
+
+
+def _store_path(url: str) -> str:
+    """The path of a store URL below `/stores/{hash}`."""
+    _, _, rest = urlsplit(url).path.partition("/stores/")
+    return "/" + rest.split("/", 1)[1] if "/" in rest else "/"
 
 
 def _template(api: OpenAPI, exchange: Exchange) -> str | None:

@@ -59,6 +59,8 @@ EMPTY_INCLUDES: tuple[str, ...] = ()
 LIMITED_INCLUDES = frozenset({"options", "modifiers"})
 LIMITED_PAGE = 10
 INCLUDES = frozenset({*CHILDREN, *EMPTY_INCLUDES, "primary_image", "channels"})
+# What else a product owns, deleted with it (its V2 options and rules, its videos).
+OWNED = ("complex_rules", "product_categories", "metafields", "product_options", "rules", "videos")
 
 
 def _categories(op: str, raw: str) -> tuple[str, list[Any]]:
@@ -410,7 +412,7 @@ class Products(Resource):
                     continue
                 self.execute("DELETE FROM products WHERE store=? AND id=?", self.hash, product_id)
                 self.emit("store/product/deleted", {"type": "product", "id": product_id})
-                for table in (*CHILDREN, "complex_rules", "product_categories", "metafields"):
+                for table in (*CHILDREN, *OWNED):
                     self.execute(
                         f"DELETE FROM {table} WHERE store=? AND product_id=?", self.hash, product_id
                     )

@@ -314,7 +314,7 @@ class Variants(Resource):
                 *product_ids,
             )
         }
-        items = [self.render(d, products[d["product_id"]]) for d in page.items]
+        items = self.under_rules([self.render(d, products[d["product_id"]]) for d in page.items])
         return Page(items, page.total, page.page, page.limit)
 
     def get(self, product_id: int, variant_id: int) -> dict[str, Any]:
@@ -328,7 +328,20 @@ class Variants(Resource):
         )
         if not docs:
             raise not_found("variant")
-        return self.render(docs[0], product)
+        return self.under_rules([self.render(docs[0], product)])[0]
+
+    def under_rules(self, rendered: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Rendered variants whose calculated price and weight are what a shopper sees once the
+        product's V2 rules apply (V2 SKU rules override variant prices)."""
+        by_product: dict[int, list[dict[str, Any]]] = {}
+        for item in rendered:
+            by_product.setdefault(item["product_id"], []).append(item)
+        for product_id, group in by_product.items():
+            shown = self.store.options_v2.shown_variants(product_id, group)
+            for item in group:
+                if item["id"] in shown:
+                    item["calculated_price"], item["calculated_weight"] = shown[item["id"]]
+        return rendered
 
 
 class Options(ValueOwner):
@@ -435,6 +448,8 @@ class Options(ValueOwner):
         keep their ids."""
         checked = clean(body, fields.OPTION)
         with self.tx():
+            # the values named by their ids before the copy are the copies
+            renumbered = self.store.options_v2.localise(product_id)
             option = self.get(product_id, option_id)
             name = checked.get("display_name", option["display_name"])
             if not name:
@@ -447,12 +462,21 @@ class Options(ValueOwner):
                 if key in checked:
                     option[key] = checked[key]
             if "option_values" in body:
-                self.set_values(option, body["option_values"])
+                values = body["option_values"]
+                if isinstance(values, list):  # the values named by their ids before the copy
+                    values = [
+                        {**v, "id": renumbered.get(v["id"], v["id"])}
+                        if isinstance(v, dict) and v.get("id") is not None
+                        else v
+                        for v in values
+                    ]
+                self.set_values(option, values)
             self.changed(product_id, option)
-            self._relabel(product_id, option)
+            self.relabel(product_id, option)
+            self.store.options_v2.sync_from_v3(product_id, option)
             return option
 
-    def _relabel(self, product_id: int, option: dict[str, Any]) -> None:
+    def relabel(self, product_id: int, option: dict[str, Any]) -> None:
         """Variants show their option values by name and label: keep them current."""
         labels = {v["id"]: v["label"] for v in option["option_values"]}
         for variant in self.store.variants.of_product(product_id):
@@ -477,6 +501,7 @@ class Options(ValueOwner):
     def delete(self, product_id: int, option_id: int) -> None:
         """`DELETE /catalog/products/{id}/options/{option_id}`, with the variants using it."""
         with self.tx():
+            self.store.options_v2.localise(product_id)
             self.get(product_id, option_id)
             self.execute("DELETE FROM options WHERE store=? AND id=?", self.hash, option_id)
             self.store.variants.remove_using(product_id, lambda v: v["option_id"] == option_id)
