@@ -1,5 +1,5 @@
 """`python -m bench [catalog|planner|emulator|engine|metafields|observation|operator|webhooks|ui|
-customers|options|all]`."""
+customers|options|migrate|all]`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from bench import (
     customers,
     emulator,
     engine,
+    migrate,
     observation,
     operator,
     options,
@@ -30,6 +31,7 @@ WHAT = {
     "ui": ui.run,
     "customers": customers.run,
     "options": options.run,
+    "migrate": migrate.run,
 }
 
 

@@ -17,6 +17,7 @@ from controller.cli import (
     cluster_cmds,
     completion,
     emulator_cmd,
+    migrate_cmd,
     operator_cmd,
     run_cmd,
     store_cmds,
@@ -126,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("--check", action="store_true", help="fail if the directory is out of date")
     schema.set_defaults(func=_cmd_schema)
     store_cmds.register(sub)
+    migrate_cmd.register(sub)
     run_cmd.register(sub)
     operator_cmd.register(sub)
     emulator_cmd.register(sub)

@@ -478,6 +478,7 @@ class Products(Resource):
         if "primary_image" in include and "images" not in children:
             children["images"] = self._children("images", ids)
         render_variant = self.store.variants.render
+        ruled = self.store.options_v2.with_rules(ids) if "variants" in include else set()
         out = []
         for doc in docs:
             product = dict(doc)
@@ -490,6 +491,8 @@ class Products(Resource):
                 product["variants"] = [
                     render_variant(v, doc) for v in children["variants"][doc["id"]]
                 ]
+                if doc["id"] in ruled:  # V2 rules decide what a shopper pays
+                    self.store.variants.under_rules(product["variants"])
             if "custom_fields" in include:
                 product["custom_fields"] = [
                     self.store.custom_fields.render(f) for f in children["custom_fields"][doc["id"]]

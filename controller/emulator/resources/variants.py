@@ -336,7 +336,10 @@ class Variants(Resource):
         by_product: dict[int, list[dict[str, Any]]] = {}
         for item in rendered:
             by_product.setdefault(item["product_id"], []).append(item)
+        ruled = self.store.options_v2.with_rules(list(by_product))
         for product_id, group in by_product.items():
+            if product_id not in ruled:
+                continue
             shown = self.store.options_v2.shown_variants(product_id, group)
             for item in group:
                 if item["id"] in shown:

@@ -1,0 +1,267 @@
+"""The Catalog V2 to V3 migration against a store: read what each product is (V3 products with
+their options and variants in pages, each option-set product's V2 rules, the option sets), plan
+it (`controller.catalog.v2migration`), apply it with the fewest requests, and verify that every
+SKU and option combination costs and weighs what it did."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from controller.catalog.pricing import Shown
+from controller.catalog.v2migration import (
+    VARIANT_OPTION_TYPES,
+    Difference,
+    ProductPlan,
+    ProductState,
+    VariantTarget,
+    differences,
+    own_rule,
+    plan_product,
+    requests_minimum,
+)
+from controller.stores import BigCommerceStore
+from controller.stores.client import decode
+from controller.tasks import fan_out
+
+V2_PAGE = 250
+BATCH = 50
+
+
+@dataclass
+class Reading:
+    """A store as the migration reads it."""
+
+    products: list[ProductState]
+    pages: int  # requests that read pages (products, option sets)
+
+
+async def _v2_list(store: BigCommerceStore, path: str, endpoint: str) -> tuple[list[Any], int]:
+    """Every item of a V2 list (bare JSON pages of 250), and the requests it took."""
+    items: list[Any] = []
+    page = 1
+    while True:
+        response = await store.request(
+            "GET", path, endpoint=endpoint, params={"page": page, "limit": V2_PAGE}
+        )
+        found = decode(response) if response.content else []
+        items += found
+        if len(found) < V2_PAGE:
+            return items, page
+        page += 1
+
+
+async def read_store(store: BigCommerceStore) -> Reading:
+    """Every product with its options, variants and (when in an option set) V2 rules."""
+    sets, pages = await _v2_list(store, "/v2/option_sets", "/v2/option_sets")
+    owner = {s["id"]: s.get("product_id") for s in sets}
+    products: list[ProductState] = []
+    async for page in store.pages("/v3/catalog/products", {"include": "variants,options"}):
+        pages += 1
+        for data in page:
+            set_id = data.get("option_set_id")
+            products.append(
+                ProductState(
+                    id=data["id"],
+                    name=data["name"],
+                    sku=data.get("sku", ""),
+                    price=data.get("price", 0),
+                    weight=data.get("weight", 0),
+                    option_set_id=set_id,
+                    set_shared=set_id is not None and owner.get(set_id) is None,
+                    options=[
+                        o
+                        for o in data.get("options") or []
+                        if o.get("type") in VARIANT_OPTION_TYPES
+                    ],
+                    variants=[v for v in data.get("variants") or [] if v.get("option_values")],
+                )
+            )
+
+    async def rules(state: ProductState) -> None:
+        path = f"/v2/products/{state.id}/rules"
+        found, _ = await _v2_list(store, path, "/v2/products/{product_id}/rules")
+        state.rules = [r for r in found if not own_rule(r, state.variants)]
+
+    await fan_out(rules(s) for s in products if s.option_set_id is not None)
+    return Reading(products, pages)
+
+
+@dataclass
+class Migration:
+    """A planned migration: each product's plan, what shoppers saw before, the request minimum."""
+
+    store: str
+    plans: list[ProductPlan]
+    before: dict[int, dict[str, Shown]]
+    skus_before: dict[int, list[str]]
+    minimum: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changes(self) -> list[ProductPlan]:
+        """The plans that write something."""
+        return [p for p in self.plans if p.changes]
+
+    def to_json(self) -> dict[str, Any]:
+        """What a resumed run needs (written before the first write)."""
+        return {
+            "store": self.store,
+            "products": [
+                {
+                    "id": p.state.id,
+                    "name": p.state.name,
+                    "localise": p.localise,
+                    "delete_rules": p.delete_rules,
+                    "option": p.state.options[0]["id"] if p.state.options else None,
+                    "variants": [
+                        [t.id, t.sku, t.labels, str(t.price), str(t.weight)] for t in p.variants
+                    ],
+                }
+                for p in self.changes
+            ],
+            "before": {
+                str(k): {c: [str(s.price), str(s.weight)] for c, s in v.items()}
+                for k, v in self.before.items()
+            },
+            "skus_before": {str(k): v for k, v in self.skus_before.items()},
+            "minimum": self.minimum,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Migration:
+        """A migration saved by `to_json` (its plans carry what applying needs)."""
+        plans = []
+        for item in data["products"]:
+            state = ProductState(item["id"], item["name"], "", 0, 0, None, item["localise"])
+            if item["option"] is not None:
+                state.options = [{"id": item["option"], "option_values": []}]
+            plans.append(
+                ProductPlan(
+                    state,
+                    localise=item["localise"],
+                    delete_rules=item["delete_rules"],
+                    variants=[
+                        VariantTarget(i, s, lab, Decimal(p), Decimal(w))
+                        for i, s, lab, p, w in item["variants"]
+                    ],
+                )
+            )
+        before = {
+            int(k): {c: Shown(Decimal(p), Decimal(w)) for c, (p, w) in v.items()}
+            for k, v in data["before"].items()
+        }
+        skus = {int(k): list(v) for k, v in data["skus_before"].items()}
+        return cls(data["store"], plans, before, skus, dict(data.get("minimum") or {}))
+
+
+def _skus(state: ProductState) -> list[str]:
+    return sorted(v["sku"] for v in state.variants)
+
+
+async def plan_migration(store: BigCommerceStore, label: str) -> Migration:
+    """Read the store and plan every product."""
+    reading = await read_store(store)
+    plans = [plan_product(s) for s in reading.products]
+    migration = Migration(
+        label,
+        plans,
+        {s.id: s.shown() for s in reading.products},
+        {s.id: _skus(s) for s in reading.products},
+    )
+    migration.minimum = requests_minimum(plans, reading.pages)
+    return migration
+
+
+async def apply_migration(
+    store: BigCommerceStore,
+    migration: Migration,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Write the migration: each product in a shared set gets its own copy (one option write),
+    then, batch by batch of 50 variants, the rules of the batch's products are deleted and the
+    variants get their own prices and weights."""
+    todo = migration.changes
+
+    async def localise(plan: ProductPlan) -> None:
+        option = plan.state.options[0]["id"]
+        await store.request(
+            "PUT",
+            f"/v3/catalog/products/{plan.state.id}/options/{option}",
+            endpoint="/v3/catalog/products/{product_id}/options/{option_id}",
+            json={},
+        )
+
+    await fan_out(localise(p) for p in todo if p.localise and p.state.options)
+    targets = [(p, t) for p in todo for t in p.variants]
+    cleared: set[int] = set()
+
+    async def clear(plan: ProductPlan) -> None:
+        await store.request(
+            "DELETE",
+            f"/v2/products/{plan.state.id}/rules",
+            endpoint="/v2/products/{product_id}/rules",
+        )
+
+    done = 0
+    for start in range(0, len(targets), BATCH):
+        batch = targets[start : start + BATCH]
+        owners = {p.state.id: p for p, _ in batch if p.delete_rules and p.state.id not in cleared}
+        await fan_out(clear(p) for p in owners.values())
+        cleared |= set(owners)
+        await store.request(
+            "PUT",
+            "/v3/catalog/variants",
+            endpoint="/v3/catalog/variants",
+            json=[t.body() for _, t in batch],
+        )
+        done += len(batch)
+        if progress is not None:
+            progress(done, len(targets))
+    await fan_out(clear(p) for p in todo if p.delete_rules and p.state.id not in cleared)
+
+
+@dataclass
+class Verification:
+    """The store after the migration against what shoppers saw before."""
+
+    differences: list[Difference]
+    products_missing: list[int]
+    skus_changed: list[int]
+    combinations: int
+
+    @property
+    def ok(self) -> bool:
+        """Nothing a shopper would notice, no product or SKU lost."""
+        return not (self.differences or self.products_missing or self.skus_changed)
+
+
+async def verify(store: BigCommerceStore, migration: Migration) -> Verification:
+    """Read the store again and compare every SKU and option combination of every product."""
+    reading = await read_store(store)
+    after = {s.id: s.shown() for s in reading.products}
+    skus = {s.id: _skus(s) for s in reading.products}
+    return Verification(
+        differences(migration.before, after),
+        sorted(set(migration.before) - set(after)),
+        sorted(i for i, v in migration.skus_before.items() if skus.get(i) != v),
+        sum(len(v) for v in migration.before.values()),
+    )
+
+
+def save(path: Path, migration: Migration) -> None:
+    """Keep the plan (and what shoppers saw) before the first write, for a resumed run."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(migration.to_json(), indent=1) + "\n", encoding="utf-8")
+    partial.replace(path)
+
+
+def load(path: Path, label: str) -> Migration | None:
+    """A migration an earlier run of this store began, if any."""
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return Migration.from_json(data) if data.get("store") == label else None
