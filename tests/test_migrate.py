@@ -177,3 +177,26 @@ def test_the_verification_reports_every_price_or_weight_that_changed() -> None:
     assert [str(d) for d in differences(before, {})] == [
         "product 7 (Size=S): before price 10.0000, weight 1.0000, after not sold"
     ]
+
+
+def test_the_example_migrates_the_sandbox_first_then_production() -> None:
+    script = Path(__file__).parent.parent / "examples" / "v2-migration" / "run.sh"
+    bin_dir = Path(sys.executable).parent
+    result = subprocess.run(
+        ["sh", str(script)],
+        env={**os.environ, "PRODUCTS": "10", "PATH": f"{bin_dir}:{os.environ['PATH']}"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    steps = [line for line in result.stdout.splitlines() if line.startswith("== ")]
+    assert steps == [
+        "== sandbox: the plan",
+        "== sandbox: applied and verified",
+        "== production: the plan",
+        "== production: applied and verified",
+        "== production: nothing left to migrate",
+    ]
+    assert result.stdout.count("0 price or weight differences") == 2
+    assert result.stdout.rstrip().splitlines()[-1].startswith("0 products to migrate")
