@@ -116,7 +116,17 @@ class Migration:
                     "name": p.state.name,
                     "localise": p.localise,
                     "delete_rules": p.delete_rules,
-                    "option": p.state.options[0]["id"] if p.state.options else None,
+                    "options": [
+                        {
+                            "id": o["id"],
+                            "display_name": o["display_name"],
+                            "option_values": [
+                                {"id": v["id"], "label": v["label"]} for v in o["option_values"]
+                            ],
+                        }
+                        for o in p.state.options
+                    ],
+                    "rules": len(p.state.rules),
                     "variants": [
                         [t.id, t.sku, t.labels, str(t.price), str(t.weight)] for t in p.variants
                     ],
@@ -137,8 +147,8 @@ class Migration:
         plans = []
         for item in data["products"]:
             state = ProductState(item["id"], item["name"], "", 0, 0, None, item["localise"])
-            if item["option"] is not None:
-                state.options = [{"id": item["option"], "option_values": []}]
+            state.options = item["options"]
+            state.rules = [{} for _ in range(item["rules"])]  # how many, for the plan's text
             plans.append(
                 ProductPlan(
                     state,
