@@ -117,4 +117,3 @@ class Store:
         self.products_v2 = v2_catalog.ProductsV2(self)
         self.catalog_v2 = v2_catalog.CatalogV2(self)
         self.children_v2 = v2_catalog.ChildrenV2(self)
-        self.videos = v2_catalog.Videos(self)

@@ -59,8 +59,8 @@ EMPTY_INCLUDES: tuple[str, ...] = ()
 LIMITED_INCLUDES = frozenset({"options", "modifiers"})
 LIMITED_PAGE = 10
 INCLUDES = frozenset({*CHILDREN, *EMPTY_INCLUDES, "primary_image", "channels"})
-# What else a product owns, deleted with it (its V2 options and rules, its videos).
-OWNED = ("complex_rules", "product_categories", "metafields", "product_options", "rules", "videos")
+# What else a product owns, deleted with it (its V2 options and rules).
+OWNED = ("complex_rules", "product_categories", "metafields", "product_options", "rules")
 
 
 def _categories(op: str, raw: str) -> tuple[str, list[Any]]:

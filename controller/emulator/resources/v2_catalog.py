@@ -1,13 +1,14 @@
 """The V2 catalog's products, categories, brands, custom fields, images and videos (archived
 documentation; OpenAPI for V2 brands and custom fields), over the same store data as V3: a product
 created in V2 is a V3 product, with its V3 base variant. V2 numbers are 4-decimal texts and dates
-RFC 2822 texts; `option_set_id` attaches an option set (see `v2_options`)."""
+RFC 2822 texts; `option_set_id` attaches an option set (see `v2_options`); videos are the V3
+videos (`videos`), by YouTube id."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from controller.emulator.database import dumps, now_iso
+from controller.emulator.database import now_iso
 from controller.emulator.errors import ApiError, not_found
 from controller.emulator.resources.base import (
     Call,
@@ -28,12 +29,8 @@ from controller.emulator.resources.v2 import (
     v2_routes,
 )
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS videos (store TEXT, product_id INTEGER, id INTEGER, doc TEXT,
-    PRIMARY KEY (store, product_id, id)) WITHOUT ROWID;
-CREATE UNIQUE INDEX IF NOT EXISTS videos_id ON videos (store, id);
-"""
-TABLES = ("videos",)
+SCHEMA = ""  # the videos are the V3 videos (`videos`)
+TABLES: tuple[str, ...] = ()
 
 _TRACKING = {"none": "none", "product": "simple", "variant": "sku"}
 _TRACKING_V3 = {v: k for k, v in _TRACKING.items()}
@@ -759,17 +756,13 @@ class ChildrenV2:
         with self.db.tx():
             if any(d["video_id"] == video_id for d in self.store.videos.stored(product_id)):
                 raise ApiError(409, "The product already has this video.")
-            doc = {
-                "id": self.db.next_id(self.hash, "video"),
-                "product_id": product_id,
-                "video_id": video_id,
-                "type": "youtube",
-                "title": str(body.get("name") or video_id),
-                "description": "",
-                "sort_order": int(body.get("sort_order") or 0),
-                "length": "",
-            }
-            self.store.videos.create_doc(product_id, doc)
+            fields: dict[str, Any] = {"video_id": video_id}
+            if body.get("name"):
+                fields["title"] = str(body["name"])
+            if body.get("sort_order") is not None:
+                fields["sort_order"] = int(body["sort_order"])
+            doc = self.store.videos.insert(product_id, fields)
+            self.store.products.touch(product_id)
             return self.video(doc)
 
     def update_video(self, product_id: int, video_id: str, body: Any) -> dict[str, Any]:
@@ -795,25 +788,6 @@ class ChildrenV2:
             )
             for doc in docs:
                 self.store.videos.delete(product_id, doc["id"])
-
-
-class Videos(ProductChild):
-    """The videos of one store's products (YouTube), as the V2 catalog writes them."""
-
-    table = "videos"
-    noun = "video"
-
-    def create_doc(self, product_id: int, doc: dict[str, Any]) -> None:
-        """Store a new video (inside a transaction)."""
-        self.store.products.doc(product_id)
-        self.execute(
-            "INSERT INTO videos (store, id, product_id, doc) VALUES (?, ?, ?, ?)",
-            self.hash,
-            doc["id"],
-            product_id,
-            dumps(doc),
-        )
-        self.store.products.touch(product_id)
 
 
 def _store_count(table: str) -> Any:
