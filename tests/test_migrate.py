@@ -81,21 +81,27 @@ async def requests_at_server(emu: Emulator) -> int:
     return int(stats["total"])
 
 
-async def run_migration(legacy: Emulator, tmp_path: Path, products: int) -> None:
+async def run_migration(
+    legacy: Emulator, tmp_path: Path, products: int, *, plan_first: bool = True
+) -> None:
     seed_v2(legacy.db, "legacy", products)
     before = await snapshot(legacy)
     await requests_at_server(legacy)
 
-    code, planned = await migrate(legacy, tmp_path)
-    assert code == 2, planned
-    migrating = products - products // 10  # every tenth product has no option set
-    assert f"{migrating} products to migrate" in planned
-    assert "rules -> replaced by the variants' prices, deleted" in planned
-    minimum = int(re.search(r"the fewest requests the API allows: (\d+)", planned)[1])  # type: ignore[index]
-    reads = int(re.search(r"\((\d+) reads", planned)[1])  # type: ignore[index]
-    assert await requests_at_server(legacy) == reads  # planning only reads
+    if plan_first:
+        code, planned = await migrate(legacy, tmp_path)
+        assert code == 2, planned
+        migrating = products - products // 10  # every tenth product has no option set
+        assert f"{migrating} products to migrate" in planned
+        assert "rules -> replaced by the variants' prices and the modifiers' adjusters" in planned
+        assert (
+            "modifier Gift wrap: rules -> value adjusters (Yes: price +4, weight +0.1)" in planned
+        )
+        reads = int(re.search(r"\((\d+) reads", planned)[1])  # type: ignore[index]
+        assert await requests_at_server(legacy) == reads  # planning only reads
 
     code, applied = await migrate(legacy, tmp_path, "--yes")
+    minimum = int(re.search(r"the fewest requests the API allows: (\d+)", applied)[1])  # type: ignore[index]
     assert code == 0, applied[-2000:]
     assert "0 price or weight differences" in applied
     used = await requests_at_server(legacy)
@@ -109,6 +115,17 @@ async def run_migration(legacy: Emulator, tmp_path: Path, products: int) -> None
         }  # SKUs and variant ids kept
         assert after[product_id] == variants  # what the store charges for each SKU
 
+    async with httpx.AsyncClient(
+        base_url=legacy.store_url("legacy"), headers={"X-Auth-Token": TOKEN}
+    ) as c:
+        params = {"include": "modifiers", "limit": 10}
+        tees = [p for p in (await c.get("/v3/catalog/products", params=params)).json()["data"]]
+    wraps = [m for p in tees for m in p["modifiers"] if m["display_name"] == "Gift wrap"]
+    assert wraps
+    assert all(
+        m["option_values"][0]["adjusters"]["price"] == {"adjuster": "relative", "adjuster_value": 4}
+        for m in wraps
+    )
     await requests_at_server(legacy)  # not counting the snapshot's reads
     code, again = await migrate(legacy, tmp_path)
     assert code == 0, again
@@ -128,39 +145,40 @@ async def test_a_generated_older_store_migrates_with_no_difference_a_shopper_see
 async def test_option_sets_shared_by_a_thousand_products_migrate_at_the_minimum(
     legacy: Emulator, tmp_path: Path
 ) -> None:
-    await run_migration(legacy, tmp_path, 1000)
+    await run_migration(legacy, tmp_path, 1000, plan_first=False)
 
 
-async def test_a_product_whose_rules_name_a_modifier_option_is_kept_saying_why(
+async def test_a_rule_combining_a_modifier_with_a_size_keeps_its_product_saying_why(
     legacy: Emulator, tmp_path: Path
 ) -> None:
     seed_v2(legacy.db, "legacy", 3)
     async with httpx.AsyncClient(
         base_url=legacy.store_url("legacy") + "/v2", headers={"X-Auth-Token": TOKEN}
     ) as c:
-        wrap = (await c.post("/options", json={"name": "Gift wrap", "type": "C"})).json()
-        value = (
-            await c.post(f"/options/{wrap['id']}/values", json={"label": "Yes", "value": "1"})
-        ).json()
         tees = (await c.get("/option_sets", params={"name": "Tees"})).json()[0]
-        await c.post(f"/option_sets/{tees['id']}/options", json={"option_id": wrap["id"]})
-        product = next(
-            p for p in (await c.get("/products")).json() if p["option_set_id"] == tees["id"]
-        )
-        options = (await c.get(f"/products/{product['id']}/options")).json()
-        wrapping = next(o for o in options if o["option_id"] == wrap["id"])
-        condition = {"product_option_id": wrapping["id"], "option_value_id": value["id"]}
-        adjuster = {"adjuster": "relative", "adjuster_value": 4}
+        products = (await c.get("/products")).json()
+        product = next(p for p in products if p["option_set_id"] == tees["id"])
+        options = {
+            o["display_name"]: o for o in (await c.get(f"/products/{product['id']}/options")).json()
+        }
+        wrap, size = options["Gift wrap"], options["Tee size"]
+        yes = (await c.get(f"/options/{wrap['option_id']}/values")).json()[0]
+        large = (await c.get(f"/options/{size['option_id']}/values")).json()[2]
+        conditions = [
+            {"product_option_id": wrap["id"], "option_value_id": yes["id"]},
+            {"product_option_id": size["id"], "option_value_id": large["id"]},
+        ]
+        adjuster = {"adjuster": "relative", "adjuster_value": 1}
         created = await c.post(
             f"/products/{product['id']}/rules",
-            json={"conditions": [condition], "price_adjuster": adjuster},
+            json={"conditions": conditions, "price_adjuster": adjuster},
         )
         assert created.status_code == 201
     code, planned = await migrate(legacy, tmp_path)
     assert code == 2
     assert (
-        f"product {product['id']} 'Legacy product 000000': kept as it is: a rule names a "
-        "modifier option" in planned
+        f"product {product['id']} 'Legacy product 000000': kept as it is: a rule combines a "
+        "modifier with other conditions" in planned
     )
     assert "2 products to migrate, 1 product kept as is" in planned
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from controller.catalog.model import Catalog, path_key
 from controller.emulator.database import StoreDB, StoreProfile
+from controller.emulator.resources.v2_options import VARIANT_TYPES
 
 DEPARTMENTS = ["Apparel", "Footwear", "Outdoor", "Home", "Kitchen"]
 SECTIONS = ["Men", "Women", "Kids", "Sale"]
@@ -187,6 +188,7 @@ V2_SETS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
     "Tees": (
         ("Tee size", "RT", ("S", "M", "L", "XL")),
         ("Tee colour", "S", ("Black", "White", "Navy")),
+        ("Gift wrap", "C", ("Yes", "No")),
     ),
     "Mugs": (("Mug colour", "CS", ("#000000", "#ffffff", "#c0392b")),),
     "Hoodies": (("Hoodie size", "RB", ("S", "M", "L")), ("Hoodie fit", "S", ("Regular", "Slim"))),
@@ -198,10 +200,12 @@ _SWATCHES = {"#000000": "Black", "#ffffff": "White", "#c0392b": "Red"}
 
 def seed_v2(db: StoreDB, store: str, count: int, *, seed: int = 0) -> dict[str, int]:
     """Fill `store` the way an older store looks, through the V2 catalog's rules (in one
-    transaction): a few option sets shared by the `count` products, a SKU for every combination
-    of option values (some with their own price or weight), and product rules with price and
-    weight adjusters (relative, percentage, absolute; on option values and on SKUs; one that
-    stops). Every tenth product has no option set. Returns the store's counts."""
+    transaction): a few option sets shared by the `count` products (one with a gift wrap
+    checkbox, a modifier), a SKU for every combination of the choice options' values (some with
+    their own price or weight), and product rules with price and weight adjusters (relative,
+    percentage, absolute; on option values, on SKUs and on the gift wrap; one that stops where
+    no modifier would be kept from its price). Every tenth product has no option set. Returns the
+    store's counts."""
     rng = random.Random(seed)
     shop = db.bind(store)
     v2 = shop.options_v2
@@ -236,7 +240,11 @@ def seed_v2(db: StoreDB, store: str, count: int, *, seed: int = 0) -> dict[str, 
             if set_name is None:
                 continue
             v2.apply_set(product_id, sets[set_name])
-            chosen = v2.product_options(product_id)
+            chosen: list[dict[str, Any]] = []
+            modifiers: list[dict[str, Any]] = []
+            for item in v2.product_options(product_id):
+                is_choice = v2.option(item["option_id"])["type"] in VARIANT_TYPES
+                (chosen if is_choice else modifiers).append(item)
             choices = [
                 [(o["id"], v["id"], v["label"]) for v in v2.option(o["option_id"])["values"]]
                 for o in chosen
@@ -286,11 +294,24 @@ def seed_v2(db: StoreDB, store: str, count: int, *, seed: int = 0) -> dict[str, 
                         "price_adjuster": {"adjuster": "percentage", "adjuster_value": 10},
                     },
                 )
+            for modifier in modifiers:  # a gift wrap's price, after the others
+                chosen_value = v2.option(modifier["option_id"])["values"][0]["id"]
+                v2.create_rule(
+                    product_id,
+                    {
+                        "sort_order": 5,
+                        "conditions": [
+                            {"product_option_id": modifier["id"], "option_value_id": chosen_value}
+                        ],
+                        "price_adjuster": {"adjuster": "relative", "adjuster_value": 4},
+                        "weight_adjuster": {"adjuster": "relative", "adjuster_value": 0.1},
+                    },
+                )
             v2.create_rule(
                 product_id,
                 {
                     "sort_order": 2,
-                    "is_stop": True,
+                    "is_stop": not modifiers,  # a stop would keep a gift wrap from being priced
                     "conditions": [{"sku_id": rng.choice(skus)}],
                     "price_adjuster": {"adjuster": "absolute", "adjuster_value": 9.99},
                     "weight_adjuster": {"adjuster": "absolute", "adjuster_value": 1},

@@ -16,6 +16,7 @@ from controller.catalog.pricing import Shown
 from controller.catalog.v2migration import (
     VARIANT_OPTION_TYPES,
     Difference,
+    ModifierTarget,
     ProductPlan,
     ProductState,
     VariantTarget,
@@ -26,6 +27,7 @@ from controller.catalog.v2migration import (
 )
 from controller.stores import BigCommerceStore
 from controller.stores.client import decode
+from controller.stores.errors import RequestRejected
 from controller.tasks import fan_out
 
 V2_PAGE = 250
@@ -60,7 +62,8 @@ async def read_store(store: BigCommerceStore) -> Reading:
     sets, pages = await _v2_list(store, "/v2/option_sets", "/v2/option_sets")
     owner = {s["id"]: s.get("product_id") for s in sets}
     products: list[ProductState] = []
-    async for page in store.pages("/v3/catalog/products", {"include": "variants,options"}):
+    include = {"include": "variants,options,modifiers"}
+    async for page in store.pages("/v3/catalog/products", include):
         pages += 1
         for data in page:
             set_id = data.get("option_set_id")
@@ -79,6 +82,7 @@ async def read_store(store: BigCommerceStore) -> Reading:
                         if o.get("type") in VARIANT_OPTION_TYPES
                     ],
                     variants=[v for v in data.get("variants") or [] if v.get("option_values")],
+                    modifiers=data.get("modifiers") or [],
                 )
             )
 
@@ -127,6 +131,15 @@ class Migration:
                         for o in p.state.options
                     ],
                     "rules": len(p.state.rules),
+                    "modifiers": [
+                        [
+                            m.id,
+                            m.name,
+                            {str(k): v for k, v in m.values.items()},
+                            {str(k): v for k, v in m.labels.items()},
+                        ]
+                        for m in p.modifiers
+                    ],
                     "variants": [
                         [t.id, t.sku, t.labels, str(t.price), str(t.weight)] for t in p.variants
                     ],
@@ -157,6 +170,15 @@ class Migration:
                     variants=[
                         VariantTarget(i, s, lab, Decimal(p), Decimal(w))
                         for i, s, lab, p, w in item["variants"]
+                    ],
+                    modifiers=[
+                        ModifierTarget(
+                            i,
+                            name,
+                            {int(k): v for k, v in values.items()},
+                            {int(k): v for k, v in labels.items()},
+                        )
+                        for i, name, values, labels in item["modifiers"]
                     ],
                 )
             )
@@ -191,8 +213,8 @@ async def apply_migration(
     migration: Migration,
     progress: Callable[[int, int], None] | None = None,
 ) -> None:
-    """Write the migration: each product in a shared set gets its own copy (one option write),
-    then, batch by batch of 50 variants, the rules of the batch's products are deleted and the
+    """Write the migration: each product in a shared set gets its own copy (one option write;
+    a modifier's new adjusters are that write), then, batch by batch of 50 variants, the rules of the batch's products are deleted and the
     variants get their own prices and weights."""
     todo = migration.changes
 
@@ -205,7 +227,33 @@ async def apply_migration(
             json={},
         )
 
-    await fan_out(localise(p) for p in todo if p.localise and p.state.options)
+    async def modifier(plan: ProductPlan, target: ModifierTarget) -> None:
+        path = f"/v3/catalog/products/{plan.state.id}/modifiers/{target.id}"
+        endpoint = "/v3/catalog/products/{product_id}/modifiers/{modifier_id}"
+        try:
+            await store.request("PUT", path, endpoint=endpoint, json=target.body())
+        except RequestRejected as error:
+            if error.status != 422:
+                raise
+            # a resumed run: the product has its copy already, its values new ids (by label)
+            now = await store.data("GET", path, endpoint)
+            ids = {v["label"]: v["id"] for v in now.get("option_values") or []}
+            body = {
+                "option_values": [
+                    {"id": ids[target.labels[i]], "adjusters": a} for i, a in target.values.items()
+                ]
+            }
+            await store.request("PUT", path, endpoint=endpoint, json=body)
+
+    # a product's first modifier write copies its shared set as an option write would; the
+    # writes of one product go one after the other (each would copy the set otherwise)
+    async def options_of(plan: ProductPlan) -> None:
+        for target in plan.modifiers:
+            await modifier(plan, target)
+        if not plan.modifiers and plan.localise and plan.state.options:
+            await localise(plan)
+
+    await fan_out(options_of(p) for p in todo)
     targets = [(p, t) for p in todo for t in p.variants]
     cleared: set[int] = set()
 

@@ -256,6 +256,19 @@ class Modifiers(ValueOwner):
         changed; without: added), in one request."""
         checked = clean(body, fields.MODIFIER)
         with self.tx():
+            # a product in a shared V2 option set gets its copy first: values named by their
+            # ids before the copy are the copies
+            renumbered = self.store.options_v2.localise(product_id)
+            if renumbered and isinstance(body.get("option_values"), list):
+                body = {
+                    **body,
+                    "option_values": [
+                        {**v, "id": renumbered.get(v["id"], v["id"])}
+                        if isinstance(v, dict) and v.get("id") is not None
+                        else v
+                        for v in body["option_values"]
+                    ],
+                }
             modifier = self.get(product_id, modifier_id)
             name = checked.get("display_name", modifier["display_name"])
             if name.casefold() != modifier["display_name"].casefold() and any(
@@ -273,6 +286,7 @@ class Modifiers(ValueOwner):
     def delete(self, product_id: int, modifier_id: int) -> None:
         """`DELETE /catalog/products/{id}/modifiers/{modifier_id}`."""
         with self.tx():
+            self.store.options_v2.localise(product_id)
             self.get(product_id, modifier_id)
             self.execute("DELETE FROM modifiers WHERE store=? AND id=?", self.hash, modifier_id)
             self.store.complex_rules.drop_where(

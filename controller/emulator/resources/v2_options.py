@@ -56,9 +56,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS rules_id ON rules (store, id);
 """
 TABLES = ("v2_options", "option_sets", "option_set_options", "product_options", "rules")
 
-# V2 option types: the choice types are V3 variant options; the others are V3 modifiers
-# (not served by the emulator's V3 catalog yet). The documentation lists `C` twice; `N` is the
-# numbers-only text field, as the platform names it.
+# V2 option types: the choice types are V3 variant options; the others are V3 modifiers. The
+# documentation lists `C` twice; `N` is the numbers-only text field, as the platform names it.
 VARIANT_TYPES = {
     "S": "dropdown",
     "RB": "radio_buttons",
@@ -620,9 +619,11 @@ class OptionsV2(Resource):
         )
 
     def _write_v3_option(self, product_id: int, doc: dict[str, Any]) -> None:
-        """The V3 variant option a choice-type product option is (same id, the option's values)."""
+        """The V3 variant option a choice-type product option is, or the V3 modifier another
+        type is (same id, the option's values; a modifier's values keep their adjusters)."""
         option = self.option(doc["option_id"])
-        if option["type"] not in VARIANT_TYPES:
+        if option["type"] in MODIFIER_TYPES:
+            self._write_v3_modifier(product_id, doc, option)
             return
         v3 = {
             "id": doc["id"],
@@ -651,6 +652,46 @@ class OptionsV2(Resource):
         )
         self.store.options.relabel(product_id, v3)
 
+    def _write_v3_modifier(
+        self, product_id: int, doc: dict[str, Any], option: dict[str, Any]
+    ) -> None:
+        found = self.docs("SELECT doc FROM modifiers WHERE store=? AND id=?", self.hash, doc["id"])
+        adjusters = {v["id"]: v["adjusters"] for v in found[0]["option_values"]} if found else {}
+        empty = {
+            "price": {},
+            "weight": {},
+            "image_url": "",
+            "purchasing_disabled": {"status": False, "message": ""},
+        }
+        modifier = {
+            "id": doc["id"],
+            "product_id": product_id,
+            "name": option["name"],
+            "display_name": doc["display_name"],
+            "type": MODIFIER_TYPES[option["type"]],
+            "required": doc["is_required"],
+            "sort_order": doc["sort_order"],
+            "config": {},
+            "option_values": [
+                {
+                    "id": v["id"],
+                    "option_id": doc["id"],
+                    "label": v["label"],
+                    "sort_order": v["sort_order"],
+                    "is_default": v["is_default"],
+                    "adjusters": adjusters.get(v["id"], empty),
+                }
+                for v in sorted(option["values"], key=lambda v: (v["sort_order"], v["id"]))
+            ],
+        }
+        self.execute(
+            "INSERT OR REPLACE INTO modifiers (store, id, product_id, doc) VALUES (?, ?, ?, ?)",
+            self.hash,
+            modifier["id"],
+            product_id,
+            dumps(modifier),
+        )
+
     def _materialise(self, product_id: int, set_option: dict[str, Any]) -> None:
         doc = {
             "id": self.next_id("option"),
@@ -676,6 +717,7 @@ class OptionsV2(Resource):
             product_option_id,
         )
         self.execute("DELETE FROM options WHERE store=? AND id=?", self.hash, product_option_id)
+        self.execute("DELETE FROM modifiers WHERE store=? AND id=?", self.hash, product_option_id)
         for rule in self.stored_rules(product_id):
             if any(c.get("product_option_id") == product_option_id for c in rule["conditions"]):
                 self._delete_rule_row(rule["id"])
@@ -700,7 +742,7 @@ class OptionsV2(Resource):
             return
         if set_id is not None:
             self.option_set(set_id)
-        for table in ("product_options", "rules", "options"):
+        for table in ("product_options", "rules", "options", "modifiers"):
             self.execute(
                 f"DELETE FROM {table} WHERE store=? AND product_id=?", self.hash, product_id
             )
@@ -768,6 +810,7 @@ class OptionsV2(Resource):
             self._save_set_option(set_option)
             item["option_id"] = copy["id"]
             self._save_product_option(product_id, item, set_option["id"])
+            self._renumber_modifier(item["id"], renumbered)
             self._write_v3_option(product_id, item)
         for variant in self.store.variants.of_product(product_id):
             for value in variant["option_values"]:
@@ -788,6 +831,23 @@ class OptionsV2(Resource):
         doc["option_set_id"] = custom["id"]
         self.store.products.write(product_id, doc)
         return renumbered
+
+    def _renumber_modifier(self, modifier_id: int, renumbered: dict[int, int]) -> None:
+        """A modifier's values take their copies' ids (their adjusters stay with them)."""
+        found = self.docs(
+            "SELECT doc FROM modifiers WHERE store=? AND id=?", self.hash, modifier_id
+        )
+        if not found:
+            return
+        modifier = found[0]
+        for value in modifier["option_values"]:
+            value["id"] = renumbered.get(value["id"], value["id"])
+        self.execute(
+            "UPDATE modifiers SET doc=? WHERE store=? AND id=?",
+            dumps(modifier),
+            self.hash,
+            modifier_id,
+        )
 
     def sync_from_v3(self, product_id: int, v3: dict[str, Any]) -> None:
         """A V3 write to a product option of a custom set: the set's copy of the option follows
