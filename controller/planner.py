@@ -48,6 +48,9 @@ class FieldChange:
     after: Any
 
 
+RENAMED_VALUE = "renamed value"  # a plan's change of a value renamed in place (label to label)
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
     """One planned change of one record of a kind. `key` is the natural key as shown (an owned
@@ -350,6 +353,7 @@ class _Planner:
         wanted: Iterable[Desired] | None,
         found: Iterable[Found],
         owner: tuple[str, str] | None,  # (owner's folded key, owner's key as written)
+        owners: tuple[Any, Any] | None = None,  # the owner as desired and as found
     ) -> None:
         """One kind's records (of one owner): create the missing, update the changed, delete the
         extra (the first of two records with one key is kept), then recurse into owned kinds."""
@@ -383,6 +387,9 @@ class _Planner:
                 self._create(spec, key, values, item, owner)
                 continue
             record = raw if read is None else read(raw)
+            relabelled: tuple[tuple[str, str], ...] = ()
+            if spec.relabel is not None and owners is not None and record[2] is not values:
+                record, relabelled = spec.relabel(*owners, key, values, record)
             # an observation in sync holds the catalog's own fields (nothing to compare)
             changes = [] if record[2] is values else _field_changes(record[2], values, compare_skip)
             if folded in renamed:  # changed in place under its new key
@@ -391,13 +398,15 @@ class _Planner:
                 change = self._reference_change(reference, item, record[3])
                 if change is not None:
                     changes.append(change)
-            if changes:
+            if changes or relabelled:
+                # a value renamed in place is shown; its record's id carries the new label
+                shown = [FieldChange(RENAMED_VALUE, old, new) for old, new in relabelled]
                 self.steps.append(
                     Step(
                         kind,
                         Action.UPDATE,
                         _label(spec, owner, key),
-                        tuple(changes),
+                        (*shown, *changes),
                         id=record[1],
                         owner_key=owner_key or (folded if owned else None),
                         payload={c.field: c.after for c in changes},
@@ -408,7 +417,13 @@ class _Planner:
             for child in owned:
                 if child.opt_in and not self.options.reviews:
                     continue
-                self._diff(child, child.desired(item), child.observed(record[3]), (folded, key))
+                self._diff(
+                    child,
+                    child.desired(item),
+                    child.observed(record[3]),
+                    (folded, key),
+                    (item, record[3]),
+                )
         for record in (
             *extras,
             *(current.values() if read is None else map(read, current.values())),

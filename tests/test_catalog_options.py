@@ -4,6 +4,7 @@ captured and cloned against the emulator over real HTTP."""
 from __future__ import annotations
 
 import copy
+import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,11 +23,12 @@ from controller.catalog.observed import (
     ObservedVariant,
     to_catalog,
 )
+from controller.cli.render import plan_table
 from controller.emulator import Emulator
 from controller.engine import apply, assess, sync
 from controller.engine.observation import Mode, Observation
 from controller.engine.sync import observed_kinds
-from controller.planner import Action, Options, Plan
+from controller.planner import Action, FieldChange, Options, Plan
 from controller.planner import plan as make_plan
 from controller.review.model import build_review
 from controller.stores.records import CATALOG_KINDS
@@ -455,3 +457,69 @@ async def test_a_plan_read_with_every_field_sees_the_options_the_store_has(
     # what `stagingpro plan --out` and the review page read: every managed field
     observed = await prod.observe(observed_kinds(catalog), fields=None, like=catalog)
     assert (await assess(prod, catalog, observed=observed)).plan.in_sync
+
+
+def renamed_colour(old: str, new: str) -> dict[str, Any]:
+    """The watch with one colour's label renamed in its option and in the variants using it."""
+    return json.loads(json.dumps(watch()).replace(f'"{old}"', f'"{new}"'))
+
+
+async def test_a_renamed_option_value_is_changed_in_place_and_keeps_every_variant(
+    emulator: Emulator, stores: Any
+) -> None:
+    prod, _ = stores
+    await sync(prod, desired([watch()]))
+    before = {v.sku: v.id for v in (await prod.observe(ALL)).products["watch"].variants}
+    renamed = renamed_colour("Night", "Midnight")  # the same variants (by SKU) name it
+    renamed["options"][1]["option_values"][1]["sort_order"] = 5
+    assessment = await assess(prod, desired([renamed]), Options(prune=True))
+    (step,) = assessment.plan.steps
+    assert (step.action, step.key, step.changes[0]) == (
+        Action.UPDATE,
+        "WATCH option Colour",
+        FieldChange("renamed value", "Night", "Midnight"),
+    )
+    shown = io.StringIO()
+    plan_table(assessment.plan, store="prod", source="catalog", rate=None, stream=shown)
+    assert "WATCH option Colour: renamed value 'Night' -> 'Midnight'" in shown.getvalue()
+    review = build_review(assessment.plan, assessment.observed, store="prod", source="catalog")
+    (entry,) = review.entries
+    assert ("renamed value", "Night", "Midnight") in [
+        (r.field, r.before, r.after) for r in entry.rows
+    ]
+    assert entry.takes == ""
+
+    emulator.control("production").stats.reset()
+    result = await apply(assessment.plan, assessment.observed, prod)
+    assert result.errors == []
+    assert result.requests == 1
+    by_endpoint = emulator.control("production").stats.to_json()["by_endpoint"]
+    writes = {k: v for k, v in by_endpoint.items() if not k.startswith("GET")}
+    assert writes == {"PUT /v3/catalog/products/{product_id}/options/{option_id}": {"200": 1}}
+    after = (await prod.observe(ALL)).products["watch"]
+    assert {v.sku: v.id for v in after.variants} == before
+    assert {label for v in after.variants for _, label in v.option_values} == {
+        *SIZES,
+        "Sky",
+        "Midnight",
+    }
+    assert (await assess(prod, desired([renamed]))).drift.in_sync
+
+
+async def test_a_value_whose_variants_change_is_not_taken_for_a_rename(
+    emulator: Emulator, stores: Any
+) -> None:
+    prod, _ = stores
+    await sync(prod, desired([watch()]))
+    replaced = renamed_colour("Night", "Midnight")
+    for variant in replaced["variants"]:  # other variants (by SKU) name the new label
+        variant["sku"] = variant["sku"].replace("Night", "Midnight")
+    assessment, result = await sync(prod, desired([replaced]))
+    option = next(s for s in assessment.plan.steps if s.key == "WATCH option Colour")
+    assert option.fields() == ["option_values"]  # Night removed (with its variants), Midnight added
+    assert result.errors == []
+    variants = (await prod.observe(ALL)).products["watch"].variants
+    assert sorted(v.sku for v in variants if "Midnight" in v.sku) == [
+        f"WATCH-{s}-Midnight" for s in ("L", "M", "S")
+    ]
+    assert (await assess(prod, desired([replaced]))).drift.in_sync

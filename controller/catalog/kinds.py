@@ -47,12 +47,14 @@ from controller.catalog.model import (
     WidgetTemplate,
     conditions_key,
     path_key,
+    sku_key,
     split_path,
 )
 from controller.catalog.observed import (
     ObservedCatalog,
     ObservedOption,
     ObservedProduct,
+    ObservedVariant,
     associated_names,
     customer_values,
     group_values,
@@ -138,6 +140,9 @@ Desired = tuple[str, Mapping[str, Any], Any]
 Found = tuple[str, int | str, Mapping[str, Any], Any]
 """An observed record: (natural key as the store spells it, store id, values, the observed item)."""
 
+Relabelled = tuple[Found, tuple[tuple[str, str], ...]]
+"""A store's record as the catalog names it, with the renames that made it so (old, new)."""
+
 
 @dataclass(frozen=True, slots=True)
 class FoundIndex:
@@ -210,6 +215,10 @@ class KindSpec:
     # (desired values, observed values) -> whether an observed record the catalog no longer
     # names is a desired one under a new key: renamed in place rather than deleted and made again
     renamed: Callable[[Mapping[str, Any], Mapping[str, Any]], bool] | None = None
+    # (desired owner, observed owner, desired key, desired values, the store's record) -> the
+    # store's record with values renamed in place where the owners show it, and the renames
+    # ((label in the store, label in the catalog), shown in plans)
+    relabel: Callable[[Any, Any, str, Mapping[str, Any], Found], Relabelled] | None = None
     # operational data owned by the live store (inventory): copied into a sandbox only when its
     # cloneFrom asks; never captured, never part of a deployment
     live: bool = False
@@ -567,6 +576,54 @@ def _same_values(desired: Mapping[str, Any], observed: Mapping[str, Any]) -> boo
     return bool(labels(desired)) and labels(desired) == labels(observed)
 
 
+def _renamed_values(
+    product: Product, found: ObservedProduct, key: str, values: Mapping[str, Any], record: Found
+) -> Relabelled:
+    """A variant option's value renamed: a label the store has and the catalog no longer lists
+    whose variants (by SKU) are exactly those that name one new label of the catalog's. That
+    value keeps its id under the new label (changed in place: its variants keep theirs)."""
+    wanted = {
+        str(v["label"]).casefold(): str(v["label"]) for v in values.get("option_values") or ()
+    }
+    option_id, ids, kind = read_option_ref(record[1])
+    gone = [label for label, _ in ids if label.casefold() not in wanted]
+    have = {label.casefold() for label, _ in ids}
+    new = [label for folded, label in wanted.items() if folded not in have]
+    if not gone or not new or not product.variants:
+        return record, ()
+
+    def users(variants: Iterable[Variant | ObservedVariant], name: str) -> dict[str, set[str]]:
+        by_label: dict[str, set[str]] = {}  # folded label -> folded SKUs of its variants
+        for variant in variants:
+            for option, label in variant.option_values:
+                if option.casefold() == name:
+                    by_label.setdefault(label.casefold(), set()).add(sku_key(variant.sku))
+        return by_label
+
+    before, after = (
+        users(found.variants, record[0].casefold()),
+        users(product.variants, key.casefold()),
+    )
+    renames: dict[str, str] = {}  # folded label in the store -> label in the catalog
+    for old in gone:
+        skus = before.get(old.casefold())
+        match = [label for label in new if skus and after.get(label.casefold()) == skus]
+        if len(match) == 1:  # variants name one value each: equal non-empty sets are one to one
+            renames[old.casefold()] = match[0]
+    if not renames:
+        return record, ()
+    ref = json.dumps(
+        [option_id, [[renames.get(label.casefold(), label), i] for label, i in ids], kind]
+    )
+    fields_ = dict(record[2])
+    fields_["option_values"] = tuple(
+        {**v, "label": renames.get(str(v["label"]).casefold(), v["label"])}
+        for v in record[2].get("option_values") or ()
+    )
+    shown = tuple((old, renames[old.casefold()]) for old in gone if old.casefold() in renames)
+    return (record[0], ref, fields_, record[3]), shown
+
+
 def _option_kind(
     kind: Kind,
     singular: str,
@@ -594,6 +651,7 @@ def _option_kind(
         required_in_file=required,
         extra_schema=_option_schema(values),
         renamed=_same_values,
+        relabel=_renamed_values if kind is Kind.OPTIONS else None,
     )
 
 
