@@ -33,6 +33,7 @@ from controller.planner import plan as make_plan
 from controller.review.model import build_review
 from controller.stores.records import CATALOG_KINDS
 from tests.support.builders import desired
+from tests.test_customers import manifests, settle
 
 ALL = CATALOG_KINDS | ON_REQUEST  # the catalog with the products' options and modifiers
 SIZES = ("S", "M", "L")
@@ -523,3 +524,67 @@ async def test_a_value_whose_variants_change_is_not_taken_for_a_rename(
         f"WATCH-{s}-Midnight" for s in ("L", "M", "S")
     ]
     assert (await assess(prod, desired([replaced]))).drift.in_sync
+
+
+async def test_a_deleted_variant_takes_the_complex_rules_naming_it(
+    emulator: Emulator, stores: Any, prod: httpx.AsyncClient
+) -> None:
+    store, _ = stores
+    catalog = desired([watch()])
+    await sync(store, catalog)
+    product = (await store.observe(ALL)).products["watch"]
+    sky = next(v for v in product.variants if v.sku == "WATCH-S-Sky")
+    rules = f"/catalog/products/{product.id}/complex-rules"
+    named = [
+        r["id"] for r in (await prod.get(rules)).json()["data"] if r["conditions"][0]["variant_id"]
+    ]
+    assert len(named) == 1
+    deleted = await prod.delete(f"/catalog/products/{product.id}/variants/{sky.id}")
+    assert deleted.status_code == 204
+    left = (await prod.get(rules)).json()["data"]
+    assert [r["id"] for r in left if r["id"] in named] == []
+    assert len(left) == 1  # the rule on modifier values alone stays
+    assert (await prod.get(f"{rules}/{named[0]}")).status_code == 404
+    drift = (await assess(store, catalog)).drift
+    assert sorted(drift.samples) == [
+        ("complexRules", "WATCH rule Strap=Leather variant WATCH-S-Sky", "missing", ()),
+        ("variants", "WATCH/WATCH-S-Sky", "missing", ()),
+    ]
+
+
+async def test_variants_deleted_with_an_option_value_take_the_complex_rules_naming_them(
+    emulator: Emulator, stores: Any, prod: httpx.AsyncClient
+) -> None:
+    store, _ = stores
+    await sync(store, desired([watch()]))
+    product = (await store.observe(ALL)).products["watch"]
+    colour = next(o for o in product.options if o.display_name == "Colour")
+    sky = dict(colour.values)["Sky"]
+    gone = await prod.delete(f"/catalog/products/{product.id}/options/{colour.id}/values/{sky}")
+    assert gone.status_code == 204
+    left = (await prod.get(f"/catalog/products/{product.id}/complex-rules")).json()["data"]
+    assert [[c["variant_id"] for c in r["conditions"]] for r in left] == [[None, None]]
+
+
+async def test_a_clone_from_production_keeps_options_modifiers_and_rules(
+    tmp_path: Path, emulator: Emulator, stores: Any
+) -> None:
+    prod, sandbox = stores
+    catalog = desired([watch(), lanyard()])
+    await sync(prod, catalog)
+    world = manifests(tmp_path, emulator, {"enabled": False})
+    await settle(world, tmp_path, emulator)
+    status = world.status[("StoreEnvironment", "shop", "sandbox")]
+    assert status["clone"]["phase"] == "Succeeded", status
+    source, cloned = await prod.observe(ALL), await sandbox.observe(ALL)
+    assert render(to_catalog(cloned)) == render(to_catalog(source))
+    watch_copy = cloned.products["watch"]
+    assert [o.display_name for o in watch_copy.options] == ["Size", "Colour"]
+    assert len(watch_copy.modifiers) == len(MODIFIERS)
+    assert len(watch_copy.complex_rules) == len(RULES)
+    assert len(watch_copy.bulk_pricing_rules) == 2
+    assert watch_copy.id != source.products["watch"].id  # the sandbox's own records, by its own ids
+    # the rule naming a variant names the sandbox's variant of that SKU
+    sky = next(v.id for v in watch_copy.variants if v.sku == "WATCH-S-Sky")
+    assert sky in {variant for r in watch_copy.complex_rules for _, _, variant in r.conditions}
+    assert (await assess(sandbox, catalog)).drift.in_sync

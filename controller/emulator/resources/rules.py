@@ -182,8 +182,8 @@ class ComplexRules(_Stored):
             return self.save(product_id, doc)
 
     def drop_where(self, product_id: int, names: Callable[[dict[str, Any]], bool]) -> None:
-        """A deleted modifier or modifier value takes the rules with a condition naming it
-        (inside a transaction)."""
+        """A deleted modifier, modifier value or variant takes the rules with a condition naming
+        it (inside a transaction)."""
         for doc in self.stored(product_id):
             if any(names(c) for c in doc["conditions"]):
                 self.execute(

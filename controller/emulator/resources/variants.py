@@ -259,7 +259,7 @@ class Variants(Resource):
             return out
 
     def delete(self, product_id: int, variant_id: int) -> None:
-        """`DELETE /catalog/products/{id}/variants/{variant_id}`."""
+        """`DELETE /catalog/products/{id}/variants/{variant_id}`, with the complex rules naming it."""
         with self.tx():
             product = self.store.products.doc(product_id)
             if variant_id == product.get("base_variant_id"):
@@ -278,6 +278,7 @@ class Variants(Resource):
                 product_id,
             )
             self.emit("store/sku/deleted", _sku_event(variant_id, product_id))
+            self.store.complex_rules.drop_where(product_id, lambda c: c["variant_id"] == variant_id)
             if not self.one(
                 "SELECT 1 FROM variants WHERE store=? AND product_id=?", self.hash, product_id
             ):
@@ -285,8 +286,9 @@ class Variants(Resource):
             self.store.products.touch(product_id)
 
     def remove_using(self, product_id: int, uses: Callable[[dict[str, Any]], bool]) -> None:
-        """Delete the variants of a product with an option value that `uses` picks (inside a
-        transaction); a product left without any gets its base variant back."""
+        """Delete the variants of a product with an option value that `uses` picks, and the
+        complex rules naming them (inside a transaction); a product left without any gets its
+        base variant back."""
         gone = [
             v["id"]
             for v in self.of_product(product_id)
@@ -295,6 +297,8 @@ class Variants(Resource):
         for variant_id in gone:
             self.execute("DELETE FROM variants WHERE store=? AND id=?", self.hash, variant_id)
             self.emit("store/sku/deleted", _sku_event(variant_id, product_id))
+        if gone:
+            self.store.complex_rules.drop_where(product_id, lambda c: c["variant_id"] in gone)
         if gone and not self.of_product(product_id):
             self.ensure_base(product_id, self.store.products.doc(product_id))
 
