@@ -1345,9 +1345,13 @@ async def _exercise_promotions(c: httpx.AsyncClient, pid: int, category: int, br
     assert (await c.get(f"{path}/{auto_id}")).status_code == 404
     assert (await c.delete(f"{codes}/{extra}")).status_code == 204
     assert (await c.delete(codes)).status_code == 422
-    assert (
-        await c.delete(codes, params={"id:in": code.json()["data"]["id"], "code": "TEN-OFF"})
-    ).status_code == 204
+    assert (await c.delete(codes, params={"code": "TEN-OFF"})).status_code == 422  # id:in required
+    code_id = code.json()["data"]["id"]
+    # `code` narrows `id:in`: another code's id deletes nothing
+    assert (await c.delete(codes, params={"id:in": code_id, "code": "OTHER"})).status_code == 204
+    assert [x["code"] for x in (await c.get(codes)).json()["data"]] == ["TEN-OFF"]
+    assert (await c.delete(codes, params={"id:in": code_id, "code": "TEN-OFF"})).status_code == 204
+    assert (await c.get(codes)).json()["data"] == []
     assert (await c.delete(f"{path}/codes", params={"code": "NONE"})).status_code == 204
     assert (await c.delete(one)).status_code == 204
     assert (await c.delete(f"{path}/{bulk_id}")).status_code == 204

@@ -433,25 +433,20 @@ class Promotions(Resource):
         )
 
     def delete_codes(self, promotion_id: int, query: dict[str, str]) -> None:
-        """`DELETE /promotions/{id}/codes?id:in=` (at most 250), or `?code=`."""
-        if "code" in query and "id:in" not in query:
-            with self.tx():
-                self.execute(
-                    "DELETE FROM promotion_codes WHERE store=? AND promotion_id=? AND code=?",
-                    self.hash,
-                    promotion_id,
-                    query["code"],
-                )
-            return
+        """`DELETE /promotions/{id}/codes?id:in=` (required, at most 250; `code` narrows it to
+        that code)."""
         ids = _required_ids(query, 250)
+        code = [query["code"]] if "code" in query else []
         with self.tx():
             self.doc(promotion_id)
             for code_id in ids:
                 self.execute(
-                    "DELETE FROM promotion_codes WHERE store=? AND promotion_id=? AND id=?",
+                    "DELETE FROM promotion_codes WHERE store=? AND promotion_id=? AND id=?"
+                    + (" AND code=?" if code else ""),
                     self.hash,
                     promotion_id,
                     code_id,
+                    *code,
                 )
 
     def delete_code(self, promotion_id: int, code_id: int | None, code: str | None) -> None:
@@ -596,7 +591,8 @@ async def get_code(call: Call) -> Any:
     code = _code_query(call)
     page, limit = paging(call.query)
     found = await call.run(call.store.promotions.by_code, code)
-    return _codes_listing(Page(found, len(found), page, limit), cursors=True)
+    shown = found[(page - 1) * limit : page * limit]
+    return _codes_listing(Page(shown, len(found), page, limit), cursors=True)
 
 
 async def delete_code_by_code(call: Call) -> Any:
