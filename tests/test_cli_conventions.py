@@ -237,8 +237,8 @@ def test_validate_checks_a_catalog_offline(
         "error: 2 problems in the catalog:",
         f"  {tmp_path}/categories.yml: not part of a catalog (did you mean 'categories.yaml'?): "
         "a catalog holds brands.yaml, categories.yaml, products.jsonl, products/, scripts.yaml, "
-        "content/, price-lists.yaml, customer-groups.yaml, promotions.yaml, "
-        "customer-attributes.yaml",
+        "content/, price-lists.yaml, customer-groups.yaml, price-list-assignments.yaml, "
+        "promotions.yaml, customer-attributes.yaml",
         f"  {tmp_path}/products/a.yaml:4: price: price must be a number",
     ]
 
@@ -262,7 +262,8 @@ def test_unknown_directories_and_empty_catalogs_are_refused(
         "products/*.yaml, scripts.yaml, content/pages/*.yaml, content/blog/*.yaml, "
         "content/widget-templates/*.yaml, content/widgets.yaml, content/placements.yaml, "
         "content/layouts/*.yaml, content/custom-templates.yaml, content/redirects.yaml, "
-        "price-lists.yaml, customer-groups.yaml, promotions.yaml or customer-attributes.yaml "
+        "price-lists.yaml, customer-groups.yaml, price-list-assignments.yaml, promotions.yaml or "
+        "customer-attributes.yaml "
         "(pass --allow-empty if that is meant)"
     )
     code, _, err = in_process(capsys, "plan", str(empty), "--store", url, "--allow-empty")

@@ -20,6 +20,7 @@ from controller.catalog.observed import to_catalog
 from controller.emulator import Emulator
 from controller.emulator.seed import seed_synthetic
 from controller.engine import assess, sync
+from controller.engine.apply import PlanRefused
 from controller.engine.snapshots import capture_to_directory
 from controller.planner import Options
 from tests.conftest import PROD_TOKEN
@@ -67,11 +68,10 @@ def write_catalog(root: Path, groups: Any = GROUPS) -> Path:
     return root
 
 
-async def test_customer_groups_round_trip_between_stores_with_different_ids(
-    tmp_path: Path, stores: Any
-) -> None:
-    prod, sandbox = stores
-    _, result = await sync(prod, load_directory(write_catalog(tmp_path / "source")))
+async def round_trip(prod: Any, sandbox: Any, source: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """Apply `source` to production, capture it, apply that to the sandbox (an empty store) and
+    capture it again: the two captures."""
+    _, result = await sync(prod, load_directory(source))
     assert result.errors == []
     first = tmp_path / "first"
     await capture_to_directory(prod, first)
@@ -79,6 +79,14 @@ async def test_customer_groups_round_trip_between_stores_with_different_ids(
     assert result.errors == []
     second = tmp_path / "second"
     await capture_to_directory(sandbox, second)
+    return first, second
+
+
+async def test_customer_groups_round_trip_between_stores_with_different_ids(
+    tmp_path: Path, stores: Any
+) -> None:
+    prod, sandbox = stores
+    first, second = await round_trip(prod, sandbox, write_catalog(tmp_path / "source"), tmp_path)
 
     written = (second / "customer-groups.yaml").read_text()
     assert written == (first / "customer-groups.yaml").read_text()
@@ -332,3 +340,67 @@ async def test_a_deleted_variant_or_price_list_takes_its_price_records_with_it(
         assert await skus(lists[1]) == []
         assert (await client.delete(f"/pricelists/{lists[0]}")).status_code == 204
     assert emulator.db.one("SELECT COUNT(*) FROM price_records WHERE store=?", "production") == 0
+
+
+ASSIGNMENTS = [
+    {"price_list": "Trade prices", "customer_group": "Trade"},
+    {"price_list": "Staff", "customer_group": "Retail"},
+    {"price_list": "Trade prices"},  # every shopper on the store's default channel
+]
+
+
+async def test_price_list_assignments_round_trip_by_names(
+    tmp_path: Path, stores: Any, emulator: Emulator
+) -> None:
+    prod, sandbox = stores
+    source = write_catalog(tmp_path / "source")
+    (source / "price-list-assignments.yaml").write_text(yaml.safe_dump(ASSIGNMENTS))
+    first, second = await round_trip(prod, sandbox, source, tmp_path)
+    written = (second / "price-list-assignments.yaml").read_text()
+    assert written == (first / "price-list-assignments.yaml").read_text()
+    assert sorted(map(str, yaml.safe_load(written))) == sorted(map(str, ASSIGNMENTS))
+    seen = []
+    for store in (prod, sandbox):
+        observed = await store.observe({Kind.PRICE_LIST_ASSIGNMENTS})
+        lists = {p.name: p.id for p in observed.price_lists.values()}
+        groups = {g.name: g.id for g in observed.customer_groups.values()}
+        found = {
+            (a.price_list_id, a.customer_group_id) for a in observed.price_list_assignments.values()
+        }
+        assert found == {
+            (lists["Trade prices"], groups["Trade"]),
+            (lists["Staff"], groups["Retail"]),
+            (lists["Trade prices"], 0),
+        }
+        seen.append(found)
+    assert seen[0] != seen[1]
+    # dropping one deletes it (one request); the others stay
+    (source / "price-list-assignments.yaml").write_text(yaml.safe_dump(ASSIGNMENTS[:2]))
+    _, result = await sync(
+        prod, load_directory(source), Options(prune=True, allow_mass_delete=True)
+    )
+    assert result.errors == []
+    assert result.requests == 1
+    assert (
+        emulator.db.one("SELECT COUNT(*) FROM price_list_assignments WHERE store=?", "production")
+        == 2
+    )
+
+
+async def test_an_assignment_naming_a_group_no_one_has_is_refused_before_any_write(
+    tmp_path: Path, stores: Any, emulator: Emulator
+) -> None:
+    prod, _ = stores
+    source = write_catalog(tmp_path)
+    (source / "price-list-assignments.yaml").write_text(
+        yaml.safe_dump([{"price_list": "Trade prices", "customer_group": "Nobody"}])
+    )
+    assessment = await assess(prod, load_directory(source))
+    assert assessment.plan.problems == (
+        "price list assignment 'Trade prices | Nobody | 1' names customer group 'Nobody', which "
+        "neither the catalog nor the store has",
+    )
+    with pytest.raises(PlanRefused, match="Nobody"):
+        await sync(prod, load_directory(source))
+    for table in ("price_lists", "customer_groups", "products", "price_list_assignments"):
+        assert emulator.db.one(f"SELECT COUNT(*) FROM {table} WHERE store=?", "production") == 0

@@ -241,6 +241,7 @@ async def _exercise(c: httpx.AsyncClient) -> None:
     await _exercise_content(c, pid, shoes["category_id"], brand["id"])
     price_list = await _exercise_price_lists(c, pid)
     await _exercise_customer_groups(c, pid, shoes["category_id"], price_list)
+    await _exercise_price_list_assignments(c, price_list)
     await _exercise_customers(c)
     await _exercise_promotions(c, pid, shoes["category_id"], brand["id"])
     await _exercise_inventory(c, pid)
@@ -1421,6 +1422,43 @@ async def _exercise_inventory(c: httpx.AsyncClient, pid: int) -> None:
     assert (await c.delete(path, params={"location_id:in": "1"})).status_code == 422
     assert (await c.delete(path, params={"location_id:in": "999999"})).status_code == 404
     assert (await c.delete(path, params={"location_id:in": austin["id"]})).status_code == 200
+
+
+async def _exercise_price_list_assignments(c: httpx.AsyncClient, price_list: int) -> None:
+    """A price list assigned to a customer group on a channel, or to a channel alone."""
+    path = "/v3/pricelists/assignments"
+    group = (await c.post("/v2/customer_groups", json={"name": "Trade"})).json()["id"]
+    batch = [
+        {"price_list_id": price_list, "customer_group_id": group, "channel_id": 1},
+        {"price_list_id": price_list, "channel_id": 1},
+    ]
+    created = await c.post(path, json=batch)
+    assert created.status_code == 200, created.text
+    assert (await c.post(path, json=batch * 13)).status_code == 422  # at most 25
+    listed = (await c.get(path, params={"price_list_id": price_list})).json()["data"]
+    assert sorted(a.get("customer_group_id", 0) for a in listed) == [0, group]
+    for query in (
+        {"id": listed[0]["id"], "customer_group_id": group, "channel_id": 1, "page": 1, "limit": 5},
+        {"id:in": listed[0]["id"], "price_list_id:in": price_list, "channel_id:in": "1"},
+        {"customer_group_id:in": group},
+    ):
+        assert (await c.get(path, params=query)).status_code == 200, query
+    upserted = await c.put(
+        f"/v3/pricelists/{price_list}/assignments",
+        json={"customer_group_id": group, "channel_id": 1},
+    )
+    assert upserted.json()["data"]["id"] in {a["id"] for a in listed}
+    missing = {"customer_group_id": 999999, "channel_id": 1}
+    assert (
+        await c.put(f"/v3/pricelists/{price_list}/assignments", json=missing)
+    ).status_code == 404
+    for query in (
+        {"id": listed[0]["id"]},
+        {"price_list_id": price_list, "customer_group_id": group, "channel_id": 1},
+        {"channel_id:in": "1"},
+    ):
+        assert (await c.delete(path, params=query)).status_code == 204
+    assert (await c.get(path)).json()["data"] == []
 
 
 async def _exercise_customers(c: httpx.AsyncClient) -> None:

@@ -18,9 +18,9 @@ from controller.catalog.model import CatalogInvalid
 from controller.emulator import Emulator
 from controller.engine import assess, sync
 from controller.engine.apply import PlanRefused
-from controller.engine.snapshots import capture_to_directory
 from controller.planner import Options
 from tests.conftest import PROD_TOKEN
+from tests.test_commerce import round_trip
 
 RUNNING = {
     "name": "Running 10% off",
@@ -91,14 +91,7 @@ async def test_promotions_round_trip_between_stores_with_different_ids(
     tmp_path: Path, stores: Any
 ) -> None:
     prod, sandbox = stores
-    _, result = await sync(prod, load_directory(write_catalog(tmp_path / "source")))
-    assert result.errors == []
-    first = tmp_path / "first"
-    await capture_to_directory(prod, first)
-    _, result = await sync(sandbox, load_directory(first))  # an empty store
-    assert result.errors == []
-    second = tmp_path / "second"
-    await capture_to_directory(sandbox, second)
+    first, second = await round_trip(prod, sandbox, write_catalog(tmp_path / "source"), tmp_path)
 
     written = (second / "promotions.yaml").read_text()
     assert written == (first / "promotions.yaml").read_text()

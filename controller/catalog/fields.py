@@ -370,6 +370,11 @@ PRICE_RECORD: dict[str, FieldSpec] = {  # pricelists/{id}/records v3 (by SKU and
 }
 PRICES = ("price", "sale_price", "retail_price", "map_price")
 
+PRICE_LIST_ASSIGNMENT: dict[str, FieldSpec] = {  # pricelists/assignments v3 (names as keys)
+    "price_list": ("str", 255),
+    "customer_group": ("str", 255),
+    "channel_id": ("int", None),
+}
 PROMOTION: dict[str, FieldSpec] = {  # promotions v3 (references inside as natural keys)
     "name": ("str", 255),
     "display_name": ("str", 255),

@@ -46,6 +46,7 @@ from controller.catalog.model import (
     PageLayout,
     Placement,
     PriceList,
+    PriceListAssignment,
     Problem,
     Product,
     ProductOption,
@@ -653,6 +654,17 @@ def price_list_item(price_list: PriceList) -> dict[str, Any]:
     return item
 
 
+def assignment_item(assignment: PriceListAssignment) -> dict[str, Any]:
+    """A price list assignment as written: its price list, its customer group when it has one,
+    its channel when not the first."""
+    item: dict[str, Any] = {"price_list": assignment.price_list}
+    if assignment.customer_group:
+        item["customer_group"] = assignment.customer_group
+    if assignment.channel_id != DEFAULT_CHANNEL:
+        item["channel_id"] = assignment.channel_id
+    return item
+
+
 def promotion_item(promotion: Promotion) -> dict[str, Any]:
     """A promotion as written: its name and type first, its rules and coupon codes (by code)
     last."""
@@ -672,6 +684,7 @@ def promotion_item(promotion: Promotion) -> dict[str, Any]:
 _WRITERS: dict[Kind, Callable[[Any], dict[str, Any]]] = {
     Kind.PRICE_LISTS: price_list_item,
     Kind.PROMOTIONS: promotion_item,
+    Kind.PRICE_LIST_ASSIGNMENTS: assignment_item,
     Kind.REDIRECTS: redirect_item,
     Kind.TEMPLATE_ASSOCIATIONS: association_item,
     Kind.WIDGETS: widget_item,

@@ -40,6 +40,7 @@ from controller.catalog.model import (
     PageLayout,
     Placement,
     PriceList,
+    PriceListAssignment,
     Product,
     Script,
     TemplateAssociation,
@@ -55,6 +56,7 @@ from controller.catalog.observed import (
     ObservedOption,
     ObservedProduct,
     ObservedVariant,
+    assignment_of,
     associated_names,
     customer_values,
     group_values,
@@ -86,6 +88,7 @@ class Kind(enum.StrEnum):
     PRICE_LISTS = "priceLists"
     PRICE_RECORDS = "priceRecords"
     CUSTOMER_GROUPS = "customerGroups"
+    PRICE_LIST_ASSIGNMENTS = "priceListAssignments"
     PROMOTIONS = "promotions"
     COUPON_CODES = "couponCodes"
     CUSTOMER_ATTRIBUTES = "customerAttributes"
@@ -473,6 +476,14 @@ def _group_names(values: Mapping[str, Any]) -> Iterator[tuple[Kind, str]]:
         kind = _RULE_KINDS.get(rule.get("type", ""))
         if kind is not None and rule.get(rule["type"]):
             yield kind, rule[rule["type"]]
+
+
+def _assignment_values(assignment: PriceListAssignment) -> dict[str, Any]:
+    """A price list assignment's parts, as written (no customer group: none)."""
+    values: dict[str, Any] = {"price_list": assignment.price_list}
+    if assignment.customer_group:
+        values["customer_group"] = assignment.customer_group
+    return {**values, "channel_id": assignment.channel_id}
 
 
 def _found_promotions(observed: ObservedCatalog) -> Iterator[Found]:
@@ -1298,6 +1309,52 @@ _DECLARED = (
                     },
                 },
             },
+        },
+    ),
+    KindSpec(
+        Kind.PRICE_LIST_ASSIGNMENTS,
+        "price list assignment",
+        key="key",
+        fold=_identity,
+        fields=fields.PRICE_LIST_ASSIGNMENT,
+        managed=frozenset(),  # all of it is its key: created or deleted, never updated
+        desired=lambda catalog: (
+            None
+            if catalog.price_list_assignments is None
+            else (
+                (a.key, _assignment_values(a), a) for a in catalog.price_list_assignments.values()
+            )
+        ),
+        observed=lambda observed: (
+            (found.key, a.id, _assignment_values(found), found)
+            for a in sorted((observed.price_list_assignments or {}).values(), key=lambda a: a.id)
+            for found in [assignment_of(observed, a)]
+        ),
+        named=Named(
+            (Kind.PRICE_LISTS, Kind.CUSTOMER_GROUPS),
+            lambda values: (
+                (kind, values[name])
+                for kind, name in (
+                    (Kind.PRICE_LISTS, "price_list"),
+                    (Kind.CUSTOMER_GROUPS, "customer_group"),
+                )
+                if values.get(name)
+            ),
+        ),
+        batch={Action.CREATE: 25},  # created 25 a request, deleted one by one
+        read_only=frozenset({"id"}),
+        create_values=_assignment_values,
+        file="price-list-assignments.yaml",
+        attribute="price_list_assignments",
+        optional_file=True,
+        observed_attribute="price_list_assignments",
+        extra_schema={
+            "price_list": {"type": "string", "minLength": 1, "description": "By name."},
+            "customer_group": {
+                "type": "string",
+                "description": "By name; none: every shopper on the channel.",
+            },
+            "channel_id": {"type": "integer", "minimum": 1, "description": "Default: 1."},
         },
     ),
     KindSpec(

@@ -486,6 +486,22 @@ class PriceList:
 
 
 @dataclass(frozen=True)
+class PriceListAssignment:
+    """A price list assigned to a customer group (by name; "" for every shopper) on a channel (by
+    id: channels have no names StagingPro can read yet; 1, the store's default, when not given)."""
+
+    price_list: str
+    customer_group: str = ""
+    channel_id: int = DEFAULT_CHANNEL
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """The natural key: `price list | customer group | channel id`."""
+        return f"{self.price_list} | {self.customer_group} | {self.channel_id}"
+
+
+@dataclass(frozen=True)
 class CouponCode:
     """A coupon code of a promotion, by its code (`max_uses`, `max_uses_per_customer`)."""
 
@@ -570,6 +586,7 @@ class Catalog:
     page_layouts: Mapping[str, PageLayout] | None = None  # by key
     price_lists: Mapping[str, PriceList] | None = None  # by name
     customer_groups: Mapping[str, CustomerGroup] | None = None  # by name
+    price_list_assignments: Mapping[str, PriceListAssignment] | None = None  # by key
     promotions: Mapping[str, Promotion] | None = None  # by name
     customer_attributes: Mapping[str, CustomerAttribute] | None = None  # by name
     customers: Mapping[str, Customer] | None = None  # by casefolded email; clones only

@@ -22,6 +22,7 @@ from controller.catalog.model import (
     PageLayout,
     Placement,
     PriceList,
+    PriceListAssignment,
     PriceRecord,
     PricingRule,
     Product,
@@ -362,6 +363,16 @@ class ObservedPriceList:
 
 
 @dataclass(slots=True)
+class ObservedAssignment:
+    """A price list assignment as the store has it (by store ids; 0: no customer group)."""
+
+    id: int
+    price_list_id: int
+    customer_group_id: int
+    channel_id: int
+
+
+@dataclass(slots=True)
 class ObservedCouponCode:
     """A coupon code as the store has it."""
 
@@ -440,6 +451,7 @@ class ObservedCatalog:
     page_layouts: dict[str, ObservedLayout] | None = None  # by address; None when not observed
     price_lists: dict[int, ObservedPriceList] | None = None  # by id
     customer_groups: dict[int, ObservedCustomerGroup] | None = None  # by id
+    price_list_assignments: dict[int, ObservedAssignment] | None = None  # by id
     promotions: dict[int, ObservedPromotion] | None = None  # by id
     customer_attributes: dict[int, ObservedCustomerAttribute] | None = None  # by id
     customers: dict[int, ObservedCustomer] | None = None  # by id; read only to clone them
@@ -695,6 +707,7 @@ def _to_catalog(observed: ObservedCatalog, skip: frozenset[str]) -> Catalog:
     records["page_layouts"] = _layouts(observed, paths)
     records["price_lists"] = _price_lists(observed)
     records["promotions"] = _promotions(observed)
+    records["price_list_assignments"] = _assignments(observed)
     if observed.inventory_locations is not None:  # read only for a clone that asks for them
         records["inventory_locations"] = {
             loc.code: InventoryLocation(
@@ -791,6 +804,26 @@ def _price_lists(observed: ObservedCatalog) -> dict[str, PriceList] | None:
         )
         for p in observed.price_lists.values()
     }
+
+
+def assignment_of(observed: ObservedCatalog, found: ObservedAssignment) -> PriceListAssignment:
+    """A price list assignment in natural keys (a store id no record has is written `#id`)."""
+    lists = {p.id: p.name for p in (observed.price_lists or {}).values()}
+    groups = {g.id: g.name for g in (observed.customer_groups or {}).values()}
+    group = found.customer_group_id
+    return PriceListAssignment(
+        lists.get(found.price_list_id, f"#{found.price_list_id}"),
+        groups.get(group, f"#{group}") if group else "",
+        found.channel_id,
+    )
+
+
+def _assignments(observed: ObservedCatalog) -> dict[str, PriceListAssignment] | None:
+    """Price list assignments (none observed or none there: not managed)."""
+    if not observed.price_list_assignments:
+        return None
+    found = (assignment_of(observed, a) for a in observed.price_list_assignments.values())
+    return {a.key: a for a in found}
 
 
 def promotion_names(observed: ObservedCatalog) -> dict[str, dict[int, str]]:

@@ -14,6 +14,7 @@ from controller.catalog import fields, promotions
 from controller.catalog.kinds import FILED, KINDS, Kind, KindSpec, children
 from controller.catalog.model import (
     ASSOCIATED_KINDS,
+    DEFAULT_CHANNEL,
     PRODUCT_FIELDS,
     VARIANT_FIELDS,
     Catalog,
@@ -26,6 +27,7 @@ from controller.catalog.model import (
     PageLayout,
     Placement,
     PriceList,
+    PriceListAssignment,
     PriceRecord,
     PricingRule,
     Problem,
@@ -1063,6 +1065,33 @@ def _price_list(c: _Collector, item: Item) -> PriceList | None:
     return PriceList(name, values, tuple(records[k] for k in sorted(records)))
 
 
+_ASSIGNMENT_KEYS = frozenset(fields.PRICE_LIST_ASSIGNMENT)
+
+
+def _assignment(c: _Collector, item: Item) -> PriceListAssignment | None:
+    """One price list assignment as written: a price list and a customer group by name (none:
+    every shopper) on a channel (by id, 1 when not given)."""
+    data = _object(c, item, "price list assignment")
+    if data is None:
+        return None
+    unknown = sorted(set(data) - _ASSIGNMENT_KEYS)
+    if unknown:
+        c.add(item, f"unknown field {unknown[0]!r}", unknown[0])
+        return None
+    price_list, group = data.get("price_list"), data.get("customer_group", "")
+    channel = data.get("channel_id", DEFAULT_CHANNEL)
+    if not isinstance(price_list, str) or not price_list.strip():
+        c.add(item, "price_list names a price list", "price_list")
+        return None
+    if not isinstance(group, str):
+        c.add(item, "customer_group names a customer group", "customer_group")
+        return None
+    if not isinstance(channel, int) or isinstance(channel, bool) or channel < 1:
+        c.add(item, "channel_id is a channel's id", "channel_id")
+        return None
+    return PriceListAssignment(price_list, group, channel)
+
+
 _PROMOTIONS = KINDS[Kind.PROMOTIONS]
 _CODES = KINDS[Kind.COUPON_CODES]
 _CODE_KEYS = frozenset(fields.COUPON_CODE)
@@ -1179,6 +1208,7 @@ _READERS: dict[Kind, Callable[[_Collector, Item], Any]] = {
     Kind.CUSTOMER_GROUPS: _customer_group,
     Kind.PRICE_LISTS: _price_list,
     Kind.PROMOTIONS: _promotion,
+    Kind.PRICE_LIST_ASSIGNMENTS: _assignment,
 }
 
 

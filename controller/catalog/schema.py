@@ -61,6 +61,7 @@ _COMPOSED = {
     Kind.VARIANT_METAFIELDS: "namespace and key",
     Kind.CATEGORY_METAFIELDS: "namespace and key",
     Kind.BRAND_METAFIELDS: "namespace and key",
+    Kind.PRICE_LIST_ASSIGNMENTS: "price list, customer group and channel",
 }
 
 
@@ -144,6 +145,8 @@ def schemas() -> dict[str, dict[str, Any]]:
                 del items["properties"]["widget_templates"]
             if kind is Kind.TEMPLATE_ASSOCIATIONS:
                 items["oneOf"] = [{"required": [r.field]} for r in spec.references]
+            if kind is Kind.PRICE_LIST_ASSIGNMENTS:
+                items["required"].append("price_list")
         if kind is Kind.PAGES:  # a link page is identified by its link instead
             body["required"] = [r for r in body["required"] if r != spec.key]
             body["anyOf"] = [{"required": [spec.key]}, {"required": ["link"]}]

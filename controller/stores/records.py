@@ -37,6 +37,7 @@ from controller.catalog.fields import (
 from controller.catalog.kinds import KINDS, ON_REQUEST, Action, Kind, read_option_ref
 from controller.catalog.model import DEFAULT_SITE, Catalog, option_values, path_key, sku_key
 from controller.catalog.observed import (
+    ObservedAssignment,
     ObservedBlogPost,
     ObservedBrand,
     ObservedCatalog,
@@ -213,6 +214,7 @@ LOCATION_ITEMS = "/v3/inventory/locations/{location_id}/items"
 INVENTORY_ITEMS = "/v3/inventory/items"
 ABSOLUTE = "/v3/inventory/adjustments/absolute"
 ADJUSTED_BY = "StagingPro: stock cloned from the source store"
+ASSIGNMENTS = "/v3/pricelists/assignments"
 PROMOTIONS = "/v3/promotions"
 PROMOTION_CODES = "/v3/promotions/{promotion_id}/codes"
 _PROMOTION_FIELDS = frozenset(fields.PROMOTION) - {"name"}
@@ -768,6 +770,15 @@ def body(kind: Kind, action: Action, record: Record) -> dict[str, Any]:
         return _group_body(record)
     elif kind is Kind.CUSTOMERS:
         return _customer_body(action, record)
+    elif kind is Kind.PRICE_LIST_ASSIGNMENTS:
+        named = record.refs.get("named", {})
+        sent = {
+            "price_list_id": named[Kind.PRICE_LISTS, values["price_list"]],
+            "channel_id": values.get("channel_id", 1),
+        }
+        if values.get("customer_group"):
+            sent["customer_group_id"] = named[Kind.CUSTOMER_GROUPS, values["customer_group"]]
+        return sent
     elif kind is Kind.INVENTORY_LOCATIONS:
         values.pop("stock", None)
         values = {"code": record.key, **values} if action is Action.CREATE else values
@@ -1145,6 +1156,18 @@ class BigCommerceRecords(StoreClient):
             )
             observed.promotions = found
 
+        async def assignments() -> None:
+            found: dict[int, ObservedAssignment] = {}
+            async for page in self.pages(ASSIGNMENTS):
+                for item in page:
+                    found[item["id"]] = ObservedAssignment(
+                        item["id"],
+                        item.get("price_list_id") or 0,
+                        item.get("customer_group_id") or 0,
+                        item.get("channel_id") or 1,
+                    )
+            observed.price_list_assignments = found
+
         async def inventory() -> None:
             found: dict[int, ObservedLocation] = {}
             async for page in self.pages(LOCATIONS):
@@ -1207,6 +1230,7 @@ class BigCommerceRecords(StoreClient):
                 (Kind.REDIRECTS, redirects),
                 (Kind.PRICE_LISTS, price_lists),
                 (Kind.CUSTOMER_GROUPS, customer_groups),
+                (Kind.PRICE_LIST_ASSIGNMENTS, assignments),
                 (Kind.PROMOTIONS, promotions_),
                 (Kind.INVENTORY_LOCATIONS, inventory),
                 (Kind.CUSTOMER_ATTRIBUTES, customer_attributes),
@@ -1691,6 +1715,18 @@ class BigCommerceRecords(StoreClient):
         if kind is Kind.CUSTOMERS:
             found = await self.data("GET", CUSTOMERS, CUSTOMERS, params={"email:in": record.key})
             return Outcome(id=found[0]["id"], adopted=True) if found else None
+        if kind is Kind.PRICE_LIST_ASSIGNMENTS:
+            wanted = body(kind, Action.CREATE, record)
+            listed = await self.data("GET", ASSIGNMENTS, ASSIGNMENTS, params=dict(wanted))
+            match = next(
+                (
+                    a
+                    for a in listed or ()
+                    if a.get("customer_group_id") == wanted.get("customer_group_id")
+                ),
+                None,
+            )
+            return Outcome(id=match["id"], adopted=True) if match else None
         if kind is Kind.PROMOTIONS:
             found = await self.data("GET", PROMOTIONS, PROMOTIONS, params={"name": record.key})
             match = next((p for p in found or () if p.get("name") == record.key), None)
@@ -1932,6 +1968,38 @@ async def _create_price_list(
     for i in range(0, len(owned), size):
         await _PriceRecords().send(store, Kind.PRICE_RECORDS, Action.CREATE, owned[i : i + size])
     return data
+
+
+class _Assignments(_Batch):
+    """Price list assignments: created 25 a request (the answer names no ids: they are read
+    back), deleted one by one (the delete filters by one id)."""
+
+    def __init__(self) -> None:
+        super().__init__("POST", ASSIGNMENTS)
+
+    async def send(
+        self, store: BigCommerceRecords, kind: Kind, action: Action, records: Sequence[Record]
+    ) -> list[Outcome]:
+        if action is Action.DELETE:
+            for record in records:
+                await store.request("DELETE", ASSIGNMENTS, params={"id": record.id})
+            return [Outcome(id=r.id) for r in records]
+        bodies = [body(kind, action, r) for r in records]
+        await store.request("POST", ASSIGNMENTS, json=bodies)
+        lists = ",".join(sorted({str(b["price_list_id"]) for b in bodies}))
+        ids = {}
+        async for page in store.pages(ASSIGNMENTS, {"price_list_id:in": lists}):
+            for item in page:
+                made = (
+                    item.get("price_list_id"),
+                    item.get("customer_group_id"),
+                    item.get("channel_id"),
+                )
+                ids[made] = item["id"]
+        return [
+            Outcome(id=ids.get((b["price_list_id"], b.get("customer_group_id"), b["channel_id"])))
+            for b in bodies
+        ]
 
 
 class _CouponCodes(_Batch):
@@ -2434,6 +2502,8 @@ _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
     (Kind.PRICE_RECORDS, Action.DELETE): _PriceRecords(),
     (Kind.PRICE_LISTS, Action.UPDATE): _single("PUT", f"{PRICE_LISTS}/{{id}}"),
     (Kind.PRICE_LISTS, Action.DELETE): _single("DELETE", f"{PRICE_LISTS}/{{id}}"),
+    (Kind.PRICE_LIST_ASSIGNMENTS, Action.CREATE): _Assignments(),
+    (Kind.PRICE_LIST_ASSIGNMENTS, Action.DELETE): _Assignments(),
     (Kind.INVENTORY_LOCATIONS, Action.CREATE): _Locations(),
     (Kind.INVENTORY_LOCATIONS, Action.UPDATE): _Locations(),
     (Kind.INVENTORY_LOCATIONS, Action.DELETE): _Locations(),

@@ -1,13 +1,19 @@
 """Price lists (v3): `/v3/pricelists` and `/v3/pricelists/{price_list_id}` (names unique: 409;
 `name` required on create and update), and their records, `/v3/pricelists/{price_list_id}/records`
 (one per variant and currency, written by variant id or SKU: created at most 100 per request,
-upserted at most 1,000; deleted by currency, variant ids or SKUs). Assignments are not emulated."""
+upserted at most 1,000; deleted by currency, variant ids or SKUs), and their assignments,
+`/v3/pricelists/assignments` and `/v3/pricelists/{price_list_id}/assignments` (a price list for a
+customer group, a channel or both: created at most 25 per request, naming a price list, customer
+group and channel the store has (the emulator's stores have one channel, 1); one per price list,
+group and channel; deleted by filter, at least one)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from controller.emulator.database import dumps, now_iso
+from aiohttp import web
+
+from controller.emulator.database import Page, dumps, now_iso
 from controller.emulator.errors import ApiError, conflict, invalid
 from controller.emulator.resources.base import (
     Call,
@@ -37,8 +43,12 @@ CREATE TRIGGER IF NOT EXISTS price_records_of_variant AFTER DELETE ON variants B
     DELETE FROM price_records WHERE store=OLD.store AND variant_id=OLD.id; END;
 CREATE TRIGGER IF NOT EXISTS price_records_of_list AFTER DELETE ON price_lists BEGIN
     DELETE FROM price_records WHERE store=OLD.store AND price_list_id=OLD.id; END;
+CREATE TABLE IF NOT EXISTS price_list_assignments (store TEXT, id INTEGER, price_list_id INTEGER,
+    customer_group_id INTEGER, channel_id INTEGER, PRIMARY KEY (store, id));
 """
-TABLES = ("price_lists", "price_records")
+TABLES = ("price_lists", "price_records", "price_list_assignments")
+MAX_ASSIGNMENTS = 25  # per batch, as documented
+CHANNELS = frozenset({1})  # the emulator's stores have their default channel only
 MAX_CREATE, MAX_UPSERT = 100, 1_000  # records per request, as documented
 PRICES = ("price", "sale_price", "retail_price", "map_price")
 
@@ -73,6 +83,16 @@ RECORDS = ListSpec(
     fields=False,
     key="variant_id, currency",
 )
+
+
+_ASSIGNMENT_FILTERS = ("id", "price_list_id", "customer_group_id", "channel_id")
+ASSIGNMENTS = ListSpec(
+    filters={name: Filter(name, "int", frozenset({"", "in"})) for name in _ASSIGNMENT_FILTERS},
+    refused=frozenset({"before", "after"}),  # cursors: documented, not emulated
+    direction=False,
+    fields=False,
+)
+_ASSIGNMENT_COLUMNS = "id, price_list_id, customer_group_id, channel_id"
 
 
 class PriceLists(Resource):
@@ -147,10 +167,14 @@ class PriceLists(Resource):
             return doc
 
     def delete(self, price_list_id: int) -> None:
-        """`DELETE /pricelists/{id}`."""
+        """`DELETE /pricelists/{id}`: with its assignments."""
         with self.tx():
             self.doc(price_list_id)
-            self.execute("DELETE FROM price_lists WHERE store=? AND id=?", self.hash, price_list_id)
+            for table in ("price_lists", "price_list_assignments"):
+                column = "id" if table == "price_lists" else "price_list_id"
+                self.execute(
+                    f"DELETE FROM {table} WHERE store=? AND {column}=?", self.hash, price_list_id
+                )
 
     def delete_where(self, query: dict[str, str]) -> None:
         """`DELETE /pricelists?id:in=...` or `?name=...`."""
@@ -164,6 +188,101 @@ class PriceLists(Resource):
                 self.execute(
                     "DELETE FROM price_lists WHERE store=? AND name=?", self.hash, query["name"]
                 )
+
+    # ---- assignments ----------------------------------------------------------------------------
+
+    def _assignment(self, item: Any, at: str) -> tuple[int, int | None, int]:
+        """(price list, customer group or None, channel) of an assignment as written."""
+        if not isinstance(item, dict) or not isinstance(item.get("price_list_id"), int):
+            raise invalid(f"{at}.price_list_id", "price_list_id is required")
+        if not self.exists(item["price_list_id"]):
+            raise invalid(f"{at}.price_list_id", f"no price list {item['price_list_id']}")
+        group = item.get("customer_group_id")
+        if group is not None:
+            if not isinstance(group, int):
+                raise invalid(f"{at}.customer_group_id", "customer_group_id is an id")
+            self.store.customer_groups.doc(group)  # 404 when missing
+        channel = item.get("channel_id", 1)
+        if channel not in CHANNELS:
+            raise ApiError(404, f"The channel {channel} was not found.")
+        return item["price_list_id"], group, channel
+
+    def _save_assignment(self, price_list_id: int, group: int | None, channel: int) -> int:
+        found = self.one(
+            "SELECT id FROM price_list_assignments WHERE store=? AND price_list_id=? AND "
+            "customer_group_id IS ? AND channel_id=?",
+            self.hash,
+            price_list_id,
+            group,
+            channel,
+        )
+        if found is not None:
+            return int(found)
+        assignment_id = self.next_id("price_list_assignment")
+        self.execute(
+            "INSERT INTO price_list_assignments VALUES (?, ?, ?, ?, ?)",
+            self.hash,
+            assignment_id,
+            price_list_id,
+            group,
+            channel,
+        )
+        return assignment_id
+
+    def assign(self, body: Any) -> None:
+        """`POST /pricelists/assignments`: at most 25, all or none."""
+        if not isinstance(body, list) or not body:
+            raise invalid("body", "the body is a non-empty JSON array of assignments")
+        if len(body) > MAX_ASSIGNMENTS:
+            raise invalid("body", f"at most {MAX_ASSIGNMENTS} assignments a request")
+        with self.tx():
+            for index, item in enumerate(body):
+                self._save_assignment(*self._assignment(item, str(index)))
+
+    def upsert_assignment(self, price_list_id: int, body: Any) -> dict[str, Any]:
+        """`PUT /pricelists/{id}/assignments`: the group and channel given (both required)."""
+        self.doc(price_list_id)
+        if not isinstance(body, dict) or not all(
+            isinstance(body.get(k), int) for k in ("customer_group_id", "channel_id")
+        ):
+            raise invalid("customer_group_id", "customer_group_id and channel_id are required")
+        with self.tx():
+            _, group, channel = self._assignment({**body, "price_list_id": price_list_id}, "")
+            assignment_id = self._save_assignment(price_list_id, group, channel)
+        return {
+            "id": assignment_id,
+            "price_list_id": price_list_id,
+            "customer_group_id": group,
+            "channel_id": channel,
+        }
+
+    def assignments(self, query: ListQuery) -> Any:
+        """`GET /pricelists/assignments`: a page."""
+        clause, params = query.where(["store=?"], [self.hash])
+        total = self.one(f"SELECT COUNT(*) FROM price_list_assignments WHERE {clause}", *params)
+        rows = self.db.conn.execute(
+            f"SELECT {_ASSIGNMENT_COLUMNS} FROM price_list_assignments WHERE {clause} "
+            "ORDER BY id LIMIT ? OFFSET ?",
+            (*params, query.limit, query.offset),
+        ).fetchall()
+        items = [
+            {
+                k: v
+                for k, v in zip(_ASSIGNMENT_COLUMNS.split(", "), row, strict=True)
+                if v is not None
+            }
+            for row in rows
+        ]
+        return Page(items, total, query.page, query.limit)
+
+    def unassign(self, query: dict[str, str]) -> None:
+        """`DELETE /pricelists/assignments`: those matching at least one filter."""
+        if not any(k in query for k in (*_ASSIGNMENT_FILTERS, "channel_id:in")):
+            raise invalid("price_list_id", "at least one filter is required")
+        parsed = ListQuery(ASSIGNMENTS, {k: v for k, v in query.items() if k != "page"})
+        clause, params = parsed.where(["store=?"], [self.hash])
+        with self.tx():
+            self.execute(f"DELETE FROM price_list_assignments WHERE {clause}", *params)
 
     # ---- records --------------------------------------------------------------------------------
 
@@ -348,7 +467,42 @@ async def delete_records(call: Call) -> Any:
 
 
 _ONE = "/v3/pricelists/{price_list_id}"
+
+
+async def list_assignments(call: Call) -> Any:
+    query = call.list_query(ASSIGNMENTS)
+    return listing(await call.run(call.store.price_lists.assignments, query), dict)
+
+
+async def create_assignments(call: Call) -> Any:
+    body = await call.body()
+    await call.run(call.store.price_lists.assign, body)
+    return web.Response(status=200)
+
+
+async def delete_assignments(call: Call) -> Any:
+    await call.run(call.store.price_lists.unassign, dict(call.query))
+    return no_content()
+
+
+async def upsert_assignment(call: Call) -> Any:
+    body = await call.body()
+    price_list_id = call.int("price_list_id")
+    return one(await call.run(call.store.price_lists.upsert_assignment, price_list_id, body))
+
+
+_ASSIGNED = "/v3/pricelists/assignments"
 ROUTES = [
+    # assignments first: their path would otherwise be read as a price list id
+    Route("GET", _ASSIGNED, list_assignments, ASSIGNMENTS),
+    Route("POST", _ASSIGNED, create_assignments),
+    Route(
+        "DELETE",
+        _ASSIGNED,
+        delete_assignments,
+        extra=frozenset({*_ASSIGNMENT_FILTERS, "channel_id:in"}),
+    ),
+    Route("PUT", "/v3/pricelists/{price_list_id}/assignments", upsert_assignment),
     Route("GET", "/v3/pricelists", list_price_lists, LIST),
     Route("POST", "/v3/pricelists", create_price_list),
     Route("DELETE", "/v3/pricelists", delete_price_lists, extra=frozenset({"id:in", "name"})),
