@@ -204,6 +204,47 @@ async def test_a_sandbox_clone_holds_the_same_fake_people_at_every_refresh_and_n
             assert real.casefold() not in everything, real
 
 
+async def test_a_refresh_carries_changed_addresses_and_attribute_values_to_the_same_fakes(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    ids = seed_people(emulator)
+    world = manifests(tmp_path, emulator, RULES)
+    await settle(world, tmp_path, emulator)
+    before = {p["email"]: p for p in sandbox_customers(emulator)}
+    source = emulator.db.bind("production")
+    (address,) = source.customers.find_addresses({"customer_id:in": str(ids[0])}).items
+    source.customers.update_addresses([{"id": address["id"], "state_or_province": "Ohio"}])
+    size = next(
+        a["id"] for a in source.customers.find_attributes({}).items if a["name"] == "Shoe size"
+    )
+    source.customers.upsert_values([{"customer_id": ids[0], "attribute_id": size, "value": "47"}])
+    writes = emulator.control("sandbox").stats
+    writes.reset()
+
+    docs = list(yaml.safe_load_all((tmp_path / "m" / "all.yaml").read_text()))
+    docs[1]["metadata"]["annotations"] = {"stagingpro.io/refresh": "again"}
+    (tmp_path / "m" / "all.yaml").write_text(yaml.safe_dump_all(docs))
+    await settle(world, tmp_path, emulator)
+    assert world.status[("StoreEnvironment", "shop", "sandbox")]["clone"]["phase"] == "Succeeded"
+    after = {p["email"]: p for p in sandbox_customers(emulator)}
+    assert {e: p["id"] for e, p in after.items()} == {e: p["id"] for e, p in before.items()}
+    changed = [e for e in after if after[e] != before[e]]
+    assert len(changed) == 1  # the one source customer that changed, the same fake person
+    person = after[changed[0]]
+    assert person["addresses"][0]["state_or_province"] == "Ohio"
+    assert person["addresses"][0]["address1"] == before[changed[0]]["addresses"][0]["address1"]
+    assert "47" in {a["attribute_value"] for a in person["attributes"]}
+    by_method = writes.to_json()["by_method"]
+    # the values by one upsert, the address deleted and created again (read by one GET)
+    assert sum(n for m, n in by_method.items() if m != "GET") == 3
+    writes.reset()  # a refresh that finds nothing changed writes nothing
+    docs[1]["metadata"]["annotations"] = {"stagingpro.io/refresh": "third"}
+    (tmp_path / "m" / "all.yaml").write_text(yaml.safe_dump_all(docs))
+    await settle(world, tmp_path, emulator)
+    assert world.status[("StoreEnvironment", "shop", "sandbox")]["clone"]["refreshToken"] == "third"
+    assert [m for m in writes.to_json()["by_method"] if m != "GET"] == []
+
+
 async def test_a_sandbox_can_be_told_not_to_clone_customers(
     tmp_path: Path, emulator: Emulator
 ) -> None:

@@ -1459,8 +1459,6 @@ _DECLARED = (
         ),
         batch={Action.CREATE: 10, Action.UPDATE: 10, Action.DELETE: 50},
         read_only=frozenset({"id", "date_created", "date_modified", "registration_ip_address"}),
-        # the API updates neither with the customer: a refresh leaves a clone's as they are
-        create_only=frozenset({"addresses", "attributes"}),
         required_on_create=("first_name", "last_name"),
         attribute="customers",
         observed_attribute="customers",
