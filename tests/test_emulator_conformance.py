@@ -249,6 +249,7 @@ async def _exercise(c: httpx.AsyncClient) -> None:
     await _exercise_videos(c, pid)
     await _exercise_reviews(c, pid)
     await _exercise_record_images(c)
+    await _exercise_channels(c, pid)
 
     assert (
         await c.delete(
@@ -602,6 +603,133 @@ async def _exercise_theme_channels(c: httpx.AsyncClient, theme: dict[str, Any]) 
         assert json.loads(files.read("config.json"))["name"] == "Cornerstone"
 
 
+async def _exercise_channels(c: httpx.AsyncClient, pid: int) -> None:
+    """Channels, currency assignments, sites and routes, a second category tree, and product
+    channel and category assignments."""
+    listed = (await c.get("/v3/channels", params={"include": "currencies"})).json()["data"]
+    assert [ch["name"] for ch in listed] == ["Production Store", "B2B"]
+    assert (await c.get("/v3/channels", params={"limit": "a"})).status_code == 422
+    params = {"type:in": "storefront", "status:in": "active", "available": "true"}
+    assert [ch["id"] for ch in (await c.get("/v3/channels", params=params)).json()["data"]] == [1]
+    body = {"name": "EU", "type": "storefront", "platform": "bigcommerce", "status": "active"}
+    created = await c.post("/v3/channels", json=body)
+    assert created.status_code == 200
+    eu = created.json()["data"]["id"]
+    bad = {"name": "Shop", "type": "marketplace", "platform": "bigcommerce"}
+    assert (await c.post("/v3/channels", json=bad)).status_code == 422
+    assert (await c.get(f"/v3/channels/{eu}", params={"include": "currencies"})).status_code == 200
+    assert (await c.get("/v3/channels/999999")).status_code == 404
+    other = (await c.post("/v3/channels", json={**body, "name": "EU2"})).json()["data"]["id"]
+    assert (await c.put(f"/v3/channels/{other}", json={"name": "EU"})).status_code == 409
+    assert (await c.put(f"/v3/channels/{eu}", json={"type": "pos"})).status_code == 422
+    assert (await c.put("/v3/channels/999999", json={"name": "X"})).status_code == 404
+    assert (await c.put(f"/v3/channels/{eu}", json={"is_visible": False})).status_code == 200
+
+    euros = {"enabled_currencies": ["EUR", "USD"], "default_currency": "EUR"}
+    path = f"/v3/channels/{eu}/currency-assignments"
+    assert (await c.post(path, json=euros)).status_code == 200
+    assert (await c.put(path, json={**euros, "default_currency": "USD"})).status_code == 200
+    assert (await c.post(path, json={"enabled_currencies": ["AWG"]})).status_code == 422
+    assert (await c.put(path, json={**euros, "enabled_currencies": ["AWG"]})).status_code == 422
+    assert (await c.get(path)).json()["data"]["default_currency"] == "USD"
+    assert (await c.get("/v3/channels/999999/currency-assignments")).status_code == 404
+    many = [{"channel_id": other, **euros}]
+    assert (await c.post("/v3/channels/currency-assignments", json=many)).status_code == 200
+    assert (await c.put("/v3/channels/currency-assignments", json=many)).status_code == 200
+    wrong = [{"channel_id": 999999, **euros}]
+    assert (await c.put("/v3/channels/currency-assignments", json=wrong)).status_code == 422
+    assert (await c.post("/v3/channels/currency-assignments", json=wrong)).status_code == 422
+    assignments = (await c.get("/v3/channels/currency-assignments")).json()["data"]
+    assert {a["channel_id"] for a in assignments} == {eu, other}
+    assert (await c.delete(f"/v3/channels/{other}/currency-assignments")).status_code == 200
+    assert (await c.delete("/v3/channels/999999/currency-assignments")).status_code == 404
+
+    site = await c.post(f"/v3/channels/{eu}/site", json={"url": "https://eu.example.test/"})
+    assert site.status_code == 200
+    site_id = site.json()["data"]["id"]
+    assert (await c.get(f"/v3/channels/{eu}/site")).json()["data"]["id"] == site_id
+    put = await c.put(f"/v3/channels/{eu}/site", json={"url": "https://shop.example.eu/"})
+    assert put.json()["data"]["url"] == "https://shop.example.eu/"
+    two = {"url": "https://two.example.test/", "channel_id": other}
+    second = await c.post("/v3/sites", json=two)
+    assert second.status_code == 201
+    assert (await c.post("/v3/sites", json=two)).status_code == 400
+    assert (await c.post("/v3/sites", json={**two, "channel_id": 999999})).status_code == 404
+    second_id = second.json()["data"]["id"]
+    assert (
+        await c.put(f"/v3/sites/{second_id}", json={"url": "https://2.example.test/"})
+    ).status_code == 200
+    assert (await c.get(f"/v3/sites/{second_id}")).status_code == 200
+    sites = (await c.get("/v3/sites", params={"channel_id:in": f"1,{eu}"})).json()["data"]
+    assert [s["id"] for s in sites] == sorted([1000, site_id])
+    assert (
+        await c.get("/v3/sites", params={"url_type:in": "primary", "page": 1, "limit": 5})
+    ).status_code == 200
+    routes = f"/v3/sites/{site_id}/routes"
+    route = {"type": "product", "matching": "*", "route": "/p/{slug}"}
+    made = await c.post(routes, json=route)
+    assert made.status_code == 201
+    route_id = made.json()["data"]["id"]
+    assert (await c.post(routes, json=route)).status_code == 422
+    assert (await c.post(routes, json={**route, "type": "widget"})).status_code == 422
+    updated = await c.put(routes, json=[{"id": route_id, "route": "/products/{slug}"}])
+    assert updated.status_code == 200
+    assert (await c.put(routes, json=[{"route": "/x"}])).status_code == 422
+    assert (
+        await c.get(routes, params={"type": "product", "page": 1, "limit": 10})
+    ).status_code == 200
+    one_route = f"{routes}/{route_id}"
+    assert (await c.get(one_route)).json()["data"]["route"] == "/products/{slug}"
+    assert (await c.put(one_route, json={"route": "/item/{id}"})).status_code == 201
+    assert (await c.delete(one_route)).status_code == 204
+    assert (await c.delete(f"/v3/sites/{second_id}")).status_code == 204
+    assert (await c.delete(f"/v3/channels/{eu}/site")).status_code == 200
+    await c.post(f"/v3/channels/{eu}/site", json={"url": "https://eu.example.test/"})
+
+    tree = await c.put("/v3/catalog/trees", json=[{"name": "EU tree", "channels": [eu]}])
+    assert tree.status_code == 200
+    tree_id = tree.json()["data"][0]["id"]
+    unknown = [{"name": "Nowhere", "channels": [999999]}]
+    assert (await c.put("/v3/catalog/trees", json=unknown)).status_code == 422
+    roots = [{"name": "Apparel", "parent_id": 0, "tree_id": tree_id}]  # as in tree 1
+    made_roots = await c.post("/v3/catalog/trees/categories", json=roots)
+    assert made_roots.status_code == 201
+    eu_apparel = made_roots.json()["data"][0]["category_id"]
+    assert (await c.get(f"/v3/catalog/categories/{eu_apparel}")).status_code == 404
+    legacy = (await c.get("/v3/catalog/categories", params={"limit": 250})).json()["data"]
+    assert eu_apparel not in [cat["id"] for cat in legacy]
+
+    path = "/v3/catalog/products/channel-assignments"
+    assert (await c.put(path, json=[{"product_id": pid, "channel_id": eu}])).status_code == 204
+    assert (await c.put(path, json=[{"product_id": pid, "channel_id": 999999}])).status_code == 422
+    listed = (await c.get(path, params={"product_id:in": pid, "page": 1, "limit": 10})).json()
+    assert [a["channel_id"] for a in listed["data"]] == [1, eu]
+    assert (await c.get(path, params={"channel_id:in": eu})).status_code == 200
+    product = (await c.get(f"/v3/catalog/products/{pid}", params={"include": "channels"})).json()
+    assert product["data"]["channels"] == [1, eu]
+    on_eu = (await c.get("/v3/catalog/products", params={"channel_id:in": eu})).json()["data"]
+    assert [p["id"] for p in on_eu] == [pid]
+    assert (await c.delete(path)).status_code == 422
+    assert (
+        await c.delete(path, params={"product_id:in": pid, "channel_id:in": 1})
+    ).status_code == 204
+
+    path = "/v3/catalog/products/category-assignments"
+    assigned = [{"product_id": pid, "category_id": eu_apparel}]
+    assert (await c.put(path, json=assigned)).status_code == 204
+    bad_category = [{"product_id": pid, "category_id": 999999}]
+    assert (await c.put(path, json=bad_category)).status_code == 422
+    found = (await c.get(path, params={"category_id:in": eu_apparel, "page": 1, "limit": 5})).json()
+    assert found["data"] == assigned
+    assert (await c.get(path, params={"product_id:in": pid})).status_code == 200
+    product = (await c.get(f"/v3/catalog/products/{pid}")).json()["data"]
+    assert eu_apparel in product["categories"]
+    assert (await c.delete(path)).status_code == 422
+    assert (await c.delete(path, params={"category_id:in": eu_apparel})).status_code == 204
+    product = (await c.get(f"/v3/catalog/products/{pid}")).json()["data"]
+    assert eu_apparel not in product["categories"]
+
+
 async def _exercise_metafields(c: httpx.AsyncClient, pid: int) -> None:
     """Product metafields, one and in batches."""
     path = f"/v3/catalog/products/{pid}/metafields"
@@ -756,7 +884,9 @@ async def _exercise_new_methods_and_queries(
         json={"display_name": "Shoe size", "option_values": [{"label": "45"}]},
     )
     assert renamed.status_code == 200, renamed.text
-    trees = await c.put("/v3/catalog/trees", json=[{"name": "Wholesale", "channels": [2]}])
+    b2b = {"name": "B2B", "type": "storefront", "platform": "bigcommerce"}
+    channel = (await c.post("/v3/channels", json=b2b)).json()["data"]["id"]
+    trees = await c.put("/v3/catalog/trees", json=[{"name": "Wholesale", "channels": [channel]}])
     assert trees.status_code == 200, trees.text
     tree_id = trees.json()["data"][0]["id"]
     assert (
@@ -765,7 +895,8 @@ async def _exercise_new_methods_and_queries(
     assert (
         await c.put("/v3/catalog/trees", json=[{"name": "Clash", "channels": [1]}])
     ).status_code == 422
-    assert (await c.get("/v3/catalog/trees", params={"channel_id:in": "2"})).status_code == 200
+    listed = await c.get("/v3/catalog/trees", params={"channel_id:in": channel})
+    assert [t["name"] for t in listed.json()["data"]] == ["B2B"]
     assert (await c.delete("/v3/catalog/trees", params={"id:in": tree_id})).status_code == 204
     lists: list[tuple[str, dict[str, str | int]]] = [
         (

@@ -339,12 +339,15 @@ async def test_one_custom_field_one_image_and_option_changes(shop: Shop) -> None
 
 async def test_category_trees_are_created_renamed_and_deleted(shop: Shop) -> None:
     c = shop.client
-    created = await _data(await c.put("/catalog/trees", json=[{"name": "B2B", "channels": [2]}]))
+    b2b = {"name": "B2B", "type": "storefront", "platform": "bigcommerce"}
+    channel = (await _data(await c.post("/channels", json=b2b)))["id"]
+    body = [{"name": "B2B", "channels": [channel]}]
+    created = await _data(await c.put("/catalog/trees", json=body))
     tree = created[0]["id"]
-    clash = await c.put("/catalog/trees", json=[{"name": "Again", "channels": [2]}])
+    clash = await c.put("/catalog/trees", json=[{"name": "Again", "channels": [channel]}])
     assert clash.status_code == 422
     await _data(await c.put("/catalog/trees", json=[{"id": tree, "name": "Wholesale"}]))
-    listed = await _data(await c.get("/catalog/trees", params={"channel_id:in": "2"}))
+    listed = await _data(await c.get("/catalog/trees", params={"channel_id:in": channel}))
     assert [t["name"] for t in listed] == ["Wholesale"]
     bulk = await _data(
         await c.post(

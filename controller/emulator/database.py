@@ -63,6 +63,14 @@ class StoreProfile:
     language: str = "en"
     country: str = "United States"
     country_code: str = "US"
+    # Currencies set up in the store's control panel besides `currency` (channels may use them).
+    other_currencies: str = "EUR,GBP,CAD,AUD"
+
+    @property
+    def currencies(self) -> list[str]:
+        """The store's enabled currencies, its default first."""
+        others = [c for c in self.other_currencies.split(",") if c and c != self.currency]
+        return [self.currency, *others]
 
     def to_json(self) -> dict[str, Any]:
         """Profile fields, for storage (the token is stored in its own column)."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from controller.emulator.database import StoreDB
 from controller.emulator.resources import (
+    assignments,
     blog,
     brands,
     categories,
+    channels,
     custom_fields,
     customer_groups,
     customers,
@@ -25,6 +27,7 @@ from controller.emulator.resources import (
     reviews,
     rules,
     scripts,
+    sites,
     store_info,
     template_associations,
     themes,
@@ -41,6 +44,7 @@ from controller.emulator.resources.base import Route
 _FAMILIES = (
     metafields,
     record_images,
+    assignments,
     products,
     variants,
     modifiers,
@@ -68,6 +72,8 @@ _FAMILIES = (
     inventory,
     v2_options,
     v2_catalog,
+    channels,
+    sites,
 )
 SCHEMA = "".join(m.SCHEMA for m in _FAMILIES)
 TABLES: tuple[str, ...] = tuple(t for m in _FAMILIES for t in m.TABLES)
@@ -117,3 +123,6 @@ class Store:
         self.products_v2 = v2_catalog.ProductsV2(self)
         self.catalog_v2 = v2_catalog.CatalogV2(self)
         self.children_v2 = v2_catalog.ChildrenV2(self)
+        self.channels = channels.Channels(self)
+        self.sites = sites.Sites(self)
+        self.assignments = assignments.Assignments(self)

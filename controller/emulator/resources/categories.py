@@ -30,15 +30,19 @@ from controller.emulator.resources.base import (
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS categories (store TEXT, id INTEGER, parent_id INTEGER, name_l TEXT,
     doc TEXT, PRIMARY KEY (store, id));
-CREATE UNIQUE INDEX IF NOT EXISTS categories_name ON categories (store, parent_id, name_l);
+DROP INDEX IF EXISTS categories_name;
+CREATE UNIQUE INDEX IF NOT EXISTS categories_tree_name
+    ON categories (store, json_extract(doc, '$.tree_id'), parent_id, name_l);
 CREATE TABLE IF NOT EXISTS trees (store TEXT, id INTEGER, doc TEXT, PRIMARY KEY (store, id));
 """
 TABLES = ("categories", "trees")
 
+_TREE_SQL = "coalesce(json_extract(doc, '$.tree_id'), 1)=?"
 MAX_CATEGORY_DEPTH = 8
 MAX_CATEGORIES = 16_000
 MAX_TREES_PER_BATCH = 50
 DEFAULT_TREE_ID = 1
+DEFAULT_CHANNEL = 1
 
 
 def _keyword(op: str, raw: str) -> tuple[str, list[Any]]:
@@ -148,8 +152,10 @@ class Categories(Resource):
         if self._depth(cats, doc["id"]) > MAX_CATEGORY_DEPTH:
             raise invalid(label + "parent_id", f"categories nest at most {MAX_CATEGORY_DEPTH} deep")
         sibling = self.one(
-            "SELECT id FROM categories WHERE store=? AND parent_id=? AND name_l=? AND id!=?",
+            "SELECT id FROM categories WHERE store=? AND json_extract(doc, '$.tree_id')=? "
+            "AND parent_id=? AND name_l=? AND id!=?",
             self.hash,
+            doc["tree_id"],
             parent,
             doc["name"].lower(),
             doc["id"],
@@ -238,9 +244,22 @@ class Categories(Resource):
         }
         return out
 
+    def default_tree(self) -> int:
+        """The tree of the default channel, the only one the legacy categories API sees."""
+        return self.store.trees.of_channel(DEFAULT_CHANNEL) or DEFAULT_TREE_ID
+
+    def legacy_get(self, category_id: int) -> dict[str, Any]:
+        """A category of the default channel's tree (404 for one of another tree)."""
+        doc = self.get(category_id)
+        if doc.get("tree_id", DEFAULT_TREE_ID) != self.default_tree():
+            raise not_found("category")
+        return doc
+
     def create(self, body: Any) -> dict[str, Any]:
-        """`POST /catalog/categories` (legacy, one category)."""
+        """`POST /catalog/categories` (legacy, one category, in the default channel's tree)."""
         with self.tx():
+            if isinstance(body, dict):
+                body = {**body, "tree_id": self.default_tree()}
             return self._new(body, "")
 
     def create_many(self, body: Any) -> list[dict[str, Any]]:
@@ -253,6 +272,7 @@ class Categories(Resource):
     def update(self, category_id: int, body: Any) -> dict[str, Any]:
         """`PUT /catalog/categories/{id}` (legacy)."""
         with self.tx():
+            self.legacy_get(category_id)
             return self._update(category_id, body, "")
 
     def update_many(self, body: Any) -> list[dict[str, Any]]:
@@ -282,9 +302,9 @@ class Categories(Resource):
         return docs[0]
 
     def remove(self, category_id: int) -> None:
-        """Delete one (404 when it does not exist)."""
+        """Delete one of the default channel's tree (404 when it does not exist)."""
         with self.tx():
-            self.get(category_id)
+            self.legacy_get(category_id)
             self.delete([category_id])
 
     def delete(self, ids: Iterable[int]) -> None:
@@ -334,6 +354,21 @@ class Categories(Resource):
     def find(self, query: ListQuery) -> Page:
         """A page of categories."""
         return self.list_page("categories", query)
+
+    def legacy_find(self, query: ListQuery) -> Page:
+        """A page of the default channel's categories."""
+        return self.list_page("categories", query, [_TREE_SQL], [self.default_tree()])
+
+    def legacy_delete_matching(self, query: ListQuery) -> int:
+        """`DELETE /catalog/categories?...`: of the default channel's tree only."""
+        if not query.filtered:
+            raise invalid("id:in", "a filter is required to delete categories")
+        with self.tx():
+            clause, params = query.where(["store=?", _TREE_SQL], [self.hash, self.default_tree()])
+            rows = self.db.conn.execute(f"SELECT id FROM categories WHERE {clause}", params)
+            ids = [r[0] for r in rows]
+            self.delete(ids)
+            return len(ids)
 
     def tree(self, tree_id: int, depth: int | None) -> list[dict[str, Any]]:
         """`GET /catalog/trees/{tree_id}/categories`: nested nodes, `depth` levels at most."""
@@ -385,6 +420,10 @@ class Trees(Resource):
         """Whether the tree exists."""
         return any(t["id"] == tree_id for t in self.all())
 
+    def of_channel(self, channel_id: int) -> int | None:
+        """The tree of a channel, or None."""
+        return next((t["id"] for t in self.all() if channel_id in t["channels"]), None)
+
     def _materialise(self) -> list[dict[str, Any]]:
         trees = self.all()
         if self.one("SELECT 1 FROM seq WHERE store=? AND kind='tree'", self.hash) is None:
@@ -432,6 +471,11 @@ class Trees(Resource):
                         raise invalid(label + "channels", "channels are required to create a tree")
                     if any(not isinstance(c, int) or c < 1 for c in channels):
                         raise invalid(label + "channels", "channels are channel ids")
+                    if len(channels) > 1:
+                        raise invalid(label + "channels", "a tree is assigned to one channel")
+                    unknown = [c for c in channels if not self.store.channels.exists(c)]
+                    if unknown:
+                        raise invalid(label + "channels", f"The Channel {unknown[0]} was not valid")
                     taken = {c for t in trees.values() for c in t["channels"]}
                     if taken & set(channels):
                         raise invalid(label + "channels", "a channel has at most one tree")
@@ -544,7 +588,7 @@ async def tree_nodes(call: Call) -> Any:
 
 async def list_categories(call: Call) -> Any:
     query = call.list_query(LEGACY)
-    page = await call.run(call.store.categories.find, query)
+    page = await call.run(call.store.categories.legacy_find, query)
     return listing(page, lambda c: query.shape(Categories.legacy_shape(c)))
 
 
@@ -554,7 +598,7 @@ async def create_category(call: Call) -> Any:
 
 
 async def get_category(call: Call) -> Any:
-    found = await call.run(call.store.categories.get, call.int("category_id"))
+    found = await call.run(call.store.categories.legacy_get, call.int("category_id"))
     return one(shape(Categories.legacy_shape(found), *call.fields()))
 
 
@@ -570,7 +614,7 @@ async def delete_category(call: Call) -> Any:
 
 
 async def delete_categories(call: Call) -> Any:
-    await call.run(call.store.categories.delete_matching, call.list_query(LEGACY_DELETE))
+    await call.run(call.store.categories.legacy_delete_matching, call.list_query(LEGACY_DELETE))
     return no_content()
 
 

@@ -91,9 +91,12 @@ def _keyword(op: str, raw: str) -> tuple[str, list[Any]]:
 
 
 def _channels(op: str, raw: str) -> tuple[str, list[Any]]:
-    # The emulated store has one channel (1), and every product is listed in it.
     ids = [parse_value("channel_id:in", "int", p) for p in raw.split(",") if p]
-    return ("1" if 1 in ids else "0"), []
+    return (
+        "id IN (SELECT product_id FROM product_channels WHERE store=products.store "
+        f"AND channel_id IN ({','.join('?' * len(ids)) or 'NULL'}))",
+        ids,
+    )
 
 
 _BOOL = frozenset({""})
@@ -263,6 +266,7 @@ class Products(Resource):
                 "is_customized": bool(custom_url.get("url")),
             }
             self.write(product_id, doc)
+            self.store.assignments.assign_new(product_id)
             self.emit("store/product/created", {"type": "product", "id": product_id})
             variants = self.store.variants
             items = body.get("variants") or []
@@ -412,6 +416,7 @@ class Products(Resource):
                     continue
                 self.execute("DELETE FROM products WHERE store=? AND id=?", self.hash, product_id)
                 self.emit("store/product/deleted", {"type": "product", "id": product_id})
+                self.store.assignments.forget(product_id)
                 for table in (*CHILDREN, *OWNED):
                     self.execute(
                         f"DELETE FROM {table} WHERE store=? AND product_id=?", self.hash, product_id
@@ -479,6 +484,7 @@ class Products(Resource):
             children["images"] = self._children("images", ids)
         render_variant = self.store.variants.render
         ruled = self.store.options_v2.with_rules(ids) if "variants" in include else set()
+        channels = self.store.assignments.channels_of(ids) if "channels" in include else {}
         out = []
         for doc in docs:
             product = dict(doc)
@@ -516,7 +522,7 @@ class Products(Resource):
                 thumbnails = [i for i in images if i.get("is_thumbnail")] or images
                 product["primary_image"] = thumbnails[0] if thumbnails else {}
             if "channels" in include:
-                product["channels"] = [1]
+                product["channels"] = channels[doc["id"]]
             for name in EMPTY_INCLUDES:
                 if name in include:
                     product[name] = []
