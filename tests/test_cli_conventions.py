@@ -236,9 +236,9 @@ def test_validate_checks_a_catalog_offline(
     assert err.splitlines() == [
         "error: 2 problems in the catalog:",
         f"  {tmp_path}/categories.yml: not part of a catalog (did you mean 'categories.yaml'?): "
-        "a catalog holds brands.yaml, categories.yaml, products.jsonl, products/, scripts.yaml, "
-        "content/, price-lists.yaml, customer-groups.yaml, price-list-assignments.yaml, "
-        "promotions.yaml, customer-attributes.yaml",
+        "a catalog holds channels.yaml, brands.yaml, categories.yaml, products.jsonl, products/, "
+        "scripts.yaml, content/, price-lists.yaml, customer-groups.yaml, "
+        "price-list-assignments.yaml, promotions.yaml, customer-attributes.yaml",
         f"  {tmp_path}/products/a.yaml:4: price: price must be a number",
     ]
 
@@ -258,7 +258,8 @@ def test_unknown_directories_and_empty_catalogs_are_refused(
     code, _, err = in_process(capsys, "plan", str(empty), "--store", url, "--prune")
     assert code == 1
     assert err.strip() == (
-        f"error: catalog {empty} is empty: no brands.yaml, categories.yaml, products.jsonl, "
+        f"error: catalog {empty} is empty: no channels.yaml, brands.yaml, categories.yaml, "
+        "products.jsonl, "
         "products/*.yaml, scripts.yaml, content/pages/*.yaml, content/blog/*.yaml, "
         "content/widget-templates/*.yaml, content/widgets.yaml, content/placements.yaml, "
         "content/layouts/*.yaml, content/custom-templates.yaml, content/redirects.yaml, "

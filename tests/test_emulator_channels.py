@@ -96,6 +96,14 @@ async def test_a_channel_has_one_site_and_its_routes_are_unique(
     )
     homes = await _data(await c.get(routes, params={"type": "home"}))
     assert [r["route"] for r in homes] == ["/"]
+    template = await _data(
+        await c.post("/content/widget-templates", json={"name": "Note", "template": "<p/>"})
+    )
+    for channel in (1, eu):
+        widget = {"name": f"On {channel}", "widget_template_uuid": template["uuid"]}
+        await _data(await c.post("/content/widgets", json={**widget, "channel_id": channel}))
+    on_site = await _data(await c.get("/content/widgets", params={"site_id:in": site["id"]}))
+    assert [w["name"] for w in on_site] == [f"On {eu}"]  # the widgets of the site's channel
     assert (await c.delete(f"/channels/{eu}/site")).status_code == 200
     assert (await c.get(routes)).status_code == 404
 

@@ -290,6 +290,15 @@ class CloneStatus(Model):
     customer_rules: list[str] = Field(
         default_factory=list, description="The rules they were anonymised under (`field: action`)."
     )
+    channels: list[str] = Field(
+        default_factory=list,
+        description="The source's channels found or made in the sandbox by name (its first "
+        "storefront is the sandbox's first).",
+    )
+    unmapped_channels: list[str] = Field(
+        default_factory=list,
+        description="The source's channels the sandbox could not be given by name, with why.",
+    )
 
 
 class DeployedCatalog(Model):

@@ -481,6 +481,32 @@ REDIRECT: dict[str, FieldSpec] = {  # storefront/redirects v3 (the target as wri
     "to_url": ("str", 2048),
 }
 
+CHANNEL_TYPES = ("storefront", "pos", "marketplace", "marketing")
+# the statuses a channel can be written with (`deleted` is how a channel is deleted)
+CHANNEL_STATUSES = ("prelaunch", "active", "inactive", "connected", "disconnected", "archived")
+CHANNEL: dict[str, FieldSpec] = {  # channels v3, with its site (sites v3) and currencies
+    "name": ("str", 255),
+    "type": (CHANNEL_TYPES, None),
+    "platform": ("str", 64),
+    "status": (CHANNEL_STATUSES, None),
+    "external_id": ("str", 255),
+    "is_visible": ("bool", None),
+    "is_listable_from_ui": ("bool", None),
+    "site": ("obj", None),  # {url, routes: [{type, matching, route}]}
+    "currencies": ("obj", None),  # {enabled_currencies, default_currency}
+}
+
+
+def by_channel_name(
+    table: dict[str, FieldSpec], id_field: str = "channel_id"
+) -> dict[str, FieldSpec]:
+    """A table as catalogs write it: the channel by name (`channel`; the first storefront when
+    absent) where the API takes the store's id of the channel (or of its site)."""
+    out = {k: v for k, v in table.items() if k != id_field}
+    out["channel"] = ("str", 255)
+    return out
+
+
 # Fields allowed to be negative (everything numeric else has minimum 0 in the specs).
 SIGNED = frozenset({"sort_order"})
 

@@ -38,7 +38,6 @@ from controller.catalog.kinds import FILED, KINDS, PERSONAL, Kind, KindSpec, wri
 from controller.catalog.model import (
     ASSOCIATED_KINDS,
     DEFAULT_CHANNEL,
-    DEFAULT_SITE,
     Catalog,
     CatalogInvalid,
     Image,
@@ -375,6 +374,8 @@ def product_item(
         item["categories"] = sorted(paths.get(k, k) for k in product.categories)
     if product.brand is not None:
         item["brand"] = product.brand
+    if product.channels is not None:
+        item["channels"] = sorted(product.channels)
     if product.variants is not None:
         item["variants"] = [
             _variant_item(v) for v in sorted(product.variants, key=lambda v: v.sku.casefold())
@@ -418,7 +419,7 @@ def product_item(
         item,
         ("sku", "name", "type"),
         (
-            *("categories", "brand", "bulk_pricing_rules", "options", "modifiers"),
+            *("categories", "brand", "channels", "bulk_pricing_rules", "options", "modifiers"),
             *("complex_rules", "variants", "custom_fields", "images", "videos", "reviews"),
             "metafields",
         ),
@@ -511,7 +512,7 @@ def _contents(catalog: Catalog, layout: str) -> dict[str, Callable[[], Iterable[
     if layout not in ("jsonl", "yaml"):
         raise ValueError(f"unknown layout {layout!r}: jsonl or yaml")
     files: dict[str, Callable[[], Iterable[str]]] = {}
-    paths = {k: c.path for k, c in (catalog.categories or {}).items()}
+    paths = {k: c.key for k, c in (catalog.categories or {}).items()}
     for spec in FILED:
         assert spec.file is not None
         records = spec.records(catalog)
@@ -572,11 +573,11 @@ def page_item(page: WebPage) -> dict[str, Any]:
 
 
 def redirect_item(redirect: Redirect) -> dict[str, Any]:
-    """A redirect as written: its path, its site when not the default one, and its target."""
+    """A redirect as written: its path, its site's channel when not the first storefront, and
+    its target."""
     item: dict[str, Any] = {"from_path": redirect.from_path}
-    site = redirect.fields.get("site_id", DEFAULT_SITE)
-    if site != DEFAULT_SITE:
-        item["site_id"] = site
+    if redirect.fields.get("channel"):
+        item["channel"] = redirect.fields["channel"]
     for target in ("to_product", "to_category", "to_brand", "to_page", "to_post"):
         if getattr(redirect, target):
             item[target] = getattr(redirect, target)
@@ -590,8 +591,8 @@ def _page_base(page: WebPage) -> str:
     base = _safe_name(re.sub(r"^[a-z]+://", "", page.url) if link else page.url)
     if link:
         base = f"link-{base}"
-    channel = page.fields.get("channel_id", DEFAULT_CHANNEL)
-    return base if channel == DEFAULT_CHANNEL else f"channel-{channel}-{base}"
+    channel = page.fields.get("channel")
+    return f"channel-{_safe_name(channel)}-{base}" if channel else base
 
 
 def association_item(association: TemplateAssociation) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from controller.catalog.model import (
     BRAND_FIELDS,
     CATEGORY_FIELDS,
     DEFAULT_CHANNEL,
+    DEFAULT_CHANNEL_NAME,
     DEFAULT_SITE,
     MAX_CUSTOM_FIELDS,
     MAX_SKUS_PER_PRODUCT,
@@ -33,7 +34,7 @@ from controller.catalog.model import (
     BlogPost,
     Brand,
     Catalog,
-    Category,
+    Channel,
     ComplexRule,
     CustomerAttribute,
     CustomerGroup,
@@ -42,11 +43,13 @@ from controller.catalog.model import (
     PriceList,
     PriceListAssignment,
     Product,
-    Script,
     TemplateAssociation,
     Variant,
     WidgetTemplate,
     conditions_key,
+    make_category,
+    make_channel,
+    make_script,
     path_key,
     sku_key,
     split_path,
@@ -105,6 +108,7 @@ class Kind(enum.StrEnum):
     VARIANT_METAFIELDS = "variantMetafields"
     CATEGORY_METAFIELDS = "categoryMetafields"
     BRAND_METAFIELDS = "brandMetafields"
+    CHANNELS = "channels"
 
 
 class Action(enum.StrEnum):
@@ -228,6 +232,9 @@ class KindSpec:
     # compared and written only when a plan's options ask for it (reviews: a sandbox's, or a
     # production store's whose environment asks)
     opt_in: bool = False
+    # the key of a record every store has (the default channel): always observed, implied in a
+    # catalog that manages the kind, never captured
+    implicit: str | None = None
 
     def depth(self, key: str) -> int:
         """Nesting depth of a record in its own tree (1 for roots; 0 for kinds without a tree)."""
@@ -273,7 +280,7 @@ def _keyed(items: Mapping[str, Any] | None, key: str) -> Iterable[Desired] | Non
 def _desired_categories(catalog: Catalog) -> list[Desired] | None:
     if catalog.categories is None:
         return None
-    return [(c.path, {**c.fields, "name": c.name}, c) for c in catalog.categories.values()]
+    return [(c.key, {**c.fields, "name": c.name}, c) for c in catalog.categories.values()]
 
 
 def _found_categories(observed: ObservedCatalog) -> Iterator[Found]:
@@ -340,7 +347,8 @@ def _desired_pages(catalog: Catalog) -> list[Desired] | None:
 
 
 def _redirect_values(fields_: Mapping[str, Any]) -> dict[str, Any]:
-    return {"site_id": fields_.get("site_id", DEFAULT_SITE), "to_url": fields_.get("to_url", "")}
+    """A redirect's compared values: its URL target (its site's channel is in its key)."""
+    return {"to_url": fields_.get("to_url", "")}
 
 
 def _found_associations(observed: ObservedCatalog) -> Iterator[Found]:
@@ -737,9 +745,101 @@ KINDS_SINGULAR = {
 }
 
 
+def _desired_channels(catalog: Catalog) -> list[Desired] | None:
+    """The catalog's channels, the default one implied."""
+    if catalog.channels is None:
+        return None
+    found = [(c.name, c.fields, c) for c in catalog.channels.values()]
+    if DEFAULT_CHANNEL_NAME not in catalog.channels:
+        found.append((DEFAULT_CHANNEL_NAME, {}, Channel(DEFAULT_CHANNEL_NAME, {})))
+    return found
+
+
+def _found_channels(observed: ObservedCatalog) -> Iterator[Found]:
+    """The store's channels by name; its first storefront as `default`, nothing of it managed."""
+    for channel in sorted((observed.channels or {}).values(), key=lambda c: c.id):
+        if channel.id == DEFAULT_CHANNEL:
+            yield DEFAULT_CHANNEL_NAME, channel.id, {}, channel
+        else:
+            yield channel.name, channel.id, channel.fields, channel
+
+
+# what catalogs write of the channel-scoped kinds: the channel by name
+_SCRIPT = fields.by_channel_name(fields.SCRIPT)
+_CATEGORY = {**fields.CATEGORY, "channel": ("str", 255)}  # the tree of the channel named
+_PAGE = fields.by_channel_name(fields.PAGE)
+_REDIRECT = fields.by_channel_name(fields.REDIRECT, "site_id")
+
+
+def _legacy_id(name: str, value: int) -> dict[str, Any]:
+    """The schema of the store id older catalogs wrote for the first storefront."""
+    return {
+        name: {
+            "const": value,
+            "description": "The first storefront, as older catalogs wrote it; name a channel "
+            "with `channel` instead.",
+        }
+    }
+
+
 # ---- the table -------------------------------------------------------------------------------------
 
 _DECLARED = (
+    KindSpec(
+        Kind.CHANNELS,
+        "channel",
+        key="name",
+        fold=_identity,
+        fields=fields.CHANNEL,
+        managed=frozenset(fields.CHANNEL) - {"name"},
+        desired=_desired_channels,
+        observed=_found_channels,
+        read_only=frozenset({"id", "date_created", "date_modified", "icon_url", "is_enabled"}),
+        create_only=frozenset({"type", "platform"}),
+        required_on_create=("type", "platform"),
+        file="channels.yaml",
+        attribute="channels",
+        make=make_channel,
+        optional_file=True,
+        observed_attribute="channels",
+        implicit=DEFAULT_CHANNEL_NAME,
+        extra_schema={
+            "site": {
+                "type": "object",
+                "required": ["url"],
+                "additionalProperties": False,
+                "properties": {
+                    "url": {"type": "string", "minLength": 1},
+                    "routes": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["type", "matching", "route"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "type": {"type": "string", "minLength": 1},
+                                "matching": {"type": "string", "minLength": 1},
+                                "route": {"type": "string", "minLength": 1},
+                            },
+                        },
+                    },
+                },
+            },
+            "currencies": {
+                "type": "object",
+                "required": ["enabled_currencies", "default_currency"],
+                "additionalProperties": False,
+                "properties": {
+                    "enabled_currencies": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {"type": "string", "pattern": "^[A-Z]{3}$"},
+                    },
+                    "default_currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+                },
+            },
+        },
+    ),
     KindSpec(
         Kind.BRANDS,
         "brand",
@@ -762,8 +862,8 @@ _DECLARED = (
         "category",
         key="path",
         fold=path_key,
-        fields=fields.CATEGORY,
-        managed=CATEGORY_FIELDS,
+        fields=_CATEGORY,
+        managed=CATEGORY_FIELDS | {"channel"},
         desired=_desired_categories,
         observed=_found_categories,
         tree=True,
@@ -771,7 +871,7 @@ _DECLARED = (
         read_only=frozenset({"category_id", "tree_id", "url", "id"}),
         file="categories.yaml",
         attribute="categories",
-        make=lambda path, values: Category("/".join(split_path(path)), values),
+        make=make_category,
     ),
     KindSpec(
         Kind.PRODUCTS,
@@ -787,6 +887,7 @@ _DECLARED = (
         references=(
             Reference("categories", Kind.CATEGORIES, "category_ids", many=True),
             Reference("brand", Kind.BRANDS, "brand_id"),
+            Reference("channels", Kind.CHANNELS, "channel_ids", many=True),
         ),
         batch={Action.UPDATE: 10, Action.DELETE: 250},
         operational=STOCK_FIELDS,
@@ -999,16 +1100,18 @@ _DECLARED = (
         "script",
         key="name",
         fold=_identity,
-        fields=fields.SCRIPT,
-        managed=frozenset(fields.SCRIPT) - {"name"},
-        desired=lambda catalog: _keyed(catalog.scripts, "name"),
+        fields=_SCRIPT,
+        managed=frozenset(_SCRIPT) - {"name"},
+        desired=lambda catalog: _keyed(catalog.scripts, "key"),
         observed=lambda observed: (
-            (s.name, s.id, s.fields, s) for s in (observed.scripts or {}).values()
+            (s.key, s.id, s.fields, s) for s in (observed.scripts or {}).values()
         ),
         read_only=frozenset({"uuid", "date_created", "date_modified"}),
         file="scripts.yaml",
         attribute="scripts",
-        make=Script,
+        make=make_script,
+        create_values=lambda script: {"name": script.name},  # its key names its channel too
+        extra_schema=_legacy_id("channel_id", DEFAULT_CHANNEL),
         optional_file=True,
         observed_attribute="scripts",
     ),
@@ -1017,8 +1120,8 @@ _DECLARED = (
         "web page",
         key="url",
         fold=_identity,
-        fields=fields.PAGE,
-        managed=frozenset(fields.PAGE),
+        fields=_PAGE,
+        managed=frozenset(_PAGE),
         desired=_desired_pages,
         observed=lambda observed: (
             (p.key, p.id, _page_values(p.url, p.fields), p) for p in (observed.pages or {}).values()
@@ -1030,6 +1133,7 @@ _DECLARED = (
         required_in_file=("name", "type"),
         file="content/pages/",
         attribute="pages",
+        extra_schema=_legacy_id("channel_id", DEFAULT_CHANNEL),
         optional_file=True,
         depth_of=lambda page: page.depth,
         checks_references=True,
@@ -1189,8 +1293,8 @@ _DECLARED = (
         "redirect",
         key="from_path",
         fold=_identity,
-        fields=fields.REDIRECT,
-        managed=frozenset({"site_id", "to_url"}),
+        fields=_REDIRECT,
+        managed=frozenset({"channel", "to_url"}),
         desired=lambda catalog: (
             None
             if catalog.redirects is None
@@ -1212,6 +1316,7 @@ _DECLARED = (
         read_only=frozenset({"id"}),
         file="content/redirects.yaml",
         attribute="redirects",
+        extra_schema=_legacy_id("site_id", DEFAULT_SITE),
         optional_file=True,
         checks_references=True,
         observed_attribute="redirects",

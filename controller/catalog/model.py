@@ -215,15 +215,28 @@ class Product:
     metafields: tuple[Metafield, ...] | None = None
     videos: tuple[Video, ...] | None = None
     reviews: tuple[Review, ...] | None = None
+    channels: frozenset[str] | None = None  # the channels it is sold on, by name
 
 
 @dataclass(frozen=True)
 class Category:
-    """A category keyed by its path ("Apparel/Shoes/Running")."""
+    """A category keyed by its path ("Apparel/Shoes/Running") within its channel's tree (the
+    first storefront's, else `fields["channel"]`: then keyed `EU:Apparel/Shoes`)."""
 
     path: str
     fields: Mapping[str, Any]
     metafields: tuple[Metafield, ...] | None = None  # None: not managed
+
+    @property
+    def key(self) -> str:
+        """The natural key: the path, prefixed by the channel when not the first storefront's."""
+        return channel_key(self.path, self.fields)
+
+    @property
+    def parent_key(self) -> str | None:
+        """The parent's natural key, or None for a root category."""
+        parent = self.parent_path
+        return None if parent is None else channel_key(parent, self.fields)
 
     @property
     def name(self) -> str:
@@ -242,6 +255,14 @@ class Category:
         return len(split_path(self.path))
 
 
+def make_category(key: str, values: Mapping[str, Any]) -> Category:
+    """A category from its key (`channel:path` off the first storefront's tree) and fields."""
+    channel = str(values.get("channel") or "")
+    prefix = f"{channel}:"
+    path = key[len(prefix) :] if channel and key.startswith(prefix) else key
+    return Category(PATH_SEPARATOR.join(split_path(path)), values)
+
+
 @dataclass(frozen=True)
 class Brand:
     """A brand keyed by name."""
@@ -253,14 +274,69 @@ class Brand:
 
 @dataclass(frozen=True)
 class Script:
-    """A storefront script keyed by name (fields as in `/content/scripts`)."""
+    """A storefront script keyed by name within its channel (fields as in `/content/scripts`,
+    the channel by name in `channel`)."""
+
+    name: str
+    fields: Mapping[str, Any]
+
+    @property
+    def key(self) -> str:
+        """The natural key: the name, prefixed by the channel when not the first storefront."""
+        return channel_key(self.name, self.fields)
+
+
+def make_script(key: str, values: Mapping[str, Any]) -> Script:
+    """A script from its key (`channel:name` off the first storefront) and fields."""
+    channel = str(values.get("channel") or "")
+    prefix = f"{channel}:"
+    name = key[len(prefix) :] if channel and key.startswith(prefix) else key
+    return Script(name, values)
+
+
+def channel_key(path: str, fields: Mapping[str, Any]) -> str:
+    """The natural key of a record identified by a path (or name) within a channel: the path
+    alone on the first storefront, else `channel name:path`."""
+    channel = fields.get("channel") or DEFAULT_CHANNEL_NAME
+    return path if channel == DEFAULT_CHANNEL_NAME else f"{channel}:{path}"
+
+
+DEFAULT_CHANNEL = 1  # every store's first storefront channel
+# how catalogs name it, whatever its name in a store (channels are matched by name, and each store
+# names its first storefront after itself)
+DEFAULT_CHANNEL_NAME = "default"
+
+
+def route_order(route: Mapping[str, Any]) -> tuple[str, str]:
+    """A site's routes compare as a set: by type and what they match."""
+    return str(route.get("type", "")), str(route.get("matching", ""))
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A sales channel keyed by name (`default`: the store's first storefront). `fields` holds
+    its type, platform, status, `site` ({url, routes: [{type, matching, route}]}) and
+    `currencies` ({enabled_currencies, default_currency})."""
 
     name: str
     fields: Mapping[str, Any]
 
 
-DEFAULT_CHANNEL = 1  # every store's first storefront channel
+def make_channel(name: str, values: Mapping[str, Any]) -> Channel:
+    """A channel with its routes and currencies in a comparable order."""
+    out = dict(values)
+    site = out.get("site")
+    if isinstance(site, dict) and isinstance(site.get("routes"), list):
+        out["site"] = {**site, "routes": sorted(site["routes"], key=route_order)}
+    currencies = out.get("currencies")
+    if isinstance(currencies, dict) and isinstance(currencies.get("enabled_currencies"), list):
+        enabled = sorted(currencies["enabled_currencies"])
+        out["currencies"] = {**currencies, "enabled_currencies": enabled}
+    return Channel(name, out)
+
+
 DEFAULT_SITE = 1000  # and its site (redirects are per site, pages per channel)
+DEFAULT_TREE = 1  # and its category tree
 
 
 def site_key(path: str, site: int, default: int) -> str:
@@ -281,10 +357,9 @@ class WebPage:
 
     @property
     def key(self) -> str:
-        """The natural key: the URL (or link), prefixed by the channel when not the first."""
-        return site_key(
-            self.url, int(self.fields.get("channel_id", DEFAULT_CHANNEL)), DEFAULT_CHANNEL
-        )
+        """The natural key: the URL (or link), prefixed by the channel's name when not the
+        first storefront."""
+        return channel_key(self.url, self.fields)
 
 
 @dataclass(frozen=True)
@@ -383,7 +458,8 @@ class PageLayout(OnPage):
 
 @dataclass(frozen=True)
 class Redirect:
-    """A 301 redirect keyed by its from path within its site. Its target is one of: a product by
+    """A 301 redirect keyed by its from path within its site (`fields["channel"]`: the site's
+    channel by name). Its target is one of: a product by
     SKU, a category by path, a brand by name, a page by key, a blog post by URL, or
     `fields["to_url"]`; the others are ""."""
 
@@ -397,8 +473,9 @@ class Redirect:
 
     @property
     def key(self) -> str:
-        """The natural key: the path, prefixed by the site when not the default one."""
-        return site_key(self.from_path, int(self.fields.get("site_id", DEFAULT_SITE)), DEFAULT_SITE)
+        """The natural key: the path, prefixed by the name of the site's channel when not the
+        first storefront's."""
+        return channel_key(self.from_path, self.fields)
 
 
 ASSOCIATED_KINDS = ("product", "category", "brand", "page")
@@ -592,6 +669,7 @@ class Catalog:
     customers: Mapping[str, Customer] | None = None  # by casefolded email; clones only
     # by code; operational data: sandbox clones only
     inventory_locations: Mapping[str, InventoryLocation] | None = None
+    channels: Mapping[str, Channel] | None = None  # by name
 
     def counts(self) -> dict[str, int]:
         """Record counts per kind, as the kind table knows them."""
@@ -726,12 +804,12 @@ def validate(
                 f"each name in the path must be 1 to {MAX_CATEGORY_NAME} characters",
                 "path",
             )
-        parent = category.parent_path
+        parent = category.parent_key
         if parent is not None and path_key(parent) not in category_keys:
             at(f"category:{key}", f"parent category {parent!r} does not exist", "path")
     brand_names = [b.name for b in (catalog.brands or {}).values()] + list(known_brands or ())
     brand_keys = {name.casefold() for name in brand_names}
-    category_paths = [c.path for c in (catalog.categories or {}).values()]
+    category_paths = [c.key for c in (catalog.categories or {}).values()]
     category_paths += list(known_categories or ())
     for key, product in catalog.products.items():
         for path in sorted(product.categories or ()) if check_categories else ():

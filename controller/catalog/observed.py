@@ -9,7 +9,9 @@ from typing import Any
 from controller.catalog import promotions
 from controller.catalog.model import (
     DEFAULT_CHANNEL,
+    DEFAULT_CHANNEL_NAME,
     DEFAULT_SITE,
+    DEFAULT_TREE,
     RULE_TARGETS,
     STOCK_FIELDS,
     Catalog,
@@ -38,12 +40,12 @@ from controller.catalog.model import (
     Widget,
     amount,
     bulk_allocation,
+    channel_key,
     metafield_name,
     option_order,
     path_key,
     review_key,
     rule_order,
-    site_key,
 )
 
 
@@ -182,11 +184,22 @@ class ObservedProduct:
     metafields: Sequence[ObservedMetafield] = NO_METAFIELDS  # when read
     videos: Sequence[ObservedVideo] = ()  # when read
     reviews: Sequence[ObservedReview] = ()  # when read
+    channel_ids: frozenset[int] = frozenset()  # the channels it is assigned to
+
+
+@dataclass(slots=True)
+class ObservedChannel:
+    """A channel as the store has it, with its site and currency assignments in `fields`."""
+
+    id: int
+    name: str
+    fields: dict[str, Any]
 
 
 @dataclass(slots=True)
 class ObservedCategory:
-    """A category as the store has it."""
+    """A category as the store has it (`fields["channel"]`: its tree's channel by name, when
+    not the first storefront's)."""
 
     id: int
     parent_id: int
@@ -194,6 +207,7 @@ class ObservedCategory:
     fields: dict[str, Any]
     metafields: Sequence[ObservedMetafield] = NO_METAFIELDS  # when read
     image: RecordImage | None = None  # its image's source, where known
+    tree_id: int = DEFAULT_TREE
 
 
 @dataclass(slots=True)
@@ -209,11 +223,18 @@ class ObservedBrand:
 
 @dataclass(slots=True)
 class ObservedScript:
-    """A storefront script as the store has it (its id is a UUID)."""
+    """A storefront script as the store has it (its id is a UUID; its channel by name in
+    `fields["channel"]` when not the first storefront)."""
 
     id: str
     name: str
     fields: dict[str, Any]
+    channel_id: int = DEFAULT_CHANNEL
+
+    @property
+    def key(self) -> str:
+        """As `Script.key`."""
+        return channel_key(self.name, self.fields)
 
 
 @dataclass(slots=True)
@@ -223,12 +244,13 @@ class ObservedPage:
     id: int
     url: str  # its URL (a link page: its link)
     parent_id: int
-    fields: dict[str, Any]  # managed fields, the URL aside
+    fields: dict[str, Any]  # managed fields, the URL aside (its channel by name)
+    channel_id: int = DEFAULT_CHANNEL
 
     @property
     def key(self) -> str:
         """As `WebPage.key`."""
-        return site_key(self.url, self.fields.get("channel_id", DEFAULT_CHANNEL), DEFAULT_CHANNEL)
+        return channel_key(self.url, self.fields)
 
 
 @dataclass(slots=True)
@@ -238,17 +260,18 @@ class ObservedRedirect:
 
     id: int
     from_path: str
-    fields: dict[str, Any]  # site_id, and to_url for a URL target
+    fields: dict[str, Any]  # its site's channel by name, and to_url for a URL target
     product_id: int = 0
     category_id: int = 0
     brand_id: int = 0
     page_id: int = 0
     post_id: int = 0
+    site_id: int = DEFAULT_SITE
 
     @property
     def key(self) -> str:
         """As `Redirect.key`."""
-        return site_key(self.from_path, self.fields.get("site_id", DEFAULT_SITE), DEFAULT_SITE)
+        return channel_key(self.from_path, self.fields)
 
 
 @dataclass(slots=True)
@@ -456,6 +479,7 @@ class ObservedCatalog:
     customer_attributes: dict[int, ObservedCustomerAttribute] | None = None  # by id
     customers: dict[int, ObservedCustomer] | None = None  # by id; read only to clone them
     inventory_locations: dict[int, ObservedLocation] | None = None  # by id; clones only
+    channels: dict[int, ObservedChannel] | None = None  # by id; None when not observed
     # The active theme's name and custom template files by entity kind ("" without one); None
     # when not observed.
     theme_templates: tuple[str, dict[str, frozenset[str]]] | None = None
@@ -472,7 +496,7 @@ class ObservedCatalog:
             if parent and parent in self.categories and parent not in seen:
                 result = f"{path_of(parent, seen | {category_id})}/{category.name}"
             else:
-                result = category.name
+                result = channel_key(category.name, category.fields)
             paths[category_id] = result
             return result
 
@@ -639,6 +663,7 @@ def _to_catalog(observed: ObservedCatalog, skip: frozenset[str]) -> Catalog:
 
     paths = observed.category_paths()
     brand_names = {b.id: b.name for b in observed.brands.values()}
+    channel_names = _channel_names(observed)
     products = {}
     for key, product in observed.products.items():
         products[key] = Product(
@@ -686,6 +711,9 @@ def _to_catalog(observed: ObservedCatalog, skip: frozenset[str]) -> Catalog:
                 for r in sorted(product.reviews, key=lambda r: (r.key, r.id))
             )
             or None,
+            channels=None
+            if channel_names is None
+            else frozenset(channel_names[c] for c in product.channel_ids if c in channel_names),
         )
     records: dict[str, Any] = {"products": products}
     for spec in FILED:
@@ -694,6 +722,7 @@ def _to_catalog(observed: ObservedCatalog, skip: frozenset[str]) -> Catalog:
         found = {
             spec.fold(key): _with_metafields(spec.make(key, dict(item.fields)), item)
             for key, _, _, item in spec.observed(observed)
+            if key != spec.implicit
         }
         # A kind of which the store has none (or that was not observed) and whose file is optional
         # is not managed: no empty file of it.
@@ -757,6 +786,17 @@ def _with_metafields(record: Any, found: Any) -> Any:
     """A category or brand made from an observed one, with its metafields."""
     metafields = captured_metafields(getattr(found, "metafields", NO_METAFIELDS))
     return record if metafields is None else replace(record, metafields=metafields)
+
+
+def _channel_names(observed: ObservedCatalog) -> dict[int, str] | None:
+    """Channel id -> name (the first storefront as `default`), when the store has more channels
+    than its first (a store of one channel is captured as before: no product names a channel)."""
+    channels = observed.channels or {}
+    if set(channels) <= {DEFAULT_CHANNEL}:
+        return None
+    return {
+        c.id: DEFAULT_CHANNEL_NAME if c.id == DEFAULT_CHANNEL else c.name for c in channels.values()
+    }
 
 
 def _pages(observed: ObservedCatalog) -> dict[str, WebPage] | None:

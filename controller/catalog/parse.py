@@ -15,6 +15,8 @@ from controller.catalog.kinds import FILED, KINDS, Kind, KindSpec, children
 from controller.catalog.model import (
     ASSOCIATED_KINDS,
     DEFAULT_CHANNEL,
+    DEFAULT_CHANNEL_NAME,
+    DEFAULT_SITE,
     PRODUCT_FIELDS,
     VARIANT_FIELDS,
     Catalog,
@@ -36,12 +38,14 @@ from controller.catalog.model import (
     Promotion,
     Redirect,
     Review,
+    Script,
     TemplateAssociation,
     Variant,
     Video,
     WebPage,
     Widget,
     amount,
+    channel_key,
     metafield_name,
     option_values,
     path_key,
@@ -165,6 +169,13 @@ def _product(c: _Collector, item: Item) -> Product | None:
             c.add(item, "categories must be a list of category paths", "categories")
         else:
             categories = c.share(frozenset(path_key(p) for p in raw))
+    channels = None
+    if "channels" in data:
+        raw = data["channels"]
+        if not isinstance(raw, list) or not all(isinstance(n, str) and n.strip() for n in raw):
+            c.add(item, "channels must be a list of channel names", "channels")
+        else:
+            channels = c.share(frozenset(n.strip() for n in raw))
     brand = None
     if "brand" in data:
         if data["brand"] is not None and not isinstance(data["brand"], str):
@@ -236,6 +247,7 @@ def _product(c: _Collector, item: Item) -> Product | None:
         metafields=_metafields(c, item, data),
         videos=_videos(c, item, data),
         reviews=_reviews(c, item, data),
+        channels=channels,
     )
 
 
@@ -537,7 +549,11 @@ def _keyed(
             example = " (e.g. Apparel/Shoes)" if spec.tree else ""
             c.add(item, f"{spec.key} is required{example}", spec.key)
             continue
-        key = spec.fold(ident)
+        if "channel" in spec.fields:  # a category of another channel's tree: keyed `EU:path`
+            data = _without_legacy_id(c, item, data)
+            key = spec.fold(channel_key(ident, data))
+        else:
+            key = spec.fold(ident)
         if key in found:
             c.add(item, f"{spec.singular} {ident!r} appears twice", spec.key)
             continue
@@ -572,9 +588,39 @@ def _made(spec: KindSpec, ident: str, checked: dict[str, Any]) -> Any:
     return record if metafields is None else replace(record, metafields=metafields)
 
 
-_PAGE_KEYS = frozenset(fields.PAGE) | {"parent"}
+_PAGE_FIELDS = KINDS[Kind.PAGES].fields
+_PAGE_KEYS = frozenset(_PAGE_FIELDS) | {"parent"}
 _REDIRECT_TARGETS = ("to_product", "to_category", "to_brand", "to_page", "to_post", "to_url")
-_REDIRECT_KEYS = frozenset({"from_path", "site_id", *_REDIRECT_TARGETS})
+_REDIRECT_KEYS = frozenset({"from_path", "channel", *_REDIRECT_TARGETS})
+_SCRIPTS = KINDS[Kind.SCRIPTS]
+# The store ids older catalogs wrote for the first storefront (its channel, its site): read as
+# the first storefront; any other id means nothing in another store.
+_LEGACY_IDS = {"channel_id": DEFAULT_CHANNEL, "site_id": DEFAULT_SITE}
+
+
+def _without_legacy_id(c: _Collector, item: Item, data: Mapping[str, Any]) -> dict[str, Any]:
+    """An item without the store id of its channel (or site) that older catalogs wrote: the
+    first storefront's is dropped, another is reported (channels are named, ids differ)."""
+    out = dict(data)
+    for name, default in _LEGACY_IDS.items():
+        if name in out and out.pop(name) != default:
+            c.add(item, f"{name} is a store's id: name the channel instead (channel: NAME)", name)
+    if out.get("channel") == DEFAULT_CHANNEL_NAME:  # the first storefront, as when absent
+        del out["channel"]
+    return out
+
+
+def _script(c: _Collector, item: Item) -> Script | None:
+    """One script as written: its name and fields, its channel by name."""
+    data = _object(c, item, "script")
+    if data is None:
+        return None
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        c.add(item, "name is required", "name")
+        return None
+    values = {k: v for k, v in _without_legacy_id(c, item, data).items() if k != "name"}
+    return Script(name, c.fields(item, values, _SCRIPTS.fields, _SCRIPTS.managed))
 
 
 def _page(c: _Collector, item: Item) -> WebPage | None:
@@ -582,8 +628,9 @@ def _page(c: _Collector, item: Item) -> WebPage | None:
     data = _object(c, item, "web page")
     if data is None:
         return None
+    written = _without_legacy_id(c, item, data)
     checked = c.fields(
-        item, {k: v for k, v in data.items() if k != "parent"}, fields.PAGE, _PAGE_KEYS
+        item, {k: v for k, v in written.items() if k != "parent"}, _PAGE_FIELDS, _PAGE_KEYS
     )
     for name in ("name", "type"):
         if name not in data:
@@ -631,10 +678,12 @@ def _redirect(c: _Collector, item: Item) -> Redirect | None:
     data = _object(c, item, "redirect")
     if data is None:
         return None
+    data = _without_legacy_id(c, item, data)
     path = data.get("from_path")
     if not isinstance(path, str) or not path.startswith("/"):
         c.add(item, "from_path is required: a path starting with /", "from_path")
         return None
+    item = replace(item, data=data)
     target = _exactly_one(
         c, item, _REDIRECT_KEYS, _REDIRECT_TARGETS, "a redirect has exactly one target", "from_path"
     )
@@ -642,8 +691,8 @@ def _redirect(c: _Collector, item: Item) -> Redirect | None:
         return None
     checked = c.fields(
         item,
-        {k: data[k] for k in ("site_id", "to_url") if k in data},
-        fields.REDIRECT,
+        {k: data[k] for k in ("channel", "to_url") if k in data},
+        KINDS[Kind.REDIRECTS].fields,
         _REDIRECT_KEYS,
     )
     value = data[target]
@@ -658,7 +707,7 @@ def _redirect(c: _Collector, item: Item) -> Redirect | None:
 
 
 def _content_keyed(
-    c: _Collector, items: Iterable[Item], read: Callable[[_Collector, Item], Any], what: str
+    c: _Collector, items: Iterable[Item], read: Callable[[_Collector, Item], Any], spec: KindSpec
 ) -> dict[str, tuple[Any, Item]]:
     """Records read by `read` (pages, redirects) by natural key, each once."""
     found: dict[str, tuple[Any, Item]] = {}
@@ -666,10 +715,11 @@ def _content_keyed(
         record = read(c, item)
         if record is None:
             continue
-        if record.key in found:
-            c.add(item, f"{what} {record.key!r} appears twice ({found[record.key][1].file})")
+        key = record.key
+        if key in found:
+            c.add(item, f"{spec.singular} {record.key!r} appears twice ({found[key][1].file})")
             continue
-        found[record.key] = (record, item)
+        found[key] = (record, item)
     return found
 
 
@@ -1199,6 +1249,7 @@ def _check_named(c: _Collector, item: Item, value: Any, at: str) -> None:
 
 
 _READERS: dict[Kind, Callable[[_Collector, Item], Any]] = {
+    Kind.SCRIPTS: _script,
     Kind.PAGES: _page,
     Kind.REDIRECTS: _redirect,
     Kind.TEMPLATE_ASSOCIATIONS: _association,
@@ -1234,7 +1285,7 @@ def build_catalog(
             records[spec.attribute] = None
             continue
         elif spec.kind in _READERS:
-            found = _content_keyed(c, given, _READERS[spec.kind], spec.singular)
+            found = _content_keyed(c, given, _READERS[spec.kind], spec)
         else:
             found = {
                 key: (_made(spec, ident, managed), item)

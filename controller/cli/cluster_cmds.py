@@ -276,6 +276,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     ]
     print()
     _table(("ENVIRONMENT", "READY", "DRIFT", "ZONE"), rows, "no environments")
+    for o in found["StoreEnvironment"]:
+        clone = (o.get("status") or {}).get("clone") or {}
+        if clone.get("unmappedChannels"):
+            name = f"{o['metadata'].get('namespace', '')}/{o['metadata']['name']}"
+            print(f"{name}: channels of {clone.get('source')} not mapped by name:")
+            for line in clone["unmappedChannels"]:
+                print(f"  {line}")
     rows = []
     for o in found["StoreDeployment"]:
         status = o.get("status") or {}

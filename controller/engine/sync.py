@@ -27,9 +27,12 @@ class Assessment:
 
 
 def managed_kinds(desired: Catalog) -> frozenset[Kind]:
-    """The top-level kinds a catalog manages (products always), and the metafields it manages
-    on some product, variant, category or brand (an observation reads no others)."""
+    """The top-level kinds a catalog manages (products always), the metafields it manages on
+    some product, variant, category or brand (an observation reads no others), and the channels
+    its products name (to know them by name)."""
     top = frozenset(kind for kind in TOP_LEVEL if KINDS[kind].desired(desired) is not None)
+    if any(p.channels is not None for p in desired.products.values()):
+        top |= {Kind.CHANNELS}
     return top | managed_metafields(desired)
 
 

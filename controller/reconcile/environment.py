@@ -26,8 +26,10 @@ from controller.api.environment import (
 from controller.api.resources import StoreEnvironment
 from controller.catalog.anonymise import Rules, anonymise
 from controller.catalog.kinds import CAPTURED, LIVE, Kind
+from controller.catalog.model import Catalog
 from controller.catalog.observed import to_catalog
 from controller.engine import apply, sync
+from controller.engine.apply import ApplyResult
 from controller.engine.observation import Observation
 from controller.engine.snapshots import ResolvedCatalog
 from controller.engine.sync import Assessment
@@ -273,6 +275,7 @@ async def _clone(ctx: _Reconcile) -> Result:
         + (f", {len(result.errors)} failed" if result.errors else ""),
         customers=None if catalog.customers is None else len(catalog.customers),
         customer_rules=rules.describe() if cloning.enabled else [],
+        **_channel_mapping(catalog, result),
     )
     succeeded = phase is ClonePhase.SUCCEEDED
     ctx.event(
@@ -281,6 +284,17 @@ async def _clone(ctx: _Reconcile) -> Result:
         f"seeded from {source_name}: {_outcome_text(result.outcomes)}",
     )
     return DONE
+
+
+def _channel_mapping(catalog: Catalog, result: ApplyResult) -> dict[str, list[str]]:
+    """The source's channels mapped into the sandbox by name, and those it could not be given
+    (with why), for `status.clone`."""
+    failed = {key: message for kind, key, message in result.errors if kind == Kind.CHANNELS}
+    names = sorted(catalog.channels or {})
+    return {
+        "channels": [n for n in names if n not in failed],
+        "unmapped_channels": [f"{n}: {failed[n]}" for n in names if n in failed],
+    }
 
 
 async def _anonymisation_key(svc: Services, env: StoreEnvironment) -> bytes:

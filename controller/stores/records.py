@@ -35,13 +35,24 @@ from controller.catalog.fields import (
     placement_entity,
 )
 from controller.catalog.kinds import KINDS, ON_REQUEST, Action, Kind, read_option_ref
-from controller.catalog.model import DEFAULT_SITE, Catalog, option_values, path_key, sku_key
+from controller.catalog.model import (
+    DEFAULT_CHANNEL,
+    DEFAULT_CHANNEL_NAME,
+    DEFAULT_SITE,
+    DEFAULT_TREE,
+    Catalog,
+    option_values,
+    path_key,
+    route_order,
+    sku_key,
+)
 from controller.catalog.observed import (
     ObservedAssignment,
     ObservedBlogPost,
     ObservedBrand,
     ObservedCatalog,
     ObservedCategory,
+    ObservedChannel,
     ObservedCouponCode,
     ObservedCustomer,
     ObservedCustomerAttribute,
@@ -101,7 +112,8 @@ def includes(
     if fields is None:
         fields = {kind: () for kind, _ in _OWNED if kind not in ON_REQUEST or kind in kinds}
     names = ",".join(name for kind, name in _OWNED if kind in fields)
-    return {"include": names} if names else {}
+    names += ",channels" if names else "channels"
+    return {"include": names}
 
 
 # The platform answers an image with its own CDN URL, never the URL it was created from: each image
@@ -274,6 +286,7 @@ def product_from_api(
         brand_id=_shared(data.get("brand_id") or 0),
         base_variant_id=base_id,
         variants=variants,
+        channel_ids=_shared(frozenset(data.get("channels") or ())),
         custom_fields=tuple(
             (c["id"], _text(c["name"]), _text(c["value"])) for c in data.get("custom_fields", [])
         ),
@@ -372,6 +385,35 @@ def pricing_from_api(data: dict[str, Any]) -> ObservedPricingRule:
     return ObservedPricingRule(data["id"], int(data.get("quantity_min", 0)), values)
 
 
+CHANNELS = "/v3/channels"
+# the kinds whose records name their channel (`channel`), written as the store's ids
+_SCOPED = frozenset({Kind.SCRIPTS, Kind.PAGES, Kind.REDIRECTS, Kind.CATEGORIES})
+CURRENCIES = "/v3/channels/currency-assignments"
+SITES = "/v3/sites"
+TREES = "/v3/catalog/trees"
+_CHANNEL_FIELDS = ("type", "platform", "status", "external_id", "is_visible", "is_listable_from_ui")
+GONE = frozenset({"deleted", "terminated"})  # how the platform keeps a deleted channel
+
+
+def channel_from_api(
+    data: dict[str, Any],
+    site: dict[str, Any] | None,
+    routes: Iterable[dict[str, Any]],
+    currencies: dict[str, Any] | None,
+) -> ObservedChannel:
+    """Reduce an API channel, its site (with its routes) and its currency assignments."""
+    values: dict[str, Any] = {k: data[k] for k in _CHANNEL_FIELDS if k in data}
+    if site is not None:
+        found = [{k: r[k] for k in ("type", "matching", "route")} for r in routes]
+        values["site"] = {"url": site.get("url", ""), "routes": sorted(found, key=route_order)}
+    if currencies is not None:
+        values["currencies"] = {
+            "enabled_currencies": sorted(currencies.get("enabled_currencies") or ()),
+            "default_currency": currencies.get("default_currency", ""),
+        }
+    return ObservedChannel(id=data["id"], name=data["name"], fields=values)
+
+
 def category_from_api(data: dict[str, Any]) -> ObservedCategory:
     """Reduce a category of the trees API (or the legacy API)."""
     return ObservedCategory(
@@ -379,6 +421,7 @@ def category_from_api(data: dict[str, Any]) -> ObservedCategory:
         parent_id=data.get("parent_id") or 0,
         name=data["name"],
         fields={k: data[k] for k in _CATEGORY_FIELDS if k in data},
+        tree_id=data.get("tree_id") or DEFAULT_TREE,
     )
 
 
@@ -395,6 +438,7 @@ def script_from_api(data: dict[str, Any]) -> ObservedScript:
         id=str(data["uuid"]),
         name=data["name"],
         fields={k: data[k] for k in _SCRIPT_FIELDS if k in data},
+        channel_id=data.get("channel_id") or DEFAULT_CHANNEL,
     )
 
 
@@ -408,6 +452,7 @@ def page_from_api(data: dict[str, Any]) -> ObservedPage:
         url=(data.get("link") or "") if link else (data.get("url") or ""),
         parent_id=data.get("parent_id") or 0,
         fields=values,
+        channel_id=data.get("channel_id") or DEFAULT_CHANNEL,
     )
 
 
@@ -651,8 +696,13 @@ def association_from_api(data: dict[str, Any]) -> ObservedTemplateAssociation:
 def redirect_from_api(data: dict[str, Any]) -> ObservedRedirect:
     """Reduce an API redirect: its target's id under the target's kind, or its URL."""
     to = data.get("to") or {}
-    fields = {"site_id": data.get("site_id", DEFAULT_SITE)}
-    redirect = ObservedRedirect(id=data["id"], from_path=data["from_path"], fields=fields)
+    fields: dict[str, Any] = {}
+    redirect = ObservedRedirect(
+        id=data["id"],
+        from_path=data["from_path"],
+        fields=fields,
+        site_id=data.get("site_id") or DEFAULT_SITE,
+    )
     if to.get("type") == "url":
         fields["to_url"] = to.get("url") or ""
     elif to.get("type") in _TARGETS:
@@ -745,6 +795,7 @@ def body(kind: Kind, action: Action, record: Record) -> dict[str, Any]:
         if "brand" in record.refs:
             values["brand_id"] = record.refs["brand"]
         values.pop("brand", None)
+        values.pop("channels", None)  # assigned apart
     elif kind is Kind.CUSTOM_FIELDS and action is Action.UPDATE:
         values = {"name": record.key, **values}
     elif kind is Kind.BULK_PRICING_RULES:
@@ -812,15 +863,16 @@ def body(kind: Kind, action: Action, record: Record) -> dict[str, Any]:
 
 
 def _redirect_body(record: Record) -> dict[str, Any]:
-    """A redirect's upsert (creates and updates alike): its site, path and whole target."""
-    site, _, path = (
+    """A redirect's upsert (creates and updates alike): its site's channel (by name, from its
+    key), path and whole target."""
+    channel, _, path = (
         ("", "", record.key) if record.key.startswith("/") else record.key.partition(":")
     )
     to: dict[str, Any] = {"type": "url", "url": record.values.get("to_url", "")}
     for kind, (_, reference) in _TARGETS.items():
         if record.refs.get(reference):
             to = {"type": kind, "entity_id": record.refs[reference]}
-    return {"from_path": path, "site_id": int(site) if site else DEFAULT_SITE, "to": to}
+    return {"from_path": path, "channel": channel, "to": to}
 
 
 def _placement_body(record: Record) -> dict[str, Any]:
@@ -856,6 +908,10 @@ class BigCommerceRecords(StoreClient):
     widget_template_ids: dict[str, str] = {}
     # the names complex rules use, of the products written since the last phase settled
     rule_names: dict[Any, _RuleNames] = {}
+    # the channels by name, as last read, and their sites by channel
+    channel_ids: dict[str, int] = {DEFAULT_CHANNEL_NAME: DEFAULT_CHANNEL}
+    channel_sites: dict[int, int] = {DEFAULT_CHANNEL: DEFAULT_SITE}
+    channel_trees: dict[int, int] = {DEFAULT_CHANNEL: DEFAULT_TREE}
     # products last observed with images of no recorded source (an interrupted create's, or
     # another app's): an image created there is first looked for among them
     unclaimed_images: frozenset[int] = frozenset()
@@ -1073,7 +1129,7 @@ class BigCommerceRecords(StoreClient):
             async for page in self.pages("/v3/content/scripts"):
                 for item in page:
                     script = script_from_api(item)
-                    found.setdefault(script.name, script)
+                    found.setdefault(f"{script.channel_id}:{script.name}", script)
             observed.scripts = found
 
         async def pages() -> None:
@@ -1220,6 +1276,8 @@ class BigCommerceRecords(StoreClient):
         if Kind.TEMPLATE_ASSOCIATIONS in kinds:  # a page by its URL
             kinds |= {Kind.PAGES}
 
+        if Kind.CHANNELS in kinds:
+            await self.read_channels(observed)
         if Kind.SCRIPTS in kinds:  # after the catalog: one request, and errors in a fixed order
             await scripts()
         content = [
@@ -1244,14 +1302,152 @@ class BigCommerceRecords(StoreClient):
         ]
         if content:
             await fan_out(content)
+        await self.name_channels(observed)
         if Kind.PAGE_LAYOUTS in kinds:  # the global regions, the home page and each web page
             observed.page_layouts = {}
-            web = [(p.fields.get("channel_id", 1), p.id) for p in (observed.pages or {}).values()]
+            web = [(p.channel_id, p.id) for p in (observed.pages or {}).values()]
             await self.read_layouts(
                 observed,
                 [layout_address(1, "", ""), layout_address(1, "pages/home", "")]
                 + [layout_address(c, "pages/page", str(i)) for c, i in sorted(web)],
             )
+
+    async def read_channels(self, observed: ObservedCatalog) -> None:
+        """The channels (a deleted one is gone), with the sites and routes of all but the first
+        storefront (nothing of which is managed) and their currency assignments."""
+        listed: list[dict[str, Any]] = []
+        sites: dict[int, dict[str, Any]] = {}
+
+        async def channels() -> None:
+            async for page in self.pages(CHANNELS):
+                listed.extend(c for c in page if c.get("status") not in GONE)
+
+        async def all_sites() -> None:
+            async for page in self.pages(SITES):
+                sites.update((s["channel_id"], s) for s in page)
+
+        answers = await fan_out([channels(), all_sites(), self.data("GET", CURRENCIES, CURRENCIES)])
+        currencies = {a["channel_id"]: a for a in answers[2] or ()}
+        mine = [s for c, s in sorted(sites.items()) if c != DEFAULT_CHANNEL]
+        routes: dict[int, list[dict[str, Any]]] = {s["id"]: [] for s in mine}
+
+        async def read_routes(site_id: int) -> None:
+            async for page in self.pages(f"{SITES}/{site_id}/routes"):
+                routes[site_id].extend(page)
+
+        await fan_out(read_routes(s["id"]) for s in mine)
+        observed.channels = {
+            c["id"]: channel_from_api(
+                c,
+                sites.get(c["id"]),
+                routes.get(sites[c["id"]]["id"], ()) if c["id"] in sites else (),
+                currencies.get(c["id"]),
+            )
+            for c in listed
+        }
+        self.channel_ids = {
+            DEFAULT_CHANNEL_NAME if c.id == DEFAULT_CHANNEL else c.name: c.id
+            for c in observed.channels.values()
+        }
+        self.channel_sites = {c: s["id"] for c, s in sites.items()}
+
+    async def know_channels(self) -> None:
+        """The channels by name and their sites, read (a deleted channel is gone)."""
+        names: dict[str, int] = {DEFAULT_CHANNEL_NAME: DEFAULT_CHANNEL}
+        sites: dict[int, int] = {DEFAULT_CHANNEL: DEFAULT_SITE}
+        async for page in self.pages(CHANNELS):
+            names.update(
+                (c["name"], c["id"])
+                for c in page
+                if c.get("status") not in GONE and c["id"] != DEFAULT_CHANNEL
+            )
+        async for page in self.pages(SITES):
+            sites.update((s["channel_id"], s["id"]) for s in page)
+        self.channel_ids, self.channel_sites = names, sites
+
+    async def name_channels(self, observed: ObservedCatalog) -> None:
+        """Name the channel of each observed script, web page and redirect (by its site) that is
+        not on the first storefront; the channels are read only when there is one."""
+        scripts = list((observed.scripts or {}).values())
+        pages = list((observed.pages or {}).values())
+        redirects = list((observed.redirects or {}).values())
+        categories = [c for c in observed.categories.values() if c.tree_id != DEFAULT_TREE]
+        others = {s.channel_id for s in scripts} | {p.channel_id for p in pages}
+        if (
+            others <= {DEFAULT_CHANNEL}
+            and all(r.site_id == DEFAULT_SITE for r in redirects)
+            and not categories
+        ):
+            if observed.scripts is not None:
+                observed.scripts = {s.key: s for s in scripts}
+            return
+        await self.know_channels()
+        if categories:
+            await self.know_trees()
+        names = {i: n for n, i in self.channel_ids.items()}
+        of_site = {s: c for c, s in self.channel_sites.items()}
+        of_tree = {t: c for c, t in self.channel_trees.items()}
+        for category in categories:
+            channel = of_tree.get(category.tree_id)
+            category.fields["channel"] = (
+                names.get(channel, f"#{channel}") if channel else f"#tree-{category.tree_id}"
+            )
+
+        def name(channel_id: int | None, fields: dict[str, Any]) -> None:
+            if channel_id is not None and channel_id != DEFAULT_CHANNEL:
+                fields["channel"] = names.get(channel_id, f"#{channel_id}")
+
+        for script in scripts:
+            name(script.channel_id, script.fields)
+        for page in pages:
+            name(page.channel_id, page.fields)
+        for redirect in redirects:
+            name(of_site.get(redirect.site_id, -redirect.site_id), redirect.fields)
+        if observed.scripts is not None:
+            observed.scripts = {s.key: s for s in scripts}
+
+    async def know_trees(self) -> None:
+        """The category tree of each channel, read."""
+        trees = await self.data("GET", TREES, TREES) or []
+        self.channel_trees = {c: t["id"] for t in trees for c in t.get("channels") or ()}
+
+    async def tree_of(self, channel: str, channel_id: int) -> int:
+        """The category tree of a channel; one is made, named after it, when it has none."""
+        if channel_id not in self.channel_trees:
+            await self.know_trees()
+        if channel_id not in self.channel_trees:
+            made = await self.data(
+                "PUT", TREES, TREES, json=[{"name": channel, "channels": [channel_id]}]
+            )
+            self.channel_trees = {**self.channel_trees, channel_id: made[0]["id"]}
+        return self.channel_trees[channel_id]
+
+    async def scoped(self, kind: Kind, payload: dict[str, Any]) -> dict[str, Any]:
+        """A body of a script, web page or redirect with its channel (by name) as the store's id
+        of the channel (of its site, for a redirect)."""
+        if kind not in _SCOPED or "channel" not in payload:
+            return payload
+        out = dict(payload)
+        channel = out.pop("channel") or DEFAULT_CHANNEL_NAME
+        if channel not in self.channel_ids:
+            await self.know_channels()
+        channel_id = self.channel_ids.get(channel)
+        if channel_id is None:
+            raise RequestRejected(f"the store has no channel {channel!r}", status=422)
+        if kind is Kind.CATEGORIES:
+            if "category_id" not in out:  # a create: in the channel's tree
+                out["tree_id"] = await self.tree_of(channel, channel_id)
+            return out
+        if kind is not Kind.REDIRECTS:
+            out["channel_id"] = channel_id
+            return out
+        if channel_id not in self.channel_sites:
+            await self.know_channels()
+        site_id = self.channel_sites.get(channel_id)
+        if site_id is None:
+            raise RequestRejected(f"channel {channel!r} has no site", status=422)
+        out["site_id"] = site_id
+        return out
 
     async def read_regions(self, observed: ObservedCatalog, template_files: Iterable[str]) -> None:
         """The active theme's regions of `template_files` not read yet, into `observed.regions`
@@ -1553,7 +1749,7 @@ class BigCommerceRecords(StoreClient):
         upserted by site and path) as a CSV import. Redirects of another site than the store's
         default one go in batches."""
         assert kind is Kind.REDIRECTS, f"{kind} has no bulk job"
-        rows = [(r, _redirect_body(r)) for r in records]
+        rows = [(r, await self.scoped(kind, _redirect_body(r))) for r in records]
         others = [r for r, b in rows if b["site_id"] != DEFAULT_SITE]
         mine = [(r, b) for r, b in rows if b["site_id"] == DEFAULT_SITE]
         outcomes = {
@@ -1635,7 +1831,7 @@ class BigCommerceRecords(StoreClient):
         if isinstance(route, _Batch):
             return await route.send(self, kind, action, records)
         (record,) = records
-        data = await route(self, record, body(kind, action, record))
+        data = await route(self, record, await self.scoped(kind, body(kind, action, record)))
         return [Outcome(id=_id_of(kind, data) if isinstance(data, dict) else record.id)]
 
     async def _adopt(self, kind: Kind, record: Record) -> Outcome | None:
@@ -1652,8 +1848,10 @@ class BigCommerceRecords(StoreClient):
                 await self.claim_images(product["id"], sources)
             return Outcome(id=product["id"], adopted=True)
         if kind is Kind.CATEGORIES:
-            name = body(kind, Action.CREATE, record)["name"].casefold()
-            siblings = await self.find_categories(record.refs.get("parent", 0))
+            sent = await self.scoped(kind, body(kind, Action.CREATE, record))
+            name = sent["name"].casefold()
+            tree = sent.get("tree_id", DEFAULT_TREE)
+            siblings = await self.find_categories(record.refs.get("parent", 0), tree)
             match = next((c for c in siblings if c["name"].casefold() == name), None)
             return None if match is None else Outcome(id=match["category_id"], adopted=True)
         if kind is Kind.VARIANTS:
@@ -1716,6 +1914,14 @@ class BigCommerceRecords(StoreClient):
                     ):
                         return Outcome(id=item["uuid"], adopted=True)
             return None
+        if kind is Kind.CHANNELS:
+            pair = (record.values.get("type"), record.values.get("platform"))
+            async for listed in self.pages(CHANNELS):
+                for item in listed:
+                    same = (item.get("type"), item.get("platform")) == pair
+                    if item["name"] == record.key and same and item.get("status") not in GONE:
+                        return Outcome(id=item["id"], adopted=True)
+            return None
         if kind is Kind.CUSTOMERS:
             found = await self.data("GET", CUSTOMERS, CUSTOMERS, params={"email:in": record.key})
             return Outcome(id=found[0]["id"], adopted=True) if found else None
@@ -1757,7 +1963,7 @@ class BigCommerceRecords(StoreClient):
             posts = decode(response) if response.content else []
             return Outcome(id=posts[0]["id"], adopted=True) if posts else None
         if kind is Kind.PAGES:  # the list has no URL filter: read the channel's pages
-            wanted = body(kind, Action.CREATE, record)
+            wanted = await self.scoped(kind, body(kind, Action.CREATE, record))
             link = wanted.get("type") == "link"
             channel = {"channel_id": wanted.get("channel_id", 1)}
             async for listed in self.pages("/v3/content/pages", channel):
@@ -1784,10 +1990,11 @@ class BigCommerceRecords(StoreClient):
         )
         return next((b for b in data if b["name"].casefold() == name.casefold()), None)
 
-    async def find_categories(self, parent_id: int) -> list[dict[str, Any]]:
-        """The children of a category (0 for roots)."""
+    async def find_categories(self, parent_id: int, tree_id: int) -> list[dict[str, Any]]:
+        """The children of a category (0 for roots) in a tree."""
         found = []
-        async for page in self.pages("/v3/catalog/trees/categories", {"parent_id:in": parent_id}):
+        params = {"parent_id:in": parent_id, "tree_id:in": tree_id}
+        async for page in self.pages("/v3/catalog/trees/categories", params):
             found.extend(page)
         return found
 
@@ -1836,7 +2043,7 @@ class _Batch:
             ids = ",".join(str(r.id) for r in records)
             await store.request(self.method, self.path, params={self.by_ids: ids})
             return [Outcome(id=r.id) for r in records]
-        bodies = [body(kind, action, r) for r in records]
+        bodies = [await store.scoped(kind, body(kind, action, r)) for r in records]
         response = await store.request(self.method, self.path, json=bodies)
         answer = decode(response) if response.content else {}
         if action is Action.CREATE:
@@ -1892,7 +2099,7 @@ class _Owning(_Batch):
     async def send(
         self, store: BigCommerceRecords, kind: Kind, action: Action, records: Sequence[Record]
     ) -> list[Outcome]:
-        bodies = [body(kind, action, r) for r in records]
+        bodies = [await store.scoped(kind, body(kind, action, r)) for r in records]
         response = await store.request(self.method, self.path, json=bodies)
         data = (decode(response) if response.content else {}).get("data") or []
         outcomes = (
@@ -2181,6 +2388,8 @@ async def _create_product(
     if rules:  # named by the ids just answered
         names = _RuleNames(data.get("variants") or (), [m for m in answered if m])
         await fan_out(_post_rule(store, data["id"], rule, names) for rule in rules)
+    if "channels" in record.refs:  # the store lists a new product on its first storefront
+        await _assign_channels(store, [(data["id"], record.refs["channels"])], {DEFAULT_CHANNEL})
     return data
 
 
@@ -2377,6 +2586,48 @@ def _option_route(path: str, action: Action) -> Route:
     return send
 
 
+ASSIGNMENTS = "/v3/catalog/products/channel-assignments"
+
+
+async def _assign_channels(
+    store: BigCommerceRecords, wanted: Sequence[tuple[int, Iterable[int]]], known: Iterable[int]
+) -> None:
+    """Assign products to exactly the channels wanted (by id): one request for the assignments,
+    one per set of channels to leave (`known`: the channels they may be on)."""
+    pairs = [{"product_id": p, "channel_id": c} for p, channels in wanted for c in channels]
+    if pairs:
+        await store.request("PUT", ASSIGNMENTS, json=pairs)
+    leave: dict[frozenset[int], list[int]] = {}
+    for product_id, channels in wanted:
+        unwanted = frozenset(known) - set(channels)
+        if unwanted:
+            leave.setdefault(unwanted, []).append(product_id)
+    for channels, products in sorted(leave.items(), key=lambda item: sorted(item[0])):
+        params = {
+            "product_id:in": ",".join(map(str, products)),
+            "channel_id:in": ",".join(map(str, sorted(channels))),
+        }
+        await store.request("DELETE", ASSIGNMENTS, params=params)
+
+
+class _Products(_Batch):
+    """Products updated in batches, then assigned to the channels they name."""
+
+    async def send(
+        self, store: BigCommerceRecords, kind: Kind, action: Action, records: Sequence[Record]
+    ) -> list[Outcome]:
+        outcomes = await super().send(store, kind, action, records)
+        wanted = [
+            (int(r.id), r.refs["channels"])
+            for r, o in zip(records, outcomes, strict=True)
+            if "channels" in r.refs and o.error is None and isinstance(r.id, int)
+        ]
+        if wanted:
+            known = {DEFAULT_CHANNEL, *store.channel_ids.values()}
+            await _assign_channels(store, wanted, known)
+        return outcomes
+
+
 async def _create_image(store: BigCommerceRecords, record: Record, payload: dict[str, Any]) -> Any:
     product_id, source = int(record.owner_id or 0), payload["image_url"]
     if product_id in store.unclaimed_images:
@@ -2485,8 +2736,80 @@ def _v2(method: str, template: str) -> Route:
     return send
 
 
+_CHANNEL = "/v3/channels/{id}"
+
+
+async def _write_channel(store: BigCommerceRecords, record: Record, payload: dict[str, Any]) -> Any:
+    """A channel, then its site and routes and its currency assignments (those it sets)."""
+    values = {k: v for k, v in payload.items() if k not in ("site", "currencies")}
+    if record.id is None:
+        data = await store._one("POST", CHANNELS, record, {"name": record.key, **values})
+        channel_id = int(data["id"])
+        store.channel_ids = {**store.channel_ids, record.key: channel_id}
+    else:
+        channel_id = int(record.id)
+        if values:
+            await store._one("PUT", _CHANNEL, record, values)
+    site = record.values.get("site")
+    if "site" in payload and isinstance(site, dict):
+        await _write_site(store, channel_id, site)
+    currencies = record.values.get("currencies")
+    if "currencies" in payload:
+        path = f"{CHANNELS}/{channel_id}/currency-assignments"
+        endpoint = "/v3/channels/{channel_id}/currency-assignments"
+        if currencies:
+            await store.request("PUT", path, endpoint=endpoint, json=currencies)
+        else:  # the channel inherits the store's again
+            await store.request("DELETE", path, endpoint=endpoint)
+    return {"id": channel_id}
+
+
+async def _write_site(store: BigCommerceRecords, channel_id: int, site: dict[str, Any]) -> None:
+    """A channel's site at its URL, with exactly its routes (by type and what they match)."""
+    path, endpoint = f"{CHANNELS}/{channel_id}/site", "/v3/channels/{channel_id}/site"
+    try:
+        found = await store.data("GET", path, endpoint)
+    except RequestRejected as error:
+        if error.status != 404:
+            raise
+        found = await store.data("POST", path, endpoint, json={"url": site["url"]})
+        store.channel_sites = {**store.channel_sites, channel_id: found["id"]}
+    if found.get("url") != site["url"]:
+        await store.request("PUT", path, endpoint=endpoint, json={"url": site["url"]})
+    routes_path = f"{SITES}/{found['id']}/routes"
+    routes_endpoint = "/v3/sites/{site_id}/routes"
+    current = {route_order(r): r async for page in store.pages(routes_path) for r in page}
+    wanted = {route_order(r): r for r in site.get("routes") or ()}
+    changed = [
+        {"id": current[k]["id"], "route": r["route"]}
+        for k, r in wanted.items()
+        if k in current and current[k].get("route") != r["route"]
+    ]
+    if changed:
+        await store.request("PUT", routes_path, endpoint=routes_endpoint, json=changed)
+    for key in sorted(set(wanted) - set(current)):
+        await store.request("POST", routes_path, endpoint=routes_endpoint, json=wanted[key])
+    for key in sorted(set(current) - set(wanted)):
+        await store.request(
+            "DELETE",
+            f"{routes_path}/{current[key]['id']}",
+            endpoint=routes_endpoint + "/{route_id}",
+        )
+
+
+async def _delete_channel(
+    store: BigCommerceRecords, record: Record, payload: dict[str, Any]
+) -> Any:
+    """Channels are not deleted through the API but given the status `deleted` (restorable for
+    90 days)."""
+    await store._one("PUT", _CHANNEL, record, {"status": "deleted"})
+
+
 _P = "/v3/catalog/products/{owner}"
 _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
+    (Kind.CHANNELS, Action.CREATE): _write_channel,
+    (Kind.CHANNELS, Action.UPDATE): _write_channel,
+    (Kind.CHANNELS, Action.DELETE): _delete_channel,
     (Kind.BRANDS, Action.CREATE): _owning(_single("POST", "/v3/catalog/brands"), Kind.BRANDS),
     (Kind.BRANDS, Action.UPDATE): _owning(_single("PUT", "/v3/catalog/brands/{id}"), Kind.BRANDS),
     (Kind.BRANDS, Action.DELETE): _single("DELETE", "/v3/catalog/brands/{id}"),
@@ -2496,7 +2819,7 @@ _ROUTES: dict[tuple[Kind, Action], Route | _Batch] = {
         "DELETE", "/v3/catalog/trees/categories", by_ids="category_id:in"
     ),
     (Kind.PRODUCTS, Action.CREATE): _create_product,
-    (Kind.PRODUCTS, Action.UPDATE): _Batch("PUT", "/v3/catalog/products", partial=True),
+    (Kind.PRODUCTS, Action.UPDATE): _Products("PUT", "/v3/catalog/products", partial=True),
     (Kind.PRODUCTS, Action.DELETE): _Batch("DELETE", "/v3/catalog/products", by_ids="id:in"),
     (Kind.VARIANTS, Action.CREATE): _owning(_single("POST", f"{_P}/variants"), Kind.VARIANTS),
     (Kind.VARIANTS, Action.UPDATE): _Batch("PUT", "/v3/catalog/variants"),

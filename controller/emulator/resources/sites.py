@@ -165,10 +165,9 @@ class Sites(Resource):
             self.store.channels.doc(channel)
             if self.one("SELECT 1 FROM sites WHERE store=? AND channel_id=?", self.hash, channel):
                 raise _bad(f"Channel {channel} already has a site.")
-            site_id = self.next_id("site")
-            if site_id == DEFAULT_SITE:
-                site_id = self.next_id("site")
-            doc = self._new(site_id, channel, url)
+            # one site per channel: its id follows the channel's (1000 for channel 1), as the
+            # content resources' `site_id` filters read it
+            doc = self._new(channel + DEFAULT_SITE - 1, channel, url)
             self._write(doc)
             return doc
 
