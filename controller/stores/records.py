@@ -226,7 +226,7 @@ LOCATION_ITEMS = "/v3/inventory/locations/{location_id}/items"
 INVENTORY_ITEMS = "/v3/inventory/items"
 ABSOLUTE = "/v3/inventory/adjustments/absolute"
 ADJUSTED_BY = "StagingPro: stock cloned from the source store"
-ASSIGNMENTS = "/v3/pricelists/assignments"
+PRICE_LIST_ASSIGNMENTS = "/v3/pricelists/assignments"
 PROMOTIONS = "/v3/promotions"
 PROMOTION_CODES = "/v3/promotions/{promotion_id}/codes"
 _PROMOTION_FIELDS = frozenset(fields.PROMOTION) - {"name"}
@@ -1218,7 +1218,7 @@ class BigCommerceRecords(StoreClient):
 
         async def assignments() -> None:
             found: dict[int, ObservedAssignment] = {}
-            async for page in self.pages(ASSIGNMENTS):
+            async for page in self.pages(PRICE_LIST_ASSIGNMENTS):
                 for item in page:
                     found[item["id"]] = ObservedAssignment(
                         item["id"],
@@ -1927,7 +1927,9 @@ class BigCommerceRecords(StoreClient):
             return Outcome(id=found[0]["id"], adopted=True) if found else None
         if kind is Kind.PRICE_LIST_ASSIGNMENTS:
             wanted = body(kind, Action.CREATE, record)
-            listed = await self.data("GET", ASSIGNMENTS, ASSIGNMENTS, params=dict(wanted))
+            listed = await self.data(
+                "GET", PRICE_LIST_ASSIGNMENTS, PRICE_LIST_ASSIGNMENTS, params=dict(wanted)
+            )
             match = next(
                 (
                     a
@@ -2228,20 +2230,20 @@ class _Assignments(_Batch):
     back), deleted one by one (the delete filters by one id)."""
 
     def __init__(self) -> None:
-        super().__init__("POST", ASSIGNMENTS)
+        super().__init__("POST", PRICE_LIST_ASSIGNMENTS)
 
     async def send(
         self, store: BigCommerceRecords, kind: Kind, action: Action, records: Sequence[Record]
     ) -> list[Outcome]:
         if action is Action.DELETE:
             for record in records:
-                await store.request("DELETE", ASSIGNMENTS, params={"id": record.id})
+                await store.request("DELETE", PRICE_LIST_ASSIGNMENTS, params={"id": record.id})
             return [Outcome(id=r.id) for r in records]
         bodies = [body(kind, action, r) for r in records]
-        await store.request("POST", ASSIGNMENTS, json=bodies)
+        await store.request("POST", PRICE_LIST_ASSIGNMENTS, json=bodies)
         lists = ",".join(sorted({str(b["price_list_id"]) for b in bodies}))
         ids = {}
-        async for page in store.pages(ASSIGNMENTS, {"price_list_id:in": lists}):
+        async for page in store.pages(PRICE_LIST_ASSIGNMENTS, {"price_list_id:in": lists}):
             for item in page:
                 made = (
                     item.get("price_list_id"),
@@ -2586,7 +2588,7 @@ def _option_route(path: str, action: Action) -> Route:
     return send
 
 
-ASSIGNMENTS = "/v3/catalog/products/channel-assignments"
+CHANNEL_ASSIGNMENTS = "/v3/catalog/products/channel-assignments"
 
 
 async def _assign_channels(
@@ -2596,7 +2598,7 @@ async def _assign_channels(
     one per set of channels to leave (`known`: the channels they may be on)."""
     pairs = [{"product_id": p, "channel_id": c} for p, channels in wanted for c in channels]
     if pairs:
-        await store.request("PUT", ASSIGNMENTS, json=pairs)
+        await store.request("PUT", CHANNEL_ASSIGNMENTS, json=pairs)
     leave: dict[frozenset[int], list[int]] = {}
     for product_id, channels in wanted:
         unwanted = frozenset(known) - set(channels)
@@ -2607,7 +2609,7 @@ async def _assign_channels(
             "product_id:in": ",".join(map(str, products)),
             "channel_id:in": ",".join(map(str, sorted(channels))),
         }
-        await store.request("DELETE", ASSIGNMENTS, params=params)
+        await store.request("DELETE", CHANNEL_ASSIGNMENTS, params=params)
 
 
 class _Products(_Batch):
