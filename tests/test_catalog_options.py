@@ -588,3 +588,20 @@ async def test_a_clone_from_production_keeps_options_modifiers_and_rules(
     sky = next(v.id for v in watch_copy.variants if v.sku == "WATCH-S-Sky")
     assert sky in {variant for r in watch_copy.complex_rules for _, _, variant in r.conditions}
     assert (await assess(sandbox, catalog)).drift.in_sync
+
+
+async def test_variants_deleted_with_their_option_value_are_not_errors_of_a_pruning_apply(
+    emulator: Emulator, stores: Any
+) -> None:
+    """Removing a value deletes its variants on the platform; the plan's deletes of those variants
+    then find them gone, which is what a delete wants."""
+    prod, _ = stores
+    await sync(prod, desired([watch()]))
+    smaller = watch()
+    smaller["options"][0]["option_values"] = smaller["options"][0]["option_values"][:2]
+    smaller["variants"] = [v for v in smaller["variants"] if "-L-" not in v["sku"]]
+    _, result = await sync(prod, desired([smaller]), Options(prune=True, allow_mass_delete=True))
+    assert result.errors == []
+    variants = (await prod.observe(ALL)).products["watch"].variants
+    assert not any("-L-" in v.sku for v in variants)
+    assert (await assess(prod, desired([smaller]), Options(prune=True))).drift.in_sync

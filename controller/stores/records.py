@@ -2008,7 +2008,13 @@ class BigCommerceRecords(StoreClient):
         path = template.format(id=record.id, owner=record.owner_id)
         endpoint = template.format(id="{id}", owner="{product_id}")
         if method == "DELETE":
-            await self.request(method, path, endpoint=endpoint, **kw)
+            try:
+                await self.request(method, path, endpoint=endpoint, **kw)
+            except RequestRejected as error:
+                # gone already (with its product or its option value, or by someone else): a
+                # delete is idempotent, as every call to the store is
+                if error.status != 404:
+                    raise
             return None
         response = await self.request(method, path, endpoint=endpoint, json=payload, **kw)
         return _json_data(response)
