@@ -117,6 +117,27 @@ async def run(world: FileWorld, root: Path, api_origin: str, passes: int = 4) ->
     return world.status[("StoreDeployment", "shop", "storefront")]
 
 
+def theme_remote(root: Path, config: dict[str, Any] | None) -> Remote:
+    """A repository of the scripts and a theme with `config` as its config.json."""
+    remote = Remote(root / "remote")
+    remote.commit({"storefront/scripts.yaml": SCRIPTS, **theme_files(config)})
+    return remote
+
+
+OUTFITTERS = {
+    "name": "Outfitters",
+    "settings": {"color": "#ffffff"},
+    "variations": [{"name": "Light"}, {"name": "Bold", "settings": {"bg": "dark"}}],
+}
+
+
+def production_api(emulator: Emulator) -> httpx.AsyncClient:
+    """A client of production's V3 API."""
+    return httpx.AsyncClient(
+        base_url=emulator.store_url("production") + "/v3", headers={"X-Auth-Token": PROD_TOKEN}
+    )
+
+
 def theme_files(config: dict[str, Any] | None) -> dict[str, str]:
     files = {"theme/templates/pages/home.html": "<h1>{{page.title}}</h1>"}
     if config is not None:
@@ -127,14 +148,8 @@ def theme_files(config: dict[str, Any] | None) -> dict[str, str]:
 async def test_a_theme_and_scripts_are_released_after_approval(
     emulator: Emulator, tmp_path: Path
 ) -> None:
-    remote = Remote(tmp_path / "remote")
-    remote.commit(
-        {
-            "storefront/scripts.yaml": SCRIPTS,
-            **theme_files(
-                {"name": "Outfitters", "variations": [{"name": "Light"}, {"name": "Bold"}]}
-            ),
-        }
+    remote = theme_remote(
+        tmp_path, {"name": "Outfitters", "variations": [{"name": "Light"}, {"name": "Bold"}]}
     )
     world = manifests(tmp_path, emulator, remote, approved=False)
     status = await run(world, tmp_path, emulator.url)
@@ -142,9 +157,7 @@ async def test_a_theme_and_scripts_are_released_after_approval(
     assert target["phase"] == "AwaitingApproval"
     assert target["plan"]["scripts"] == {"create": 2, "update": 0, "delete": 0}
     assert target["plan"]["theme"] == {"create": 1, "update": 0, "delete": 0}
-    api = httpx.AsyncClient(
-        base_url=emulator.store_url("production") + "/v3", headers={"X-Auth-Token": PROD_TOKEN}
-    )
+    api = production_api(emulator)
     assert (await api.get("/themes")).json()["data"] == []
     world = manifests(tmp_path, emulator, remote, approved=True)
     status = await run(world, tmp_path, emulator.url)
@@ -162,26 +175,12 @@ async def test_a_theme_and_scripts_are_released_after_approval(
 async def test_a_theme_is_activated_on_the_default_storefront_with_its_variation_settings(
     emulator: Emulator, tmp_path: Path
 ) -> None:
-    remote = Remote(tmp_path / "remote")
-    remote.commit(
-        {
-            "storefront/scripts.yaml": SCRIPTS,
-            **theme_files(
-                {
-                    "name": "Outfitters",
-                    "settings": {"color": "#ffffff"},
-                    "variations": [{"name": "Light"}, {"name": "Bold", "settings": {"bg": "dark"}}],
-                }
-            ),
-        }
-    )
+    remote = theme_remote(tmp_path, OUTFITTERS)
     world = manifests(tmp_path, emulator, remote, approved=True)
     status = await run(world, tmp_path, emulator.url)
 
     assert status["phase"] == "Succeeded", status
-    api = httpx.AsyncClient(
-        base_url=emulator.store_url("production") + "/v3", headers={"X-Auth-Token": PROD_TOKEN}
-    )
+    api = production_api(emulator)
     themes = (await api.get("/themes")).json()["data"]
     bold = next(v["uuid"] for v in themes[0]["variations"] if v["name"] == "Bold")
     active = (await api.get("/channels/1/active-theme")).json()["data"]
@@ -199,11 +198,82 @@ async def test_a_theme_is_activated_on_the_default_storefront_with_its_variation
     assert configuration["settings"] == {"color": "#ffffff", "bg": "dark"}
 
 
+async def storefront_channels(api: httpx.AsyncClient, **names: bool) -> dict[str, int]:
+    """Storefront channels of production by name (each with a site when True): their ids."""
+    ids = {}
+    for name, with_site in names.items():
+        body = {"name": name, "type": "storefront", "platform": "bigcommerce", "status": "active"}
+        created = await api.post("/channels", json=body)
+        assert created.status_code == 200, created.text
+        ids[name] = created.json()["data"]["id"]
+        if with_site:
+            site = {"url": f"https://{name.lower()}.example.test"}
+            answer = await api.post(f"/channels/{ids[name]}/site", json=site)
+            assert answer.status_code == 200, answer.text
+    return ids
+
+
+async def test_a_theme_is_uploaded_once_and_activated_on_each_storefront_it_is_released_to(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    remote = theme_remote(tmp_path, OUTFITTERS)
+    api = production_api(emulator)
+    ids = await storefront_channels(api, EU=True, Outlet=True, B2B=False)
+
+    world = manifests(
+        tmp_path, emulator, remote, approved=True, storefronts=["EU", "Production Store"]
+    )
+    status = await run(world, tmp_path, emulator.url)
+
+    assert status["phase"] == "Succeeded", status
+    themes = (await api.get("/themes")).json()["data"]
+    assert [t["name"] for t in themes] == ["Outfitters"]  # one upload for both storefronts
+    bold = next(v["uuid"] for v in themes[0]["variations"] if v["name"] == "Bold")
+    configurations = set()
+    for channel_id in (1, ids["EU"]):
+        active = (await api.get(f"/channels/{channel_id}/active-theme")).json()["data"]
+        assert (active["active_theme_uuid"], active["active_theme_version_uuid"]) == (
+            themes[0]["uuid"],
+            bold,
+        )
+        of_channel = (
+            await api.get(
+                f"/themes/{themes[0]['uuid']}/configurations",
+                params={"channel_id:in": str(channel_id)},
+            )
+        ).json()["data"]
+        assert [c["uuid"] for c in of_channel] == [active["active_theme_configuration_uuid"]]
+        assert of_channel[0]["settings"] == {"color": "#ffffff", "bg": "dark"}
+        configurations.add(active["active_theme_configuration_uuid"])
+    assert len(configurations) == 2  # each storefront has a configuration of its own
+    for untouched in ("Outlet", "B2B"):
+        answer = await api.get(f"/channels/{ids[untouched]}/active-theme")
+        assert answer.status_code == 404
+        assert answer.json()["title"] == f"No active theme found with channel_id: {ids[untouched]}"
+    await api.aclose()
+    targets = {t["name"]: t for t in status["targets"]}
+    assert targets["production/EU"]["theme"] == targets["production/Production Store"]["theme"]
+
+
+async def test_a_theme_released_to_a_channel_without_a_site_fails_that_target_with_the_reason(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    remote = theme_remote(tmp_path, {"name": "Outfitters", "variations": [{"name": "Bold"}]})
+    api = production_api(emulator)
+    ids = await storefront_channels(api, B2B=False)
+    world = manifests(tmp_path, emulator, remote, approved=True, storefronts=["B2B"])
+    status = await run(world, tmp_path, emulator.url)
+    assert (await api.get(f"/channels/{ids['B2B']}/active-theme")).status_code == 404
+    await api.aclose()
+    assert status["phase"] == "Failed", status
+    ready = next(c for c in status["conditions"] if c["type"] == "Ready")
+    assert f"channel {ids['B2B']} has no storefront site" in ready["message"], ready
+
+
 async def test_a_bundle_without_config_json_fails_its_target_with_the_reason(
     emulator: Emulator, tmp_path: Path
 ) -> None:
-    remote = Remote(tmp_path / "remote")
-    remote.commit({"storefront/scripts.yaml": SCRIPTS, **theme_files(None)})
+    remote = theme_remote(tmp_path, None)
     status = await run(manifests(tmp_path, emulator, remote, approved=True), tmp_path, emulator.url)
     assert status["phase"] == "Failed"
     ready = next(c for c in status["conditions"] if c["type"] == "Ready")
@@ -280,9 +350,7 @@ async def test_deploying_the_rollback_snapshot_undoes_the_deployment(
     (tmp_path / "m" / "all.yaml").write_text(yaml.safe_dump_all(docs))
     world = FileWorld(tmp_path / "m", tmp_path / "state", tmp_path / "s")
     loop = Loop(world, services_for(world, tmp_path / "cache", access=access_to(emulator.url)))
-    api = httpx.AsyncClient(
-        base_url=emulator.store_url("production") + "/v3", headers={"X-Auth-Token": PROD_TOKEN}
-    )
+    api = production_api(emulator)
 
     async def flannel() -> dict[str, Any]:
         found: dict[str, Any] = (

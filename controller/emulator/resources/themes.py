@@ -44,7 +44,6 @@ TABLES = ("themes", "jobs", "theme_bundles", "theme_configurations", "theme_chan
 CUSTOM_TEMPLATE_KINDS = ("product", "category", "brand", "page")
 MAX_THEMES = 20
 MAX_THEME_BYTES = 50 * 1024 * 1024
-DEFAULT_CHANNEL, DEFAULT_SITE = 1, 1000  # a store's first storefront and its site
 DOWNLOAD_SECONDS = 60.0  # a download link is valid this long once its job finished
 WHICH = ("original", "last_activated", "last_created")
 CONFIGURATIONS = ListSpec(
@@ -216,11 +215,14 @@ class Themes(Resource):
             and (variation is None or c["variation_id"] == variation)
         ]
 
-    @staticmethod
-    def _site_of(channel_id: int) -> int | None:
-        """The id of a channel's storefront site: the default channel's (the emulator has no
-        other channel yet)."""
-        return DEFAULT_SITE if channel_id == DEFAULT_CHANNEL else None
+    def _site_of(self, channel_id: int) -> int | None:
+        """The id of a channel's storefront site (None: no such channel, or one without a site)."""
+        if not self.store.channels.exists(channel_id):
+            return None
+        try:
+            return int(self.store.sites.of_channel(channel_id)["id"])
+        except ApiError:
+            return None
 
     def validate(self, theme_uuid: str, body: Any) -> None:
         """`POST /themes/{uuid}/configurations/validate`: a variation of the theme and settings
