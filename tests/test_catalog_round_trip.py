@@ -1,6 +1,6 @@
 """Every kind of the full V3 catalog that this project added, together: a store seeded with
 metafields on products, variants, categories and brands, videos, reviews and category and brand
-images is captured, applied to an empty store and captured again into the same files; a change
+images, and storefront URLs (`custom_url`) is captured, applied to an empty store and captured again into the same files; a change
 of each kind in the store is reported as drift under its natural key."""
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ def every_kind() -> Catalog:
                 "layout_file": "product-lantern.html",
                 "page_title": "Lantern",
                 "meta_description": "A lantern",
+                "custom_url": {"url": "/lighting/classic-lantern/", "is_customized": True},
                 "categories": ["Outdoor"],
                 "brand": "Glow",
                 "variants": [
@@ -57,6 +58,7 @@ def every_kind() -> Catalog:
                 "path": "Outdoor",
                 "image_url": "https://pictures.example.test/outdoor.jpg",
                 "page_title": "Outdoor",
+                "custom_url": {"url": "/outdoor-living/", "is_customized": True},
                 "metafields": meta("feed"),
             }
         ],
@@ -65,6 +67,7 @@ def every_kind() -> Catalog:
                 "name": "Glow",
                 "image_url": "https://pictures.example.test/glow.png",
                 "meta_description": "Glow lamps",
+                "custom_url": {"url": "/brands/glow-lamps/", "is_customized": True},
                 "metafields": meta("origin"),
             }
         ],
@@ -85,6 +88,8 @@ async def test_every_kind_round_trips_and_drifts_by_its_natural_key(
     _, cloned = await sync(sandbox, to_catalog(await store.observe(CAPTURED)), CLONE)
     assert cloned.errors == []
     assert await capture(sandbox) == files
+    assert '"url":"/lighting/classic-lantern/"' in files["products.jsonl"]
+    assert "url: /outdoor-living/" in files["categories.yaml"]
     captured = to_catalog(await store.observe(CAPTURED))
     assert (await assess(sandbox, captured, CLONE)).drift.in_sync
 
@@ -102,6 +107,10 @@ async def test_every_kind_round_trips_and_drifts_by_its_natural_key(
     await prod.put(
         f"/catalog/categories/{category[0]['id']}", json={"image_url": "https://else.test/o.jpg"}
     )
+    moved = {"custom_url": {"url": "/lanterns/", "is_customized": True}}
+    await prod.put(base, json=moved)
+    brand = (await prod.get("/catalog/brands", params={"name": "Glow"})).json()["data"][0]
+    await prod.put(f"/catalog/brands/{brand['id']}", json=moved)
     drift = (await assess(store, every_kind(), CLONE)).drift
     assert {(kind, key) for kind, key, _, _ in drift.samples} == {
         ("videos", "ALL-1~z3fRu9pkuXE"),
@@ -111,4 +120,6 @@ async def test_every_kind_round_trips_and_drifts_by_its_natural_key(
         ("categoryMetafields", "Outdoor|erp:feed"),
         ("brandMetafields", "Glow|erp:origin"),
         ("categories", "Outdoor"),
+        ("products", "ALL-1"),
+        ("brands", "Glow"),
     }

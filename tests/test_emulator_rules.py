@@ -242,6 +242,27 @@ async def test_server_set_fields_behave_like_the_platform(prod: httpx.AsyncClien
     assert updated["date_modified"] >= created["date_modified"]
 
 
+async def test_a_product_url_is_the_stores_own_and_its_change_can_leave_a_redirect(
+    prod: httpx.AsyncClient,
+) -> None:
+    lamp = await create(prod, product("Desk Lamp", "DL-1"))
+    other = await create(prod, product("Floor Lamp", "FL-1"))
+    moved = {"custom_url": {"url": "/lamps/desk/", "is_customized": True, "create_redirect": True}}
+    response = await prod.put(f"/catalog/products/{lamp['id']}", json=moved)
+    assert response.json()["data"]["custom_url"] == {"url": "/lamps/desk/", "is_customized": True}
+    redirects = (await prod.get("/storefront/redirects", params={"include": "to_url"})).json()
+    assert [(r["from_path"], r["to"]) for r in redirects["data"]] == [
+        ("/desk-lamp/", {"type": "product", "entity_id": lamp["id"]})
+    ]
+    assert redirects["data"][0]["to_url"].endswith("/lamps/desk/")
+    taken = await prod.put(f"/catalog/products/{other['id']}", json=moved)
+    assert taken.status_code == 409
+    assert "/lamps/desk/" in taken.json()["title"]
+    kept = {"custom_url": {"url": "/floor-lamp/", "is_customized": False}}
+    response = await prod.put(f"/catalog/products/{other['id']}", json=kept)
+    assert response.json()["data"]["custom_url"] == kept["custom_url"]
+
+
 async def test_variants_with_options_replace_the_base_variant(prod: httpx.AsyncClient) -> None:
     created = await create(
         prod,

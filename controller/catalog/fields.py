@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 FieldSpec = tuple[str | tuple[str, ...], int | None]
+# A storefront URL as the API writes it (`url` required, up to `limit` characters).
+URL_KEYS = frozenset({"url", "is_customized"})
 
 PRODUCT: dict[str, FieldSpec] = {
     "name": ("str", 250),
@@ -65,6 +67,7 @@ PRODUCT: dict[str, FieldSpec] = {
     "open_graph_use_meta_description": ("bool", None),
     "open_graph_use_product_name": ("bool", None),
     "open_graph_use_image": ("bool", None),
+    "custom_url": ("url", 255),
 }
 
 VARIANT: dict[str, FieldSpec] = {
@@ -102,6 +105,7 @@ CATEGORY: dict[str, FieldSpec] = {
     "image_url": ("str", None),
     "is_visible": ("bool", None),
     "search_keywords": ("str", 255),
+    "custom_url": ("url", 255),  # the trees API's `url: {path, is_customized}`
     "default_product_sort": (
         (
             "use_store_settings",
@@ -125,6 +129,7 @@ BRAND: dict[str, FieldSpec] = {
     "meta_description": ("str", 65535),
     "search_keywords": ("str", 255),
     "image_url": ("str", None),
+    "custom_url": ("url", 255),
 }
 
 CUSTOM_FIELD: dict[str, FieldSpec] = {"name": ("str", 250), "value": ("str", 250)}
@@ -516,6 +521,8 @@ def check_value(name: str, spec: FieldSpec, value: Any) -> str | None:
     kind, limit = spec
     if kind == "num?" and value is None:
         return None
+    if kind == "url":
+        return _url_problem(name, value, limit)
     ok = (
         (kind == "str" and isinstance(value, str))
         or (
@@ -539,6 +546,18 @@ def check_value(name: str, spec: FieldSpec, value: Any) -> str | None:
     if limit is not None and isinstance(value, str | list) and len(value) > limit:
         unit = "characters" if isinstance(value, str) else "items"
         return f"{name} must be at most {limit} {unit} long"
+    return None
+
+
+def _url_problem(name: str, value: Any, limit: int | None) -> str | None:
+    if not isinstance(value, dict) or not isinstance(value.get("url"), str):
+        return f"{name} must be a mapping with url and is_customized"
+    if unknown := sorted(set(value) - URL_KEYS):
+        return f"{name} has no field {unknown[0]!r} (it has url and is_customized)"
+    if not value["url"] or (limit is not None and len(value["url"]) > limit):
+        return f"{name}.url must be 1 to {limit} characters long"
+    if not isinstance(value.get("is_customized"), bool):
+        return f"{name}.is_customized must be true or false"
     return None
 
 
@@ -575,6 +594,8 @@ def _predicate(name: str, spec: FieldSpec) -> Any:
             (nullable and v is None)
             or ((type(v) is int or type(v) is float) and (signed or v >= 0))
         )
+    if kind == "url":
+        return lambda v: _url_problem(name, v, limit) is None
     if kind == "list":
         return (
             (lambda v: type(v) is list)

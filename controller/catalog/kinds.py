@@ -852,7 +852,7 @@ _DECLARED = (
             (b.name, b.id, b.fields, b)
             for b in sorted(observed.brands.values(), key=lambda b: b.id)
         ),
-        read_only=frozenset({"id", "custom_url"}),
+        read_only=frozenset({"id"}),
         file="brands.yaml",
         attribute="brands",
         make=Brand,
@@ -868,7 +868,7 @@ _DECLARED = (
         observed=_found_categories,
         tree=True,
         batch={Action.CREATE: 50, Action.UPDATE: 50, Action.DELETE: 50},
-        read_only=frozenset({"category_id", "tree_id", "url", "id"}),
+        read_only=frozenset({"category_id", "tree_id", "id"}),
         file="categories.yaml",
         attribute="categories",
         make=make_category,

@@ -19,6 +19,17 @@ def _field(name: str, spec: fields.FieldSpec) -> dict[str, Any]:
     kind, limit = spec
     if isinstance(kind, tuple):
         return {"enum": list(kind)}
+    if kind == "url":
+        return {
+            "type": "object",
+            "required": sorted(fields.URL_KEYS),
+            "additionalProperties": False,
+            "properties": {
+                "url": {"type": "string", "minLength": 1, "maxLength": limit},
+                "is_customized": {"type": "boolean"},
+            },
+            "description": "The storefront URL (is_customized: not the one made from the name).",
+        }
     types: dict[str, dict[str, Any]] = {
         "str": {"type": "string"},
         "num": {"type": "number"},

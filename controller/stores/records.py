@@ -416,11 +416,17 @@ def channel_from_api(
 
 def category_from_api(data: dict[str, Any]) -> ObservedCategory:
     """Reduce a category of the trees API (or the legacy API)."""
+    values = {k: data[k] for k in _CATEGORY_FIELDS if k in data}
+    if isinstance(data.get("url"), dict):  # the trees API's name and shape of `custom_url`
+        values["custom_url"] = {
+            "url": data["url"].get("path", ""),
+            "is_customized": bool(data["url"].get("is_customized")),
+        }
     return ObservedCategory(
         id=int(data["category_id"] if "category_id" in data else data["id"]),
         parent_id=data.get("parent_id") or 0,
         name=data["name"],
-        fields={k: data[k] for k in _CATEGORY_FIELDS if k in data},
+        fields=values,
         tree_id=data.get("tree_id") or DEFAULT_TREE,
     )
 
@@ -786,6 +792,9 @@ def body(kind: Kind, action: Action, record: Record) -> dict[str, Any]:
             ]
     if kind is Kind.CATEGORIES:
         path = values.pop("path", record.key)
+        if "custom_url" in values:  # the trees API's name and shape
+            url = values.pop("custom_url")
+            values["url"] = {"path": url["url"], "is_customized": url["is_customized"]}
         if action is Action.CREATE:
             values.setdefault("name", path.rsplit("/", 1)[-1].strip())
             values.update(parent_id=record.refs.get("parent", 0), tree_id=1)

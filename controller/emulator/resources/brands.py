@@ -77,10 +77,10 @@ class Brands(Resource):
         if fields.get("image_url"):  # taken into the store: its CDN URL
             fields["image_url"] = self.store.record_images.take(fields["image_url"])
         doc = {**BRAND_DEFAULTS, **fields, "id": self.next_id("brand")}
+        given = fields.get("custom_url") or {}
         doc["custom_url"] = {
-            "url": (fields.get("custom_url") or {}).get("url")
-            or f"/brands/{slug(fields['name'])}/",
-            "is_customized": bool((fields.get("custom_url") or {}).get("url")),
+            "url": given.get("url") or f"/brands/{slug(fields['name'])}/",
+            "is_customized": bool(given.get("is_customized", bool(given.get("url")))),
         }
         self.execute(
             "INSERT INTO brands VALUES (?, ?, ?, ?)",
@@ -110,9 +110,10 @@ class Brands(Resource):
             if fields.get("image_url"):
                 fields["image_url"] = self.store.record_images.take(fields["image_url"])
             if "custom_url" in fields:
+                given = fields["custom_url"]
                 fields["custom_url"] = {
-                    "url": fields["custom_url"].get("url", ""),
-                    "is_customized": True,
+                    "url": given.get("url") or doc["custom_url"]["url"],
+                    "is_customized": bool(given.get("is_customized", True)),
                 }
             doc.update(fields)
             self.execute(

@@ -205,7 +205,7 @@ class Categories(Resource):
         doc.pop("custom_url", None)
         if url:
             doc["url_path"] = url.get("path") or url.get("url")
-            doc["url_customized"] = True
+            doc["url_customized"] = bool(url.get("is_customized", True))
 
     def _update(self, category_id: int, body: Any, label: str) -> dict[str, Any]:
         doc = self.get(category_id)

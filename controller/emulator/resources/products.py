@@ -240,6 +240,42 @@ class Products(Resource):
             url = base.rstrip("/") + f"-{n}/"
         return url
 
+    def _url(
+        self,
+        given: dict[str, Any],
+        product_id: int | None,
+        current: dict[str, Any] | None,
+        *,
+        name: str = "",
+        label: str = "",
+    ) -> dict[str, Any]:
+        """A product's `custom_url` as written (`create_redirect` on an update: a 301 redirect
+        from the URL it had); a URL another product has is a 409. Without a URL, a new product
+        gets one made from its name."""
+        url = given.get("url")
+        if url is None:
+            if current is not None:
+                url = current["url"]
+            else:
+                return {"url": self._unique_url(f"/{slug(name)}/"), "is_customized": False}
+        if not isinstance(url, str) or not url or len(url) > 255:
+            raise invalid(label + "custom_url.url", "url must be 1 to 255 characters long")
+        taken = self.one(
+            "SELECT id FROM products WHERE store=? AND url=? AND id IS NOT ?",
+            self.hash,
+            url,
+            product_id,
+        )
+        if taken is not None:
+            raise conflict(label + "custom_url.url", f"The URL '{url}' is used by another product.")
+        if given.get("create_redirect") and current is not None and current["url"] != url:
+            to = {"type": "product", "entity_id": product_id}
+            self.store.redirects.upsert([{"from_path": current["url"], "site_id": 1000, "to": to}])
+        customized = given.get("is_customized", True)
+        if not isinstance(customized, bool):
+            raise invalid(label + "custom_url.is_customized", "is_customized must be a boolean")
+        return {"url": url, "is_customized": customized}
+
     def _resolve_brand_name(self, fields: dict[str, Any]) -> None:
         name = fields.pop("brand_name", None)
         if name:
@@ -260,11 +296,9 @@ class Products(Resource):
             stamp = now_iso()
             doc = {**PRODUCT_DEFAULTS, **fields, "date_created": stamp, "date_modified": stamp}
             doc["sku"] = fields.get("sku", "")
-            custom_url = fields.get("custom_url") or {}
-            doc["custom_url"] = {
-                "url": custom_url.get("url") or self._unique_url(f"/{slug(fields['name'])}/"),
-                "is_customized": bool(custom_url.get("url")),
-            }
+            doc["custom_url"] = self._url(
+                fields.get("custom_url") or {}, None, None, name=fields["name"]
+            )
             self.write(product_id, doc)
             self.store.assignments.assign_new(product_id)
             self.emit("store/product/created", {"type": "product", "id": product_id})
@@ -343,10 +377,9 @@ class Products(Resource):
         self._resolve_brand_name(fields)
         self._check_refs(fields)
         if "custom_url" in fields:
-            fields["custom_url"] = {
-                "url": fields["custom_url"].get("url", doc["custom_url"]["url"]),
-                "is_customized": True,
-            }
+            fields["custom_url"] = self._url(
+                fields["custom_url"], product_id, doc["custom_url"], label=label
+            )
         changed = {k: v for k, v in fields.items() if doc.get(k) != v}
         if changed:
             doc.update(changed)
