@@ -15,7 +15,7 @@ from controller.catalog.kinds import CAPTURED, Kind
 from controller.catalog.model import Catalog
 from controller.catalog.observed import to_catalog
 from controller.emulator import Emulator
-from controller.engine import assess, sync
+from controller.engine import apply, assess, sync
 from controller.engine.observation import Mode, Observation
 from controller.engine.sync import compared_fields, managed_kinds
 from controller.planner import Options
@@ -189,3 +189,40 @@ def test_a_metafield_written_wrong_is_refused_naming_it(
     with pytest.raises(CatalogInvalid) as refused:
         desired([], ["Lighting"], [{"name": "Lumen", "metafields": written}])
     assert problem in str(refused.value)
+
+
+async def test_a_metafield_made_meanwhile_is_adopted_reading_only_its_owners(
+    emulator: Emulator, stores: Any, prod: httpx.AsyncClient
+) -> None:
+    store, _ = stores
+    tagged = [
+        {
+            "sku": f"AD-{i:03}",
+            "name": f"Adopted {i}",
+            "type": "physical",
+            "price": 1,
+            "weight": 1,
+            "metafields": [metafield("erp", "batch", "b1")],
+        }
+        for i in range(251)  # more owners of the key than one page of the batch list holds
+    ]
+    last = {**tagged[-1], "metafields": []}
+    assert (await sync(store, desired([*tagged[:-1], last])))[1].errors == []
+    assessment = await assess(store, desired(tagged))
+    # another client writes the last one's between the plan and its apply
+    found = (await prod.get("/catalog/products", params={"sku": "AD-250"})).json()["data"][0]
+    made = await prod.post(
+        f"/catalog/products/{found['id']}/metafields", json=metafield("erp", "batch", "b1")
+    )
+    assert made.status_code == 200
+    before = by_endpoint(emulator, "production")
+    result = await apply(assessment.plan, assessment.observed, store)
+    assert result.errors == []
+    after = by_endpoint(emulator, "production")
+    # that product's metafields of the key are read, not every owner's
+    assert (
+        after["GET /v3/catalog/products/metafields"]
+        == before["GET /v3/catalog/products/metafields"]
+    )
+    assert after["GET /v3/catalog/products/{product_id}/metafields"] == {"200": 1}
+    assert (await assess(store, desired(tagged))).drift.in_sync

@@ -131,6 +131,12 @@ METAFIELD_PATHS = {
     Kind.BRAND_METAFIELDS: "/v3/catalog/brands/metafields",
 }
 METAFIELD_KINDS = frozenset(METAFIELD_PATHS)
+# One owner's metafields, where its id alone names it.
+_OWNER_METAFIELDS = {
+    Kind.PRODUCT_METAFIELDS: "/v3/catalog/products/{}/metafields",
+    Kind.CATEGORY_METAFIELDS: "/v3/catalog/categories/{}/metafields",
+    Kind.BRAND_METAFIELDS: "/v3/catalog/brands/{}/metafields",
+}
 # Each owner kind's metafield kind.
 METAFIELD_OWNERS = {KINDS[kind].owner: kind for kind in METAFIELD_KINDS}
 
@@ -1894,7 +1900,9 @@ class BigCommerceRecords(StoreClient):
         if kind in METAFIELD_KINDS:
             wanted = record.values
             params = {"namespace": wanted.get("namespace"), "key": wanted.get("key")}
-            async for listed in self.pages(METAFIELD_PATHS[kind], params):
+            owner = _OWNER_METAFIELDS.get(kind)  # a variant's list needs its product's id too
+            path = METAFIELD_PATHS[kind] if owner is None else owner.format(record.owner_id)
+            async for listed in self.pages(path, params):
                 for item in listed:
                     if item.get("resource_id") == record.owner_id:
                         return Outcome(id=item["id"], adopted=True)
