@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
+from controller.catalog import fields as catalog_fields
+from controller.catalog.model import option_values
+from controller.catalog.observed import ObservedCatalog, ObservedOption, ObservedProduct
 from controller.catalog.pricing import Shown, V2Product, V3Product
 
 VARIANT_OPTION_TYPES = frozenset(
@@ -396,3 +399,56 @@ def requests_minimum(plans: Sequence[ProductPlan], pages: int) -> dict[str, int]
         "delete_rules": sum(1 for p in plans if p.changes and p.delete_rules),
         "variant_batches": -(-writes_variants // 50),
     }
+
+
+def migrated(observed: ObservedCatalog, plans: Sequence[ProductPlan]) -> ObservedCatalog:
+    """The store as it is once `plans` are applied, in the catalog's terms: each migrated variant
+    with its own price and weight (what a shopper paid under the V2 rules), each modifier value a
+    rule priced with that rule's adjusters. A capture of an older store is this, and so is what a
+    deployment's catalog is planned against when it migrates the store first."""
+    by_id = {p.state.id: p for p in plans if p.changes}
+    if not by_id:
+        return observed
+    products = dict(observed.products)
+    for key, product in observed.products.items():
+        plan = by_id.get(product.id)
+        if plan is not None:
+            products[key] = _product_after(product, plan)
+    return replace(observed, products=products)
+
+
+def _product_after(product: ObservedProduct, plan: ProductPlan) -> ObservedProduct:
+    targets = {t.id: t for t in plan.variants}
+    variants = tuple(
+        replace(
+            v,
+            fields={
+                **v.fields,
+                "price": float(targets[v.id].price),
+                "weight": float(targets[v.id].weight),
+            },
+        )
+        if v.id in targets
+        else v
+        for v in product.variants
+    )
+    given = {m.id: m for m in plan.modifiers}
+    modifiers = tuple(
+        _modifier_after(m, given[m.id]) if m.id in given else m for m in product.modifiers
+    )
+    return replace(product, variants=variants, modifiers=modifiers)
+
+
+def _modifier_after(modifier: ObservedOption, target: ModifierTarget) -> ObservedOption:
+    """A modifier whose values carry the adjusters the rules gave them (by label)."""
+    if "option_values" not in modifier.fields:  # not compared: nothing to show
+        return modifier
+    by_label = {target.labels[i]: a for i, a in target.values.items() if i in target.labels}
+    values = modifier.fields["option_values"]
+    after = option_values(
+        catalog_fields.option_value({**v, "adjusters": by_label[v["label"]]}, n, adjusters=True)
+        if v["label"] in by_label
+        else v
+        for n, v in enumerate(values)
+    )
+    return replace(modifier, fields={**modifier.fields, "option_values": after})

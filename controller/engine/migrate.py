@@ -5,6 +5,8 @@ SKU and option combination costs and weighs what it did."""
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from controller.catalog.observed import ObservedCatalog
 from controller.catalog.pricing import Shown
 from controller.catalog.v2migration import (
     VARIANT_OPTION_TYPES,
@@ -21,6 +24,7 @@ from controller.catalog.v2migration import (
     ProductState,
     VariantTarget,
     differences,
+    migrated,
     own_rule,
     plan_product,
     requests_minimum,
@@ -57,9 +61,12 @@ async def _v2_list(store: BigCommerceStore, path: str, endpoint: str) -> tuple[l
         page += 1
 
 
-async def read_store(store: BigCommerceStore) -> Reading:
-    """Every product with its options, variants and (when in an option set) V2 rules."""
+async def read_store(store: BigCommerceStore, *, to_migrate: bool = False) -> Reading:
+    """Every product with its options, variants and (when in an option set) V2 rules; with
+    `to_migrate`, none of a store without option sets (none has rules to migrate)."""
     sets, pages = await _v2_list(store, "/v2/option_sets", "/v2/option_sets")
+    if to_migrate and not sets:
+        return Reading([], pages)
     owner = {s["id"]: s.get("product_id") for s in sets}
     products: list[ProductState] = []
     include = {"include": "variants,options,modifiers"}
@@ -196,7 +203,7 @@ def _skus(state: ProductState) -> list[str]:
 
 async def plan_migration(store: BigCommerceStore, label: str) -> Migration:
     """Read the store and plan every product."""
-    reading = await read_store(store)
+    reading = await read_store(store, to_migrate=True)
     plans = [plan_product(s) for s in reading.products]
     migration = Migration(
         label,
@@ -308,6 +315,24 @@ async def verify(store: BigCommerceStore, migration: Migration) -> Verification:
         sorted(i for i, v in migration.skus_before.items() if skus.get(i) != v),
         sum(len(v) for v in migration.before.values()),
     )
+
+
+def pack(migration: Migration) -> str:
+    """The migration as `to_json`, compressed into text (kept in a resource's status)."""
+    raw = json.dumps(migration.to_json(), separators=(",", ":")).encode()
+    return base64.b64encode(gzip.compress(raw, mtime=0)).decode()
+
+
+def unpack(text: str) -> Migration:
+    """A migration kept by `pack`."""
+    return Migration.from_json(json.loads(gzip.decompress(base64.b64decode(text))))
+
+
+async def as_migrated(store: BigCommerceStore, observed: ObservedCatalog) -> ObservedCatalog:
+    """What an observed store becomes once its Catalog V2 products are migrated (the observation
+    itself when it has none: a store without option sets costs one request more)."""
+    migration = await plan_migration(store, "")
+    return migrated(observed, migration.plans)
 
 
 def save(path: Path, migration: Migration) -> None:

@@ -17,10 +17,12 @@ from typing import Any
 from controller.catalog.files import digest, load_directory, write_directory
 from controller.catalog.kinds import CAPTURED, counts_text
 from controller.catalog.model import Catalog, CatalogInvalid
-from controller.catalog.observed import to_catalog
+from controller.catalog.observed import ObservedCatalog, to_catalog
 from controller.catalog.parse import from_inline
 from controller.catalog.provider import Provider
+from controller.engine.migrate import as_migrated
 from controller.gitsource import GitCache, GitCredentials, redact_url, safe_path
+from controller.stores import BigCommerceStore
 from controller.text import plural
 
 
@@ -128,6 +130,16 @@ def _refuse_emptying(catalog: Catalog, directory: Path) -> None:
         raise EmptyCapture(plural(products, "product"))
 
 
+async def observe_captured(store: Provider) -> ObservedCatalog:
+    """The store as a capture writes it: an older store's Catalog V2 products as they become in
+    V3 (each variant priced and weighed as a shopper pays for it under the V2 rules, each modifier
+    value a rule priced with that rule's adjusters), so that the files apply to any store alike."""
+    observed = await store.observe(CAPTURED)
+    if isinstance(store, BigCommerceStore):
+        observed = await as_migrated(store, observed)
+    return observed
+
+
 async def capture_to_git(
     store: Provider,
     cache: GitCache,
@@ -145,7 +157,7 @@ async def capture_to_git(
 ) -> Capture:
     """Observe the store and commit its catalog to `branch` (no commit when nothing changed).
     With `refuse_emptying`, an empty store over a non-empty catalog raises `EmptyCapture`."""
-    catalog = to_catalog(await store.observe(CAPTURED))
+    catalog = to_catalog(await observe_captured(store))
     message = capture_message(environment, store_hash, catalog)
 
     def write(directory: Path) -> None:
@@ -172,6 +184,6 @@ async def capture_to_directory(
     store: Provider, directory: Path, *, layout: str | None = None
 ) -> Catalog:
     """Observe the store and write its catalog files into a directory."""
-    catalog = to_catalog(await store.observe(CAPTURED))
+    catalog = to_catalog(await observe_captured(store))
     write_directory(catalog, directory, layout=layout)
     return catalog

@@ -234,7 +234,7 @@ class Modifiers(ValueOwner):
             ):
                 raise conflict("display_name", "A modifier with this display name exists.")
             modifier = {
-                "id": self.next_id("modifier"),
+                "id": self.next_id("option"),
                 "product_id": product_id,
                 "name": f"{name}-{product_id}",
                 "display_name": name,
