@@ -1,7 +1,8 @@
 """The Catalog V2 to V3 migration of a generated older store (three option sets shared by 1,000
 products, a SKU per combination, rules with relative, percentage and absolute adjusters): requests
 counted at the server against the minimum the migration derives, the shopper-visible differences
-the verification finds, and a second run (nothing to migrate)."""
+the verification finds, a second run (nothing to migrate), and the same migration of a store seeded
+alike through a StoreDeployment (`spec.migration`), run by the standalone loop."""
 
 from __future__ import annotations
 
@@ -9,12 +10,19 @@ import asyncio
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from bench.common import TOKEN, emulator_process, reset_stats, stats
+from controller.access import API_ORIGIN, ROLE, STORE_HASH, AccessPolicy
 from controller.emulator import StoreDB, StoreProfile
 from controller.emulator.seed import seed_v2
 from controller.engine import migrate
+from controller.standalone import FileWorld, Loop, services_for
 from controller.stores import BigCommerceStore, Token
+
+DEPLOYED = "deployed"
 
 
 async def _migrate(url: str) -> tuple[dict[str, int], int, int, int, int, migrate.Verification]:
@@ -39,6 +47,56 @@ async def _again(url: str) -> tuple[int, int]:
         return len(migration.changes), stats(url, "legacy")["total"]
 
 
+async def _deployment(url: str, root: Path) -> tuple[dict[str, Any], int]:
+    """Migrate the store `DEPLOYED` with a StoreDeployment: its target's status and the requests
+    counted at the server for the whole deployment (its observation of the store included)."""
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": "token",
+            "namespace": "shop",
+            "annotations": {STORE_HASH: DEPLOYED, API_ORIGIN: url, ROLE: "sandbox"},
+        },
+        "stringData": {"token": TOKEN},
+    }
+    base = {"apiVersion": "stagingpro.io/v1alpha1"}
+    environment = {
+        **base,
+        "kind": "StoreEnvironment",
+        "metadata": {"name": "sandbox", "namespace": "shop"},
+        "spec": {
+            "role": "sandbox",
+            "store": {
+                "hash": DEPLOYED,
+                "apiUrl": url,
+                "credentialsSecretRef": {"name": "token", "key": "token"},
+            },
+        },
+    }
+    deployment = {
+        **base,
+        "kind": "StoreDeployment",
+        "metadata": {"name": "v3", "namespace": "shop"},
+        "spec": {"targets": ["sandbox"], "migration": "v2-to-v3"},
+    }
+    for directory in ("m", "s"):
+        (root / directory).mkdir(parents=True)
+    (root / "s" / "token.yaml").write_text(yaml.safe_dump(secret))
+    (root / "m" / "all.yaml").write_text(yaml.safe_dump_all([environment, deployment]))
+    world = FileWorld(root / "m", root / "state", root / "s")
+    access = AccessPolicy.configured([url], env={})
+    loop = Loop(world, services_for(world, root / "cache", access=access))
+    reset_stats(url, DEPLOYED)
+    key = ("StoreDeployment", "shop", "v3")
+    for _ in range(10):
+        await loop.run_once()
+        phase = (world.status.get(key) or {}).get("phase")
+        if phase in ("Succeeded", "Failed"):
+            break
+    return world.status[key]["targets"][0], stats(url, DEPLOYED)["total"]
+
+
 def run(products: int = 1000) -> None:
     """Print the migration's requests against the minimum."""
     print(f"== migrate (Catalog V2 to V3 of {products} products in three shared option sets)")
@@ -46,14 +104,17 @@ def run(products: int = 1000) -> None:
         db_path = Path(tmp) / "legacy.db"
         db = StoreDB(str(db_path))
         db.put_store(StoreProfile("legacy", TOKEN))
+        db.put_store(StoreProfile(DEPLOYED, TOKEN))
         started = time.perf_counter()
         counts = seed_v2(db, "legacy", products)
+        seed_v2(db, DEPLOYED, products)
         db.close()
         print(
             f"  seeded: {counts['products']} products, {counts['variants']} variants "
             f"in {time.perf_counter() - started:.1f}s"
         )
-        with emulator_process(db_path, ["legacy"], "--rate-limit", "0") as (url, _):
+        stores = ["legacy", DEPLOYED]
+        with emulator_process(db_path, stores, "--rate-limit", "0") as (url, _):
             started = time.perf_counter()
             minimum, reads, writes, checked, migrated, verification = asyncio.run(_migrate(url))
             elapsed = time.perf_counter() - started
@@ -73,4 +134,16 @@ def run(products: int = 1000) -> None:
             )
             left, again = asyncio.run(_again(url))
             print(f"  second run            {left} products to migrate, {again} reads, 0 writes")
+            started = time.perf_counter()
+            target, total = asyncio.run(_deployment(url, Path(tmp) / "deployment"))
+            elapsed = time.perf_counter() - started
+            done = target.get("migration") or {}
+            print(
+                f"  via a StoreDeployment {target['phase']}: {done.get('migrated')} products "
+                f"migrated in {done.get('requests')} requests / min {done.get('minimumRequests')}"
+                f"; verified {done.get('combinations')} combinations, "
+                f"{done.get('differenceCount')} differences; the deployment in all: {total} "
+                f"requests at the server (with the verification and the catalog plan's own "
+                f"observation)  {elapsed:.1f}s"
+            )
     print("  targets: requests <= 1.1 x the minimum; 0 differences; no product id or SKU changed")

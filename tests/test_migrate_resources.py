@@ -4,8 +4,14 @@ in natural keys, so that applying it to an empty store shows shoppers the same p
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
+import httpx
+import yaml
+
+from controller.catalog.files import render
 from controller.catalog.observed import to_catalog
 from controller.catalog.pricing import Shown
 from controller.emulator import Emulator
@@ -14,7 +20,14 @@ from controller.engine import sync
 from controller.engine.migrate import read_store
 from controller.engine.snapshots import observe_captured
 from controller.planner import Options
+from controller.standalone import FileWorld, Loop, services_for
 from controller.stores import BigCommerceStore
+from tests.conftest import PROD_TOKEN
+from tests.support.gitservers import Remote
+from tests.support.manifests import access_to
+from tests.test_customers import manifests as clone_manifests
+from tests.test_customers import settle
+from tests.test_deployment_content import manifests as content_manifests
 
 
 async def shopper_prices(store: BigCommerceStore) -> dict[str, dict[str, Shown]]:
@@ -45,3 +58,201 @@ async def test_a_capture_of_an_older_store_applied_to_an_empty_one_prices_every_
     _, result = await sync(sandbox, captured, Options())
     assert result.errors == []
     assert await shopper_prices(sandbox) == before
+
+
+SCRIPTS = """- name: Size guide
+  kind: src
+  src: https://cdn.example.test/size-guide.js
+  location: footer
+  visibility: all_pages
+"""
+
+
+def manifests(
+    root: Path, emulator: Emulator, remote: Remote, *, approved: bool, catalog: bool = False
+) -> FileWorld:
+    """Production, an older store, and a deployment `storefront` migrating it with the scripts
+    and theme that depend on the migration (and the catalog in `remote`, when asked)."""
+    content_manifests(root, emulator, remote, approved=approved)
+    path = root / "m" / "all.yaml"
+    environment, deployment = yaml.safe_load_all(path.read_text())
+    deployment["spec"]["migration"] = "v2-to-v3"
+    snapshot = {
+        "apiVersion": "stagingpro.io/v1alpha1",
+        "kind": "CatalogSnapshot",
+        "metadata": {"name": "v3", "namespace": "shop"},
+        "spec": {"source": {"git": {"url": remote.url, "ref": "main", "path": "catalog"}}},
+    }
+    if catalog:
+        deployment["spec"]["catalog"] = {"snapshotRef": {"name": "v3"}}
+    path.write_text(yaml.safe_dump_all([environment, deployment, snapshot]))
+    return FileWorld(root / "m", root / "state", root / "s")
+
+
+def release(tmp_path: Path) -> Remote:
+    remote = Remote(tmp_path / "remote")
+    remote.commit(
+        {
+            "storefront/scripts.yaml": SCRIPTS,
+            "theme/config.json": json.dumps(
+                {"name": "Outfitters V3", "variations": [{"name": "Light"}, {"name": "Bold"}]}
+            ),
+            "theme/templates/components/products/options.html": "{{#each product.options}}",
+        }
+    )
+    return remote
+
+
+async def deploy(world: FileWorld, root: Path, api_origin: str) -> dict[str, Any]:
+    """Reconcile until the deployment's target waits for approval or reaches its outcome."""
+    loop = Loop(
+        world, services_for(world, root / "cache", access=access_to(api_origin, local_git=True))
+    )
+    key = ("StoreDeployment", "shop", "storefront")
+
+    def settled() -> bool:
+        targets = (world.status.get(key) or {}).get("targets") or [{}]
+        return targets[0].get("phase") in ("AwaitingApproval", "Succeeded", "Failed")
+
+    for _ in range(10):
+        await loop.run_once()
+        if settled():
+            break
+    return world.status[key]
+
+
+def events(root: Path) -> list[tuple[str, str]]:
+    lines = (root / "state" / "events.jsonl").read_text().splitlines()
+    return [(e["reason"], e["message"]) for e in map(json.loads, lines)]
+
+
+async def test_a_deployment_migrates_its_target_then_releases_the_scripts_and_theme(
+    emulator: Emulator, stores: Any, tmp_path: Path
+) -> None:
+    production, _ = stores
+    seed_v2(emulator.db, "production", 20)
+    before = await shopper_prices(production)
+    remote = release(tmp_path)
+    # the V3 catalog captured where the migration was tried, one product reworded since
+    files = render(to_catalog(await observe_captured(production)))
+    files["products.jsonl"] = files["products.jsonl"].replace(
+        '"description":""', '"description":"<p>Now in V3.</p>"', 1
+    )
+    remote.commit({f"catalog/{n}": t for n, t in files.items()}, "the V3 catalog")
+
+    status = await deploy(
+        manifests(tmp_path, emulator, remote, approved=False, catalog=True), tmp_path, emulator.url
+    )
+    target = status["targets"][0]
+    assert target["phase"] == "AwaitingApproval"
+    migration = target["migration"]
+    assert (migration["planned"], migration["kept"]) == (18, 0)  # every tenth has no option set
+    assert target["plan"]["migration"] == {"create": 0, "update": 18, "delete": 0}
+    # planned against the store as the migration leaves it: only the reworded product changes
+    assert {k: c for k, c in target["plan"].items() if c["update"] or c["create"]} == {
+        "migration": {"create": 0, "update": 18, "delete": 0},
+        "products": {"create": 0, "update": 1, "delete": 0},
+        "scripts": {"create": 1, "update": 0, "delete": 0},
+        "theme": {"create": 1, "update": 0, "delete": 0},
+    }
+    assert migration["products"][0].startswith("product ")
+    assert "SKUs -> variants, SKUs and ids kept" in migration["products"][0]
+    assert await shopper_prices(production) == before
+    api = httpx.AsyncClient(
+        base_url=emulator.store_url("production") + "/v3", headers={"X-Auth-Token": PROD_TOKEN}
+    )
+    assert (await api.get("/content/scripts")).json()["data"] == []
+
+    status = await deploy(
+        manifests(tmp_path, emulator, remote, approved=True, catalog=True), tmp_path, emulator.url
+    )
+    target = status["targets"][0]
+    assert status["phase"] == "Succeeded", status
+    assert target["outcomes"]["products"]["updated"] == 1
+    migration = target["migration"]
+    assert migration["migrated"] == 18
+    assert migration["verified"] is True
+    assert migration["differenceCount"] == 0
+    assert migration["combinations"] == sum(len(p) for p in before.values())
+    assert "keptPlan" not in migration
+    assert migration["requests"] <= 1.1 * migration["minimumRequests"]
+    assert await shopper_prices(production) == before
+    reasons = [r for r, _ in events(tmp_path)]
+    assert reasons.index("Migrated") < reasons.index("Applying") < reasons.index("Succeeded")
+    scripts = (await api.get("/content/scripts")).json()["data"]
+    themes = (await api.get("/themes")).json()["data"]
+    await api.aclose()
+    assert [s["name"] for s in scripts] == ["Size guide"]
+    assert [(t["name"], t["is_active"]) for t in themes] == [("Outfitters V3", True)]
+    again = await deploy(
+        manifests(tmp_path / "again", emulator, remote, approved=True),
+        tmp_path / "again",
+        emulator.url,
+    )
+    assert again["targets"][0]["migration"]["planned"] == 0  # nothing left: it just proceeds
+    assert again["phase"] == "Succeeded", again
+
+
+class MerchantAtWork(FileWorld):
+    """A store whose merchant prices a gift wrap's "No" while its migration is written (as soon
+    as the deployment keeps its plan in status, before the first write)."""
+
+    def __init__(self, api: httpx.AsyncClient, *args: Any) -> None:
+        super().__init__(*args)
+        self.api, self.done = api, False
+
+    async def patch_status(
+        self, kind: str, namespace: str, name: str, patch: dict[str, Any]
+    ) -> None:
+        await super().patch_status(kind, namespace, name, patch)
+        kept = [t for t in patch.get("targets") or [] if (t.get("migration") or {}).get("keptPlan")]
+        if kept and not self.done:
+            self.done = True
+            params = {"include": "modifiers", "limit": 10}
+            products = (await self.api.get("/catalog/products", params=params)).json()["data"]
+            product = next(p for p in products if p["modifiers"])
+            wrap = product["modifiers"][0]
+            no = next(v for v in wrap["option_values"] if v["label"] == "No")
+            path = f"/catalog/products/{product['id']}/modifiers/{wrap['id']}/values/{no['id']}"
+            adjusters = {"price": {"adjuster": "relative", "adjuster_value": 1}}
+            answer = await self.api.put(path, json={"adjusters": adjusters})
+            assert answer.status_code == 200, answer.text
+
+
+async def test_a_price_that_changed_during_the_migration_stops_the_target_before_its_theme(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    seed_v2(emulator.db, "production", 10)
+    remote = release(tmp_path)
+    manifests(tmp_path, emulator, remote, approved=True)
+    async with httpx.AsyncClient(
+        base_url=emulator.store_url("production") + "/v3", headers={"X-Auth-Token": PROD_TOKEN}
+    ) as api:
+        world = MerchantAtWork(api, tmp_path / "m", tmp_path / "state", tmp_path / "s")
+        status = await deploy(world, tmp_path, emulator.url)
+        scripts = (await api.get("/content/scripts")).json()["data"]
+        themes = (await api.get("/themes")).json()["data"]
+    assert world.done, status
+    target = status["targets"][0]
+    assert status["phase"] == "Failed"
+    migration = target["migration"]
+    assert migration["verified"] is False
+    # the product's twelve SKUs, each with the gift wrap declined, now 1 dearer
+    assert migration["differenceCount"] == 12
+    assert all("Gift wrap=No" in d for d in migration["differences"])
+    assert target["errors"][0].startswith("MigrationDiffers: ")
+    assert "the catalog, scripts and theme were not released" in target["errors"][0]
+    assert "Migrated" not in {r for r, _ in events(tmp_path)}
+    assert scripts == []
+    assert themes == []
+
+
+async def test_a_sandbox_cloned_from_an_older_store_shows_shoppers_its_prices_in_v3(
+    emulator: Emulator, stores: Any, tmp_path: Path
+) -> None:
+    production, sandbox = stores
+    seed_v2(emulator.db, "production", 10)
+    world = clone_manifests(tmp_path, emulator, {"enabled": False})
+    await settle(world, tmp_path, emulator)
+    assert world.status[("StoreEnvironment", "shop", "sandbox")]["clone"]["phase"] == "Succeeded"
+    assert await shopper_prices(sandbox) == await shopper_prices(production)

@@ -22,7 +22,7 @@ import yaml
 
 from controller.catalog.files import load_directory, render
 from controller.emulator import Emulator, EmulatorThread, FaultConfig
-from controller.emulator.seed import seed_catalog
+from controller.emulator.seed import seed_catalog, seed_v2
 from tests.conftest import ROOT
 from tests.support.browser import chromium, watched_page
 from tests.support.catcher import Catcher
@@ -1079,3 +1079,81 @@ def test_a_release_notifies_is_approved_from_the_terminal_and_its_plan_is_review
         assert "holiday\tSucceeded" in releases.nth(1).inner_text()
         assert done["targets"][0]["rollbackSnapshot"] in releases.nth(1).inner_text()
         assert w.ran_nothing(), (w.dialogs, w.errors)
+
+
+def test_an_older_store_is_migrated_to_catalog_v3_before_the_theme_and_scripts_that_need_it(
+    cluster: dict[str, Any],
+) -> None:
+    ns = Namespace(cluster, "e2e-migrate")
+    prod = ns.store("production")
+    seed_v2(ns.emulator.db, prod, 20)
+    api = f"{ns.emulator.url}/stores/{prod}/v3"
+    headers = {"X-Auth-Token": "good-token"}
+
+    def prices() -> dict[str, tuple[float, float]]:
+        found = httpx.get(
+            f"{api}/catalog/products", params={"include": "variants", "limit": 50}, headers=headers
+        ).json()["data"]
+        return {
+            v["sku"]: (v["calculated_price"], v["calculated_weight"])
+            for p in found
+            for v in p["variants"]
+        }
+
+    before = prices()
+    remote = Remote(cluster["tmp"] / "migrate")
+    remote.commit(
+        {
+            "storefront/scripts.yaml": "- name: Size guide\n  kind: src\n"
+            "  src: https://cdn.example.test/size-guide.js\n  location: footer\n"
+            "  visibility: all_pages\n",
+            "theme/config.json": json.dumps(
+                {"name": "Outfitters V3", "variations": [{"name": "A"}]}
+            ),
+            "theme/templates/pages/product.html": "{{#each product.options}}{{/each}}",
+        },
+        "the theme and scripts for variant options",
+    )
+    git = {"url": ns.git_url(remote), "ref": "main"}
+    ns.environment("production", prod, "production")
+    ns.apply(
+        "StoreDeployment",
+        "v3",
+        {
+            "targets": ["production"],
+            "migration": "v2-to-v3",
+            "theme": {"git": {**git, "path": "theme"}},
+            "scripts": {"git": {**git, "path": "storefront/scripts.yaml"}},
+        },
+    )
+
+    def target() -> dict[str, Any]:
+        targets = ns.get("StoreDeployment", "v3").get("status", {}).get("targets", [])
+        return targets[0] if targets else {}
+
+    waiting = wait("approval", lambda: target().get("phase") == "AwaitingApproval" and target(), 40)
+    assert waiting["plan"]["migration"]["update"] == 18
+    assert waiting["migration"]["planned"] == 18
+    assert "SKUs -> variants, SKUs and ids kept" in waiting["migration"]["products"][0]
+    assert any(
+        "18 products to migrate from Catalog V2 to V3" in m for m in ns.events("MigrationPlanned")
+    )
+    assert prices() == before
+    ns.patch(
+        "StoreDeployment", "v3", {"metadata": {"annotations": {"stagingpro.io/approved-by": "mei"}}}
+    )
+    done = wait("the release", lambda: target().get("phase") == "Succeeded" and target(), 60)
+    migration = done["migration"]
+    assert (migration["migrated"], migration["verified"], migration["differenceCount"]) == (
+        18,
+        True,
+        0,
+    )
+    assert migration["requests"] == migration["minimumRequests"]
+    assert prices() == before
+    assert ns.events("Migrated")
+    scripts = httpx.get(f"{api}/content/scripts", headers=headers).json()["data"]
+    themes = httpx.get(f"{api}/themes", headers=headers).json()["data"]
+    assert [s["name"] for s in scripts] == ["Size guide"]
+    assert [(t["name"], t["is_active"]) for t in themes] == [("Outfitters V3", True)]
+    assert ns.condition("StoreDeployment", "v3", "Ready")["status"] == "True"

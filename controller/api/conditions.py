@@ -59,6 +59,9 @@ class Reason:
     CLONE_SOURCE_NOT_FOUND: Final = "CloneSourceNotFound"
     EMPTY_CAPTURE_REFUSED: Final = "EmptyCaptureRefused"
     PLAN_CHANGED: Final = "PlanChangedSinceApproval"
+    MIGRATION_DIFFERS: Final = "MigrationDiffers"
+    MIGRATION_TOO_LARGE: Final = "MigrationTooLarge"
+    PLAN_CHANGED_BY_MIGRATION: Final = "PlanChangedByMigration"
 
 
 def set_condition(

@@ -201,13 +201,23 @@ class StoreDeploymentSpec(Model):
     schedule: Schedule | None = None
     strategy: Strategy = Field(default_factory=Strategy)
     approval: Approval = Field(default_factory=Approval)
+    migration: Literal["v2-to-v3"] | None = Field(
+        None,
+        description="Migrate each target's Catalog V2 products (option sets, SKUs, rules) to V3 "
+        "first, as `stagingpro migrate v2-to-v3` does: planned with the deployment (shown per "
+        "product before approval), applied and verified (every SKU and option combination priced "
+        "and weighed as before) before the catalog, scripts and theme; a difference stops the "
+        "target before them.",
+    )
 
     model_config = Model.model_config | {
         "json_schema_extra": {
             "x-kubernetes-validations": [
                 {
-                    "rule": "has(self.catalog) || has(self.theme) || has(self.scripts)",
-                    "message": "spec: at least one of catalog, theme or scripts must be set",
+                    "rule": "has(self.catalog) || has(self.theme) || has(self.scripts) || "
+                    "has(self.migration)",
+                    "message": "spec: at least one of catalog, theme, scripts or migration must "
+                    "be set",
                 },
                 {
                     "rule": "(has(self.targets) && size(self.targets) > 0) || "
@@ -260,6 +270,34 @@ class LastRun(Model):
     note: str | None = None
 
 
+class MigrationStatus(Model):
+    """A target's Catalog V2 to V3 migration: the plan, then what applying and verifying found."""
+
+    planned: int = Field(0, description="Products to migrate.")
+    kept: int = Field(0, description="Products kept as they are (each says why in `products`).")
+    products: Annotated[list[str], Field(max_length=50)] = Field(
+        default_factory=list, description="What each product becomes (the first 50)."
+    )
+    minimum_requests: int | None = Field(
+        None, description="The fewest requests the API allows for it (reads and writes)."
+    )
+    migrated: int | None = Field(None, description="Products migrated.")
+    requests: int | None = Field(None, description="Requests it took (reads and writes).")
+    combinations: int | None = Field(
+        None, description="SKU and option combinations priced and weighed again."
+    )
+    difference_count: int | None = None
+    differences: Annotated[list[str], Field(max_length=50)] = Field(
+        default_factory=list, description="Prices or weights a shopper sees otherwise (first 50)."
+    )
+    verified: bool | None = Field(None, description="Applied and nothing a shopper sees changed.")
+    kept_plan: str | None = Field(
+        None,
+        description="While applying: the plan and what shoppers saw (gzip, base64), from which a "
+        "run that stopped resumes.",
+    )
+
+
 class TargetStatus(Model):
     """Where one target stands."""
 
@@ -297,6 +335,9 @@ class TargetStatus(Model):
         "once, late, for the latest of them.",
     )
     last_run: LastRun | None = Field(None, description="Recurring: how the last run ended.")
+    migration: MigrationStatus | None = Field(
+        None, description="The Catalog V2 to V3 migration (spec.migration)."
+    )
 
 
 def environment_of(target: Mapping[str, Any]) -> str:

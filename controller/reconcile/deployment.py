@@ -49,8 +49,10 @@ from controller.engine.content import (
     release_theme,
 )
 from controller.engine.snapshots import ResolvedCatalog
+from controller.engine.sync import observed_kinds
 from controller.errors import DependencyNotReady
 from controller.planner import Options, Plan
+from controller.reconcile import migration as v2_to_v3
 from controller.reconcile.environment import reviews_asked
 from controller.reconcile.kernel import Context, Reconciler, run_steps
 from controller.reconcile.outcome import (
@@ -133,7 +135,9 @@ async def _parse(ctx: _Reconcile) -> Result:
     status = ctx.status
     if status.observed_generation is not None and ctx.generation != status.observed_generation:
         # A changed spec is a new deployment: targets start over (idempotency keeps it safe).
-        status.targets = [t for t in status.targets if t.phase == Phase.APPLYING]
+        status.targets = [t for t in status.targets if t.phase == Phase.APPLYING or _migrating(t)]
+        for target in status.targets:  # a migration that stopped resumes from its kept plan
+            target.phase = Phase.APPLYING
     ctx.approver = approver = deployment.metadata.annotations.get(APPROVED_BY)
     if approver and (status.approval is None or status.approval.by != approver):
         # The approval holds for the plans shown when it came, and for no other.
@@ -187,6 +191,7 @@ async def _targets(ctx: _Reconcile) -> Result:
         _Target(ctx, ref, _status_of(ref, current.get(ref.name)))
         for ref in ctx.spec.spec.releases()
     ]
+    status.targets = [t.status for t in targets]  # as progress reports write them
     afters = await fan_out(_move(t) for t in targets)
     status.targets = [t.status for t in targets]
     waits = [a for a in afters if a is not None]
@@ -245,6 +250,8 @@ class _Target:
     assessment: Assessment | None = None
     content: _Content | None = None
     scripts: ScriptChanges | None = None
+    migration: v2_to_v3.Planned | None = None  # spec.migration
+    options: Options | None = None
     resources: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
 
     @property
@@ -444,10 +451,21 @@ async def _plan(t: _Target) -> Result:
     t.content = content = await _content(ctx)
     t.store = store = await t.resources.enter_async_context(await open_store(ctx.svc, t.env))
     catalog = ctx.resolved.catalog if ctx.resolved is not None else Catalog()
-    t.assessment = assessment = await assess(store, catalog, options)
+    t.options, observed = options, None
+    if ctx.spec.spec.migration is not None:
+        t.migration = await v2_to_v3.plan(store, target, t.env.spec.store.hash)
+        if t.migration is not None and t.migration.migration.changes:
+            # the catalog is planned against the store as the migration leaves it
+            observed = t.migration.after(await store.observe(observed_kinds(catalog)))
+            ctx.event(
+                "Normal", "MigrationPlanned", f"{t.name}: {v2_to_v3.planned_text(t.migration)}"
+            )
+    t.assessment = assessment = await assess(store, catalog, options, observed=observed)
     plan = assessment.plan
     target.plan = {kind: PlanCounts(**counts) for kind, counts in plan.counts().items()}
     target.estimated_requests = plan.estimate_requests()
+    if t.migration is not None:
+        target.plan["migration"] = PlanCounts(update=len(t.migration.migration.changes))
     if content.scripts is not None:
         t.scripts = changes = await plan_scripts(store, content.scripts, prune=policy.prune)
         target.plan["scripts"] = PlanCounts(
@@ -460,7 +478,9 @@ async def _plan(t: _Target) -> Result:
         await _shelve(t, None)
         ctx.event("Warning", "PlanRefused", f"{t.name}: {'; '.join(plan.problems)}")
         return replace(stalled("PlanRefused", "; ".join(plan.problems)), announce=False)
-    target.plan_digest = plan_digest(plan, content, t.scripts)
+    target.plan_digest = plan_digest(
+        plan, content, t.scripts, migration=t.migration.digest if t.migration else None
+    )
     await _shelve(t, target.plan_digest)
     return DONE
 
@@ -550,6 +570,10 @@ async def _apply(t: _Target) -> Result:
             f"-{target.scheduled_for:%Y%m%dt%H%M}" if ctx.recurring and target.scheduled_for else ""
         )
         await _rollback(ctx, t.ref, run, target, t.plan, t.assessment.observed)
+        if t.migration is not None and t.migration.migration.changes:
+            stop = await _migrate(t)
+            if stop is not None:
+                return stop
         ctx.event("Normal", "Applying", f"{t.name}: {_plan_text(t.plan)}")
         # Progress reports run in this group: all are written before the target's outcome.
         async with asyncio.TaskGroup() as reports:
@@ -562,6 +586,47 @@ async def _apply(t: _Target) -> Result:
             await _content_release(ctx, t.ref, target, t.store, t.content, result)
     _finish(ctx, t.ref, target, result)
     return DONE
+
+
+async def _migrate(t: _Target) -> Result | None:
+    """Migrate the target's Catalog V2 products and verify them, then plan the catalog again
+    against the migrated store (option value ids change), which must be the plan approved; a
+    difference stops the target before its catalog, scripts and theme."""
+    ctx, target = t.of, t.status
+    assert t.migration is not None
+    assert t.options is not None
+
+    async def keep() -> None:
+        await ctx.writer.progress({"phase": Phase.APPLYING, "targets": _targets_now(ctx)})
+
+    stop = await v2_to_v3.apply(t.store, t.migration, target, keep)
+    if stop is not None:
+        return stalled(stop[0], f"{t.name}: {stop[1]}")
+    ctx.event("Normal", "Migrated", f"{t.name}: {v2_to_v3.applied_text(target)}")
+    catalog = ctx.resolved.catalog if ctx.resolved is not None else Catalog()
+    fresh = await assess(t.store, catalog, t.options)
+    if _steps(fresh.plan) != _steps(t.plan):
+        return stalled(
+            Reason.PLAN_CHANGED_BY_MIGRATION,
+            f"{t.name}: the store migrated, the catalog's plan is {_plan_text(fresh.plan)}, not "
+            f"the {_plan_text(t.plan)} approved: the catalog, scripts and theme were not released",
+        )
+    t.assessment = fresh
+    return None
+
+
+def _steps(plan: Plan) -> list[tuple[str, str, str, tuple[str, ...]]]:
+    return sorted((s.kind, str(s.action), s.key, tuple(s.fields())) for s in plan.steps)
+
+
+def _migrating(target: TargetStatus) -> bool:
+    """Whether the target's migration began writing and is not verified (it resumes from the plan
+    it kept, whatever the spec says now)."""
+    return target.migration is not None and bool(target.migration.kept_plan)
+
+
+def _targets_now(ctx: _Reconcile) -> list[dict[str, Any]]:
+    return [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in ctx.status.targets]
 
 
 TARGET_STEPS = (
@@ -675,15 +740,7 @@ def _progress(
         return
     ctx.last_progress = loop_time
     ctx.reporting = reports.create_task(
-        ctx.writer.progress(
-            {
-                "phase": Phase.APPLYING,
-                "targets": [
-                    t.model_dump(mode="json", by_alias=True, exclude_none=True)
-                    for t in ctx.status.targets
-                ],
-            }
-        )
+        ctx.writer.progress({"phase": Phase.APPLYING, "targets": _targets_now(ctx)})
     )
 
 
@@ -834,8 +891,11 @@ def rollback_catalog(plan: Plan, observed: ObservedCatalog) -> tuple[dict[str, A
     return inline, created
 
 
-def plan_digest(plan: Plan, content: _Content, scripts: ScriptChanges | None) -> str:
-    """A digest of everything a target's plan writes: steps with their values, scripts, theme."""
+def plan_digest(
+    plan: Plan, content: _Content, scripts: ScriptChanges | None, *, migration: str | None = None
+) -> str:
+    """A digest of everything a target's plan writes: steps with their values, scripts, theme, the
+    migration's digest."""
     body = {
         "steps": [
             [
@@ -852,6 +912,8 @@ def plan_digest(plan: Plan, content: _Content, scripts: ScriptChanges | None) ->
         if content.theme is None
         else hashlib.sha256(repr(sorted(content.theme.items())).encode()).hexdigest(),
     }
+    if migration is not None:
+        body["migration"] = migration
     encoded = json.dumps(body, sort_keys=True).encode()
     return "sha256:" + hashlib.sha256(encoded).hexdigest()
 

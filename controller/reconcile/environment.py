@@ -30,6 +30,7 @@ from controller.catalog.model import Catalog
 from controller.catalog.observed import to_catalog
 from controller.engine import apply, sync
 from controller.engine.apply import ApplyResult
+from controller.engine.migrate import as_migrated
 from controller.engine.observation import Observation
 from controller.engine.snapshots import ResolvedCatalog
 from controller.engine.sync import Assessment
@@ -250,7 +251,8 @@ async def _clone(ctx: _Reconcile) -> Result:
     if env.spec.clone_from.inventory:  # operational data: on request only
         kinds |= LIVE
     async with await open_store(svc, source_env) as source:
-        observed = await source.observe(kinds)
+        # an older store's Catalog V2 products as they become in V3, priced as shoppers pay
+        observed = await as_migrated(source, await source.observe(kinds))
     catalog = to_catalog(observed)  # never holds customers: they are added anonymised only
     if cloning.enabled:
         catalog = replace(catalog, customers=anonymise(observed, key, rules))
