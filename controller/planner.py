@@ -507,6 +507,8 @@ class _Planner:
                 target = KINDS[kind]
                 found = set(self.folded_names[kind].values())
                 found.update(target.fold(k) for k, _, _ in target.desired(self.desired) or ())
+                if target.implicit is not None:  # every store has it (the first storefront)
+                    found.add(target.fold(target.implicit))
                 known[kind] = found - deleted[kind]
             return KINDS[kind].fold(key) in known[kind]
 
@@ -517,9 +519,11 @@ class _Planner:
                 desired_keys.add(spec.fold(key))
                 for kind, named in spec.named.read(values) if spec.named else ():
                     if not exists(kind, named):
+                        where = spec.named.where.get(kind) if spec.named else None
                         self.problems.append(
-                            f"{spec.singular} {key!r} names {KINDS[kind].singular} {named!r}, "
-                            "which neither the catalog nor the store has"
+                            f"{spec.singular} {key!r}{f': {where}' if where else ''} names "
+                            f"{KINDS[kind].singular} {named!r}, which neither the catalog nor "
+                            "the store has"
                         )
                 for reference in spec.references:
                     value = getattr(item, reference.field)

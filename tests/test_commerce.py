@@ -397,7 +397,7 @@ async def test_an_assignment_naming_a_group_no_one_has_is_refused_before_any_wri
     )
     assessment = await assess(prod, load_directory(source))
     assert assessment.plan.problems == (
-        "price list assignment 'Trade prices | Nobody | 1' names customer group 'Nobody', which "
+        "price list assignment 'Trade prices | Nobody | default' names customer group 'Nobody', which "
         "neither the catalog nor the store has",
     )
     with pytest.raises(PlanRefused, match="Nobody"):

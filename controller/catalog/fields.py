@@ -378,7 +378,7 @@ PRICES = ("price", "sale_price", "retail_price", "map_price")
 PRICE_LIST_ASSIGNMENT: dict[str, FieldSpec] = {  # pricelists/assignments v3 (names as keys)
     "price_list": ("str", 255),
     "customer_group": ("str", 255),
-    "channel_id": ("int", None),
+    "channel": ("str", 255),
 }
 PROMOTION: dict[str, FieldSpec] = {  # promotions v3 (references inside as natural keys)
     "name": ("str", 255),

@@ -38,6 +38,7 @@ from controller.catalog.kinds import FILED, KINDS, PERSONAL, Kind, KindSpec, wri
 from controller.catalog.model import (
     ASSOCIATED_KINDS,
     DEFAULT_CHANNEL,
+    DEFAULT_CHANNEL_NAME,
     Catalog,
     CatalogInvalid,
     Image,
@@ -661,8 +662,8 @@ def assignment_item(assignment: PriceListAssignment) -> dict[str, Any]:
     item: dict[str, Any] = {"price_list": assignment.price_list}
     if assignment.customer_group:
         item["customer_group"] = assignment.customer_group
-    if assignment.channel_id != DEFAULT_CHANNEL:
-        item["channel_id"] = assignment.channel_id
+    if assignment.channel != DEFAULT_CHANNEL_NAME:
+        item["channel"] = assignment.channel
     return item
 
 

@@ -135,10 +135,12 @@ class Named:
     """Natural keys of other kinds written inside a record's values (a customer group's discount
     rules name categories by path and products by SKU). The engine resolves each to its store id
     (`Record.refs["named"]`: (kind, key as written) -> id), plans the kind after `kinds`, and the
-    plan refuses a name that neither the catalog nor the store has."""
+    plan refuses a name that neither the catalog nor the store has (saying in which field, for
+    the kinds in `where`: kind -> the field naming it)."""
 
     kinds: tuple[Kind, ...]
     read: Callable[[Mapping[str, Any]], Iterable[tuple[Kind, str]]]
+    where: Mapping[Kind, str] = field(default_factory=dict)
 
 
 Desired = tuple[str, Mapping[str, Any], Any]
@@ -491,7 +493,7 @@ def _assignment_values(assignment: PriceListAssignment) -> dict[str, Any]:
     values: dict[str, Any] = {"price_list": assignment.price_list}
     if assignment.customer_group:
         values["customer_group"] = assignment.customer_group
-    return {**values, "channel_id": assignment.channel_id}
+    return {**values, "channel": assignment.channel}
 
 
 def _found_promotions(observed: ObservedCatalog) -> Iterator[Found]:
@@ -508,11 +510,13 @@ _PROMOTION_KINDS = {
     "categories": Kind.CATEGORIES,
     "brands": Kind.BRANDS,
     "groups": Kind.CUSTOMER_GROUPS,
+    "channels": Kind.CHANNELS,
 }
 
 
 def _promotion_names(values: Mapping[str, Any]) -> Iterator[tuple[Kind, str]]:
-    """The products, categories, brands and customer groups a promotion's values name."""
+    """The products, categories, brands, customer groups and channels a promotion's values
+    name."""
     for kind, name in promotions.named(values):
         yield _PROMOTION_KINDS[kind], name
 
@@ -1436,15 +1440,17 @@ _DECLARED = (
             for found in [assignment_of(observed, a)]
         ),
         named=Named(
-            (Kind.PRICE_LISTS, Kind.CUSTOMER_GROUPS),
+            (Kind.PRICE_LISTS, Kind.CUSTOMER_GROUPS, Kind.CHANNELS),
             lambda values: (
                 (kind, values[name])
                 for kind, name in (
                     (Kind.PRICE_LISTS, "price_list"),
                     (Kind.CUSTOMER_GROUPS, "customer_group"),
+                    (Kind.CHANNELS, "channel"),
                 )
                 if values.get(name)
             ),
+            {Kind.CHANNELS: "channel"},
         ),
         batch={Action.CREATE: 25},  # created 25 a request, deleted one by one
         read_only=frozenset({"id"}),
@@ -1459,7 +1465,12 @@ _DECLARED = (
                 "type": "string",
                 "description": "By name; none: every shopper on the channel.",
             },
-            "channel_id": {"type": "integer", "minimum": 1, "description": "Default: 1."},
+            "channel": {
+                "type": "string",
+                "minLength": 1,
+                "description": "By name; none: the first storefront (`default`).",
+            },
+            **_legacy_id("channel_id", DEFAULT_CHANNEL),
         },
     ),
     KindSpec(
@@ -1472,7 +1483,9 @@ _DECLARED = (
         desired=lambda catalog: _keyed(catalog.promotions, "name"),
         observed=_found_promotions,
         named=Named(
-            (Kind.PRODUCTS, Kind.CATEGORIES, Kind.BRANDS, Kind.CUSTOMER_GROUPS), _promotion_names
+            (Kind.PRODUCTS, Kind.CATEGORIES, Kind.BRANDS, Kind.CUSTOMER_GROUPS, Kind.CHANNELS),
+            _promotion_names,
+            {Kind.CHANNELS: "channels"},
         ),
         read_only=frozenset({"id", "current_uses", "created_from"}),
         # the API changes neither once a promotion exists
@@ -1502,7 +1515,12 @@ _DECLARED = (
                 },
                 "description": "Customer groups by name (0: guests and customers of no group).",
             },
-            "channels": {"type": "array", "items": {"type": "integer", "minimum": 1}},
+            "channels": {
+                "type": "array",
+                "items": {"type": "string", "minLength": 1},
+                "description": "By name (`default`: the first storefront); none or []: every "
+                "channel.",
+            },
         },
     ),
     KindSpec(

@@ -565,17 +565,17 @@ class PriceList:
 @dataclass(frozen=True)
 class PriceListAssignment:
     """A price list assigned to a customer group (by name; "" for every shopper) on a channel (by
-    id: channels have no names StagingPro can read yet; 1, the store's default, when not given)."""
+    name; `default`, the first storefront, when not given)."""
 
     price_list: str
     customer_group: str = ""
-    channel_id: int = DEFAULT_CHANNEL
+    channel: str = DEFAULT_CHANNEL_NAME
     fields: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
-        """The natural key: `price list | customer group | channel id`."""
-        return f"{self.price_list} | {self.customer_group} | {self.channel_id}"
+        """The natural key: `price list | customer group | channel name`."""
+        return f"{self.price_list} | {self.customer_group} | {self.channel}"
 
 
 @dataclass(frozen=True)
@@ -589,7 +589,8 @@ class CouponCode:
 @dataclass(frozen=True)
 class Promotion:
     """A promotion keyed by name. Its `rules`, `customer` and `channels` name records by natural
-    key: products by SKU, categories by path, brands by name, customer groups by name. `codes`:
+    key: products by SKU, categories by path, brands by name, customer groups and channels by name
+    (`default`: the first storefront). `codes`:
     its coupon codes (None: not managed)."""
 
     name: str

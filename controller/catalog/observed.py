@@ -788,15 +788,19 @@ def _with_metafields(record: Any, found: Any) -> Any:
     return record if metafields is None else replace(record, metafields=metafields)
 
 
+def channel_names(observed: ObservedCatalog) -> dict[int, str]:
+    """Channel id -> name as catalogs write it (the first storefront, which every store has, as
+    `default`)."""
+    names = {c.id: c.name for c in (observed.channels or {}).values()}
+    return {**names, DEFAULT_CHANNEL: DEFAULT_CHANNEL_NAME}
+
+
 def _channel_names(observed: ObservedCatalog) -> dict[int, str] | None:
-    """Channel id -> name (the first storefront as `default`), when the store has more channels
-    than its first (a store of one channel is captured as before: no product names a channel)."""
-    channels = observed.channels or {}
-    if set(channels) <= {DEFAULT_CHANNEL}:
+    """`channel_names`, when the store has more channels than its first (a store of one channel
+    is captured as before: no product names a channel)."""
+    if set(observed.channels or {}) <= {DEFAULT_CHANNEL}:
         return None
-    return {
-        c.id: DEFAULT_CHANNEL_NAME if c.id == DEFAULT_CHANNEL else c.name for c in channels.values()
-    }
+    return channel_names(observed)
 
 
 def _pages(observed: ObservedCatalog) -> dict[str, WebPage] | None:
@@ -850,11 +854,11 @@ def assignment_of(observed: ObservedCatalog, found: ObservedAssignment) -> Price
     """A price list assignment in natural keys (a store id no record has is written `#id`)."""
     lists = {p.id: p.name for p in (observed.price_lists or {}).values()}
     groups = {g.id: g.name for g in (observed.customer_groups or {}).values()}
-    group = found.customer_group_id
+    group, channel = found.customer_group_id, found.channel_id
     return PriceListAssignment(
         lists.get(found.price_list_id, f"#{found.price_list_id}"),
         groups.get(group, f"#{group}") if group else "",
-        found.channel_id,
+        channel_names(observed).get(channel, f"#{channel}"),
     )
 
 
@@ -873,6 +877,7 @@ def promotion_names(observed: ObservedCatalog) -> dict[str, dict[int, str]]:
         "categories": observed.category_paths(),
         "brands": {b.id: b.name for b in observed.brands.values()},
         "groups": {g.id: g.name for g in (observed.customer_groups or {}).values()},
+        "channels": channel_names(observed),
     }
 
 

@@ -1120,24 +1120,25 @@ _ASSIGNMENT_KEYS = frozenset(fields.PRICE_LIST_ASSIGNMENT)
 
 def _assignment(c: _Collector, item: Item) -> PriceListAssignment | None:
     """One price list assignment as written: a price list and a customer group by name (none:
-    every shopper) on a channel (by id, 1 when not given)."""
+    every shopper) on a channel by name (none: the first storefront)."""
     data = _object(c, item, "price list assignment")
     if data is None:
         return None
-    unknown = sorted(set(data) - _ASSIGNMENT_KEYS)
+    unknown = sorted(set(data) - _ASSIGNMENT_KEYS - {"channel_id"})
     if unknown:
         c.add(item, f"unknown field {unknown[0]!r}", unknown[0])
         return None
-    price_list, group = data.get("price_list"), data.get("customer_group", "")
-    channel = data.get("channel_id", DEFAULT_CHANNEL)
+    written = _without_legacy_id(c, item, data)
+    price_list, group = written.get("price_list"), written.get("customer_group", "")
+    channel = written.get("channel", DEFAULT_CHANNEL_NAME)
     if not isinstance(price_list, str) or not price_list.strip():
         c.add(item, "price_list names a price list", "price_list")
         return None
     if not isinstance(group, str):
         c.add(item, "customer_group names a customer group", "customer_group")
         return None
-    if not isinstance(channel, int) or isinstance(channel, bool) or channel < 1:
-        c.add(item, "channel_id is a channel's id", "channel_id")
+    if not isinstance(channel, str) or not channel.strip():
+        c.add(item, "channel names a channel", "channel")
         return None
     return PriceListAssignment(price_list, group, channel)
 
@@ -1191,11 +1192,8 @@ def _promotion(c: _Collector, item: Item) -> Promotion | None:
                 c.add(item, f"{key} lists customer groups by name (0: guests)", f"customer.{key}")
         if customer.get("groups") and customer.get("excluded_groups"):
             c.add(item, "groups and excluded_groups are not both given", "customer")
-    channels = values.get("channels")
-    if channels is not None and not all(
-        isinstance(ch, int) and not isinstance(ch, bool) and ch > 0 for ch in channels
-    ):
-        c.add(item, "channels lists channel ids ([] or none: every channel)", "channels")
+    if isinstance(values.get("channels"), list):
+        values["channels"] = _promotion_channels(c, item, values["channels"])
     if values.get("coupon_overrides_other_promotions") and values.get(
         "can_be_used_with_other_promotions", True
     ):
@@ -1223,6 +1221,24 @@ def _promotion(c: _Collector, item: Item) -> Promotion | None:
             continue
         codes[code] = CouponCode(code, checked)
     return Promotion(name, promotions.normalise(values), tuple(codes[k] for k in sorted(codes)))
+
+
+def _promotion_channels(c: _Collector, item: Item, channels: list[Any]) -> list[str]:
+    """A promotion's channels by name; the first storefront's id, as older catalogs wrote it,
+    read as `default` (another id means nothing in another store)."""
+    named: dict[str, None] = {}
+    for index, channel in enumerate(channels):
+        at = f"channels[{index}]"
+        is_id = isinstance(channel, int) and not isinstance(channel, bool)
+        if is_id and channel == DEFAULT_CHANNEL:
+            named[DEFAULT_CHANNEL_NAME] = None
+        elif is_id:
+            c.add(item, f"{channel} is a store's id: name the channel instead", at)
+        elif not isinstance(channel, str) or not channel.strip():
+            c.add(item, "channels lists channels by name ([] or none: every channel)", at)
+        else:
+            named[channel] = None
+    return list(named)
 
 
 def _check_named(c: _Collector, item: Item, value: Any, at: str) -> None:

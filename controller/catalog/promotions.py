@@ -2,9 +2,9 @@
 
 Inside a promotion, records are named by id in the API and by natural key in files: the item
 matchers of conditions and actions (`products` by SKU, `categories` by path, `brands` by name, at
-any depth of `and`/`or`/`not`), a gift item's `product_id` (`product`: its SKU) and the customer's
+any depth of `and`/`or`/`not`), a gift item's `product_id` (`product`: its SKU), the customer's
 `group_ids` and `excluded_group_ids` (`groups`, `excluded_groups`: names; 0, guests and customers
-of no group, stays 0). Money is text in the API; it is kept as the shortest decimal text, so
+of no group, stays 0) and the `channels` (by name; `default`: the first storefront). Money is text in the API; it is kept as the shortest decimal text, so
 that `10`, `"10"` and `"10.0000"` compare equal."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from controller.catalog.fields import MONEY_KEYS, PROMOTION_MATCHERS
 
 # natural key field of the customer -> the API's id field
 GROUP_FIELDS = {"groups": "group_ids", "excluded_groups": "excluded_group_ids"}
-# where records are named: "products", "categories", "brands" (matchers), "groups"
+# where records are named: "products", "categories", "brands" (matchers), "groups", "channels"
 Names = Mapping[str, Mapping[int, str]]
 Resolve = Callable[[str, str], int]
 
@@ -77,9 +77,8 @@ def to_names(values: Mapping[str, Any], names: Names) -> dict[str, Any]:
     if "rules" in values:
         out["rules"] = _rule_defaults(_walk(values["rules"], leaf))
     if "channels" in values:
-        out["channels"] = sorted(
-            c.get("id") if isinstance(c, dict) else c for c in values["channels"] or ()
-        )
+        ids = (c.get("id") if isinstance(c, dict) else c for c in values["channels"] or ())
+        out["channels"] = _sorted_names([name("channels", i) for i in ids])
     customer = values.get("customer")
     if isinstance(customer, dict):
         written = {
@@ -120,7 +119,7 @@ def to_ids(values: Mapping[str, Any], resolve: Resolve) -> dict[str, Any]:
     if "rules" in values:
         out["rules"] = _walk(values["rules"], leaf)
     if "channels" in values:
-        out["channels"] = [{"id": c} for c in values["channels"]]
+        out["channels"] = [{"id": resolve("channels", c)} for c in values["channels"]]
     customer = values.get("customer")
     if isinstance(customer, dict):
         sent = {k: v for k, v in customer.items() if k not in GROUP_FIELDS}
@@ -143,6 +142,7 @@ def named(values: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
         return None
 
     _walk(values.get("rules") or [], leaf)
+    found.extend(("channels", n) for n in values.get("channels") or () if isinstance(n, str))
     customer = values.get("customer") or {}
     for natural in GROUP_FIELDS:
         found.extend(("groups", n) for n in customer.get(natural) or () if isinstance(n, str))
@@ -164,7 +164,7 @@ def normalise(values: Mapping[str, Any]) -> dict[str, Any]:
     if "rules" in values:
         out["rules"] = _rule_defaults(_walk(values["rules"], leaf))
     if isinstance(values.get("channels"), list):
-        out["channels"] = sorted(values["channels"], key=str)
+        out["channels"] = _sorted_names(values["channels"])
     customer = values.get("customer")
     if isinstance(customer, dict):
         out["customer"] = _customer_defaults(

@@ -242,6 +242,7 @@ _PROMOTION_NAMED = {
     "categories": Kind.CATEGORIES,
     "brands": Kind.BRANDS,
     "groups": Kind.CUSTOMER_GROUPS,
+    "channels": Kind.CHANNELS,
 }
 CUSTOMERS = "/v3/customers"
 CUSTOMER_ATTRIBUTES = "/v3/customers/attributes"
@@ -844,7 +845,7 @@ def body(kind: Kind, action: Action, record: Record) -> dict[str, Any]:
         named = record.refs.get("named", {})
         sent = {
             "price_list_id": named[Kind.PRICE_LISTS, values["price_list"]],
-            "channel_id": values.get("channel_id", 1),
+            "channel_id": named[Kind.CHANNELS, values["channel"]],
         }
         if values.get("customer_group"):
             sent["customer_group_id"] = named[Kind.CUSTOMER_GROUPS, values["customer_group"]]

@@ -4,8 +4,8 @@
 upserted at most 1,000; deleted by currency, variant ids or SKUs), and their assignments,
 `/v3/pricelists/assignments` and `/v3/pricelists/{price_list_id}/assignments` (a price list for a
 customer group, a channel or both: created at most 25 per request, naming a price list, customer
-group and channel the store has (the emulator's stores have one channel, 1); one per price list,
-group and channel; deleted by filter, at least one)."""
+group and channel the store has; one per price list, group and channel; deleted by filter, at
+least one)."""
 
 from __future__ import annotations
 
@@ -48,7 +48,6 @@ CREATE TABLE IF NOT EXISTS price_list_assignments (store TEXT, id INTEGER, price
 """
 TABLES = ("price_lists", "price_records", "price_list_assignments")
 MAX_ASSIGNMENTS = 25  # per batch, as documented
-CHANNELS = frozenset({1})  # the emulator's stores have their default channel only
 MAX_CREATE, MAX_UPSERT = 100, 1_000  # records per request, as documented
 PRICES = ("price", "sale_price", "retail_price", "map_price")
 
@@ -203,7 +202,7 @@ class PriceLists(Resource):
                 raise invalid(f"{at}.customer_group_id", "customer_group_id is an id")
             self.store.customer_groups.doc(group)  # 404 when missing
         channel = item.get("channel_id", 1)
-        if channel not in CHANNELS:
+        if not isinstance(channel, int) or not self.store.channels.exists(channel):
             raise ApiError(404, f"The channel {channel} was not found.")
         return item["price_list_id"], group, channel
 

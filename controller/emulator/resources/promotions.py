@@ -215,6 +215,9 @@ class Promotions(Resource):
                 isinstance(c, dict) and isinstance(c.get("id"), int) for c in channels
             ):
                 raise invalid("channels", "channels is a list of {id}")
+            for channel in channels:
+                if not self.store.channels.exists(channel["id"]):
+                    raise invalid("channels", f"channel {channel['id']} does not exist")
         if "status" in values and values["status"] not in ("ENABLED", "DISABLED"):
             raise invalid("status", "status is ENABLED or DISABLED")
         if "currency_code" in values and not _CURRENCY.fullmatch(str(values["currency_code"])):
