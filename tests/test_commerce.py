@@ -404,3 +404,102 @@ async def test_an_assignment_naming_a_group_no_one_has_is_refused_before_any_wri
         await sync(prod, load_directory(source))
     for table in ("price_lists", "customer_groups", "products", "price_list_assignments"):
         assert emulator.db.one(f"SELECT COUNT(*) FROM {table} WHERE store=?", "production") == 0
+
+
+TIERS = [
+    {"quantity_min": 2, "quantity_max": 9, "type": "percent", "amount": 5},
+    {"quantity_min": 10, "type": "fixed", "amount": 7.5},  # no maximum
+]
+
+
+def with_tiers(tiers: Any = TIERS) -> list[dict[str, Any]]:
+    """`PRICE_LISTS` with bulk pricing tiers on the Trade list's USD price of SHOE-1."""
+    trade, staff = PRICE_LISTS
+    records = [dict(r) for r in trade["records"]]  # type: ignore[attr-defined]
+    records[1]["bulk_pricing_tiers"] = tiers
+    return [{**trade, "records": records}, staff]
+
+
+async def test_price_records_carry_their_bulk_pricing_tiers_between_stores_and_as_drift(
+    tmp_path: Path, stores: Any, emulator: Emulator
+) -> None:
+    prod, sandbox = stores
+    source = write_catalog(tmp_path / "source")
+    (source / "price-lists.yaml").write_text(yaml.safe_dump(with_tiers(list(reversed(TIERS)))))
+    first, second = await round_trip(prod, sandbox, source, tmp_path)
+    written = (second / "price-lists.yaml").read_text()
+    assert written == (first / "price-lists.yaml").read_text()
+    records = {(r["sku"], r["currency"]): r for r in yaml.safe_load(written)[1]["records"]}
+    assert records["SHOE-1", "USD"]["bulk_pricing_tiers"] == TIERS  # by the quantity they start at
+    assert "bulk_pricing_tiers" not in records["SHOE-1", "EUR"]  # none
+    assert (await assess(sandbox, load_directory(first))).plan.in_sync
+
+    # changed in the store: drift on that record, its tiers written back whole
+    shop = emulator.db.bind("production")
+    (trade,) = (
+        p
+        for p in (await prod.observe({Kind.PRICE_LISTS})).price_lists.values()
+        if p.name == "Trade prices"
+    )
+    changed = [{"sku": "SHOE-1", "currency": "USD", "bulk_pricing_tiers": TIERS[:1]}]
+    shop.price_lists.write_records(trade.id, changed, upsert=True)
+    catalog = load_directory(first)
+    assessment = await assess(prod, catalog)
+    assert assessment.drift.counts["priceRecords"] == {"missing": 0, "extra": 0, "changed": 1}
+    (step,) = assessment.plan.steps
+    assert (step.kind, step.key, step.fields()) == (
+        Kind.PRICE_RECORDS,
+        "Trade prices#USD:SHOE-1",
+        ["bulk_pricing_tiers"],
+    )
+    _, result = await sync(prod, catalog)
+    assert (result.errors, result.requests) == ([], 1)
+    assert (await assess(prod, catalog)).drift.in_sync
+
+    # [] manages none: they are removed
+    (source / "price-lists.yaml").write_text(yaml.safe_dump(with_tiers([])))
+    _, result = await sync(prod, load_directory(source))
+    assert result.errors == []
+    observed = await prod.observe({Kind.PRICE_LISTS})
+    (trade,) = (p for p in observed.price_lists.values() if p.name == "Trade prices")
+    assert {r.key: r.fields["bulk_pricing_tiers"] for r in trade.records} == {
+        "EUR:SHOE-1": [],
+        "USD:SHOE-1": [],
+        "USD:SHOE-2": [],
+    }
+
+
+@pytest.mark.parametrize(
+    ("tiers", "message"),
+    [
+        (
+            [TIERS[0], {**TIERS[1], "quantity_min": 9}],
+            "records[1].bulk_pricing_tiers: bulk pricing tiers from 2 and 9 overlap",
+        ),
+        (
+            [{**TIERS[0], "type": "half"}],
+            "records[1].bulk_pricing_tiers[0].type: type must be one of price, percent, fixed",
+        ),
+        (
+            [{"quantity_min": 2, "type": "fixed"}],
+            "records[1].bulk_pricing_tiers[0]: a tier is {quantity_min, quantity_max, type, "
+            "amount}",
+        ),
+        (
+            [{**TIERS[0], "quantity_max": 1}],
+            "records[1].bulk_pricing_tiers[0].quantity_max: quantity_max is below quantity_min "
+            "(none: no maximum)",
+        ),
+    ],
+)
+def test_invalid_bulk_pricing_tiers_are_refused_with_file_line_and_field(
+    tmp_path: Path, tiers: Any, message: str
+) -> None:
+    root = write_catalog(tmp_path)
+    (root / "price-lists.yaml").write_text(yaml.safe_dump(with_tiers(tiers)))
+    with pytest.raises(CatalogInvalid) as raised:
+        load_directory(root)
+    (problem,) = raised.value.problems
+    assert str(problem).split(": ", 1)[1] == message
+    assert problem.file == str(root / "price-lists.yaml")
+    assert problem.line is not None

@@ -1100,8 +1100,12 @@ async def _exercise_price_lists(c: httpx.AsyncClient, pid: int) -> int:
     variants = (await c.get(f"/v3/catalog/products/{pid}/variants")).json()["data"]
     sku, variant = variants[0]["sku"], variants[-1]["id"]
     records = f"{path}/{kept}/records"
+    tiers = [
+        {"quantity_min": 10, "quantity_max": None, "type": "fixed", "amount": 7},
+        {"quantity_min": 2, "quantity_max": 9, "type": "percent", "amount": 5},
+    ]
     written = [
-        {"sku": sku, "currency": "usd", "price": 10, "sale_price": 8},
+        {"sku": sku, "currency": "usd", "price": 10, "sale_price": 8, "bulk_pricing_tiers": tiers},
         {"variant_id": variant, "currency": "eur", "price": 11},
     ]
     assert (await c.post(records, json=written)).status_code == 200
@@ -1129,6 +1133,18 @@ async def _exercise_price_lists(c: httpx.AsyncClient, pid: int) -> int:
     assert "sku" not in listed[0]  # the platform answers a record's SKU only when asked
     asked = await c.get(records, params={"sku": sku, "currency": "usd", "include": "sku"})
     assert [r["sku"] for r in asked.json()["data"]] == [sku]
+    assert "bulk_pricing_tiers" not in asked.json()["data"][0]  # answered only when asked
+    include = {"include": "bulk_pricing_tiers,sku"}
+    asked = await c.get(records, params={"sku": sku, "currency": "usd", **include})
+    assert asked.json()["data"][0]["bulk_pricing_tiers"] == tiers  # kept by the upsert
+    overlapping = [{**tiers[1], "quantity_max": 10}, tiers[0]]
+    for bad in (
+        overlapping,
+        [{"quantity_min": 2, "type": "half", "amount": 1}],
+        [{"type": "fixed"}],
+    ):
+        refused = await c.put(records, json=[{**upsert[0], "bulk_pricing_tiers": bad}])
+        assert refused.status_code == 422, bad
     assert (await c.delete(records, params={"currency": "gbp", "sku:in": sku})).status_code == 204
     assert (await c.delete(records, params={"variant_id:in": variant})).status_code == 204
     assert len((await c.get(records)).json()["data"]) == 1

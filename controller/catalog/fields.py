@@ -7,6 +7,7 @@ or a tuple of allowed values; limit is a maximum length for strings and lists, o
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 FieldSpec = tuple[str | tuple[str, ...], int | None]
@@ -372,6 +373,7 @@ PRICE_RECORD: dict[str, FieldSpec] = {  # pricelists/{id}/records v3 (by SKU and
     "sale_price": ("num?", None),
     "retail_price": ("num?", None),
     "map_price": ("num?", None),
+    "bulk_pricing_tiers": ("list", None),  # each as BULK_PRICING_RULE (quantity_max: null, none)
 }
 PRICES = ("price", "sale_price", "retail_price", "map_price")
 
@@ -735,6 +737,13 @@ BULK_PRICING_RULE: dict[str, FieldSpec] = {
     "type": (BULK_PRICING_TYPES, None),
     "amount": ("num", None),
 }
+
+
+def price_tiers(tiers: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """A price record's bulk pricing tiers as catalogs compare and write them: by the quantity
+    each starts at, without `quantity_max` when there is no maximum."""
+    found = ({k: t[k] for k in BULK_PRICING_RULE if t.get(k) is not None} for t in tiers)
+    return sorted(found, key=lambda t: int(t.get("quantity_min") or 0))
 
 
 def adjuster(raw: Any) -> dict[str, Any] | None:

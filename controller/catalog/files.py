@@ -642,14 +642,23 @@ def layout_item(layout: PageLayout) -> dict[str, Any]:
     }
 
 
+TIERS = "bulk_pricing_tiers"
+
+
 def price_list_item(price_list: PriceList) -> dict[str, Any]:
-    """A price list as written, its records sorted by currency and SKU."""
+    """A price list as written, its records sorted by currency and SKU (a record's bulk pricing
+    tiers last, none written when it has none)."""
     item = record_item(KINDS[Kind.PRICE_LISTS], price_list)
     if price_list.records is not None:
         item["records"] = [
             _ordered(
-                {"sku": r.sku, "currency": r.currency, **_number(dict(r.fields))},
+                {
+                    "sku": r.sku,
+                    "currency": r.currency,
+                    **_number({k: v for k, v in r.fields.items() if v != [] or k != TIERS}),
+                },
                 ("sku", "currency"),
+                (TIERS,),
             )
             for r in sorted(price_list.records, key=lambda r: r.key.casefold())
         ]

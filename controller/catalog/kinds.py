@@ -1350,7 +1350,7 @@ _DECLARED = (
         key="sku",
         fold=str.casefold,
         fields=fields.PRICE_RECORD,
-        managed=frozenset(fields.PRICES),
+        managed=frozenset(fields.PRICE_RECORD) - {"sku", "currency"},
         desired=lambda price_list: (
             None
             if price_list.records is None
@@ -1367,7 +1367,29 @@ _DECLARED = (
         create_values=lambda record: {"sku": record.sku, "currency": record.currency},
         required_on_create=("price",),
         required_in_file=("price",),
-        extra_schema={"currency": {"type": "string", "pattern": "^[A-Z]{3}$"}},
+        extra_schema={
+            "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+            "bulk_pricing_tiers": {
+                "type": "array",
+                "description": "By the quantity each starts at (ranges do not overlap); none: "
+                "not managed, []: none.",
+                "items": {
+                    "type": "object",
+                    "required": ["quantity_min", "type", "amount"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "quantity_min": {"type": "integer", "minimum": 0},
+                        "quantity_max": {
+                            "type": ["integer", "null"],
+                            "minimum": 0,
+                            "description": "None: no maximum.",
+                        },
+                        "type": {"enum": list(fields.BULK_PRICING_TYPES)},
+                        "amount": {"type": "number", "minimum": 0},
+                    },
+                },
+            },
+        },
     ),
     KindSpec(
         Kind.CUSTOMER_GROUPS,

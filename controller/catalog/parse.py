@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -343,15 +343,18 @@ def _pricing_rules(
             )
         found.append(PricingRule(raw["quantity_min"], checked))
     ranges = sorted(found, key=lambda r: r.quantity_min)
-    for low, high in itertools.pairwise(ranges):
-        top = low.fields["quantity_max"]
-        if not top or top >= high.quantity_min:
-            c.add(
-                item,
-                f"bulk pricing ranges from {low.quantity_min} and {high.quantity_min} overlap",
-                "bulk_pricing_rules",
-            )
+    for low, high in _overlapping((r.quantity_min, r.fields["quantity_max"]) for r in ranges):
+        c.add(item, f"bulk pricing ranges from {low} and {high} overlap", "bulk_pricing_rules")
     return tuple(ranges)
+
+
+def _overlapping(ranges: Iterable[tuple[int, int | None]]) -> Iterator[tuple[int, int]]:
+    """The minima of each two neighbouring quantity ranges (minimum, maximum; 0 or None: no
+    maximum) that overlap."""
+    ordered = sorted(ranges, key=lambda r: r[0])
+    for (low, top), (high, _) in itertools.pairwise(ordered):
+        if not top or top >= high:
+            yield low, high
 
 
 def _options(
@@ -1105,6 +1108,9 @@ def _price_list(c: _Collector, item: Item) -> PriceList | None:
             continue
         prices = {k: v for k, v in raw.items() if k not in ("sku", "currency")}
         checked = c.fields(item, prices, _RECORDS.fields, _RECORD_KEYS, f"{at}.")
+        if "bulk_pricing_tiers" in checked:
+            tiers = checked["bulk_pricing_tiers"]
+            checked["bulk_pricing_tiers"] = _price_tiers(c, item, tiers, f"{at}.bulk_pricing_tiers")
         record = PriceRecord(raw["sku"], currency.upper(), checked)
         if _RECORDS.fold(record.key) in records:
             c.add(item, f"record {record.key!r} appears twice", at)
@@ -1113,6 +1119,34 @@ def _price_list(c: _Collector, item: Item) -> PriceList | None:
             c.add(item, "price is required", f"{at}.price")
         records[_RECORDS.fold(record.key)] = record
     return PriceList(name, values, tuple(records[k] for k in sorted(records)))
+
+
+_TIER_KEYS = frozenset(fields.BULK_PRICING_RULE)
+_TIER_NEEDS = ("quantity_min", "type", "amount")
+
+
+def _price_tiers(c: _Collector, item: Item, raw: list[Any], at: str) -> list[dict[str, Any]]:
+    """A price record's bulk pricing tiers: quantity ranges (without `quantity_max`, or with
+    null: no maximum) each with a fixed, price or percent `amount`; ranges do not overlap."""
+    found: list[dict[str, Any]] = []
+    for index, tier in enumerate(raw):
+        label = f"{at}[{index}]"
+        if not isinstance(tier, dict) or any(k not in tier for k in _TIER_NEEDS):
+            c.add(item, "a tier is {quantity_min, quantity_max, type, amount}", label)
+            continue
+        given = {k: v for k, v in tier.items() if not (k == "quantity_max" and v is None)}
+        checked = c.fields(item, given, fields.BULK_PRICING_RULE, _TIER_KEYS, f"{label}.")
+        top, low = checked.get("quantity_max"), checked.get("quantity_min", 0)
+        if top is not None and top < low:
+            c.add(
+                item,
+                "quantity_max is below quantity_min (none: no maximum)",
+                f"{label}.quantity_max",
+            )
+        found.append(checked)
+    for low, high in _overlapping((t.get("quantity_min", 0), t.get("quantity_max")) for t in found):
+        c.add(item, f"bulk pricing tiers from {low} and {high} overlap", at)
+    return fields.price_tiers(found)
 
 
 _ASSIGNMENT_KEYS = frozenset(fields.PRICE_LIST_ASSIGNMENT)

@@ -227,6 +227,8 @@ _PLACEMENT_FIELDS = KINDS[Kind.PLACEMENTS].managed
 CUSTOMER_GROUPS = "/v2/customer_groups"
 PRICE_LISTS = "/v3/pricelists"
 PRICE_RECORDS = "/v3/pricelists/{price_list_id}/records"
+_RECORD_VALUES = frozenset(KINDS[Kind.PRICE_RECORDS].managed)  # what an upsert writes
+_NO_TIERS: list[dict[str, Any]] = []  # shared by the records without tiers (never changed)
 LOCATIONS = "/v3/inventory/locations"
 LOCATION_ITEMS = "/v3/inventory/locations/{location_id}/items"
 INVENTORY_ITEMS = "/v3/inventory/items"
@@ -863,7 +865,7 @@ def body(kind: Kind, action: Action, record: Record) -> dict[str, Any]:
         values.pop("records", None)
     elif kind is Kind.PRICE_RECORDS:
         currency, _, sku = record.key.partition(":")
-        prices = {k: v for k, v in values.items() if k in fields.PRICES}
+        prices = {k: v for k, v in values.items() if k in _RECORD_VALUES}
         return {"sku": sku, "currency": currency.lower(), **prices}
     elif kind is Kind.BLOG_POSTS and "published_date" in values:  # written as RFC 2822
         moment = datetime.fromisoformat(str(values["published_date"]).replace("Z", "+00:00"))
@@ -1564,13 +1566,19 @@ class BigCommerceRecords(StoreClient):
     async def read_price_records(self, price_list: ObservedPriceList) -> None:
         """A price list's records (by SKU and currency), into it."""
         path = f"{PRICE_LISTS}/{price_list.id}/records"
-        async for page in self.pages(path, {"include": "sku"}):  # no SKU is answered without
+        # neither the SKU nor the tiers are answered unless asked for
+        async for page in self.pages(path, {"include": "sku,bulk_pricing_tiers"}):
             price_list.records.extend(
                 ObservedPriceRecord(
                     item["variant_id"],
                     item.get("sku") or "",
                     str(item["currency"]).upper(),
-                    {k: item[k] for k in fields.PRICES if item.get(k) is not None},
+                    {
+                        **{k: item[k] for k in fields.PRICES if item.get(k) is not None},
+                        "bulk_pricing_tiers": fields.price_tiers(item["bulk_pricing_tiers"])
+                        if item.get("bulk_pricing_tiers")
+                        else _NO_TIERS,
+                    },
                 )
                 for item in page
             )

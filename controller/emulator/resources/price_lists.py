@@ -1,7 +1,8 @@
 """Price lists (v3): `/v3/pricelists` and `/v3/pricelists/{price_list_id}` (names unique: 409;
 `name` required on create and update), and their records, `/v3/pricelists/{price_list_id}/records`
 (one per variant and currency, written by variant id or SKU: created at most 100 per request,
-upserted at most 1,000; deleted by currency, variant ids or SKUs), and their assignments,
+upserted at most 1,000; deleted by currency, variant ids or SKUs; with their bulk pricing tiers,
+answered with `include=bulk_pricing_tiers`), and their assignments,
 `/v3/pricelists/assignments` and `/v3/pricelists/{price_list_id}/assignments` (a price list for a
 customer group, a channel or both: created at most 25 per request, naming a price list, customer
 group and channel the store has; one per price list, group and channel; deleted by filter, at
@@ -9,12 +10,15 @@ least one)."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from aiohttp import web
 
+from controller.catalog import fields
 from controller.emulator.database import Page, dumps, now_iso
 from controller.emulator.errors import ApiError, conflict, invalid
+from controller.emulator.fields import clean
 from controller.emulator.resources.base import (
     Call,
     Filter,
@@ -92,6 +96,39 @@ ASSIGNMENTS = ListSpec(
     fields=False,
 )
 _ASSIGNMENT_COLUMNS = "id, price_list_id, customer_group_id, channel_id"
+
+
+def _tiers(raw: Any) -> list[dict[str, Any]]:
+    """A record's bulk pricing tiers as written: each a quantity range (`quantity_max` null or
+    absent: no maximum, else at least `quantity_min`) with a fixed, price or percent `amount`, as
+    the spec has them; the ranges of a record do not overlap."""
+    if not isinstance(raw, list):
+        raise invalid("bulk_pricing_tiers", "bulk_pricing_tiers is a list of tiers")
+    tiers = []
+    for index, tier in enumerate(raw):
+        label = f"bulk_pricing_tiers[{index}]."
+        top = tier.get("quantity_max") if isinstance(tier, dict) else None
+        if top is not None and (type(top) is not int or top < 0):
+            raise invalid(label + "quantity_max", "quantity_max is a whole number or null")
+        body = (
+            {k: v for k, v in tier.items() if k != "quantity_max"}
+            if isinstance(tier, dict)
+            else tier
+        )
+        checked = clean(
+            body,
+            fields.BULK_PRICING_RULE,
+            required=("quantity_min", "type", "amount"),
+            prefix=label,
+        )
+        if top is not None and top < checked["quantity_min"]:
+            raise invalid(label + "quantity_max", "quantity_max is at least quantity_min")
+        tiers.append({**checked, "quantity_max": top})
+    ranges = sorted(tiers, key=lambda t: t["quantity_min"])
+    for low, high in itertools.pairwise(ranges):
+        if low["quantity_max"] is None or low["quantity_max"] >= high["quantity_min"]:
+            raise invalid("bulk_pricing_tiers", "the quantity ranges of the tiers overlap")
+    return tiers
 
 
 class PriceLists(Resource):
@@ -337,8 +374,11 @@ class PriceLists(Resource):
                 "sku": sku,
                 "currency": currency.lower(),
                 "date_created": stamp,
+                "bulk_pricing_tiers": [],
             }
         )
+        if "bulk_pricing_tiers" in item:  # replaced as a whole; kept when not given
+            doc["bulk_pricing_tiers"] = _tiers(item["bulk_pricing_tiers"])
         for price in PRICES:
             if price in item:
                 value = item[price]
@@ -433,17 +473,22 @@ async def delete_price_list(call: Call) -> Any:
     return no_content()
 
 
+_INCLUDED = ("sku", "bulk_pricing_tiers")  # a record's parts answered only when asked
+
+
 async def list_records(call: Call) -> Any:
-    """A page of records: `sku` only with `include=sku`, as the platform answers (no bulk pricing
-    tiers are written here, so `include=bulk_pricing_tiers` lists none)."""
+    """A page of records: `sku` and `bulk_pricing_tiers` only when `include` asks, as the
+    platform answers."""
     page = await call.run(
         call.store.price_lists.records, call.int("price_list_id"), dict(call.query)
     )
     include = set(call.query.get("include", "").split(","))
 
     def shaped(record: dict[str, Any]) -> dict[str, Any]:
-        kept = {k: v for k, v in record.items() if k != "sku" or "sku" in include}
-        return {**kept, "bulk_pricing_tiers": []} if "bulk_pricing_tiers" in include else kept
+        kept = {k: v for k, v in record.items() if k not in _INCLUDED or k in include}
+        if "bulk_pricing_tiers" in include:  # a record stored before tiers were kept: none
+            kept.setdefault("bulk_pricing_tiers", [])
+        return kept
 
     return listing(page, shaped)
 
