@@ -4,6 +4,7 @@ have other ids, over real HTTP against the emulator."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from controller.catalog.model import CatalogInvalid
 from controller.emulator import Emulator
 from controller.engine import assess, sync
 from controller.engine.apply import PlanRefused
+from controller.engine.observation import Mode, Observation
 from controller.planner import Options
 from controller.stores import BigCommerceStore
 from tests.conftest import PROD_TOKEN
@@ -132,6 +134,20 @@ async def test_channels_are_named_in_assignments_and_promotions_across_stores_wi
     assert ("Staff", ids[0]["EU"]) in assigned
     assert promoted == [ids[0]["Counter"]]
     assert (await assess(prod, load_directory(changed), options)).plan.in_sync
+
+
+async def test_a_store_in_sync_stays_in_sync_at_the_next_incremental_check(
+    tmp_path: Path, stores: tuple[BigCommerceStore, BigCommerceStore]
+) -> None:
+    prod, _ = stores
+    desired = load_directory(write_commerce(tmp_path))
+    assert (await sync(prod, desired))[1].errors == []
+    observation, now = Observation(), datetime.now(UTC)
+    for mode in (Mode.FULL, Mode.INCREMENTAL):
+        checked = await observation.assess(prod, desired, Options(), now=now, resync=3600)
+        assert observation.mode is mode
+        assert checked.plan.in_sync, checked.plan.steps
+        assert checked.drift.in_sync
 
 
 async def test_a_promotion_moved_to_another_channel_in_the_store_is_drift(
