@@ -540,7 +540,7 @@ class PriceRecord:
 
     sku: str
     currency: str  # ISO 4217, upper case
-    fields: Mapping[str, Any]  # price, sale_price, retail_price, map_price
+    fields: Mapping[str, Any]  # price, sale_price, retail_price, map_price, bulk_pricing_tiers
 
     @property
     def key(self) -> str:
