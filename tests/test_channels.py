@@ -3,9 +3,11 @@ sandbox by channel name and back, identical by natural keys."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -265,3 +267,43 @@ async def test_a_sandbox_clone_says_which_channels_it_could_not_map(
     shown = capsys.readouterr().out
     assert "shop/sandbox: channels of production not mapped by name:" in shown
     assert "  JP: " in shown
+
+
+async def test_a_product_put_on_another_channel_or_category_elsewhere_is_seen_at_the_next_incremental_check(
+    stores: tuple[BigCommerceStore, BigCommerceStore], tmp_path: Path
+) -> None:
+    production, _ = stores
+    _write(tmp_path / "catalog", [EU], [{**PRODUCTS[2], "categories": ["Apparel"]}])
+    _write_trees(tmp_path / "catalog")
+    desired = load_directory(tmp_path / "catalog")
+    assert (await sync(production, desired))[1].errors == []
+    observation = Observation()
+
+    async def check() -> list[tuple[Kind, str]]:
+        now = datetime.now(UTC)
+        checked = await observation.assess(production, desired, Options(), now=now, resync=3600)
+        return [(s.kind, s.key) for s in checked.plan.steps]
+
+    async def hat() -> dict[str, Any]:
+        [found] = await production.data("GET", "/v3/catalog/products", "", params={"sku": "HAT"})
+        return found  # type: ignore[no-any-return]
+
+    assert await check() == []
+    product_id = (await hat())["id"]
+    eu = (await production.channels())["EU"]
+    trees = await production.data("GET", "/v3/catalog/trees/categories", "")
+    [outlet] = [c["category_id"] for c in trees if c["name"] == "Outlet"]
+    for path, body in (
+        ("channel-assignments", [{"product_id": product_id, "channel_id": eu}]),
+        ("category-assignments", [{"product_id": product_id, "category_id": outlet}]),
+    ):
+        # the next check reads what changed from a second after the product's last change (the
+        # store's clock has a second's resolution): let the clock pass that moment first
+        since = datetime.fromisoformat((await hat())["date_modified"]) + timedelta(seconds=1)
+        observation.since = since
+        await asyncio.sleep(max(0.0, (since - datetime.now(UTC)).total_seconds() + 0.01))
+        await production.request("PUT", f"/v3/catalog/products/{path}", json=body)
+        assert await check() == [(Kind.PRODUCTS, "HAT")], path
+        assert observation.mode is Mode.INCREMENTAL
+        assert (await sync(production, desired))[1].errors == []  # back as the catalog says
+        assert await check() == []

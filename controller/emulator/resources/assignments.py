@@ -151,10 +151,21 @@ class Assignments(Resource):
         pairs = _pairs(body, "channel_id")
         with self.tx():
             self._check(pairs, "channel_id")
+            have = {
+                pair
+                for pair in pairs
+                if self.one(
+                    "SELECT 1 FROM product_channels WHERE store=? AND product_id=? "
+                    "AND channel_id=?",
+                    self.hash,
+                    *pair,
+                )
+            }
             self.db.conn.executemany(
                 "INSERT OR IGNORE INTO product_channels VALUES (?, ?, ?)",
                 [(self.hash, p, c) for p, c in pairs],
             )
+            self._modified({p for p, c in pairs if (p, c) not in have})
 
     def unassign_channels(self, query: ListQuery) -> None:
         """`DELETE /catalog/products/channel-assignments` (a filter is required)."""
@@ -164,6 +175,16 @@ class Assignments(Resource):
                 "DELETE FROM product_channels WHERE store=? AND product_id=? AND channel_id=?",
                 [(self.hash, p, c) for p, c in pairs],
             )
+            self._modified({p for p, _ in pairs})
+
+    def _modified(self, product_ids: set[int]) -> None:
+        """A product whose channels changed has a new `date_modified` (the docs are silent: the
+        README lists this among the emulator's choices)."""
+        products = self.store.products
+        for product_id in sorted(product_ids):
+            doc = products.doc(product_id)
+            doc["date_modified"] = now_iso()
+            products.write(product_id, doc)
 
     # ---- categories -----------------------------------------------------------------------------
 
