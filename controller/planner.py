@@ -32,20 +32,29 @@ from controller.catalog.kinds import (
     children,
     found_all,
 )
-from controller.catalog.model import Catalog, bulk_allocation
+from controller.catalog.model import (
+    DEFAULT_CHANNEL,
+    DEFAULT_CHANNEL_NAME,
+    Catalog,
+    bulk_allocation,
+)
 from controller.catalog.observed import ObservedCatalog
 
 MAX_SAMPLES = 20
 PLAN_FORMAT_VERSION = 1
+STORE_WIDE = "(store)"  # how plans and status name the changes that belong to no channel
 
 
 @dataclass(frozen=True, slots=True)
 class FieldChange:
-    """One field's value in the store (`before`) and in the desired catalog (`after`)."""
+    """One field's value in the store (`before`) and in the desired catalog (`after`); `channel`:
+    the channel whose assignments it changes (a product's categories in that channel's tree, or
+    whether it is sold there), None for a store-wide field."""
 
     field: str
     before: Any
     after: Any
+    channel: str | None = None
 
 
 RENAMED_VALUE = "renamed value"  # a plan's change of a value renamed in place (label to label)
@@ -67,10 +76,18 @@ class Step:
     payload: Mapping[str, Any] = field(default_factory=dict)
     depth: int = 0
     name: str = ""  # an owned record's own natural key ("" when it is `key`)
+    channel: str | None = None  # the channel the record belongs to (None: a store-wide record)
 
     def fields(self) -> list[str]:
         """Names of the changed fields."""
         return [c.field for c in self.changes]
+
+    def channels(self) -> list[str]:
+        """The channels the change belongs to (`STORE_WIDE` for store-wide records and fields)."""
+        if self.channel is not None:
+            return [self.channel]
+        found = [c.channel or STORE_WIDE for c in self.changes] or [STORE_WIDE]
+        return sorted(set(found), key=lambda c: (c == STORE_WIDE, c))
 
 
 @dataclass(frozen=True)
@@ -89,6 +106,9 @@ class Options:
     # product reviews are compared and written: a sandbox's; a production store's only when its
     # environment asks (annotation stagingpro.io/deploy-reviews: "true"; `--with-reviews`)
     reviews: bool = False
+    # plan only this channel's records (by name; `default`: the first storefront): its category
+    # tree, products' assignments to it and into its tree, its content; None: the whole store
+    channel: str | None = None
 
 
 PERSONAL_REFUSED = (
@@ -109,6 +129,29 @@ class Plan:
     problems: tuple[str, ...] = ()
     observed_counts: Mapping[str, int] = field(default_factory=dict)
     skipped_deletes: int = 0
+    out_of_scope: int = 0  # changes the catalog asks for outside the plan's channel, left out
+
+    def channel_totals(self) -> dict[str, int]:
+        """Changes by channel, channels by name and store-wide ones last."""
+        counts = self.channel_counts()
+        order = sorted(counts, key=lambda c: (c == STORE_WIDE, c))
+        return {c: sum(counts[c].values()) for c in order}
+
+    @property
+    def several_channels(self) -> bool:
+        """Whether a change belongs to a channel other than the first storefront (plans shown to
+        people then name each change's channel)."""
+        return any(c not in (STORE_WIDE, DEFAULT_CHANNEL_NAME) for c in self.channel_counts())
+
+    def channel_counts(self) -> dict[str, dict[str, int]]:
+        """{channel: {create, update, delete}}: a step counts for each channel it belongs to
+        (`STORE_WIDE`: records and fields of no channel)."""
+        counts: dict[str, dict[str, int]] = {}
+        for step in self.steps:
+            for channel in step.channels():
+                empty = {"create": 0, "update": 0, "delete": 0}
+                counts.setdefault(channel, empty)[step.action] += 1
+        return counts
 
     @property
     def in_sync(self) -> bool:
@@ -139,9 +182,11 @@ class Plan:
             "formatVersion": PLAN_FORMAT_VERSION,
             "inSync": self.in_sync,
             "counts": self.counts(),
+            "channelCounts": self.channel_counts(),
             "estimatedRequests": self.estimate_requests(),
             "problems": list(self.problems),
             "skippedDeletes": self.skipped_deletes,
+            "outOfScope": self.out_of_scope,
             "steps": [_step_json(s, complete) for s in self.steps],
             **({"observedCounts": dict(self.observed_counts)} if complete else {}),
         }
@@ -163,12 +208,16 @@ class Plan:
                     Kind(s["kind"]),
                     Action(s["action"]),
                     str(s["key"]),
-                    tuple(FieldChange(c["field"], c["before"], c["after"]) for c in s["changes"]),
+                    tuple(
+                        FieldChange(c["field"], c["before"], c["after"], c.get("channel"))
+                        for c in s["changes"]
+                    ),
                     id=s.get("id"),
                     owner_key=s.get("ownerKey"),
                     payload=s.get("values", {}),
                     depth=int(s.get("depth", 0)),
                     name=s.get("name", ""),
+                    channel=s.get("channel"),
                 )
                 for s in data["steps"]
             )
@@ -179,6 +228,7 @@ class Plan:
             tuple(data.get("problems", ())),
             data.get("observedCounts", {}),
             int(data.get("skippedDeletes", 0)),
+            int(data.get("outOfScope", 0)),
         )
 
 
@@ -191,7 +241,8 @@ def _step_json(step: Step, complete: bool) -> dict[str, Any]:
         "kind": step.kind,
         "action": step.action,
         "key": step.key,
-        "changes": [{"field": c.field, "before": c.before, "after": c.after} for c in step.changes],
+        "channel": step.channel,
+        "changes": [_change_json(c) for c in step.changes],
     }
     if step.action is Action.CREATE:
         out["values"] = dict(step.payload)
@@ -200,6 +251,11 @@ def _step_json(step: Step, complete: bool) -> dict[str, Any]:
         if step.action is Action.UPDATE:
             out["values"] = dict(step.payload)
     return out
+
+
+def _change_json(change: FieldChange) -> dict[str, Any]:
+    out = {"field": change.field, "before": change.before, "after": change.after}
+    return out if change.channel is None else {**out, "channel": change.channel}
 
 
 def touched_digest(plan: Plan, observed: ObservedCatalog) -> str:
@@ -307,6 +363,10 @@ class _Planner:
         self.folded_names = _ByKind(
             lambda kind: {i: KINDS[kind].fold(name) for i, name in self.names[kind].items()}
         )
+        self.scope = options.channel
+        self.out_of_scope = 0
+        # the channel of each record of a kind that belongs to one, by folded natural key
+        self.key_channels = _ByKind(self._key_channels)
 
     def run(self) -> Plan:
         return self.finish(self.diff())
@@ -345,7 +405,89 @@ class _Planner:
             spec = KINDS[kind]
             if spec.plan_check is not None and not _unobserved(spec, self.observed):
                 self.problems += spec.plan_check(self.desired, self.observed)
-        return Plan(tuple(steps), tuple(self.problems), self.observed.counts(), skipped)
+        return Plan(
+            tuple(steps), tuple(self.problems), self.observed.counts(), skipped, self.out_of_scope
+        )
+
+    # ---- channels: which channel a record or an assignment belongs to -------------------------
+
+    def _channel(self, spec: KindSpec, item: Any) -> str | None:
+        """The channel (by name) a record, desired or observed, belongs to; None: store-wide."""
+        if spec.channel is None:
+            return None
+        channel = spec.channel(item)
+        if isinstance(channel, int):  # a store id: named as the store names it
+            known = self.names[Kind.CHANNELS].get(channel)
+            return known or (DEFAULT_CHANNEL_NAME if channel == DEFAULT_CHANNEL else f"#{channel}")
+        return channel
+
+    def _key_channels(self, kind: Kind) -> dict[Any, str]:
+        spec, out = KINDS[kind], {}
+        for key, _, _, item in spec.observed(self.observed):
+            out[spec.fold(key)] = self._channel(spec, item) or DEFAULT_CHANNEL_NAME
+        for key, _, item in spec.desired(self.desired) or ():
+            out[spec.fold(key)] = self._channel(spec, item) or DEFAULT_CHANNEL_NAME
+        return out
+
+    def _channel_of(self, kind: Kind, key: str) -> str:
+        """The channel of a record named by an assignment (a category by folded path)."""
+        known = self.key_channels[kind].get(key)
+        if known is not None:
+            return known
+        prefix, colon, _ = key.partition(":")
+        channels = {c.casefold(): c for c in self.key_channels[Kind.CHANNELS].values()}
+        return channels.get(prefix, DEFAULT_CHANNEL_NAME) if colon else DEFAULT_CHANNEL_NAME
+
+    def _assignments(self, spec: KindSpec) -> dict[str, Reference]:
+        """A kind's assignments: references to many records of kinds that belong to channels."""
+        return {r.field: r for r in spec.references if r.many and KINDS[r.kind].channel is not None}
+
+    def _by_channel(self, spec: KindSpec, changes: list[FieldChange]) -> list[FieldChange]:
+        """Changes as plans show them: an assignment's change split by the channel it is in."""
+        assignments = self._assignments(spec)
+        shown = []
+        for change in changes:
+            reference = assignments.get(change.field)
+            if reference is None:
+                shown.append(change)
+                continue
+            parts: dict[str, tuple[list[Any], list[Any]]] = defaultdict(lambda: ([], []))
+            for side, keys in enumerate((change.before, change.after)):
+                for key in keys:
+                    parts[self._channel_of(reference.kind, key)][side].append(key)
+            shown += [
+                FieldChange(change.field, before, after, channel)
+                for channel, (before, after) in sorted(parts.items())
+                if set(before) != set(after)
+            ]
+        return shown
+
+    def _in_scope(self, spec: KindSpec, changes: list[FieldChange]) -> list[FieldChange]:
+        """A store-wide record's changes in a channel-scoped plan: only its assignments to that
+        channel, the others kept as the store has them."""
+        assignments, scope, kept = self._assignments(spec), self.scope, []
+        for change in changes:
+            reference = assignments.get(change.field)
+            if reference is None:
+                continue
+            after = sorted(
+                {k for k in change.before if self._channel_of(reference.kind, k) != scope}
+                | {k for k in change.after if self._channel_of(reference.kind, k) == scope}
+            )
+            if set(after) != set(change.before):
+                kept.append(FieldChange(change.field, change.before, after))
+        return kept
+
+    def _left_out(self, channel: str | None, action: Action, spec: KindSpec) -> bool:
+        """Whether a channel-scoped plan leaves out this change of a record of `channel` (counted
+        when the plan would have made it); a plan never deletes the channel it is scoped to."""
+        if self.scope is None:
+            return False
+        if channel == self.scope and not (spec.kind is Kind.CHANNELS and action is Action.DELETE):
+            return False
+        if action is not Action.DELETE or self.options.prune:
+            self.out_of_scope += 1
+        return True
 
     def _diff(
         self,
@@ -354,9 +496,11 @@ class _Planner:
         found: Iterable[Found],
         owner: tuple[str, str] | None,  # (owner's folded key, owner's key as written)
         owners: tuple[Any, Any] | None = None,  # the owner as desired and as found
+        channel: str | None = None,  # the owner's channel (owned records are in it)
     ) -> None:
         """One kind's records (of one owner): create the missing, update the changed, delete the
-        extra (the first of two records with one key is kept), then recurse into owned kinds."""
+        extra (the first of two records with one key is kept), then recurse into owned kinds. A
+        channel-scoped plan keeps only that channel's records and assignments."""
         if wanted is None:
             return
         kind, fold = spec.kind, spec.fold
@@ -383,8 +527,10 @@ class _Planner:
         for key, values, item in wanted:
             folded = key if exact else fold(key)
             raw = current.pop(folded, None)
+            own = channel if owner else self._channel(spec, item)
             if raw is None:
-                self._create(spec, key, values, item, owner)
+                if not self._left_out(own, Action.CREATE, spec):
+                    self._create(spec, key, values, item, owner, own)
                 continue
             record = raw if read is None else read(raw)
             relabelled: tuple[tuple[str, str], ...] = ()
@@ -398,6 +544,11 @@ class _Planner:
                 change = self._reference_change(reference, item, record[3])
                 if change is not None:
                     changes.append(change)
+            if self.scope is not None and own != self.scope and (changes or relabelled):
+                kept = [] if own is not None else self._in_scope(spec, changes)
+                left = any(c.channel != self.scope for c in self._by_channel(spec, changes))
+                self.out_of_scope += int(left or bool(relabelled))
+                changes, relabelled = kept, ()
             if changes or relabelled:
                 # a value renamed in place is shown; its record's id carries the new label
                 shown = [FieldChange(RENAMED_VALUE, old, new) for old, new in relabelled]
@@ -406,28 +557,35 @@ class _Planner:
                         kind,
                         Action.UPDATE,
                         _label(spec, owner, key),
-                        (*shown, *changes),
+                        (*shown, *self._by_channel(spec, changes)),
                         id=record[1],
                         owner_key=owner_key or (folded if owned else None),
                         payload={c.field: c.after for c in changes},
                         depth=spec.depth_of(item) if spec.depth_of else 0,
                         name=key if owner else "",
+                        channel=own,
                     )
                 )
             for child in owned:
                 if child.opt_in and not self.options.reviews:
                     continue
+                if self.scope is not None and own != self.scope:
+                    continue  # a store-wide record's own records are store-wide
                 self._diff(
                     child,
                     child.desired(item),
                     child.observed(record[3]),
                     (folded, key),
                     (item, record[3]),
+                    own,
                 )
         for record in (
             *extras,
             *(current.values() if read is None else map(read, current.values())),
         ):
+            own = channel if owner else self._channel(spec, record[3])
+            if self._left_out(own, Action.DELETE, spec):
+                continue
             self.steps.append(
                 Step(
                     kind,
@@ -437,6 +595,7 @@ class _Planner:
                     owner_key=owner_key or (fold(record[0]) if owned else None),
                     depth=spec.depth(record[0]),
                     name=record[0] if owner else "",
+                    channel=own,
                 )
             )
 
@@ -464,6 +623,7 @@ class _Planner:
         values: Mapping[str, Any],
         item: Any,
         owner: tuple[str, str] | None,
+        channel: str | None,
     ) -> None:
         missing = [f for f in spec.required_on_create if f not in values]
         if missing:
@@ -480,6 +640,7 @@ class _Planner:
                 payload=_create_payload(spec, key, values, item, self.options),
                 depth=spec.depth_of(item) if spec.depth_of else spec.depth(key),
                 name=key if owner else "",
+                channel=channel,
             )
         )
 

@@ -230,6 +230,13 @@ _DEPLOY = "gitops/deployments/holiday-release.yaml"
             id="a storefront zone that is not an IANA name",
         ),
         pytest.param(
+            _DEPLOY,
+            "spec.storefronts",
+            [{"environment": "production", "channels": ["EU"], "catalogScope": "tree"}],
+            "spec.storefronts.0.catalogScope: 'tree' is not one of ['store', 'channel']",
+            id="a catalog scope other than store or channel",
+        ),
+        pytest.param(
             _ENV,
             "spec.channels",
             [{"name": "EU"}],

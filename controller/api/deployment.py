@@ -139,6 +139,13 @@ class Approval(Model):
 ZONE_PATTERN = r"^[A-Za-z_]+(/[A-Za-z0-9_+\-]+)*$"
 
 
+class CatalogScope(enum.StrEnum):
+    """What of the catalog a storefront target plans and applies."""
+
+    STORE = "store"  # the whole store's catalog, as an environment target
+    CHANNEL = "channel"  # only the target's channel's records
+
+
 class StorefrontTarget(Model):
     """Channels (storefronts) of one environment: each is a target of its own, released at the
     schedule's local time in its channel's zone (declared in the environment's `channels`)."""
@@ -149,6 +156,15 @@ class StorefrontTarget(Model):
     )
     timezone: Annotated[str, Field(max_length=64, pattern=ZONE_PATTERN)] | None = Field(
         None, description="IANA zone for these channels, overriding their declared zones."
+    )
+    catalog_scope: CatalogScope = Field(
+        CatalogScope.STORE,
+        description="What of the catalog each channel's target plans and applies. `store` (the "
+        "default): the whole store's catalog, as an environment target does. `channel`: only "
+        "that channel's records: its category tree, products' assignments to the channel and "
+        "into its tree, and its scripts, pages, redirects, widgets, placements, layouts, custom "
+        "template associations and price list assignments; store-wide records (products' own "
+        "fields, variants, brands, other channels' trees ...) are left out and never pruned.",
     )
 
     _zone = field_validator("timezone")(known_zone)
@@ -161,6 +177,12 @@ class Target:
     environment: str
     channel: str | None = None
     timezone: str | None = None
+    catalog_scope: CatalogScope = CatalogScope.STORE
+
+    @property
+    def scope_channel(self) -> str | None:
+        """The channel its catalog plan is limited to (None: the whole store)."""
+        return self.channel if self.catalog_scope is CatalogScope.CHANNEL else None
 
     @property
     def name(self) -> str:
@@ -243,7 +265,9 @@ class StoreDeploymentSpec(Model):
     def releases(self) -> list[Target]:
         """Every target: the environments, then each storefront channel."""
         return [Target(e) for e in self.targets] + [
-            Target(s.environment, c, s.timezone) for s in self.storefronts for c in s.channels
+            Target(s.environment, c, s.timezone, s.catalog_scope)
+            for s in self.storefronts
+            for c in s.channels
         ]
 
     def environments(self) -> list[str]:
@@ -315,6 +339,19 @@ class TargetStatus(Model):
         None, description="Why the run differs from the time asked for."
     )
     plan: dict[str, PlanCounts] = Field(default_factory=dict)
+    plan_channels: dict[str, PlanCounts] = Field(
+        default_factory=dict,
+        description="The catalog plan by the channel each change belongs to (`(store)`: "
+        "store-wide records and fields), when a change belongs to another channel than the "
+        "first storefront or the target is scoped to its channel.",
+    )
+    catalog_scope: CatalogScope | None = Field(
+        None, description="`channel`: the catalog plan is limited to the target's channel."
+    )
+    out_of_scope: int | None = Field(
+        None,
+        description="Changes the catalog asks for outside the target's channel, left out.",
+    )
     estimated_requests: int | None = None
     progress: str | None = None
     started_at: datetime | None = None

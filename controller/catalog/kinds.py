@@ -237,6 +237,9 @@ class KindSpec:
     # the key of a record every store has (the default channel): always observed, implied in a
     # catalog that manages the kind, never captured
     implicit: str | None = None
+    # the channel a record (desired or observed item) belongs to: by name, or the store's id of
+    # it; None: records of the kind are store-wide (a channel-scoped deployment leaves them out)
+    channel: Callable[[Any], str | int] | None = None
 
     def depth(self, key: str) -> int:
         """Nesting depth of a record in its own tree (1 for roots; 0 for kinds without a tree)."""
@@ -768,6 +771,28 @@ def _found_channels(observed: ObservedCatalog) -> Iterator[Found]:
             yield channel.name, channel.id, channel.fields, channel
 
 
+def _named_channel(item: Any) -> str:
+    """The channel a record names by name in its fields (the first storefront when none)."""
+    return str(item.fields.get("channel") or DEFAULT_CHANNEL_NAME)
+
+
+def _channel_id(item: Any) -> int:
+    """The store id of the channel a record names in its fields (the first when none)."""
+    return int(item.fields.get("channel_id", DEFAULT_CHANNEL))
+
+
+def _channel_itself(channel: Any) -> str:
+    """A channel belongs to itself (the store's first storefront is `default`)."""
+    return DEFAULT_CHANNEL_NAME if getattr(channel, "id", None) == DEFAULT_CHANNEL else channel.name
+
+
+def _assignment_channel(assignment: Any) -> str | int:
+    """A price list assignment's channel: by name as desired, by the store's id as observed."""
+    return (
+        assignment.channel if isinstance(assignment, PriceListAssignment) else assignment.channel_id
+    )
+
+
 # what catalogs write of the channel-scoped kinds: the channel by name
 _SCRIPT = fields.by_channel_name(fields.SCRIPT)
 _CATEGORY = {**fields.CATEGORY, "channel": ("str", 255)}  # the tree of the channel named
@@ -807,6 +832,7 @@ _DECLARED = (
         optional_file=True,
         observed_attribute="channels",
         implicit=DEFAULT_CHANNEL_NAME,
+        channel=_channel_itself,
         extra_schema={
             "site": {
                 "type": "object",
@@ -876,6 +902,7 @@ _DECLARED = (
         file="categories.yaml",
         attribute="categories",
         make=make_category,
+        channel=_named_channel,
     ),
     KindSpec(
         Kind.PRODUCTS,
@@ -1114,6 +1141,7 @@ _DECLARED = (
         file="scripts.yaml",
         attribute="scripts",
         make=make_script,
+        channel=_named_channel,
         create_values=lambda script: {"name": script.name},  # its key names its channel too
         extra_schema=_legacy_id("channel_id", DEFAULT_CHANNEL),
         optional_file=True,
@@ -1137,6 +1165,7 @@ _DECLARED = (
         required_in_file=("name", "type"),
         file="content/pages/",
         attribute="pages",
+        channel=_named_channel,
         extra_schema=_legacy_id("channel_id", DEFAULT_CHANNEL),
         optional_file=True,
         depth_of=lambda page: page.depth,
@@ -1213,6 +1242,7 @@ _DECLARED = (
         required_in_file=("template", "name"),
         file="content/widgets.yaml",
         attribute="widgets",
+        channel=_channel_id,
         optional_file=True,
         checks_references=True,
         observed_attribute="widgets",
@@ -1239,6 +1269,7 @@ _DECLARED = (
         required_in_file=("template_file", "region", "widget"),
         file="content/placements.yaml",
         attribute="placements",
+        channel=_channel_id,
         optional_file=True,
         checks_references=True,
         observed_attribute="placements",
@@ -1264,6 +1295,7 @@ _DECLARED = (
         required_in_file=("regions",),
         file="content/layouts/",
         attribute="page_layouts",
+        channel=_channel_id,
         optional_file=True,
         checks_references=True,
         observed_attribute="page_layouts",
@@ -1287,6 +1319,7 @@ _DECLARED = (
         required_in_file=("file_name",),
         file="content/custom-templates.yaml",
         attribute="template_associations",
+        channel=_channel_id,
         optional_file=True,
         checks_references=True,
         observed_attribute="template_associations",
@@ -1320,6 +1353,7 @@ _DECLARED = (
         read_only=frozenset({"id"}),
         file="content/redirects.yaml",
         attribute="redirects",
+        channel=_named_channel,
         extra_schema=_legacy_id("site_id", DEFAULT_SITE),
         optional_file=True,
         checks_references=True,
@@ -1479,6 +1513,7 @@ _DECLARED = (
         create_values=_assignment_values,
         file="price-list-assignments.yaml",
         attribute="price_list_assignments",
+        channel=_assignment_channel,
         optional_file=True,
         observed_attribute="price_list_assignments",
         extra_schema={

@@ -55,10 +55,17 @@ def _step_details(step: Step, verbose: bool) -> list[str]:
     return ["      " + line for line in lines]
 
 
-def _change(change: FieldChange) -> str:
+def _change(change: FieldChange, channels: bool) -> str:
+    shown = change.channel is not None and channels
+    name = f"{change.field} [{change.channel}]" if shown else change.field
     if long_text(change.before, change.after):
-        return f"{change.field} (text changed, below)"
-    return f"{change.field} {_value(change.before)} -> {_value(change.after)}"
+        return f"{name} (text changed, below)"
+    return f"{name} {_value(change.before)} -> {_value(change.after)}"
+
+
+def _channels(plan: Plan) -> str:
+    """`by channel: EU 3, US 1, (store) 2` (changes of a step in several count in each)."""
+    return "by channel: " + ", ".join(f"{c} {n}" for c, n in plan.channel_totals().items())
 
 
 def plan_table(
@@ -85,14 +92,19 @@ def plan_table(
         requests = plan.estimate_requests()
         eta = f", about {plan.estimate_seconds(rate):.0f}s at the store's quota" if rate else ""
         print(f"  {plural(requests, 'write request')}{eta}", file=stream)
+        several = plan.several_channels
+        if several:
+            print(f"  {_channels(plan)}", file=stream)
         print("", file=stream)
         symbols = {"create": ("+", "32"), "update": ("~", "33"), "delete": ("-", "31")}
         limit = len(plan.steps) if verbose else MAX_CHANGES
         for step in plan.steps[:limit]:
             symbol, code = symbols[step.action]
             line = f"  {_paint(symbol, code, on)} {step.kind} {step.key}"
+            if step.channel is not None and several:
+                line += f" [{step.channel}]"
             if step.changes:
-                line += ": " + ", ".join(_change(c) for c in step.changes[:4])
+                line += ": " + ", ".join(_change(c, several) for c in step.changes[:4])
                 if len(step.changes) > 4:
                     line += f" (+{len(step.changes) - 4} fields)"
             print(line, file=stream)
@@ -100,6 +112,12 @@ def plan_table(
                 print(detail, file=stream)
         if len(plan.steps) > limit:
             print(f"  ... and {len(plan.steps) - limit} more (--verbose shows all)", file=stream)
+    if plan.out_of_scope:
+        print(
+            f"  {plural(plan.out_of_scope, 'change')} of the catalog outside the channel "
+            "planned for (left out)",
+            file=stream,
+        )
     if plan.skipped_deletes:
         print(
             f"  {plan.skipped_deletes} items in the store are not in the catalog (kept; --prune deletes them)",

@@ -112,6 +112,13 @@ def _plan_args(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--sync-stock", action="store_true", help="also compare stock levels")
     parser.add_argument(
+        "--channel",
+        metavar="NAME",
+        help="only this channel's records (as a StoreDeployment storefront with catalogScope: "
+        "channel): its category tree, products' assignments to it and into its tree, its "
+        "scripts, pages, redirects and widgets; `default` is the first storefront",
+    )
+    parser.add_argument(
         "--with-reviews",
         action="store_true",
         help="also compare and write product reviews (default: only in a sandbox environment, "
@@ -234,6 +241,7 @@ def _options(args: argparse.Namespace, target: StoreTarget) -> Options:
         sync_stock=args.sync_stock,
         ignore=ignore,
         reviews=base.reviews or getattr(args, "with_reviews", False),
+        channel=getattr(args, "channel", None),
     )
 
 

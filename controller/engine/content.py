@@ -42,14 +42,14 @@ class ScriptChanges:
 
 
 def _scripts_plan(
-    desired: Mapping[str, Script], observed: ObservedCatalog, *, prune: bool
+    desired: Mapping[str, Script], observed: ObservedCatalog, *, prune: bool, channel: str | None
 ) -> tuple[Plan, ScriptChanges]:
     """Scripts by name: create the missing, update the changed, delete the extra only with prune
-    (the planner's diff of the scripts kind alone)."""
+    (the planner's diff of the scripts kind alone; of one channel's scripts when given)."""
     scripts = plan(
         Catalog(scripts=dict(desired)),
         observed,
-        Options(prune=prune, allow_mass_delete=True),
+        Options(prune=prune, allow_mass_delete=True, channel=channel),
         kinds={Kind.SCRIPTS},
     )
 
@@ -60,18 +60,21 @@ def _scripts_plan(
 
 
 async def plan_scripts(
-    store: Provider, desired: Mapping[str, Script], *, prune: bool
+    store: Provider, desired: Mapping[str, Script], *, prune: bool, channel: str | None = None
 ) -> ScriptChanges:
-    """What a scripts release would do to the store's scripts as they are now."""
-    return _scripts_plan(desired, await store.observe({Kind.SCRIPTS}), prune=prune)[1]
+    """What a scripts release would do to the store's scripts as they are now (to one
+    channel's, when given)."""
+    observed = await store.observe({Kind.SCRIPTS})
+    return _scripts_plan(desired, observed, prune=prune, channel=channel)[1]
 
 
 async def release_scripts(
-    store: Provider, desired: Mapping[str, Script], *, prune: bool
+    store: Provider, desired: Mapping[str, Script], *, prune: bool, channel: str | None = None
 ) -> ScriptChanges:
-    """Apply a scripts release through the engine (idempotent: scripts are matched by name)."""
+    """Apply a scripts release through the engine (idempotent: scripts are matched by name; only
+    one channel's, when given)."""
     observed = await store.observe({Kind.SCRIPTS})
-    scripts, changes = _scripts_plan(desired, observed, prune=prune)
+    scripts, changes = _scripts_plan(desired, observed, prune=prune, channel=channel)
     result = await apply(scripts, observed, store)
     if result.errors:
         raise ScriptsFailed(

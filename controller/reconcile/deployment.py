@@ -226,6 +226,7 @@ def _status_of(ref: Target, current: TargetStatus | None) -> TargetStatus:
     """A target's status as it stood (a new one is Pending), naming its environment and channel."""
     status = current or TargetStatus(name=ref.name, phase=Phase.PENDING)
     status.environment, status.channel = ref.environment, ref.channel
+    status.catalog_scope = ref.catalog_scope if ref.scope_channel else None
     return status
 
 
@@ -447,6 +448,7 @@ async def _plan(t: _Target) -> Result:
         prune=policy.prune,
         max_delete_percent=policy.max_delete_percent,
         reviews=reviews_asked(t.env),
+        channel=t.ref.scope_channel,
     )
     t.content = content = await _content(ctx)
     t.store = store = await t.resources.enter_async_context(await open_store(ctx.svc, t.env))
@@ -466,8 +468,14 @@ async def _plan(t: _Target) -> Result:
     target.estimated_requests = plan.estimate_requests()
     if t.migration is not None:
         target.plan["migration"] = PlanCounts(update=len(t.migration.migration.changes))
+    if plan.several_channels or t.ref.scope_channel:
+        counts = plan.channel_counts().items()
+        target.plan_channels = {channel: PlanCounts(**n) for channel, n in counts}
+    target.out_of_scope = plan.out_of_scope or None
     if content.scripts is not None:
-        t.scripts = changes = await plan_scripts(store, content.scripts, prune=policy.prune)
+        t.scripts = changes = await plan_scripts(
+            store, content.scripts, prune=policy.prune, channel=t.ref.scope_channel
+        )
         target.plan["scripts"] = PlanCounts(
             create=len(changes.create), update=len(changes.update), delete=len(changes.delete)
         )
@@ -704,7 +712,9 @@ async def _content_release(
     same store uploaded is activated, not uploaded again."""
     spec = ctx.spec.spec
     if content.scripts is not None:
-        changes = await release_scripts(store, content.scripts, prune=spec.strategy.prune)
+        changes = await release_scripts(
+            store, content.scripts, prune=spec.strategy.prune, channel=ref.scope_channel
+        )
         result.count("scripts", "created", len(changes.create))
         result.count("scripts", "updated", len(changes.update))
         result.count("scripts", "deleted", len(changes.delete))

@@ -55,6 +55,10 @@ def render_markdown(review: Review, *, limit: int | None = None) -> str:
                 c = review.counts[kind]
                 out.append(f"| {kind} | {c['create']} | {c['update']} | {c['delete']} |")
         out += ["", f"{escape(review.estimate())}.", ""]
+        if review.channels:
+            out += [f"{escape(review.by_channel())}.", ""]
+    if review.out_of_scope:
+        out += [f"{escape(review.left_out())}.", ""]
     if review.skipped_deletes:
         out += [
             f"{plural(review.skipped_deletes, 'item')} in the store "
@@ -76,6 +80,8 @@ def render_markdown(review: Review, *, limit: int | None = None) -> str:
 
 def _entry(entry: Entry) -> list[str]:
     heading = f"#### {entry.symbol} {entry.action} {_code(entry.key)}"
+    if entry.channel:
+        heading += f" [{escape(entry.channel)}]"
     if entry.title:
         heading += f" {escape(entry.title)}"
     out = [heading, ""]

@@ -98,6 +98,7 @@ class Entry:
     image: str | None = None  # a thumbnail URL (http or https only)
     rows: tuple[Row, ...] = ()
     takes: str = ""  # what deleting it takes with it
+    channel: str | None = None  # the channel the record belongs to (None: store-wide)
 
     @property
     def symbol(self) -> str:
@@ -120,6 +121,9 @@ class Review:
     skipped_deletes: int = 0
     made_at: str | None = None  # when, as a person reads it (store-local time)
     currency: Currency = field(default_factory=Currency)
+    # changes by channel, when a change belongs to another than the first storefront
+    channels: Mapping[str, int] = field(default_factory=dict)
+    out_of_scope: int = 0  # changes outside the channel planned for, left out
 
     @property
     def in_sync(self) -> bool:
@@ -137,6 +141,19 @@ class Review:
                 words = [f"{c[a]} to {a}" for a in ("create", "update", "delete") if c.get(a)]
                 parts.append(f"{kind} {', '.join(words)}")
         return f"{plural(len(self.entries), 'change')}: {'; '.join(parts)}"
+
+    def by_channel(self) -> str:
+        """`By channel: EU 3, US 1, (store) 2` (a change in several channels counts in each)."""
+        return "By channel: " + ", ".join(f"{c} {n}" for c, n in self.channels.items())
+
+    def left_out(self) -> str:
+        """What a channel-scoped plan leaves out ("" when nothing)."""
+        if not self.out_of_scope:
+            return ""
+        return (
+            f"{plural(self.out_of_scope, 'change')} of the catalog outside the channel planned "
+            "for (left out)"
+        )
 
     def estimate(self) -> str:
         """`12 write requests, about 2 s at the store's quota`."""
@@ -173,7 +190,8 @@ def build_review(
     what deletions take with them."""
     money = currency or Currency()
     reader = _Observed(observed)
-    entries = tuple(_entry(step, reader, money) for step in plan.steps)
+    several = plan.several_channels
+    entries = tuple(_entry(step, reader, money, several) for step in plan.steps)
     rate = requests_per_second
     return Review(
         store=store,
@@ -187,6 +205,8 @@ def build_review(
         skipped_deletes=plan.skipped_deletes,
         made_at=made_at,
         currency=money,
+        channels=plan.channel_totals() if several else {},
+        out_of_scope=plan.out_of_scope,
     )
 
 
@@ -206,7 +226,7 @@ class _Observed:
         return self._paths
 
 
-def _entry(step: Step, observed: _Observed, money: Currency) -> Entry:
+def _entry(step: Step, observed: _Observed, money: Currency, channels: bool) -> Entry:
     spec = KINDS[step.kind]
     title, image = "", None
     product_key = step.key if step.kind is Kind.PRODUCTS else step.owner_key
@@ -223,9 +243,12 @@ def _entry(step: Step, observed: _Observed, money: Currency) -> Entry:
                 continue
             rows.append(_row(step.kind, name, None, value, money))
     for change in step.changes:
-        rows.append(_row(step.kind, change.field, change.before, change.after, money))
+        shown = change.channel is not None and channels
+        name = f"{change.field} [{change.channel}]" if shown else change.field
+        rows.append(_row(step.kind, name, change.before, change.after, money))
     takes = _takes(step, observed, found) if step.action is Action.DELETE else ""
-    return Entry(step.kind, step.action, step.key, title, image, tuple(rows), takes)
+    channel = step.channel if channels else None
+    return Entry(step.kind, step.action, step.key, title, image, tuple(rows), takes, channel)
 
 
 def _row(kind: Kind, name: str, before: Any, after: Any, money: Currency) -> Row:

@@ -26,6 +26,7 @@ text-align:left;vertical-align:top}td.n,th.n{text-align:right}
 .entry img{width:64px;height:64px;object-fit:cover;border:1px solid #ddd;border-radius:4px}
 .create h3 .sym{color:#1e8449}.update h3 .sym{color:#b9770e}.delete h3 .sym{color:#c0392b}
 .takes{color:#c0392b}.up{color:#1e8449}.down{color:#c0392b}
+.entry h3 .channel{font-size:.8rem;background:#e8eef7;border-radius:3px;padding:0 .4rem}
 pre.diff{background:#f6f8fa;padding:.5rem;overflow-x:auto;white-space:pre-wrap}
 pre.diff .del{background:#ffeef0;display:block}pre.diff .ins{background:#e6ffed;display:block}
 code{background:#f3f3f3;padding:0 .2rem;border-radius:3px}nav.pages{margin:1rem 0}
@@ -94,6 +95,10 @@ def review_body(
                 )
         out.append("</table>")
         out.append(f'<p class="estimate">{escape(review.estimate())}.</p>')
+        if review.channels:
+            out.append(f'<p class="channels">{escape(review.by_channel())}.</p>')
+    if review.out_of_scope:
+        out.append(f'<p class="left-out">{escape(review.left_out())}.</p>')
     if review.skipped_deletes:
         out.append(
             f"<p>{plural(review.skipped_deletes, 'item')} in the store not in the catalog are "
@@ -135,6 +140,7 @@ def _entry(entry: Entry) -> str:
     out.append(
         f'<span class="sym">{entry.symbol}</span> {escape(entry.action)} '
         f"<code>{escape(entry.key)}</code>"
+        + (f' <span class="channel">{escape(entry.channel)}</span>' if entry.channel else "")
         + (f' <span class="title">{escape(entry.title)}</span>' if entry.title else "")
     )
     out.append("</h3>")
