@@ -19,6 +19,7 @@ from controller.catalog.kinds import SHAREABLE, Action, Kind
 from controller.catalog.model import Catalog
 from controller.catalog.observed import to_catalog
 from controller.catalog.parse import from_inline
+from controller.cli.cluster_cmds import plan_text
 from controller.emulator import Emulator
 from controller.engine import assess, sync
 from controller.planner import STORE_WIDE, Options
@@ -143,9 +144,26 @@ V2 = {
 }
 
 
+def inline(release: dict[str, Any]) -> dict[str, Any]:
+    """A release as the `inline` source of a CatalogSnapshot."""
+    return {**release, "channels": CHANNELS}
+
+
 def build_catalog_of(release: dict[str, Any]) -> Catalog:
     """A release as a catalog, the way an inline CatalogSnapshot holds it."""
-    return from_inline({**release, "channels": CHANNELS})
+    return from_inline(inline(release))
+
+
+def eu_release(snapshot: str) -> dict[str, Any]:
+    """A StoreDeployment's spec: the snapshot to production's EU storefront, EU scoped, pruning."""
+    return {
+        "storefronts": [
+            {"environment": "production", "channels": ["EU"], "catalogScope": "channel"}
+        ],
+        "catalog": {"snapshotRef": {"name": snapshot}},
+        "strategy": {"prune": True, "maxDeletePercent": 100},
+        "approval": {"required": False},
+    }
 
 
 EU_ONLY = Options(prune=True, allow_mass_delete=True, channel="EU")
@@ -290,20 +308,8 @@ async def test_a_storefront_scoped_to_its_channel_releases_only_that_channel(
         {"name": "US", "timezone": "America/New_York"},
         {"name": "EU", "timezone": "Europe/Paris"},
     ]
-    inline = {**V2, "channels": CHANNELS}
-    world.put("CatalogSnapshot", "v2", {"source": {"inline": inline}})
-    world.put(
-        "StoreDeployment",
-        "eu-release",
-        {
-            "storefronts": [
-                {"environment": "production", "channels": ["EU"], "catalogScope": "channel"}
-            ],
-            "catalog": {"snapshotRef": {"name": "v2"}},
-            "strategy": {"prune": True, "maxDeletePercent": 100},
-            "approval": {"required": False},
-        },
-    )
+    world.put("CatalogSnapshot", "v2", {"source": {"inline": inline(V2)}})
+    world.put("StoreDeployment", "eu-release", eu_release("v2"))
     await reconcile(world, services, world.read("CatalogSnapshot", "v2"))
 
     await reconcile(world, services, world.read("StoreDeployment", "eu-release"))
@@ -313,6 +319,7 @@ async def test_a_storefront_scoped_to_its_channel_releases_only_that_channel(
     assert target["catalogScope"] == "channel"
     assert target["planChannels"] == {"EU": {"create": 1, "update": 6, "delete": 1}}
     assert target["outOfScope"] == 8
+    assert plan_text(target).endswith(" (EU only; 8 changes left out)")  # stagingpro approve
     after = to_catalog(await production.observe(SHAREABLE))
     assert of_channel(after, "US") == of_channel(before, "US")
     assert store_wide(after) == store_wide(before)

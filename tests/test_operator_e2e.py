@@ -4,6 +4,7 @@ release told to a local webhook receiver, approved with the CLI and reviewed in 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -21,8 +22,14 @@ import pytest
 import yaml
 
 from controller.catalog.files import load_directory, render
+from controller.catalog.kinds import SHAREABLE
+from controller.catalog.model import Catalog
+from controller.catalog.observed import to_catalog
 from controller.emulator import Emulator, EmulatorThread, FaultConfig
 from controller.emulator.seed import seed_catalog, seed_v2
+from controller.engine import sync
+from controller.stores import BigCommerceStore, Token
+from tests import test_channel_scope as scope
 from tests.conftest import ROOT
 from tests.support.browser import chromium, watched_page
 from tests.support.catcher import Catcher
@@ -1157,3 +1164,32 @@ def test_an_older_store_is_migrated_to_catalog_v3_before_the_theme_and_scripts_t
     assert [s["name"] for s in scripts] == ["Size guide"]
     assert [(t["name"], t["is_active"]) for t in themes] == [("Outfitters V3", True)]
     assert ns.condition("StoreDeployment", "v3", "Ready")["status"] == "True"
+
+
+def test_an_eu_storefront_scoped_to_its_channel_leaves_the_us_tree_as_it_was(
+    cluster: dict[str, Any],
+) -> None:
+    ns = Namespace(cluster, "e2e-channel-scope")
+    prod = ns.store("production")
+
+    async def observed(release: dict[str, Any] | None = None) -> Catalog:
+        async with BigCommerceStore(ns.emulator.url, prod, Token("good-token")) as store:
+            if release is not None:
+                assert (await sync(store, scope.build_catalog_of(release)))[1].errors == []
+            return to_catalog(await store.observe(SHAREABLE))
+
+    before = asyncio.run(observed(scope.V1))
+    ns.environment("production", prod, "production")
+    ns.apply("CatalogSnapshot", "eu-spring", {"source": {"inline": scope.inline(scope.V2)}})
+    ns.apply("StoreDeployment", "eu-release", scope.eu_release("eu-spring"))
+
+    def target() -> dict[str, Any]:
+        targets = ns.get("StoreDeployment", "eu-release").get("status", {}).get("targets", [])
+        return targets[0] if targets else {}
+
+    done = wait("the EU release", lambda: target().get("phase") == "Succeeded" and target(), 60)
+    assert (done["name"], done["catalogScope"]) == ("production/EU", "channel")
+    assert done["planChannels"] == {"EU": {"create": 1, "update": 6, "delete": 1}}
+    after = asyncio.run(observed())
+    assert scope.of_channel(after, "US") == scope.of_channel(before, "US")
+    assert scope.of_channel(after, "EU")["categorised"]["BOOT"] == ["eu:sale"]

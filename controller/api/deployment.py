@@ -383,6 +383,16 @@ def environment_of(target: Mapping[str, Any]) -> str:
     return str(target.get("environment") or target.get("name") or "")
 
 
+def scope_text(target: Mapping[str, Any]) -> str:
+    """` (EU only; 8 changes left out)` for a target scoped to its channel, as status shows it
+    ("" for a whole-store one)."""
+    if target.get("catalogScope") != CatalogScope.CHANNEL:
+        return ""
+    left = int(target.get("outOfScope") or 0)
+    out = f"; {left} change{'' if left == 1 else 's'} left out" if left else ""
+    return f" ({target.get('channel')} only{out})"
+
+
 class ApprovalRecord(Model):
     """Who approved which plans, and when: an approval holds for these plans only."""
 

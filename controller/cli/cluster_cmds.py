@@ -17,7 +17,7 @@ from typing import Any, cast
 from controller.api.base import GROUP, VERSION
 from controller.api.conditions import kstatus
 from controller.api.deployment import DeploymentPhase as Phase
-from controller.api.deployment import Target, environment_of
+from controller.api.deployment import Target, environment_of, scope_text
 from controller.api.resources import KIND_BY_NAME
 from controller.cli.errors import CliError
 from controller.reconcile.deployment import APPROVED_BY, APPROVED_PLAN
@@ -216,7 +216,7 @@ def plan_text(target: dict[str, Any]) -> str:
     if target.get("estimatedRequests") is not None:
         count = int(target["estimatedRequests"])
         text += f" ({count} write request{'' if count == 1 else 's'})"
-    return text
+    return text + scope_text(target)
 
 
 # ---- status, get, history --------------------------------------------------------------------------

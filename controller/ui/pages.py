@@ -9,7 +9,7 @@ from html import escape
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-from controller.api.deployment import environment_of
+from controller.api.deployment import environment_of, scope_text
 from controller.review import STYLE, document, pages_nav, review_body
 from controller.review.shelf import Shelved
 from controller.ui.view import ClusterView
@@ -115,7 +115,7 @@ def _plan_counts(target: Mapping[str, Any]) -> str:
         f"{kind} +{c.get('create', 0)} ~{c.get('update', 0)} -{c.get('delete', 0)}"
         for kind, c in sorted((target.get("plan") or {}).items())
     ]
-    return e(", ".join(parts) or "-")
+    return e((", ".join(parts) or "-") + scope_text(target))
 
 
 def _snapshot_link(namespace: str, name: str | None) -> str:
