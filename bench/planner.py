@@ -9,6 +9,7 @@ import sys
 import time
 
 from bench.common import raise_prices
+from controller.catalog.model import DEFAULT_CHANNEL_NAME
 from controller.catalog.observed import (
     ObservedBrand,
     ObservedCatalog,
@@ -18,7 +19,7 @@ from controller.catalog.observed import (
     ObservedVariant,
     to_catalog,
 )
-from controller.planner import drift, plan
+from controller.planner import Options, drift, plan
 
 
 def observed_store(count: int) -> ObservedCatalog:
@@ -75,11 +76,18 @@ def child(count: int) -> None:
     cpu = time.process_time()
     report = drift(desired, observed)
     drift_cpu = time.process_time() - cpu
+    cpu = time.process_time()
+    scoped = plan(desired, observed, Options(channel=DEFAULT_CHANNEL_NAME))
+    scoped_cpu = time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"  {count} products: built in {built:.1f}s; plan {plan_cpu:.2f} CPU s "
         f"({len(result.steps)} steps, {result.estimate_requests()} requests); drift {drift_cpu:.2f} CPU s "
         f"({report.total()} items); peak RSS {peak:.0f} MiB"
+    )
+    print(
+        f"  the same plan scoped to one channel: {scoped_cpu:.2f} CPU s ({len(scoped.steps)} "
+        f"steps; {scoped.out_of_scope} store-wide changes left out)"
     )
 
 

@@ -365,6 +365,11 @@ class _Planner:
         )
         self.scope = options.channel
         self.out_of_scope = 0
+        # each kind's assignments: references to many records of kinds that belong to channels
+        self.assignments: dict[Kind, dict[str, Reference]] = {
+            kind: {r.field: r for r in spec.references if r.many and KINDS[r.kind].channel}
+            for kind, spec in KINDS.items()
+        }
         # the channel of each record of a kind that belongs to one, by folded natural key
         self.key_channels = _ByKind(self._key_channels)
 
@@ -438,13 +443,11 @@ class _Planner:
         channels = {c.casefold(): c for c in self.key_channels[Kind.CHANNELS].values()}
         return channels.get(prefix, DEFAULT_CHANNEL_NAME) if colon else DEFAULT_CHANNEL_NAME
 
-    def _assignments(self, spec: KindSpec) -> dict[str, Reference]:
-        """A kind's assignments: references to many records of kinds that belong to channels."""
-        return {r.field: r for r in spec.references if r.many and KINDS[r.kind].channel is not None}
-
     def _by_channel(self, spec: KindSpec, changes: list[FieldChange]) -> list[FieldChange]:
         """Changes as plans show them: an assignment's change split by the channel it is in."""
-        assignments = self._assignments(spec)
+        assignments = self.assignments[spec.kind]
+        if not assignments:
+            return changes
         shown = []
         for change in changes:
             reference = assignments.get(change.field)
@@ -465,7 +468,7 @@ class _Planner:
     def _in_scope(self, spec: KindSpec, changes: list[FieldChange]) -> list[FieldChange]:
         """A store-wide record's changes in a channel-scoped plan: only its assignments to that
         channel, the others kept as the store has them."""
-        assignments, scope, kept = self._assignments(spec), self.scope, []
+        assignments, scope, kept = self.assignments[spec.kind], self.scope, []
         for change in changes:
             reference = assignments.get(change.field)
             if reference is None:
@@ -524,10 +527,11 @@ class _Planner:
         if spec.renamed is not None and read is None:
             wanted = list(wanted)
             renamed = _renames(spec, wanted, current)
+        channel_of = None if owner or spec.channel is None else self._channel
         for key, values, item in wanted:
             folded = key if exact else fold(key)
             raw = current.pop(folded, None)
-            own = channel if owner else self._channel(spec, item)
+            own = channel if channel_of is None else channel_of(spec, item)
             if raw is None:
                 if not self._left_out(own, Action.CREATE, spec):
                     self._create(spec, key, values, item, owner, own)
@@ -583,7 +587,7 @@ class _Planner:
             *extras,
             *(current.values() if read is None else map(read, current.values())),
         ):
-            own = channel if owner else self._channel(spec, record[3])
+            own = channel if channel_of is None else channel_of(spec, record[3])
             if self._left_out(own, Action.DELETE, spec):
                 continue
             self.steps.append(
