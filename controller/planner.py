@@ -406,6 +406,7 @@ class _Planner:
         else:
             self._check_delete_limits(steps)
         self._check_references(steps)
+        self._check_scope()
         for kind in self.kinds:
             spec = KINDS[kind]
             if spec.plan_check is not None and not _unobserved(spec, self.observed):
@@ -413,6 +414,18 @@ class _Planner:
         return Plan(
             tuple(steps), tuple(self.problems), self.observed.counts(), skipped, self.out_of_scope
         )
+
+    def _check_scope(self) -> None:
+        """A plan scoped to a channel that neither the store nor the catalog has is refused (a
+        misspelt channel would otherwise plan nothing, silently)."""
+        if self.scope is None or self.observed.channels is None:
+            return
+        known = set(self.key_channels[Kind.CHANNELS].values())
+        if self.scope not in known:
+            self.problems.append(
+                f"the plan is scoped to channel {self.scope!r}, which neither the store nor the "
+                f"catalog has (channels: {', '.join(sorted(known))})"
+            )
 
     # ---- channels: which channel a record or an assignment belongs to -------------------------
 

@@ -9,6 +9,7 @@ import json
 import os
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -249,6 +250,11 @@ async def test_an_eu_release_changes_the_eu_tree_and_assignments_and_leaves_the_
     assert after.scripts is not None
     assert after.scripts["EU:Analytics"].fields["src"] == "https://cdn.example.test/eu2.js"
     assert (await assess(production, release, EU_ONLY)).plan.in_sync
+    misspelt = (await assess(production, release, replace(EU_ONLY, channel="Eu"))).plan
+    assert misspelt.problems == (
+        "the plan is scoped to channel 'Eu', which neither the store nor the catalog has "
+        "(channels: EU, US, default)",
+    )
     # what remains of the release belongs to the US channel or to the whole store
     rest = (await assess(production, release, Options(prune=True, allow_mass_delete=True))).plan
     assert set(rest.channel_totals()) == {"US", STORE_WIDE}
