@@ -18,14 +18,15 @@ import yaml
 from controller.catalog.files import load_directory
 from controller.catalog.kinds import SHAREABLE, Action, Kind
 from controller.catalog.model import Catalog
-from controller.catalog.observed import to_catalog
+from controller.catalog.observed import ObservedAssignment, ObservedChannel, to_catalog
 from controller.catalog.parse import from_inline
 from controller.cli.cluster_cmds import plan_text
 from controller.emulator import Emulator
 from controller.engine import assess, sync
-from controller.planner import STORE_WIDE, Options
+from controller.planner import STORE_WIDE, Options, plan
 from controller.reconcile.services import Services
 from controller.stores import BigCommerceStore
+from tests import test_planner_commerce as commerce
 from tests.conftest import PROD_TOKEN
 from tests.test_reconcilers import FakeWorld, reconcile
 
@@ -269,7 +270,7 @@ async def test_stagingpro_plan_names_the_channel_of_each_change(
     env = {**os.environ, "STAGINGPRO_STORE_TOKEN": PROD_TOKEN, "NO_COLOR": "1"}
     store = emulator.store_url("production")
 
-    async def plan(*args: str) -> str:
+    async def cli_plan(*args: str) -> str:
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "controller", "plan", str(tmp_path / "v2"), "--store", store,
             *args, env=env, stdout=asyncio.subprocess.PIPE,
@@ -278,7 +279,7 @@ async def test_stagingpro_plan_names_the_channel_of_each_change(
         assert process.returncode == 2, out
         return out.decode()
 
-    table = await plan()
+    table = await cli_plan()
     assert "by channel: EU 7, US 4, (store) 3" in table
     assert "~ categories EU:Apparel/Shoes [EU]: description 'Chaussures' -> " in table
     assert "~ categories US:Apparel/Shoes [US]: description 'Shoes' -> " in table
@@ -288,7 +289,7 @@ async def test_stagingpro_plan_names_the_channel_of_each_change(
     ) in table
 
     scoped = json.loads(
-        await plan("--channel", "EU", "--prune", "--allow-mass-delete", "-o", "json")
+        await cli_plan("--channel", "EU", "--prune", "--allow-mass-delete", "-o", "json")
     )
     assert scoped["channelCounts"] == {"EU": {"create": 1, "update": 6, "delete": 1}}
     assert scoped["outOfScope"] == 8
@@ -331,3 +332,22 @@ async def test_a_storefront_scoped_to_its_channel_releases_only_that_channel(
     assert store_wide(after) == store_wide(before)
     assert sorted(of_channel(after, "EU")["tree"]) == ["EU:Apparel", "EU:Apparel/Shoes", "EU:Sale"]
     assert of_channel(after, "EU")["sold"] == ["BOOT", "HAT", "SOCK"]
+
+
+def test_a_channel_scoped_plan_keeps_to_that_channels_price_list_assignments() -> None:
+    found = commerce.store(Wholesale={})
+    found.price_lists = {4: commerce.trade()}
+    found.channels = {1: ObservedChannel(1, "Shop", {}), 6: ObservedChannel(6, "EU", {})}
+    found.price_list_assignments = {
+        1: ObservedAssignment(1, 4, 3, 6),  # Trade for Wholesale on EU
+        2: ObservedAssignment(2, 4, 0, 1),  # Trade for everyone on the first storefront
+    }
+    wanted = commerce.assignments({"price_list": "Trade", "channel": "EU"})  # everyone on EU
+
+    scoped = plan(wanted, found, Options(prune=True, allow_mass_delete=True, channel="EU"))
+
+    assert sorted((s.action, s.key, s.channel) for s in scoped.steps) == [
+        (Action.CREATE, "Trade |  | EU", "EU"),
+        (Action.DELETE, "Trade | Wholesale | EU", "EU"),
+    ]
+    assert scoped.out_of_scope == 1  # the first storefront's assignment is not pruned
