@@ -250,6 +250,7 @@ async def _exercise(c: httpx.AsyncClient) -> None:
     await _exercise_reviews(c, pid)
     await _exercise_record_images(c)
     await _exercise_channels(c, pid)
+    await _exercise_settings(c)
 
     assert (
         await c.delete(
@@ -728,6 +729,50 @@ async def _exercise_channels(c: httpx.AsyncClient, pid: int) -> None:
     assert (await c.delete(path, params={"category_id:in": eu_apparel})).status_code == 204
     product = (await c.get(f"/v3/catalog/products/{pid}")).json()["data"]
     assert eu_apparel not in product["categories"]
+
+
+SETTINGS = [
+    "catalog",
+    "email-statuses",
+    "inventory",
+    "inventory/notifications",
+    "logo",
+    "store/locale",
+    "store/profile",
+    "store/units-of-measurement",
+    "storefront/category",
+    "storefront/product",
+    "storefront/robotstxt",
+    "storefront/search",
+    "storefront/security",
+    "storefront/seo",
+    "storefront/status",
+]
+SETTINGS_GLOBAL_ONLY = {"store_address_type", "product_filtering_enabled"}
+
+
+async def _exercise_settings(c: httpx.AsyncClient) -> None:
+    """Store settings: global values written back, and overrides on the default channel."""
+    for name in SETTINGS:
+        path = f"/v3/settings/{name}"
+        values = (await c.get(path)).json()["data"]
+        assert (await c.put(path, json=values)).status_code == 200
+        if name == "store/locale":  # global only: no channel_id
+            continue
+        on_default = {"channel_id": 1}
+        assert set((await c.get(path, params=on_default)).json()["data"].values()) == {None}
+        body = {k: None if k in SETTINGS_GLOBAL_ONLY else v for k, v in values.items()}
+        put = await c.put(path, params=on_default, json=body)
+        assert put.status_code == 200, put.text
+    # the 422s the specs document
+    bad = {"category_tree_depth": 0, "default_product_sort": "besling", "listing_mode": "x"}
+    assert (await c.put("/v3/settings/storefront/category", json=bad)).status_code == 422
+    assert (await c.put("/v3/settings/storefront/product", json={})).status_code == 422
+    no_name = {"store_name": None}
+    assert (await c.put("/v3/settings/store/profile", json=no_name)).status_code == 422
+    assert (await c.put("/v3/settings/storefront/seo", json={"www_redirect": 1})).status_code == 422
+    locale = {"default_shopper_language": None}
+    assert (await c.put("/v3/settings/store/locale", json=locale)).status_code == 422
 
 
 async def _exercise_metafields(c: httpx.AsyncClient, pid: int) -> None:

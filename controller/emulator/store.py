@@ -27,6 +27,7 @@ from controller.emulator.resources import (
     reviews,
     rules,
     scripts,
+    settings,
     sites,
     store_info,
     template_associations,
@@ -74,6 +75,7 @@ _FAMILIES = (
     v2_catalog,
     channels,
     sites,
+    settings,
 )
 SCHEMA = "".join(m.SCHEMA for m in _FAMILIES)
 TABLES: tuple[str, ...] = tuple(t for m in _FAMILIES for t in m.TABLES)
@@ -126,3 +128,4 @@ class Store:
         self.channels = channels.Channels(self)
         self.sites = sites.Sites(self)
         self.assignments = assignments.Assignments(self)
+        self.settings = settings.Settings(self)
