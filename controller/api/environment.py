@@ -299,6 +299,15 @@ class CloneStatus(Model):
         default_factory=list,
         description="The source's channels the sandbox could not be given by name, with why.",
     )
+    themes: list[str] = Field(
+        default_factory=list,
+        description="Each channel's active theme carried from the source (`channel: Theme "
+        "(Variation)`), with the source channel's configuration settings.",
+    )
+    uncarried_themes: list[str] = Field(
+        default_factory=list,
+        description="The channels whose active theme could not be carried, with why.",
+    )
 
 
 class DeployedCatalog(Model):

@@ -278,11 +278,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     _table(("ENVIRONMENT", "READY", "DRIFT", "ZONE"), rows, "no environments")
     for o in found["StoreEnvironment"]:
         clone = (o.get("status") or {}).get("clone") or {}
-        if clone.get("unmappedChannels"):
-            name = f"{o['metadata'].get('namespace', '')}/{o['metadata']['name']}"
-            print(f"{name}: channels of {clone.get('source')} not mapped by name:")
-            for line in clone["unmappedChannels"]:
-                print(f"  {line}")
+        name = f"{o['metadata'].get('namespace', '')}/{o['metadata']['name']}"
+        for field, what in (
+            ("unmappedChannels", "channels of {} not mapped by name"),
+            ("uncarriedThemes", "channels whose theme on {} was not carried"),
+        ):
+            if clone.get(field):
+                print(f"{name}: {what.format(clone.get('source'))}:")
+                for line in clone[field]:
+                    print(f"  {line}")
     rows = []
     for o in found["StoreDeployment"]:
         status = o.get("status") or {}

@@ -18,6 +18,7 @@ from controller.engine.apply import apply
 from controller.errors import Stalled
 from controller.planner import Options, Plan, plan
 from controller.stores import BigCommerceStore
+from controller.stores.bigcommerce import ThemeJob
 
 
 class ScriptsFailed(Stalled):
@@ -114,7 +115,7 @@ async def release_theme(
     a variation on a channel (by name; the default one when None) with the configuration `which`
     names; returns theme, variation and channel ids."""
     data, name = bundle(files)
-    theme_id = uploaded or await _upload(store, data, name, within)
+    theme_id = uploaded or await upload_bundle(store, data, name, within)
     result = {"theme": theme_id, "name": name}
     if activate:
         channel_id = 1
@@ -138,18 +139,25 @@ async def release_theme(
     return result
 
 
-async def _upload(store: BigCommerceStore, data: bytes, name: str, within: float) -> str:
+async def upload_bundle(store: BigCommerceStore, data: bytes, name: str, within: float) -> str:
     """Upload a bundle and wait for its job: the new theme's id."""
-    job_id = await store.upload_theme(data, f"{name}.zip")
+    job = await theme_job_done(store, await store.upload_theme(data, f"{name}.zip"), within)
+    if job.theme_id is None:
+        raise ThemeFailed(f"theme upload of {name!r} finished without a theme")
+    return job.theme_id
+
+
+async def theme_job_done(store: BigCommerceStore, job_id: str, within: float) -> ThemeJob:
+    """A theme job once finished (ThemeFailed: it failed, or outlasted `within` seconds)."""
     deadline = time.monotonic() + within
     delay = 0.05
     while True:
         job = await store.theme_job(job_id)
         if job.failure is not None:
-            raise ThemeFailed(f"theme upload {job_id} failed: {job.failure}")
-        if job.theme_id is not None:
-            return job.theme_id
+            raise ThemeFailed(f"theme job {job_id} failed: {job.failure}")
+        if job.finished:
+            return job
         if time.monotonic() > deadline:
-            raise ThemeFailed(f"theme upload {job_id} did not finish within {within:.0f}s")
+            raise ThemeFailed(f"theme job {job_id} did not finish within {within:.0f}s")
         await asyncio.sleep(delay)
         delay = min(delay * 2, 5.0)

@@ -34,6 +34,7 @@ from controller.engine.migrate import as_migrated
 from controller.engine.observation import Observation
 from controller.engine.snapshots import ResolvedCatalog
 from controller.engine.sync import Assessment
+from controller.engine.theme_carry import ThemeCarrier
 from controller.errors import DependencyNotReady, Stalled
 from controller.planner import Drift, Options
 from controller.reconcile.kernel import Context, Reconciler
@@ -250,13 +251,6 @@ async def _clone(ctx: _Reconcile) -> Result:
     kinds = set(CAPTURED) - {Kind.SCRIPTS} | ({Kind.CUSTOMERS} if cloning.enabled else set())
     if env.spec.clone_from.inventory:  # operational data: on request only
         kinds |= LIVE
-    async with await open_store(svc, source_env) as source:
-        # an older store's Catalog V2 products as they become in V3, priced as shoppers pay
-        observed = await as_migrated(source, await source.observe(kinds))
-    catalog = to_catalog(observed)  # never holds customers: they are added anonymised only
-    if cloning.enabled:
-        catalog = replace(catalog, customers=anonymise(observed, key, rules))
-    del observed  # the source's people are dropped at once
     options = Options(
         prune=True,
         allow_mass_delete=True,
@@ -265,8 +259,19 @@ async def _clone(ctx: _Reconcile) -> Result:
         reviews=True,
     )
     lock = svc.stores.write_lock(env.spec.store.api_url, env.spec.store.hash)
-    async with lock, svc.stores.parallel:
-        _, result = await sync(ctx.connected, catalog, options)
+    async with await open_store(svc, source_env) as source:
+        # an older store's Catalog V2 products as they become in V3, priced as shoppers pay
+        observed = await as_migrated(source, await source.observe(kinds))
+        catalog = to_catalog(observed)  # never holds customers: they are added anonymised only
+        if cloning.enabled:
+            catalog = replace(catalog, customers=anonymise(observed, key, rules))
+        del observed  # the source's people are dropped at once
+        themes = ThemeCarrier(source, ctx.connected)
+        async with lock, svc.stores.parallel:
+            # the channels the sandbox has first: content names its first storefront's templates
+            await themes.carry()
+            _, result = await sync(ctx.connected, catalog, options)
+            await themes.carry(set(themes.not_carried))  # the channels (and sites) just made
     phase = ClonePhase.SUCCEEDED if not result.errors else ClonePhase.FAILED
     status.clone = CloneStatus(
         source=source_name,
@@ -278,6 +283,8 @@ async def _clone(ctx: _Reconcile) -> Result:
         customers=None if catalog.customers is None else len(catalog.customers),
         customer_rules=rules.describe() if cloning.enabled else [],
         **_channel_mapping(catalog, result),
+        themes=[f"{name}: {theme}" for name, theme in sorted(themes.carried.items())],
+        uncarried_themes=[f"{name}: {why}" for name, why in sorted(themes.not_carried.items())],
     )
     succeeded = phase is ClonePhase.SUCCEEDED
     ctx.event(

@@ -7,21 +7,27 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
 
 from controller.catalog.kinds import Kind
 from controller.catalog.model import Catalog
 from controller.catalog.observed import ObservedCatalog
 from controller.stores.changes import count, read_changes
 from controller.stores.client import decode
-from controller.stores.errors import RequestRejected
+from controller.stores.errors import RequestRejected, StoreUnavailable
 from controller.stores.records import BigCommerceRecords
 
 
 @dataclass(frozen=True)
 class ThemeJob:
-    """A theme upload's job: the theme it made once finished, or why it failed."""
+    """A theme job once finished: the theme an upload made or the link a download made; or why
+    it failed."""
 
+    finished: bool = False
     theme_id: str | None = None
+    download_url: str | None = None
     failure: str | None = None
 
 
@@ -84,8 +90,62 @@ class BigCommerceStore(BigCommerceRecords):
             )
             return ThemeJob(failure=errors or "no reason given")
         if job.get("status") == "COMPLETED":
-            return ThemeJob(theme_id=str(job.get("result", {}).get("theme_id")))
+            result = job.get("result") or {}
+            theme, url = result.get("theme_id"), result.get("download_url")
+            return ThemeJob(
+                finished=True,
+                theme_id=None if theme is None else str(theme),
+                download_url=None if url is None else str(url),
+            )
         return ThemeJob()
+
+    async def themes(self) -> list[dict[str, Any]]:
+        """`GET /themes`: every theme of the store with its variations."""
+        found: list[dict[str, Any]] = await self.data("GET", "/v3/themes", "/v3/themes") or []
+        return found
+
+    async def theme_configuration(self, theme_id: str, configuration_id: str) -> dict[str, Any]:
+        """`GET /themes/{uuid}/configurations?uuid:in=`: one configuration (its settings)."""
+        found = await self.data(
+            "GET",
+            f"/v3/themes/{theme_id}/configurations",
+            "/v3/themes/{uuid}/configurations",
+            params={"uuid:in": configuration_id},
+        )
+        if not found:
+            raise RequestRejected(
+                f"theme {theme_id} has no configuration {configuration_id}", status=404
+            )
+        configuration: dict[str, Any] = found[0]
+        return configuration
+
+    async def download_theme(self, theme_id: str, which: str = "original") -> str:
+        """`POST /themes/{uuid}/actions/download`: the job id (its result links to the bundle)."""
+        body = decode(
+            await self.request(
+                "POST",
+                f"/v3/themes/{theme_id}/actions/download",
+                endpoint="/v3/themes/{uuid}/actions/download",
+                json={"which": which},
+            )
+        )
+        return str(body.get("job_id") or body.get("data", {}).get("job_id"))
+
+    async def downloaded(self, url: str) -> bytes:
+        """The bundle a finished download job links to: the link needs no token and may be on
+        another host (a CDN's), so none is sent."""
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise RequestRejected("a theme download link is not a web address", status=0)
+        try:
+            async with httpx.AsyncClient(timeout=120.0, follow_redirects=True) as anyone:
+                response = await anyone.get(url)
+        except httpx.HTTPError as error:  # named without the link: it may be signed
+            raise StoreUnavailable(f"a theme download failed: {type(error).__name__}") from None
+        if response.status_code != 200:
+            raise RequestRejected(
+                f"a theme download answered {response.status_code}", status=response.status_code
+            )
+        return response.content
 
     async def theme_variations(self, theme_id: str) -> dict[str, str]:
         """`GET /themes`: a theme's variations, name -> id, in the store's order."""

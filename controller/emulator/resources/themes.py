@@ -12,6 +12,7 @@ import zipfile
 from datetime import UTC, datetime
 from typing import Any
 
+from controller.catalog.stencil import edit_config
 from controller.emulator.database import dumps, now_iso
 from controller.emulator.errors import ApiError, invalid, not_found
 from controller.emulator.resources.base import (
@@ -519,19 +520,7 @@ def _setting_problem(item: dict[str, Any], value: Any) -> str | None:
 
 def _with_settings(data: bytes, settings: dict[str, Any]) -> bytes:
     """The bundle with config.json's `settings` replaced."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            content = source.read(info)
-            if info.filename == "config.json":
-                config = json.loads(content)
-                config["settings"] = settings
-                content = json.dumps(config, indent=2).encode()
-            target.writestr(info, content)
-    return out.getvalue()
+    return edit_config(data, lambda config: config.update(settings=settings))
 
 
 def _public(theme: dict[str, Any]) -> dict[str, Any]:
