@@ -14,7 +14,7 @@ import yaml
 
 from controller.catalog.files import load_directory
 from controller.catalog.kinds import SHAREABLE
-from controller.catalog.model import Catalog
+from controller.catalog.model import Catalog, CatalogInvalid
 from controller.catalog.observed import to_catalog
 from controller.cli import main
 from controller.emulator import Emulator
@@ -26,7 +26,16 @@ from controller.stores import BigCommerceStore, Token
 from tests.conftest import PROD_TOKEN, SANDBOX_TOKEN
 from tests.support.manifests import access_to, write_secret
 from tests.test_channels import EU, _write_trees
-from tests.test_content import PAGES, REDIRECTS, REGIONS, write_catalog
+from tests.test_content import (
+    ASSOCIATIONS,
+    LAYOUTS,
+    PAGES,
+    PLACEMENTS,
+    REDIRECTS,
+    REGIONS,
+    WIDGETS,
+    write_catalog,
+)
 from tests.test_customers import manifests as customer_manifests
 from tests.test_customers import settle
 
@@ -84,6 +93,17 @@ def write_two_storefronts(root: Path) -> None:
         {**shoe, "sku": "SOCK", "name": "Sock", "channels": ["EU"], "categories": ["EU:Outlet"]},
     ]
     (root / "products.jsonl").write_text("".join(json.dumps(p) + "\n" for p in products))
+    eu = {"channel": "EU"}  # the same content on EU's storefront, named so
+    for name, extra in (
+        ("widgets.yaml", [{**WIDGETS[0], **eu, "name": "Hero EU"}]),
+        ("placements.yaml", [{**PLACEMENTS[3], **eu, "widget": "Holiday banner/Hero EU"}]),
+        ("custom-templates.yaml", [{**ASSOCIATIONS[0], **eu}]),
+    ):
+        path = root / "content" / name
+        path.write_text(yaml.safe_dump(yaml.safe_load(path.read_text()) + extra))
+    (root / "content" / "layouts" / "eu-home.yaml").write_text(
+        yaml.safe_dump({**LAYOUTS["home.yaml"], **eu})
+    )
 
 
 def manifests(root: Path, emulator: Emulator) -> FileWorld:
@@ -159,6 +179,13 @@ async def test_a_two_storefront_store_is_cloned_into_a_sandbox_and_back_with_eac
     assert "EU:/holiday/" in source["pages"]
     assert "/holiday/" in source["pages"]
     assert "eu:outlet" in source["categories"]
+    eu_content = [  # named by channel name in every store, whatever the channel's id there
+        "eu:pages/home home_below_menu#0" in source["placements"],
+        "EU:product SHOE-1" in source["template_associations"],
+        "EU:pages/home" in source["page_layouts"],
+        source["widgets"]["Holiday banner/Hero EU"].fields.get("channel") == "EU",
+    ]
+    assert eu_content == [True] * 4, sorted(source["placements"])
     for name in ("sandbox", "restored"):
         assert by_natural_keys(catalogs[name]) == source, name
         clone = world.status[("StoreEnvironment", "shop", name)]["clone"]
@@ -204,3 +231,27 @@ async def test_a_clone_says_which_channels_theme_it_could_not_carry(
     shown = capsys.readouterr().out
     assert "shop/sandbox: channels whose theme on production was not carried:" in shown
     assert f"  {line}" in shown
+
+
+def test_content_names_a_storefront_by_name_and_an_older_catalogs_store_id_is_refused(
+    tmp_path: Path,
+) -> None:
+    root = write_catalog(tmp_path / "catalog")
+    written = yaml.safe_load((root / "content" / "custom-templates.yaml").read_text())
+    legacy = [{**written[0], "channel_id": 1}, {**written[1], "channel_id": 2}]
+    (root / "content" / "custom-templates.yaml").write_text(yaml.safe_dump(legacy))
+    (root / "content" / "widgets.yaml").write_text(
+        yaml.safe_dump([{**w, "channel_id": 2} for w in WIDGETS[:1]] + WIDGETS[1:])
+    )
+    with pytest.raises(CatalogInvalid) as raised:
+        load_directory(root)
+    messages = sorted(str(p).replace(f"{root}/", "") for p in raised.value.problems)
+    named = "channel_id is a store's id: name the channel instead (channel: NAME)"
+    assert messages == [
+        f"content/custom-templates.yaml:4: channel_id: {named}",
+        f"content/widgets.yaml:1: channel_id: {named}",
+    ]
+    (root / "content" / "custom-templates.yaml").write_text(yaml.safe_dump(legacy[:1]))
+    (root / "content" / "widgets.yaml").write_text(yaml.safe_dump(WIDGETS))
+    catalog = load_directory(root)  # the first storefront's id, as older catalogs wrote it
+    assert sorted(catalog.template_associations or {}) == ["product SHOE-1"]

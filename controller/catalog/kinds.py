@@ -375,7 +375,7 @@ def _check_templates(catalog: Catalog, observed: ObservedCatalog) -> list[str]:
     theme, files = observed.theme_templates
     problems = []
     for key, association in sorted(catalog.template_associations.items()):
-        if association.fields.get("channel_id", DEFAULT_CHANNEL) != DEFAULT_CHANNEL:
+        if association.fields.get("channel"):  # another storefront's theme
             continue
         file_name = association.fields.get("file_name")
         if not theme:
@@ -433,7 +433,7 @@ def _check_regions(catalog: Catalog, observed: ObservedCatalog) -> list[str]:
     for placement in sorted(catalog.placements.values(), key=lambda p: p.key):
         values = placement.fields
         file_name, region = str(values.get("template_file", "")), values.get("region")
-        if values.get("channel_id", DEFAULT_CHANNEL) != DEFAULT_CHANNEL or not region:
+        if values.get("channel") or not region:  # another storefront's theme, or no region
             continue
         if file_name not in observed.regions:
             continue
@@ -798,6 +798,10 @@ _SCRIPT = fields.by_channel_name(fields.SCRIPT)
 _CATEGORY = {**fields.CATEGORY, "channel": ("str", 255)}  # the tree of the channel named
 _PAGE = fields.by_channel_name(fields.PAGE)
 _REDIRECT = fields.by_channel_name(fields.REDIRECT, "site_id")
+_WIDGET = fields.by_channel_name(fields.WIDGET)
+_PLACEMENT = fields.by_channel_name(fields.PLACEMENT)
+_LAYOUT = fields.by_channel_name(fields.PAGE_LAYOUT)
+_ASSOCIATION = fields.by_channel_name(fields.TEMPLATE_ASSOCIATION)
 
 
 def _legacy_id(name: str, value: int) -> dict[str, Any]:
@@ -1219,8 +1223,8 @@ _DECLARED = (
         "widget",
         key="widget",
         fold=_identity,
-        fields=fields.WIDGET,
-        managed=frozenset(fields.WIDGET),
+        fields=_WIDGET,
+        managed=frozenset(_WIDGET),
         desired=lambda catalog: (
             None
             if catalog.widgets is None
@@ -1241,6 +1245,7 @@ _DECLARED = (
         required_on_create=("name",),
         required_in_file=("template", "name"),
         file="content/widgets.yaml",
+        extra_schema=_legacy_id("channel_id", DEFAULT_CHANNEL),
         attribute="widgets",
         channel=_channel_id,
         optional_file=True,
@@ -1252,8 +1257,8 @@ _DECLARED = (
         "placement",
         key="placement",
         fold=path_key,
-        fields=fields.PLACEMENT,
-        managed=frozenset(fields.PLACEMENT),
+        fields=_PLACEMENT,
+        managed=frozenset(_PLACEMENT),
         desired=lambda catalog: (
             None
             if catalog.placements is None
@@ -1268,6 +1273,7 @@ _DECLARED = (
         required_on_create=("template_file",),
         required_in_file=("template_file", "region", "widget"),
         file="content/placements.yaml",
+        extra_schema=_legacy_id("channel_id", DEFAULT_CHANNEL),
         attribute="placements",
         channel=_channel_id,
         optional_file=True,
@@ -1280,8 +1286,8 @@ _DECLARED = (
         "Page Builder layout",
         key="layout",
         fold=path_key,
-        fields=fields.PAGE_LAYOUT,
-        managed=frozenset(fields.PAGE_LAYOUT),
+        fields=_LAYOUT,
+        managed=frozenset(_LAYOUT),
         desired=lambda catalog: (
             None
             if catalog.page_layouts is None
@@ -1294,6 +1300,7 @@ _DECLARED = (
         ),
         required_in_file=("regions",),
         file="content/layouts/",
+        extra_schema=_legacy_id("channel_id", DEFAULT_CHANNEL),
         attribute="page_layouts",
         channel=_channel_id,
         optional_file=True,
@@ -1305,8 +1312,8 @@ _DECLARED = (
         "custom template association",
         key="entity",
         fold=path_key,
-        fields=fields.TEMPLATE_ASSOCIATION,
-        managed=frozenset(fields.TEMPLATE_ASSOCIATION),
+        fields=_ASSOCIATION,
+        managed=frozenset(_ASSOCIATION),
         desired=lambda catalog: (
             None
             if catalog.template_associations is None
@@ -1318,6 +1325,7 @@ _DECLARED = (
         read_only=frozenset({"id", "is_valid", "date_created", "date_modified"}),
         required_in_file=("file_name",),
         file="content/custom-templates.yaml",
+        extra_schema=_legacy_id("channel_id", DEFAULT_CHANNEL),
         attribute="template_associations",
         channel=_channel_id,
         optional_file=True,

@@ -339,12 +339,6 @@ DEFAULT_SITE = 1000  # and its site (redirects are per site, pages per channel)
 DEFAULT_TREE = 1  # and its category tree
 
 
-def site_key(path: str, site: int, default: int) -> str:
-    """The natural key of a record identified by a path within a site or channel: the path alone
-    on the default one, else `N:/path`."""
-    return path if site == default else f"{site}:{path}"
-
-
 @dataclass(frozen=True)
 class WebPage:
     """A web page keyed by its URL within its channel (a link page by its link). `parent` is the
@@ -382,7 +376,8 @@ class WidgetTemplate:
 @dataclass(frozen=True)
 class Widget:
     """A widget keyed by its name within its widget template (`template`, by name); `fields`
-    holds its `widget_configuration`, `description` and `channel_id`."""
+    holds its `widget_configuration`, `description` and `channel` (by name; none: the first
+    storefront)."""
 
     name: str
     fields: Mapping[str, Any]
@@ -420,7 +415,8 @@ class OnPage:
 class Placement(OnPage):
     """A widget (`widget`, by key) placed in a region of a template file, on one record's page
     or every page of the template, at a sort order. `fields` holds `template_file`, `region`,
-    `sort_order`, `status` and `channel_id`; all but `status` (and the widget) identify it."""
+    `sort_order`, `status` and `channel` (by name; none: the first storefront); all but `status`
+    (and the widget) identify it."""
 
     widget: str = ""
 
@@ -431,13 +427,13 @@ class Placement(OnPage):
         entity = self.entity[1]
         where = f"{self.fields.get('template_file', '')}{' ' + entity if entity else ''}"
         key = f"{where} {self.fields.get('region', '')}#{self.fields.get('sort_order', 0)}"
-        return site_key(key, int(self.fields.get("channel_id", DEFAULT_CHANNEL)), DEFAULT_CHANNEL)
+        return channel_key(key, self.fields)
 
 
 @dataclass(frozen=True)
 class PageLayout(OnPage):
     """A page's Page Builder layout, published whole: `fields` holds its `template_file` ("" for
-    the global regions), `channel_id` and `regions` as Page Builder keeps them (regions, layouts,
+    the global regions), `channel` (by name) and `regions` as Page Builder keeps them (regions, layouts,
     dropzones and widgets, in order), each widget of a custom template naming it by name
     (`widget_template`) rather than by the store's id."""
 
@@ -447,7 +443,7 @@ class PageLayout(OnPage):
         prefixed by the channel when not the first."""
         entity = self.entity[1]
         where = f"{self.fields.get('template_file') or 'global'}{' ' + entity if entity else ''}"
-        return site_key(where, int(self.fields.get("channel_id", DEFAULT_CHANNEL)), DEFAULT_CHANNEL)
+        return channel_key(where, self.fields)
 
     @property
     def widget_templates(self) -> frozenset[str]:
@@ -484,7 +480,7 @@ ASSOCIATED_KINDS = ("product", "category", "brand", "page")
 @dataclass(frozen=True)
 class TemplateAssociation:
     """A product (by SKU), category (by path), brand (by name) or page (by URL) bound to a custom
-    template file of the active theme; `fields` holds `file_name` (and `channel_id`)."""
+    template file of the active theme; `fields` holds `file_name` (and `channel`, by name)."""
 
     entity_type: str
     fields: Mapping[str, Any]
@@ -496,9 +492,7 @@ class TemplateAssociation:
     @property
     def key(self) -> str:
         """The natural key: the entity's kind and key, prefixed by the channel when not the first."""
-        channel = int(self.fields.get("channel_id", DEFAULT_CHANNEL))
-        entity = f"{self.entity_type} {getattr(self, self.entity_type)}"
-        return site_key(entity, channel, DEFAULT_CHANNEL)
+        return channel_key(f"{self.entity_type} {getattr(self, self.entity_type)}", self.fields)
 
 
 # A discount rule names its target by natural key under one of these (none for an `all` rule).

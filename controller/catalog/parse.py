@@ -816,7 +816,7 @@ def _check_widgets(c: _Collector, catalog: Catalog, located: Mapping[str, Item])
         if placement.page and pages is not None and placement.page not in pages:
             hint = did_you_mean(placement.page, list(pages))
             c.add(item, f"page {placement.page!r} is not in the catalog{hint}", "page")
-        where = (placement.fields.get("channel_id", 1), placement.fields["template_file"])
+        where = (placement.fields.get("channel", ""), placement.fields["template_file"])
         per_file[where] = per_file.get(where, 0) + 1
         if per_file[where] == fields.MAX_PLACEMENTS_PER_TEMPLATE + 1:
             c.add(
@@ -826,14 +826,16 @@ def _check_widgets(c: _Collector, catalog: Catalog, located: Mapping[str, Item])
             )
 
 
-_ASSOCIATION_KEYS = frozenset({*ASSOCIATED_KINDS, *fields.TEMPLATE_ASSOCIATION})
+_ASSOCIATION = KINDS[Kind.TEMPLATE_ASSOCIATIONS].fields
+_ASSOCIATION_KEYS = frozenset({*ASSOCIATED_KINDS, *_ASSOCIATION, "channel_id"})  # older catalogs
 
 
 def _association(c: _Collector, item: Item) -> TemplateAssociation | None:
     """One custom template association as written: exactly one entity and its file."""
-    data = _object(c, item, "custom template association")
-    if data is None:
+    found = _object(c, item, "custom template association")
+    if found is None:
         return None
+    data = _without_legacy_id(c, item, found)
     kind = _exactly_one(
         c, item, _ASSOCIATION_KEYS, ASSOCIATED_KINDS, "an association names exactly one entity"
     )
@@ -841,9 +843,9 @@ def _association(c: _Collector, item: Item) -> TemplateAssociation | None:
         return None
     checked = c.fields(
         item,
-        {k: data[k] for k in fields.TEMPLATE_ASSOCIATION if k in data},
-        fields.TEMPLATE_ASSOCIATION,
-        frozenset(fields.TEMPLATE_ASSOCIATION),
+        {k: data[k] for k in _ASSOCIATION if k in data},
+        _ASSOCIATION,
+        frozenset(_ASSOCIATION),
     )
     value = data[kind]
     if not isinstance(value, str):
@@ -856,16 +858,18 @@ def _association(c: _Collector, item: Item) -> TemplateAssociation | None:
     return TemplateAssociation(kind, checked, **{kind: value})
 
 
-_WIDGET_KEYS = frozenset({"template", *fields.WIDGET})
+_WIDGET = KINDS[Kind.WIDGETS].fields
+_WIDGET_KEYS = frozenset({"template", *_WIDGET})
 
 
 def _widget(c: _Collector, item: Item) -> Widget | None:
     """One widget as written: its template (by name), name and configuration."""
-    data = _object(c, item, "widget")
-    if data is None:
+    found = _object(c, item, "widget")
+    if found is None:
         return None
+    data = _without_legacy_id(c, item, found)
     checked = c.fields(
-        item, {k: v for k, v in data.items() if k != "template"}, fields.WIDGET, _WIDGET_KEYS
+        item, {k: v for k, v in data.items() if k != "template"}, _WIDGET, _WIDGET_KEYS
     )
     template, name = data.get("template"), checked.get("name")
     if not isinstance(template, str) or not template:
@@ -881,7 +885,8 @@ def _widget(c: _Collector, item: Item) -> Widget | None:
     return Widget(name, {k: v for k, v in checked.items() if k != "name"}, template)
 
 
-_PLACEMENT_KEYS = frozenset({"widget", *ASSOCIATED_KINDS, *fields.PLACEMENT})
+_PLACEMENT = KINDS[Kind.PLACEMENTS].fields
+_PLACEMENT_KEYS = frozenset({"widget", *ASSOCIATED_KINDS, *_PLACEMENT})
 
 
 def _on_page(
@@ -901,10 +906,11 @@ def _on_page(
 def _placement(c: _Collector, item: Item) -> Placement | None:
     """One placement as written: its widget (`template/name`), template file, region, sort
     order, status, and the record whose page it is on, of the kind its template file targets."""
-    data = _object(c, item, "placement")
-    if data is None:
+    found = _object(c, item, "placement")
+    if found is None:
         return None
-    checked = _on_page(c, item, data, fields.PLACEMENT, _PLACEMENT_KEYS)
+    data = _without_legacy_id(c, item, found)
+    checked = _on_page(c, item, data, _PLACEMENT, _PLACEMENT_KEYS)
     widget, file_name = data.get("widget"), checked.get("template_file")
     if not isinstance(widget, str) or "/" not in widget:
         c.add(
@@ -948,17 +954,19 @@ def _entity(
     return {named[0]: "/".join(split_path(value)) if named[0] == "category" else value}
 
 
-_LAYOUT_KEYS = frozenset({*ASSOCIATED_KINDS, *fields.PAGE_LAYOUT})
+_LAYOUT = KINDS[Kind.PAGE_LAYOUTS].fields
+_LAYOUT_KEYS = frozenset({*ASSOCIATED_KINDS, *_LAYOUT})
 
 
 def _layout(c: _Collector, item: Item) -> PageLayout | None:
     """One page's Page Builder layout as written: its template file ("" or absent for the
     global regions), record, channel and regions; each widget names its template (custom ones by
     name, `widget_template`); at most 150 widgets and 150 layouts."""
-    data = _object(c, item, "Page Builder layout")
-    if data is None:
+    found = _object(c, item, "Page Builder layout")
+    if found is None:
         return None
-    checked = _on_page(c, item, data, fields.PAGE_LAYOUT, _LAYOUT_KEYS)
+    data = _without_legacy_id(c, item, found)
+    checked = _on_page(c, item, data, _LAYOUT, _LAYOUT_KEYS)
     file_name = str(checked.get("template_file") or "")
     if file_name and fields.placement_entity(file_name) == "":
         c.add(item, f"Page Builder has no pages of {file_name!r}", "template_file")

@@ -22,7 +22,7 @@ from collections.abc import (
 )
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -396,7 +396,18 @@ def pricing_from_api(data: dict[str, Any]) -> ObservedPricingRule:
 
 CHANNELS = "/v3/channels"
 # the kinds whose records name their channel (`channel`), written as the store's ids
-_SCOPED = frozenset({Kind.SCRIPTS, Kind.PAGES, Kind.REDIRECTS, Kind.CATEGORIES})
+_SCOPED = frozenset(
+    {
+        Kind.SCRIPTS,
+        Kind.PAGES,
+        Kind.REDIRECTS,
+        Kind.CATEGORIES,
+        Kind.WIDGETS,
+        Kind.PLACEMENTS,
+        Kind.PAGE_LAYOUTS,
+        Kind.TEMPLATE_ASSOCIATIONS,
+    }
+)
 CURRENCIES = "/v3/channels/currency-assignments"
 SITES = "/v3/sites"
 TREES = "/v3/catalog/trees"
@@ -497,6 +508,7 @@ def widget_from_api(data: dict[str, Any]) -> ObservedWidget:
     """Reduce an API widget: its template's id, and its configuration without the `_` the store
     adds to it (the widget's own id)."""
     values = {k: data[k] for k in _WIDGET_FIELDS if k in data}
+    values["channel_id"] = data.get("channel_id") or DEFAULT_CHANNEL  # named by name_channels
     config = values.get("widget_configuration")
     if isinstance(config, dict) and "_" in config:
         values["widget_configuration"] = {k: v for k, v in config.items() if k != "_"}
@@ -513,6 +525,7 @@ def placement_from_api(data: dict[str, Any]) -> ObservedPlacement:
     """Reduce an API placement: its widget's id, its entity's id under the kind its template file
     targets."""
     values = {k: data[k] for k in _PLACEMENT_FIELDS if data.get(k) is not None}
+    values["channel_id"] = data.get("channel_id") or DEFAULT_CHANNEL  # named by name_channels
     placement = ObservedPlacement(
         id=str(data["uuid"]), fields=values, widget_id=str((data.get("widget") or {}).get("uuid"))
     )
@@ -521,6 +534,12 @@ def placement_from_api(data: dict[str, Any]) -> ObservedPlacement:
     if kind and entity.isdigit():
         setattr(placement, f"{kind}_id", int(entity))
     return placement
+
+
+class _ChannelFields(Protocol):
+    """Observed content whose fields name its channel."""
+
+    fields: dict[str, Any]
 
 
 def layout_address(channel: int, template_file: str, entity_id: str) -> str:
@@ -905,14 +924,14 @@ def _placement_body(record: Record) -> dict[str, Any]:
 
 
 def _association_body(record: Record) -> dict[str, Any]:
-    """An association's upsert: its channel, entity (created: its reference; updated: from its
-    id, `association id/entity id`) and file."""
-    prefixed = ":" in record.key.split(" ", 1)[0]  # `N:kind name` off the first channel
-    channel, _, entity = record.key.partition(":") if prefixed else ("", "", record.key)
+    """An association's upsert: its channel (by name, as `scoped` sends it), entity (created: its
+    reference; updated: from its id, `association id/entity id`) and file."""
+    channel = record.values.get("channel") or DEFAULT_CHANNEL_NAME
+    entity = record.key.removeprefix(f"{channel}:")
     kind = entity.split(" ", 1)[0]
     entity_id = record.refs.get(kind) or int(str(record.id).split("/")[1])
     return {
-        "channel_id": int(channel) if channel else record.values.get("channel_id", 1),
+        "channel": channel,
         "entity_type": kind,
         "entity_id": entity_id,
         "file_name": record.values["file_name"],
@@ -1324,9 +1343,10 @@ class BigCommerceRecords(StoreClient):
         if Kind.PAGE_LAYOUTS in kinds:  # the global regions, the home page and each web page
             observed.page_layouts = {}
             web = [(p.channel_id, p.id) for p in (observed.pages or {}).values()]
+            storefronts = sorted({DEFAULT_CHANNEL, *self.channel_sites})  # as known so far
             await self.read_layouts(
                 observed,
-                [layout_address(1, "", ""), layout_address(1, "pages/home", "")]
+                [layout_address(c, f, "") for c in storefronts for f in ("", "pages/home")]
                 + [layout_address(c, "pages/page", str(i)) for c, i in sorted(web)],
             )
 
@@ -1390,16 +1410,24 @@ class BigCommerceRecords(StoreClient):
         pages = list((observed.pages or {}).values())
         redirects = list((observed.redirects or {}).values())
         categories = [c for c in observed.categories.values() if c.tree_id != DEFAULT_TREE]
+        content: list[_ChannelFields] = [
+            *(observed.widgets or {}).values(),
+            *(observed.placements or {}).values(),
+            *(observed.template_associations or {}).values(),
+        ]
         others = {s.channel_id for s in scripts} | {p.channel_id for p in pages}
+        others |= {int(c.fields.get("channel_id") or DEFAULT_CHANNEL) for c in content}
         if (
             others <= {DEFAULT_CHANNEL}
             and all(r.site_id == DEFAULT_SITE for r in redirects)
             and not categories
         ):
+            self.name_channel_of(content)
             if observed.scripts is not None:
                 observed.scripts = {s.key: s for s in scripts}
             return
         await self.know_channels()
+        self.name_channel_of(content)
         if categories:
             await self.know_trees()
         names = {i: n for n, i in self.channel_ids.items()}
@@ -1423,6 +1451,22 @@ class BigCommerceRecords(StoreClient):
             name(of_site.get(redirect.site_id, -redirect.site_id), redirect.fields)
         if observed.scripts is not None:
             observed.scripts = {s.key: s for s in scripts}
+
+    def name_channel_of(self, content: Iterable[_ChannelFields]) -> None:
+        """Content whose fields hold the store's id of its channel (`channel_id`): by name
+        instead (`channel`), none on the first storefront (the channels as last read)."""
+        names = {i: n for n, i in self.channel_ids.items()}
+        for item in content:
+            channel = int(item.fields.pop("channel_id", None) or DEFAULT_CHANNEL)
+            if channel != DEFAULT_CHANNEL:
+                item.fields["channel"] = names.get(channel, f"#{channel}")
+
+    async def channel_id_of(self, channel: str | None) -> int | None:
+        """The store's id of a channel named by a catalog (None: the store has no such channel)."""
+        name = channel or DEFAULT_CHANNEL_NAME
+        if name not in self.channel_ids:
+            await self.know_channels()
+        return self.channel_ids.get(name)
 
     async def know_trees(self) -> None:
         """The category tree of each channel, read."""
@@ -1504,13 +1548,15 @@ class BigCommerceRecords(StoreClient):
             )
             layout = layout_from_api(snapshot or {}, address, templates)
             if layout is not None and observed.page_layouts is not None:
+                self.name_channel_of([layout])
                 observed.page_layouts[address] = layout
 
         await fan_out(read(a) for a in addresses)
 
     async def complete_observation(self, observed: ObservedCatalog, desired: Catalog) -> None:
         """Read what only the desired catalog names: the regions of the template files its
-        placements use, the layouts of the products', categories' and brands' pages it has."""
+        placements use, the layouts of the products', categories' and brands' pages it has and
+        of other storefronts' global regions and home pages."""
         if desired.page_layouts is not None and observed.page_layouts is not None:
             ids = {
                 "product": {k: p.id for k, p in observed.products.items()},
@@ -1526,10 +1572,10 @@ class BigCommerceRecords(StoreClient):
             for layout in desired.page_layouts.values():
                 kind, name = layout.entity
                 found = ids[kind].get(fold[kind](name)) if kind in ids else None
-                if found is not None:
-                    channel = layout.fields.get("channel_id", 1)
-                    file_name = str(layout.fields.get("template_file", ""))
-                    wanted.add(layout_address(channel, file_name, str(found)))
+                channel = await self.channel_id_of(layout.fields.get("channel"))
+                file_name = str(layout.fields.get("template_file", ""))
+                if channel is not None and (found is not None or not kind):  # or on no record
+                    wanted.add(layout_address(channel, file_name, str(found or "")))
             await self.read_layouts(observed, wanted - set(observed.page_layouts))
         if desired.placements is not None:
             await self.read_regions(
@@ -1537,7 +1583,7 @@ class BigCommerceRecords(StoreClient):
                 {
                     str(p.fields["template_file"])
                     for p in desired.placements.values()
-                    if p.fields.get("channel_id", 1) == 1
+                    if not p.fields.get("channel")  # the first storefront's theme
                 },
             )
 
@@ -2107,7 +2153,8 @@ class _Upsert(_Batch):
             ids = ",".join(str(r.id).split("/")[0] for r in records)
             await store.request("DELETE", self.path, params={"id:in": ids})
         else:
-            await store.request("PUT", self.path, json=[body(kind, action, r) for r in records])
+            bodies = [await store.scoped(kind, body(kind, action, r)) for r in records]
+            await store.request("PUT", self.path, json=bodies)
         return [Outcome(id=r.id) for r in records]
 
 
