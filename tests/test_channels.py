@@ -14,7 +14,7 @@ import yaml
 
 from controller.catalog.files import load_directory, write_directory
 from controller.catalog.kinds import SHAREABLE, Kind
-from controller.catalog.model import Catalog
+from controller.catalog.model import Catalog, CatalogInvalid
 from controller.catalog.observed import to_catalog
 from controller.cli import main
 from controller.emulator import Emulator
@@ -102,6 +102,16 @@ def _write_content(directory: Path) -> None:
         (pages / name).write_text(
             yaml.safe_dump({**page, **({"channel": channel} if channel else {})})
         )
+        # a child page names its parent by URL: the page of that URL in its own channel
+        child = {
+            **page,
+            "url": "/about/team/",
+            "name": f"Team {channel or 'us'}",
+            "parent": "/about/",
+        }
+        (pages / f"team-{name}").write_text(
+            yaml.safe_dump({**child, **({"channel": channel} if channel else {})})
+        )
     redirects = [
         {"from_path": "/old/", "to_url": "/about/"},
         {"from_path": "/old/", "to_url": "/about/", "channel": "EU"},
@@ -132,7 +142,12 @@ async def test_a_two_channel_store_is_cloned_into_a_sandbox_and_back_by_name(
     _, result = await sync(production, load_directory(tmp_path / "catalog"))
     assert result.errors == []
     source = to_catalog(await production.observe(SHAREABLE))
-    assert sorted(source.pages or {}) == ["/about/", "EU:/about/"]
+    assert {key: page.parent for key, page in (source.pages or {}).items()} == {
+        "/about/": "",
+        "/about/team/": "/about/",
+        "EU:/about/": "",
+        "EU:/about/team/": "EU:/about/",
+    }
     assert sorted(source.redirects or {}) == ["/old/", "EU:/old/"]
     assert sorted(source.scripts or {}) == ["Analytics", "EU:Analytics"]
     trees = sorted((c.key, c.fields.get("description")) for c in (source.categories or {}).values())
@@ -184,11 +199,15 @@ async def test_captured_channels_round_trip_through_files_and_a_change_is_planne
     production, _ = stores
     _write(tmp_path / "catalog", [EU], PRODUCTS[:1])
     _write_trees(tmp_path / "catalog")
+    _write_content(tmp_path / "catalog")
     _, result = await sync(production, load_directory(tmp_path / "catalog"))
     assert result.errors == []
     write_directory(to_catalog(await production.observe(SHAREABLE)), tmp_path / "captured")
     written = yaml.safe_load((tmp_path / "captured" / "channels.yaml").read_text())
     assert [c["name"] for c in written] == ["EU"]  # the first storefront is implied
+    pages = [yaml.safe_load(p.read_text()) for p in (tmp_path / "captured").rglob("pages/*")]
+    team = {p.get("channel", "default"): p["parent"] for p in pages if p["url"] == "/about/team/"}
+    assert team == {"default": "/about/", "EU": "/about/"}  # a URL of the page's own channel
     captured = load_directory(tmp_path / "captured")
     assert (await assess(production, captured)).plan.in_sync
 
@@ -307,3 +326,17 @@ async def test_a_product_put_on_another_channel_or_category_elsewhere_is_seen_at
         assert observation.mode is Mode.INCREMENTAL
         assert (await sync(production, desired))[1].errors == []  # back as the catalog says
         assert await check() == []
+
+
+def test_a_page_whose_parent_is_on_another_channel_is_refused_naming_it(tmp_path: Path) -> None:
+    _write(tmp_path, [EU], PRODUCTS[:1])
+    pages = tmp_path / "content" / "pages"
+    pages.mkdir(parents=True)
+    page = {"url": "/about/", "name": "About", "type": "page", "body": "Hi", "channel": "EU"}
+    (pages / "about.yaml").write_text(yaml.safe_dump(page))
+    child = {**page, "url": "/team/", "name": "Team", "channel": "default", "parent": "EU:/about/"}
+    (pages / "team.yaml").write_text(yaml.safe_dump(child))
+    with pytest.raises(CatalogInvalid) as refused:
+        load_directory(tmp_path)
+    assert "team.yaml" in str(refused.value)
+    assert "'EU:/about/' is a page of another channel than this page's" in str(refused.value)

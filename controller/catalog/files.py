@@ -57,6 +57,7 @@ from controller.catalog.model import (
     WebPage,
     Widget,
     bulk_allocation,
+    channel_key,
     option_order,
 )
 from controller.catalog.parse import Item, build_catalog
@@ -568,8 +569,8 @@ def page_item(page: WebPage) -> dict[str, Any]:
     """A web page as written in its file."""
     identity = {"link": page.url} if page.fields.get("type") == "link" else {"url": page.url}
     item = {**identity, **_number(dict(page.fields))}
-    if page.parent:
-        item["parent"] = page.parent
+    if page.parent:  # a URL of the page's own channel
+        item["parent"] = page.parent.removeprefix(channel_key("", page.fields))
     return _ordered(item, ("url", "link", "name", "type", "parent"), ("body",))
 
 

@@ -653,7 +653,12 @@ def _page(c: _Collector, item: Item) -> WebPage | None:
     if not isinstance(parent, str):
         c.add(item, "parent must be the URL of a page", "parent")
         parent = ""
-    return WebPage(identity, {k: v for k, v in checked.items() if k != "url"}, parent)
+    fields_ = {k: v for k, v in checked.items() if k != "url"}
+    if parent.startswith("/"):  # a URL of the page's own channel, where the platform wants it
+        parent = channel_key(parent, fields_)
+    elif parent and not parent.startswith(channel_key("", fields_) or "/"):
+        c.add(item, f"parent {parent!r} is a page of another channel than this page's", "parent")
+    return WebPage(identity, fields_, parent)
 
 
 def _exactly_one(
