@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 
@@ -396,6 +397,25 @@ async def test_a_reference_to_nothing_or_to_a_deleted_product_is_refused_before_
         "custom template association 'product SHOE-1': the active theme 'Outfitters' has no "
         "product template 'clearance.html'"
     ) in plan.problems
+
+
+async def test_custom_templates_are_checked_against_the_first_storefronts_theme(
+    tmp_path: Path, stores: Any, emulator: Emulator, prod: httpx.AsyncClient
+) -> None:
+    store, _ = stores
+    # another storefront's theme, uploaded first, has none of the first storefront's templates
+    body = {"name": "EU", "type": "storefront", "platform": "bigcommerce", "status": "active"}
+    eu = (await prod.post("/channels", json=body)).json()["data"]["id"]
+    site = await prod.post(f"/channels/{eu}/site", json={"url": "https://eu.example.test"})
+    assert site.status_code == 200, site.text
+    themes = emulator.db.bind("production").themes
+    minimal = themes.add("Minimal", ["Plain"], {}, REGIONS)
+    assert minimal is not None
+    themes.activate(minimal["variations"][0]["uuid"], channel_id=eu)
+    activate_theme(emulator, "production")
+    _, result = await sync(store, load_directory(write_catalog(tmp_path)))
+    assert result.errors == []
+    assert (await assess(store, load_directory(tmp_path))).plan.in_sync
 
 
 async def test_a_large_set_of_redirects_is_imported_in_one_job_when_that_costs_less(

@@ -171,17 +171,3 @@ class BigCommerceStore(BigCommerceRecords):
         async for page in self.pages("/v3/channels"):
             found.update({str(c["name"]): int(c["id"]) for c in page})
         return found
-
-    async def active_theme(self, channel_id: int) -> dict[str, Any] | None:
-        """`GET /channels/{id}/active-theme` (None: the channel has none)."""
-        try:
-            found: dict[str, Any] = await self.data(
-                "GET",
-                f"/v3/channels/{channel_id}/active-theme",
-                "/v3/channels/{channel_id}/active-theme",
-            )
-        except RequestRejected as error:
-            if error.status != 404:
-                raise
-            return None
-        return found

@@ -1189,7 +1189,9 @@ class BigCommerceRecords(StoreClient):
                 for item in page:
                     found[item["id"]] = association_from_api(item)
             themes = (await self.data("GET", "/v3/themes", "/v3/themes")) or []
-            active = next((t for t in themes if t.get("is_active")), None)
+            # the first storefront's theme (`is_active` is true of a theme active on any channel)
+            uuid = ((await self.active_theme(DEFAULT_CHANNEL)) or {}).get("active_theme_uuid")
+            active = next((t for t in themes if t.get("uuid") == uuid), None)
             templates: dict[str, frozenset[str]] = {}
             if active is not None:
                 path = f"/v3/themes/custom-templates/{active['uuid']}"
@@ -2047,6 +2049,20 @@ class BigCommerceRecords(StoreClient):
                         return Outcome(id=candidate.id, adopted=True)
             return None
         return None
+
+    async def active_theme(self, channel_id: int) -> dict[str, Any] | None:
+        """`GET /channels/{id}/active-theme` (None: the channel has none)."""
+        try:
+            found: dict[str, Any] = await self.data(
+                "GET",
+                f"/v3/channels/{channel_id}/active-theme",
+                "/v3/channels/{channel_id}/active-theme",
+            )
+        except RequestRejected as error:
+            if error.status != 404:
+                raise
+            return None
+        return found
 
     # ---- lookups by natural key -----------------------------------------------------------------
 
