@@ -746,6 +746,8 @@ class _Planner:
         return sorted(self.steps, key=order)
 
     def _check_delete_limits(self, steps: list[Step]) -> None:
+        """At most maxDeletePercent of each kind's records are deleted: of the store's, or of the
+        channel's in a channel-scoped plan."""
         if self.options.allow_mass_delete:
             return
         deletes: dict[str, int] = defaultdict(int)
@@ -753,13 +755,22 @@ class _Planner:
             if step.action is Action.DELETE and step.kind in TOP_LEVEL:
                 deletes[step.kind] += 1
         counts = self.observed.counts()
+        of = "" if self.scope is None else f" of channel {self.scope}"
         for kind, n in sorted(deletes.items()):
-            total = counts.get(kind, 0)
+            total = (
+                counts.get(kind, 0) if self.scope is None else self._in_channel(KINDS[Kind(kind)])
+            )
             if total and n * 100 > self.options.max_delete_percent * total:
                 self.problems.append(
-                    f"the plan deletes {n} of {total} {kind} ({100 * n / total:.0f}%), more than "
-                    f"maxDeletePercent {self.options.max_delete_percent}%"
+                    f"the plan deletes {n} of {total} {kind}{of} ({100 * n / total:.0f}%), more "
+                    f"than maxDeletePercent {self.options.max_delete_percent}%"
                 )
+
+    def _in_channel(self, spec: KindSpec) -> int:
+        """How many records of a kind the store has in the plan's channel."""
+        return sum(
+            1 for f in spec.observed(self.observed) if self._channel(spec, f[3]) == self.scope
+        )
 
 
 class _ByKind(dict[Kind, dict[Any, str]]):

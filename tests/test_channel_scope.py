@@ -351,3 +351,11 @@ def test_a_channel_scoped_plan_keeps_to_that_channels_price_list_assignments() -
         (Action.DELETE, "Trade | Wholesale | EU", "EU"),
     ]
     assert scoped.out_of_scope == 1  # the first storefront's assignment is not pruned
+    # at most maxDeletePercent of the channel's own: here 1 of 1, though 1 of the store's 2
+    kept = commerce.assignments({"price_list": "Trade", "channel": "EU"}, {"price_list": "Trade"})
+    limited = plan(kept, found, Options(prune=True, max_delete_percent=60, channel="EU"))
+    assert limited.problems == (
+        "the plan deletes 1 of 1 priceListAssignments of channel EU (100%), more than "
+        "maxDeletePercent 60%",
+    )
+    assert plan(kept, found, Options(prune=True, max_delete_percent=60)).problems == ()
