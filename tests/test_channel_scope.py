@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from controller.catalog.files import load_directory
@@ -20,6 +21,7 @@ from controller.catalog.kinds import SHAREABLE, Action, Kind
 from controller.catalog.model import Catalog
 from controller.catalog.observed import ObservedAssignment, ObservedChannel, to_catalog
 from controller.catalog.parse import from_inline
+from controller.cli import main
 from controller.cli.cluster_cmds import plan_text
 from controller.emulator import Emulator
 from controller.engine import assess, sync
@@ -306,7 +308,11 @@ async def test_stagingpro_plan_names_the_channel_of_each_change(
 
 
 async def test_a_storefront_scoped_to_its_channel_releases_only_that_channel(
-    world: FakeWorld, services: Services, stores: tuple[BigCommerceStore, BigCommerceStore]
+    world: FakeWorld,
+    services: Services,
+    stores: tuple[BigCommerceStore, BigCommerceStore],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     production, _ = stores
     assert (await sync(production, build_catalog_of(V1)))[1].errors == []
@@ -327,6 +333,13 @@ async def test_a_storefront_scoped_to_its_channel_releases_only_that_channel(
     assert target["planChannels"] == {"EU": {"create": 1, "update": 6, "delete": 1}}
     assert target["outOfScope"] == 8
     assert plan_text(target).endswith(" (EU only; 8 changes left out)")  # stagingpro approve
+    state = tmp_path / "state" / "status" / "StoreDeployment" / "shop"
+    state.mkdir(parents=True)
+    status = world.read("StoreDeployment", "eu-release")["status"]
+    (state / "eu-release.json").write_text(json.dumps({"status": status}))
+    capsys.readouterr()
+    assert main(["status", "--state", str(tmp_path / "state")]) == 0
+    assert "production/EU (EU only; 8 changes left out): Succeeded" in capsys.readouterr().out
     after = to_catalog(await production.observe(SHAREABLE))
     assert of_channel(after, "US") == of_channel(before, "US")
     assert store_wide(after) == store_wide(before)

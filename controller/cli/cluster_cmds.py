@@ -298,7 +298,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                 (
                     f"{o['metadata'].get('namespace', '')}/{o['metadata']['name']}",
                     str(status.get("phase") or "-"),
-                    f"{t.get('name', '-')}: {t.get('phase', '-')}",
+                    f"{t.get('name', '-')}{scope_text(t)}: {t.get('phase', '-')}",
                     when.strip(),
                 )
             )
