@@ -295,6 +295,11 @@ async def test_stagingpro_plan_names_the_channel_of_each_change(
     )
     assert scoped["channelCounts"] == {"EU": {"create": 1, "update": 6, "delete": 1}}
     assert scoped["outOfScope"] == 8
+    page = await cli_plan("--channel", "EU", "--prune", "--allow-mass-delete", "-o", "html")
+    assert '<code>EU:Sale</code> <span class="channel">EU</span>' in page
+    assert "<td><code>categories [EU]</code></td>" in page
+    assert "By channel: EU 8." in page
+    assert "8 changes of the catalog outside the channel planned for (left out)." in page
     boot = next(s for s in scoped["steps"] if s["key"] == "BOOT")
     assert boot["channel"] is None
     assert boot["changes"] == [

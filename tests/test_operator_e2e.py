@@ -1190,6 +1190,12 @@ def test_an_eu_storefront_scoped_to_its_channel_leaves_the_us_tree_as_it_was(
     done = wait("the EU release", lambda: target().get("phase") == "Succeeded" and target(), 60)
     assert (done["name"], done["catalogScope"]) == ("production/EU", "channel")
     assert done["planChannels"] == {"EU": {"create": 1, "update": 6, "delete": 1}}
+    wait(
+        "the Applying event saying what it left out",
+        lambda: any(
+            m.endswith("; 8 changes outside the channel left out") for m in ns.events("Applying")
+        ),
+    )
     after = asyncio.run(observed())
     assert scope.of_channel(after, "US") == scope.of_channel(before, "US")
     assert scope.of_channel(after, "EU")["categorised"]["BOOT"] == ["eu:sale"]

@@ -933,4 +933,7 @@ def _plan_text(plan: Plan) -> str:
         f"{kind} +{c['create']} ~{c['update']} -{c['delete']}"
         for kind, c in sorted(plan.counts().items())
     ]
-    return f"plan {', '.join(parts) or 'in sync'} ({plural(plan.estimate_requests(), 'request')})"
+    text = f"plan {', '.join(parts) or 'in sync'} ({plural(plan.estimate_requests(), 'request')})"
+    if plan.out_of_scope:  # a channel-scoped target's
+        text += f"; {plural(plan.out_of_scope, 'change')} outside the channel left out"
+    return text
