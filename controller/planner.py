@@ -364,6 +364,9 @@ class _Planner:
             lambda kind: {i: KINDS[kind].fold(name) for i, name in self.names[kind].items()}
         )
         self.scope = options.channel
+        first = (observed.channels or {}).get(DEFAULT_CHANNEL)
+        if first is not None and self.scope == first.name:  # as the store names its first
+            self.scope = DEFAULT_CHANNEL_NAME
         self.out_of_scope = 0
         # each kind's assignments: references to many records of kinds that belong to channels
         self.assignments: dict[Kind, dict[str, Reference]] = {

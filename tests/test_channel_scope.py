@@ -377,3 +377,8 @@ def test_a_channel_scoped_plan_keeps_to_that_channels_price_list_assignments() -
         "maxDeletePercent 60%",
     )
     assert plan(kept, found, Options(prune=True, max_delete_percent=60)).problems == ()
+    # the first storefront by the store's name for it (as environments declare channels)
+    shop = plan(wanted, found, Options(prune=True, allow_mass_delete=True, channel="Shop"))
+    assert [(s.action, s.key, s.channel) for s in shop.steps] == [
+        (Action.DELETE, "Trade |  | default", "default")
+    ]

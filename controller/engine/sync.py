@@ -110,7 +110,10 @@ async def assess(
     """Observe (read-only; unless given the store as just `observed`), validate references, and
     compute the plan and the drift."""
     if observed is None:
-        observed = await store.observe(observed_kinds(desired))
+        kinds = observed_kinds(desired)
+        if options is not None and options.channel is not None:  # the channel it is scoped to
+            kinds |= {Kind.CHANNELS}
+        observed = await store.observe(kinds)
     complete = getattr(store, "complete_observation", None)
     if complete is not None:  # what only the catalog names (the regions its placements use)
         await complete(observed, desired)
