@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import yaml
 
 from controller.catalog.files import render
@@ -16,7 +17,7 @@ from controller.catalog.observed import to_catalog
 from controller.catalog.pricing import Shown
 from controller.emulator import Emulator
 from controller.emulator.seed import seed_v2
-from controller.engine import sync
+from controller.engine import migrate, sync
 from controller.engine.migrate import read_store
 from controller.engine.snapshots import observe_captured
 from controller.planner import Options
@@ -256,3 +257,46 @@ async def test_a_sandbox_cloned_from_an_older_store_shows_shoppers_its_prices_in
     await settle(world, tmp_path, emulator)
     assert world.status[("StoreEnvironment", "shop", "sandbox")]["clone"]["phase"] == "Succeeded"
     assert await shopper_prices(sandbox) == await shopper_prices(production)
+
+
+class Killed(BaseException):
+    """The operator's process killed mid-reconcile (nothing a reconcile handles)."""
+
+
+async def test_an_operator_killed_mid_migration_resumes_from_the_plan_kept_in_status(
+    emulator: Emulator, stores: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    production, _ = stores
+    seed_v2(emulator.db, "production", 30)
+    before = await shopper_prices(production)
+    remote = release(tmp_path)
+    world = manifests(tmp_path, emulator, remote, approved=True)
+    applying = migrate.apply_migration
+
+    async def killed_after_the_first_batch(
+        store: BigCommerceStore, migration: migrate.Migration, progress: Any = None
+    ) -> None:
+        def kill(done: int, total: int) -> None:
+            raise Killed(f"after {done} of {total} variants")
+
+        await applying(store, migration, progress=kill)
+
+    monkeypatch.setattr(migrate, "apply_migration", killed_after_the_first_batch)
+    with pytest.raises((Killed, BaseExceptionGroup)):
+        await deploy(world, tmp_path, emulator.url)
+    target = world.status[("StoreDeployment", "shop", "storefront")]["targets"][0]
+    assert target["phase"] == "Applying"
+    assert target["migration"]["keptPlan"]
+    # half written: a product whose variants straddle the first batch lost its rules before all
+    # its variants had their prices; only the kept plan knows what they must be
+    assert await shopper_prices(production) != before
+
+    monkeypatch.setattr(migrate, "apply_migration", applying)
+    restarted = FileWorld(tmp_path / "m", tmp_path / "state", tmp_path / "s")
+    status = await deploy(restarted, tmp_path, emulator.url)
+    target = status["targets"][0]
+    assert status["phase"] == "Succeeded", status
+    assert (target["migration"]["verified"], target["migration"]["differenceCount"]) == (True, 0)
+    assert "keptPlan" not in target["migration"]
+    assert await shopper_prices(production) == before
+    assert target["outcomes"]["scripts"]["created"] == 1
