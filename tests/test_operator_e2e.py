@@ -1146,6 +1146,12 @@ def test_an_older_store_is_migrated_to_catalog_v3_before_the_theme_and_scripts_t
         "18 products to migrate from Catalog V2 to V3" in m for m in ns.events("MigrationPlanned")
     )
     assert prices() == before
+    page = httpx.get(
+        f"{cluster['ui']}/namespaces/e2e-migrate/storedeployments/v3/targets/production"
+    )
+    assert "<h2>Catalog V2 to V3 migration, before the rest</h2>" in page.text
+    assert "18 products to migrate from Catalog V2 to V3" in page.text
+    assert "Gift wrap: rules -&gt; value adjusters (Yes: price +4, weight +0.1)" in page.text
     ns.patch(
         "StoreDeployment", "v3", {"metadata": {"annotations": {"stagingpro.io/approved-by": "mei"}}}
     )

@@ -521,6 +521,9 @@ async def _shelve(t: _Target, digest: str | None) -> None:
         requests_per_second=t.store.governor.requests_per_second,
         made_at=local_time(ctx.now, t.env.spec.timezone or known.get("timezone")),
     )
+    if t.migration is not None and t.migration.migration.changes and t.status.migration:
+        shown = (v2_to_v3.planned_text(t.migration), *t.status.migration.products)
+        review = replace(review, migration=shown)
     ctx.svc.reviews.put((ctx.namespace, ctx.name, t.name), Shelved(review, digest, ctx.now))
 
 

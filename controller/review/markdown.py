@@ -46,6 +46,10 @@ def render_markdown(review: Review, *, limit: int | None = None) -> str:
     out += ["Plan " + ", ".join(facts) + ".", ""]
     for problem in review.problems:
         out += [f"> **Refused:** {escape(problem)}", ""]
+    if review.migration:
+        summary, *products = review.migration
+        out += ["### Catalog V2 to V3 migration, before the rest", "", f"{escape(summary)}.", ""]
+        out += [*(f"- {escape(p)}" for p in products), ""]
     if review.in_sync:
         out += ["**In sync:** nothing to change.", ""]
     else:

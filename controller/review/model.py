@@ -124,6 +124,9 @@ class Review:
     # changes by channel, when a change belongs to another than the first storefront
     channels: Mapping[str, int] = field(default_factory=dict)
     out_of_scope: int = 0  # changes outside the channel planned for, left out
+    # a deployment's Catalog V2 to V3 migration, applied before the rest: what it does, then
+    # what each product becomes
+    migration: tuple[str, ...] = ()
 
     @property
     def in_sync(self) -> bool:

@@ -79,6 +79,11 @@ def review_body(
     out.append(f'<p class="facts">Plan for {escape(review.store)} {", ".join(facts)}.</p>')
     for problem in review.problems:
         out.append(f'<p class="refused"><strong>Refused:</strong> {escape(problem)}</p>')
+    if review.migration:
+        summary, *products = review.migration
+        out.append("<h2>Catalog V2 to V3 migration, before the rest</h2>")
+        out.append(f"<p>{escape(summary)}.</p>")
+        out.append("<ul>" + "".join(f"<li>{escape(p)}</li>" for p in products) + "</ul>")
     if review.in_sync:
         out.append('<p class="insync"><strong>In sync:</strong> nothing to change.</p>')
     else:
