@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 from controller.catalog.observed import ObservedImage
@@ -189,3 +190,14 @@ def test_plan_writes_a_review_of_a_real_store(served: Emulator, store: str, tmp_
     assert page.returncode == 2
     assert page.stdout.startswith("<!DOCTYPE html>")
     assert "<td>$25.00</td><td>$27.00</td>" in page.stdout
+
+
+def test_a_review_of_a_migration_alone_does_not_say_there_is_nothing_to_change() -> None:
+    catalog = desired([{"sku": "BTL", "name": "Bottle", "type": "physical", "price": 25}])
+    store = observed([product(1, "BTL", name="Bottle", price=25)])
+    in_sync = build_review(plan(catalog, store), store, store="shop", source="git")
+    assert "**In sync:** nothing to change." in render_markdown(in_sync)
+    migrating = replace(in_sync, migration=("1 product to migrate", "BTL: SKUs -> variants"))
+    for text in (render_markdown(migrating), render_html(migrating)):
+        assert "nothing else to change" in text
+        assert "nothing to change" not in text

@@ -51,7 +51,7 @@ def render_markdown(review: Review, *, limit: int | None = None) -> str:
         out += ["### Catalog V2 to V3 migration, before the rest", "", f"{escape(summary)}.", ""]
         out += [*(f"- {escape(p)}" for p in products), ""]
     if review.in_sync:
-        out += ["**In sync:** nothing to change.", ""]
+        out += [f"**In sync:** {review.nothing_to_change}.", ""]
     else:
         out += ["| kind | create | update | delete |", "|---|---:|---:|---:|"]
         for kind in PLAN_ORDER:

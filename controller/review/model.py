@@ -133,10 +133,15 @@ class Review:
         """Nothing to change."""
         return not self.entries
 
+    @property
+    def nothing_to_change(self) -> str:
+        """What an in-sync review says (a migration is a change of its own)."""
+        return "nothing else to change" if self.migration else "nothing to change"
+
     def summary(self) -> str:
         """`3 changes: products 1 to create, 2 to update` or `in sync`."""
         if self.in_sync:
-            return "in sync: nothing to change"
+            return f"in sync: {self.nothing_to_change}"
         parts = []
         for kind in PLAN_ORDER:
             if kind in self.counts:

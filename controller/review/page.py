@@ -85,7 +85,7 @@ def review_body(
         out.append(f"<p>{escape(summary)}.</p>")
         out.append("<ul>" + "".join(f"<li>{escape(p)}</li>" for p in products) + "</ul>")
     if review.in_sync:
-        out.append('<p class="insync"><strong>In sync:</strong> nothing to change.</p>')
+        out.append(f'<p class="insync"><strong>In sync:</strong> {review.nothing_to_change}.</p>')
     else:
         out.append(
             '<table class="counts"><tr><th>kind</th><th class="n">create</th>'
