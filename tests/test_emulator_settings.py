@@ -172,3 +172,57 @@ def _client(emulator: Emulator, store: str, token: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         base_url=emulator.store_url(store) + "/v3", headers={"X-Auth-Token": token}
     )
+
+
+async def test_v2_store_answers_the_global_store_profile_and_units(
+    emulator: Emulator, prod: httpx.AsyncClient, eu: int
+) -> None:
+    profile = {
+        "store_address": "1 Main St",
+        "store_address_type": "Retail",
+        "store_email": "owner@example.com",
+        "store_name": "Shoes Inc",
+        "store_phone": "555-0100",
+    }
+    await _data(await prod.put("/settings/store/profile", json=profile))
+    on_eu = {**profile, "store_name": "Shoes EU", "store_address_type": None}
+    await _data(await prod.put("/settings/store/profile", params={"channel_id": eu}, json=on_eu))
+    units = await _data(await prod.get("/settings/store/units-of-measurement"))
+    await _data(
+        await prod.put(
+            "/settings/store/units-of-measurement", json={**units, "weight_measurement": "KGS"}
+        )
+    )
+    store = (await prod.get(emulator.store_url("production") + "/v2/store")).json()
+    assert (store["name"], store["address"], store["phone"], store["admin_email"]) == (
+        "Shoes Inc",
+        "1 Main St",
+        "555-0100",
+        "owner@example.com",
+    )
+    assert store["weight_units"] == "KGS"
+
+
+async def test_the_storefront_shows_its_channel_settings_and_status(
+    emulator: Emulator, prod: httpx.AsyncClient
+) -> None:
+    origin = await emulator.storefront("production")
+    seo = {
+        "meta_description": "",
+        "meta_keywords": "",
+        "page_title": "Shoes!",
+        "www_redirect": "www",
+    }
+    await _data(await prod.put("/settings/storefront/seo", params={"channel_id": 1}, json=seo))
+    messages = {"down_for_maintenance_message": "Back at 9", "prelaunch_message": "Opening soon"}
+    await _data(
+        await prod.put("/settings/storefront/status", params={"channel_id": 1}, json=messages)
+    )
+    async with httpx.AsyncClient(base_url=origin) as browser:
+        home = await browser.get("/")
+        assert "<title>Shoes!</title>" in home.text
+        assert "<h1>Production Store</h1>" in home.text
+        await _data(await prod.put("/channels/1", json={"status": "inactive"}))
+        down = await browser.get("/")
+        assert down.status_code == 503
+        assert "Back at 9" in down.text

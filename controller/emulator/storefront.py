@@ -46,26 +46,36 @@ async def version_check(request: web.Request) -> web.Response:
 
 
 async def home(request: web.Request) -> web.Response:
-    """The home page: the store's name and the theme active on its default channel."""
+    """The home page of the default channel: its store name and SEO title (its settings), and its
+    active theme; while the channel is inactive, a 503 with its down-for-maintenance message."""
     db, store = request.app[DB], request.app[HASH]
 
-    def read() -> tuple[str, dict[str, Any] | None]:
-        profile = db.store(store)
-        return (profile.name if profile else store), db.bind(store).themes.active_on(1)
+    def read() -> tuple[str, dict[str, Any], dict[str, Any], dict[str, Any] | None]:
+        shop = db.bind(store)
+        settings = shop.settings
+        return (
+            shop.channels.doc(1)["status"],
+            {**settings.effective("store/profile", 1), **settings.effective("storefront/seo", 1)},
+            settings.effective("storefront/status", 1),
+            shop.themes.active_on(1),
+        )
 
-    name, theme = await db.run(read)
-    body = (
-        f"<p>Theme: {escape(theme['name'])}</p>"
-        if theme is not None
-        else "<p>This storefront has no active theme yet.</p>"
-    )
+    status, shown, messages, theme = await db.run(read)
+    if status == "inactive":
+        body = f"<p>{escape(messages['down_for_maintenance_message'])}</p>"
+    elif theme is not None:
+        body = f"<p>Theme: {escape(theme['name'])}</p>"
+    else:
+        body = "<p>This storefront has no active theme yet.</p>"
     page = (
         "<!doctype html>\n"
-        f'<html lang="en"><head><meta charset="utf-8"><title>{escape(name)}</title>'
+        f'<html lang="en"><head><meta charset="utf-8"><title>{escape(shown["page_title"])}</title>'
         f'<link rel="canonical" href="{escape(_origin(request), quote=True)}/"></head>'
-        f"<body><h1>{escape(name)}</h1>{body}</body></html>\n"
+        f"<body><h1>{escape(shown['store_name'])}</h1>{body}</body></html>\n"
     )
-    return web.Response(text=page, content_type="text/html")
+    return web.Response(
+        text=page, content_type="text/html", status=503 if status == "inactive" else 200
+    )
 
 
 async def not_found(request: web.Request) -> web.Response:

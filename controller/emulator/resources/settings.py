@@ -412,6 +412,33 @@ class Settings(Resource):
         assert profile is not None  # the middleware answered 404 for an unknown store
         return {**section.defaults(profile), **stored}
 
+    def effective(self, path: str, channel: int) -> dict[str, Any]:
+        """What applies on a channel: the global values under its overrides."""
+        section = BY_PATH[path]
+        overrides = self.get(section, channel)
+        return {**self.get(section, None), **{k: v for k, v in overrides.items() if v is not None}}
+
+    def v2_store(self, document: dict[str, Any]) -> dict[str, Any]:
+        """`/v2/store`'s `document` with what the global settings decide."""
+        profile = self.get(BY_PATH["store/profile"], None)
+        units = self.get(BY_PATH["store/units-of-measurement"], None)
+        https = self.get(BY_PATH["storefront/security"], None)["sitewide_https_enabled"]
+        return {
+            **document,
+            "name": profile["store_name"],
+            "address": profile["store_address"],
+            "phone": profile["store_phone"],
+            "admin_email": profile["store_email"],
+            "language": self.get(BY_PATH["store/locale"], None)["default_shopper_language"],
+            "favicon_url": self.get(BY_PATH["logo"], None)["favicon_url"],
+            "weight_units": units["weight_measurement"],
+            "dimension_units": units["length_measurement"],
+            "dimension_decimal_places": units["decimal_places"],
+            "dimension_decimal_token": units["decimal_token"],
+            "dimension_thousands_token": units["thousands_token"],
+            "features": {**document["features"], "sitewidehttps_enabled": https},
+        }
+
     def put(self, section: Section, channel_id: int | None, body: Any) -> dict[str, Any]:
         """Write the global values or a channel's overrides (`null`: inherit again)."""
         if not isinstance(body, dict):

@@ -81,9 +81,14 @@ def store_document(profile: StoreProfile) -> dict[str, Any]:
 
 
 async def get_store(call: Call) -> Any:
-    profile = await call.run(call.store.db.store, call.store.hash)
-    assert profile is not None  # the middleware answered 404 for an unknown store
-    return json_response(store_document(profile))
+    """The store's profile, with what its global settings say (name, contact, units)."""
+
+    def read() -> dict[str, Any]:
+        profile = call.store.db.store(call.store.hash)
+        assert profile is not None  # the middleware answered 404 for an unknown store
+        return call.store.settings.v2_store(store_document(profile))
+
+    return json_response(await call.run(read))
 
 
 async def get_time(call: Call) -> Any:
