@@ -773,6 +773,15 @@ async def _exercise_settings(c: httpx.AsyncClient) -> None:
     assert (await c.put("/v3/settings/storefront/seo", json={"www_redirect": 1})).status_code == 422
     locale = {"default_shopper_language": None}
     assert (await c.put("/v3/settings/store/locale", json=locale)).status_code == 422
+    logo = {"LogoFile": ("logo.png", b"\x89PNG", "image/png")}
+    assert (await c.post("/v3/settings/logo/image", files=logo)).status_code == 204
+    icon = {"FaviconFile": ("favicon.png", b"\x89PNG", "image/png")}
+    on_default = {"channel_id": 1}
+    assert (
+        await c.post("/v3/settings/favicon/image", params=on_default, files=icon)
+    ).status_code == 204
+    not_image = {"FaviconFile": ("favicon.txt", b"hello", "text/plain")}
+    assert (await c.post("/v3/settings/favicon/image", files=not_image)).status_code == 422
 
 
 async def _exercise_metafields(c: httpx.AsyncClient, pid: int) -> None:

@@ -226,3 +226,25 @@ async def test_the_storefront_shows_its_channel_settings_and_status(
         down = await browser.get("/")
         assert down.status_code == 503
         assert "Back at 9" in down.text
+
+
+async def test_logo_and_favicon_uploads_set_the_global_or_a_channels_image(
+    prod: httpx.AsyncClient, eu: int
+) -> None:
+    logo = {"LogoFile": ("logo.png", b"\x89PNG", "image/png")}
+    assert (
+        await prod.post("/settings/logo/image", params={"channel_id": eu}, files=logo)
+    ).status_code == 204
+    on_eu = await _data(await prod.get("/settings/logo", params={"channel_id": eu}))
+    assert on_eu["logo_image_url"].startswith("https://cdn11.bigcommerce.com/s-production/")
+    assert on_eu["logo_image_url"].endswith(".png")
+    assert (await _data(await prod.get("/settings/logo")))["logo_image_url"] == ""
+    icon = {"FaviconFile": ("favicon.gif", b"GIF89a", "image/gif")}
+    assert (await prod.post("/settings/favicon/image", files=icon)).status_code == 204
+    assert (await _data(await prod.get("/settings/logo")))["favicon_url"].endswith(".gif")
+    big = {"FaviconFile": ("big.png", b"0" * (10 * 1024 * 1024 + 1), "image/png")}
+    too_big = await prod.post("/settings/favicon/image", files=big)
+    assert too_big.status_code == 422
+    assert set(too_big.json()["errors"]) == {"FaviconFile"}
+    text = {"LogoFile": ("logo.txt", b"hello", "text/plain")}
+    assert (await prod.post("/settings/logo/image", files=text)).status_code == 422

@@ -6,7 +6,7 @@ channel inherits. A PUT with `null` for a field on a channel deletes that overri
 at global level, as are fields documented global-only on a channel, partial updates where the
 endpoint does not support them, and values of the wrong type (one 422 naming each field). An
 unknown channel is a 422 naming `channel_id`; a query parameter the endpoint does not document
-is a 400.
+is a 400. Logo and favicon image uploads set the logo settings' image URLs (the store's CDN).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from aiohttp import web
 
 from controller.emulator.database import StoreProfile, dumps
 from controller.emulator.errors import ApiError
-from controller.emulator.resources.base import Call, Resource, Route, one, parse_value
+from controller.emulator.resources.base import Call, Resource, Route, no_content, one, parse_value
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS settings (store TEXT, section TEXT, channel INTEGER, doc TEXT,
@@ -381,6 +381,11 @@ SECTIONS: tuple[Section, ...] = (
     ),
 )
 BY_PATH = {s.path: s for s in SECTIONS}
+# Image uploads of the logo settings: kind -> (multipart field, field it sets, size limit)
+UPLOADS: dict[str, tuple[str, str, int | None]] = {
+    "logo": ("LogoFile", "logo_image_url", None),
+    "favicon": ("FaviconFile", "favicon_url", 10 * 1024 * 1024),
+}
 
 
 class Settings(Resource):
@@ -395,7 +400,7 @@ class Settings(Resource):
         )
         return docs[0] if docs else {}
 
-    def _channel(self, section: Section, channel: int | None) -> int:
+    def _channel(self, channel: int | None) -> int:
         if channel is None:
             return GLOBAL
         if not self.store.channels.exists(channel):
@@ -404,7 +409,7 @@ class Settings(Resource):
 
     def get(self, section: Section, channel_id: int | None) -> dict[str, Any]:
         """The global values, or a channel's overrides (`null` where it inherits)."""
-        channel = self._channel(section, channel_id)
+        channel = self._channel(channel_id)
         stored = self._stored(section, channel)
         if channel != GLOBAL:
             return {f: stored.get(f) for f in section.fields}
@@ -444,18 +449,35 @@ class Settings(Resource):
         if not isinstance(body, dict):
             raise ApiError(422, INVALID, {"body": "must be a JSON object"})
         with self.tx():
-            channel = self._channel(section, channel_id)
+            channel = self._channel(channel_id)
             stored = self._stored(section, channel)
             stored.update(self._changes(section, channel, body))
-            stored = {k: v for k, v in stored.items() if v is not None}
-            self.execute(
-                "INSERT OR REPLACE INTO settings (store, section, channel, doc) VALUES (?, ?, ?, ?)",
-                self.hash,
-                section.path,
-                channel,
-                dumps(stored),
-            )
+            self._write(section, channel, stored)
             return self.get(section, channel_id)
+
+    def upload(self, kind: str, channel_id: int | None, filename: str, size: int) -> None:
+        """A logo or favicon image file, taken into the store's CDN as the global one or the
+        channel's override (GIF, JPEG or PNG; a favicon of at most 10 MB)."""
+        part, name, limit = UPLOADS[kind]
+        if filename.rpartition(".")[2].lower() not in ("gif", "jpeg", "jpg", "png"):
+            raise ApiError(422, "Failed to save!", {part: "must be a GIF, JPEG or PNG image"})
+        if limit is not None and size > limit:
+            raise ApiError(422, "Failed to save!", {part: "must be at most 10 MB"})
+        section = BY_PATH["logo"]
+        with self.tx():
+            channel = self._channel(channel_id)
+            stored = self._stored(section, channel)
+            stored[name] = self.store.record_images.take(f"https://upload.invalid/{filename}")
+            self._write(section, channel, stored)
+
+    def _write(self, section: Section, channel: int, stored: dict[str, Any]) -> None:
+        self.execute(
+            "INSERT OR REPLACE INTO settings (store, section, channel, doc) VALUES (?, ?, ?, ?)",
+            self.hash,
+            section.path,
+            channel,
+            dumps({k: v for k, v in stored.items() if v is not None}),
+        )
 
     @staticmethod
     def _changes(section: Section, channel: int, body: dict[str, Any]) -> dict[str, Any]:
@@ -497,19 +519,24 @@ def check_query(call: Call, documented: frozenset[str]) -> None:
         )
 
 
-def _routes(section: Section) -> list[Route]:
-    documented = frozenset({"channel_id"} if section.channels else ())
+CHANNEL = frozenset({"channel_id"})
 
-    def channel_of(call: Call) -> int | None:
-        check_query(call, documented)
-        raw = call.query.get("channel_id")
-        return None if raw is None else int(parse_value("channel_id", "int", raw))
+
+def channel_of(call: Call, documented: frozenset[str]) -> int | None:
+    """The `channel_id` asked for (None: global), after checking the query's parameters."""
+    check_query(call, documented)
+    raw = call.query.get("channel_id")
+    return None if raw is None else int(parse_value("channel_id", "int", raw))
+
+
+def _routes(section: Section) -> list[Route]:
+    documented = CHANNEL if section.channels else frozenset()
 
     async def get(call: Call) -> web.StreamResponse:
-        return one(await call.run(call.store.settings.get, section, channel_of(call)))
+        return one(await call.run(call.store.settings.get, section, channel_of(call, documented)))
 
     async def put(call: Call) -> web.StreamResponse:
-        channel = channel_of(call)
+        channel = channel_of(call, documented)
         body = await call.body()
         return one(await call.run(call.store.settings.put, section, channel, body))
 
@@ -519,4 +546,29 @@ def _routes(section: Section) -> list[Route]:
     return [Route("GET", path, get, extra=documented), Route("PUT", path, put, extra=documented)]
 
 
-ROUTES = [route for section in SECTIONS for route in _routes(section)]
+def _upload_route(kind: str) -> Route:
+    field_name = UPLOADS[kind][0]
+
+    async def upload(call: Call) -> web.StreamResponse:
+        channel = channel_of(call, CHANNEL)
+        filename, size = "", 0
+        if call.request.content_type.startswith("multipart/"):
+            async for part in await call.request.multipart():
+                if getattr(part, "name", None) == field_name:
+                    filename = getattr(part, "filename", None) or "image"
+                    size = len(await part.read())  # type: ignore[union-attr]
+        if not filename:
+            raise ApiError(
+                422, "Failed to save!", {field_name: "a multipart image file is required"}
+            )
+        await call.run(call.store.settings.upload, kind, channel, filename, size)
+        return no_content()
+
+    upload.__name__ = f"upload_{kind}_image"
+    return Route("POST", f"/v3/settings/{kind}/image", upload, extra=CHANNEL)
+
+
+ROUTES = [
+    *(route for section in SECTIONS for route in _routes(section)),
+    *(_upload_route(kind) for kind in UPLOADS),
+]
