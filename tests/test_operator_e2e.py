@@ -1138,7 +1138,9 @@ def test_an_older_store_is_migrated_to_catalog_v3_before_the_theme_and_scripts_t
         targets = ns.get("StoreDeployment", "v3").get("status", {}).get("targets", [])
         return targets[0] if targets else {}
 
-    waiting = wait("approval", lambda: target().get("phase") == "AwaitingApproval" and target(), 120)
+    waiting = wait(
+        "approval", lambda: target().get("phase") == "AwaitingApproval" and target(), 120
+    )
     assert waiting["plan"]["migration"]["update"] == 18
     assert waiting["migration"]["planned"] == 18
     assert "SKUs -> variants, SKUs and ids kept" in waiting["migration"]["products"][0]
