@@ -22,7 +22,7 @@ from controller.engine.observation import Mode, Observation
 from controller.planner import Options
 from controller.stores import BigCommerceStore
 from tests.conftest import PROD_TOKEN
-from tests.test_commerce import round_trip, write_catalog
+from tests.test_commerce import TIERS, round_trip, with_tiers, write_catalog
 from tests.test_customers import manifests, settle
 
 EU = {"name": "EU", "type": "storefront", "platform": "bigcommerce", "status": "active"}
@@ -242,7 +242,8 @@ async def test_a_sandbox_clone_names_the_sandbox_channels_in_assignments_and_pro
     write_commerce(tmp_path / "pos-first", (POS,), **{"price-list-assignments.yaml": []})
     (tmp_path / "pos-first" / "promotions.yaml").unlink()
     assert (await sync(sandbox, load_directory(tmp_path / "pos-first")))[1].errors == []
-    assert (await sync(prod, load_directory(write_commerce(tmp_path / "source"))))[1].errors == []
+    source = write_commerce(tmp_path / "source", **{"price-lists.yaml": with_tiers()})
+    assert (await sync(prod, load_directory(source)))[1].errors == []
 
     world = manifests(tmp_path, emulator, {"enabled": False})
     await settle(world, tmp_path, emulator)
@@ -250,6 +251,11 @@ async def test_a_sandbox_clone_names_the_sandbox_channels_in_assignments_and_pro
     assert clone["phase"] == "Succeeded", clone
     assert clone["channels"] == ["Counter", "EU"]
     await each_names_its_own_channels(prod, sandbox)
+    # the price records came with their bulk pricing tiers
+    price_lists = (await sandbox.observe({Kind.PRICE_LISTS})).price_lists or {}
+    (trade,) = (p for p in price_lists.values() if p.name == "Trade prices")
+    tiers = {r.key: r.fields["bulk_pricing_tiers"] for r in trade.records}
+    assert tiers == {"EUR:SHOE-1": [], "USD:SHOE-1": TIERS, "USD:SHOE-2": []}
 
 
 async def test_the_emulator_refuses_a_channel_the_store_does_not_have(emulator: Emulator) -> None:

@@ -14,6 +14,7 @@ from controller.catalog.observed import (
     ObservedCustomerGroup,
     ObservedPriceList,
     ObservedPriceRecord,
+    ObservedPromotion,
 )
 from controller.planner import Options, plan
 from tests.support.builders import observed, product
@@ -151,4 +152,23 @@ def test_an_assignment_names_its_channel_and_compares_by_name() -> None:
     assert refused.problems == (
         "price list assignment 'Trade | Wholesale | Mars': channel names channel 'Mars', which "
         "neither the catalog nor the store has",
+    )
+
+
+def test_a_promotion_names_its_channels_and_compares_by_name() -> None:
+    rules = [{"action": {"cart_value": {"discount": {"fixed_amount": "10"}}}}]
+    written = {"name": "Ten off", "redemption_type": "AUTOMATIC", "rules": rules}
+    found = store()
+    found.channels = {1: ObservedChannel(1, "Shop", {}), 6: ObservedChannel(6, "EU", {})}
+    api = {"redemption_type": "AUTOMATIC", "rules": rules, "channels": [{"id": 6}, {"id": 1}]}
+    found.promotions = {9: ObservedPromotion(9, "Ten off", api, [])}
+    assert plan(catalog(promotions=[{**written, "channels": ["default", "EU"]}]), found).in_sync
+
+    moved = plan(catalog(promotions=[{**written, "channels": ["EU"]}]), found)
+    assert summary(moved) == [("promotions", "update", "Ten off", ["channels"])]
+    assert moved.steps[0].changes[0].before == ["default", "EU"]
+    refused = plan(catalog(promotions=[{**written, "channels": ["Mars"]}]), found)
+    assert refused.problems == (
+        "promotion 'Ten off': channels names channel 'Mars', which neither the catalog nor the "
+        "store has",
     )
