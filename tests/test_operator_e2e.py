@@ -1144,8 +1144,12 @@ def test_an_older_store_is_migrated_to_catalog_v3_before_the_theme_and_scripts_t
     assert waiting["plan"]["migration"]["update"] == 18
     assert waiting["migration"]["planned"] == 18
     assert "SKUs -> variants, SKUs and ids kept" in waiting["migration"]["products"][0]
-    assert any(
-        "18 products to migrate from Catalog V2 to V3" in m for m in ns.events("MigrationPlanned")
+    wait(  # the event is posted after the status that shows the plan
+        "the MigrationPlanned event",
+        lambda: any(
+            "18 products to migrate from Catalog V2 to V3" in m
+            for m in ns.events("MigrationPlanned")
+        ),
     )
     assert prices() == before
     page = httpx.get(
@@ -1166,7 +1170,7 @@ def test_an_older_store_is_migrated_to_catalog_v3_before_the_theme_and_scripts_t
     )
     assert migration["requests"] == migration["minimumRequests"]
     assert prices() == before
-    assert ns.events("Migrated")
+    wait("the Migrated event", lambda: ns.events("Migrated"))
     scripts = httpx.get(f"{api}/content/scripts", headers=headers).json()["data"]
     themes = httpx.get(f"{api}/themes", headers=headers).json()["data"]
     assert [s["name"] for s in scripts] == ["Size guide"]
