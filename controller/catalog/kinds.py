@@ -508,7 +508,8 @@ def _found_promotions(observed: ObservedCatalog) -> Iterator[Found]:
         yield p.name, p.id, promotions.to_names(p.fields, names), p
 
 
-_PROMOTION_KINDS = {
+# What a promotion names, by the word its records use (`promotions.named`).
+PROMOTION_KINDS = {
     "products": Kind.PRODUCTS,
     "categories": Kind.CATEGORIES,
     "brands": Kind.BRANDS,
@@ -521,7 +522,7 @@ def _promotion_names(values: Mapping[str, Any]) -> Iterator[tuple[Kind, str]]:
     """The products, categories, brands, customer groups and channels a promotion's values
     name."""
     for kind, name in promotions.named(values):
-        yield _PROMOTION_KINDS[kind], name
+        yield PROMOTION_KINDS[kind], name
 
 
 def _found_customers(observed: ObservedCatalog) -> Iterator[Found]:

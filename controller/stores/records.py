@@ -34,7 +34,14 @@ from controller.catalog.fields import (
     page_widgets,
     placement_entity,
 )
-from controller.catalog.kinds import KINDS, ON_REQUEST, Action, Kind, read_option_ref
+from controller.catalog.kinds import (
+    KINDS,
+    ON_REQUEST,
+    PROMOTION_KINDS,
+    Action,
+    Kind,
+    read_option_ref,
+)
 from controller.catalog.model import (
     DEFAULT_CHANNEL,
     DEFAULT_CHANNEL_NAME,
@@ -239,13 +246,6 @@ PROMOTIONS = "/v3/promotions"
 PROMOTION_CODES = "/v3/promotions/{promotion_id}/codes"
 _PROMOTION_FIELDS = frozenset(fields.PROMOTION) - {"name"}
 # the natural keys a promotion names (as `promotions.named` calls them) -> their kinds
-_PROMOTION_NAMED = {
-    "products": Kind.PRODUCTS,
-    "categories": Kind.CATEGORIES,
-    "brands": Kind.BRANDS,
-    "groups": Kind.CUSTOMER_GROUPS,
-    "channels": Kind.CHANNELS,
-}
 CUSTOMERS = "/v3/customers"
 CUSTOMER_ATTRIBUTES = "/v3/customers/attributes"
 CUSTOMER_INCLUDES = "addresses,storecredit,attributes,formfields"
@@ -604,7 +604,7 @@ def _promotion_body(record: Record) -> dict[str, Any]:
     codes are written after it)."""
     named = record.refs.get("named", {})
     values = {k: v for k, v in record.values.items() if k != "codes"}
-    return promotions.to_ids(values, lambda kind, key: named[_PROMOTION_NAMED[kind], key])
+    return promotions.to_ids(values, lambda kind, key: named[PROMOTION_KINDS[kind], key])
 
 
 def location_from_api(data: dict[str, Any]) -> ObservedLocation:
