@@ -682,12 +682,30 @@ class _Planner:
             if step.action is Action.DELETE and KINDS[step.kind].owner is None:
                 deleted[step.kind].add(KINDS[step.kind].fold(step.key))
         known: dict[Kind, set[str]] = {}
+        # a channel-scoped plan makes only what it plans: the catalog's others are not there
+        created = {(s.kind, KINDS[s.kind].fold(s.key)) for s in steps if s.action is Action.CREATE}
+
+        def in_catalog(kind: Kind) -> set[str]:
+            target = KINDS[kind]
+            return {target.fold(k) for k, _, _ in target.desired(self.desired) or ()}
+
+        def lacks(kind: Kind, key: str) -> str:
+            """Why a name resolves to nothing."""
+            if self.scope is not None and KINDS[kind].fold(key) in in_catalog(kind):
+                return (
+                    f"which the store does not have yet and a plan scoped to channel "
+                    f"{self.scope} does not create (release it to the whole store first)"
+                )
+            return "which neither the catalog nor the store has"
 
         def exists(kind: Kind, key: str) -> bool:
             if kind not in known:
                 target = KINDS[kind]
                 found = set(self.folded_names[kind].values())
-                found.update(target.fold(k) for k, _, _ in target.desired(self.desired) or ())
+                if self.scope is None:
+                    found |= in_catalog(kind)
+                else:
+                    found |= {k for made, k in created if made is kind}
                 if target.implicit is not None:  # every store has it (the first storefront)
                     found.add(target.fold(target.implicit))
                 known[kind] = found - deleted[kind]
@@ -698,13 +716,14 @@ class _Planner:
             desired_keys = set()
             for key, values, item in wanted or ():
                 desired_keys.add(spec.fold(key))
+                if self.scope is not None and self._channel(spec, item) != self.scope:
+                    continue  # not part of this plan
                 for kind, named in spec.named.read(values) if spec.named else ():
                     if not exists(kind, named):
                         where = spec.named.where.get(kind) if spec.named else None
                         self.problems.append(
                             f"{spec.singular} {key!r}{f': {where}' if where else ''} names "
-                            f"{KINDS[kind].singular} {named!r}, which neither the catalog nor "
-                            "the store has"
+                            f"{KINDS[kind].singular} {named!r}, {lacks(kind, named)}"
                         )
                 for reference in spec.references:
                     value = getattr(item, reference.field)
@@ -714,7 +733,7 @@ class _Planner:
                         target = KINDS[reference.kind]
                         self.problems.append(
                             f"{spec.singular} {key!r}: {reference.field} names {target.singular} "
-                            f"{one!r}, which neither the catalog nor the store has"
+                            f"{one!r}, {lacks(reference.kind, one)}"
                             + (
                                 " once the plan's deletes are done"
                                 if deleted[reference.kind]

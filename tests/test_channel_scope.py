@@ -19,8 +19,13 @@ import yaml
 from controller.catalog.files import load_directory
 from controller.catalog.kinds import SHAREABLE, Action, Kind
 from controller.catalog.model import Catalog
-from controller.catalog.observed import ObservedAssignment, ObservedChannel, to_catalog
-from controller.catalog.parse import from_inline
+from controller.catalog.observed import (
+    ObservedAssignment,
+    ObservedChannel,
+    ObservedWidgetTemplate,
+    to_catalog,
+)
+from controller.catalog.parse import Item, build_catalog, from_inline
 from controller.cli import main
 from controller.cli.cluster_cmds import plan_text
 from controller.emulator import Emulator
@@ -30,6 +35,7 @@ from controller.reconcile.services import Services
 from controller.stores import BigCommerceStore
 from tests import test_planner_commerce as commerce
 from tests.conftest import PROD_TOKEN
+from tests.support.builders import observed
 from tests.test_reconcilers import FakeWorld, reconcile
 
 # the reconcilers' fixtures: a fake World holding production, and its services
@@ -382,3 +388,38 @@ def test_a_channel_scoped_plan_keeps_to_that_channels_price_list_assignments() -
     assert [(s.action, s.key, s.channel) for s in shop.steps] == [
         (Action.DELETE, "Trade |  | default", "default")
     ]
+
+
+def test_eu_widgets_are_eu_changes_and_need_their_store_wide_template_in_the_store() -> None:
+    banner = {"name": "Banner", "template": "<p>{{t}}</p>"}
+    widgets = [
+        {"template": "Banner", "name": "Hero", "widget_configuration": {"t": 1}},
+        {"template": "Banner", "name": "Held", "widget_configuration": {"t": 2}, "channel": "EU"},
+    ]
+    wanted = build_catalog(
+        {
+            Kind.WIDGET_TEMPLATES: [Item(banner)],
+            Kind.WIDGETS: [Item(w) for w in widgets],
+        }
+    )
+    store = observed()
+    store.widget_templates, store.widgets = {}, {}
+    store.channels = {1: ObservedChannel(1, "Shop", {}), 6: ObservedChannel(6, "EU", {})}
+
+    whole = plan(wanted, store)
+    assert {(s.kind, s.key, s.channel) for s in whole.steps} == {
+        (Kind.WIDGET_TEMPLATES, "Banner", None),
+        (Kind.WIDGETS, "Banner/Hero", "default"),
+        (Kind.WIDGETS, "Banner/Held", "EU"),
+    }
+    assert whole.problems == ()
+
+    eu = plan(wanted, store, Options(channel="EU"))
+    assert [(s.kind, s.key) for s in eu.steps] == [(Kind.WIDGETS, "Banner/Held")]
+    assert eu.problems == (
+        "widget 'Banner/Held': template names widget template 'Banner', which the store does "
+        "not have yet and a plan scoped to channel EU does not create (release it to the "
+        "whole store first)",
+    )
+    store.widget_templates = {"Banner": ObservedWidgetTemplate("t1", "Banner", {})}
+    assert plan(wanted, store, Options(channel="EU")).problems == ()

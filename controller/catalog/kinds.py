@@ -777,9 +777,10 @@ def _named_channel(item: Any) -> str:
     return str(item.fields.get("channel") or DEFAULT_CHANNEL_NAME)
 
 
-def _channel_id(item: Any) -> int:
-    """The store id of the channel a record names in its fields (the first when none)."""
-    return int(item.fields.get("channel_id", DEFAULT_CHANNEL))
+def _channel_id(item: Any) -> str | int:
+    """The channel a record names in its fields: by name, else by the store's id (the first
+    storefront when neither)."""
+    return item.fields.get("channel") or int(item.fields.get("channel_id", DEFAULT_CHANNEL))
 
 
 def _channel_itself(channel: Any) -> str:
