@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import io
 import json
@@ -20,6 +19,7 @@ from controller.emulator.store import ROUTES
 from tests.conftest import PROD_TOKEN, specs_dir
 from tests.support import v2docs
 from tests.support.conformance import Conformance
+from tests.support.waiting import wait_for_job
 
 
 @pytest.fixture(scope="module")
@@ -1986,19 +1986,6 @@ async def _exercise_template_associations(c: httpx.AsyncClient, pid: int, page: 
     assert (await c.delete(path, params={"type": "page", "entity_id:in": page})).status_code == 204
     ids = [a["id"] for a in (await c.get(path)).json()["data"]]
     assert (await c.delete(path, params={"id:in": ids[0], "channel_id": 1})).status_code == 204
-
-
-async def wait_for_job(
-    c: httpx.AsyncClient, job_id: str, within: float = 10.0
-) -> dict[str, object]:
-    """Poll a theme job until it finishes (as a client must)."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        data: dict[str, object] = (await c.get(f"/v3/themes/jobs/{job_id}")).json()["data"]
-        if data["status"] in ("COMPLETED", "FAILED"):
-            return data
-        assert asyncio.get_running_loop().time() < deadline, f"job {job_id} still {data['status']}"
-        await asyncio.sleep(0.02)
 
 
 async def test_every_endpoint_answers_in_the_shape_of_the_official_specs(

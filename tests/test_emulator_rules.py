@@ -339,7 +339,8 @@ async def test_pagination_envelope_and_limits(prod: httpx.AsyncClient) -> None:
 
 
 async def test_a_zip_that_is_not_a_stencil_bundle_fails_its_job(prod: httpx.AsyncClient) -> None:
-    from tests.test_emulator_conformance import theme_zip, wait_for_job
+    from tests.support.waiting import wait_for_job
+    from tests.test_emulator_conformance import theme_zip
 
     client = httpx.AsyncClient(
         base_url=str(prod.base_url).removesuffix("/v3/").removesuffix("/v3"),

@@ -183,7 +183,8 @@ async def test_the_admin_api_sets_faults_and_reports_statistics(emulator: Emulat
 
 
 async def test_a_store_holds_at_most_twenty_themes(prod: httpx.AsyncClient) -> None:
-    from tests.test_emulator_conformance import theme_zip, wait_for_job
+    from tests.support.waiting import wait_for_job
+    from tests.test_emulator_conformance import theme_zip
 
     base = str(prod.base_url).rstrip("/").removesuffix("/v3")
     async with httpx.AsyncClient(base_url=base, headers=dict(prod.headers)) as client:

@@ -7,7 +7,6 @@ release packages (README, "Stencil CLI")."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import time
@@ -20,9 +19,11 @@ import pytest
 from controller.emulator import Emulator
 from controller.emulator.errors import ApiError
 from tests.conftest import SANDBOX_TOKEN
+from tests.support.waiting import wait_for_job
 from tests.test_emulator_conformance import theme_zip
 
 CLI = {"X-Auth-Token": SANDBOX_TOKEN, "Accept": "application/json"}
+NO_CACHE = {"cache-control": "no-cache"}  # the CLI's `getJob` asks so
 
 
 async def test_each_store_has_a_storefront_of_its_own_that_names_its_store(
@@ -58,20 +59,9 @@ async def _upload(api: httpx.AsyncClient, name: str, variations: list[dict[str, 
     bundle = theme_zip({**config, "variations": variations})
     posted = await api.post("/v3/themes", files={"file": (f"{name}.zip", bundle)})
     assert posted.status_code == 201, posted.text
-    return str((await _job(api, posted.json()["job_id"]))["theme_id"])
-
-
-async def _job(api: httpx.AsyncClient, job_id: str) -> dict[str, Any]:
-    """`getJob`, polled as the CLI polls it, until COMPLETED (its result)."""
-    for _ in range(200):
-        data = await api.get(f"/v3/themes/jobs/{job_id}", headers={"cache-control": "no-cache"})
-        payload = data.json()["data"]
-        assert payload["status"] != "FAILED", payload
-        if payload["status"] == "COMPLETED":
-            result: dict[str, Any] = payload["result"]
-            return result
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"job {job_id} never finished")
+    done = await wait_for_job(api, posted.json()["job_id"], headers=NO_CACHE)
+    assert done["status"] == "COMPLETED", done
+    return str(done["result"]["theme_id"])
 
 
 async def test_stencil_push_pull_and_download_against_an_emulated_sandbox(
@@ -146,7 +136,9 @@ async def test_stencil_push_pull_and_download_against_an_emulated_sandbox(
             headers={"cache-control": "no-cache", "content-type": "application/json"},
         )
         assert job.status_code == 200
-        result = await _job(api, job.json()["job_id"])
+        done = await wait_for_job(api, job.json()["job_id"], headers=NO_CACHE)
+        assert done["status"] == "COMPLETED", done
+        result = done["result"]
         download = await anyone.get(result["download_url"])
         assert download.status_code == 200
         with zipfile.ZipFile(io.BytesIO(download.content)) as files:
