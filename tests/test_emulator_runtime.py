@@ -14,6 +14,7 @@ import pytest
 
 from controller.emulator import Emulator, FaultConfig
 from tests.conftest import PROD_TOKEN
+from tests.support.waiting import wait_async
 
 NEW_PRODUCT = {"name": "Kept", "type": "physical", "sku": "KEPT", "price": 3, "weight": 1}
 
@@ -148,6 +149,29 @@ async def test_latency_and_slow_bodies_delay_the_answer(emulator: Emulator) -> N
     assert answer.status_code == 200
     assert answer.json()["data"] == []
     assert elapsed >= 0.3
+
+
+async def test_a_store_held_after_some_writes_answers_again_when_the_faults_change(
+    emulator: Emulator,
+) -> None:
+    async with (
+        httpx.AsyncClient(base_url=emulator.url + "/__emulator") as admin,
+        client_for(emulator) as client,
+    ):
+        refused = await admin.put("/stores/production/faults", json={"hold_after": {"POST": 1}})
+        assert refused.status_code == 400
+        held = {"hold_after": {"POST /v3/catalog/brands": 1}}
+        assert (await admin.put("/stores/production/faults", json=held)).status_code == 200
+        assert (await client.post("/catalog/brands", json={"name": "One"})).status_code == 200
+        second = asyncio.create_task(client.post("/catalog/brands", json={"name": "Two"}))
+        faults = emulator.control("production").faults
+        await wait_async("the second write to be held", lambda: faults.held == 1)
+        # reads and other writes still pass
+        assert (await client.get("/catalog/brands")).json()["meta"]["pagination"]["total"] == 1
+        await admin.put("/stores/production/faults", json={})
+        with pytest.raises(httpx.TransportError):
+            await second
+        assert (await client.post("/catalog/brands", json={"name": "Two"})).status_code == 200
 
 
 async def test_the_admin_api_sets_faults_and_reports_statistics(emulator: Emulator) -> None:

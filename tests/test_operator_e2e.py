@@ -662,9 +662,9 @@ def test_an_operator_killed_mid_deployment_converges_without_duplicates(
     )  # not watched by the module's operator: this one is a real process
     prod = ns.store("production")
     remote = catalog_repo(cluster["tmp"], "restart")
-    ns.emulator.control(prod).faults.configure(
-        FaultConfig(latency_ms=60)
-    )  # slow enough to stop it halfway
+    faults = ns.emulator.control(prod).faults
+    # the store stops answering after 5 products are created: the operator is killed there
+    faults.configure(FaultConfig(hold_after={"POST /v3/catalog/products": 5}))
     ns.apply(
         "CatalogSnapshot",
         "release",
@@ -704,13 +704,14 @@ def test_an_operator_killed_mid_deployment_converges_without_duplicates(
     log = (tmp_path / "operator.log").open("w")
     operator = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait("the deployment to start writing", lambda: created() >= 5, timeout=60)
+        wait("the deployment to be held mid-write", lambda: faults.held, timeout=60)
     except AssertionError:
         raise AssertionError((tmp_path / "operator.log").read_text()[-3000:]) from None
     finally:
         operator.send_signal(signal.SIGKILL)  # a crash, not a clean shutdown
         operator.wait(timeout=30)
-    assert created() < 30
+    assert created() == 5
+    faults.configure(FaultConfig())  # the held requests are dropped; the store answers again
     operator = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait(
@@ -730,7 +731,6 @@ def test_an_operator_killed_mid_deployment_converges_without_duplicates(
         1 for p in catalog.products.values() if not p.variants
     )
     assert (counts["products"], counts["variants"]) == (30, expected_variants)
-    ns.emulator.control(prod).faults.configure(FaultConfig())
 
 
 def test_what_an_object_waits_for_is_picked_up_promptly_when_created_last(

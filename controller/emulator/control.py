@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import random
 import time
@@ -81,6 +82,10 @@ class FaultConfig:
     latency_ms: float = 0.0
     slow_body_ms: float = 0.0
     seed: int = 0
+    # "METHOD /endpoint" (as the statistics name it) -> how many such requests are let through;
+    # the ones after are held unanswered until the faults change, then dropped (a store that
+    # stops answering mid-write, at a point a test chooses)
+    hold_after: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FaultConfig:
@@ -94,6 +99,12 @@ class FaultConfig:
                 raise ValueError(f"{name} must be between 0 and 1")
         if any(s not in (500, 502, 503, 504) for s in config.error_statuses):
             raise ValueError("error_statuses may hold 500, 502, 503, 504")
+        for key, count in config.hold_after.items():
+            method, _, path = key.partition(" ")
+            if method not in ("GET", "POST", "PUT", "DELETE") or not path.startswith("/"):
+                raise ValueError(f"hold_after {key!r}: expected 'METHOD /endpoint'")
+            if not isinstance(count, int) or count < 0:
+                raise ValueError(f"hold_after {key!r}: expected a count of 0 or more")
         return config
 
     def to_json(self) -> dict[str, Any]:
@@ -117,12 +128,34 @@ class Faults:
     """Draws a deterministic sequence of fault decisions from the configured seed."""
 
     def __init__(self, config: FaultConfig | None = None):
+        self._release: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
         self.configure(config or FaultConfig())
 
     def configure(self, config: FaultConfig) -> None:
-        """Replace the configuration; the random sequence restarts from the seed."""
+        """Replace the configuration; the random sequence restarts from the seed, and held
+        requests are let go (dropped)."""
         self.config = config
         self._rng = random.Random(config.seed)
+        self._passed: Counter[str] = Counter()
+        self.held = 0
+        release, self._release = self._release, None
+        if release is not None:  # configure() may run on another thread (a test's)
+            loop, event = release
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(event.set)
+
+    async def hold(self, method: str, endpoint: str) -> bool:
+        """Hold a request past its `hold_after` count until the faults change; whether it was."""
+        key = f"{method} {endpoint}"
+        allowed = self.config.hold_after.get(key)
+        if allowed is None or self._passed[key] < allowed:
+            self._passed[key] += 1
+            return False
+        if self._release is None:
+            self._release = (asyncio.get_running_loop(), asyncio.Event())
+        self.held += 1
+        await self._release[1].wait()
+        return True
 
     def draw(self, is_write: bool) -> FaultPlan:
         """Decide the fate of the next request."""

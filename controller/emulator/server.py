@@ -87,7 +87,7 @@ async def store_middleware(request: web.Request, handler: Handler) -> web.Stream
     plan = control.faults.draw(request.method in _WRITE_METHODS)
     if plan.latency_s:
         await asyncio.sleep(plan.latency_s)
-    if plan.drop:
+    if await control.faults.hold(request.method, endpoint) or plan.drop:
         control.stats.dropped += 1
         if request.transport is not None:
             request.transport.close()

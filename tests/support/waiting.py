@@ -24,6 +24,16 @@ def wait_until(what: str, check: Callable[[], T], timeout: float = 30.0, every: 
         time.sleep(every)
 
 
+async def wait_async(what: str, check: Callable[[], T], within: float = 10.0) -> T:
+    """`wait_until` inside an event loop (the checked thing runs in that loop too)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not (value := check()):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out after {within:.0f}s waiting for {what}")
+        await asyncio.sleep(0.01)
+    return value
+
+
 async def wait_for_job(
     c: httpx.AsyncClient,
     job_id: str,
