@@ -29,6 +29,7 @@ from controller.planner import plan
 from controller.stores import RateGovernor
 from tests.conftest import PROD_TOKEN
 from tests.support.builders import desired, observed
+from tests.support.waiting import wait_until
 from tests.test_cli import EXAMPLE, cli, served, store, writes
 
 __all__ = ["served", "store"]  # the fixtures, shared with test_cli
@@ -118,25 +119,25 @@ def test_declining_the_prompt_exits_1_and_writes_nothing(served: Emulator, store
 def test_ctrl_c_during_apply_says_what_was_applied_and_what_remains(
     served: Emulator, store: str
 ) -> None:
-    served.control(store).faults.configure(FaultConfig(latency_ms=150))
+    faults = served.control(store).faults
+    # the store stops answering after 5 products: Ctrl-C comes there, mid-apply
+    faults.configure(FaultConfig(hold_after={"POST /v3/catalog/products": 5}))
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         # A shell ran the tests in the background, ignoring SIGINT, which children inherit
         # (a handler is not inherited: the child gets Python's own, as at a terminal).
         signal.signal(signal.SIGINT, signal.default_int_handler)
     process = start("apply", str(EXAMPLE), "--store", served.store_url(store), "--yes")
-    assert process.stderr is not None
-    for line in process.stderr:  # progress lines, one per 10%
-        if line.startswith("applying: ") and not line.startswith("applying: 1%"):
-            break
+    wait_until("the apply to be held mid-write", lambda: faults.held, timeout=60)
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
-    served.control(store).faults.configure(FaultConfig())
+    faults.configure(FaultConfig())
     assert process.returncode == 130, err
     assert "Traceback" not in err
     lines = out.splitlines()
     summary = next(line for line in lines if line.startswith("Interrupted: "))
     done, total = summary.removeprefix("Interrupted: ").split(" changes")[0].split(" of ")
-    assert 0 < int(done) < int(total) == 54  # brands, categories, products and the script
+    # brands and categories, then 5 of 30 products; 25 products and the script remain
+    assert (int(done), int(total)) == (54 - 26, 54)
     assert f"{int(total) - int(done)} not applied" in summary
     assert any(line.endswith(" not applied") and line.startswith("  ") for line in lines)
     assert lines[-1] == "Run the same apply again to finish: it plans from what the store has now."
