@@ -1390,6 +1390,30 @@ async def _exercise_v2_catalog(c: httpx.AsyncClient) -> None:
     assert (await c.delete(f"{videos}/{video['id']}")).status_code == 204
     assert (await c.delete(videos)).status_code == 204
 
+    discounts = f"{products}/{pid}/discount_rules"
+    tier = {"min": 10, "max": 19, "type": "price", "type_value": 2}
+    discount = (await c.post(discounts, json=tier)).json()
+    assert (await c.post(discounts, json={**tier, "max": 30})).status_code == 400  # overlaps
+    assert (await c.post(discounts, json={"min": 40, "type": "percent"})).status_code == 400
+    assert (await c.get(discounts, params={"page": 1, "limit": 5})).status_code == 200
+    assert (await c.get(f"{discounts}/{discount['id']}")).status_code == 200
+    assert (
+        await c.put(f"{discounts}/{discount['id']}", json={"type": "percent", "type_value": 5})
+    ).status_code == 200
+    assert (await c.get("/v2/products/discount_rules/count")).json()["count"] >= 1
+    assert (await c.delete(f"{discounts}/{discount['id']}")).status_code == 204
+    assert (await c.delete(discounts, params={"page": 1, "limit": 50})).status_code == 204
+
+    reviews = f"{products}/{pid}/reviews"
+    review = {"author": "Jo", "title": "Fits", "review": "True to size", "rating": 4}
+    made_review = (await c.post(reviews, json=review)).json()
+    assert (await c.post(reviews, json={**review, "rating": 0})).status_code == 400
+    assert (await c.get(reviews, params={"page": 1, "limit": 5})).status_code == 200
+    assert (await c.get(f"{reviews}/{made_review['id']}")).status_code == 200
+    assert (await c.put(f"{reviews}/{made_review['id']}", json={"status": 1})).status_code == 200
+    assert (await c.delete(f"{reviews}/{made_review['id']}")).status_code == 204
+    assert (await c.delete(reviews)).status_code == 204
+
     assert (await c.delete(skus)).status_code == 204
     assert (await c.delete(values, params={"page": 1})).status_code == 204
     assert (await c.delete(f"{products}/{pid}")).status_code == 204

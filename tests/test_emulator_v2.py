@@ -292,3 +292,107 @@ async def test_a_seeded_older_store_shares_option_sets_and_prices_through_rules(
     adjusted = {s["sku"]: float(s["adjusted_price"]) for s in skus}
     assert {v["sku"]: v["calculated_price"] for v in variants} == adjusted
     assert len(set(adjusted.values())) > 1  # the rules make prices differ
+
+
+async def test_v2_discount_rules_are_the_products_v3_bulk_pricing_rules(
+    c: httpx.AsyncClient,
+) -> None:
+    pid = await v2_product(c, "Bulk Mug")
+    rules = f"/v2/products/{pid}/discount_rules"
+    made = await ok(
+        c.post(rules, json={"min": 10, "max": 49, "type": "price", "type_value": 2}), 201
+    )
+    assert made == {
+        "id": made["id"],
+        "product_id": pid,
+        "min": 10,
+        "max": 49,
+        "type": "price",
+        "type_value": 2,
+    }
+    assert isinstance(made["id"], str)  # as the page shows it
+    v3_path = f"/v3/catalog/products/{pid}/bulk-pricing-rules"
+    body = {"quantity_min": 50, "quantity_max": 0, "type": "percent", "amount": 15}
+    v3_made = (await ok(c.post(v3_path, json=body)))["data"]
+    v3 = (await ok(c.get(v3_path)))["data"]
+    assert [
+        (r["id"], r["quantity_min"], r["quantity_max"], r["type"], r["amount"]) for r in v3
+    ] == [
+        (int(made["id"]), 10, 49, "price", 2),
+        (v3_made["id"], 50, 0, "percent", 15),
+    ]
+    listed = await ok(c.get(rules))
+    assert [(r["id"], r["min"], r["max"], r["type"]) for r in listed] == [
+        (made["id"], 10, 49, "price"),
+        (str(v3_made["id"]), 50, 0, "percent"),
+    ]
+    # a range overlapping another's is refused, as V3 refuses it, in V2's error shape
+    overlap = await c.post(rules, json={"min": 40, "max": 60, "type": "price", "type_value": 1})
+    assert overlap.status_code == 400
+    assert "overlaps" in overlap.json()[0]["message"]
+    # an update keeps the range not given, and type and type_value are required
+    updated = await ok(c.put(f"{rules}/{made['id']}", json={"type": "fixed", "type_value": "9.5"}))
+    assert (updated["min"], updated["max"], updated["type"], updated["type_value"]) == (
+        10,
+        49,
+        "fixed",
+        9.5,
+    )
+    assert (await c.put(f"{rules}/{made['id']}", json={"max": 20})).status_code == 400
+    read_only = await c.post(rules, json={"product_id": pid, "type": "price", "type_value": 1})
+    assert read_only.status_code == 400
+    assert "product_id" in read_only.json()[0]["message"]
+    assert await ok(c.get("/v2/products/discount_rules/count")) == {"count": 2}
+    assert (await c.get(rules, params={"min": 1})).status_code == 400  # no filters documented
+    # deleting one page of them (documented paging) leaves the others
+    assert (await c.delete(rules, params={"page": 2, "limit": 1})).status_code == 204
+    assert [r["id"] for r in await ok(c.get(rules))] == [made["id"]]
+    assert (await c.delete(rules)).status_code == 204
+    assert (await ok(c.get(v3_path)))["data"] == []
+    gone = await c.get(f"{rules}/{made['id']}")
+    assert gone.status_code == 404
+    assert gone.json()[0]["status"] == 404
+
+
+async def test_v2_reviews_are_the_products_v3_reviews(c: httpx.AsyncClient) -> None:
+    pid = await v2_product(c, "Reviewed Mug")
+    reviews = f"/v2/products/{pid}/reviews"
+    body = {
+        "author": "Jimmy Doe",
+        "title": "Worked for me!",
+        "review": "I thought this product was pretty good",
+        "rating": 5,
+        "date_created": "Tue, 05 Mar 2013 06:00:00 +0000",
+    }
+    made = await ok(c.post(reviews, json=body), 201)
+    assert made == {**body, "id": made["id"], "product_id": pid, "status": 0}  # pending
+    v3 = (await ok(c.get(f"/v3/catalog/products/{pid}/reviews/{made['id']}")))["data"]
+    assert (v3["name"], v3["text"], v3["status"], v3["rating"]) == (
+        "Jimmy Doe",
+        body["review"],
+        "pending",
+        5,
+    )
+    assert v3["date_reviewed"].startswith("2013-03-05T06:00:00")
+    v3_body = {"title": "Slow", "text": "Two weeks", "rating": 3, "name": "Jane Doe"}
+    v3_body |= {"status": "approved", "date_reviewed": "2013-11-12T06:00:00+00:00"}
+    await ok(c.post(f"/v3/catalog/products/{pid}/reviews", json=v3_body))
+    listed = await ok(c.get(reviews, params={"page": 1, "limit": 5}))
+    assert [(r["author"], r["status"], r["date_created"]) for r in listed] == [
+        ("Jimmy Doe", 0, "Tue, 05 Mar 2013 06:00:00 +0000"),
+        ("Jane Doe", 1, "Tue, 12 Nov 2013 06:00:00 +0000"),
+    ]
+    approved = await ok(c.put(f"{reviews}/{made['id']}", json={"status": 1}))
+    assert approved["status"] == 1
+    v3_approved = await ok(c.get(f"/v3/catalog/products/{pid}/reviews", params={"status": 1}))
+    assert len(v3_approved["data"]) == 2
+    for bad in ({"rating": 6}, {"status": 3}, {"date_created": "yesterday"}, {"id": 1}):
+        refused = await c.put(f"{reviews}/{made['id']}", json=bad)
+        assert refused.status_code == 400, bad
+        assert next(iter(bad)) in refused.json()[0]["message"]
+    missing = await c.post(reviews, json={"author": "A", "title": "T", "rating": 4})
+    assert missing.status_code == 400
+    assert "review" in missing.json()[0]["message"]
+    assert (await c.delete(f"{reviews}/{made['id']}")).status_code == 204
+    assert (await c.delete(reviews)).status_code == 204
+    assert (await ok(c.get(f"/v3/catalog/products/{pid}/reviews")))["data"] == []

@@ -34,6 +34,7 @@ from controller.emulator.resources import (
     themes,
     v2_catalog,
     v2_options,
+    v2_pricing,
     variants,
     videos,
     widget_templates,
@@ -73,6 +74,7 @@ _FAMILIES = (
     inventory,
     v2_options,
     v2_catalog,
+    v2_pricing,
     channels,
     sites,
     settings,
@@ -125,6 +127,8 @@ class Store:
         self.products_v2 = v2_catalog.ProductsV2(self)
         self.catalog_v2 = v2_catalog.CatalogV2(self)
         self.children_v2 = v2_catalog.ChildrenV2(self)
+        self.discount_rules_v2 = v2_pricing.DiscountRulesV2(self)
+        self.reviews_v2 = v2_pricing.ReviewsV2(self)
         self.channels = channels.Channels(self)
         self.sites = sites.Sites(self)
         self.assignments = assignments.Assignments(self)
