@@ -104,11 +104,24 @@ def release(tmp_path: Path) -> Remote:
     return remote
 
 
-async def deploy(world: FileWorld, root: Path, api_origin: str) -> dict[str, Any]:
-    """Reconcile until the deployment's target waits for approval or reaches its outcome."""
-    loop = Loop(
-        world, services_for(world, root / "cache", access=access_to(api_origin, local_git=True))
+async def commit_v3_catalog(production: BigCommerceStore, remote: Remote) -> None:
+    """The V3 catalog captured where the migration was tried, one product reworded since."""
+    files = render(to_catalog(await observe_captured(production)))
+    files["products.jsonl"] = files["products.jsonl"].replace(
+        '"description":""', '"description":"<p>Now in V3.</p>"', 1
     )
+    remote.commit({f"catalog/{n}": t for n, t in files.items()}, "the V3 catalog")
+
+
+async def deploy(
+    world: FileWorld, root: Path, api_origin: str, *, max_plan_bytes: int | None = None
+) -> dict[str, Any]:
+    """Reconcile until the deployment's target waits for approval or reaches its outcome (a
+    migration's plan kept in status up to `max_plan_bytes`, when given)."""
+    services = services_for(world, root / "cache", access=access_to(api_origin, local_git=True))
+    if max_plan_bytes is not None:
+        services.migration_plan_max_bytes = max_plan_bytes
+    loop = Loop(world, services)
     key = ("StoreDeployment", "shop", "storefront")
 
     def settled() -> bool:
@@ -134,12 +147,7 @@ async def test_a_deployment_migrates_its_target_then_releases_the_scripts_and_th
     seed_v2(emulator.db, "production", 20)
     before = await shopper_prices(production)
     remote = release(tmp_path)
-    # the V3 catalog captured where the migration was tried, one product reworded since
-    files = render(to_catalog(await observe_captured(production)))
-    files["products.jsonl"] = files["products.jsonl"].replace(
-        '"description":""', '"description":"<p>Now in V3.</p>"', 1
-    )
-    remote.commit({f"catalog/{n}": t for n, t in files.items()}, "the V3 catalog")
+    await commit_v3_catalog(production, remote)
 
     status = await deploy(
         manifests(tmp_path, emulator, remote, approved=False, catalog=True), tmp_path, emulator.url
@@ -209,15 +217,19 @@ class MerchantAtWork(FileWorld):
         kept = [t for t in patch.get("targets") or [] if (t.get("migration") or {}).get("keptPlan")]
         if kept and not self.done:
             self.done = True
-            params = {"include": "modifiers", "limit": 10}
-            products = (await self.api.get("/catalog/products", params=params)).json()["data"]
-            product = next(p for p in products if p["modifiers"])
-            wrap = product["modifiers"][0]
-            no = next(v for v in wrap["option_values"] if v["label"] == "No")
-            path = f"/catalog/products/{product['id']}/modifiers/{wrap['id']}/values/{no['id']}"
-            adjusters = {"price": {"adjuster": "relative", "adjuster_value": 1}}
-            answer = await self.api.put(path, json={"adjusters": adjusters})
-            assert answer.status_code == 200, answer.text
+            await self.act()
+
+    async def act(self) -> None:
+        """What the merchant does."""
+        params: dict[str, str | int] = {"include": "modifiers", "limit": 10}
+        products = (await self.api.get("/catalog/products", params=params)).json()["data"]
+        product = next(p for p in products if p["modifiers"])
+        wrap = product["modifiers"][0]
+        no = next(v for v in wrap["option_values"] if v["label"] == "No")
+        path = f"/catalog/products/{product['id']}/modifiers/{wrap['id']}/values/{no['id']}"
+        adjusters = {"price": {"adjuster": "relative", "adjuster_value": 1}}
+        answer = await self.api.put(path, json={"adjusters": adjusters})
+        assert answer.status_code == 200, answer.text
 
 
 async def test_a_price_that_changed_during_the_migration_stops_the_target_before_its_theme(
@@ -246,6 +258,98 @@ async def test_a_price_that_changed_during_the_migration_stops_the_target_before
     assert "Migrated" not in {r for r, _ in events(tmp_path)}
     assert scripts == []
     assert themes == []
+
+
+def writes(emulator: Emulator) -> list[str]:
+    """The writes production answered, `METHOD endpoint` each."""
+    counted = emulator.control("production").stats.requests
+    return sorted(f"{m} {e}" for (m, e, _), n in counted.items() if m != "GET" for _ in range(n))
+
+
+def ready(status: dict[str, Any]) -> dict[str, Any]:
+    return next(c for c in status["conditions"] if c["type"] == "Ready")
+
+
+async def test_a_migration_too_large_to_keep_in_status_stops_the_target_before_any_write(
+    emulator: Emulator, stores: Any, tmp_path: Path
+) -> None:
+    production, _ = stores
+    seed_v2(emulator.db, "production", 10)
+    before = await shopper_prices(production)
+    world = manifests(tmp_path, emulator, release(tmp_path), approved=True)
+    emulator.control("production").stats.reset()
+    # a cap of 1 kB stands for the 800 kB of a store of some 4,000 products
+    status = await deploy(world, tmp_path, emulator.url, max_plan_bytes=1_000)
+    target = status["targets"][0]
+    assert status["phase"] == "Failed"
+    assert ready(status)["reason"] == "MigrationTooLarge"
+    reason, message = target["errors"][0].split(": ", 1)
+    assert reason == "MigrationTooLarge"
+    assert "kB, over the 1 kB a target's status keeps" in message
+    assert "migrate this store with `stagingpro migrate v2-to-v3`" in message
+    assert message.endswith("then deploy without spec.migration; nothing was written")
+    assert ("MigrationTooLarge", f"production: {message}") in events(tmp_path)
+    assert "keptPlan" not in target["migration"]
+    assert writes(emulator) == []
+    assert await shopper_prices(production) == before
+
+
+class MerchantRewording(MerchantAtWork):
+    """A store whose merchant rewords a product while its migration is written."""
+
+    async def act(self) -> None:
+        products = (await self.api.get("/catalog/products", params={"limit": 250})).json()["data"]
+        path = f"/catalog/products/{products[-1]['id']}"
+        answer = await self.api.put(path, json={"description": "<p>On sale this week.</p>"})
+        assert answer.status_code == 200, answer.text
+
+
+async def test_a_catalog_plan_changed_while_the_store_migrated_stops_the_target_before_its_catalog(
+    emulator: Emulator, stores: Any, tmp_path: Path
+) -> None:
+    production, _ = stores
+    seed_v2(emulator.db, "production", 10)
+    remote = release(tmp_path)
+    await commit_v3_catalog(production, remote)
+    manifests(tmp_path, emulator, remote, approved=True, catalog=True)
+    async with httpx.AsyncClient(
+        base_url=emulator.store_url("production") + "/v3", headers={"X-Auth-Token": PROD_TOKEN}
+    ) as api:
+        world = MerchantRewording(api, tmp_path / "m", tmp_path / "state", tmp_path / "s")
+        status = await deploy(world, tmp_path, emulator.url)
+        products = (await api.get("/catalog/products", params={"limit": 250})).json()["data"]
+        scripts = (await api.get("/content/scripts")).json()["data"]
+        themes = (await api.get("/themes")).json()["data"]
+    assert world.done, status
+    target = status["targets"][0]
+    assert status["phase"] == "Failed"
+    assert ready(status)["reason"] == "PlanChangedByMigration"
+    assert target["migration"]["verified"] is True  # the migration itself is done
+    reason, message = target["errors"][0].split(": ", 1)
+    assert reason == "PlanChangedByMigration"
+    # the merchant's rewording is a second product update the approval did not cover
+    assert "the catalog's plan is plan products +0 ~2 -0" in message
+    assert "not the plan products +0 ~1 -0" in message
+    assert (
+        "change the deployment's spec to plan its catalog again, and approve that plan" in message
+    )
+    assert ("PlanChangedByMigration", f"production: {message}") in events(tmp_path)
+    assert "Applying" not in {r for r, _ in events(tmp_path)}
+    assert [p["description"] for p in products].count("<p>Now in V3.</p>") == 0
+    assert scripts == []
+    assert themes == []
+
+    # as the message says: a changed spec plans the catalog again, for a new approval
+    path = tmp_path / "m" / "all.yaml"
+    *others, snapshot = yaml.safe_load_all(path.read_text())
+    others[1]["spec"]["strategy"] = {"maxDeletePercent": 20}
+    path.write_text(yaml.safe_dump_all([*others, snapshot]))
+    status = await deploy(
+        FileWorld(tmp_path / "m", tmp_path / "state", tmp_path / "s"), tmp_path, emulator.url
+    )
+    target = status["targets"][0]
+    assert target["phase"] == "AwaitingApproval", status
+    assert (target["migration"]["planned"], target["plan"]["products"]["update"]) == (0, 2)
 
 
 async def test_a_sandbox_cloned_from_an_older_store_shows_shoppers_its_prices_in_v3(

@@ -610,17 +610,21 @@ async def _migrate(t: _Target) -> Result | None:
     async def keep() -> None:
         await ctx.writer.progress({"phase": Phase.APPLYING, "targets": _targets_now(ctx)})
 
-    stop = await v2_to_v3.apply(t.store, t.migration, target, keep)
+    stop = await v2_to_v3.apply(
+        t.store, t.migration, target, keep, ctx.svc.migration_plan_max_bytes
+    )
     if stop is not None:
-        return stalled(stop[0], f"{t.name}: {stop[1]}")
+        return stalled(stop[0], stop[1])  # the event names the target
     ctx.event("Normal", "Migrated", f"{t.name}: {v2_to_v3.applied_text(target)}")
     catalog = ctx.resolved.catalog if ctx.resolved is not None else Catalog()
     fresh = await assess(t.store, catalog, t.options)
     if _steps(fresh.plan) != _steps(t.plan):
         return stalled(
             Reason.PLAN_CHANGED_BY_MIGRATION,
-            f"{t.name}: the store migrated, the catalog's plan is {_plan_text(fresh.plan)}, not "
-            f"the {_plan_text(t.plan)} approved: the catalog, scripts and theme were not released",
+            f"the store migrated, the catalog's plan is {_plan_text(fresh.plan)}, not "
+            f"the {_plan_text(t.plan)} approved: the catalog, scripts and theme were not "
+            "released; the store is migrated and verified: change the deployment's spec to plan "
+            "its catalog again, and approve that plan",
         )
     t.assessment = fresh
     return None

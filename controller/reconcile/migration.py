@@ -20,7 +20,6 @@ from controller.stores import BigCommerceStore
 from controller.text import plural
 
 SHOWN = 50  # products and differences listed in status
-MAX_KEPT_BYTES = 800_000  # the kept plan in status (a Kubernetes object stays under 1.5 MB)
 
 
 @dataclass
@@ -89,21 +88,23 @@ async def apply(
     planned: Planned,
     status: TargetStatus,
     keep: Callable[[], Awaitable[None]],
+    max_bytes: int,
 ) -> tuple[str, str] | None:
     """Write the migration, the plan kept in status first (`keep` writes it), then verify every
     SKU and option combination; the reason and message to stop the target when anything a
-    shopper sees changed (or the plan is too large to keep), else None."""
+    shopper sees changed (or the plan is over `max_bytes`, too large to keep), else None."""
     migration, record = planned.migration, status.migration
     assert record is not None
     if not migration.changes:
         return None
     record.kept_plan = record.kept_plan or migrate.pack(migration)
-    if len(record.kept_plan) > MAX_KEPT_BYTES:  # about 200 kB per 1,000 products
+    if len(record.kept_plan) > max_bytes:  # about 200 kB per 1,000 products
         size = len(record.kept_plan) // 1000
         record.kept_plan = None
         return Reason.MIGRATION_TOO_LARGE, (
-            f"the migration's plan is {size} kB, too large to keep in status for a run that "
-            "stops to resume from: migrate this store with `stagingpro migrate v2-to-v3` (it "
+            f"the migration's plan is {size} kB, over the {max_bytes // 1000} kB a target's "
+            "status keeps for a run that stops to resume from: migrate this store with "
+            "`stagingpro migrate v2-to-v3` (it "
             "keeps its plan in a file), then deploy without spec.migration; nothing was written"
         )
     await keep()

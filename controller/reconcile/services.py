@@ -250,6 +250,9 @@ class Services:
     observer: StatusObserver | None = None
     webhooks: WebhookConfig | None = None  # the operator's receiver, when the stores can reach it
     reviews: ReviewShelf | None = None  # the plans as review pages, when a web UI shows them
+    # the largest Catalog V2 to V3 migration plan a target keeps in its status (an object stays
+    # under Kubernetes' 1.5 MB); a larger one stops the target before any write
+    migration_plan_max_bytes: int = 800_000
 
 
 async def git_credentials(
