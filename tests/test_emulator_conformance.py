@@ -510,6 +510,9 @@ async def _exercise_options_and_modifiers(c: httpx.AsyncClient, pid: int) -> Non
     rule_id = rule.json()["data"]["id"]
     bad = {"conditions": [{"modifier_id": strap["id"], "modifier_value_id": 1, "variant_id": None}]}
     assert (await c.post(rules, json=bad)).status_code == 422
+    # created through V3, a rule names two modifier values or more, or one and a variant
+    alone = {"modifier_id": strap["id"], "modifier_value_id": canvas["id"], "variant_id": None}
+    assert (await c.post(rules, json={"conditions": [alone]})).status_code == 422
     assert (
         await c.get(rules, params={"page": 1, "limit": 5, "exclude_fields": "image_url"})
     ).status_code == 200

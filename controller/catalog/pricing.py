@@ -46,17 +46,18 @@ class Shown:
         return cls(price.quantize(Decimal("0.0001")), weight.quantize(Decimal("0.0001")))
 
 
-def _matches(
+def matches(
     conditions: Sequence[Mapping[str, Any]], selection: Selection, sku_id: int | None
 ) -> bool:
-    """V2 rule conditions: values of one option are OR'ed, options AND'ed, SKUs OR'ed among
-    themselves and AND'ed with the options."""
+    """V2 rule conditions (and V3 complex rule conditions, a modifier standing for an option, a
+    variant for a SKU; one condition may name both): values of one option are OR'ed, options
+    AND'ed, SKUs OR'ed among themselves and AND'ed with the options."""
     by_option: dict[int, set[int]] = {}
     skus: set[int] = set()
     for condition in conditions:
         if condition.get("sku_id") is not None:
             skus.add(int(condition["sku_id"]))
-        elif condition.get("product_option_id") is not None:
+        if condition.get("product_option_id") is not None:
             by_option.setdefault(int(condition["product_option_id"]), set()).add(
                 int(condition["option_value_id"])
             )
@@ -104,7 +105,7 @@ class V2Product:
         for rule in sorted(self.rules, key=lambda r: (int(r.get("sort_order") or 0), int(r["id"]))):
             if not rule.get("is_enabled", True) or int(rule["id"]) in skip:
                 continue
-            if not _matches(rule.get("conditions") or [], selection, sku_id):
+            if not matches(rule.get("conditions") or [], selection, sku_id):
                 continue
             price = adjust(price, rule.get("price_adjuster"))
             weight = adjust(weight, rule.get("weight_adjuster"), percent=False)
@@ -150,24 +151,36 @@ class V3Product:
                     price = adjust(price, adjusters.get("price"))
                     weight = adjust(weight, adjusters.get("weight"), percent=False)
         variant_id = int(variant["id"]) if variant is not None else None
-        rules = sorted(
-            self.complex_rules, key=lambda r: (int(r.get("sort_order") or 0), int(r.get("id") or 0))
+        price, weight = complex_rules_applied(
+            price, weight, self.complex_rules, selection, variant_id
         )
-        for rule in rules:
-            if not rule.get("enabled", True):
-                continue
-            conditions = [
-                {
-                    "product_option_id": c.get("modifier_id"),
-                    "option_value_id": c.get("modifier_value_id"),
-                    "sku_id": c.get("variant_id"),
-                }
-                for c in rule.get("conditions") or []
-            ]
-            if not _matches(conditions, selection, variant_id):
-                continue
-            price = adjust(price, rule.get("price_adjuster"))
-            weight = adjust(weight, rule.get("weight_adjuster"), percent=False)
-            if rule.get("stop"):
-                break
         return Shown.of(price, weight)
+
+
+def complex_rules_applied(
+    price: Decimal,
+    weight: Decimal,
+    rules: Iterable[Mapping[str, Any]],
+    selection: Selection,
+    variant_id: int | None,
+) -> tuple[Decimal, Decimal]:
+    """A price and weight once the enabled complex rules that match a selection (modifier values
+    chosen, the variant) apply, in `sort_order` (then id), until one that stops."""
+    for rule in sorted(rules, key=lambda r: (int(r.get("sort_order") or 0), int(r.get("id") or 0))):
+        if not rule.get("enabled", True):
+            continue
+        conditions = [
+            {
+                "product_option_id": c.get("modifier_id"),
+                "option_value_id": c.get("modifier_value_id"),
+                "sku_id": c.get("variant_id"),
+            }
+            for c in rule.get("conditions") or []
+        ]
+        if not matches(conditions, selection, variant_id):
+            continue
+        price = adjust(price, rule.get("price_adjuster"))
+        weight = adjust(weight, rule.get("weight_adjuster"), percent=False)
+        if rule.get("stop"):
+            break
+    return price, weight

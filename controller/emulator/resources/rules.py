@@ -133,6 +133,13 @@ class ComplexRules(_Stored):
                     **({"combination_id": variant} if variant is not None else {}),  # v2 SKU id
                 }
             )
+        values = {(c["modifier_id"], c["modifier_value_id"]) for c in out if c["modifier_id"]}
+        if len(values) < 2 and not (values and any(c["variant_id"] for c in out)):
+            raise invalid(
+                "conditions",
+                "a rule's conditions name two modifier values or more, or a modifier value "
+                "and a variant",
+            )
         return out
 
     def _values(self, body: Any, doc: dict[str, Any]) -> None:
