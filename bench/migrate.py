@@ -1,5 +1,6 @@
 """The Catalog V2 to V3 migration of a generated older store (three option sets shared by 1,000
-products, a SKU per combination, rules with relative, percentage and absolute adjusters): requests
+products, a SKU per combination, rules with relative, percentage and absolute adjusters, some
+combining the gift wrap with a size or a colour, one of those stopping: V3 complex rules): requests
 counted at the server against the minimum the migration derives, the shopper-visible differences
 the verification finds, a second run (nothing to migrate), and the same migration of a store seeded
 alike through a StoreDeployment (`spec.migration`), run by the standalone loop."""
@@ -123,7 +124,8 @@ def run(products: int = 1000) -> None:
                 f"  migration             {migrated} products: reads {reads} (min {minimum['reads']})"
                 f"  writes {writes} (min {least - minimum['reads']}: {minimum['localise']} option "
                 f"copies, {minimum['delete_rules']} rule deletions, {minimum['variant_batches']} "
-                f"variant batches)  total {reads + writes} / min {least} = "
+                f"variant batches, {minimum['complex_rules']} complex rules)  total "
+                f"{reads + writes} / min {least} = "
                 f"{(reads + writes) / least:5.3f}  {elapsed:.1f}s"
             )
             print(

@@ -97,6 +97,16 @@ async def run_migration(
         assert (
             "modifier Gift wrap: rules -> value adjusters (Yes: price +4, weight +0.1)" in planned
         )
+        # a gift wrap on the largest size, and a wrapped last colour that stops the rules after it
+        assert re.search(
+            r"rule -> complex rule Gift wrap=Yes on variants V2-000006-XL-BLA, V2-000006-XL-WHI, "
+            r"V2-000006-XL-NAV: price \+1.5, weight \+0.05\n",
+            planned,
+        )
+        assert (
+            "rule -> complex rule Gift wrap=Yes on variants V2-000000-S-NAV, V2-000000-M-NAV, "
+            "V2-000000-L-NAV, 1 more: price +10%, then no further rule" in planned
+        )
         reads = int(re.search(r"\((\d+) reads", planned)[1])  # type: ignore[index]
         assert await requests_at_server(legacy) == reads  # planning only reads
 
@@ -120,7 +130,14 @@ async def run_migration(
     ) as c:
         params = {"include": "modifiers", "limit": 10}
         tees = [p for p in (await c.get("/v3/catalog/products", params=params)).json()["data"]]
-    wraps = [m for p in tees for m in p["modifiers"] if m["display_name"] == "Gift wrap"]
+        stopping = tees[0]  # the gift wrap's price comes after a rule that stops: a complex rule
+        made = (await c.get(f"/v3/catalog/products/{stopping['id']}/complex-rules")).json()["data"]
+    assert [(r["sort_order"], r["stop"], r["price_adjuster"]) for r in made] == [
+        (3, False, {"adjuster": "relative", "adjuster_value": 1.5}),
+        (4, True, {"adjuster": "percentage", "adjuster_value": 10}),
+        (5, False, {"adjuster": "relative", "adjuster_value": 4}),
+    ]
+    wraps = [m for p in tees[1:] for m in p["modifiers"] if m["display_name"] == "Gift wrap"]
     assert wraps
     assert all(
         m["option_values"][0]["adjusters"]["price"] == {"adjuster": "relative", "adjuster_value": 4}
@@ -130,8 +147,7 @@ async def run_migration(
     code, again = await migrate(legacy, tmp_path)
     assert code == 0, again
     assert "0 products to migrate" in again
-    # the verification reads the migrated store as this plan did; the rest is the migration
-    verification = await requests_at_server(legacy)
+    verification = int(re.search(r"\(in (\d+) reads\)", applied)[1])  # type: ignore[index]
     assert minimum <= used - verification <= 1.1 * minimum
 
 
@@ -148,39 +164,104 @@ async def test_option_sets_shared_by_a_thousand_products_migrate_at_the_minimum(
     await run_migration(legacy, tmp_path, 1000, plan_first=False)
 
 
-async def test_a_rule_combining_a_modifier_with_a_size_keeps_its_product_saying_why(
+async def tee_options(c: httpx.AsyncClient, product: int) -> dict[str, dict[str, object]]:
+    """A Tee's product options by display name, each with its values (`values`) by label."""
+    found = {o["display_name"]: o for o in (await c.get(f"/products/{product}/options")).json()}
+    for option in found.values():
+        values = (await c.get(f"/options/{option['option_id']}/values")).json()
+        option["values"] = {v["label"]: v["id"] for v in values}
+    return found
+
+
+async def test_rules_naming_a_modifier_become_complex_rules_at_the_fewest_requests(
+    legacy: Emulator,
+) -> None:
+    from controller.engine import migrate as engine
+    from controller.stores import BigCommerceStore, Token
+
+    seed_v2(legacy.db, "legacy", 7)  # Tees: 0 (two rules with the gift wrap, one stops), 3, 6
+    async with httpx.AsyncClient(
+        base_url=legacy.store_url("legacy") + "/v2", headers={"X-Auth-Token": TOKEN}
+    ) as c:
+        products = {p["sku"]: p["id"] for p in (await c.get("/products")).json()}
+        tee = products["V2-000003"]
+        options = await tee_options(c, tee)
+        wrap, size = options["Gift wrap"], options["Tee size"]
+        created = await c.post(  # before the rule on a colour's percentage: V3 cannot follow it
+            f"/products/{tee}/rules",
+            json={
+                "sort_order": 0,
+                "conditions": [
+                    {"product_option_id": wrap["id"], "option_value_id": wrap["values"]["Yes"]},
+                    {"product_option_id": size["id"], "option_value_id": size["values"]["L"]},
+                ],
+                "price_adjuster": {"adjuster": "relative", "adjuster_value": 1},
+            },
+        )
+        assert created.status_code == 201, created.text
+    before = await snapshot(legacy)
+    await requests_at_server(legacy)
+    async with BigCommerceStore(legacy.url, "legacy", Token(TOKEN)) as store:
+        migration = await engine.plan_migration(store, "legacy")
+        assert await requests_at_server(legacy) == migration.minimum["reads"]
+        plans = {p.state.id: p for p in migration.plans}
+        assert not [p.kept_because for p in migration.plans if p.kept_because]
+        stopping, tabulated, sized = (plans[products[f"V2-00000{n}"]] for n in (0, 3, 6))
+        assert [r.text() for r in sized.rules] == [
+            "Gift wrap=Yes on variants V2-000006-XL-BLA, V2-000006-XL-WHI, V2-000006-XL-NAV: "
+            "price +1.5, weight +0.05"
+        ]
+        assert [m.name for m in sized.modifiers] == ["Gift wrap"]  # its own price: adjusters
+        assert [(r.sort_order, r.stop, r.price) for r in stopping.rules] == [
+            (3, False, {"adjuster": "relative", "adjuster_value": 1.5}),
+            (4, True, {"adjuster": "percentage", "adjuster_value": 10.0}),
+            (5, False, {"adjuster": "relative", "adjuster_value": 4.0}),
+        ]
+        assert not stopping.modifiers
+        # what a wrap adds to each Tee, by the amount: +4 (+5 on L, +5.1 on L-Black: +1 before
+        # the 10% of Black)
+        assert sorted((len(r.variants), r.price["adjuster_value"]) for r in tabulated.rules) == [
+            (1, 5.1),
+            (2, 5.0),
+            (9, 4.0),
+        ]
+        lines = "\n".join(tabulated.lines())
+        assert "rule -> complex rule Gift wrap=Yes on variant V2-000003-L-BLA: price +5.1" in lines
+        await engine.apply_migration(store, migration)
+        writes = await requests_at_server(legacy)
+        assert writes == sum(migration.minimum.values()) - migration.minimum["reads"]
+        assert migration.minimum["complex_rules"] == 3 + 3 + 1
+        verification = await engine.verify(store, migration)
+    assert verification.ok
+    assert verification.combinations == 3 * (4 * 3 * 2) + 2 * 3 + 2 * (3 * 2)  # Tees, Mugs, Hoodies
+    assert await snapshot(legacy) == before  # product and variant ids, SKUs and their prices
+
+
+async def test_a_rule_v3_cannot_follow_keeps_its_product_saying_why(
     legacy: Emulator, tmp_path: Path
 ) -> None:
     seed_v2(legacy.db, "legacy", 3)
     async with httpx.AsyncClient(
         base_url=legacy.store_url("legacy") + "/v2", headers={"X-Auth-Token": TOKEN}
     ) as c:
-        tees = (await c.get("/option_sets", params={"name": "Tees"})).json()[0]
-        products = (await c.get("/products")).json()
-        product = next(p for p in products if p["option_set_id"] == tees["id"])
-        options = {
-            o["display_name"]: o for o in (await c.get(f"/products/{product['id']}/options")).json()
-        }
-        wrap, size = options["Gift wrap"], options["Tee size"]
-        yes = (await c.get(f"/options/{wrap['option_id']}/values")).json()[0]
-        large = (await c.get(f"/options/{size['option_id']}/values")).json()[2]
-        conditions = [
-            {"product_option_id": wrap["id"], "option_value_id": yes["id"]},
-            {"product_option_id": size["id"], "option_value_id": large["id"]},
-        ]
-        adjuster = {"adjuster": "relative", "adjuster_value": 1}
-        created = await c.post(
-            f"/products/{product['id']}/rules",
-            json={"conditions": conditions, "price_adjuster": adjuster},
-        )
-        assert created.status_code == 201
+        product = next(p for p in (await c.get("/products")).json() if p["sku"] == "V2-000000")
+        skus = (await c.get(f"/products/{product['id']}/skus")).json()
+        gone = next(s for s in skus if s["sku"] == "V2-000000-XL-BLA")  # the XL rule prices it
+        assert (await c.delete(f"/products/{product['id']}/skus/{gone['id']}")).status_code == 204
     code, planned = await migrate(legacy, tmp_path)
     assert code == 2
     assert (
-        f"product {product['id']} 'Legacy product 000000': kept as it is: a rule combines a "
-        "modifier with other conditions" in planned
+        f"product {product['id']} 'Legacy product 000000': kept as it is: 2 option combinations "
+        "have no SKU and rules price them (V3 needs a variant for each)" in planned
     )
     assert "2 products to migrate, 1 product kept as is" in planned
+    code, applied = await migrate(legacy, tmp_path, "--yes")
+    assert code == 0, applied[-2000:]
+    async with httpx.AsyncClient(
+        base_url=legacy.store_url("legacy") + "/v2", headers={"X-Auth-Token": TOKEN}
+    ) as c:
+        rules = (await c.get(f"/products/{product['id']}/rules")).json()
+    assert len([r for r in rules if r["conditions"][0]["sku_id"] is None]) == 5  # as it was
 
 
 def test_the_verification_reports_every_price_or_weight_that_changed() -> None:
@@ -249,3 +330,46 @@ async def test_a_migration_that_stopped_halfway_resumes_from_its_kept_plan(
     # a product whose variants straddled the first batch lost its rules before all its variants
     # had their prices: only the kept plan knows what those must be
     assert await snapshot(legacy) == before
+
+
+def test_a_kept_plan_carries_its_complex_rules() -> None:
+    from controller.catalog.v2migration import ProductState, plan_product
+    from controller.engine import migrate as engine
+
+    state = ProductState(5, "Mug", "MUG", 10, 1, 3, True)
+    state.options = [{"id": 1, "display_name": "Size", "option_values": [{"id": 11, "label": "S"}]}]
+    state.variants = [{"id": 50, "sku": "MUG-S", "option_values": [{"option_id": 1, "id": 11}]}]
+    state.modifiers = [
+        {
+            "id": 2,
+            "display_name": "Engraving",
+            "option_values": [{"id": 21, "label": "Yes"}, {"id": 22, "label": "No"}],
+        }
+    ]
+    state.rules = [
+        {
+            "id": 90,
+            "sort_order": 0,
+            "is_stop": True,
+            "conditions": [
+                {"product_option_id": 2, "option_value_id": 21},
+                {"product_option_id": 1, "option_value_id": 11},
+            ],
+            "price_adjuster": {"adjuster": "relative", "adjuster_value": "2.5"},
+        }
+    ]
+    plan = plan_product(state)
+    assert [r.text() for r in plan.rules] == [
+        "Engraving=Yes on variant MUG-S: price +2.5, then no further rule"
+    ]
+    kept = engine.Migration("store", [plan], {}, {})
+    again = engine.unpack(engine.pack(kept)).plans[0]
+    assert again.rules == plan.rules
+    assert again.rules[0].body(5, {2: {"Yes": 121}}) == {
+        "product_id": 5,
+        **plan.rules[0].fields(),
+        "conditions": [
+            {"modifier_id": 2, "modifier_value_id": 121, "variant_id": None},
+            {"modifier_id": None, "modifier_value_id": None, "variant_id": 50},
+        ],
+    }

@@ -34,7 +34,7 @@ from tests.test_deployment_content import manifests as content_manifests
 async def shopper_prices(store: BigCommerceStore) -> dict[str, dict[str, Shown]]:
     """Per product SKU, the price and weight of every SKU and option combination, as the store's
     rules (V2) or variants and modifiers (V3) price it."""
-    reading = await read_store(store)
+    reading = await read_store(store, every_complex=True)
     return {
         s.sku: {", ".join(sorted(c.split(", "))): shown for c, shown in s.shown().items()}
         for s in reading.products
@@ -50,11 +50,31 @@ async def test_a_capture_of_an_older_store_applied_to_an_empty_one_prices_every_
     assert sum(len(p) for p in before.values()) > 100
 
     captured = to_catalog(await observe_captured(production))
-    tee = next(p for p in captured.products.values() if p.modifiers)
+    tee = captured.products["v2-000003"]
     wrap = next(m for m in tee.modifiers or () if m.display_name == "Gift wrap")
     yes = next(v for v in wrap.fields["option_values"] if v["label"] == "Yes")
     assert yes["adjusters"]["price"] == {"adjuster": "relative", "adjuster_value": 4}
     assert all(v.fields.get("price") is not None for v in tee.variants or ())
+    # rules combining the gift wrap with a size or a colour, one stopping: complex rules
+    stopping = captured.products["v2-000000"]
+    assert {
+        r.key: (r.fields["stop"], r.fields.get("price_adjuster"))
+        for r in stopping.complex_rules or ()
+    } == {
+        "Gift wrap=Yes & variant V2-000000-XL-BLA & variant V2-000000-XL-NAV & variant "
+        "V2-000000-XL-WHI": (False, {"adjuster": "relative", "adjuster_value": 1.5}),
+        "Gift wrap=Yes & variant V2-000000-L-NAV & variant V2-000000-M-NAV & variant "
+        "V2-000000-S-NAV & variant V2-000000-XL-NAV": (
+            True,
+            {"adjuster": "percentage", "adjuster_value": 10},
+        ),
+        "Gift wrap=Yes & "
+        + " & ".join(
+            f"variant V2-000000-{size}-{colour}"
+            for size in ("L", "M", "S", "XL")
+            for colour in ("BLA", "NAV", "WHI")
+        ): (False, {"adjuster": "relative", "adjuster_value": 4}),
+    }
 
     _, result = await sync(sandbox, captured, Options())
     assert result.errors == []

@@ -1144,6 +1144,7 @@ def test_an_older_store_is_migrated_to_catalog_v3_before_the_theme_and_scripts_t
     assert waiting["plan"]["migration"]["update"] == 18
     assert waiting["migration"]["planned"] == 18
     assert "SKUs -> variants, SKUs and ids kept" in waiting["migration"]["products"][0]
+    assert "rule -> complex rule Gift wrap=Yes on variants" in waiting["migration"]["products"][0]
     wait(  # the event is posted after the status that shows the plan
         "the MigrationPlanned event",
         lambda: any(

@@ -4,26 +4,35 @@ becomes, and the check that a shopper sees the same price and weight before and 
 A product in a shared option set gets its own copy of the options (the platform makes it when one
 of the product's options is written through V3: option ids stay, value ids change); its SKUs are
 its V3 variants already (ids and SKUs kept), and each gets as its own price and weight what a
-shopper paid for it under the V2 rules; then its rules go (each is replaced by the variants' own
-values); a rule on one value of a modifier option (a checkbox, a text field...) becomes that
-value's adjusters. A product is left as it is, saying why, where the result could differ: a rule
-combining a modifier with other conditions (a V3 complex rule: not migrated yet), an option
-combination without a SKU that a rule prices (V3 has no variant to carry it), or rules whose order
-V3's fixed order (variant, then modifiers) cannot follow; the plan prices every combination both
-ways before it is made."""
+shopper paid for it under the V2 rules on variant options and SKUs; a rule on one value of a
+modifier option (a checkbox, a text field...) becomes that value's adjusters, and any other rule
+naming a modifier (with option values or SKUs, with other modifier values, or one that stops the
+rules after it) a V3 complex rule, in the rules' order, its option values and SKUs as the variants
+that have them; where V3's fixed order (the variant, then its modifiers' adjusters, then complex
+rules) cannot follow them one by one, what each choice of modifier values adds to each variant,
+as complex rules; then the V2 rules go. A product is left as it is, saying why, where V3 cannot
+say the same: an option combination without a SKU that a rule prices (V3 has no variant to carry
+it), a rule naming a modifier that disables purchasing or shows an image in an order V3 cannot
+follow, or a rule naming an option the product does not show; the plan prices every combination
+both ways before it is made."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from controller.catalog import fields as catalog_fields
-from controller.catalog.model import option_values
-from controller.catalog.observed import ObservedCatalog, ObservedOption, ObservedProduct
-from controller.catalog.pricing import Shown, V2Product, V3Product
+from controller.catalog.model import conditions_key, option_values
+from controller.catalog.observed import (
+    ObservedCatalog,
+    ObservedOption,
+    ObservedProduct,
+    ObservedRule,
+)
+from controller.catalog.pricing import Shown, V2Product, V3Product, matches
 
 VARIANT_OPTION_TYPES = frozenset(
     {
@@ -52,6 +61,7 @@ class ProductState:
     variants: list[dict[str, Any]] = field(default_factory=list)  # V3 variants with option values
     rules: list[dict[str, Any]] = field(default_factory=list)  # V2 rules, not the variants' own
     modifiers: list[dict[str, Any]] = field(default_factory=list)  # V3 modifiers
+    complex_rules: list[dict[str, Any]] = field(default_factory=list)  # V3 (when read)
 
     def v2(self) -> V2Product:
         """The V2 pricing model: SKUs' own values, then the rules."""
@@ -76,7 +86,11 @@ class ProductState:
     def v3(self) -> V3Product:
         """The V3 pricing model: variants' own values, then modifier adjusters."""
         return V3Product(
-            price=self.price, weight=self.weight, variants=self.variants, modifiers=self.modifiers
+            price=self.price,
+            weight=self.weight,
+            variants=self.variants,
+            modifiers=self.modifiers,
+            complex_rules=self.complex_rules,
         )
 
     def choices(self) -> list[dict[str, Any]]:
@@ -161,6 +175,109 @@ class ModifierTarget:
 
 
 @dataclass
+class RuleTarget:
+    """A V2 rule naming a modifier, as the V3 complex rule that replaces it: its modifier values
+    (modifier id, display name, value label, the value's id when planned: a copied set gives
+    the values new ids, found again by label) and variants (id, SKU), its order and effect."""
+
+    values: list[tuple[int, str, str, int]]
+    variants: list[tuple[int, str]]
+    sort_order: int = 0
+    stop: bool = False
+    enabled: bool = True
+    price: dict[str, Any] = field(default_factory=dict)  # {adjuster, adjuster_value} or {}
+    weight: dict[str, Any] = field(default_factory=dict)
+    purchasing_disabled: bool = False
+    purchasing_disabled_message: str = ""
+    purchasing_hidden: bool = False
+    image_url: str = ""
+
+    @property
+    def key(self) -> str:
+        """The conditions in natural keys, as a catalog knows the rule."""
+        return conditions_key(
+            [(name, label, "") for _, name, label, _ in self.values]
+            + [("", "", sku) for _, sku in self.variants]
+        )
+
+    def fields(self) -> dict[str, Any]:
+        """Everything but the conditions, as the API writes and answers them."""
+        return {
+            "sort_order": self.sort_order,
+            "enabled": self.enabled,
+            "stop": self.stop,
+            "purchasing_disabled": self.purchasing_disabled,
+            "purchasing_disabled_message": self.purchasing_disabled_message,
+            "purchasing_hidden": self.purchasing_hidden,
+            "image_url": self.image_url,
+            "price_adjuster": dict(self.price),
+            "weight_adjuster": dict(self.weight),
+        }
+
+    def conditions(self, ids: Mapping[int, Mapping[str, int]]) -> list[dict[str, Any]]:
+        """Its conditions by the product's ids (`ids`: each modifier's value ids by label, where
+        they are no longer those planned)."""
+        return [
+            {
+                "modifier_id": modifier,
+                "modifier_value_id": ids.get(modifier, {}).get(label, value),
+                "variant_id": None,
+            }
+            for modifier, _, label, value in self.values
+        ] + [
+            {"modifier_id": None, "modifier_value_id": None, "variant_id": variant}
+            for variant, _ in self.variants
+        ]
+
+    def body(self, product_id: int, ids: Mapping[int, Mapping[str, int]]) -> dict[str, Any]:
+        """Its create."""
+        return {"product_id": product_id, **self.fields(), "conditions": self.conditions(ids)}
+
+    def text(self, *, verbose: bool = False) -> str:
+        """For people: `Gift wrap=Yes on variants A, B: price +3, then no further rule`."""
+        chosen = " and ".join(f"{name}={label}" for _, name, label, _ in self.values)
+        skus = [sku for _, sku in self.variants]
+        if len(skus) > 3 and not verbose:
+            skus = [*skus[:3], f"{len(self.variants) - 3} more"]
+        on = f" on variant{'s' if len(self.variants) > 1 else ''} {', '.join(skus)}" if skus else ""
+        effect = _adjusted({"price": self.price, "weight": self.weight}) or "no price or weight"
+        extra = [
+            *(["then no further rule"] if self.stop else []),
+            *(["purchasing disabled"] if self.purchasing_disabled else []),
+            *(["purchasing hidden"] if self.purchasing_hidden else []),
+            *(["an image"] if self.image_url else []),
+            *(["disabled"] if not self.enabled else []),
+        ]
+        return f"{chosen}{on}: {', '.join([effect, *extra])}"
+
+    def to_json(self) -> dict[str, Any]:
+        """As kept in a plan."""
+        return {
+            **self.fields(),
+            "values": [list(v) for v in self.values],
+            "variants": [list(v) for v in self.variants],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RuleTarget:
+        """A rule kept by `to_json`."""
+        rest = {k: v for k, v in data.items() if k not in ("values", "variants")}
+        return cls(
+            values=[(int(m), str(n), str(lab), int(v)) for m, n, lab, v in data["values"]],
+            variants=[(int(i), str(sku)) for i, sku in data["variants"]],
+            sort_order=int(rest["sort_order"]),
+            stop=bool(rest["stop"]),
+            enabled=bool(rest["enabled"]),
+            price=dict(rest["price_adjuster"]),
+            weight=dict(rest["weight_adjuster"]),
+            purchasing_disabled=bool(rest["purchasing_disabled"]),
+            purchasing_disabled_message=str(rest["purchasing_disabled_message"]),
+            purchasing_hidden=bool(rest["purchasing_hidden"]),
+            image_url=str(rest["image_url"]),
+        )
+
+
+@dataclass
 class ProductPlan:
     """What one product becomes (or why it stays)."""
 
@@ -169,20 +286,34 @@ class ProductPlan:
     delete_rules: bool = False
     variants: list[VariantTarget] = field(default_factory=list)
     modifiers: list[ModifierTarget] = field(default_factory=list)
+    rules: list[RuleTarget] = field(default_factory=list)  # complex rules, in order
     kept_because: str = ""
 
     @property
     def changes(self) -> bool:
         """Whether anything is written for it."""
         return not self.kept_because and (
-            self.localise or self.delete_rules or bool(self.variants) or bool(self.modifiers)
+            self.localise
+            or self.delete_rules
+            or bool(self.variants)
+            or bool(self.modifiers)
+            or bool(self.rules)
         )
 
     @property
+    def written_modifiers(self) -> list[int]:
+        """The modifiers written before its complex rules: each given adjusters and, where the
+        product's shared set is copied (its values get new ids, which the write answers), each
+        that its complex rules name."""
+        given = [m.id for m in self.modifiers]
+        named = sorted({m for r in self.rules for m, *_ in r.values} - set(given))
+        return given + (named if self.localise else [])
+
+    @property
     def option_writes(self) -> int:
-        """Its writes of options and modifiers: each modifier given adjusters, else one option
-        write to copy a shared option set (a modifier write copies it as well)."""
-        return len(self.modifiers) or int(self.localise)
+        """Its writes of options and modifiers: each modifier in `written_modifiers`, else one
+        option write to copy a shared option set (a modifier write copies it as well)."""
+        return len(self.written_modifiers) or int(self.localise)
 
     def lines(self, *, verbose: bool = False) -> list[str]:
         """The plan for people: what the product becomes."""
@@ -207,10 +338,14 @@ class ProductPlan:
                 f"{modifier.labels[i]}: {_adjusted(a)}" for i, a in modifier.values.items()
             )
             out.append(f"  modifier {modifier.name}: rules -> value adjusters ({given})")
+        for rule in self.rules:
+            out.append(f"  rule -> complex rule {rule.text(verbose=verbose)}")
         if self.delete_rules:
             out.append(
                 f"  {len(state.rules)} rules -> replaced by the variants' prices and the "
-                "modifiers' adjusters, deleted"
+                "modifiers' adjusters"
+                + (f" and {len(self.rules)} complex rules" if self.rules else "")
+                + ", deleted"
             )
         if verbose:
             out += [
@@ -244,25 +379,137 @@ def _modifier_rule(rule: Mapping[str, Any]) -> bool:
     )
 
 
+def _order(rule: Mapping[str, Any]) -> tuple[int, int]:
+    return int(rule.get("sort_order") or 0), int(rule["id"])
+
+
+def _selection(variant: Mapping[str, Any]) -> dict[int, int]:
+    return {int(o["option_id"]): int(o["id"]) for o in variant["option_values"]}
+
+
+def _adjuster(rule: Mapping[str, Any], name: str) -> dict[str, Any]:
+    found = rule.get(f"{name}_adjuster") or {}
+    if not found.get("adjuster"):
+        return {}
+    return {"adjuster": found["adjuster"], "adjuster_value": float(found["adjuster_value"])}
+
+
+class Inexpressible(Exception):
+    """What V3 cannot say of a product's rules (the reason it is kept as it is)."""
+
+
+def _complex_rules(
+    state: ProductState, ordered: Sequence[Mapping[str, Any]], chosen: Sequence[Mapping[str, Any]]
+) -> list[RuleTarget]:
+    """The `chosen` rules (naming modifiers) as complex rules: their modifier values kept, their
+    option values and SKUs as the variants having them, less those a rule on variant options
+    before it stops (their variant prices hold that rule)."""
+    modifiers = {m["id"]: m for m in state.modifiers}
+    stopped: set[int] = set()
+    out = []
+    for rule in ordered:
+        conditions = rule.get("conditions") or []
+        if not any(c.get("product_option_id") in modifiers for c in conditions):
+            if rule.get("is_stop") and rule.get("is_enabled", True):
+                stopped |= {
+                    v["id"] for v in state.variants if matches(conditions, _selection(v), v["id"])
+                }
+            continue
+        if not any(rule is c for c in chosen):
+            continue
+        price, weight = _adjuster(rule, "price"), _adjuster(rule, "weight")
+        if "absolute" in (price.get("adjuster"), weight.get("adjuster")):
+            raise Inexpressible(
+                "a rule naming a modifier sets an absolute price or weight (V3's complex rules "
+                "only add or scale)"
+            )
+        values = []
+        for c in conditions:
+            modifier = modifiers.get(c.get("product_option_id"))
+            if modifier is not None:
+                label = next(
+                    v["label"] for v in modifier["option_values"] if v["id"] == c["option_value_id"]
+                )
+                values.append(
+                    (modifier["id"], modifier["display_name"], label, c["option_value_id"])
+                )
+        rest = [c for c in conditions if c.get("product_option_id") not in modifiers]
+        restricted = bool(rest) or bool(stopped)
+        variants = [
+            v
+            for v in state.variants
+            if v["id"] not in stopped and (not rest or matches(rest, _selection(v), v["id"]))
+        ]
+        if restricted and not variants:
+            continue  # it applies to no variant: V2 never applies it either (checked after)
+        if not restricted and len(set(values)) < 2:
+            if not state.variants:
+                raise Inexpressible(
+                    "a rule on one modifier value that V3 can only write as a complex rule (it "
+                    "stops the rules after it, or is ordered among them), on a product without "
+                    "variants: a complex rule written through V3 names two modifier values, or "
+                    "one and a variant"
+                )
+            variants = list(state.variants)  # every variant: the rule as it was
+            restricted = True
+        out.append(
+            RuleTarget(
+                values=values,
+                variants=[(v["id"], v["sku"]) for v in variants] if restricted else [],
+                sort_order=int(rule.get("sort_order") or 0),
+                stop=bool(rule.get("is_stop")),
+                enabled=bool(rule.get("is_enabled", True)),
+                price=price,
+                weight=weight,
+                purchasing_disabled=bool(rule.get("is_purchasing_disabled")),
+                purchasing_disabled_message=str(rule.get("purchasing_disabled_message") or ""),
+                purchasing_hidden=bool(rule.get("is_purchasing_hidden")),
+                image_url=str(rule.get("image_file") or ""),
+            )
+        )
+    keys = [r.key.casefold() for r in out]
+    if len(set(keys)) < len(keys):
+        raise Inexpressible(
+            "two rules naming a modifier have the same conditions (a catalog knows a complex "
+            "rule by its conditions)"
+        )
+    return out
+
+
+def _adjusters(rules: Sequence[Mapping[str, Any]]) -> dict[int, dict[int, dict[str, Any]]]:
+    """Rules on one modifier value each as that value's adjusters, by modifier and value."""
+    adjusters: dict[int, dict[int, dict[str, Any]]] = {}
+    for rule in rules:
+        condition = rule["conditions"][0]
+        values = adjusters.setdefault(condition["product_option_id"], {})
+        if condition["option_value_id"] in values:
+            raise Inexpressible("two rules price one modifier value")
+        values[condition["option_value_id"]] = {
+            name: {"adjuster": a["adjuster"], "adjuster_value": float(a["adjuster_value"])}
+            if (a := rule.get(f"{name}_adjuster"))
+            else {}
+            for name in ("price", "weight")
+        }
+    return adjusters
+
+
 def plan_product(state: ProductState) -> ProductPlan:
-    """What a product of an older store becomes."""
+    """What a product of an older store becomes: its rules on variant options and SKUs as the
+    variants' own prices and weights; rules on one modifier value as that value's adjusters
+    where that prices every combination as before, else (and the other rules naming a modifier)
+    as complex rules, in the rules' order; kept as it is, saying why, when none of these does."""
     plan = ProductPlan(state)
     if not state.rules:  # its own options already, or a copy to make
         plan.localise = state.set_shared
         return plan
     option_ids = {o["id"] for o in state.options}
     modifiers = {m["id"]: m for m in state.modifiers}
+    ordered = sorted(state.rules, key=_order)
     for_variants, for_modifiers = [], []
-    for rule in state.rules:
+    for rule in ordered:
         conditions = rule.get("conditions") or []
         named = {c.get("product_option_id") for c in conditions} - {None}
         if named & set(modifiers):
-            if not _modifier_rule(rule):
-                plan.kept_because = (
-                    "a rule combines a modifier with other conditions or stops (V3 complex rules: "
-                    "not migrated yet)"
-                )
-                return plan
             for_modifiers.append(rule)
         elif named - option_ids:
             plan.kept_because = "a rule names an option the product does not show"
@@ -272,57 +519,129 @@ def plan_product(state: ProductState) -> ProductPlan:
     model = state.v2()
     labels = state.labels()
     variant_model = V2Product(state.price, state.weight, model.skus, for_variants)
-    adjusters: dict[int, dict[int, dict[str, Any]]] = {}
-    for rule in for_modifiers:
-        condition = rule["conditions"][0]
-        values = adjusters.setdefault(condition["product_option_id"], {})
-        if condition["option_value_id"] in values:
-            plan.kept_because = "two rules price one modifier value"
-            return plan
-        values[condition["option_value_id"]] = {
-            name: {"adjuster": a["adjuster"], "adjuster_value": float(a["adjuster_value"])}
-            if (a := rule.get(f"{name}_adjuster"))
-            else {}
-            for name in ("price", "weight")
-        }
     plan.localise = state.set_shared
-    if state.rules:
-        plan.delete_rules = True
-        for variant in state.variants:
-            combo = {o["option_id"]: o["id"] for o in variant["option_values"]}
-            shown = variant_model.shown(combo)
-            plan.variants.append(
-                VariantTarget(
-                    variant["id"],
-                    variant["sku"],
-                    ", ".join(labels.get((o, v), f"{o}={v}") for o, v in sorted(combo.items())),
-                    shown.price,
-                    shown.weight,
-                )
-            )
-    for modifier_id, values in sorted(adjusters.items()):
-        modifier = modifiers[modifier_id]
-        plan.modifiers.append(
-            ModifierTarget(
-                modifier_id,
-                modifier["display_name"],
-                values,
-                {v["id"]: v["label"] for v in modifier["option_values"]},
+    plan.delete_rules = True
+    for variant in state.variants:
+        combo = _selection(variant)
+        shown = variant_model.shown(combo)
+        plan.variants.append(
+            VariantTarget(
+                variant["id"],
+                variant["sku"],
+                ", ".join(labels.get((o, v), f"{o}={v}") for o, v in sorted(combo.items())),
+                shown.price,
+                shown.weight,
             )
         )
-    after = _after(state, plan)
-    wrong = [c for c in state.combinations() if model.shown(c) != after.shown(c)]
-    if wrong:
+    simple = [r for r in for_modifiers if _modifier_rule(r)]
+    complex_ = [r for r in for_modifiers if not _modifier_rule(r)]
+
+    def written(
+        as_adjusters: Sequence[Mapping[str, Any]], as_rules: Sequence[Mapping[str, Any]]
+    ) -> Callable[[], tuple[dict[int, dict[int, dict[str, Any]]], list[RuleTarget]]]:
+        return lambda: (_adjusters(as_adjusters), _complex_rules(state, ordered, as_rules))
+
+    # the ways to write them, the fewest complex rules first: each rule as it is, then what
+    # each choice of modifier values adds to each variant, tabulated
+    ways = [written(simple, complex_)]
+    if simple and complex_:
+        ways.append(written([], for_modifiers))
+    if for_modifiers:
+        ways.append(lambda: _tabulated(state, model, plan.variants, for_modifiers))
+    reason = ""
+    for way in ways:
+        try:
+            adjusters, plan.rules = way()
+        except Inexpressible as why:
+            reason = str(why)
+            continue
+        plan.modifiers = [
+            ModifierTarget(
+                modifier_id,
+                modifiers[modifier_id]["display_name"],
+                values,
+                {v["id"]: v["label"] for v in modifiers[modifier_id]["option_values"]},
+            )
+            for modifier_id, values in sorted(adjusters.items())
+        ]
+        after = _after(state, plan)
+        wrong = [c for c in state.combinations() if model.shown(c) != after.shown(c)]
+        if not wrong:
+            return plan
         without = [c for c in wrong if model.sku_for(c) is None]
-        plan.kept_because = (
+        reason = (
             f"{len(without)} option combinations have no SKU and rules price them "
             "(V3 needs a variant for each)"
             if without
             else f"{len(wrong)} combinations would be priced otherwise: the rules' order is not "
-            "V3's (the variant, then its modifiers)"
+            "one V3 can follow (the variant's price, then its modifiers' adjusters, then complex "
+            "rules)"
         )
-        plan.variants, plan.modifiers = [], []
+    plan.kept_because = reason
+    plan.variants, plan.modifiers, plan.rules = [], [], []
+    plan.localise = plan.delete_rules = False
     return plan
+
+
+def _tabulated(
+    state: ProductState,
+    model: V2Product,
+    targets: Sequence[VariantTarget],
+    rules: Sequence[Mapping[str, Any]],
+) -> tuple[dict[int, dict[int, dict[str, Any]]], list[RuleTarget]]:
+    """Rules naming modifiers that V3 cannot follow one by one, as what each choice of modifier
+    values adds to each variant's price and weight under V2: one complex rule per choice and
+    amount, naming the variants it adds that to (on a product without variants and with one
+    modifier, that modifier's values' adjusters)."""
+    if any(
+        r.get("is_purchasing_disabled") or r.get("is_purchasing_hidden") or r.get("image_file")
+        for r in rules
+    ):
+        raise Inexpressible(
+            "a rule naming a modifier disables or hides purchasing, or shows an image, in an "
+            "order V3 cannot follow (the variant, then its modifiers' adjusters, then complex "
+            "rules)"
+        )
+    modifiers = [m for m in state.modifiers if m.get("option_values")]
+    choices = list(itertools.product(*[[(m, v) for v in m["option_values"]] for m in modifiers]))
+    base = {t.id: Shown.of(t.price, t.weight) for t in targets}
+    owners: list[tuple[dict[int, int], Shown, tuple[int, str] | None]] = [
+        (_selection(v), base[v["id"]], (v["id"], v["sku"])) for v in state.variants
+    ] or [({}, Shown.of(Decimal(str(state.price)), Decimal(str(state.weight))), None)]
+    added: dict[tuple[tuple[tuple[int, int], ...], Decimal, Decimal], list[tuple[int, str]]] = {}
+    for selection, before, variant in owners:
+        for choice in choices:
+            shown = model.shown({**selection, **{m["id"]: v["id"] for m, v in choice}})
+            price, weight = shown.price - before.price, shown.weight - before.weight
+            if price or weight:
+                key = (tuple((m["id"], v["id"]) for m, v in choice), price, weight)
+                added.setdefault(key, []).extend([variant] if variant else [])
+    if not state.variants and len(modifiers) == 1:
+        adjusters: dict[int, dict[str, Any]] = {
+            v["id"]: {"price": {}, "weight": {}} for v in modifiers[0]["option_values"]
+        }
+        for ((_, value),), price, weight in added:
+            adjusters[value] = {
+                "price": {"adjuster": "relative", "adjuster_value": float(price)} if price else {},
+                "weight": {"adjuster": "relative", "adjuster_value": float(weight)}
+                if weight
+                else {},
+            }
+        return {modifiers[0]["id"]: adjusters}, []
+    names = {
+        (m["id"], v["id"]): (m["display_name"], v["label"])
+        for m in modifiers
+        for v in m["option_values"]
+    }
+    return {}, [
+        RuleTarget(
+            values=[(m, *names[(m, v)], v) for m, v in choice],
+            variants=variants,
+            price={"adjuster": "relative", "adjuster_value": float(price)} if price else {},
+            weight={"adjuster": "relative", "adjuster_value": float(weight)} if weight else {},
+        )
+        for (choice, price, weight), variants in added.items()
+    ]
 
 
 def _after(state: ProductState, plan: ProductPlan) -> V3Product:
@@ -345,7 +664,11 @@ def _after(state: ProductState, plan: ProductPlan) -> V3Product:
         }
         for m in state.modifiers
     ]
-    return V3Product(state.price, state.weight, variants, modifiers)
+    rules = [
+        {**r.fields(), "id": n, "conditions": r.conditions({})}
+        for n, r in enumerate(plan.rules, start=1)
+    ]
+    return V3Product(state.price, state.weight, variants, modifiers, [*state.complex_rules, *rules])
 
 
 @dataclass
@@ -389,8 +712,9 @@ def requests_minimum(plans: Sequence[ProductPlan], pages: int) -> dict[str, int]
     options and variants), each product's rules (no store-wide list of rules), the option sets
     (to tell shared sets from a product's own), one option write per product to copy its set
     (per product, by the platform's design; a modifier given adjusters is that write, one per
-    modifier), one delete of each product's rules, and the variant updates in batches of 50
-    across products."""
+    modifier, and so is each modifier a complex rule names where the set is copied: its answer
+    holds the values' new ids), one delete of each product's rules, the variant updates in
+    batches of 50 across products, and one create per complex rule (the API has no batch)."""
     in_sets = sum(1 for p in plans if p.state.option_set_id is not None or p.state.rules)
     writes_variants = sum(len(p.variants) for p in plans if p.changes)
     return {
@@ -398,6 +722,7 @@ def requests_minimum(plans: Sequence[ProductPlan], pages: int) -> dict[str, int]
         "localise": sum(p.option_writes for p in plans if p.changes),
         "delete_rules": sum(1 for p in plans if p.changes and p.delete_rules),
         "variant_batches": -(-writes_variants // 50),
+        "complex_rules": sum(len(p.rules) for p in plans if p.changes),
     }
 
 
@@ -436,7 +761,26 @@ def _product_after(product: ObservedProduct, plan: ProductPlan) -> ObservedProdu
     modifiers = tuple(
         _modifier_after(m, given[m.id]) if m.id in given else m for m in product.modifiers
     )
-    return replace(product, variants=variants, modifiers=modifiers)
+    return replace(
+        product,
+        variants=variants,
+        modifiers=modifiers,
+        complex_rules=(*product.complex_rules, *(_rule_after(r) for r in plan.rules)),
+    )
+
+
+def _rule_after(target: RuleTarget) -> ObservedRule:
+    """A complex rule the migration makes, as a store answers it (by the ids it has now)."""
+    adjusters = {"price_adjuster": target.price, "weight_adjuster": target.weight}
+    values = {k: v for k, v in target.fields().items() if k not in adjusters}
+    values.update((k, catalog_fields.adjuster(a)) for k, a in adjusters.items() if a)
+    conditions = tuple(
+        sorted(
+            (c["modifier_id"] or 0, c["modifier_value_id"] or 0, c["variant_id"] or 0)
+            for c in target.conditions({})
+        )
+    )
+    return ObservedRule(0, conditions, values)
 
 
 def _modifier_after(modifier: ObservedOption, target: ModifierTarget) -> ObservedOption:

@@ -18,10 +18,16 @@ DESCRIPTION = """\
 Plan, and with --yes apply, the migration of a store's Catalog V2 products to V3: a product in
 a shared option set gets its own copy of the options (option ids kept), its SKUs stay its variants
 (ids and SKUs kept), each with its own price and weight set to what a shopper paid under the V2
-rules, which are then deleted (each replaced by those prices). Nothing else is deleted. A product
-whose result could differ (a rule on a modifier option; a combination without a SKU that a rule
-prices) is kept as it is, saying why. After applying, every SKU and every combination of option
-values of every product is priced and weighed again and compared with before.
+rules on option values and SKUs; a rule on one modifier value becomes that value's adjusters, any
+other rule naming a modifier (with option values or SKUs, with other modifier values, or one that
+stops the rules after it) a V3 complex rule naming modifier values and variants. The V2 rules are
+then deleted (each replaced by those; where V3's order cannot follow the rules one by one, what
+each choice of modifier values adds to each variant is written as complex rules). Nothing else is
+deleted. A product whose result could differ (a combination without a SKU that a rule prices; a
+rule naming a modifier that disables purchasing in an order V3 cannot follow) is kept as it is,
+saying why. After applying,
+every SKU and every combination of option and modifier values of every product is priced and
+weighed again and compared with before.
 
 The plan is kept in --state before the first write: a run that stopped resumes from it.
 
@@ -76,7 +82,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
                 + f"; the fewest requests the API allows: {sum(minimum.values())} "
                 + f"({minimum.get('reads', 0)} reads, {minimum.get('localise', 0)} option copies, "
                 + f"{minimum.get('delete_rules', 0)} rule deletions, "
-                + f"{minimum.get('variant_batches', 0)} variant batches)"
+                + f"{minimum.get('variant_batches', 0)} variant batches, "
+                + f"{minimum.get('complex_rules', 0)} complex rules)"
             )
             if not todo:
                 return EXIT_OK
@@ -87,6 +94,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
             written = store.requests
             print(f"Migrated {plural(len(todo), 'product')} in {written} requests.")
             verification = await migrate.verify(store, migration)
+            reads = store.requests - written
             for difference in verification.differences[:50]:
                 print(f"  difference: {difference}", file=sys.stderr)
             for product in verification.products_missing:
@@ -94,7 +102,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
             for product in verification.skus_changed:
                 print(f"  product {product}: its SKUs changed", file=sys.stderr)
             print(
-                f"Verified {plural(verification.combinations, 'SKU and option combination')}: "
+                f"Verified {plural(verification.combinations, 'SKU and option combination')} "
+                f"(in {plural(reads, 'read')}): "
                 f"{plural(len(verification.differences), 'price or weight difference')}."
             )
             if not verification.ok:

@@ -204,8 +204,9 @@ def seed_v2(db: StoreDB, store: str, count: int, *, seed: int = 0) -> dict[str, 
     checkbox, a modifier), a SKU for every combination of the choice options' values (some with
     their own price or weight), and product rules with price and weight adjusters (relative,
     percentage, absolute; on option values, on SKUs and on the gift wrap; one that stops where
-    no modifier would be kept from its price). Every tenth product has no option set. Returns the
-    store's counts."""
+    no modifier would be kept from its price; on every sixth product the gift wrap costs more on
+    the largest size and, on every twelfth, a wrapped last colour stops the rules after it: V3
+    complex rules). Every tenth product has no option set. Returns the store's counts."""
     rng = random.Random(seed)
     shop = db.bind(store)
     v2 = shop.options_v2
@@ -307,6 +308,36 @@ def seed_v2(db: StoreDB, store: str, count: int, *, seed: int = 0) -> dict[str, 
                         "weight_adjuster": {"adjuster": "relative", "adjuster_value": 0.1},
                     },
                 )
+            for modifier in modifiers if index % 6 == 0 else ():  # a V3 complex rule each
+                wrap = v2.option(modifier["option_id"])["values"][0]["id"]
+                v2.create_rule(  # a gift wrap on the largest size costs more
+                    product_id,
+                    {
+                        "sort_order": 3,
+                        "conditions": [
+                            {"product_option_id": modifier["id"], "option_value_id": wrap},
+                            {"product_option_id": first, "option_value_id": last_value[1]},
+                        ],
+                        "price_adjuster": {"adjuster": "relative", "adjuster_value": 1.5},
+                        "weight_adjuster": {"adjuster": "relative", "adjuster_value": 0.05},
+                    },
+                )
+                if index % 12 == 0 and len(choices) > 1:  # and a wrapped last colour stops
+                    v2.create_rule(
+                        product_id,
+                        {
+                            "sort_order": 4,
+                            "is_stop": True,
+                            "conditions": [
+                                {
+                                    "product_option_id": chosen[1]["id"],
+                                    "option_value_id": choices[1][-1][1],
+                                },
+                                {"product_option_id": modifier["id"], "option_value_id": wrap},
+                            ],
+                            "price_adjuster": {"adjuster": "percentage", "adjuster_value": 10},
+                        },
+                    )
             v2.create_rule(
                 product_id,
                 {

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +22,7 @@ from controller.catalog.v2migration import (
     ModifierTarget,
     ProductPlan,
     ProductState,
+    RuleTarget,
     VariantTarget,
     differences,
     migrated,
@@ -61,9 +62,17 @@ async def _v2_list(store: BigCommerceStore, path: str, endpoint: str) -> tuple[l
         page += 1
 
 
-async def read_store(store: BigCommerceStore, *, to_migrate: bool = False) -> Reading:
-    """Every product with its options, variants and (when in an option set) V2 rules; with
-    `to_migrate`, none of a store without option sets (none has rules to migrate)."""
+async def read_store(
+    store: BigCommerceStore,
+    *,
+    to_migrate: bool = False,
+    complex_of: Collection[int] = (),
+    every_complex: bool = False,
+) -> Reading:
+    """Every product with its options, variants and (when in an option set) V2 rules, and the
+    complex rules of those in `complex_of` (of every product with modifiers: `every_complex`;
+    one read each: no include brings them); with `to_migrate`, none of a store without option
+    sets (none has rules to migrate)."""
     sets, pages = await _v2_list(store, "/v2/option_sets", "/v2/option_sets")
     if to_migrate and not sets:
         return Reading([], pages)
@@ -98,7 +107,14 @@ async def read_store(store: BigCommerceStore, *, to_migrate: bool = False) -> Re
         found, _ = await _v2_list(store, path, "/v2/products/{product_id}/rules")
         state.rules = [r for r in found if not own_rule(r, state.variants)]
 
+    async def complex_rules(state: ProductState) -> None:
+        async for page in store.pages(f"/v3/catalog/products/{state.id}/complex-rules"):
+            state.complex_rules += page
+
     await fan_out(rules(s) for s in products if s.option_set_id is not None)
+    await fan_out(
+        complex_rules(s) for s in products if s.id in complex_of or (every_complex and s.modifiers)
+    )
     return Reading(products, pages)
 
 
@@ -111,6 +127,7 @@ class Migration:
     before: dict[int, dict[str, Shown]]
     skus_before: dict[int, list[str]]
     minimum: dict[str, int] = field(default_factory=dict)
+    resumed: bool = False  # read back from a kept plan: some of it may be written already
 
     @property
     def changes(self) -> list[ProductPlan]:
@@ -150,6 +167,7 @@ class Migration:
                     "variants": [
                         [t.id, t.sku, t.labels, str(t.price), str(t.weight)] for t in p.variants
                     ],
+                    "complex_rules": [r.to_json() for r in p.rules],
                 }
                 for p in self.changes
             ],
@@ -187,6 +205,7 @@ class Migration:
                         )
                         for i, name, values, labels in item["modifiers"]
                     ],
+                    rules=[RuleTarget.from_json(r) for r in item.get("complex_rules") or []],
                 )
             )
         before = {
@@ -194,7 +213,8 @@ class Migration:
             for k, v in data["before"].items()
         }
         skus = {int(k): list(v) for k, v in data["skus_before"].items()}
-        return cls(data["store"], plans, before, skus, dict(data.get("minimum") or {}))
+        minimum = dict(data.get("minimum") or {})
+        return cls(data["store"], plans, before, skus, minimum, resumed=True)
 
 
 def _skus(state: ProductState) -> list[str]:
@@ -221,9 +241,13 @@ async def apply_migration(
     progress: Callable[[int, int], None] | None = None,
 ) -> None:
     """Write the migration: each product in a shared set gets its own copy (one option write;
-    a modifier's new adjusters are that write), then, batch by batch of 50 variants, the rules of the batch's products are deleted and the
-    variants get their own prices and weights."""
+    a modifier's new adjusters are that write, and so is a write of each modifier its complex
+    rules name, whose answer holds the values' new ids), then, batch by batch of 50 variants,
+    the rules of the batch's products are deleted, the variants get their own prices and
+    weights, and those products get their complex rules (after the rules they replace are
+    gone). A resumed run reads a product's complex rules first and creates only those missing."""
     todo = migration.changes
+    value_ids: dict[int, dict[int, dict[str, int]]] = {}  # product -> modifier -> label -> id
 
     async def localise(plan: ProductPlan) -> None:
         option = plan.state.options[0]["id"]
@@ -234,13 +258,17 @@ async def apply_migration(
             json={},
         )
 
-    async def modifier(plan: ProductPlan, target: ModifierTarget) -> None:
-        path = f"/v3/catalog/products/{plan.state.id}/modifiers/{target.id}"
+    async def modifier(plan: ProductPlan, modifier_id: int) -> dict[str, int]:
+        """Write one modifier (its new adjusters, else nothing: the write copies a shared set);
+        its value ids by label, as the store answers them."""
+        path = f"/v3/catalog/products/{plan.state.id}/modifiers/{modifier_id}"
         endpoint = "/v3/catalog/products/{product_id}/modifiers/{modifier_id}"
+        target = next((m for m in plan.modifiers if m.id == modifier_id), None)
         try:
-            await store.request("PUT", path, endpoint=endpoint, json=target.body())
+            body = target.body() if target is not None else {}
+            done = await store.data("PUT", path, endpoint, json=body)
         except RequestRejected as error:
-            if error.status != 422:
+            if error.status != 422 or target is None:
                 raise
             # a resumed run: the product has its copy already, its values new ids (by label)
             now = await store.data("GET", path, endpoint)
@@ -250,15 +278,37 @@ async def apply_migration(
                     {"id": ids[target.labels[i]], "adjusters": a} for i, a in target.values.items()
                 ]
             }
-            await store.request("PUT", path, endpoint=endpoint, json=body)
+            done = await store.data("PUT", path, endpoint, json=body)
+        return {v["label"]: v["id"] for v in (done or {}).get("option_values") or []}
 
     # a product's first modifier write copies its shared set as an option write would; the
     # writes of one product go one after the other (each would copy the set otherwise)
     async def options_of(plan: ProductPlan) -> None:
-        for target in plan.modifiers:
-            await modifier(plan, target)
-        if not plan.modifiers and plan.localise and plan.state.options:
+        found = value_ids.setdefault(plan.state.id, {})
+        for modifier_id in plan.written_modifiers:
+            found[modifier_id] = await modifier(plan, modifier_id)
+        if not plan.written_modifiers and plan.localise and plan.state.options:
             await localise(plan)
+
+    async def complex_rules(plan: ProductPlan) -> None:
+        """Its complex rules, one create each, in order (a resumed run skips those made)."""
+        path = f"/v3/catalog/products/{plan.state.id}/complex-rules"
+        ids = value_ids.get(plan.state.id, {})
+        made: list[set[tuple[Any, Any, Any]]] = []
+        if migration.resumed:
+            async for page in store.pages(path):
+                made += [_condition_ids(r.get("conditions") or []) for r in page]
+        for rule in plan.rules:
+            body = rule.body(plan.state.id, ids)
+            if _condition_ids(body["conditions"]) in made:
+                continue
+            await store.request(
+                "POST",
+                path,
+                endpoint="/v3/catalog/products/{product_id}/complex-rules",
+                json=body,
+                retry_unsafe=False,
+            )
 
     await fan_out(options_of(p) for p in todo)
     targets = [(p, t) for p in todo for t in p.variants]
@@ -283,10 +333,19 @@ async def apply_migration(
             endpoint="/v3/catalog/variants",
             json=[t.body() for _, t in batch],
         )
+        await fan_out(complex_rules(p) for p in owners.values() if p.rules)
         done += len(batch)
         if progress is not None:
             progress(done, len(targets))
-    await fan_out(clear(p) for p in todo if p.delete_rules and p.state.id not in cleared)
+    rest = [p for p in todo if p.delete_rules and p.state.id not in cleared]
+    await fan_out(clear(p) for p in rest)
+    await fan_out(complex_rules(p) for p in rest if p.rules)
+
+
+def _condition_ids(conditions: list[Mapping[str, Any]]) -> set[tuple[Any, Any, Any]]:
+    return {
+        (c.get("modifier_id"), c.get("modifier_value_id"), c.get("variant_id")) for c in conditions
+    }
 
 
 @dataclass
@@ -305,8 +364,9 @@ class Verification:
 
 
 async def verify(store: BigCommerceStore, migration: Migration) -> Verification:
-    """Read the store again and compare every SKU and option combination of every product."""
-    reading = await read_store(store)
+    """Read the store again (with the complex rules of the products that got some) and compare
+    every SKU and option combination of every product."""
+    reading = await read_store(store, complex_of={p.state.id for p in migration.changes if p.rules})
     after = {s.id: s.shown() for s in reading.products}
     skus = {s.id: _skus(s) for s in reading.products}
     return Verification(
