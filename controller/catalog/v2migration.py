@@ -33,6 +33,7 @@ from controller.catalog.observed import (
     ObservedRule,
 )
 from controller.catalog.pricing import Shown, V2Product, V3Product, matches
+from controller.text import plural
 
 VARIANT_OPTION_TYPES = frozenset(
     {
@@ -233,13 +234,16 @@ class RuleTarget:
         """Its create."""
         return {"product_id": product_id, **self.fields(), "conditions": self.conditions(ids)}
 
-    def text(self, *, verbose: bool = False) -> str:
-        """For people: `Gift wrap=Yes on variants A, B: price +3, then no further rule`."""
+    def text(self, *, verbose: bool = False, every: int = 0) -> str:
+        """For people: `Gift wrap=Yes on variants A, B: price +3, then no further rule` (`on all
+        12 variants` where they are the product's `every` variants)."""
         chosen = " and ".join(f"{name}={label}" for _, name, label, _ in self.values)
         skus = [sku for _, sku in self.variants]
         if len(skus) > 3 and not verbose:
             skus = [*skus[:3], f"{len(self.variants) - 3} more"]
         on = f" on variant{'s' if len(self.variants) > 1 else ''} {', '.join(skus)}" if skus else ""
+        if every > 1 and len(self.variants) == every and not verbose:
+            on = f" on all {every} variants"
         effect = _adjusted({"price": self.price, "weight": self.weight}) or "no price or weight"
         extra = [
             *(["then no further rule"] if self.stop else []),
@@ -339,12 +343,13 @@ class ProductPlan:
             )
             out.append(f"  modifier {modifier.name}: rules -> value adjusters ({given})")
         for rule in self.rules:
-            out.append(f"  rule -> complex rule {rule.text(verbose=verbose)}")
+            every = len(state.variants)
+            out.append(f"  rule -> complex rule {rule.text(verbose=verbose, every=every)}")
         if self.delete_rules:
             out.append(
                 f"  {len(state.rules)} rules -> replaced by the variants' prices and the "
                 "modifiers' adjusters"
-                + (f" and {len(self.rules)} complex rules" if self.rules else "")
+                + (f" and {plural(len(self.rules), 'complex rule')}" if self.rules else "")
                 + ", deleted"
             )
         if verbose:
