@@ -21,8 +21,8 @@ a shared option set gets its own copy of the options (option ids kept), its SKUs
 rules on option values and SKUs; a rule on one modifier value becomes that value's adjusters, any
 other rule naming a modifier (with option values or SKUs, with other modifier values, or one that
 stops the rules after it) a V3 complex rule naming modifier values and variants. The V2 rules are
-then deleted (each replaced by those; where V3's order cannot follow the rules one by one, what
-each choice of modifier values adds to each variant is written as complex rules). Nothing else is
+deleted, each replaced by those, written right after (where V3's order cannot follow the rules
+one by one, what each choice of modifier values adds to each variant is written as complex rules). Nothing else is
 deleted. A product whose result could differ (a combination without a SKU that a rule prices; a
 rule naming a modifier that disables purchasing in an order V3 cannot follow) is kept as it is,
 saying why. After applying,

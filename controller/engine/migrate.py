@@ -242,10 +242,11 @@ async def apply_migration(
 ) -> None:
     """Write the migration: each product in a shared set gets its own copy (one option write;
     a modifier's new adjusters are that write, and so is a write of each modifier its complex
-    rules name, whose answer holds the values' new ids), then, batch by batch of 50 variants,
-    the rules of the batch's products are deleted, the variants get their own prices and
-    weights, and those products get their complex rules (after the rules they replace are
-    gone). A resumed run reads a product's complex rules first and creates only those missing."""
+    rules name, whose answer holds the values' new ids): batch by batch of 50 variants, the
+    rules of the batch's products are deleted, then those products' options and modifiers are
+    written, the variants get their own prices and weights, and the products get their complex
+    rules (a product without rules gets its copy first). A resumed run reads a product's complex
+    rules first and creates only those missing."""
     todo = migration.changes
     value_ids: dict[int, dict[int, dict[str, int]]] = {}  # product -> modifier -> label -> id
 
@@ -310,7 +311,10 @@ async def apply_migration(
                 retry_unsafe=False,
             )
 
-    await fan_out(options_of(p) for p in todo)
+    # a product without rules only gets its copy; one with rules has them deleted first: the
+    # platform shows a modifier's adjusters (and complex rules) as V2 rules too, which that
+    # delete would take
+    await fan_out(options_of(p) for p in todo if not p.delete_rules)
     targets = [(p, t) for p in todo for t in p.variants]
     cleared: set[int] = set()
 
@@ -326,6 +330,7 @@ async def apply_migration(
         batch = targets[start : start + BATCH]
         owners = {p.state.id: p for p, _ in batch if p.delete_rules and p.state.id not in cleared}
         await fan_out(clear(p) for p in owners.values())
+        await fan_out(options_of(p) for p in owners.values())
         cleared |= set(owners)
         await store.request(
             "PUT",
@@ -339,6 +344,7 @@ async def apply_migration(
             progress(done, len(targets))
     rest = [p for p in todo if p.delete_rules and p.state.id not in cleared]
     await fan_out(clear(p) for p in rest)
+    await fan_out(options_of(p) for p in rest)
     await fan_out(complex_rules(p) for p in rest if p.rules)
 
 
