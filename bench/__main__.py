@@ -1,5 +1,5 @@
 """`python -m bench [catalog|planner|emulator|engine|metafields|observation|operator|webhooks|ui|
-customers|options|migrate|all]`."""
+customers|options|migrate|v2clone|all]`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from bench import (
     options,
     planner,
     ui,
+    v2clone,
     webhooks,
 )
 
@@ -32,6 +33,7 @@ WHAT = {
     "customers": customers.run,
     "options": options.run,
     "migrate": migrate.run,
+    "v2clone": v2clone.run,
 }
 
 

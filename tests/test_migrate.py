@@ -291,6 +291,7 @@ def test_the_example_migrates_the_sandbox_first_then_production() -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     steps = [line for line in result.stdout.splitlines() if line.startswith("== ")]
     assert steps == [
+        "== sandbox: cloned from production",
         "== sandbox: the plan",
         "== sandbox: applied and verified",
         "== production: the plan",
@@ -298,6 +299,11 @@ def test_the_example_migrates_the_sandbox_first_then_production() -> None:
         "== production: nothing left to migrate",
     ]
     assert result.stdout.count("0 price or weight differences") == 2
+    # the clone plans what production will (the same products and requests)
+    plans = [line for line in result.stdout.splitlines() if line.startswith("9 products to")]
+    assert len(plans) == 2, result.stdout
+    assert plans[0] == plans[1]
+    assert "Catalog V2: 63 SKUs created" in result.stdout
     assert result.stdout.rstrip().splitlines()[-1].startswith("0 products to migrate")
 
 

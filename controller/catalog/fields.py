@@ -751,3 +751,17 @@ def adjuster(raw: Any) -> dict[str, Any] | None:
     if not isinstance(raw, dict) or not raw.get("adjuster"):
         return None
     return {"adjuster": raw["adjuster"], "adjuster_value": raw.get("adjuster_value", 0)}
+
+
+# A V2 product rule's fields besides its conditions (the archived V2 rules page).
+V2_RULE_FIELDS = (
+    "sort_order",
+    "is_enabled",
+    "is_stop",
+    "price_adjuster",
+    "weight_adjuster",
+    "is_purchasing_disabled",
+    "purchasing_disabled_message",
+    "is_purchasing_hidden",
+    "image_file",
+)

@@ -30,11 +30,11 @@ from controller.catalog.model import Catalog
 from controller.catalog.observed import to_catalog
 from controller.engine import apply, sync
 from controller.engine.apply import ApplyResult
-from controller.engine.migrate import as_migrated
 from controller.engine.observation import Observation
 from controller.engine.snapshots import ResolvedCatalog
 from controller.engine.sync import Assessment
 from controller.engine.theme_carry import ThemeCarrier
+from controller.engine.v2copy import V2Copy, copy_v2, read_v2
 from controller.errors import DependencyNotReady, Stalled
 from controller.planner import Drift, Options
 from controller.reconcile.kernel import Context, Reconciler
@@ -260,9 +260,11 @@ async def _clone(ctx: _Reconcile) -> Result:
     )
     lock = svc.stores.write_lock(env.spec.store.api_url, env.spec.store.hash)
     async with await open_store(svc, source_env) as source:
-        # an older store's Catalog V2 products as they become in V3, priced as shoppers pay
-        observed = await as_migrated(source, await source.observe(kinds))
-        catalog = to_catalog(observed)  # never holds customers: they are added anonymised only
+        # an older store's Catalog V2 layer, copied through the V2 API once the V3 sync made its
+        # products (products in an option set of their own come as the migration leaves them)
+        legacy = await read_v2(source)
+        observed = legacy.preview(await source.observe(kinds))
+        catalog = legacy.strip(to_catalog(observed))  # never holds customers (added anonymised)
         if cloning.enabled:
             catalog = replace(catalog, customers=anonymise(observed, key, rules))
         del observed  # the source's people are dropped at once
@@ -271,15 +273,22 @@ async def _clone(ctx: _Reconcile) -> Result:
             # the channels the sandbox has first: content names its first storefront's templates
             await themes.carry()
             _, result = await sync(ctx.connected, catalog, options)
+            copied = await copy_v2(ctx.connected, legacy)
+            if copied.detached or (result.errors and copied.written["SKUs created"]):
+                # what the first pass could not write: V3 options of products taken out of
+                # their set, records naming the SKUs just made
+                _, result = await sync(ctx.connected, catalog, options)
             await themes.carry(set(themes.not_carried))  # the channels (and sites) just made
-    phase = ClonePhase.SUCCEEDED if not result.errors else ClonePhase.FAILED
+    failed = len(result.errors) + len(copied.errors)
+    phase = ClonePhase.SUCCEEDED if not failed else ClonePhase.FAILED
     status.clone = CloneStatus(
         source=source_name,
         phase=phase,
         refresh_token=token,
         finished_at=svc.clock(),
         progress=f"{result.done}/{plural(result.total, 'item')}, {plural(result.requests, 'request')}"
-        + (f", {len(result.errors)} failed" if result.errors else ""),
+        + _v2_progress(copied)
+        + (f", {failed} failed" if failed else ""),
         customers=None if catalog.customers is None else len(catalog.customers),
         customer_rules=rules.describe() if cloning.enabled else [],
         **_channel_mapping(catalog, result),
@@ -290,9 +299,18 @@ async def _clone(ctx: _Reconcile) -> Result:
     ctx.event(
         "Normal" if succeeded else "Warning",
         "Cloned" if succeeded else "CloneFailed",
-        f"seeded from {source_name}: {_outcome_text(result.outcomes)}",
+        f"seeded from {source_name}: {_outcome_text(result.outcomes)}"
+        + (f"; Catalog V2: {copied.describe()}" if copied.requests else "")
+        + "".join(f"; {what}: {why}" for what, why in copied.errors[:5]),
     )
     return DONE
+
+
+def _v2_progress(copied: V2Copy) -> str:
+    """The Catalog V2 copy's part of a clone's progress (nothing for a store without one)."""
+    if not copied.requests:
+        return ""
+    return f"; Catalog V2: {copied.describe()}, {plural(copied.requests, 'request')}"
 
 
 def _channel_mapping(catalog: Catalog, result: ApplyResult) -> dict[str, list[str]]:

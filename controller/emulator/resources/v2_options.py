@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from controller.catalog.fields import V2_RULE_FIELDS
 from controller.catalog.pricing import V2Product
 from controller.emulator.database import dumps
 from controller.emulator.errors import ApiError, not_found
@@ -76,17 +77,7 @@ MODIFIER_TYPES = {
 }
 MAX_VALUES = 250
 ADJUSTERS = {"price": ("relative", "percentage", "absolute"), "weight": ("relative", "absolute")}
-RULE_FIELDS = (
-    "sort_order",
-    "is_enabled",
-    "is_stop",
-    "price_adjuster",
-    "weight_adjuster",
-    "is_purchasing_disabled",
-    "purchasing_disabled_message",
-    "is_purchasing_hidden",
-    "image_file",
-)
+RULE_FIELDS = V2_RULE_FIELDS
 RULE_DEFAULTS: dict[str, Any] = {
     "sort_order": 0,
     "is_enabled": True,

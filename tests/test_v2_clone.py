@@ -1,0 +1,138 @@
+"""A `cloneFrom` sandbox of an older store is a faithful Catalog V2 copy (option sets, SKUs as V2
+sees them, rules), so the V2 to V3 migration tried on the clone plans what it will on production,
+and production is only read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from controller.emulator import Emulator
+from controller.emulator.seed import seed_v2
+from controller.engine import migrate
+from controller.engine.migrate import Migration
+from tests.test_customers import manifests, settle
+from tests.test_migrate_resources import shopper_prices
+
+SANDBOX = ("StoreEnvironment", "shop", "sandbox")
+
+
+def by_natural_keys(migration: Migration) -> dict[str, Any]:
+    """A migration's plan per product SKU, without the store's ids: what each product becomes."""
+    out: dict[str, Any] = {}
+    for plan in migration.plans:
+        out[plan.state.sku] = {
+            "localise": plan.localise,
+            "delete_rules": plan.delete_rules,
+            "rules": len(plan.state.rules),
+            "kept_because": plan.kept_because,
+            "variants": sorted(
+                (t.sku, tuple(sorted(t.labels.split(", "))), t.price, t.weight)
+                for t in plan.variants
+            ),
+            "modifiers": sorted(
+                (m.name, sorted((m.labels[i], repr(a)) for i, a in m.values.items()))
+                for m in plan.modifiers
+            ),
+        }
+    return out
+
+
+def shown(migration: Migration) -> dict[str, Any]:
+    """What shoppers see now, per product SKU and combination (its labels in order)."""
+    skus = {p.state.id: p.state.sku for p in migration.plans}
+    return {
+        skus[product]: {", ".join(sorted(c.split(", "))): s for c, s in combos.items()}
+        for product, combos in migration.before.items()
+    }
+
+
+def refresh(tmp_path: Path, token: str) -> None:
+    path = tmp_path / "m" / "all.yaml"
+    docs = list(yaml.safe_load_all(path.read_text()))
+    docs[1]["metadata"]["annotations"] = {"stagingpro.io/refresh": token}
+    path.write_text(yaml.safe_dump_all(docs))
+
+
+def writes(emulator: Emulator, store: str) -> int:
+    by_method = emulator.control(store).stats.to_json()["by_method"]
+    return sum(n for method, n in by_method.items() if method != "GET")
+
+
+async def test_a_clone_of_an_older_store_plans_the_migration_production_will_have(
+    emulator: Emulator, stores: Any, tmp_path: Path
+) -> None:
+    production, sandbox = stores
+    seed_v2(emulator.db, "production", 20)
+    emulator.control("production").stats.reset()
+    world = manifests(tmp_path, emulator, {"enabled": False})
+    await settle(world, tmp_path, emulator)
+
+    clone = world.status[SANDBOX]["clone"]
+    assert clone["phase"] == "Succeeded", clone
+    assert "Catalog V2: " in clone["progress"]
+    assert writes(emulator, "production") == 0  # the source is only read
+    expected = await migrate.plan_migration(production, "production")
+    tried = await migrate.plan_migration(sandbox, "sandbox")
+    assert len(expected.changes) == 18  # every tenth product has no option set
+    assert by_natural_keys(tried) == by_natural_keys(expected)
+    assert shown(tried) == shown(expected)  # shoppers see the same prices
+    assert tried.minimum == expected.minimum
+    sandbox_ids = {p.state.sku: p.state.id for p in tried.plans}
+    assert all(sandbox_ids[p.state.sku] != p.state.id for p in expected.plans)  # its own ids
+
+    # a refresh of an unchanged source writes nothing to the sandbox
+    emulator.control("sandbox").stats.reset()
+    refresh(tmp_path, "again")
+    await settle(world, tmp_path, emulator)
+    assert world.status[SANDBOX]["clone"]["refreshToken"] == "again"
+    assert world.status[SANDBOX]["clone"]["phase"] == "Succeeded"
+    assert writes(emulator, "sandbox") == 0
+
+    # the migration tried on the clone, verified there; production untouched
+    await migrate.apply_migration(sandbox, tried)
+    verification = await migrate.verify(sandbox, tried)
+    assert verification.ok, verification.differences[:3]
+    assert writes(emulator, "production") == 0
+    assert by_natural_keys(await migrate.plan_migration(production, "p")) == by_natural_keys(
+        expected
+    )
+    assert await shopper_prices(sandbox) == await shopper_prices(production)
+
+    # a refresh after the migration makes the clone production's V2 catalog again
+    refresh(tmp_path, "third")
+    await settle(world, tmp_path, emulator)
+    assert world.status[SANDBOX]["clone"]["phase"] == "Succeeded"
+    again = await migrate.plan_migration(sandbox, "sandbox")
+    assert by_natural_keys(again) == by_natural_keys(expected)
+
+
+async def test_a_clone_mends_a_sandbox_whose_v2_copy_was_left_half_written(
+    emulator: Emulator, stores: Any, tmp_path: Path
+) -> None:
+    production, sandbox = stores
+    seed_v2(emulator.db, "production", 10)
+    world = manifests(tmp_path, emulator, {"enabled": False})
+    await settle(world, tmp_path, emulator)
+    expected = by_natural_keys(await migrate.plan_migration(production, "production"))
+    # as a run that stopped would leave it: a SKU, a rule and an option value gone, a product
+    # out of its option set
+    v2 = emulator.db.bind("sandbox").options_v2
+    product, other = [p for p in (await migrate.read_store(sandbox)).products if p.rules][:2]
+    v2.delete_skus(product.id, [product.variants[0]["id"]])
+    v2.delete_rules(product.id, [product.rules[-1]["id"]])
+    with v2.tx():
+        v2.apply_set(other.id, None)
+    option = next(o for o in v2.options() if o["name"] == "Tee colour")
+    v2.delete_values(option["id"], [option["values"][1]["id"]])
+    assert by_natural_keys(await migrate.plan_migration(sandbox, "sandbox")) != expected
+
+    refresh(tmp_path, "mend")
+    await settle(world, tmp_path, emulator)
+    assert world.status[SANDBOX]["clone"]["phase"] == "Succeeded", (
+        world.status[SANDBOX]["clone"],
+        (tmp_path / "state" / "events.jsonl").read_text()[-3000:],
+    )
+    assert by_natural_keys(await migrate.plan_migration(sandbox, "sandbox")) == expected
