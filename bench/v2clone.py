@@ -51,6 +51,7 @@ async def _plans(url: str) -> tuple[int, int, bool]:
                 p.kept_because,
                 sorted((t.sku, t.price, t.weight) for t in p.variants),
                 sorted((m.name, sorted(m.labels.values())) for m in p.modifiers),
+                sorted((r.key, repr(r.fields())) for r in p.rules),
             )
             for p in migration.plans
         }

@@ -36,6 +36,7 @@ def by_natural_keys(migration: Migration) -> dict[str, Any]:
                 (m.name, sorted((m.labels[i], repr(a)) for i, a in m.values.items()))
                 for m in plan.modifiers
             ),
+            "complex_rules": sorted((r.key, repr(r.fields())) for r in plan.rules),
         }
     return out
 
@@ -136,3 +137,32 @@ async def test_a_clone_mends_a_sandbox_whose_v2_copy_was_left_half_written(
         (tmp_path / "state" / "events.jsonl").read_text()[-3000:],
     )
     assert by_natural_keys(await migrate.plan_migration(sandbox, "sandbox")) == expected
+
+
+async def test_a_deployment_migrating_the_clone_waits_for_it_and_plans_as_production_would(
+    emulator: Emulator, stores: Any, tmp_path: Path
+) -> None:
+    production, sandbox = stores
+    seed_v2(emulator.db, "production", 10)
+    expected = await migrate.plan_migration(production, "production")
+    emulator.control("production").stats.reset()
+    world = manifests(tmp_path, emulator, {"enabled": False})
+    path = tmp_path / "m" / "all.yaml"
+    deployment = {
+        "apiVersion": "stagingpro.io/v1alpha1",
+        "kind": "StoreDeployment",
+        "metadata": {"name": "v3-sandbox", "namespace": "shop"},
+        "spec": {"targets": ["sandbox"], "migration": "v2-to-v3"},
+    }
+    path.write_text(path.read_text() + "---\n" + yaml.safe_dump(deployment))
+    await settle(world, tmp_path, emulator, runs=8)
+
+    target = world.status[("StoreDeployment", "shop", "v3-sandbox")]["targets"][0]
+    assert target["phase"] == "Succeeded", target
+    migration = target["migration"]
+    assert migration["migrated"] == len(expected.changes) == 9
+    assert migration["minimumRequests"] == sum(expected.minimum.values())
+    assert migration["differenceCount"] == 0
+    assert writes(emulator, "production") == 0
+    left = await migrate.plan_migration(sandbox, "sandbox")
+    assert left.changes == []

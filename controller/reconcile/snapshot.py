@@ -215,12 +215,19 @@ def environment_not_ready(env_obj: dict[str, Any]) -> str | None:
         return "is not Ready yet"
     if status.get("observedGeneration") != meta.get("generation"):
         return "has not observed its latest spec yet"
-    if (env_obj.get("spec") or {}).get("cloneFrom"):
-        clone = status.get("clone") or {}
-        token = (meta.get("annotations") or {}).get(REFRESH_ANNOTATION, "")
-        if clone.get("phase") != ClonePhase.SUCCEEDED or (clone.get("refreshToken") or "") != token:
-            return "is still being cloned"
+    if still_cloning(env_obj):
+        return "is still being cloned"
     return None
+
+
+def still_cloning(env_obj: dict[str, Any]) -> bool:
+    """Whether a sandbox's clone has not succeeded yet for its current refresh annotation."""
+    if not (env_obj.get("spec") or {}).get("cloneFrom"):
+        return False
+    meta, status = env_obj.get("metadata", {}), env_obj.get("status") or {}
+    clone = status.get("clone") or {}
+    token = (meta.get("annotations") or {}).get(REFRESH_ANNOTATION, "")
+    return clone.get("phase") != ClonePhase.SUCCEEDED or (clone.get("refreshToken") or "") != token
 
 
 def _counts_text(resolved: ResolvedCatalog) -> str:
