@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from controller.emulator import Emulator
+from controller.emulator.control import FaultConfig
 from controller.emulator.seed import seed_v2
 from controller.engine import migrate
 from controller.engine.migrate import Migration
@@ -166,3 +167,21 @@ async def test_a_deployment_migrating_the_clone_waits_for_it_and_plans_as_produc
     assert writes(emulator, "production") == 0
     left = await migrate.plan_migration(sandbox, "sandbox")
     assert left.changes == []
+
+
+async def test_writes_the_sandbox_failed_after_making_them_are_mended_by_the_next_clone(
+    emulator: Emulator, stores: Any, tmp_path: Path
+) -> None:
+    production, sandbox = stores
+    seed_v2(emulator.db, "production", 10)
+    expected = by_natural_keys(await migrate.plan_migration(production, "production"))
+    faults = emulator.control("sandbox").faults
+    faults.configure(FaultConfig(error_after_write_rate=0.2, seed=3))
+    world = manifests(tmp_path, emulator, {"enabled": False})
+    await settle(world, tmp_path, emulator, runs=1)
+    assert (world.status.get(SANDBOX) or {}).get("clone", {}).get("phase") != "Succeeded"
+
+    faults.configure(FaultConfig())
+    await settle(world, tmp_path, emulator, runs=2)
+    assert world.status[SANDBOX]["clone"]["phase"] == "Succeeded"
+    assert by_natural_keys(await migrate.plan_migration(sandbox, "sandbox")) == expected

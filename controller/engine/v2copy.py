@@ -229,8 +229,21 @@ class _Writer:
         self.store = store
         self.result = result
 
-    async def send(self, what: str, method: str, path: str, endpoint: str, body: Any = None) -> Any:
-        response = await self.store.request(method, path, endpoint=endpoint, json=body)
+    async def send(
+        self,
+        what: str,
+        method: str,
+        path: str,
+        endpoint: str,
+        body: Any = None,
+        *,
+        once: bool = False,
+    ) -> Any:
+        """One write; `once`: never sent again after a failure that may have come after the store
+        made it (a rule has no natural key the store would refuse twice: the next run mends)."""
+        response = await self.store.request(
+            method, path, endpoint=endpoint, json=body, retry_unsafe=not once
+        )
         self.result.written[what] += 1
         return decode(response) if response.content else None
 
@@ -408,7 +421,7 @@ class _Writer:
             if kept_as is None:
                 body = {"sort_order": key[1], "conditions": have.conditions(key[0])}
                 body.update({k: _json(v) for k, v in values.items()})
-                await self.send("rules created", "POST", path, endpoint, body)
+                await self.send("rules created", "POST", path, endpoint, body, once=True)
                 continue
             rule_id, now = kept_as
             changed = {k: _json(v) for k, v in values.items() if now.get(k) != v}
