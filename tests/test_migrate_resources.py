@@ -5,6 +5,7 @@ in natural keys, so that applying it to an empty store shows shoppers the same p
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from tests.support.manifests import access_to
 from tests.test_customers import manifests as clone_manifests
 from tests.test_customers import settle
 from tests.test_deployment_content import manifests as content_manifests
+from tests.test_deployment_content import storefront_channels
 
 
 async def shopper_prices(store: BigCommerceStore) -> dict[str, dict[str, Shown]]:
@@ -90,11 +92,18 @@ SCRIPTS = """- name: Size guide
 
 
 def manifests(
-    root: Path, emulator: Emulator, remote: Remote, *, approved: bool, catalog: bool = False
+    root: Path,
+    emulator: Emulator,
+    remote: Remote,
+    *,
+    approved: bool,
+    catalog: bool = False,
+    storefronts: list[str] | None = None,
 ) -> FileWorld:
     """Production, an older store, and a deployment `storefront` migrating it with the scripts
-    and theme that depend on the migration (and the catalog in `remote`, when asked)."""
-    content_manifests(root, emulator, remote, approved=approved)
+    and theme that depend on the migration (and the catalog in `remote`, when asked; to its
+    channels `storefronts`, when given)."""
+    content_manifests(root, emulator, remote, approved=approved, storefronts=storefronts)
     path = root / "m" / "all.yaml"
     environment, deployment = yaml.safe_load_all(path.read_text())
     deployment["spec"]["migration"] = "v2-to-v3"
@@ -146,7 +155,7 @@ async def deploy(
 
     def settled() -> bool:
         targets = (world.status.get(key) or {}).get("targets") or [{}]
-        return targets[0].get("phase") in ("AwaitingApproval", "Succeeded", "Failed")
+        return all(t.get("phase") in ("AwaitingApproval", "Succeeded", "Failed") for t in targets)
 
     for _ in range(10):
         await loop.run_once()
@@ -370,6 +379,46 @@ async def test_a_catalog_plan_changed_while_the_store_migrated_stops_the_target_
     target = status["targets"][0]
     assert target["phase"] == "AwaitingApproval", status
     assert (target["migration"]["planned"], target["plan"]["products"]["update"]) == (0, 2)
+
+
+async def test_storefronts_of_one_store_released_in_one_pass_migrate_it_once(
+    emulator: Emulator, stores: Any, tmp_path: Path
+) -> None:
+    production, _ = stores
+    seed_v2(emulator.db, "production", 20)
+    before = await shopper_prices(production)
+    variants = sum(len(p.variants) for p in (await read_store(production)).products if p.rules)
+    remote = release(tmp_path)
+    await commit_v3_catalog(production, remote)
+    async with httpx.AsyncClient(
+        base_url=emulator.store_url("production") + "/v3", headers={"X-Auth-Token": PROD_TOKEN}
+    ) as api:
+        await storefront_channels(api, EU=True)
+    world = manifests(
+        tmp_path,
+        emulator,
+        remote,
+        approved=True,
+        catalog=True,
+        storefronts=["EU", "Production Store"],
+    )
+    emulator.control("production").stats.reset()
+    status = await deploy(world, tmp_path, emulator.url)
+    assert status["phase"] == "Succeeded", status
+    done = Counter(writes(emulator))
+    # one migration's writes: one option or modifier write per product, its rules deleted once
+    copies = (
+        done["PUT /v3/catalog/products/{product_id}/options/{option_id}"]
+        + done["PUT /v3/catalog/products/{product_id}/modifiers/{modifier_id}"]
+    )
+    assert (copies, done["DELETE /v2/products/{product_id}/rules"]) == (18, 18), done
+    assert done["PUT /v3/catalog/variants"] == -(-variants // 50)  # in batches of 50
+    assert done["PUT /v3/catalog/products"] == 1  # the reworded product, by the first target
+    first, then = sorted(status["targets"], key=lambda t: "migratedWith" in t["migration"])
+    assert first["migration"]["migrated"] == then["migration"]["migrated"] == 18
+    assert then["migration"]["migratedWith"] == first["name"]
+    assert then["migration"]["verified"] is True
+    assert await shopper_prices(production) == before
 
 
 async def test_a_sandbox_cloned_from_an_older_store_shows_shoppers_its_prices_in_v3(

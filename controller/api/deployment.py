@@ -320,6 +320,11 @@ class MigrationStatus(Model):
         description="While applying: the plan and what shoppers saw (gzip, base64), from which a "
         "run that stopped resumes.",
     )
+    migrated_with: str | None = Field(
+        None,
+        description="The target of the same store that applied this migration in the same pass "
+        "(these figures are its own: the migration was written once).",
+    )
 
 
 class TargetStatus(Model):

@@ -114,6 +114,7 @@ class _Reconcile(Context[StoreDeploymentStatus]):
     waiting: list[str] = field(default_factory=list)  # reasons of targets waiting on another object
     last_progress: float = 0.0
     reporting: asyncio.Task[None] | None = None
+    migrations: v2_to_v3.OnePass = field(default_factory=v2_to_v3.OnePass)  # by store
 
     @property
     def spec(self) -> StoreDeployment:
@@ -462,7 +463,11 @@ async def _plan(t: _Target) -> Result:
     catalog = ctx.resolved.catalog if ctx.resolved is not None else Catalog()
     t.options, observed = options, None
     if ctx.spec.spec.migration is not None:
-        t.migration = await v2_to_v3.plan(store, target, t.env.spec.store.hash)
+        at = t.env.spec.store
+        key = ctx.svc.stores.key(at.api_url, at.hash)
+        t.migration = await ctx.migrations.plan(
+            store, target, key, at.hash, lambda: _kept_plan(ctx, key)
+        )
         if t.migration is not None and t.migration.migration.changes:
             # the catalog is planned against the store as the migration leaves it
             observed = t.migration.after(await store.observe(observed_kinds(catalog)))
@@ -625,7 +630,10 @@ async def _migrate(t: _Target) -> Result | None:
     ctx.event("Normal", "Migrated", f"{t.name}: {v2_to_v3.applied_text(target)}")
     catalog = ctx.resolved.catalog if ctx.resolved is not None else Catalog()
     fresh = await assess(t.store, catalog, t.options)
-    if _steps(fresh.plan) != _steps(t.plan):
+    steps = _steps(fresh.plan)
+    # the target that migrated the store in this pass may have released the same catalog since
+    released = target.migration is not None and target.migration.migrated_with is not None
+    if steps != _steps(t.plan) and not (released and set(steps) <= set(_steps(t.plan))):
         return stalled(
             Reason.PLAN_CHANGED_BY_MIGRATION,
             f"the store migrated, the catalog's plan is {_plan_text(fresh.plan)}, not "
@@ -639,6 +647,18 @@ async def _migrate(t: _Target) -> Result | None:
 
 def _steps(plan: Plan) -> list[tuple[str, str, str, tuple[str, ...]]]:
     return sorted((s.kind, str(s.action), s.key, tuple(s.fields())) for s in plan.steps)
+
+
+def _kept_plan(ctx: _Reconcile, key: str) -> str | None:
+    """The migration plan a target of the store `key` kept (its run stopped while writing it)."""
+    for target in ctx.status.targets:
+        env = ctx.envs.get(target.environment or "")
+        if env is None or target.migration is None or not target.migration.kept_plan:
+            continue
+        at = StoreEnvironment.model_validate(env).spec.store
+        if ctx.svc.stores.key(at.api_url, at.hash) == key:
+            return target.migration.kept_plan
+    return None
 
 
 def _migrating(target: TargetStatus) -> bool:
