@@ -1,7 +1,8 @@
 """The Catalog V2 to V3 migration of a generated older store (three option sets shared by 1,000
 products, a SKU per combination, rules with relative, percentage and absolute adjusters, some
 combining the gift wrap with a size or a colour, one of those stopping: V3 complex rules): requests
-counted at the server against the minimum the migration derives, the shopper-visible differences
+counted at the server against the minimum the migration derives (and those of a capture of the
+store, which plans the migration from the product pages it reads), the shopper-visible differences
 the verification finds, a second run (nothing to migrate), and the same migration of a store seeded
 alike through a StoreDeployment (`spec.migration`), run by the standalone loop."""
 
@@ -17,9 +18,11 @@ import yaml
 
 from bench.common import TOKEN, emulator_process, reset_stats, stats
 from controller.access import API_ORIGIN, ROLE, STORE_HASH, AccessPolicy
+from controller.catalog.kinds import CAPTURED
 from controller.emulator import StoreDB, StoreProfile
 from controller.emulator.seed import seed_v2
 from controller.engine import migrate
+from controller.engine.snapshots import observe_captured
 from controller.standalone import FileWorld, Loop, services_for
 from controller.stores import BigCommerceStore, Token
 
@@ -39,6 +42,18 @@ async def _migrate(url: str) -> tuple[dict[str, int], int, int, int, int, migrat
         verification = await migrate.verify(store, migration)
         checked = stats(url, "legacy")["total"]
     return migration.minimum, reads, writes, checked, len(migration.changes), verification
+
+
+async def _capture(url: str) -> tuple[int, int]:
+    """Requests of a capture of the older store: planning its migration from product pages read
+    again (as captures did), and from the pages the capture's observation reads."""
+    async with BigCommerceStore(url, "legacy", Token(TOKEN)) as store:
+        reset_stats(url, "legacy")
+        await migrate.as_migrated(store, await store.observe(CAPTURED))
+        again = stats(url, "legacy")["total"]
+        reset_stats(url, "legacy")
+        await observe_captured(store)
+        return again, stats(url, "legacy")["total"]
 
 
 async def _again(url: str) -> tuple[int, int]:
@@ -116,6 +131,11 @@ def run(products: int = 1000) -> None:
         )
         stores = ["legacy", DEPLOYED]
         with emulator_process(db_path, stores, "--rate-limit", "0") as (url, _):
+            again, once = asyncio.run(_capture(url))
+            print(
+                f"  capture               {once} requests (its product pages read once; read "
+                f"again to plan the migration: {again}, {again - once} more)"
+            )
             started = time.perf_counter()
             minimum, reads, writes, checked, migrated, verification = asyncio.run(_migrate(url))
             elapsed = time.perf_counter() - started

@@ -14,12 +14,13 @@ import pytest
 import yaml
 
 from controller.catalog.files import render
+from controller.catalog.kinds import CAPTURED
 from controller.catalog.observed import to_catalog
 from controller.catalog.pricing import Shown
 from controller.emulator import Emulator
 from controller.emulator.seed import seed_v2
 from controller.engine import migrate, sync
-from controller.engine.migrate import read_store
+from controller.engine.migrate import as_migrated, read_store
 from controller.engine.snapshots import observe_captured
 from controller.planner import Options
 from controller.standalone import FileWorld, Loop, services_for
@@ -81,6 +82,26 @@ async def test_a_capture_of_an_older_store_applied_to_an_empty_one_prices_every_
     _, result = await sync(sandbox, captured, Options())
     assert result.errors == []
     assert await shopper_prices(sandbox) == before
+
+
+async def test_a_capture_of_an_older_store_plans_its_migration_from_the_pages_it_reads(
+    emulator: Emulator, stores: Any
+) -> None:
+    production, _ = stores
+    seed_v2(emulator.db, "production", 30)
+    counted = emulator.control("production").stats
+    observed = await production.observe(CAPTURED)
+    observing = sum(counted.requests.values())
+    pages = counted.requests[("GET", "/v3/catalog/products", 200)]
+    assert pages > 1
+    counted.reset()
+
+    captured = await observe_captured(production)
+    # the observation's own requests, one asking for option sets, then the V2 rules of each of
+    # the 27 products in an option set (every tenth has none): the product pages are read once
+    assert sum(counted.requests.values()) == observing + 1 + 27
+    assert counted.requests[("GET", "/v3/catalog/products", 200)] == pages
+    assert to_catalog(captured) == to_catalog(await as_migrated(production, observed))
 
 
 SCRIPTS = """- name: Size guide

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from controller.catalog.kinds import Kind
 from controller.catalog.observed import ObservedCatalog
 from controller.catalog.pricing import Shown
 from controller.catalog.v2migration import (
@@ -37,6 +38,7 @@ from controller.tasks import fan_out
 
 V2_PAGE = 250
 BATCH = 50
+READ_WITH_PRODUCTS = frozenset({Kind.VARIANTS, Kind.OPTIONS, Kind.MODIFIERS})
 
 
 @dataclass
@@ -81,41 +83,42 @@ async def read_store(
     include = {"include": "variants,options,modifiers"}
     async for page in store.pages("/v3/catalog/products", include):
         pages += 1
-        for data in page:
-            set_id = data.get("option_set_id")
-            products.append(
-                ProductState(
-                    id=data["id"],
-                    name=data["name"],
-                    sku=data.get("sku", ""),
-                    price=data.get("price", 0),
-                    weight=data.get("weight", 0),
-                    option_set_id=set_id,
-                    set_shared=set_id is not None and owner.get(set_id) is None,
-                    options=[
-                        o
-                        for o in data.get("options") or []
-                        if o.get("type") in VARIANT_OPTION_TYPES
-                    ],
-                    variants=[v for v in data.get("variants") or [] if v.get("option_values")],
-                    modifiers=data.get("modifiers") or [],
-                )
-            )
-
-    async def rules(state: ProductState) -> None:
-        path = f"/v2/products/{state.id}/rules"
-        found, _ = await _v2_list(store, path, "/v2/products/{product_id}/rules")
-        state.rules = [r for r in found if not own_rule(r, state.variants)]
+        products += [_product_state(data, owner) for data in page]
 
     async def complex_rules(state: ProductState) -> None:
         async for page in store.pages(f"/v3/catalog/products/{state.id}/complex-rules"):
             state.complex_rules += page
 
-    await fan_out(rules(s) for s in products if s.option_set_id is not None)
+    await fan_out(_rules(store, s) for s in products if s.option_set_id is not None)
     await fan_out(
         complex_rules(s) for s in products if s.id in complex_of or (every_complex and s.modifiers)
     )
     return Reading(products, pages)
+
+
+def _product_state(data: dict[str, Any], owner: Mapping[int, Any]) -> ProductState:
+    """A V3 product (with its variants, options and modifiers) as the migration reads it;
+    `owner`: the product of each option set that is a product's own copy (None: shared)."""
+    set_id = data.get("option_set_id")
+    return ProductState(
+        id=data["id"],
+        name=data["name"],
+        sku=data.get("sku", ""),
+        price=data.get("price", 0),
+        weight=data.get("weight", 0),
+        option_set_id=set_id,
+        set_shared=set_id is not None and owner.get(set_id) is None,
+        options=[o for o in data.get("options") or [] if o.get("type") in VARIANT_OPTION_TYPES],
+        variants=[v for v in data.get("variants") or [] if v.get("option_values")],
+        modifiers=data.get("modifiers") or [],
+    )
+
+
+async def _rules(store: BigCommerceStore, state: ProductState) -> None:
+    """An option-set product's V2 rules, but those that are its variants' own values."""
+    path = f"/v2/products/{state.id}/rules"
+    found, _ = await _v2_list(store, path, "/v2/products/{product_id}/rules")
+    state.rules = [r for r in found if not own_rule(r, state.variants)]
 
 
 @dataclass
@@ -399,6 +402,28 @@ async def as_migrated(store: BigCommerceStore, observed: ObservedCatalog) -> Obs
     itself when it has none: a store without option sets costs one request more)."""
     migration = await plan_migration(store, "")
     return migrated(observed, migration.plans)
+
+
+async def observe_migrated(store: BigCommerceStore, kinds: Collection[Kind]) -> ObservedCatalog:
+    """`store.observe(kinds)` as the store is once its Catalog V2 products are migrated (as
+    `as_migrated`), planned from the product pages the observation reads: besides them, one
+    request asks whether the store has option sets at all, and each option-set product's rules
+    are read."""
+    if not set(kinds) >= READ_WITH_PRODUCTS:  # pages without what the migration plans from
+        return await as_migrated(store, await store.observe(kinds))
+    sets, _ = await _v2_list(store, "/v2/option_sets", "/v2/option_sets")
+    if not sets:
+        return await store.observe(kinds)
+    owner = {s["id"]: s.get("product_id") for s in sets}
+    in_sets: list[ProductState] = []  # only they have rules to migrate or a set to copy
+
+    def read(data: dict[str, Any]) -> None:
+        if data.get("option_set_id") is not None:
+            in_sets.append(_product_state(data, owner))
+
+    observed = await store.observe(kinds, each_product=read)
+    await fan_out(_rules(store, s) for s in in_sets)
+    return migrated(observed, [plan_product(s) for s in in_sets])
 
 
 def save(path: Path, migration: Migration) -> None:

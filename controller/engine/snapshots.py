@@ -20,7 +20,7 @@ from controller.catalog.model import Catalog, CatalogInvalid
 from controller.catalog.observed import ObservedCatalog, to_catalog
 from controller.catalog.parse import from_inline
 from controller.catalog.provider import Provider
-from controller.engine.migrate import as_migrated
+from controller.engine.migrate import observe_migrated
 from controller.gitsource import GitCache, GitCredentials, redact_url, safe_path
 from controller.stores import BigCommerceStore
 from controller.text import plural
@@ -134,10 +134,9 @@ async def observe_captured(store: Provider) -> ObservedCatalog:
     """The store as a capture writes it: an older store's Catalog V2 products as they become in
     V3 (each variant priced and weighed as a shopper pays for it under the V2 rules, each modifier
     value a rule priced with that rule's adjusters), so that the files apply to any store alike."""
-    observed = await store.observe(CAPTURED)
-    if isinstance(store, BigCommerceStore):
-        observed = await as_migrated(store, observed)
-    return observed
+    if isinstance(store, BigCommerceStore):  # planned from the product pages it reads
+        return await observe_migrated(store, CAPTURED)
+    return await store.observe(CAPTURED)
 
 
 async def capture_to_git(

@@ -969,11 +969,13 @@ class BigCommerceRecords(StoreClient):
         *,
         fields: Mapping[Kind, Collection[str]] | None = None,
         like: Catalog | None = None,
+        each_product: Callable[[dict[str, Any]], None] | None = None,
     ) -> ObservedCatalog:
         """The records of `kinds` in one paginated pass per kind (products with their variants,
         custom fields and images, and always with the categories and brands they reference),
         each page reduced as it arrives (to `fields` per kind, where given; values equal to
-        `like`'s kept as its objects). Never writes."""
+        `like`'s kept as its objects; each product as the API answered it given to
+        `each_product` first, for a reader that needs more of it). Never writes."""
         wanted = set(CATALOG_KINDS if kinds is None else kinds)
         # the records others name inside their values (customer groups' rules) come along, and
         # those a customer references (its group)
@@ -989,6 +991,8 @@ class BigCommerceRecords(StoreClient):
         async def products() -> None:
             async for page in self.pages("/v3/catalog/products", includes(fields, wanted)):
                 for item in page:
+                    if each_product is not None:
+                        each_product(item)
                     add_product(observed, item, fields, like)
             # after the products: an image seen there has its source recorded already
             if Kind.PRODUCT_METAFIELDS in metafields:  # the image sources among them
