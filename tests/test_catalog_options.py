@@ -31,6 +31,7 @@ from controller.engine.sync import observed_kinds
 from controller.planner import Action, FieldChange, Options, Plan
 from controller.planner import plan as make_plan
 from controller.review.model import build_review
+from controller.stores import BigCommerceStore
 from controller.stores.records import CATALOG_KINDS
 from tests.support.builders import desired
 from tests.test_customers import manifests, settle
@@ -267,6 +268,62 @@ async def test_changing_one_modifier_value_is_one_request(emulator: Emulator, st
     by_endpoint = emulator.control("production").stats.to_json()["by_endpoint"]
     writes = {k: v for k, v in by_endpoint.items() if not k.startswith("GET")}
     assert writes == {"PUT /v3/catalog/products/{product_id}/modifiers/{modifier_id}": {"200": 1}}
+    assert (await assess(prod, desired([watch(modifiers=modifiers)]))).drift.in_sync
+
+
+async def strap_values(store: BigCommerceStore) -> dict[str, int]:
+    """The ids of the watch's strap modifier values, by label."""
+    product = (await store.observe(ALL)).products["watch"]
+    return dict(next(m for m in product.modifiers if m.display_name == "Strap").values)
+
+
+async def test_a_relabelled_modifier_value_is_changed_in_place_in_one_request(
+    emulator: Emulator, stores: Any
+) -> None:
+    prod, _ = stores
+    await sync(prod, desired([watch()]))
+    before = await strap_values(prod)
+    modifiers = copy.deepcopy(MODIFIERS)
+    strap = next(m for m in modifiers if m["display_name"] == "Strap")
+    strap["option_values"][1]["label"] = "Recycled canvas"  # nothing else of it changes
+    emulator.control("production").stats.reset()
+    assessment, result = await sync(prod, desired([watch(modifiers=modifiers)]))
+    (step,) = assessment.plan.steps
+    assert (step.key, step.changes[0]) == (
+        "WATCH modifier Strap",
+        FieldChange("renamed value", "Canvas", "Recycled canvas"),
+    )
+    assert result.errors == []
+    assert result.requests == 1
+    by_endpoint = emulator.control("production").stats.to_json()["by_endpoint"]
+    writes = {k: v for k, v in by_endpoint.items() if not k.startswith("GET")}
+    assert writes == {"PUT /v3/catalog/products/{product_id}/modifiers/{modifier_id}": {"200": 1}}
+    assert await strap_values(prod) == {
+        "Leather": before["Leather"],
+        "Recycled canvas": before["Canvas"],
+        "Steel": before["Steel"],
+    }
+    assert (await assess(prod, desired([watch(modifiers=modifiers)]))).drift.in_sync
+
+
+async def test_a_modifier_value_relabelled_and_repriced_is_replaced(
+    emulator: Emulator, stores: Any
+) -> None:
+    prod, _ = stores
+    await sync(prod, desired([watch()]))
+    modifiers = copy.deepcopy(MODIFIERS)
+    strap = next(m for m in modifiers if m["display_name"] == "Strap")
+    strap["option_values"][1]["label"] = "Recycled canvas"
+    strap["option_values"][1]["is_default"] = False  # not the same value under a new label
+    emulator.control("production").stats.reset()
+    assessment, result = await sync(prod, desired([watch(modifiers=modifiers)]))
+    (step,) = assessment.plan.steps
+    assert [c.field for c in step.changes] == ["option_values"]
+    assert result.errors == []
+    by_endpoint = emulator.control("production").stats.to_json()["by_endpoint"]
+    assert by_endpoint[
+        "DELETE /v3/catalog/products/{product_id}/modifiers/{modifier_id}/values/{value_id}"
+    ] == {"204": 1}
     assert (await assess(prod, desired([watch(modifiers=modifiers)]))).drift.in_sync
 
 

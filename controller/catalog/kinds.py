@@ -651,6 +651,32 @@ def _renamed_values(
     return (record[0], ref, fields_, record[3]), shown
 
 
+def _renamed_modifier_value(
+    product: Product, found: ObservedProduct, key: str, values: Mapping[str, Any], record: Found
+) -> Relabelled:
+    """A modifier's value renamed: the one label the store has that the catalog no longer lists
+    and the one new label of the catalog's, at the same place with the same other fields
+    (sort order, adjusters, data). That value keeps its id under the new label: changed in the
+    modifier's one update, not deleted and made again."""
+    have = list(record[2].get("option_values") or ())
+    wanted = list(values.get("option_values") or ())
+    labels = [{str(v["label"]).casefold() for v in side} for side in (have, wanted)]
+    gone = [n for n, v in enumerate(have) if str(v["label"]).casefold() not in labels[1]]
+    new = [n for n, v in enumerate(wanted) if str(v["label"]).casefold() not in labels[0]]
+    if len(gone) != 1 or new != gone:
+        return record, ()
+    before, after = have[gone[0]], wanted[new[0]]
+    if {k: v for k, v in before.items() if k != "label"} != {
+        k: v for k, v in after.items() if k != "label"
+    }:
+        return record, ()
+    old, label = str(before["label"]), str(after["label"])
+    option_id, ids, kind = read_option_ref(record[1])
+    ref = [[label if text.casefold() == old.casefold() else text, i] for text, i in ids]
+    # the fields keep the old label: the update writes the values, the renamed one by its id
+    return (record[0], json.dumps([option_id, ref, kind]), record[2], record[3]), ((old, label),)
+
+
 def _option_kind(
     kind: Kind,
     singular: str,
@@ -678,7 +704,7 @@ def _option_kind(
         required_in_file=required,
         extra_schema=_option_schema(values),
         renamed=_same_values,
-        relabel=_renamed_values if kind is Kind.OPTIONS else None,
+        relabel=_renamed_values if kind is Kind.OPTIONS else _renamed_modifier_value,
     )
 
 
