@@ -155,6 +155,9 @@ async def _scenarios(url: str) -> list[tuple[str, int, int, int, int, float]]:
     await measure(
         "every modifier value (20 modifiers)", {**copy.deepcopy(renamed), "modifiers": every}, 20
     )
+    relabelled = modifiers(price=2.0)  # one value's label, nothing else: the modifier's request
+    relabelled[0]["option_values"][1]["label"] = "Relabelled"
+    await measure("a modifier value relabelled (in place)", {**renamed, "modifiers": relabelled}, 1)
     return rows
 
 
