@@ -457,14 +457,25 @@ class Killed(BaseException):
     """The operator's process killed mid-reconcile (nothing a reconcile handles)."""
 
 
+@pytest.mark.parametrize("storefronts", [None, ["EU", "Production Store"]])
 async def test_an_operator_killed_mid_migration_resumes_from_the_plan_kept_in_status(
-    emulator: Emulator, stores: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    emulator: Emulator,
+    stores: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    storefronts: list[str] | None,
 ) -> None:
     production, _ = stores
     seed_v2(emulator.db, "production", 30)
     before = await shopper_prices(production)
     remote = release(tmp_path)
-    world = manifests(tmp_path, emulator, remote, approved=True)
+    if storefronts:  # several targets of the store: each resumes from the plan one of them kept
+        async with httpx.AsyncClient(
+            base_url=emulator.store_url("production") + "/v3",
+            headers={"X-Auth-Token": PROD_TOKEN},
+        ) as api:
+            await storefront_channels(api, EU=True)
+    world = manifests(tmp_path, emulator, remote, approved=True, storefronts=storefronts)
     applying = migrate.apply_migration
 
     async def killed_after_the_first_batch(
@@ -478,9 +489,18 @@ async def test_an_operator_killed_mid_migration_resumes_from_the_plan_kept_in_st
     monkeypatch.setattr(migrate, "apply_migration", killed_after_the_first_batch)
     with pytest.raises((Killed, BaseExceptionGroup)):
         await deploy(world, tmp_path, emulator.url)
-    target = world.status[("StoreDeployment", "shop", "storefront")]["targets"][0]
-    assert target["phase"] == "Applying"
-    assert target["migration"]["keptPlan"]
+    targets = world.status[("StoreDeployment", "shop", "storefront")]["targets"]
+    kept = [t for t in targets if (t.get("migration") or {}).get("keptPlan")]
+    assert kept
+    assert all(t["phase"] == "Applying" for t in kept)
+    if storefronts:  # the process killed while the last wrote: the first had not begun
+        saved = tmp_path / "state" / "status" / "StoreDeployment" / "shop" / "storefront.json"
+        state = json.loads(saved.read_text())
+        assert state["status"]["targets"][-1]["migration"]["keptPlan"]
+        for target in state["status"]["targets"][:-1]:
+            target["phase"] = "Planning"
+            target.get("migration", {}).pop("keptPlan", None)
+        saved.write_text(json.dumps(state))
     # half written: a product whose variants straddle the first batch lost its rules before all
     # its variants had their prices; only the kept plan knows what they must be
     assert await shopper_prices(production) != before
@@ -488,9 +508,10 @@ async def test_an_operator_killed_mid_migration_resumes_from_the_plan_kept_in_st
     monkeypatch.setattr(migrate, "apply_migration", applying)
     restarted = FileWorld(tmp_path / "m", tmp_path / "state", tmp_path / "s")
     status = await deploy(restarted, tmp_path, emulator.url)
-    target = status["targets"][0]
     assert status["phase"] == "Succeeded", status
-    assert (target["migration"]["verified"], target["migration"]["differenceCount"]) == (True, 0)
-    assert "keptPlan" not in target["migration"]
+    for target in status["targets"]:
+        migration = target["migration"]
+        assert (migration["verified"], migration["differenceCount"]) == (True, 0)
+        assert "keptPlan" not in migration
     assert await shopper_prices(production) == before
-    assert target["outcomes"]["scripts"]["created"] == 1
+    assert sum(t["outcomes"]["scripts"]["created"] for t in status["targets"]) == 1
