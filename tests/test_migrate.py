@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from controller.catalog.pricing import Shown
-from controller.catalog.v2migration import differences
+from controller.catalog.v2migration import ProductState, differences, plan_product
 from controller.emulator import Emulator
 from controller.emulator.seed import seed_v2
 
@@ -339,31 +339,22 @@ async def test_a_migration_that_stopped_halfway_resumes_from_its_kept_plan(
 
 
 def test_a_kept_plan_carries_its_complex_rules() -> None:
-    from controller.catalog.v2migration import ProductState, plan_product
     from controller.engine import migrate as engine
 
-    state = ProductState(5, "Mug", "MUG", 10, 1, 3, True)
-    state.options = [{"id": 1, "display_name": "Size", "option_values": [{"id": 11, "label": "S"}]}]
-    state.variants = [{"id": 50, "sku": "MUG-S", "option_values": [{"option_id": 1, "id": 11}]}]
-    state.modifiers = [
-        {
-            "id": 2,
-            "display_name": "Engraving",
-            "option_values": [{"id": 21, "label": "Yes"}, {"id": 22, "label": "No"}],
-        }
-    ]
-    state.rules = [
-        {
-            "id": 90,
-            "sort_order": 0,
-            "is_stop": True,
-            "conditions": [
-                {"product_option_id": 2, "option_value_id": 21},
-                {"product_option_id": 1, "option_value_id": 11},
-            ],
-            "price_adjuster": {"adjuster": "relative", "adjuster_value": "2.5"},
-        }
-    ]
+    state = mug(
+        [
+            {
+                "sort_order": 0,
+                "is_stop": True,
+                "conditions": [
+                    {"product_option_id": 2, "option_value_id": 21},
+                    {"product_option_id": 1, "option_value_id": 11},
+                ],
+                "price_adjuster": {"adjuster": "relative", "adjuster_value": "2.5"},
+            }
+        ],
+        sizes=("S",),
+    )
     plan = plan_product(state)
     assert [r.text() for r in plan.rules] == [
         "Engraving=Yes on variant MUG-S: price +2.5, then no further rule"
@@ -379,3 +370,76 @@ def test_a_kept_plan_carries_its_complex_rules() -> None:
             {"modifier_id": None, "modifier_value_id": None, "variant_id": 50},
         ],
     }
+
+
+def mug(rules: list[dict[str, object]], *, sizes: tuple[str, ...] = ("S", "L")) -> ProductState:
+    """A product with a size per variant (none: no variants) and an engraving modifier."""
+    state = ProductState(5, "Mug", "MUG", 10, 1, 3, True)
+    if sizes:
+        values = [{"id": 11 + n, "label": s} for n, s in enumerate(sizes)]
+        state.options = [{"id": 1, "display_name": "Size", "option_values": values}]
+        state.variants = [
+            {"id": 50 + n, "sku": f"MUG-{s}", "option_values": [{"option_id": 1, "id": 11 + n}]}
+            for n, s in enumerate(sizes)
+        ]
+    state.modifiers = [
+        {
+            "id": 2,
+            "display_name": "Engraving",
+            "option_values": [{"id": 21, "label": "Yes"}, {"id": 22, "label": "No"}],
+        }
+    ]
+    state.rules = [{"id": 90 + n, **rule} for n, rule in enumerate(rules)]
+    return state
+
+
+def test_an_absolute_price_on_a_modifier_value_becomes_what_it_adds_to_each_variant() -> None:
+
+    yes = {"product_option_id": 2, "option_value_id": 21}
+    large = {"product_option_id": 1, "option_value_id": 12}
+    plan = plan_product(
+        mug(
+            [
+                {"sort_order": 0, "conditions": [large], "price_adjuster": _relative(5)},
+                {
+                    "sort_order": 1,
+                    "conditions": [yes, large],
+                    "price_adjuster": {"adjuster": "absolute", "adjuster_value": "25"},
+                },
+            ]
+        )
+    )
+    assert not plan.kept_because
+    assert [(t.sku, t.price) for t in plan.variants] == [
+        ("MUG-S", Decimal("10.0000")),
+        ("MUG-L", Decimal("15.0000")),
+    ]
+    assert [r.text() for r in plan.rules] == ["Engraving=Yes on variant MUG-L: price +10"]
+
+
+def test_a_stop_on_one_modifier_value_of_a_product_without_variants_becomes_adjusters() -> None:
+
+    yes = {"product_option_id": 2, "option_value_id": 21}
+    plan = plan_product(
+        mug(
+            [
+                {
+                    "sort_order": 0,
+                    "is_stop": True,
+                    "conditions": [yes],
+                    "price_adjuster": _relative(4),
+                },
+                {"sort_order": 1, "conditions": [yes], "price_adjuster": _relative(1)},
+            ],
+            sizes=(),
+        )
+    )
+    assert not plan.kept_because
+    assert not plan.rules
+    assert [(m.name, m.values[21]["price"]) for m in plan.modifiers] == [
+        ("Engraving", {"adjuster": "relative", "adjuster_value": 4.0})
+    ]
+
+
+def _relative(amount: float) -> dict[str, object]:
+    return {"adjuster": "relative", "adjuster_value": str(amount)}
