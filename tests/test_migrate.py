@@ -443,3 +443,24 @@ def test_a_stop_on_one_modifier_value_of_a_product_without_variants_becomes_adju
 
 def _relative(amount: float) -> dict[str, object]:
     return {"adjuster": "relative", "adjuster_value": str(amount)}
+
+
+def test_a_rule_on_option_values_that_disables_purchasing_keeps_the_product_as_it_is() -> None:
+
+    large = {"product_option_id": 1, "option_value_id": 12}
+    plan = plan_product(
+        mug(
+            [
+                {"sort_order": 0, "conditions": [large], "price_adjuster": _relative(5)},
+                {
+                    "sort_order": 1,
+                    "conditions": [large],
+                    "is_purchasing_disabled": True,
+                    "purchasing_disabled_message": "Back in May",
+                },
+            ]
+        )
+    )
+    # the variants' prices replace the rules, which would take the "not for sale" with them
+    assert plan.kept_because.startswith("a rule on option values or SKUs disables")
+    assert not plan.changes

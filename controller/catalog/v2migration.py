@@ -370,6 +370,15 @@ def _adjusted(adjusters: Mapping[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def _not_priced(rule: Mapping[str, Any]) -> bool:
+    """Whether a rule does more than price and weigh: purchasability or an image."""
+    return bool(
+        rule.get("is_purchasing_disabled")
+        or rule.get("is_purchasing_hidden")
+        or rule.get("image_file")
+    )
+
+
 def _modifier_rule(rule: Mapping[str, Any]) -> bool:
     """Whether a rule on one modifier value can be that value's adjusters."""
     price, weight = rule.get("price_adjuster"), rule.get("weight_adjuster")
@@ -518,6 +527,13 @@ def plan_product(state: ProductState) -> ProductPlan:
             for_modifiers.append(rule)
         elif named - option_ids:
             plan.kept_because = "a rule names an option the product does not show"
+            return plan
+        elif rule.get("is_enabled", True) and _not_priced(rule):
+            # the variants' prices and weights replace these rules; this would be lost
+            plan.kept_because = (
+                "a rule on option values or SKUs disables or hides purchasing, or shows an image "
+                "(not carried to the variants)"
+            )
             return plan
         else:
             for_variants.append(rule)
