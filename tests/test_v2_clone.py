@@ -14,6 +14,7 @@ from controller.emulator.control import FaultConfig
 from controller.emulator.seed import seed_v2
 from controller.engine import migrate
 from controller.engine.migrate import Migration
+from controller.stores.client import decode
 from tests.test_customers import manifests, settle
 from tests.test_migrate_resources import shopper_prices
 
@@ -185,3 +186,49 @@ async def test_writes_the_sandbox_failed_after_making_them_are_mended_by_the_nex
     await settle(world, tmp_path, emulator, runs=2)
     assert world.status[SANDBOX]["clone"]["phase"] == "Succeeded"
     assert by_natural_keys(await migrate.plan_migration(sandbox, "sandbox")) == expected
+
+
+async def without_sku(store: Any, name: str) -> dict[str, Any]:
+    """A new product without a SKU."""
+    body = {"name": name, "type": "physical", "price": 5, "weight": 1}
+    response = await store.request("POST", "/v3/catalog/products", json=body)
+    return dict(decode(response)["data"])
+
+
+async def test_a_clone_carries_what_a_v2_sku_has_and_leaves_out_products_without_a_sku(
+    emulator: Emulator, stores: Any, tmp_path: Path
+) -> None:
+    production, sandbox = stores
+    seed_v2(emulator.db, "production", 10)
+    state = next(p for p in (await migrate.read_store(production)).products if p.variants)
+    variant = state.variants[0]
+    values = {
+        "inventory_level": 7,
+        "inventory_warning_level": 2,
+        "image_url": "https://cdn.example.com/red-tee.png",
+        "upc": "012345678905",
+        "bin_picking_number": "B-12",
+        "cost_price": 3.5,
+    }
+    path = f"/v3/catalog/products/{state.id}/variants/{variant['id']}"
+    await production.request("PUT", path, json=values)
+    # a product without a SKU in a shared option set, and one of the sandbox's own
+    made = await without_sku(production, "Unkeyed tee")
+    body = {"option_set_id": state.option_set_id}
+    await production.request("PUT", f"/v2/products/{made['id']}", json=body)
+    own = await without_sku(sandbox, "Sandbox's own")
+    world = manifests(tmp_path, emulator, {"enabled": False}, inventory=True)
+    await settle(world, tmp_path, emulator)
+
+    clone = world.status[SANDBOX]["clone"]
+    assert clone["phase"] == "Succeeded", clone
+    found = decode(
+        await sandbox.request(
+            "GET", "/v3/catalog/products", params={"sku": state.sku, "include": "variants"}
+        )
+    )["data"][0]
+    copied = next(v for v in found["variants"] if v["sku"] == variant["sku"])
+    assert {k: copied[k] for k in values} == values
+    mine = decode(await sandbox.request("GET", f"/v2/products/{own['id']}"))
+    assert mine["option_set_id"] is None  # never taken for the source's product
+    assert clone["uncarriedProducts"] == [f"product {made['id']}: it has no SKU"]

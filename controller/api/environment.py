@@ -308,6 +308,11 @@ class CloneStatus(Model):
         default_factory=list,
         description="The channels whose active theme could not be carried, with why.",
     )
+    uncarried_products: list[str] = Field(
+        default_factory=list,
+        description="The source's products left out of the sandbox, with why (a product without "
+        "a SKU: the clone keys products by SKU).",
+    )
 
 
 class DeployedCatalog(Model):

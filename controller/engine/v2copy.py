@@ -38,7 +38,8 @@ from controller.tasks import fan_out
 
 VALUE_FIELDS = ("value", "sort_order", "is_default")
 SET_OPTION_FIELDS = ("display_name", "sort_order", "is_required")
-# a V3 variant's field -> the V2 SKU's (inventory is operational data: cloneFrom.inventory)
+# a V3 variant's field -> the V2 SKU's: every field the V2 SKU has (its sale, retail and MAP
+# prices, dimensions, GTIN and MPN it has not: README, "not carried")
 SKU_FIELDS = {
     "price": "price",
     "weight": "weight",
@@ -47,6 +48,12 @@ SKU_FIELDS = {
     "bin_picking_number": "bin_picking_number",
     "purchasing_disabled": "is_purchasing_disabled",
     "purchasing_disabled_message": "purchasing_disabled_message",
+    "image_url": "image_file",
+}
+# operational data: carried with cloneFrom.inventory only
+INVENTORY_FIELDS = {
+    "inventory_level": "inventory_level",
+    "inventory_warning_level": "inventory_warning_level",
 }
 RULE_FIELDS = tuple(f for f in V2_RULE_FIELDS if f != "sort_order")  # sort order: its key
 NUMBERS = frozenset({"price", "weight", "cost_price"})
@@ -77,6 +84,7 @@ class V2Catalog:
     products: dict[str, ProductState]  # by SKU
     set_names: dict[int, str] = field(default_factory=dict)  # shared set id -> name key
     reads: int = 0  # the requests that read it
+    unkeyed: list[ProductState] = field(default_factory=list)  # products without a SKU: not copied
 
     def minimum(self) -> dict[str, int]:
         """The writes a copy into a store without any of it needs (V2 writes one item a
@@ -197,13 +205,15 @@ async def read_v2(store: BigCommerceStore, names: Iterable[str] | None = None) -
 
     await fan_out(values(o) for o in options if _key(o["name"]) in wanted)
     products = await _products(store)
-    await fan_out(_rules(store, s) for s in products if s.option_set_id is not None)
+    keyed = [s for s in products if sku_key(s.sku)]  # a product without a SKU has no key
+    await fan_out(_rules(store, s) for s in keyed if s.option_set_id is not None)
     return V2Catalog(
         {_key(o["name"]): o for o in options if _key(o["name"]) in wanted},
         {_key(s["name"]): s for s in shared},
-        {sku_key(s.sku): s for s in products},
+        {sku_key(s.sku): s for s in keyed},
         {s["id"]: _key(s["name"]) for s in shared},
         store.requests - started,
+        [s for s in products if not sku_key(s.sku)],
     )
 
 
@@ -225,9 +235,10 @@ class V2Copy:
 class _Writer:
     """The writes of one copy into one store."""
 
-    def __init__(self, store: BigCommerceStore, result: V2Copy) -> None:
+    def __init__(self, store: BigCommerceStore, result: V2Copy, fields: dict[str, str]) -> None:
         self.store = store
         self.result = result
+        self.fields = fields  # the SKU fields copied (V3 name -> V2 name)
 
     async def send(
         self,
@@ -339,10 +350,10 @@ class _Writer:
 
     async def product(self, want: ProductState, have: ProductState) -> None:
         """A product's SKUs and rules (its option set already the source's)."""
-        mine = _Shape(have)
-        theirs = _Shape(want)
+        mine = _Shape(have, self.fields)
+        theirs = _Shape(want, self.fields)
         await self.skus(theirs, mine)
-        mine = _Shape(have)  # the SKU ids now known
+        mine = _Shape(have, self.fields)  # the SKU ids now known
         await self.rules(theirs, mine)
 
     async def skus(self, want: _Shape, have: _Shape) -> None:
@@ -360,7 +371,7 @@ class _Writer:
         for key, (choices, values) in wanted.items():
             if key in have.variants:
                 now = current[key][1]
-                changed = {SKU_FIELDS[k]: v for k, v in values.items() if now.get(k) != v}
+                changed = {self.fields[k]: v for k, v in values.items() if now.get(k) != v}
                 if changed:
                     variant_id = have.variants[key]["id"]
                     body = {k: _json(v) for k, v in changed.items()}
@@ -380,7 +391,7 @@ class _Writer:
             body = {
                 "sku": want.variants[key]["sku"],
                 "options": options,
-                **{SKU_FIELDS[k]: _json(v) for k, v in values.items() if v is not None},
+                **{self.fields[k]: _json(v) for k, v in values.items() if v not in (None, "")},
             }
             created = await self.send("SKUs created", "POST", path, endpoint, body)
             have.state.variants.append(
@@ -442,8 +453,9 @@ def _json(value: Any) -> Any:
 class _Shape:
     """One product's options, modifiers, SKUs and rules in natural keys, with its ids."""
 
-    def __init__(self, state: ProductState) -> None:
+    def __init__(self, state: ProductState, fields: Collection[str] = SKU_FIELDS) -> None:
         self.state = state
+        self.fields = fields
         self.ids: dict[Choice, tuple[int, int]] = {}
         for option in state.choices():
             for value in option["option_values"]:
@@ -463,7 +475,7 @@ class _Shape:
             )
             values = {
                 name: _number(variant.get(name)) if name in NUMBERS else variant.get(name)
-                for name in SKU_FIELDS
+                for name in self.fields
                 if name in variant
             }
             out[key] = (choices, values)
@@ -510,8 +522,9 @@ def _rule_value(name: str, value: Any) -> Any:
     return value
 
 
-async def copy_v2(store: BigCommerceStore, source: V2Catalog) -> V2Copy:
-    """Make `store`'s V2 layer the source's (its products already written by the V3 sync)."""
+async def copy_v2(store: BigCommerceStore, source: V2Catalog, *, inventory: bool = False) -> V2Copy:
+    """Make `store`'s V2 layer the source's (its products already written by the V3 sync);
+    `inventory`: its SKUs' inventory levels too (operational data)."""
     result = V2Copy()
     started = store.requests
     carried = source.carried()
@@ -519,7 +532,7 @@ async def copy_v2(store: BigCommerceStore, source: V2Catalog) -> V2Copy:
         return result
     wanted = {name for s in source.sets.values() for name in s["options"]}
     here = await read_v2(store, wanted)
-    writer = _Writer(store, result)
+    writer = _Writer(store, result, {**SKU_FIELDS, **(INVENTORY_FIELDS if inventory else {})})
     option_ids: dict[str, int] = {}
 
     async def option(name: str) -> None:

@@ -264,6 +264,7 @@ async def _clone(ctx: _Reconcile) -> Result:
         # products (products in an option set of their own come as the migration leaves them)
         legacy = await read_v2(source)
         observed = legacy.preview(await source.observe(kinds))
+        unkeyed = sorted(observed.unkeyed_products)  # nothing to key them by in the sandbox
         catalog = legacy.strip(to_catalog(observed))  # never holds customers (added anonymised)
         if cloning.enabled:
             catalog = replace(catalog, customers=anonymise(observed, key, rules))
@@ -273,7 +274,7 @@ async def _clone(ctx: _Reconcile) -> Result:
             # the channels the sandbox has first: content names its first storefront's templates
             await themes.carry()
             _, result = await sync(ctx.connected, catalog, options)
-            copied = await copy_v2(ctx.connected, legacy)
+            copied = await copy_v2(ctx.connected, legacy, inventory=env.spec.clone_from.inventory)
             if copied.detached or (result.errors and copied.written["SKUs created"]):
                 # what the first pass could not write: V3 options of products taken out of
                 # their set, records naming the SKUs just made
@@ -294,6 +295,7 @@ async def _clone(ctx: _Reconcile) -> Result:
         **_channel_mapping(catalog, result),
         themes=[f"{name}: {theme}" for name, theme in sorted(themes.carried.items())],
         uncarried_themes=[f"{name}: {why}" for name, why in sorted(themes.not_carried.items())],
+        uncarried_products=[f"product {i}: it has no SKU" for i in unkeyed],
     )
     succeeded = phase is ClonePhase.SUCCEEDED
     ctx.event(
