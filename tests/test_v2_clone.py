@@ -59,6 +59,18 @@ def refresh(tmp_path: Path, token: str) -> None:
     path.write_text(yaml.safe_dump_all(docs))
 
 
+def migrating_deployment(tmp_path: Path) -> None:
+    """A StoreDeployment migrating the sandbox, added to the manifests."""
+    path = tmp_path / "m" / "all.yaml"
+    deployment = {
+        "apiVersion": "stagingpro.io/v1alpha1",
+        "kind": "StoreDeployment",
+        "metadata": {"name": "v3-sandbox", "namespace": "shop"},
+        "spec": {"targets": ["sandbox"], "migration": "v2-to-v3"},
+    }
+    path.write_text(path.read_text() + "---\n" + yaml.safe_dump(deployment))
+
+
 def writes(emulator: Emulator, store: str) -> int:
     by_method = emulator.control(store).stats.to_json()["by_method"]
     return sum(n for method, n in by_method.items() if method != "GET")
@@ -149,14 +161,7 @@ async def test_a_deployment_migrating_the_clone_waits_for_it_and_plans_as_produc
     expected = await migrate.plan_migration(production, "production")
     emulator.control("production").stats.reset()
     world = manifests(tmp_path, emulator, {"enabled": False})
-    path = tmp_path / "m" / "all.yaml"
-    deployment = {
-        "apiVersion": "stagingpro.io/v1alpha1",
-        "kind": "StoreDeployment",
-        "metadata": {"name": "v3-sandbox", "namespace": "shop"},
-        "spec": {"targets": ["sandbox"], "migration": "v2-to-v3"},
-    }
-    path.write_text(path.read_text() + "---\n" + yaml.safe_dump(deployment))
+    migrating_deployment(tmp_path)
     await settle(world, tmp_path, emulator, runs=8)
 
     target = world.status[("StoreDeployment", "shop", "v3-sandbox")]["targets"][0]
@@ -232,3 +237,32 @@ async def test_a_clone_carries_what_a_v2_sku_has_and_leaves_out_products_without
     mine = decode(await sandbox.request("GET", f"/v2/products/{own['id']}"))
     assert mine["option_set_id"] is None  # never taken for the source's product
     assert clone["uncarriedProducts"] == [f"product {made['id']}: it has no SKU"]
+
+
+async def test_a_deployment_waiting_for_a_clone_that_failed_says_why(
+    emulator: Emulator, stores: Any, tmp_path: Path
+) -> None:
+    # an option the source has, of another type here (a type cannot change): every clone fails
+    emulator.db.bind("sandbox").options_v2.create_option({"name": "Tee colour", "type": "RT"})
+    seed_v2(emulator.db, "production", 10)
+    world = manifests(tmp_path, emulator, {"enabled": False})
+    migrating_deployment(tmp_path)
+    await settle(world, tmp_path, emulator, runs=4)
+
+    clone = world.status[SANDBOX]["clone"]
+    assert clone["phase"] == "Failed"
+    why = "option 'Tee colour': of type RT here, S in the source (an option's type cannot change)"
+    assert clone["firstError"] == why
+    target = world.status[("StoreDeployment", "shop", "v3-sandbox")]["targets"][0]
+    assert target["phase"] == "Pending"
+    assert target["errors"] == [
+        f"EnvironmentNotReady: target StoreEnvironment shop/sandbox: its clone failed: {why}"
+    ]
+
+    # the option out of the way, the next clone mends the sandbox and the deployment goes on
+    v2 = emulator.db.bind("sandbox").options_v2
+    v2.delete_option(next(o["id"] for o in v2.options() if o["name"] == "Tee colour"))
+    await settle(world, tmp_path, emulator, runs=8)
+    assert world.status[SANDBOX]["clone"]["phase"] == "Succeeded"
+    target = world.status[("StoreDeployment", "shop", "v3-sandbox")]["targets"][0]
+    assert target["phase"] == "Succeeded", target

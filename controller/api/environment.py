@@ -308,6 +308,9 @@ class CloneStatus(Model):
         default_factory=list,
         description="The channels whose active theme could not be carried, with why.",
     )
+    first_error: str | None = Field(
+        None, description="The first thing a failed clone could not write, with why."
+    )
     uncarried_products: list[str] = Field(
         default_factory=list,
         description="The source's products left out of the sandbox, with why (a product without "

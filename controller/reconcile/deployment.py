@@ -66,7 +66,7 @@ from controller.reconcile.outcome import (
 )
 from controller.reconcile.schedule import due, runs, to_utc
 from controller.reconcile.services import Services, git_credentials, open_store, require
-from controller.reconcile.snapshot import load_snapshot_catalog, still_cloning
+from controller.reconcile.snapshot import clone_wait, load_snapshot_catalog
 from controller.reconcile.status import StatusWriter
 from controller.review import Currency, build_review, local_time
 from controller.review.shelf import Shelved
@@ -332,11 +332,12 @@ async def _environment(t: _Target) -> Result:
         )
     t.env = StoreEnvironment.model_validate(env_obj)
     t.status.errors = []
-    if still_cloning(env_obj):  # a half-cloned sandbox would plan (and migrate) part of a store
+    cloning = clone_wait(env_obj)
+    if cloning is not None:  # a half-cloned sandbox would plan (and migrate) part of a store
         t.status.phase = Phase.PENDING
         return waiting(
             Reason.ENVIRONMENT_NOT_READY,
-            f"target StoreEnvironment {t.of.namespace}/{t.ref.environment} is still being cloned",
+            f"target StoreEnvironment {t.of.namespace}/{t.ref.environment}{cloning}",
             DependencyNotReady.retry_after,
         )
     return DONE

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass, replace
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
 from controller.api.base import parse_duration
@@ -296,6 +297,13 @@ async def _clone(ctx: _Reconcile) -> Result:
         themes=[f"{name}: {theme}" for name, theme in sorted(themes.carried.items())],
         uncarried_themes=[f"{name}: {why}" for name, why in sorted(themes.not_carried.items())],
         uncarried_products=[f"product {i}: it has no SKU" for i in unkeyed],
+        first_error=next(
+            chain(
+                (f"{kind} {key}: {why}" for kind, key, why in result.errors),
+                (f"{what}: {why}" for what, why in copied.errors),
+            ),
+            None,
+        ),
     )
     succeeded = phase is ClonePhase.SUCCEEDED
     ctx.event(

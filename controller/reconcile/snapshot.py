@@ -230,6 +230,19 @@ def still_cloning(env_obj: dict[str, Any]) -> bool:
     return clone.get("phase") != ClonePhase.SUCCEEDED or (clone.get("refreshToken") or "") != token
 
 
+def clone_wait(env_obj: dict[str, Any]) -> str | None:
+    """Why a sandbox is not cloned yet for its current refresh annotation, to follow its name
+    (None when it is): still being cloned, or its clone failed (the next may mend it)."""
+    if not still_cloning(env_obj):
+        return None
+    meta, status = env_obj.get("metadata", {}), env_obj.get("status") or {}
+    clone = status.get("clone") or {}
+    token = (meta.get("annotations") or {}).get(REFRESH_ANNOTATION, "")
+    if clone.get("phase") == ClonePhase.FAILED and (clone.get("refreshToken") or "") == token:
+        return f": its clone failed: {clone.get('firstError') or 'see its events'}"
+    return " is still being cloned"
+
+
 def _counts_text(resolved: ResolvedCatalog) -> str:
     counts = resolved.counts
     return (
