@@ -71,6 +71,14 @@ def migrating_deployment(tmp_path: Path) -> None:
     path.write_text(path.read_text() + "---\n" + yaml.safe_dump(deployment))
 
 
+async def cloned(emulator: Emulator, tmp_path: Path) -> Any:
+    """The world once the sandbox is a clone of a production of 10 older products."""
+    seed_v2(emulator.db, "production", 10)
+    world = manifests(tmp_path, emulator, {"enabled": False})
+    await settle(world, tmp_path, emulator)
+    return world
+
+
 def writes(emulator: Emulator, store: str) -> int:
     by_method = emulator.control(store).stats.to_json()["by_method"]
     return sum(n for method, n in by_method.items() if method != "GET")
@@ -128,9 +136,7 @@ async def test_a_clone_mends_a_sandbox_whose_v2_copy_was_left_half_written(
     emulator: Emulator, stores: Any, tmp_path: Path
 ) -> None:
     production, sandbox = stores
-    seed_v2(emulator.db, "production", 10)
-    world = manifests(tmp_path, emulator, {"enabled": False})
-    await settle(world, tmp_path, emulator)
+    world = await cloned(emulator, tmp_path)
     expected = by_natural_keys(await migrate.plan_migration(production, "production"))
     # as a run that stopped would leave it: a SKU, a rule and an option value gone, a product
     # out of its option set
@@ -266,3 +272,32 @@ async def test_a_deployment_waiting_for_a_clone_that_failed_says_why(
     assert world.status[SANDBOX]["clone"]["phase"] == "Succeeded"
     target = world.status[("StoreDeployment", "shop", "v3-sandbox")]["targets"][0]
     assert target["phase"] == "Succeeded", target
+
+
+async def test_creates_the_sandbox_made_before_failing_are_adopted_when_retried(
+    emulator: Emulator, stores: Any, tmp_path: Path
+) -> None:
+    production, sandbox = stores
+    world = await cloned(emulator, tmp_path)
+    # a new value at the source, a SKU no rule names gone from the sandbox
+    source = emulator.db.bind("production").options_v2
+    colour = next(o for o in source.options() if o["name"] == "Tee colour")
+    source.create_value(colour["id"], {"label": "Olive", "value": "Olive", "sort_order": 9})
+    expected = by_natural_keys(await migrate.plan_migration(production, "production"))
+    v2 = emulator.db.bind("sandbox").options_v2
+    product = next(p for p in (await migrate.read_store(sandbox)).products if p.variants)
+    named = {c.get("sku_id") for r in product.rules for c in r.get("conditions") or []}
+    variant = next(v for v in product.variants if v["id"] not in named)
+    v2.delete_skus(product.id, [variant["id"]])
+
+    # every write is made and then answered 500: each create is retried and refused as a duplicate
+    emulator.control("sandbox").faults.configure(FaultConfig(error_after_write_rate=1.0))
+    emulator.control("sandbox").stats.reset()
+    refresh(tmp_path, "retried")
+    await settle(world, tmp_path, emulator, runs=1)
+    emulator.control("sandbox").faults.configure(FaultConfig())
+    clone = world.status[SANDBOX]["clone"]
+    assert clone["phase"] == "Succeeded", clone
+    assert "1 SKUs created" in clone["progress"]
+    assert "1 option values created" in clone["progress"]
+    assert by_natural_keys(await migrate.plan_migration(sandbox, "sandbox")) == expected

@@ -64,6 +64,12 @@ async def _v2_list(store: BigCommerceStore, path: str, endpoint: str) -> tuple[l
         page += 1
 
 
+async def v2_items(store: BigCommerceStore, path: str, endpoint: str) -> list[Any]:
+    """Every item of a V2 list."""
+    items, _ = await _v2_list(store, path, endpoint)
+    return items
+
+
 async def read_store(
     store: BigCommerceStore,
     *,

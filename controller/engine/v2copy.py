@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -30,7 +30,7 @@ from controller.catalog.v2migration import (
     own_rule,
     plan_product,
 )
-from controller.engine.migrate import _v2_list
+from controller.engine.migrate import v2_items
 from controller.stores import BigCommerceStore
 from controller.stores.client import PAGE_LIMIT, decode
 from controller.stores.errors import RequestRejected
@@ -167,7 +167,7 @@ async def _products(
 
 
 async def _rules(store: BigCommerceStore, state: ProductState) -> None:
-    found, _ = await _v2_list(
+    found = await v2_items(
         store, f"/v2/products/{state.id}/rules", "/v2/products/{product_id}/rules"
     )
     state.rules = [r for r in found if not own_rule(r, state.variants)]
@@ -179,15 +179,15 @@ async def read_v2(store: BigCommerceStore, names: Iterable[str] | None = None) -
     variants, modifiers and (when in an option set) its own rules. A store without option sets
     costs one request."""
     started = store.requests
-    sets, _ = await _v2_list(store, "/v2/option_sets", "/v2/option_sets")
+    sets = await v2_items(store, "/v2/option_sets", "/v2/option_sets")
     if not sets and names is None:
         return V2Catalog({}, {}, {}, reads=store.requests - started)
-    options, _ = await _v2_list(store, "/v2/options", "/v2/options")
+    options = await v2_items(store, "/v2/options", "/v2/options")
     by_id = {o["id"]: o for o in options}
     shared = [s for s in sets if s.get("product_id") is None]
 
     async def members(option_set: dict[str, Any]) -> None:
-        found, _ = await _v2_list(
+        found = await v2_items(
             store,
             f"/v2/option_sets/{option_set['id']}/options",
             "/v2/option_sets/{option_set_id}/options",
@@ -198,7 +198,7 @@ async def read_v2(store: BigCommerceStore, names: Iterable[str] | None = None) -
     wanted = {n for s in shared for n in s["options"]} if names is None else set(names)
 
     async def values(option: dict[str, Any]) -> None:
-        found, _ = await _v2_list(
+        found = await v2_items(
             store, f"/v2/options/{option['id']}/values", "/v2/options/{option_id}/values"
         )
         option["values"] = {_key(v["label"]): v for v in found}
@@ -258,14 +258,37 @@ class _Writer:
         self.result.written[what] += 1
         return decode(response) if response.content else None
 
+    async def create(
+        self,
+        what: str,
+        path: str,
+        endpoint: str,
+        body: dict[str, Any],
+        find: Callable[[list[Any]], dict[str, Any] | None],
+    ) -> Any:
+        """A create; refused as a duplicate (409: a retried create the store had made), the
+        record of its natural key the store lists at `path` (`find` picks it) is adopted."""
+        try:
+            return await self.send(what, "POST", path, endpoint, body)
+        except RequestRejected as error:
+            if error.status != 409:
+                raise
+            found = find(await v2_items(self.store, path, endpoint))
+            if found is None:
+                raise
+            self.result.written[what] += 1
+            return found
+
     async def option(self, want: dict[str, Any], have: dict[str, Any] | None) -> int | None:
         """An option and its values; its id in the store (None when it cannot be made alike)."""
         if have is None:
             body = {k: want[k] for k in ("name", "display_name", "type")}
             have = {
-                **await self.send("options created", "POST", "/v2/options", "/v2/options", body)
+                **await self.create(
+                    "options created", "/v2/options", "/v2/options", body, _named(want["name"])
+                )
             }
-            have["values"] = {}
+            have["values"] = {}  # an adopted option's values: adopted by label when made
         elif have["type"] != want["type"]:
             self.result.errors.append(
                 (
@@ -290,7 +313,8 @@ class _Writer:
             current = have["values"].get(label)
             if current is None:
                 body = {"label": value["label"], **{k: value[k] for k in VALUE_FIELDS}}
-                await self.send("option values created", "POST", path, endpoint, body)
+                found = _named(value["label"], "label")
+                await self.create("option values created", path, endpoint, body, found)
                 continue
             changed = {k: value[k] for k in VALUE_FIELDS if current.get(k) != value[k]}
             if value["label"] != current["label"]:
@@ -312,11 +336,15 @@ class _Writer:
         if have is None:
             body = {"name": want["name"]}
             have = {
-                **await self.send(
-                    "option sets created", "POST", "/v2/option_sets", "/v2/option_sets", body
+                **await self.create(
+                    "option sets created",
+                    "/v2/option_sets",
+                    "/v2/option_sets",
+                    body,
+                    _named(want["name"]),
                 )
             }
-            have["options"] = {}
+            have["options"] = {}  # an adopted set's options: matched by option id when made
         path = f"/v2/option_sets/{have['id']}/options"
         endpoint = "/v2/option_sets/{option_set_id}/options"
         for name in sorted(set(have["options"]) - set(want["options"])):
@@ -329,7 +357,9 @@ class _Writer:
             body = {k: item[k] for k in SET_OPTION_FIELDS}
             if current is None:
                 body["option_id"] = option_ids[name]
-                await self.send("option set options created", "POST", path, endpoint, body)
+                await self.create(
+                    "option set options created", path, endpoint, body, _with(option_ids[name])
+                )
                 continue
             changed = {k: v for k, v in body.items() if current.get(k) != v}
             if changed:
@@ -393,7 +423,7 @@ class _Writer:
                 "options": options,
                 **{self.fields[k]: _json(v) for k, v in values.items() if v not in (None, "")},
             }
-            created = await self.send("SKUs created", "POST", path, endpoint, body)
+            created = await self.create("SKUs created", path, endpoint, body, _sku(key))
             have.state.variants.append(
                 {
                     "id": created["id"],
@@ -440,6 +470,21 @@ class _Writer:
                 await self.send(
                     "rules updated", "PUT", f"{path}/{rule_id}", endpoint + "/{id}", changed
                 )
+
+
+def _named(name: str, field: str = "name") -> Callable[[list[Any]], dict[str, Any] | None]:
+    """Finds the record of a name (casefolded) in a V2 list."""
+    return lambda items: next((i for i in items if _key(i.get(field)) == _key(name)), None)
+
+
+def _with(option_id: int) -> Callable[[list[Any]], dict[str, Any] | None]:
+    """Finds an option set's option of an option id in its list."""
+    return lambda items: next((i for i in items if i.get("option_id") == option_id), None)
+
+
+def _sku(key: str) -> Callable[[list[Any]], dict[str, Any] | None]:
+    """Finds a SKU by its code in a product's list of SKUs."""
+    return lambda items: next((i for i in items if sku_key(i.get("sku", "")) == key), None)
 
 
 def _json(value: Any) -> Any:
