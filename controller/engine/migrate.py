@@ -89,20 +89,20 @@ async def read_store(
     include = {"include": "variants,options,modifiers"}
     async for page in store.pages("/v3/catalog/products", include):
         pages += 1
-        products += [_product_state(data, owner) for data in page]
+        products += [product_state(data, owner) for data in page]
 
     async def complex_rules(state: ProductState) -> None:
         async for page in store.pages(f"/v3/catalog/products/{state.id}/complex-rules"):
             state.complex_rules += page
 
-    await fan_out(_rules(store, s) for s in products if s.option_set_id is not None)
+    await fan_out(read_rules(store, s) for s in products if s.option_set_id is not None)
     await fan_out(
         complex_rules(s) for s in products if s.id in complex_of or (every_complex and s.modifiers)
     )
     return Reading(products, pages)
 
 
-def _product_state(data: dict[str, Any], owner: Mapping[int, Any]) -> ProductState:
+def product_state(data: dict[str, Any], owner: Mapping[int, Any]) -> ProductState:
     """A V3 product (with its variants, options and modifiers) as the migration reads it;
     `owner`: the product of each option set that is a product's own copy (None: shared)."""
     set_id = data.get("option_set_id")
@@ -120,7 +120,7 @@ def _product_state(data: dict[str, Any], owner: Mapping[int, Any]) -> ProductSta
     )
 
 
-async def _rules(store: BigCommerceStore, state: ProductState) -> None:
+async def read_rules(store: BigCommerceStore, state: ProductState) -> None:
     """An option-set product's V2 rules, but those that are its variants' own values."""
     path = f"/v2/products/{state.id}/rules"
     found, _ = await _v2_list(store, path, "/v2/products/{product_id}/rules")
@@ -425,10 +425,10 @@ async def observe_migrated(store: BigCommerceStore, kinds: Collection[Kind]) -> 
 
     def read(data: dict[str, Any]) -> None:
         if data.get("option_set_id") is not None:
-            in_sets.append(_product_state(data, owner))
+            in_sets.append(product_state(data, owner))
 
     observed = await store.observe(kinds, each_product=read)
-    await fan_out(_rules(store, s) for s in in_sets)
+    await fan_out(read_rules(store, s) for s in in_sets)
     return migrated(observed, [plan_product(s) for s in in_sets])
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -24,13 +24,11 @@ from controller.catalog.fields import V2_RULE_FIELDS
 from controller.catalog.model import Catalog, sku_key
 from controller.catalog.observed import ObservedCatalog
 from controller.catalog.v2migration import (
-    VARIANT_OPTION_TYPES,
     ProductState,
     migrated,
-    own_rule,
     plan_product,
 )
-from controller.engine.migrate import v2_items
+from controller.engine.migrate import product_state, read_rules, v2_items
 from controller.stores import BigCommerceStore
 from controller.stores.client import PAGE_LIMIT, decode
 from controller.stores.errors import RequestRejected
@@ -129,26 +127,11 @@ class V2Catalog:
         return dataclasses.replace(catalog, products=products)
 
 
-def _state(data: dict[str, Any]) -> ProductState:
-    """A product of a V3 page (with its variants, options and modifiers), as the copy reads it."""
-    return ProductState(
-        id=data["id"],
-        name=data["name"],
-        sku=data.get("sku", ""),
-        price=data.get("price", 0),
-        weight=data.get("weight", 0),
-        option_set_id=data.get("option_set_id"),
-        set_shared=False,
-        options=[o for o in data.get("options") or [] if o.get("type") in VARIANT_OPTION_TYPES],
-        variants=[v for v in data.get("variants") or [] if v.get("option_values")],
-        modifiers=data.get("modifiers") or [],
-    )
-
-
 async def _products(
-    store: BigCommerceStore, ids: Collection[int] | None = None
+    store: BigCommerceStore, owner: Mapping[int, Any], ids: Collection[int] | None = None
 ) -> list[ProductState]:
-    """The store's products (those of `ids`, when given) with variants, options and modifiers."""
+    """The store's products (those of `ids`, when given) with variants, options and modifiers;
+    `owner`: the product of each option set that is a product's own (None: shared)."""
     params = {"include": "variants,options,modifiers"}
     named = sorted(ids or ())
     asked = (
@@ -162,15 +145,8 @@ async def _products(
     out = []
     for query in asked:
         async for page in store.pages("/v3/catalog/products", query):
-            out += [_state(d) for d in page]
+            out += [product_state(d, owner) for d in page]
     return out
-
-
-async def _rules(store: BigCommerceStore, state: ProductState) -> None:
-    found = await v2_items(
-        store, f"/v2/products/{state.id}/rules", "/v2/products/{product_id}/rules"
-    )
-    state.rules = [r for r in found if not own_rule(r, state.variants)]
 
 
 async def read_v2(store: BigCommerceStore, names: Iterable[str] | None = None) -> V2Catalog:
@@ -204,9 +180,9 @@ async def read_v2(store: BigCommerceStore, names: Iterable[str] | None = None) -
         option["values"] = {_key(v["label"]): v for v in found}
 
     await fan_out(values(o) for o in options if _key(o["name"]) in wanted)
-    products = await _products(store)
+    products = await _products(store, {s["id"]: s.get("product_id") for s in sets})
     keyed = [s for s in products if sku_key(s.sku)]  # a product without a SKU has no key
-    await fan_out(_rules(store, s) for s in keyed if s.option_set_id is not None)
+    await fan_out(read_rules(store, s) for s in keyed if s.option_set_id is not None)
     return V2Catalog(
         {_key(o["name"]): o for o in options if _key(o["name"]) in wanted},
         {_key(s["name"]): s for s in shared},
@@ -640,9 +616,9 @@ async def copy_v2(store: BigCommerceStore, source: V2Catalog, *, inventory: bool
         if here.in_shared_set(s) is not None and k in source.products and k not in carried
     )
     if moved or renumbered:  # their options and values are new: read them again
-        fresh = await _products(store, None if renumbered else moved)
+        fresh = await _products(store, {}, None if renumbered else moved)  # in shared sets
         fresh = [s for s in fresh if sku_key(s.sku) in todo]
-        await fan_out(_rules(store, s) for s in fresh if s.id not in moved)
+        await fan_out(read_rules(store, s) for s in fresh if s.id not in moved)
         todo.update((sku_key(s.sku), s) for s in fresh)
 
     async def product(key: str) -> None:
