@@ -43,26 +43,13 @@ async def _plans(url: str) -> tuple[int, int, bool]:
     """Products to migrate on production and on the sandbox, and whether every product's plan is
     the same by SKU (ids apart)."""
 
-    def keyed(migration: migrate.Migration) -> dict[str, object]:
-        return {
-            p.state.sku: (
-                p.localise,
-                p.delete_rules,
-                p.kept_because,
-                sorted((t.sku, t.price, t.weight) for t in p.variants),
-                sorted((m.name, sorted(m.labels.values())) for m in p.modifiers),
-                sorted((r.key, repr(r.fields())) for r in p.rules),
-            )
-            for p in migration.plans
-        }
-
     async with (
         BigCommerceStore(url, "production", Token(TOKEN)) as source,
         BigCommerceStore(url, "sandbox", Token(TOKEN)) as target,
     ):
         production = await migrate.plan_migration(source, "production")
         sandbox = await migrate.plan_migration(target, "sandbox")
-    same = keyed(production) == keyed(sandbox)
+    same = production.by_sku() == sandbox.by_sku()
     return len(production.changes), len(sandbox.changes), same
 
 

@@ -22,25 +22,8 @@ SANDBOX = ("StoreEnvironment", "shop", "sandbox")
 
 
 def by_natural_keys(migration: Migration) -> dict[str, Any]:
-    """A migration's plan per product SKU, without the store's ids: what each product becomes."""
-    out: dict[str, Any] = {}
-    for plan in migration.plans:
-        out[plan.state.sku] = {
-            "localise": plan.localise,
-            "delete_rules": plan.delete_rules,
-            "rules": len(plan.state.rules),
-            "kept_because": plan.kept_because,
-            "variants": sorted(
-                (t.sku, tuple(sorted(t.labels.split(", "))), t.price, t.weight)
-                for t in plan.variants
-            ),
-            "modifiers": sorted(
-                (m.name, sorted((m.labels[i], repr(a)) for i, a in m.values.items()))
-                for m in plan.modifiers
-            ),
-            "complex_rules": sorted((r.key, repr(r.fields())) for r in plan.rules),
-        }
-    return out
+    """A migration's plan per product SKU, without the store's ids."""
+    return migration.by_sku()
 
 
 def shown(migration: Migration) -> dict[str, Any]:

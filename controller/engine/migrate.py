@@ -143,6 +143,28 @@ class Migration:
         """The plans that write something."""
         return [p for p in self.plans if p.changes]
 
+    def by_sku(self) -> dict[str, Any]:
+        """Each product's plan by its SKU, without the store's ids: what each product becomes
+        (two stores' plans compare equal when they migrate alike)."""
+        return {
+            plan.state.sku: {
+                "localise": plan.localise,
+                "delete_rules": plan.delete_rules,
+                "rules": len(plan.state.rules),
+                "kept_because": plan.kept_because,
+                "variants": sorted(
+                    (t.sku, tuple(sorted(t.labels.split(", "))), t.price, t.weight)
+                    for t in plan.variants
+                ),
+                "modifiers": sorted(
+                    (m.name, sorted((m.labels[i], repr(a)) for i, a in m.values.items()))
+                    for m in plan.modifiers
+                ),
+                "complex_rules": sorted((r.key, repr(r.fields())) for r in plan.rules),
+            }
+            for plan in self.plans
+        }
+
     def to_json(self) -> dict[str, Any]:
         """What a resumed run needs (written before the first write)."""
         return {
