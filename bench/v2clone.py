@@ -12,11 +12,10 @@ from pathlib import Path
 
 from bench.common import TOKEN, emulator_process, reset_stats, stats
 from controller.catalog.kinds import CAPTURED, Kind
-from controller.catalog.observed import to_catalog
 from controller.emulator import StoreDB, StoreProfile
 from controller.emulator.seed import seed_v2
-from controller.engine import migrate, sync
-from controller.engine.v2copy import V2Copy, copy_v2, read_v2
+from controller.engine import migrate
+from controller.engine.v2copy import V2Copy, read_clone, write_clone
 from controller.planner import Options
 from controller.stores import BigCommerceStore, Token
 
@@ -31,11 +30,8 @@ async def _clone(url: str) -> tuple[V2Copy, dict[str, int], int, int]:
         BigCommerceStore(url, "sandbox", Token(TOKEN)) as target,
     ):
         reset_stats(url, "sandbox")
-        legacy = await read_v2(source)
-        kinds = set(CAPTURED) - {Kind.SCRIPTS}
-        catalog = legacy.strip(to_catalog(legacy.preview(await source.observe(kinds))))
-        await sync(target, catalog, CLONE)
-        copied = await copy_v2(target, legacy)
+        legacy, _, catalog = await read_clone(source, set(CAPTURED) - {Kind.SCRIPTS})
+        _, copied = await write_clone(target, legacy, catalog, CLONE)
         return copied, legacy.minimum(), legacy.reads, stats(url, "sandbox")["total"]
 
 

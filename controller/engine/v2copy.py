@@ -21,14 +21,18 @@ from decimal import Decimal
 from typing import Any
 
 from controller.catalog.fields import V2_RULE_FIELDS
+from controller.catalog.kinds import Kind
 from controller.catalog.model import Catalog, sku_key
-from controller.catalog.observed import ObservedCatalog
+from controller.catalog.observed import ObservedCatalog, to_catalog
 from controller.catalog.v2migration import (
     ProductState,
     migrated,
     plan_product,
 )
+from controller.engine.apply import ApplyResult
 from controller.engine.migrate import product_state, read_rules, v2_items
+from controller.engine.sync import sync
+from controller.planner import Options
 from controller.stores import BigCommerceStore
 from controller.stores.client import PAGE_LIMIT, decode
 from controller.stores.errors import RequestRejected
@@ -630,3 +634,27 @@ async def copy_v2(store: BigCommerceStore, source: V2Catalog, *, inventory: bool
     await fan_out(product(k) for k in sorted(todo))
     result.requests = store.requests - started
     return result
+
+
+async def read_clone(
+    source: BigCommerceStore, kinds: Collection[Kind]
+) -> tuple[V2Catalog, ObservedCatalog, Catalog]:
+    """What a clone of `source` reads: its V2 layer, the store observed as the V3 sync writes it
+    (products in an option set of their own as the migration leaves them), and the catalog the
+    V3 sync writes (without what the V2 copy writes)."""
+    legacy = await read_v2(source)
+    observed = legacy.preview(await source.observe(kinds))
+    return legacy, observed, legacy.strip(to_catalog(observed))
+
+
+async def write_clone(
+    target: BigCommerceStore, legacy: V2Catalog, catalog: Catalog, options: Options
+) -> tuple[ApplyResult, V2Copy]:
+    """Write a clone: the V3 sync, then the V2 copy (SKU inventory with the options' operational
+    data), then the V3 sync again for what the first pass could not write (V3 options of products
+    taken out of their set, records naming the SKUs just made)."""
+    _, result = await sync(target, catalog, options)
+    copied = await copy_v2(target, legacy, inventory=options.operational_data)
+    if copied.detached or (result.errors and copied.written["SKUs created"]):
+        _, result = await sync(target, catalog, options)
+    return result, copied

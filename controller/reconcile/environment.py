@@ -28,14 +28,13 @@ from controller.api.resources import StoreEnvironment
 from controller.catalog.anonymise import Rules, anonymise
 from controller.catalog.kinds import CAPTURED, LIVE, Kind
 from controller.catalog.model import Catalog
-from controller.catalog.observed import to_catalog
-from controller.engine import apply, sync
+from controller.engine import apply
 from controller.engine.apply import ApplyResult
 from controller.engine.observation import Observation
 from controller.engine.snapshots import ResolvedCatalog
 from controller.engine.sync import Assessment
 from controller.engine.theme_carry import ThemeCarrier
-from controller.engine.v2copy import V2Copy, copy_v2, read_v2
+from controller.engine.v2copy import V2Copy, read_clone, write_clone
 from controller.errors import DependencyNotReady, Stalled
 from controller.planner import Drift, Options
 from controller.reconcile.kernel import Context, Reconciler
@@ -263,10 +262,8 @@ async def _clone(ctx: _Reconcile) -> Result:
     async with await open_store(svc, source_env) as source:
         # an older store's Catalog V2 layer, copied through the V2 API once the V3 sync made its
         # products (products in an option set of their own come as the migration leaves them)
-        legacy = await read_v2(source)
-        observed = legacy.preview(await source.observe(kinds))
+        legacy, observed, catalog = await read_clone(source, kinds)  # never holds customers
         unkeyed = sorted(observed.unkeyed_products)  # nothing to key them by in the sandbox
-        catalog = legacy.strip(to_catalog(observed))  # never holds customers (added anonymised)
         if cloning.enabled:
             catalog = replace(catalog, customers=anonymise(observed, key, rules))
         del observed  # the source's people are dropped at once
@@ -274,12 +271,7 @@ async def _clone(ctx: _Reconcile) -> Result:
         async with lock, svc.stores.parallel:
             # the channels the sandbox has first: content names its first storefront's templates
             await themes.carry()
-            _, result = await sync(ctx.connected, catalog, options)
-            copied = await copy_v2(ctx.connected, legacy, inventory=env.spec.clone_from.inventory)
-            if copied.detached or (result.errors and copied.written["SKUs created"]):
-                # what the first pass could not write: V3 options of products taken out of
-                # their set, records naming the SKUs just made
-                _, result = await sync(ctx.connected, catalog, options)
+            result, copied = await write_clone(ctx.connected, legacy, catalog, options)
             await themes.carry(set(themes.not_carried))  # the channels (and sites) just made
     failed = len(result.errors) + len(copied.errors)
     phase = ClonePhase.SUCCEEDED if not failed else ClonePhase.FAILED
