@@ -74,6 +74,26 @@ async def snapshot(emu: Emulator) -> dict[int, dict[str, object]]:
             page += 1
 
 
+async def bulk_pricing(emu: Emulator) -> dict[int, list[tuple[object, ...]]]:
+    """Every product's bulk pricing rules (id, range, type, amount) as V3 shows them."""
+    async with httpx.AsyncClient(
+        base_url=emu.store_url("legacy"), headers={"X-Auth-Token": TOKEN}
+    ) as c:
+        out: dict[int, list[tuple[object, ...]]] = {}
+        page = 1
+        while True:
+            params = {"include": "bulk_pricing_rules", "limit": 250, "page": page}
+            answer = (await c.get("/v3/catalog/products", params=params)).json()
+            for product in answer["data"]:
+                out[product["id"]] = [
+                    (r["id"], r["quantity_min"], r["quantity_max"], r["type"], r["amount"])
+                    for r in product["bulk_pricing_rules"]
+                ]
+            if page >= answer["meta"]["pagination"]["total_pages"]:
+                return out
+            page += 1
+
+
 async def requests_at_server(emu: Emulator) -> int:
     async with httpx.AsyncClient(base_url=emu.url + "/__emulator/stores/legacy") as admin:
         stats = (await admin.get("/stats")).json()
@@ -86,6 +106,8 @@ async def run_migration(
 ) -> None:
     seed_v2(legacy.db, "legacy", products)
     before = await snapshot(legacy)
+    pricing_before = await bulk_pricing(legacy)
+    assert sum(1 for rules in pricing_before.values() if rules) == -(-products // 3)
     await requests_at_server(legacy)
 
     if plan_first:
@@ -124,6 +146,9 @@ async def run_migration(
             sku: ids[0] for sku, ids in variants.items()
         }  # SKUs and variant ids kept
         assert after[product_id] == variants  # what the store charges for each SKU
+    # the V2 bulk pricing is the V3 bulk pricing rules, which the migration leaves as they are:
+    # with each SKU's unit price unchanged, so is its price at every quantity break
+    assert await bulk_pricing(legacy) == pricing_before
 
     async with httpx.AsyncClient(
         base_url=legacy.store_url("legacy"), headers={"X-Auth-Token": TOKEN}

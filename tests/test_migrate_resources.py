@@ -25,7 +25,7 @@ from controller.engine.snapshots import observe_captured
 from controller.planner import Options
 from controller.standalone import FileWorld, Loop, services_for
 from controller.stores import BigCommerceStore
-from tests.conftest import PROD_TOKEN
+from tests.conftest import PROD_TOKEN, SANDBOX_TOKEN
 from tests.support.gitservers import Remote
 from tests.support.manifests import access_to
 from tests.test_customers import manifests as clone_manifests
@@ -78,10 +78,39 @@ async def test_a_capture_of_an_older_store_applied_to_an_empty_one_prices_every_
             for colour in ("BLA", "NAV", "WHI")
         ): (False, {"adjuster": "relative", "adjuster_value": 4}),
     }
+    # its bulk pricing (V2 discount rules) is in the V3 catalog files, by the quantity each starts at
+    discounts = await discount_rules(emulator, "production")
+    assert sum(1 for rules in discounts.values() if rules) == 4  # every third product
+    files = render(captured)
+    written = {
+        p["sku"]: [(r["quantity_min"], r["quantity_max"], r["type"], r["amount"]) for r in rules]
+        for p in map(json.loads, files["products.jsonl"].splitlines())
+        if (rules := p.get("bulk_pricing_rules"))
+    }
+    assert written == {sku: rules for sku, rules in discounts.items() if rules}
 
     _, result = await sync(sandbox, captured, Options())
     assert result.errors == []
     assert await shopper_prices(sandbox) == before
+    assert await discount_rules(emulator, "sandbox") == discounts
+
+
+async def discount_rules(
+    emulator: Emulator, store: str
+) -> dict[str, list[tuple[int, int, str, float]]]:
+    """Per product SKU, its bulk pricing as V2 shows it: (min, max, type, value) by min."""
+    token = PROD_TOKEN if store == "production" else SANDBOX_TOKEN
+    async with httpx.AsyncClient(
+        base_url=emulator.store_url(store), headers={"X-Auth-Token": token}
+    ) as c:
+        products = (await c.get("/v2/products", params={"limit": 250})).json()
+        out = {}
+        for product in products:
+            rules = (await c.get(f"/v2/products/{product['id']}/discount_rules")).json()
+            out[product["sku"]] = sorted(
+                (r["min"], r["max"], r["type"], r["type_value"]) for r in rules
+            )
+        return out
 
 
 async def test_a_capture_of_an_older_store_plans_its_migration_from_the_pages_it_reads(
@@ -451,6 +480,7 @@ async def test_a_sandbox_cloned_from_an_older_store_shows_shoppers_its_prices_in
     await settle(world, tmp_path, emulator)
     assert world.status[("StoreEnvironment", "shop", "sandbox")]["clone"]["phase"] == "Succeeded"
     assert await shopper_prices(sandbox) == await shopper_prices(production)
+    assert await discount_rules(emulator, "sandbox") == await discount_rules(emulator, "production")
 
 
 class Killed(BaseException):

@@ -195,6 +195,10 @@ V2_SETS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
 }
 
 
+_V2_DISCOUNTS = (
+    {"min": 10, "max": 49, "type": "price", "type_value": 1},
+    {"min": 50, "max": 0, "type": "percent", "type_value": 10},
+)
 _SWATCHES = {"#000000": "Black", "#ffffff": "White", "#c0392b": "Red"}
 
 
@@ -206,7 +210,8 @@ def seed_v2(db: StoreDB, store: str, count: int, *, seed: int = 0) -> dict[str, 
     percentage, absolute; on option values, on SKUs and on the gift wrap; one that stops where
     no modifier would be kept from its price; on every sixth product the gift wrap costs more on
     the largest size and, on every twelfth, a wrapped last colour stops the rules after it: V3
-    complex rules). Every tenth product has no option set. Returns the store's counts."""
+    complex rules). Every tenth product has no option set; every third has bulk pricing (two V2
+    discount rules). Returns the store's counts."""
     rng = random.Random(seed)
     shop = db.bind(store)
     v2 = shop.options_v2
@@ -238,6 +243,9 @@ def seed_v2(db: StoreDB, store: str, count: int, *, seed: int = 0) -> dict[str, 
                 "is_visible": True,
             }
             product_id = db.create_product(store, body, render=False)["id"]
+            if index % 3 == 0:  # bulk pricing: from 10 a unit 1 off, from 50 10 % off
+                for tier in _V2_DISCOUNTS:
+                    shop.discount_rules_v2.create(product_id, tier)
             if set_name is None:
                 continue
             v2.apply_set(product_id, sets[set_name])
