@@ -10,15 +10,17 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from controller.catalog import v2migration
 from controller.catalog.pricing import Shown
-from controller.catalog.v2migration import ProductState, differences, plan_product
+from controller.catalog.v2migration import ProductPlan, ProductState, differences, plan_product
 from controller.emulator import Emulator
 from controller.emulator.seed import seed_v2
 
@@ -489,3 +491,136 @@ def test_a_rule_on_option_values_that_disables_purchasing_keeps_the_product_as_i
     # the variants' prices replace the rules, which would take the "not for sale" with them
     assert plan.kept_because.startswith("a rule on option values or SKUs disables")
     assert not plan.changes
+
+
+def gift_mug(*rules: Mapping[str, Any]) -> ProductState:
+    """A Mug in sizes S (variant 50) and M (51) at 10, with a Gift wrap (Yes 21, No 22) a shopper
+    must choose and a Font (Arial 31, Times 32) one may leave empty, and these V2 rules."""
+    state = ProductState(5, "Mug", "MUG", 10, 1, 3, True)
+    state.options = [
+        {
+            "id": 1,
+            "display_name": "Size",
+            "option_values": [{"id": 11, "label": "S"}, {"id": 12, "label": "M"}],
+        }
+    ]
+    state.variants = [
+        {"id": 50, "sku": "MUG-S", "option_values": [{"option_id": 1, "id": 11}]},
+        {"id": 51, "sku": "MUG-M", "option_values": [{"option_id": 1, "id": 12}]},
+    ]
+    state.modifiers = [
+        {
+            "id": 2,
+            "display_name": "Gift wrap",
+            "required": True,
+            "option_values": [{"id": 21, "label": "Yes"}, {"id": 22, "label": "No"}],
+        },
+        {
+            "id": 3,
+            "display_name": "Font",
+            "required": False,
+            "option_values": [{"id": 31, "label": "Arial"}, {"id": 32, "label": "Times"}],
+        },
+    ]
+    state.rules = [{"id": n, "sort_order": n, **r} for n, r in enumerate(rules, start=1)]
+    return state
+
+
+def on(option: int, value: int) -> dict[str, int]:
+    return {"product_option_id": option, "option_value_id": value}
+
+
+def priced_alike(state: ProductState, plan: ProductPlan) -> bool:
+    """Whether every combination (a modifier left empty included) costs and weighs the same."""
+    after = v2migration._after(state, plan)
+    return all(state.v2().shown(c) == after.shown(c) for c in state.combinations())
+
+
+def test_a_modifier_no_rule_names_left_empty_costs_what_it_did() -> None:
+    state = gift_mug(
+        {
+            "conditions": [on(2, 21)],
+            "price_adjuster": {"adjuster": "relative", "adjuster_value": 4},
+        },
+        {
+            "conditions": [on(1, 11)],
+            "price_adjuster": {"adjuster": "percentage", "adjuster_value": 10},
+        },
+    )
+    assert {1: 11, 2: 21} in state.combinations()  # no font chosen: priced too
+    plan = plan_product(state)
+    assert not plan.kept_because
+    assert [r.text() for r in plan.rules] == [
+        "Gift wrap=Yes on variant MUG-S: price +4.4",
+        "Gift wrap=Yes on variant MUG-M: price +4",
+    ]
+    assert priced_alike(state, plan)
+    assert v2migration._after(state, plan).shown({1: 11, 2: 21}).price == Decimal("15.4")
+
+
+def test_a_named_modifier_left_empty_is_priced_by_rules_that_stop_the_rest() -> None:
+    state = gift_mug(
+        {
+            "conditions": [on(3, 31)],
+            "price_adjuster": {"adjuster": "relative", "adjuster_value": 3},
+        },
+        {
+            "conditions": [on(1, 11)],
+            "price_adjuster": {"adjuster": "percentage", "adjuster_value": 10},
+        },
+        {
+            "conditions": [on(2, 21)],
+            "price_adjuster": {"adjuster": "relative", "adjuster_value": 4},
+        },
+    )
+    plan = plan_product(state)
+    assert not plan.kept_because
+    assert priced_alike(state, plan)
+    # a wrap without a font adds 4; with Arial on an S, (10 + 3) * 1.1 + 4 - 11
+    texts = [r.text() for r in plan.rules]
+    assert (
+        "Gift wrap=Yes and Font=Arial on variant MUG-S: price +7.3, then no further rule" in texts
+    )
+    assert texts[-1] == "Gift wrap=Yes on variants MUG-S, MUG-M: price +4, then no further rule"
+
+
+def test_a_rule_that_hides_purchasing_stays_a_rule_that_hides_it() -> None:
+    hidden = {
+        "conditions": [on(2, 21)],
+        "price_adjuster": {"adjuster": "relative", "adjuster_value": 4},
+        "is_purchasing_hidden": True,
+    }
+    plan = plan_product(gift_mug(hidden))
+    assert not plan.modifiers  # not the value's adjusters: those cannot hide purchasing
+    assert [r.text() for r in plan.rules] == [
+        "Gift wrap=Yes on variants MUG-S, MUG-M: price +4, purchasing hidden"
+    ]
+    assert plan.rules[0].fields()["purchasing_hidden"] is True
+
+
+def test_a_complex_rule_naming_a_value_the_copied_modifier_lost_is_refused() -> None:
+    rule = {
+        "conditions": [on(2, 21), on(1, 11)],
+        "price_adjuster": {"adjuster": "relative", "adjuster_value": 2},
+    }
+    [planned] = plan_product(gift_mug(rule)).rules
+    assert (
+        planned.body(5, {2: {"Yes": 121, "No": 122}})["conditions"][0]["modifier_value_id"] == 121
+    )
+    with pytest.raises(v2migration.ValueGone) as gone:
+        planned.body(5, {2: {"Ja": 121, "Nein": 122}})
+    assert str(gone.value).startswith(
+        "product 5: modifier 2 'Gift wrap' has no value 'Yes' any more"
+    )
+
+
+def test_a_plan_of_one_says_so_in_the_singular() -> None:
+    state = gift_mug(
+        {"conditions": [on(1, 11)], "price_adjuster": {"adjuster": "relative", "adjuster_value": 1}}
+    )
+    state.options[0]["option_values"] = state.options[0]["option_values"][:1]
+    state.variants = state.variants[:1]
+    lines = "\n".join(plan_product(state).lines())
+    assert "options Size (1 value):" in lines
+    assert "  1 SKU -> variants" in lines
+    assert "  1 rule -> replaced" in lines

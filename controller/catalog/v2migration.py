@@ -99,9 +99,19 @@ class ProductState:
         return [*self.options, *(m for m in self.modifiers if m.get("option_values"))]
 
     def combinations(self) -> list[dict[int, int]]:
-        """Every choice of one value per option and modifier."""
-        choices = [[(o["id"], v["id"]) for v in o["option_values"]] for o in self.choices()]
-        return [dict(combo) for combo in itertools.product(*choices)] if choices else []
+        """Every choice of one value per option and modifier (none, for a modifier a shopper may
+        leave empty: one not `required`)."""
+        optional = {m["id"] for m in self.modifiers if not required(m)}
+        choices = [
+            [(o["id"], v["id"]) for v in o["option_values"]]
+            + ([None] if o in self.modifiers and o["id"] in optional else [])
+            for o in self.choices()
+        ]
+        return (
+            [dict(c for c in combo if c is not None) for combo in itertools.product(*choices)]
+            if choices
+            else []
+        )
 
     def labels(self) -> dict[tuple[int, int], str]:
         """`Name=Label` of every value, by (option or modifier id, value id)."""
@@ -120,6 +130,11 @@ class ProductState:
             ", ".join(labels[(o, v)] for o, v in sorted(combo.items())): model.shown(combo)
             for combo in self.combinations()
         }
+
+
+def required(modifier: Mapping[str, Any]) -> bool:
+    """Whether a shopper must choose a value of a modifier (else none may be chosen)."""
+    return bool(modifier.get("required", True))
 
 
 def own_rule(rule: Mapping[str, Any], variants: Sequence[Mapping[str, Any]]) -> bool:
@@ -215,13 +230,23 @@ class RuleTarget:
             "weight_adjuster": dict(self.weight),
         }
 
-    def conditions(self, ids: Mapping[int, Mapping[str, int]]) -> list[dict[str, Any]]:
+    def conditions(
+        self, ids: Mapping[int, Mapping[str, int]], product_id: int = 0
+    ) -> list[dict[str, Any]]:
         """Its conditions by the product's ids (`ids`: each modifier's value ids by label, where
-        they are no longer those planned)."""
+        they are no longer those planned: a modifier there without the label is an error, the
+        planned id belonging to the product no more)."""
+        for modifier, name, label, _ in self.values:
+            if modifier in ids and label not in ids[modifier]:
+                raise ValueGone(
+                    f"product {product_id}: modifier {modifier} {name!r} has no value {label!r} "
+                    f"any more (it has {', '.join(map(repr, ids[modifier])) or 'none'}): the "
+                    "complex rule naming it cannot be written"
+                )
         return [
             {
                 "modifier_id": modifier,
-                "modifier_value_id": ids.get(modifier, {}).get(label, value),
+                "modifier_value_id": ids[modifier][label] if modifier in ids else value,
                 "variant_id": None,
             }
             for modifier, _, label, value in self.values
@@ -232,7 +257,8 @@ class RuleTarget:
 
     def body(self, product_id: int, ids: Mapping[int, Mapping[str, int]]) -> dict[str, Any]:
         """Its create."""
-        return {"product_id": product_id, **self.fields(), "conditions": self.conditions(ids)}
+        conditions = self.conditions(ids, product_id)
+        return {"product_id": product_id, **self.fields(), "conditions": conditions}
 
     def text(self, *, verbose: bool = False, every: int = 0) -> str:
         """For people: `Gift wrap=Yes on variants A, B: price +3, then no further rule` (`on all
@@ -326,7 +352,8 @@ class ProductPlan:
         if self.kept_because:
             return [f"{head}: kept as it is: {self.kept_because}"]
         options = ", ".join(
-            f"{o['display_name']} ({len(o['option_values'])} values)" for o in state.options
+            f"{o['display_name']} ({plural(len(o['option_values']), 'value')})"
+            for o in state.options
         )
         out = [head + ":"]
         if self.localise:
@@ -334,7 +361,7 @@ class ProductPlan:
         prices = sorted(t.price for t in self.variants)
         if prices:
             out.append(
-                f"  {len(self.variants)} SKUs -> variants, SKUs and ids kept, each with its own "
+                f"  {plural(len(self.variants), 'SKU')} -> variants, SKUs and ids kept, each with its own "
                 f"price ({prices[0]} to {prices[-1]}) and weight"
             )
         for modifier in self.modifiers:
@@ -347,7 +374,7 @@ class ProductPlan:
             out.append(f"  rule -> complex rule {rule.text(verbose=verbose, every=every)}")
         if self.delete_rules:
             out.append(
-                f"  {len(state.rules)} rules -> replaced by the variants' prices and the "
+                f"  {plural(len(state.rules), 'rule')} -> replaced by the variants' prices and the "
                 "modifiers' adjusters"
                 + (f" and {plural(len(self.rules), 'complex rule')}" if self.rules else "")
                 + ", deleted"
@@ -389,6 +416,8 @@ def _modifier_rule(rule: Mapping[str, Any]) -> bool:
         and (price is None or price.get("adjuster") in ("relative", "percentage"))
         and (weight is None or weight.get("adjuster") == "relative")
         and not rule.get("is_purchasing_disabled")
+        and not rule.get("purchasing_disabled_message")
+        and not rule.get("is_purchasing_hidden")
         and not rule.get("image_file")
     )
 
@@ -406,6 +435,10 @@ def _adjuster(rule: Mapping[str, Any], name: str) -> dict[str, Any]:
     if not found.get("adjuster"):
         return {}
     return {"adjuster": found["adjuster"], "adjuster_value": float(found["adjuster_value"])}
+
+
+class ValueGone(Exception):
+    """A modifier value a planned complex rule names is no longer the product's (by label)."""
 
 
 class Inexpressible(Exception):
@@ -460,7 +493,8 @@ def _complex_rules(
             if not state.variants:
                 raise Inexpressible(
                     "a rule on one modifier value that V3 can only write as a complex rule (it "
-                    "stops the rules after it, or is ordered among them), on a product without "
+                    "stops the rules after it, is ordered among them, or disables or hides "
+                    "purchasing), on a product without "
                     "variants: a complex rule written through V3 names two modifier values, or "
                     "one and a variant"
                 )
@@ -610,10 +644,11 @@ def _tabulated(
     targets: Sequence[VariantTarget],
     rules: Sequence[Mapping[str, Any]],
 ) -> tuple[dict[int, dict[int, dict[str, Any]]], list[RuleTarget]]:
-    """Rules naming modifiers that V3 cannot follow one by one, as what each choice of modifier
-    values adds to each variant's price and weight under V2: one complex rule per choice and
-    amount, naming the variants it adds that to (on a product without variants and with one
-    modifier, that modifier's values' adjusters)."""
+    """Rules naming modifiers that V3 cannot follow one by one, as what each choice of values of
+    the modifiers they name (none, of one a shopper may leave empty) adds to each variant's price
+    and weight under V2: one complex rule per choice and amount, naming the variants it adds that
+    to, each stopping the rules after it where a part of a choice adds something (on a product
+    without variants and with one such modifier, that modifier's values' adjusters)."""
     if any(
         r.get("is_purchasing_disabled") or r.get("is_purchasing_hidden") or r.get("image_file")
         for r in rules
@@ -623,20 +658,46 @@ def _tabulated(
             "order V3 cannot follow (the variant, then its modifiers' adjusters, then complex "
             "rules)"
         )
-    modifiers = [m for m in state.modifiers if m.get("option_values")]
-    choices = list(itertools.product(*[[(m, v) for v in m["option_values"]] for m in modifiers]))
+    named = {c.get("product_option_id") for r in rules for c in r.get("conditions") or []}
+    modifiers = [m for m in state.modifiers if m.get("option_values") and m["id"] in named]
+    choices = list(
+        itertools.product(
+            *[
+                [(m["id"], v["id"]) for v in m["option_values"]] + ([] if required(m) else [None])
+                for m in modifiers
+            ]
+        )
+    )
     base = {t.id: Shown.of(t.price, t.weight) for t in targets}
     owners: list[tuple[dict[int, int], Shown, tuple[int, str] | None]] = [
         (_selection(v), base[v["id"]], (v["id"], v["sku"])) for v in state.variants
     ] or [({}, Shown.of(Decimal(str(state.price)), Decimal(str(state.weight))), None)]
-    added: dict[tuple[tuple[tuple[int, int], ...], Decimal, Decimal], list[tuple[int, str]]] = {}
+    Chosen = tuple[tuple[int, int], ...]
+    amounts: list[tuple[tuple[int, str] | None, dict[Chosen, tuple[Decimal, Decimal]]]] = []
     for selection, before, variant in owners:
+        found: dict[Chosen, tuple[Decimal, Decimal]] = {}
         for choice in choices:
-            shown = model.shown({**selection, **{m["id"]: v["id"] for m, v in choice}})
-            price, weight = shown.price - before.price, shown.weight - before.weight
-            if price or weight:
-                key = (tuple((m["id"], v["id"]) for m, v in choice), price, weight)
-                added.setdefault(key, []).extend([variant] if variant else [])
+            chosen = tuple(c for c in choice if c is not None)
+            shown = model.shown({**selection, **dict(chosen)})
+            found[chosen] = (shown.price - before.price, shown.weight - before.weight)
+        if any(found.pop((), (0, 0))):
+            raise Inexpressible("rules naming modifiers price a choice of none of them")
+        amounts.append((variant, found))
+    # a complex rule on some modifier values applies whatever else is chosen: where what a
+    # choice adds differs from what a part of it adds (a modifier left empty), each rule stops
+    # the rules after it, the choices of more values first
+    layered = any(
+        set(part) < set(chosen) and any(added)
+        for _, found in amounts
+        for part, added in found.items()
+        for chosen in found
+    )
+    added: dict[tuple[Chosen, Decimal, Decimal], list[tuple[int, str]]] = {}
+    for variant, found in amounts:
+        for chosen, (price, weight) in found.items():
+            under = any(set(p) < set(chosen) and any(a) for p, a in found.items())
+            if price or weight or (layered and under):
+                added.setdefault((chosen, price, weight), []).extend([variant] if variant else [])
     if not state.variants and len(modifiers) == 1:
         adjusters: dict[int, dict[str, Any]] = {
             v["id"]: {"price": {}, "weight": {}} for v in modifiers[0]["option_values"]
@@ -649,19 +710,27 @@ def _tabulated(
                 else {},
             }
         return {modifiers[0]["id"]: adjusters}, []
+    if not state.variants and any(len(chosen) < 2 for chosen, _, _ in added):
+        raise Inexpressible(
+            "rules naming modifiers, one of which may be left empty, on a product without "
+            "variants: a complex rule written through V3 names two modifier values, or one and a "
+            "variant"
+        )
     names = {
         (m["id"], v["id"]): (m["display_name"], v["label"])
         for m in modifiers
         for v in m["option_values"]
     }
+    ordered = sorted(added.items(), key=lambda item: -len(item[0][0])) if layered else added.items()
     return {}, [
         RuleTarget(
-            values=[(m, *names[(m, v)], v) for m, v in choice],
+            values=[(m, *names[(m, v)], v) for m, v in chosen],
             variants=variants,
+            stop=layered,
             price={"adjuster": "relative", "adjuster_value": float(price)} if price else {},
             weight={"adjuster": "relative", "adjuster_value": float(weight)} if weight else {},
         )
-        for (choice, price, weight), variants in added.items()
+        for (chosen, price, weight), variants in ordered
     ]
 
 

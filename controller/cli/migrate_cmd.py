@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from controller.catalog.v2migration import ValueGone
 from controller.cli.errors import CliError
 from controller.cli.inputs import TOKEN_ENV, store_target
 from controller.cli.store_cmds import EXIT_CHANGES, EXIT_OK, _client, _run, _store_args
@@ -90,7 +91,10 @@ def cmd_migrate(args: argparse.Namespace) -> int:
             if not args.yes:
                 return EXIT_CHANGES
             migrate.save(state, migration)
-            await migrate.apply_migration(store, migration)
+            try:
+                await migrate.apply_migration(store, migration)
+            except ValueGone as error:
+                raise CliError(f"{error}; the plan stays in {state}") from error
             written = store.requests
             print(f"Migrated {plural(len(todo), 'product')} in {written} requests.")
             verification = await migrate.verify(store, migration)
