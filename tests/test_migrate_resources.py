@@ -37,7 +37,8 @@ from tests.test_deployment_content import storefront_channels
 async def shopper_prices(store: BigCommerceStore) -> dict[str, dict[str, Shown]]:
     """Per product SKU, the price and weight of every SKU and option combination, as the store's
     rules (V2) or variants and modifiers (V3) price it."""
-    reading = await read_store(store, every_complex=True)
+    with_modifiers = {s.id for s in (await read_store(store)).products if s.modifiers}
+    reading = await read_store(store, complex_of=with_modifiers)
     return {
         s.sku: {", ".join(sorted(c.split(", "))): shown for c, shown in s.shown().items()}
         for s in reading.products

@@ -75,12 +75,10 @@ async def read_store(
     *,
     to_migrate: bool = False,
     complex_of: Collection[int] = (),
-    every_complex: bool = False,
 ) -> Reading:
     """Every product with its options, variants and (when in an option set) V2 rules, and the
-    complex rules of those in `complex_of` (of every product with modifiers: `every_complex`;
-    one read each: no include brings them); with `to_migrate`, none of a store without option
-    sets (none has rules to migrate)."""
+    complex rules of those in `complex_of` (one read each: no include brings them); with
+    `to_migrate`, none of a store without option sets (none has rules to migrate)."""
     sets, pages = await _v2_list(store, "/v2/option_sets", "/v2/option_sets")
     if to_migrate and not sets:
         return Reading([], pages)
@@ -96,9 +94,7 @@ async def read_store(
             state.complex_rules += page
 
     await fan_out(read_rules(store, s) for s in products if s.option_set_id is not None)
-    await fan_out(
-        complex_rules(s) for s in products if s.id in complex_of or (every_complex and s.modifiers)
-    )
+    await fan_out(complex_rules(s) for s in products if s.id in complex_of)
     return Reading(products, pages)
 
 
