@@ -133,6 +133,9 @@ class ComplexRules(_Stored):
                     **({"combination_id": variant} if variant is not None else {}),  # v2 SKU id
                 }
             )
+        # the spec: rules "created or updated in the v3 API must have conditions that either
+        # reference multiple `modifier_value_id`'s, or else reference a `modifier_value_id` and
+        # a `variant_id`"
         values = {(c["modifier_id"], c["modifier_value_id"]) for c in out if c["modifier_id"]}
         if len(values) < 2 and not (values and any(c["variant_id"] for c in out)):
             raise invalid(
