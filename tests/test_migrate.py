@@ -624,3 +624,54 @@ def test_a_plan_of_one_says_so_in_the_singular() -> None:
     assert "options Size (1 value):" in lines
     assert "  1 SKU -> variants" in lines
     assert "  1 rule -> replaced" in lines
+
+
+async def test_rules_showing_a_migrated_products_adjusters_and_complex_rules_plan_nothing(
+    legacy: Emulator,
+) -> None:
+    from controller.engine import migrate as engine
+    from controller.stores import BigCommerceStore, Token
+
+    seed_v2(legacy.db, "legacy", 7)
+    async with BigCommerceStore(legacy.url, "legacy", Token(TOKEN)) as store:
+        await engine.apply_migration(store, await engine.plan_migration(store, "legacy"))
+    async with httpx.AsyncClient(
+        base_url=legacy.store_url("legacy"), headers={"X-Auth-Token": TOKEN}
+    ) as c:
+        sized = next(p for p in (await c.get("/v2/products")).json() if p["sku"] == "V2-000006")
+        v3 = f"/v3/catalog/products/{sized['id']}"
+        wrap = next(
+            m
+            for m in (await c.get(f"{v3}/modifiers")).json()["data"]
+            if m["display_name"] == "Gift wrap"
+        )
+        yes = next(v for v in wrap["option_values"] if v["label"] == "Yes")
+        [made] = (await c.get(f"{v3}/complex-rules")).json()["data"]
+        # the platform shows a modifier value's adjusters, and a complex rule, as V2 rules
+        shown = [
+            {
+                "conditions": [{"product_option_id": wrap["id"], "option_value_id": yes["id"]}],
+                "price_adjuster": yes["adjusters"]["price"],
+                "weight_adjuster": yes["adjusters"]["weight"],
+            },
+            {
+                "conditions": [
+                    {
+                        "product_option_id": c["modifier_id"],
+                        "option_value_id": c["modifier_value_id"],
+                    }
+                    if c["modifier_id"]
+                    else {"sku_id": c["variant_id"]}
+                    for c in made["conditions"]
+                ],
+                "price_adjuster": made["price_adjuster"],
+                "weight_adjuster": made["weight_adjuster"],
+            },
+        ]
+        for rule in shown:
+            created = await c.post(f"/v2/products/{sized['id']}/rules", json=rule)
+            assert created.status_code == 201, created.text
+    async with BigCommerceStore(legacy.url, "legacy", Token(TOKEN)) as store:
+        again = await engine.plan_migration(store, "legacy")
+    assert [p.state.id for p in again.changes] == []
+    assert len([p for p in again.plans if p.state.id == sized["id"]]) == 1

@@ -161,6 +161,53 @@ def own_rule(rule: Mapping[str, Any], variants: Sequence[Mapping[str, Any]]) -> 
     return True
 
 
+def _same_adjuster(v2: Mapping[str, Any] | None, v3: Mapping[str, Any] | None) -> bool:
+    if not (v2 and v2.get("adjuster")) or not (v3 and v3.get("adjuster")):
+        return not (v2 and v2.get("adjuster")) and not (v3 and v3.get("adjuster"))
+    return v2["adjuster"] == v3["adjuster"] and Decimal(str(v2["adjuster_value"])) == Decimal(
+        str(v3["adjuster_value"])
+    )
+
+
+def _same_effect(rule: Mapping[str, Any], price: Any, weight: Any) -> bool:
+    return _same_adjuster(rule.get("price_adjuster"), price) and _same_adjuster(
+        rule.get("weight_adjuster"), weight
+    )
+
+
+def adjuster_rule(rule: Mapping[str, Any], modifiers: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether a V2 rule is a modifier value's adjusters shown as a rule (the platform shows
+    them so): one condition on that value, the same adjusters."""
+    conditions = rule.get("conditions") or []
+    if len(conditions) != 1 or rule.get("is_stop") or not rule.get("is_enabled", True):
+        return False
+    option, value = conditions[0].get("product_option_id"), conditions[0].get("option_value_id")
+    for modifier in modifiers:
+        for v in modifier.get("option_values") or [] if modifier["id"] == option else []:
+            adjusters = v.get("adjusters") or {}
+            if v["id"] == value and (adjusters.get("price") or adjusters.get("weight")):
+                return _same_effect(rule, adjusters.get("price"), adjusters.get("weight"))
+    return False
+
+
+def complex_rule_shown(rule: Mapping[str, Any], complex_rules: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether a V2 rule is a V3 complex rule shown as a rule: the same conditions (a modifier
+    value as an option value, a variant as a SKU) and adjusters."""
+    conditions = {
+        (c.get("product_option_id"), c.get("option_value_id"), c.get("sku_id"))
+        for c in rule.get("conditions") or []
+    }
+    return any(
+        conditions
+        == {
+            (c.get("modifier_id"), c.get("modifier_value_id"), c.get("variant_id"))
+            for c in r.get("conditions") or []
+        }
+        and _same_effect(rule, r.get("price_adjuster"), r.get("weight_adjuster"))
+        for r in complex_rules
+    )
+
+
 @dataclass
 class VariantTarget:
     """A variant's own values after the migration."""

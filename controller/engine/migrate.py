@@ -25,6 +25,8 @@ from controller.catalog.v2migration import (
     ProductState,
     RuleTarget,
     VariantTarget,
+    adjuster_rule,
+    complex_rule_shown,
     differences,
     migrated,
     own_rule,
@@ -46,7 +48,8 @@ class Reading:
     """A store as the migration reads it."""
 
     products: list[ProductState]
-    pages: int  # requests that read pages (products, option sets)
+    pages: int  # requests that read pages (products, option sets, complex rules a migrated
+    # product's V2 rules may show)
 
 
 async def _v2_list(store: BigCommerceStore, path: str, endpoint: str) -> tuple[list[Any], int]:
@@ -89,13 +92,13 @@ async def read_store(
         pages += 1
         products += [product_state(data, owner) for data in page]
 
-    async def complex_rules(state: ProductState) -> None:
-        async for page in store.pages(f"/v3/catalog/products/{state.id}/complex-rules"):
-            state.complex_rules += page
-
-    await fan_out(read_rules(store, s) for s in products if s.option_set_id is not None)
-    await fan_out(complex_rules(s) for s in products if s.id in complex_of)
-    return Reading(products, pages)
+    extra = await fan_out(
+        _rules_to_migrate(store, s, complex_of) for s in products if s.option_set_id is not None
+    )
+    await fan_out(
+        _complex_rules(store, s) for s in products if s.id in complex_of and s.option_set_id is None
+    )
+    return Reading(products, pages + sum(extra))
 
 
 def product_state(data: dict[str, Any], owner: Mapping[int, Any]) -> ProductState:
@@ -121,6 +124,35 @@ async def read_rules(store: BigCommerceStore, state: ProductState) -> None:
     path = f"/v2/products/{state.id}/rules"
     found, _ = await _v2_list(store, path, "/v2/products/{product_id}/rules")
     state.rules = [r for r in found if not own_rule(r, state.variants)]
+
+
+async def _complex_rules(store: BigCommerceStore, state: ProductState) -> int:
+    """A product's complex rules (one read each page: no include brings them); the reads."""
+    reads = 0
+    async for page in store.pages(f"/v3/catalog/products/{state.id}/complex-rules"):
+        state.complex_rules += page
+        reads += 1
+    return reads
+
+
+async def _rules_to_migrate(
+    store: BigCommerceStore, state: ProductState, complex_of: Collection[int] = ()
+) -> int:
+    """`read_rules`, but none where all of them show the product's modifier values' adjusters or
+    its complex rules (as the platform shows them: a product migrated already). Its complex
+    rules are read where it is in `complex_of`, or has its own options and rules naming a
+    modifier; the reads that took."""
+    await read_rules(store, state)
+    rest = [r for r in state.rules if not adjuster_rule(r, state.modifiers)]
+    modifiers = {m["id"] for m in state.modifiers}
+    named = {c.get("product_option_id") for r in rest for c in r.get("conditions") or []}
+    read = state.id in complex_of or bool(named & modifiers and not state.set_shared)
+    reads = await _complex_rules(store, state) if read else 0
+    if all(complex_rule_shown(r, state.complex_rules) for r in rest):
+        state.rules = []
+    elif state.id not in complex_of:  # to migrate: its V2 rules price it (those among them)
+        state.complex_rules = []
+    return reads
 
 
 @dataclass
@@ -446,7 +478,7 @@ async def observe_migrated(store: BigCommerceStore, kinds: Collection[Kind]) -> 
             in_sets.append(product_state(data, owner))
 
     observed = await store.observe(kinds, each_product=read)
-    await fan_out(read_rules(store, s) for s in in_sets)
+    await fan_out(_rules_to_migrate(store, s) for s in in_sets)
     return migrated(observed, [plan_product(s) for s in in_sets])
 
 
