@@ -462,10 +462,8 @@ def _modifier_rule(rule: Mapping[str, Any]) -> bool:
         and rule.get("is_enabled", True)
         and (price is None or price.get("adjuster") in ("relative", "percentage"))
         and (weight is None or weight.get("adjuster") == "relative")
-        and not rule.get("is_purchasing_disabled")
         and not rule.get("purchasing_disabled_message")
-        and not rule.get("is_purchasing_hidden")
-        and not rule.get("image_file")
+        and not _not_priced(rule)
     )
 
 
@@ -696,10 +694,7 @@ def _tabulated(
     and weight under V2: one complex rule per choice and amount, naming the variants it adds that
     to, each stopping the rules after it where a part of a choice adds something (on a product
     without variants and with one such modifier, that modifier's values' adjusters)."""
-    if any(
-        r.get("is_purchasing_disabled") or r.get("is_purchasing_hidden") or r.get("image_file")
-        for r in rules
-    ):
+    if any(_not_priced(r) for r in rules):
         raise Inexpressible(
             "a rule naming a modifier disables or hides purchasing, or shows an image, in an "
             "order V3 cannot follow (the variant, then its modifiers' adjusters, then complex "
